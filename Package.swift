@@ -1,0 +1,102 @@
+// swift-tools-version:6.1
+// SalesPulse — an event-sourced stream processor for sales process control.
+// Layers (dependencies point downwards only):
+//   CLI → Runtime → Kafka / Projections → Model
+//   C boundaries: CRdKafka (librdkafka), CLZ4 (liblz4), CSimdJSON (simdjson shim).
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "salespulse",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "salespulse", targets: ["SalesPulseCLI"]),
+        .library(name: "SalesPulseKafka", targets: ["SalesPulseKafka"]),
+        .library(name: "SalesPulseModel", targets: ["SalesPulseModel"]),
+        .library(name: "SalesPulseProjections", targets: ["SalesPulseProjections"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C boundaries
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        .target(
+            name: "CSimdJSON",
+            cxxSettings: [.unsafeFlags(["-O3", "-std=c++17"])],
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
+
+        // MARK: Layers
+        .target(
+            name: "SalesPulseModel",
+            dependencies: [
+                "CSimdJSON",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SalesPulseProjections",
+            dependencies: ["SalesPulseModel"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SalesPulseKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SalesPulseRuntime",
+            dependencies: [
+                "SalesPulseModel", "SalesPulseProjections", "SalesPulseKafka", "CLZ4",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "SalesPulseCLI",
+            dependencies: [
+                "SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel", "SalesPulseProjections",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests (one target per module)
+        .testTarget(
+            name: "SalesPulseKafkaTests",
+            dependencies: ["SalesPulseKafka"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SalesPulseModelTests",
+            dependencies: ["SalesPulseModel"],
+            resources: [.copy("Corpus")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SalesPulseProjectionsTests",
+            dependencies: ["SalesPulseProjections", "SalesPulseModel"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,33 @@
+// The one C boundary for librdkafka. Only Sources/SalesPulseKafka/RDKafka/ imports this module.
+#ifndef SALESPULSE_CRDKAFKA_SHIM_H
+#define SALESPULSE_CRDKAFKA_SHIM_H
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+/// Produces one message with rd_kafka_produceva (which returns an error object instead of
+/// relying on the thread-local rd_kafka_last_error()). The vu array is built here because Swift
+/// cannot initialise the anonymous union of rd_kafka_vu_t. Payload and key are copied.
+/// `headers` is owned by librdkafka on success only; the caller destroys it on failure.
+static inline rd_kafka_error_t *salespulse_produce(rd_kafka_t *rk, const char *topic,
+                                                   int32_t partition, const void *key,
+                                                   size_t key_len, const void *value,
+                                                   size_t value_len, rd_kafka_headers_t *headers,
+                                                   void *opaque) {
+    rd_kafka_vu_t vus[7];
+    size_t n = 0;
+    vus[n].vtype = RD_KAFKA_VTYPE_TOPIC; vus[n].u.cstr = topic; n++;
+    vus[n].vtype = RD_KAFKA_VTYPE_PARTITION; vus[n].u.i32 = partition; n++;
+    if (key != NULL) {
+        vus[n].vtype = RD_KAFKA_VTYPE_KEY; vus[n].u.mem.ptr = (void *)key; vus[n].u.mem.size = key_len; n++;
+    }
+    vus[n].vtype = RD_KAFKA_VTYPE_VALUE; vus[n].u.mem.ptr = (void *)value; vus[n].u.mem.size = value_len; n++;
+    if (headers != NULL) {
+        vus[n].vtype = RD_KAFKA_VTYPE_HEADERS; vus[n].u.headers = headers; n++;
+    }
+    vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE; vus[n].u.ptr = opaque; n++;
+    vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS; vus[n].u.i = RD_KAFKA_MSG_F_COPY; n++;
+    return rd_kafka_produceva(rk, vus, n);
+}
+
+#endif

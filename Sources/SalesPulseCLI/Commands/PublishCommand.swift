@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SalesPulseKafka
+
+/// `salespulse publish`: publishes JSON lines to a topic, keyed by each event's `subject`.
+struct PublishCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Publish JSON-lines events to Kafka, keyed by each event's `subject`.",
+        discussion: """
+        Reads FILE (or standard input with -), one JSON event per line; empty lines are skipped.
+        A line with no string `subject` is published unkeyed and reported. Prints progress every
+        second on stderr and a final `delivered: N, failed: M` line on stdout; exits non-zero if
+        any record failed.
+        """
+    )
+
+    @Option(help: "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...].")
+    var bootstrap: String
+
+    @Option(help: "Destination topic.")
+    var topic: String = "sales.events"
+
+    @Argument(help: "A JSON-lines file, or - for standard input.")
+    var file: String
+
+    func run() async throws {
+        Console.bootstrapLogging()
+        let input: FileHandle
+        if file == "-" {
+            input = .standardInput
+        } else {
+            guard let handle = FileHandle(forReadingAtPath: file) else {
+                throw ValidationError("cannot open \(file): no such file or not readable")
+            }
+            input = handle
+        }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrap))
+        let topic = self.topic
+        let summary = try await DedicatedThread.run(name: "salespulse.publish") { () throws -> (Int, Int, Int, KafkaError?) in
+            var lines = 0
+            var unkeyed = 0
+            var lastReport = ContinuousClock.now
+            for line in LineReader(handle: input) where !line.isEmpty {
+                let key = SubjectScanner.subject(in: line)
+                if key == nil { unkeyed += 1 }
+                try producer.enqueue(KafkaOutgoingMessage(topic: topic, key: key, value: line))
+                lines += 1
+                if lines % 4096 == 0, ContinuousClock.now - lastReport > .seconds(1) {
+                    lastReport = .now
+                    let tally = producer.tally
+                    FileHandle.standardError.write(Data("published \(lines), delivered \(tally.delivered), failed \(tally.failed)\n".utf8))
+                }
+            }
+            try? producer.flush(timeout: .seconds(60))
+            let tally = producer.tally
+            producer.close()
+            return (lines, tally.delivered, tally.failed + max(0, lines - tally.delivered - tally.failed), tally.firstError)
+        }
+        let (lines, delivered, failed, firstError) = summary
+        print("delivered: \(delivered), failed: \(failed) (of \(lines) lines)")
+        if let firstError { FileHandle.standardError.write(Data("first error: \(firstError)\n".utf8)) }
+        if failed > 0 { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,272 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+/// A consumer in a Kafka consumer group, over librdkafka.
+///
+/// ## Threads
+/// librdkafka's consume calls block, so a consumer is driven from **one dedicated thread** (the
+/// *consume thread*, see ``DedicatedThread``), never from Swift's cooperative pool. The consume
+/// thread calls ``consumeBatch(maxMessages:timeout:_:)`` in a loop; rebalance events are served
+/// synchronously inside that call and handed to the ``KafkaRebalanceHandler``. Seek, pause and
+/// resume must also be called from the consume thread (librdkafka 2.0.2 batch consume is unsafe
+/// otherwise). ``store(_:)``, ``commit(synchronously:)``, ``committedOffsets(for:timeout:)``,
+/// ``lag()`` and ``assignment()`` are thread-safe. ``close()`` runs on the consume thread after
+/// the loop ends.
+///
+/// ## Offsets and rebalances
+/// Offsets are stored explicitly (``store(_:)``) after their effects are durable and committed
+/// periodically or with ``commit(synchronously:)``. On revocation the stored offsets are committed,
+/// but a broker rejects commits once a rebalance is under way (`REBALANCE_IN_PROGRESS`, as the
+/// embedded broker does): exactly-once processing therefore must not depend on that last commit.
+/// Either commit after each processed batch, or (as the SalesPulse runtime does) keep offsets in
+/// the state checkpoint and return them from the rebalance handler on assignment.
+public final class KafkaConsumer: @unchecked Sendable {
+    // @unchecked Sendable: rd_kafka_t is thread-safe; the batch buffer and queue are used only on
+    // the consume thread (documented above); `closed` is atomic.
+    private let handle: OpaquePointer
+    private let queue: OpaquePointer
+    private let context: ConsumerContext
+    private let logger: Logger
+    private var buffer: UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    private let closed = Atomic<Bool>(false)
+
+    /// Creates a consumer and joins nothing yet; call ``subscribe(to:)``.
+    /// - Parameters:
+    ///   - configuration: typed configuration plus pass-through properties.
+    ///   - rebalanceHandler: called on the consume thread when partitions are assigned or revoked.
+    ///   - logger: receives librdkafka's log lines.
+    /// - Throws: ``KafkaError`` with code `.configuration` naming a rejected property.
+    public init(configuration: KafkaConsumerConfiguration, maxBatchSize: Int = 4096, logger: Logger = Logger(label: "salespulse.kafka.consumer"), rebalanceHandler: KafkaRebalanceHandler? = nil) throws(KafkaError) {
+        let conf = try RDKafkaConfiguration.make(configuration.librdkafkaProperties)
+        let context = ConsumerContext(logger: logger, handler: rebalanceHandler)
+        context.install(on: conf)
+        rd_kafka_conf_set_rebalance_cb(conf) { handle, code, partitions, opaque in
+            guard let handle, let partitions, let opaque else { return }
+            let context = Unmanaged<RDKafkaCallbackContext>.fromOpaque(opaque).takeUnretainedValue() as! ConsumerContext
+            context.rebalance(handle: handle, code: code, partitions: partitions)
+        }
+        let handle = try RDKafkaConfiguration.makeClient(type: RD_KAFKA_CONSUMER, conf: conf, role: "consumer")
+        rd_kafka_poll_set_consumer(handle)
+        self.handle = handle
+        self.queue = rd_kafka_queue_get_consumer(handle)
+        self.context = context
+        self.logger = logger
+        self.buffer = .allocate(capacity: max(1, maxBatchSize))
+        self.buffer.initialize(repeating: nil)
+    }
+
+    deinit {
+        if !closed.load(ordering: .acquiring) { close() }
+        buffer.deallocate()
+    }
+
+    /// Subscribes to topics; partitions arrive through the rebalance handler.
+    public func subscribe(to topics: [String]) throws(KafkaError) {
+        let list = RDKafkaPartitionList.make(topics.map { KafkaTopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let code = rd_kafka_subscribe(handle, list)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rdKafka(code, context: "subscribing to \(topics.joined(separator: ","))")
+        }
+    }
+
+    /// Consumes up to `maxMessages` records (capped by the batch size given at init) and hands
+    /// them to `body` in place; the records are destroyed when `body` returns.
+    ///
+    /// Call on the consume thread only. Waits at most `timeout` for the batch to fill: when
+    /// draining, keep the timeout short (librdkafka waits for a full batch or the timeout).
+    /// Per-record consumer errors (e.g. an unknown topic) are logged and skipped; a fatal error throws.
+    /// - Returns: what `body` returns.
+    @discardableResult
+    public func consumeBatch<R>(maxMessages: Int = .max, timeout: Duration = .milliseconds(100), _ body: (KafkaBatch) throws -> R) throws -> R {
+        guard !closed.load(ordering: .acquiring) else {
+            throw KafkaError(code: .closed, message: "consume called after close", hint: "Create a new consumer.")
+        }
+        let wanted = min(maxMessages, buffer.count)
+        let count = rd_kafka_consume_batch_queue(queue, Int32(timeout.milliseconds), buffer.baseAddress, wanted)
+        if count < 0 {
+            throw KafkaError.rdKafka(rd_kafka_last_error(), context: "consuming a batch")
+        }
+        // Move error events out of the way, so the batch only holds data records.
+        var dataCount = 0
+        var fatal: KafkaError?
+        for index in 0..<count {
+            let message = buffer[index]!
+            let code = message.pointee.err
+            if code == RD_KAFKA_RESP_ERR_NO_ERROR {
+                buffer[dataCount] = message
+                dataCount += 1
+                continue
+            }
+            if code != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                let detail = message.pointee.payload.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: message.pointee.len), as: UTF8.self) }
+                let error = KafkaError.rdKafka(code, context: "consumer", detail: detail)
+                if code == RD_KAFKA_RESP_ERR__FATAL { fatal = error }
+                logger.warning("\(error)")
+            }
+            rd_kafka_message_destroy(message)
+        }
+        defer {
+            for index in 0..<dataCount { rd_kafka_message_destroy(buffer[index]) ; buffer[index] = nil }
+        }
+        if let fatal { throw fatal }
+        return try body(KafkaBatch(messages: UnsafeBufferPointer(rebasing: buffer[0..<dataCount])))
+    }
+
+    /// Stores offsets to be committed (by auto-commit or ``commit(synchronously:)``).
+    /// Pass the offset of the *next* record to read (last processed + 1). Thread-safe.
+    public func store(_ offsets: [KafkaPartitionOffset]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = RDKafkaPartitionList.make(offsets.map(\.topicPartition), offsets: Dictionary(offsets.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: max))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let code = rd_kafka_offsets_store(handle, list)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rdKafka(code, context: "storing offsets")
+        }
+    }
+
+    /// Commits the stored offsets now. Nothing stored is not an error. Thread-safe.
+    public func commit(synchronously: Bool = true) throws(KafkaError) {
+        let code = rd_kafka_commit(handle, nil, synchronously ? 0 : 1)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR__NO_OFFSET {
+            throw KafkaError.rdKafka(code, context: "committing offsets")
+        }
+    }
+
+    /// The group's committed offsets for these partitions (`nil` when none). Thread-safe, blocking.
+    public func committedOffsets(for partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        let list = RDKafkaPartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let code = rd_kafka_committed(handle, list, Int32(timeout.milliseconds))
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rdKafka(code, context: "reading committed offsets")
+        }
+        var result: [KafkaTopicPartition: Int64] = [:]
+        for (partition, offset, _) in RDKafkaPartitionList.elements(of: list) where offset >= 0 {
+            result[partition] = offset
+        }
+        return result
+    }
+
+    /// Moves the read position of assigned partitions. Consume thread only.
+    public func seek(_ offsets: [KafkaPartitionOffset], timeout: Duration = .seconds(5)) throws(KafkaError) {
+        let list = RDKafkaPartitionList.make(offsets.map(\.topicPartition), offsets: Dictionary(offsets.map { ($0.topicPartition, $0.offset) }, uniquingKeysWith: { $1 }))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if let error = rd_kafka_seek_partitions(handle, list, Int32(timeout.milliseconds)) {
+            throw KafkaError.consuming(error, context: "seeking")
+        }
+        for (partition, _, code) in RDKafkaPartitionList.elements(of: list) where code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.rdKafka(code, context: "seeking \(partition)")
+        }
+    }
+
+    /// Stops fetching these partitions (flow control). Consume thread only.
+    public func pause(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
+        let list = RDKafkaPartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let code = rd_kafka_pause_partitions(handle, list)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(code, context: "pausing") }
+    }
+
+    /// Resumes fetching these partitions. Consume thread only.
+    public func resume(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
+        let list = RDKafkaPartitionList.make(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let code = rd_kafka_resume_partitions(handle, list)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(code, context: "resuming") }
+    }
+
+    /// The partitions currently assigned to this member. Thread-safe.
+    public func assignment() throws(KafkaError) -> [KafkaTopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let code = rd_kafka_assignment(handle, &list)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { throw KafkaError.rdKafka(code, context: "reading the assignment") }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return RDKafkaPartitionList.partitions(of: list).sorted()
+    }
+
+    /// Consumer lag per assigned partition: high watermark minus current position, from the
+    /// client's cached watermarks (no broker round trip). Partitions with no position yet are left out.
+    public func lag() throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        let assigned = try assignment()
+        let list = RDKafkaPartitionList.make(assigned)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        _ = rd_kafka_position(handle, list)
+        var result: [KafkaTopicPartition: Int64] = [:]
+        for (partition, position, _) in RDKafkaPartitionList.elements(of: list) where position >= 0 {
+            var low: Int64 = -1
+            var high: Int64 = -1
+            if rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 {
+                result[partition] = max(0, high - position)
+            }
+        }
+        return result
+    }
+
+    /// Leaves the group and releases every librdkafka resource. Serves the final revocation
+    /// through the rebalance handler, so call it on the consume thread. Idempotent.
+    public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let code = rd_kafka_consumer_close(handle)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.info("consumer close: \(String(cString: rd_kafka_err2str(code)))")
+        }
+        rd_kafka_queue_destroy(queue)
+        rd_kafka_destroy(handle)
+        withExtendedLifetime(context) {}
+    }
+}
+
+/// Rebalance bridge: runs on the consume thread, inside consume or close calls.
+final class ConsumerContext: RDKafkaCallbackContext, @unchecked Sendable {
+    // @unchecked Sendable: `handler` is immutable and itself Sendable.
+    let handler: KafkaRebalanceHandler?
+
+    init(logger: Logger, handler: KafkaRebalanceHandler?) {
+        self.handler = handler
+        super.init(logger: logger)
+    }
+
+    func rebalance(handle: OpaquePointer, code: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
+        let affected = RDKafkaPartitionList.partitions(of: partitions)
+        switch code {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            let starts = handler?(.assigned(affected)) ?? [:]
+            if !starts.isEmpty {
+                for index in 0..<Int(partitions.pointee.cnt) {
+                    let element = partitions.pointee.elems[index]
+                    let partition = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                    if let offset = starts[partition] { partitions.pointee.elems[index].offset = offset }
+                }
+            }
+            logger.info("partitions assigned", metadata: ["kafka.partitions": "\(affected.sorted())"])
+            let result = rd_kafka_assign(handle, partitions)
+            if result != RD_KAFKA_RESP_ERR_NO_ERROR { logger.error("assign failed: \(String(cString: rd_kafka_err2str(result)))") }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            let lost = rd_kafka_assignment_lost(handle) != 0
+            _ = handler?(.revoked(affected, lost: lost))
+            if !lost {
+                // Make stored offsets durable before another member takes the partitions.
+                let commit = rd_kafka_commit(handle, nil, 0)
+                if commit != RD_KAFKA_RESP_ERR_NO_ERROR && commit != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                    logger.info("commit on revoke: \(String(cString: rd_kafka_err2str(commit)))")
+                }
+            }
+            logger.info("partitions revoked", metadata: ["kafka.partitions": "\(affected.sorted())", "kafka.lost": "\(lost)"])
+            _ = rd_kafka_assign(handle, nil)
+        default:
+            logger.error("rebalance error: \(String(cString: rd_kafka_err2str(code)))")
+            _ = rd_kafka_assign(handle, nil)
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, saturating at `Int32.max`.
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return Int(min(total, Int64(Int32.max)))
+    }
+}

@@ -1,0 +1,223 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// Delivery counts of a producer since it was created.
+public struct KafkaDeliveryTally: Sendable, Equatable {
+    /// Records acknowledged by the broker.
+    public var delivered: Int = 0
+    /// Records that failed permanently.
+    public var failed: Int = 0
+    /// The first delivery error seen, if any.
+    public var firstError: KafkaError?
+
+    /// Creates a tally.
+    public init(delivered: Int = 0, failed: Int = 0, firstError: KafkaError? = nil) {
+        self.delivered = delivered
+        self.failed = failed
+        self.firstError = firstError
+    }
+}
+
+/// An idempotent Kafka producer over librdkafka.
+///
+/// ## Threads
+/// ``send(_:)`` and ``enqueue(_:)`` may be called from any thread; they copy the record into
+/// librdkafka's queue and return. A dedicated *delivery thread* (started at init) waits on the
+/// client's event queue (`rd_kafka_poll`, woken by the queue, not a sleep loop) and resolves
+/// delivery reports: awaiting ``send(_:)`` callers are resumed, ``enqueue(_:)`` records are
+/// counted in ``tally``. ``flush(timeout:)`` and ``close(timeout:)`` block: call them off the
+/// cooperative pool (or use ``shutdown(timeout:)``).
+public final class KafkaProducer: @unchecked Sendable {
+    // @unchecked Sendable: rd_kafka_t is thread-safe; mutable state lives in `context.state`
+    // (a Mutex); `closed` and `running` are atomics.
+    private let handle: OpaquePointer
+    private let context: ProducerContext
+    private let logger: Logger
+    private let closed = Atomic<Bool>(false)
+    private let deliveryThreadDone = DispatchSemaphore(value: 0)
+
+    /// Creates a producer and starts its delivery thread.
+    /// - Throws: ``KafkaError`` with code `.configuration` naming a rejected property.
+    public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "salespulse.kafka.producer")) throws(KafkaError) {
+        let conf = try RDKafkaConfiguration.make(configuration.librdkafkaProperties)
+        let context = ProducerContext(logger: logger)
+        context.install(on: conf)
+        rd_kafka_conf_set_dr_msg_cb(conf) { handle, message, opaque in
+            guard let message, let opaque else { return }
+            let context = Unmanaged<RDKafkaCallbackContext>.fromOpaque(opaque).takeUnretainedValue() as! ProducerContext
+            context.delivered(message: message)
+        }
+        self.handle = try RDKafkaConfiguration.makeClient(type: RD_KAFKA_PRODUCER, conf: conf, role: "producer")
+        self.context = context
+        self.logger = logger
+        let client = RDKafkaHandle(pointer: self.handle)
+        let done = deliveryThreadDone
+        DedicatedThread.start(name: "salespulse.kafka.delivery") { [context] in
+            while context.running.load(ordering: .acquiring) {
+                rd_kafka_poll(client.pointer, 100)
+            }
+            done.signal()
+        }
+    }
+
+    deinit {
+        if !closed.load(ordering: .acquiring) { close(timeout: .seconds(10)) }
+    }
+
+    /// Delivery counts for records sent with ``enqueue(_:)`` and ``send(_:)``.
+    public var tally: KafkaDeliveryTally { context.state.withLock { $0.tally } }
+
+    /// Records handed to librdkafka and not yet acknowledged or failed.
+    public var inFlight: Int { Int(rd_kafka_outq_len(handle)) }
+
+    /// Sends a record and waits for the broker's acknowledgement.
+    /// - Returns: where the record landed.
+    /// - Throws: ``KafkaError`` if the record cannot be queued or delivered.
+    public func send(_ message: KafkaOutgoingMessage) async throws -> KafkaDeliveryReport {
+        let id = context.nextID()
+        return try await withCheckedThrowingContinuation { continuation in
+            context.state.withLock { $0.waiters[id] = continuation }
+            do {
+                try produce(message, id: id)
+            } catch {
+                if let waiter = context.state.withLock({ $0.waiters.removeValue(forKey: id) }) {
+                    waiter.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// Queues a record without waiting; its outcome is counted in ``tally``. When librdkafka's
+    /// queue is full this waits (serving delivery reports) up to `queueFullTimeout` — back-pressure.
+    public func enqueue(_ message: KafkaOutgoingMessage, queueFullTimeout: Duration = .seconds(30)) throws(KafkaError) {
+        try produce(message, id: 0, queueFullTimeout: queueFullTimeout)
+    }
+
+    private func produce(_ message: KafkaOutgoingMessage, id: UInt64, queueFullTimeout: Duration = .seconds(30)) throws(KafkaError) {
+        guard !closed.load(ordering: .acquiring) else {
+            throw KafkaError(code: .closed, message: "send after close", hint: "Create a new producer.")
+        }
+        let opaque = UnsafeMutableRawPointer(bitPattern: UInt(id))
+        var waited = 0
+        while true {
+            var headers: OpaquePointer?
+            if !message.headers.isEmpty {
+                headers = rd_kafka_headers_new(message.headers.count)
+                for header in message.headers {
+                    if let value = header.value {
+                        _ = value.withUnsafeBytes { rd_kafka_header_add(headers, header.name, -1, $0.baseAddress, $0.count) }
+                    } else {
+                        _ = rd_kafka_header_add(headers, header.name, -1, nil, 0)
+                    }
+                }
+            }
+            let error: OpaquePointer? = withOptionalBytes(message.key) { key in
+                withOptionalBytes(message.value) { value in
+                    salespulse_produce(
+                        handle, message.topic, message.partition ?? RD_KAFKA_PARTITION_UA,
+                        key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0,
+                        headers, opaque
+                    )
+                }
+            }
+            guard let error else { return }
+            // On failure librdkafka did not take the headers.
+            if let headers { rd_kafka_headers_destroy(headers) }
+            if rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__QUEUE_FULL, waited < queueFullTimeout.milliseconds {
+                rd_kafka_error_destroy(error)
+                rd_kafka_poll(handle, 10)
+                waited += 10
+                continue
+            }
+            throw KafkaError.consuming(error, context: "producing to \(message.topic)")
+        }
+    }
+
+    /// Waits until every queued record is delivered or failed. Blocking: call off the cooperative pool.
+    /// - Throws: ``KafkaError`` `.timedOut` with the number of records still in flight.
+    public func flush(timeout: Duration = .seconds(30)) throws(KafkaError) {
+        let code = rd_kafka_flush(handle, Int32(timeout.milliseconds))
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(code: .timedOut, isRetriable: true, librdkafkaName: String(cString: rd_kafka_err2name(code)),
+                             message: "flush: \(rd_kafka_outq_len(handle)) records still in flight after \(timeout)",
+                             hint: "Check that the brokers are reachable, or flush again with a longer timeout.")
+        }
+    }
+
+    /// Flushes, stops the delivery thread, fails waiters still pending and destroys the client.
+    /// Blocking; idempotent.
+    public func close(timeout: Duration = .seconds(30)) {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        do { try flush(timeout: timeout) } catch { logger.warning("\(error)") }
+        context.running.store(false, ordering: .releasing)
+        deliveryThreadDone.wait()
+        let waiters = context.state.withLock { state in
+            defer { state.waiters.removeAll() }
+            return state.waiters.values
+        }
+        for waiter in waiters {
+            waiter.resume(throwing: KafkaError(code: .closed, message: "producer closed before delivery", hint: "Send again with a new producer."))
+        }
+        rd_kafka_destroy(handle)
+        withExtendedLifetime(context) {}
+    }
+
+    /// ``close(timeout:)`` on a dedicated thread, for async callers.
+    public func shutdown(timeout: Duration = .seconds(30)) async {
+        _ = try? await DedicatedThread.run(name: "salespulse.kafka.producer-close") { [self] in close(timeout: timeout) }
+    }
+}
+
+/// Delivery-report bridge: runs on the delivery thread (or inside flush/poll).
+final class ProducerContext: RDKafkaCallbackContext, @unchecked Sendable {
+    // @unchecked Sendable: all mutable state is in `state` (Mutex) or atomics.
+    struct State {
+        var waiters: [UInt64: CheckedContinuation<KafkaDeliveryReport, any Error>] = [:]
+        var tally = KafkaDeliveryTally()
+    }
+
+    let state = Mutex(State())
+    let running = Atomic<Bool>(true)
+    private let ids = Atomic<UInt64>(1)
+
+    func nextID() -> UInt64 { ids.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    func delivered(message: UnsafePointer<rd_kafka_message_t>) {
+        let id = UInt64(UInt(bitPattern: message.pointee._private))
+        let code = message.pointee.err
+        var result: Result<KafkaDeliveryReport, KafkaError>
+        if code == RD_KAFKA_RESP_ERR_NO_ERROR {
+            let topic = String(cString: rd_kafka_topic_name(message.pointee.rkt))
+            result = .success(KafkaDeliveryReport(topicPartition: KafkaTopicPartition(topic: topic, partition: message.pointee.partition), offset: message.pointee.offset))
+        } else {
+            let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
+            var error = KafkaError.rdKafka(code, context: "delivering to \(topic)")
+            if error.code == .other || error.code == .timedOut { error.code = error.code == .other ? .delivery : .timedOut }
+            result = .failure(error)
+        }
+        let waiter = state.withLock { state -> CheckedContinuation<KafkaDeliveryReport, any Error>? in
+            switch result {
+            case .success: state.tally.delivered += 1
+            case .failure(let error):
+                state.tally.failed += 1
+                if state.tally.firstError == nil { state.tally.firstError = error }
+            }
+            return id == 0 ? nil : state.waiters.removeValue(forKey: id)
+        }
+        waiter?.resume(with: result.mapError { $0 as any Error })
+    }
+}
+
+@inline(__always)
+func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    guard let bytes else { return body(nil) }
+    return bytes.withUnsafeBytes { body($0) }
+}
+
+/// A librdkafka client handle that may cross threads.
+struct RDKafkaHandle: @unchecked Sendable {
+    // @unchecked Sendable: rd_kafka_t is documented thread-safe for poll/produce/flush.
+    let pointer: OpaquePointer
+}

@@ -1,0 +1,1 @@
+/// Pure projections over decoded events.

@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+import SalesPulseKafka
+
+/// Integration tests: real librdkafka clients talking the Kafka protocol over TCP to the
+/// embedded broker (librdkafka's mock cluster) on 127.0.0.1.
+@Suite(.serialized) struct EmbeddedBrokerIntegrationTests {
+    @Test func roundTripKeepsKeysHeadersAndPerKeyOrderAcrossPartitions() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("roundtrip", partitions: 4)
+        let total = 12_000
+        let tally = try publish(total, to: "roundtrip", bootstrap: cluster.bootstrapServers)
+        #expect(tally == KafkaDeliveryTally(delivered: total, failed: 0, firstError: nil))
+
+        let harness = try ConsumerHarness(name: "rt", bootstrap: cluster.bootstrapServers, group: "rt", topics: ["roundtrip"], limit: total)
+        harness.start()
+        harness.waitUntilFinished()
+        let seen = harness.seen
+        #expect(seen.count == total)
+        let sequences = seen.compactMap { $0.headers.string(named: "seq").flatMap(Int.init) }
+        #expect(Set(sequences) == Set(0..<total))
+        for record in seen {
+            let sequence = Int(record.headers.string(named: "seq")!)!
+            #expect(record.key == "key-\(sequence % 97)")
+            #expect(record.value == "value-\(sequence)")
+        }
+        // A key always lands in one partition, in production order.
+        let byKey = Dictionary(grouping: seen, by: { $0.key! })
+        for (_, records) in byKey {
+            #expect(Set(records.map(\.partition)).count == 1)
+            let order = records.sorted { $0.offset < $1.offset }.map { Int($0.headers.string(named: "seq")!)! }
+            #expect(order == order.sorted())
+        }
+        #expect(Set(seen.map(\.partition.partition)) == [0, 1, 2, 3])
+        cluster.shutdown()
+    }
+
+    @Test func sendAwaitsTheDeliveryReport() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("acks", partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+        let first = try await producer.send(KafkaOutgoingMessage(topic: "acks", partition: 1, key: "k", value: "v1"))
+        let second = try await producer.send(KafkaOutgoingMessage(topic: "acks", partition: 1, key: "k", value: "v2"))
+        #expect(first.topicPartition == KafkaTopicPartition(topic: "acks", partition: 1))
+        #expect(second.offset == first.offset + 1)
+        #expect(producer.tally.delivered == 2)
+        await producer.shutdown()
+    }
+
+    @Test func rebalanceSplitsPartitionsAndEveryRecordIsConsumedExactlyOnce() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("rebalance", partitions: 6)
+        let bootstrap = cluster.bootstrapServers
+        _ = try publish(5_000, to: "rebalance", bootstrap: bootstrap)
+
+        let first = try ConsumerHarness(name: "a", bootstrap: bootstrap, group: "grp", topics: ["rebalance"])
+        first.start()
+        #expect(await eventually { first.count == 5_000 })
+
+        let second = try ConsumerHarness(name: "b", bootstrap: bootstrap, group: "grp", topics: ["rebalance"])
+        second.start()
+        #expect(await eventually { (try? second.consumer.assignment().count) ?? 0 > 0 && (try? first.consumer.assignment().count) ?? 6 < 6 })
+
+        _ = try publish(5_000, from: 5_000, to: "rebalance", bootstrap: bootstrap)
+        #expect(await eventually { first.count + second.count >= 10_000 })
+        // Give a duplicate (if any) the chance to show up before stopping.
+        try await Task.sleep(for: .milliseconds(500))
+        first.stop()
+        second.stop()
+
+        let all = first.seen + second.seen
+        let sequences = all.map { Int($0.headers.string(named: "seq")!)! }
+        #expect(sequences.count == 10_000, "each record exactly once across the group")
+        #expect(Set(sequences) == Set(0..<10_000))
+        #expect(second.count > 0)
+        #expect(first.seen.contains { Int($0.headers.string(named: "seq")!)! >= 5_000 })
+        #expect(Set(first.seen.filter { $0.offset >= 0 && Int($0.headers.string(named: "seq")!)! >= 5_000 }.map(\.partition))
+            .isDisjoint(with: Set(second.seen.map(\.partition))))
+        #expect(first.rebalanceEvents.contains { if case .revoked = $0 { return true } else { return false } })
+        cluster.shutdown()
+    }
+
+    @Test func committedOffsetsSurviveAConsumerRestart() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("restart", partitions: 2)
+        let bootstrap = cluster.bootstrapServers
+        _ = try publish(1_000, to: "restart", bootstrap: bootstrap)
+
+        let before = try ConsumerHarness(name: "r1", bootstrap: bootstrap, group: "restart-group", topics: ["restart"], limit: 400)
+        before.start()
+        before.waitUntilFinished() // processed 400, stored their offsets, closed (commits)
+
+        let after = try ConsumerHarness(name: "r2", bootstrap: bootstrap, group: "restart-group", topics: ["restart"])
+        after.start()
+        #expect(await eventually { after.count >= 600 })
+        try await Task.sleep(for: .milliseconds(300))
+        let committed = try after.consumer.committedOffsets(for: [KafkaTopicPartition(topic: "restart", partition: 0), KafkaTopicPartition(topic: "restart", partition: 1)])
+        after.stop()
+
+        let sequences = (before.seen + after.seen).map { Int($0.headers.string(named: "seq")!)! }
+        #expect(before.count == 400)
+        #expect(after.count == 600, "the second consumer resumes from the committed offsets")
+        #expect(Set(sequences) == Set(0..<1_000))
+        #expect(committed.values.reduce(0, +) > 0)
+        cluster.shutdown()
+    }
+
+    @Test func producingToAMissingPartitionSurfacesAsASwiftError() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("small", partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+        await #expect {
+            _ = try await producer.send(KafkaOutgoingMessage(topic: "small", partition: 7, key: "k", value: "v"))
+        } throws: { error in
+            (error as? KafkaError)?.code == .unknownTopicOrPartition
+        }
+        await producer.shutdown()
+    }
+
+    @Test func brokerSideErrorsSurfaceAsDeliveryErrors() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("denied", partitions: 1)
+        try cluster.setTopicError("denied", errorName: "TOPIC_AUTHORIZATION_FAILED")
+        var configuration = KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
+        configuration.messageTimeoutMilliseconds = 5_000
+        let producer = try KafkaProducer(configuration: configuration)
+        await #expect(throws: KafkaError.self) {
+            _ = try await producer.send(KafkaOutgoingMessage(topic: "denied", key: "k", value: "v"))
+        }
+        #expect(producer.tally.failed == 1)
+        await producer.shutdown()
+    }
+
+    @Test func metadataListsBrokersAndPartitionsButCreateTopicsIsUnsupportedByTheMock() async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: 3)
+        try cluster.createTopic("meta", partitions: 5, replicationFactor: 2)
+        let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: cluster.bootstrapServers))
+        let metadata = try admin.metadata(topic: "meta")
+        #expect(metadata.brokers.map(\.id) == [1, 2, 3])
+        #expect(metadata.topics.first { $0.name == "meta" }?.partitions == [0, 1, 2, 3, 4])
+        #expect {
+            try admin.createTopics([KafkaNewTopic(name: "new", partitions: 1)], timeout: .seconds(1))
+        } throws: { error in
+            (error as? KafkaError)?.isRetriable == true
+        }
+        cluster.shutdown()
+    }
+
+    @Test func seekRereadsAndLagIsZeroOnceCaughtUp() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("seek", partitions: 1)
+        _ = try publish(100, to: "seek", bootstrap: cluster.bootstrapServers)
+        let result = try await DedicatedThread.run(name: "test.seek") { () throws -> (Int, [KafkaTopicPartition: Int64], Int) in
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "seeker"))
+            try consumer.subscribe(to: ["seek"])
+            var read = 0
+            let end = ContinuousClock.now + .seconds(60)
+            while read < 100, ContinuousClock.now < end {
+                read += try consumer.consumeBatch(timeout: .milliseconds(50)) { $0.count }
+            }
+            let lag = try consumer.lag()
+            try consumer.seek([KafkaPartitionOffset(KafkaTopicPartition(topic: "seek", partition: 0), offset: 90)])
+            var reread = 0
+            while reread < 10, ContinuousClock.now < end {
+                reread += try consumer.consumeBatch(timeout: .milliseconds(50)) { $0.count }
+            }
+            consumer.close()
+            return (read, lag, reread)
+        }
+        #expect(result.0 == 100)
+        #expect(result.1[KafkaTopicPartition(topic: "seek", partition: 0)] == 0)
+        #expect(result.2 == 10)
+        cluster.shutdown()
+    }
+
+    @Test func fixedPortForwarderLetsClientsBootstrap() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("fwd", partitions: 1)
+        let target = UInt16(cluster.bootstrapServers.split(separator: ",")[0].split(separator: ":")[1])!
+        var forwarder: BootstrapForwarder?
+        var port: UInt16 = 0
+        for candidate in UInt16(39_100)..<UInt16(39_200) {
+            if let made = try? BootstrapForwarder(listenPort: candidate, targetPort: target) {
+                forwarder = made
+                port = candidate
+                break
+            }
+        }
+        #expect(forwarder != nil)
+        let tally = try publish(50, to: "fwd", bootstrap: "127.0.0.1:\(port)")
+        #expect(tally.delivered == 50)
+        forwarder?.stop()
+        cluster.shutdown()
+    }
+}
