@@ -5,6 +5,14 @@
 //   C boundaries: CRdKafka (librdkafka), CLZ4 (liblz4), CSimdJSON (simdjson shim).
 import PackageDescription
 
+// simdjson's On-Demand API is compiled into our shim, so its SIMD kernel is chosen at compile
+// time: on x86_64 we target x86-64-v3 + PCLMUL (AVX2, Haswell and newer); elsewhere the compiler default.
+#if arch(x86_64)
+let simdFlags = ["-O3", "-std=c++17", "-march=x86-64-v3", "-mpclmul"]
+#else
+let simdFlags = ["-O3", "-std=c++17"]
+#endif
+
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -37,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "CSimdJSON",
-            cxxSettings: [.unsafeFlags(["-O3", "-std=c++17"])],
+            cxxSettings: [.unsafeFlags(simdFlags)],
             linkerSettings: [.linkedLibrary("simdjson")]
         ),
 

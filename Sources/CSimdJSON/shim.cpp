@@ -1,2 +1,444 @@
+// simdjson On-Demand walker for SalesPulse events. See include/simdjson_shim.h.
 #include "simdjson_shim.h"
-int sp_simdjson_placeholder(void) { return 0; }
+
+#include <simdjson.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace simdjson;
+
+namespace {
+
+struct FieldSpec {
+    std::string path;
+    uint32_t index;
+    uint32_t kinds;
+};
+
+struct TypeSpec {
+    std::string name;
+    bool registered = false;
+    std::vector<FieldSpec> fields;
+};
+
+constexpr int kMaxDepth = 8;
+
+constexpr std::string_view kAttributeNames[SP_ATTR_COUNT] = {
+    "specversion", "id", "source", "type", "time", "subject", "repid", "region", "flow",
+    "datacontenttype", "dataschema"};
+
+}  // namespace
+
+struct sp_parser {
+    ondemand::parser json;
+    ondemand::parser deferred;  // for a `data` object that precedes `type`
+    std::vector<uint8_t> buffer;
+    std::vector<TypeSpec> types;
+    size_t max_bytes;
+    // Walk state
+    std::string path;     // dotted lookup key
+    uint32_t element = 0;
+};
+
+namespace {
+
+void set_error(sp_event *out, int code, const std::string &pointer, const std::string &detail) {
+    out->error = code;
+    std::snprintf(out->pointer, SP_MESSAGE_SIZE, "%s", pointer.c_str());
+    std::snprintf(out->detail, SP_MESSAGE_SIZE, "%s", detail.c_str());
+}
+
+int simdjson_failure(sp_event *out, error_code code, const std::string &pointer) {
+    if (code == UTF8_ERROR) {
+        set_error(out, SP_ERR_UTF8, pointer, "invalid UTF-8");
+        return SP_ERR_UTF8;
+    }
+    set_error(out, SP_ERR_JSON, pointer, std::string("malformed JSON: ") + error_message(code));
+    return SP_ERR_JSON;
+}
+
+// The JSON pointer of the current walk position, built only when reporting an error: dotted
+// path segments become /segments and `[]` becomes the current element index.
+std::string pointer_of(const std::string &path, uint32_t element) {
+    std::string pointer = "/data";
+    if (path.empty()) return pointer;
+    pointer.push_back('/');
+    for (size_t i = 0; i < path.size(); i++) {
+        char c = path[i];
+        if (c == '.') pointer.push_back('/');
+        else if (c == '[' && i + 1 < path.size() && path[i + 1] == ']') {
+            pointer.push_back('/');
+            pointer.append(std::to_string(element));
+            i++;
+        } else if (c == '~') pointer += "~0";
+        else if (c == '/') pointer += "~1";
+        else pointer.push_back(c);
+    }
+    return pointer;
+}
+
+void append_pointer_token(std::string &pointer, std::string_view key) {
+    pointer.push_back('/');
+    for (char c : key) {
+        if (c == '~') pointer += "~0";
+        else if (c == '/') pointer += "~1";
+        else pointer.push_back(c);
+    }
+}
+
+const char *kind_name(uint32_t kinds) {
+    if (kinds & SP_KIND_OBJECT) return "an object";
+    if (kinds & SP_KIND_ARRAY) return "an array";
+    if (kinds & SP_KIND_STRING) return (kinds & SP_KIND_NULL) ? "a string or null" : "a string";
+    if (kinds & SP_KIND_NUMBER) return "a number";
+    if (kinds & SP_KIND_BOOL) return "a boolean";
+    return "null";
+}
+
+const FieldSpec *find_field(const TypeSpec &type, const std::string &path) {
+    for (const auto &field : type.fields)
+        if (field.path == path) return &field;
+    return nullptr;
+}
+
+int walk_value(sp_parser *p, const TypeSpec &type, ondemand::value value, sp_event *out, int depth);
+
+int walk_object(sp_parser *p, const TypeSpec &type, ondemand::object object, sp_event *out, int depth) {
+    if (depth > kMaxDepth) {
+        set_error(out, SP_ERR_TOO_DEEP, pointer_of(p->path, p->element), "nesting deeper than 8 levels");
+        return SP_ERR_TOO_DEEP;
+    }
+    for (auto field_result : object) {
+        ondemand::field field;
+        if (auto e = std::move(field_result).get(field)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
+        std::string_view key;
+        if (auto e = field.unescaped_key().get(key)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
+        size_t path_mark = p->path.size();
+        if (!p->path.empty()) p->path.push_back('.');
+        p->path.append(key);
+        int rc = walk_value(p, type, field.value(), out, depth + 1);
+        if (rc != SP_OK) return rc;
+        p->path.resize(path_mark);
+    }
+    return SP_OK;
+}
+
+int walk_value(sp_parser *p, const TypeSpec &type, ondemand::value value, sp_event *out, int depth) {
+    const FieldSpec *spec = find_field(type, p->path);
+    if (spec == nullptr) {
+        set_error(out, SP_ERR_UNEXPECTED_FIELD, pointer_of(p->path, p->element),
+                  "unexpected field for type " + type.name + " (not in its schema)");
+        return SP_ERR_UNEXPECTED_FIELD;
+    }
+    ondemand::json_type jtype;
+    if (auto e = value.type().get(jtype)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
+    uint32_t kind = 0;
+    switch (jtype) {
+        case ondemand::json_type::object: kind = SP_KIND_OBJECT; break;
+        case ondemand::json_type::array: kind = SP_KIND_ARRAY; break;
+        case ondemand::json_type::string: kind = SP_KIND_STRING; break;
+        case ondemand::json_type::number: kind = SP_KIND_NUMBER; break;
+        case ondemand::json_type::boolean: kind = SP_KIND_BOOL; break;
+        case ondemand::json_type::null: kind = SP_KIND_NULL; break;
+    }
+    if ((spec->kinds & kind) == 0) {
+        set_error(out, SP_ERR_FIELD_KIND, pointer_of(p->path, p->element), std::string("expected ") + kind_name(spec->kinds));
+        return SP_ERR_FIELD_KIND;
+    }
+    if (kind == SP_KIND_OBJECT) {
+        ondemand::object object;
+        if (auto e = value.get_object().get(object)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
+        return walk_object(p, type, object, out, depth);
+    }
+    if (kind == SP_KIND_ARRAY) {
+        ondemand::array array;
+        if (auto e = value.get_array().get(array)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
+        size_t path_mark = p->path.size();
+        p->path.append("[]");
+        uint32_t saved_element = p->element;
+        uint32_t index = 0;
+        for (auto item_result : array) {
+            ondemand::value item;
+            if (auto e = std::move(item_result).get(item)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
+            p->element = index;
+            int rc = walk_value(p, type, item, out, depth + 1);
+            if (rc != SP_OK) return rc;
+            index++;
+        }
+        p->element = saved_element;
+        p->path.resize(path_mark);
+        return SP_OK;
+    }
+    if (out->value_count >= SP_MAX_VALUES) {
+        set_error(out, SP_ERR_TOO_MANY_VALUES, pointer_of(p->path, p->element), "more than 96 values in data");
+        return SP_ERR_TOO_MANY_VALUES;
+    }
+    sp_value &slot = out->values[out->value_count];
+    slot.field = spec->index;
+    slot.element = p->element;
+    slot.kind = kind;
+    slot.string = {nullptr, 0};
+    slot.number = 0;
+    switch (kind) {
+        case SP_KIND_STRING: {
+            std::string_view text;
+            if (auto e = value.get_string().get(text)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
+            slot.string = {text.data(), text.size()};
+            break;
+        }
+        case SP_KIND_NUMBER: {
+            double number;
+            if (auto e = value.get_double().get(number)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
+            slot.number = number;
+            break;
+        }
+        case SP_KIND_BOOL: {
+            bool flag;
+            if (auto e = value.get_bool().get(flag)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
+            slot.number = flag ? 1 : 0;
+            break;
+        }
+        default:
+            break;
+    }
+    out->value_count++;
+    return SP_OK;
+}
+
+int walk_data(sp_parser *p, const TypeSpec &type, ondemand::object object, sp_event *out) {
+    p->path.clear();
+    p->element = 0;
+    return walk_object(p, type, object, out, 1);
+}
+
+int lookup_type(sp_parser *p, sp_event *out) {
+    const sp_string &name = out->attributes[SP_ATTR_TYPE];
+    std::string_view view(name.ptr, name.len);
+    for (size_t i = 0; i < p->types.size(); i++) {
+        if (p->types[i].registered && p->types[i].name == view) return static_cast<int>(i);
+    }
+    return -1;
+}
+
+}  // namespace
+
+extern "C" {
+
+sp_parser *sp_parser_new(size_t max_event_bytes) {
+    auto *parser = new sp_parser();
+    parser->max_bytes = max_event_bytes;
+    parser->buffer.resize(max_event_bytes + SIMDJSON_PADDING);
+    parser->types.resize(256);
+    if (parser->json.allocate(max_event_bytes) != SUCCESS || parser->deferred.allocate(max_event_bytes) != SUCCESS) {
+        delete parser;
+        return nullptr;
+    }
+    return parser;
+}
+
+void sp_parser_free(sp_parser *parser) { delete parser; }
+
+int sp_parser_register_type(sp_parser *parser, const char *name, uint32_t type_index) {
+    if (type_index >= parser->types.size()) return -1;
+    parser->types[type_index].name = name;
+    parser->types[type_index].registered = true;
+    return 0;
+}
+
+int sp_parser_register_field(sp_parser *parser, uint32_t type_index, const char *path, uint32_t field_index,
+                             uint32_t kinds) {
+    if (type_index >= parser->types.size()) return -1;
+    parser->types[type_index].fields.push_back(FieldSpec{path, field_index, kinds});
+    return 0;
+}
+
+int sp_parse(sp_parser *p, const uint8_t *json, size_t length, sp_event *out) {
+    out->error = SP_OK;
+    out->type_index = -1;
+    out->present = 0;
+    out->value_count = 0;
+    out->pointer[0] = 0;
+    out->detail[0] = 0;
+    if (length > p->max_bytes) {
+        set_error(out, SP_ERR_TOO_LARGE, "", "event of " + std::to_string(length) + " bytes exceeds the limit of " +
+                                                 std::to_string(p->max_bytes));
+        return out->error;
+    }
+    std::memcpy(p->buffer.data(), json, length);
+    std::memset(p->buffer.data() + length, 0, SIMDJSON_PADDING);
+    padded_string_view view(reinterpret_cast<const char *>(p->buffer.data()), length, length + SIMDJSON_PADDING);
+
+    ondemand::document doc;
+    if (auto e = p->json.iterate(view).get(doc)) return simdjson_failure(out, e, "");
+    ondemand::object object;
+    {
+        ondemand::json_type jtype;
+        if (auto e = doc.type().get(jtype)) return simdjson_failure(out, e, "");
+        if (jtype != ondemand::json_type::object) {
+            set_error(out, SP_ERR_NOT_OBJECT, "", "an event must be a JSON object");
+            return out->error;
+        }
+    }
+    if (auto e = doc.get_object().get(object)) return simdjson_failure(out, e, "");
+
+    std::string_view deferred_data;
+    bool has_deferred = false;
+    for (auto field_result : object) {
+        ondemand::field field;
+        if (auto e = std::move(field_result).get(field)) return simdjson_failure(out, e, "");
+        std::string_view key;
+        if (auto e = field.unescaped_key().get(key)) return simdjson_failure(out, e, "");
+        if (key == "data") {
+            ondemand::value value = field.value();
+            ondemand::json_type jtype;
+            if (auto e = value.type().get(jtype)) return simdjson_failure(out, e, "/data");
+            if (jtype != ondemand::json_type::object) {
+                set_error(out, SP_ERR_DATA_NOT_OBJECT, "/data", "data must be a JSON object");
+                return out->error;
+            }
+            ondemand::object data;
+            if (auto e = value.get_object().get(data)) return simdjson_failure(out, e, "/data");
+            if (out->present & (1u << SP_ATTR_TYPE)) {
+                if (out->type_index < 0) {
+                    // Unknown type: report it rather than the fields.
+                    set_error(out, SP_ERR_UNKNOWN_TYPE, "/type", "unknown event type");
+                    return out->error;
+                }
+                int rc = walk_data(p, p->types[out->type_index], data, out);
+                if (rc != SP_OK) return rc;
+            } else {
+                if (auto e = data.raw_json().get(deferred_data)) return simdjson_failure(out, e, "/data");
+                has_deferred = true;
+            }
+            continue;
+        }
+        int attribute = -1;
+        for (int i = 0; i < SP_ATTR_COUNT; i++) {
+            if (key == kAttributeNames[i]) { attribute = i; break; }
+        }
+        ondemand::value value = field.value();
+        if (attribute < 0) {
+            // A CloudEvents extension attribute we do not use: must be a primitive.
+            ondemand::json_type jtype;
+            if (auto e = value.type().get(jtype)) return simdjson_failure(out, e, "");
+            if (jtype == ondemand::json_type::object || jtype == ondemand::json_type::array) {
+                std::string pointer;
+                append_pointer_token(pointer, key);
+                set_error(out, SP_ERR_ATTRIBUTE_KIND, pointer, "CloudEvents extension attributes must be strings, numbers or booleans");
+                return out->error;
+            }
+            continue;
+        }
+        std::string_view text;
+        if (value.get_string().get(text)) {
+            std::string pointer = std::string("/") + std::string(kAttributeNames[attribute]);
+            set_error(out, SP_ERR_ATTRIBUTE_KIND, pointer, "expected a string");
+            return out->error;
+        }
+        out->attributes[attribute] = {text.data(), text.size()};
+        out->present |= 1u << attribute;
+        if (attribute == SP_ATTR_TYPE) out->type_index = lookup_type(p, out);
+    }
+    {
+        // simdjson 3.0.1's document has no at_end(): the last non-blank byte must close the object.
+        size_t end = length;
+        while (end > 0 && (json[end - 1] == ' ' || json[end - 1] == '\n' || json[end - 1] == '\r' || json[end - 1] == '\t')) end--;
+        if (end == 0 || json[end - 1] != '}') {
+            set_error(out, SP_ERR_JSON, "", "malformed JSON: trailing content after the event object");
+            return out->error;
+        }
+    }
+    if (!(out->present & (1u << SP_ATTR_TYPE))) {
+        set_error(out, SP_ERR_MISSING_TYPE, "/type", "required attribute is missing");
+        return out->error;
+    }
+    if (out->type_index < 0) {
+        set_error(out, SP_ERR_UNKNOWN_TYPE, "/type", "unknown event type");
+        return out->error;
+    }
+    if (has_deferred) {
+        // The data object came before `type`: walk it now with the second parser. Its bytes sit
+        // inside our padded buffer, so the padding requirement holds.
+        size_t offset = static_cast<size_t>(deferred_data.data() - reinterpret_cast<const char *>(p->buffer.data()));
+        padded_string_view data_view(deferred_data.data(), deferred_data.size(), length + SIMDJSON_PADDING - offset);
+        ondemand::document data_doc;
+        if (auto e = p->deferred.iterate(data_view).get(data_doc)) return simdjson_failure(out, e, "/data");
+        ondemand::object data;
+        if (auto e = data_doc.get_object().get(data)) return simdjson_failure(out, e, "/data");
+        int rc = walk_data(p, p->types[out->type_index], data, out);
+        if (rc != SP_OK) return rc;
+    }
+    return SP_OK;
+}
+
+static inline bool digits(const char *s, int n, int *value) {
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *value = v;
+    return true;
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+int sp_parse_rfc3339(const char *s, size_t n, int64_t *epoch_ms, int32_t *offset_minutes) {
+    // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
+    int year, month, day, hour, minute, second;
+    if (n < 19) return 1;
+    if (!digits(s, 4, &year) || s[4] != '-' || !digits(s + 5, 2, &month) || s[7] != '-' ||
+        !digits(s + 8, 2, &day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s + 11, 2, &hour) ||
+        s[13] != ':' || !digits(s + 14, 2, &minute) || s[16] != ':' || !digits(s + 17, 2, &second))
+        return 1;
+    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12 || day < 1 || day > month_days[month - 1] || hour > 23 || minute > 59 || second > 60)
+        return 1;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (month == 2 && day == 29 && !leap) return 1;
+    size_t i = 19;
+    int millis = 0;
+    if (i < n && s[i] == '.') {
+        i++;
+        size_t start = i;
+        int scale = 100;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            millis += (s[i] - '0') * scale;
+            scale /= 10;
+            i++;
+        }
+        if (i == start) return 1;
+    }
+    if (i == n) return 2;  // no offset: naive local time
+    int offset = 0;
+    if (s[i] == 'Z' || s[i] == 'z') {
+        i++;
+    } else if (s[i] == '+' || s[i] == '-') {
+        int oh, om;
+        if (n - i != 6 || !digits(s + i + 1, 2, &oh) || s[i + 3] != ':' || !digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+            return 1;
+        offset = (oh * 60 + om) * (s[i] == '-' ? -1 : 1);
+        i += 6;
+    } else {
+        return 1;
+    }
+    if (i != n) return 1;
+    int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + (second == 60 ? 59 : second) - offset * 60;
+    *epoch_ms = seconds * 1000 + millis;
+    *offset_minutes = offset;
+    return 0;
+}
+
+}  // extern "C"

@@ -1,0 +1,59 @@
+/// An instant with the UTC offset it was written with (RFC 3339 requires one for SalesPulse).
+public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    public var epochMilliseconds: Int64
+    /// The offset from UTC the producer wrote, in minutes (e.g. +480 for +08:00).
+    public var offsetMinutes: Int16
+
+    /// Creates a time.
+    public init(epochMilliseconds: Int64, offsetMinutes: Int16 = 0) {
+        self.epochMilliseconds = epochMilliseconds
+        self.offsetMinutes = offsetMinutes
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.epochMilliseconds < rhs.epochMilliseconds }
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.epochMilliseconds == rhs.epochMilliseconds }
+    public func hash(into hasher: inout Hasher) { hasher.combine(epochMilliseconds) }
+
+    /// This time shifted by a duration in milliseconds.
+    public func adding(milliseconds: Int64) -> EventTime {
+        EventTime(epochMilliseconds: epochMilliseconds + milliseconds, offsetMinutes: offsetMinutes)
+    }
+
+    /// RFC 3339 in UTC with milliseconds, e.g. `2026-03-02T01:15:04.123Z`.
+    public var description: String { rfc3339UTC }
+
+    /// RFC 3339 in UTC with milliseconds.
+    public var rfc3339UTC: String {
+        let millis = Int(((epochMilliseconds % 1000) + 1000) % 1000)
+        let seconds = (epochMilliseconds - Int64(millis)) / 1000
+        let days = Int(floorDiv(seconds, 86_400))
+        let secondOfDay = Int(seconds - Int64(days) * 86_400)
+        let (year, month, day) = civil(fromDays: days)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+    }
+
+    /// 2000-01-01T00:00:00Z: events before this are rejected (device clocks reset to 1970).
+    public static let earliestAccepted = EventTime(epochMilliseconds: 946_684_800_000)
+}
+
+private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+private func pad(_ value: Int, _ width: Int) -> String {
+    let text = String(value)
+    return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+}
+
+/// Converts days since 1970-01-01 to a civil date (proleptic Gregorian).
+private func civil(fromDays days: Int) -> (Int, Int, Int) {
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+    let y = yoe + era * 400
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    return (m <= 2 ? y + 1 : y, m, d)
+}

@@ -1,0 +1,138 @@
+import Testing
+@testable import SalesPulseModel
+
+@Suite struct EventDecoderTests {
+    let reference = EventTime(epochMilliseconds: 1_772_500_000_000)
+
+    func envelope(type: String = "sales.objection.chosen", time: String = "2026-03-02T09:15:04.123+08:00", subject: String = "cust-000042", extra: String = "", data: String = #"{"objection":"price_too_high"}"#) -> String {
+        #"{"specversion":"1.0","id":"5b0c7a52-0d6e-4f0e-9a51-3f7c2a1d9e01","source":"rep-app/android","type":"\#(type)","time":"\#(time)","subject":"\#(subject)","repid":"rep-0007","region":"east"\#(extra),"data":\#(data)}"#
+    }
+
+    @Test func decodesTheIssueExampleExactly() throws {
+        let event = try EventDecoder().decode(envelope(), key: "cust-000042", referenceTime: reference)
+        #expect(event.id == "5b0c7a52-0d6e-4f0e-9a51-3f7c2a1d9e01")
+        #expect(event.type == .objectionChosen)
+        #expect(event.source == "rep-app/android")
+        #expect(event.subject == "cust-000042")
+        #expect(event.rep == "rep-0007")
+        #expect(event.region == "east")
+        #expect(event.time.epochMilliseconds == 1_772_414_104_123) // 01:15:04.123Z
+        #expect(event.time.offsetMinutes == 480)
+        #expect(event.payload == .objectionChosen(objection: "price_too_high"))
+    }
+
+    @Test func decodesEvidenceCompletely() throws {
+        let data = #"{"flow":"academic","step":"dept_visit","action":"visit_pack","evidence":{"photo":{"hash":"sha256:1","capturedAt":"2026-03-02T09:00:00+08:00"},"location":{"lat":31.5,"lon":121.25,"accuracyM":50},"attachment":{"name":"a.pdf","version":"v2"},"text":"three pains","skus":[{"sku":"A","quantity":2},{"sku":"B","quantity":3.5}]}}"#
+        let event = try EventDecoder().decode(envelope(type: "sales.action.completed", data: data), referenceTime: reference)
+        guard case .actionCompleted(let flow, let step, let action, let evidence) = event.payload else {
+            Issue.record("wrong payload \(event.payload)")
+            return
+        }
+        #expect(flow == "academic" && step == "dept_visit" && action == "visit_pack")
+        #expect(evidence.photo == Evidence.Photo(hash: "sha256:1", capturedAt: EventTime(epochMilliseconds: 1_772_413_200_000, offsetMinutes: 480)))
+        #expect(evidence.location == Evidence.Location(latitude: 31.5, longitude: 121.25, accuracyMeters: 50))
+        #expect(evidence.attachment == Evidence.Attachment(name: "a.pdf", version: "v2"))
+        #expect(evidence.text == "three pains")
+        #expect(evidence.skus == [Evidence.SKUReference(sku: "A", quantity: 2), Evidence.SKUReference(sku: "B", quantity: 3.5)])
+    }
+
+    @Test func dataBeforeTypeIsStillValidated() throws {
+        let json = #"{"data":{"objection":"x","bogus":1},"specversion":"1.0","id":"i","source":"s","type":"sales.objection.chosen","time":"2026-03-02T01:00:00Z","subject":"c"}"#
+        #expect(throws: EventRejection(.unexpectedField, at: "/data/bogus", "unexpected field for type sales.objection.chosen (not in its schema)")) {
+            try EventDecoder().decode(json, referenceTime: reference)
+        }
+    }
+
+    @Test func subjectMustEqualTheKafkaKey() {
+        #expect { try EventDecoder().decode(envelope(), key: "cust-999", referenceTime: reference) } throws: { error in
+            (error as? EventRejection)?.reason == .subjectKeyMismatch && (error as? EventRejection)?.pointer == "/subject"
+        }
+    }
+
+    @Test func invalidUTF8IsRejected() {
+        var bytes = Array(envelope().utf8)
+        let index = bytes.firstIndex(of: UInt8(ascii: "p"))! // inside "price_too_high"
+        bytes[index] = 0xC3
+        bytes[index + 1] = 0x28
+        #expect { try EventDecoder().decode(bytes, referenceTime: reference) } throws: { error in
+            (error as? EventRejection)?.reason == .invalidUTF8
+        }
+    }
+
+    @Test func hugeStringsAreBounded() {
+        let long = String(repeating: "x", count: 300)
+        #expect { try EventDecoder().decode(envelope(data: #"{"objection":"\#(long)"}"#), referenceTime: reference) } throws: { error in
+            (error as? EventRejection)?.reason == .stringTooLong && (error as? EventRejection)?.pointer == "/data/objection"
+        }
+        let hugeEvent = envelope(data: #"{"objection":"\#(String(repeating: "y", count: 70_000))"}"#)
+        #expect { try EventDecoder().decode(hugeEvent, referenceTime: reference) } throws: { error in
+            (error as? EventRejection)?.reason == .eventTooLarge
+        }
+    }
+
+    struct TimeCase: Sendable, CustomTestStringConvertible {
+        let text: String
+        let millis: Int64?
+        let reason: EventRejection.Reason?
+        var testDescription: String { text }
+    }
+
+    static let timeCases: [TimeCase] = [
+        TimeCase(text: "2026-03-02T09:15:04+08:00", millis: 1_772_414_104_000, reason: nil),
+        TimeCase(text: "2026-03-02T01:15:04Z", millis: 1_772_414_104_000, reason: nil),
+        TimeCase(text: "2026-03-01T20:15:04.5-05:00", millis: 1_772_414_104_500, reason: nil),
+        TimeCase(text: "2000-01-01T00:00:00Z", millis: 946_684_800_000, reason: nil),
+        TimeCase(text: "1999-12-31T23:59:59Z", millis: nil, reason: .timestampTooOld),
+        TimeCase(text: "1970-01-01T00:00:00+00:00", millis: nil, reason: .timestampTooOld),
+        TimeCase(text: "2026-03-02T09:15:04", millis: nil, reason: .timestampWithoutOffset),
+        TimeCase(text: "2026-03-02T09:15:04.123", millis: nil, reason: .timestampWithoutOffset),
+        TimeCase(text: "2026-02-30T00:00:00Z", millis: nil, reason: .malformedTimestamp),
+        TimeCase(text: "2026-03-02 09:15", millis: nil, reason: .malformedTimestamp),
+        TimeCase(text: "2026-03-02T09:15:04+0800", millis: nil, reason: .malformedTimestamp),
+    ]
+
+    @Test(arguments: timeCases)
+    func timestampsFollowRFC3339WithAnOffset(_ testCase: TimeCase) {
+        do {
+            let event = try EventDecoder().decode(envelope(time: testCase.text), referenceTime: EventTime(epochMilliseconds: 1_772_500_000_000))
+            #expect(testCase.reason == nil)
+            #expect(event.time.epochMilliseconds == testCase.millis)
+        } catch {
+            #expect(error.reason == testCase.reason)
+            #expect(error.pointer == "/time")
+        }
+    }
+
+    @Test func futureSkewIsMeasuredFromTheReferenceTime() throws {
+        var policy = ValidationPolicy()
+        policy.maxFutureSkewMilliseconds = 60_000
+        let decoder = EventDecoder(policy: policy)
+        let time = EventTime(epochMilliseconds: 1_772_414_104_000)
+        // Exactly at the limit: accepted; one millisecond beyond: rejected.
+        _ = try decoder.decode(envelope(time: "2026-03-02T01:15:04Z"), referenceTime: time.adding(milliseconds: -60_000))
+        #expect { try decoder.decode(envelope(time: "2026-03-02T01:15:04Z"), referenceTime: time.adding(milliseconds: -60_001)) } throws: { error in
+            (error as? EventRejection)?.reason == .timestampInFuture
+        }
+    }
+
+    @Test func aDecoderIsReusableAfterARejection() throws {
+        let decoder = EventDecoder()
+        #expect(throws: EventRejection.self) { try decoder.decode("{", referenceTime: reference) }
+        let event = try decoder.decode(envelope(), referenceTime: reference)
+        #expect(event.type == .objectionChosen)
+    }
+
+    @Test func everyCatalogueTypeHasASchemaName() {
+        for type in SalesEventType.allCases {
+            #expect(type.name.hasPrefix("sales."))
+            #expect(type.name.split(separator: ".").count == 3)
+            #expect(SalesEventType(name: type.name) == type)
+            #expect(!EventCatalogue.fields(of: type).isEmpty || type == .stepEntered)
+        }
+    }
+
+    @Test func eventTimeFormatsAsRFC3339() {
+        #expect(EventTime(epochMilliseconds: 1_772_414_104_123).rfc3339UTC == "2026-03-02T01:15:04.123Z")
+        #expect(EventTime(epochMilliseconds: 0).rfc3339UTC == "1970-01-01T00:00:00.000Z")
+    }
+}
