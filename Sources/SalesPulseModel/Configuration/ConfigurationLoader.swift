@@ -1,0 +1,202 @@
+import Foundation
+import Yams
+
+/// Loads and validates a ``ProcessConfiguration`` from YAML.
+///
+/// Errors name the file, the line, the path and what is wrong; unknown keys are rejected and
+/// references between flows, steps, actions and the organisation are checked.
+public enum ConfigurationLoader {
+    /// Loads a configuration file.
+    public static func load(path: String) throws(ConfigurationError) -> ProcessConfiguration {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(file: path, line: nil, path: "", message: "cannot read the file (missing, unreadable or not UTF-8)")
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses configuration YAML.
+    public static func parse(yaml: String, file: String = "<string>") throws(ConfigurationError) -> ProcessConfiguration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigurationError(file: file, line: nil, path: "", message: "the document is empty")
+            }
+            root = node
+        } catch let error as ConfigurationError {
+            throw error
+        } catch let error as YamlError {
+            throw ConfigurationError(file: file, line: yamlLine(error), path: "", message: "invalid YAML: \(error)")
+        } catch {
+            throw ConfigurationError(file: file, line: nil, path: "", message: "invalid YAML: \(error)")
+        }
+        let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: ["version", "flows", "freshness", "activation", "inactivity", "ineffectiveRepeats", "health", "allowedLateness", "organisation", "departments"])
+        if let version = top["version"], try version.int(in: 1...1000) != 1 {
+            throw version.error("unsupported version; this SalesPulse reads version 1")
+        }
+        guard let flowsNode = top["flows"] else {
+            throw ConfigurationError(file: file, line: root.mark?.line, path: "flows", message: "required: declare at least one flow")
+        }
+        var flows: [FlowDefinition] = []
+        for flowNode in try flowsNode.sequence() {
+            let flow = try parseFlow(flowNode)
+            if flows.contains(where: { $0.id == flow.id }) { throw flowNode.error("duplicate flow id '\(flow.id)'") }
+            flows.append(flow)
+        }
+        if flows.isEmpty { throw flowsNode.error("declare at least one flow") }
+
+        var configuration = ProcessConfiguration(flows: flows)
+        if let node = top["freshness"] {
+            let entries = try node.mapping(allowed: ["keyFields", "horizon"])
+            configuration.freshness = FreshnessRule(
+                keyFields: try entries["keyFields"]?.strings() ?? [],
+                horizonMilliseconds: try entries["horizon"]?.duration() ?? 72 * 3_600_000
+            )
+        }
+        if let node = top["activation"] {
+            let entries = try node.mapping(allowed: ["requiredFields", "window"])
+            configuration.activation = ActivationRule(
+                requiredFields: try entries["requiredFields"]?.strings() ?? [],
+                windowMilliseconds: try entries["window"]?.duration() ?? 24 * 3_600_000
+            )
+        }
+        if let node = top["inactivity"] {
+            for item in try node.sequence() {
+                let entries = try item.mapping(allowed: ["id", "flow", "step", "after"])
+                guard let id = entries["id"], let flow = entries["flow"], let step = entries["step"], let after = entries["after"] else {
+                    throw item.error("an inactivity rule needs id, flow, step and after")
+                }
+                let rule = InactivityRule(id: try id.identifier(), flow: try flow.identifier(), step: try step.identifier(), afterMilliseconds: try after.duration())
+                guard let definition = configuration.flow(named: rule.flow) else { throw flow.error("unknown flow '\(rule.flow)'") }
+                guard definition.step(named: rule.step) != nil else { throw step.error("flow '\(rule.flow)' has no step '\(rule.step)'") }
+                configuration.inactivity.append(rule)
+            }
+        }
+        if let node = top["ineffectiveRepeats"] { configuration.ineffectiveRepeats = try node.int(in: 2...100) }
+        if let node = top["allowedLateness"] { configuration.allowedLatenessMilliseconds = try node.duration() }
+        if let node = top["health"] {
+            let entries = try node.mapping(allowed: ["weights"])
+            if let weightsNode = entries["weights"] {
+                let weights = try weightsNode.mapping(allowed: ["compliance", "freshness", "effectiveness"])
+                configuration.healthWeights = HealthWeights(
+                    compliance: try weights["compliance"]?.double(in: 0...1000) ?? 1,
+                    freshness: try weights["freshness"]?.double(in: 0...1000) ?? 1,
+                    effectiveness: try weights["effectiveness"]?.double(in: 0...1000) ?? 1
+                )
+                let w = configuration.healthWeights
+                if w.compliance + w.freshness + w.effectiveness == 0 { throw weightsNode.error("at least one weight must be positive") }
+            }
+        }
+        var departments: [String: String] = [:]
+        if let node = top["departments"] {
+            guard case .mapping = node.node else { throw node.error("expected a mapping of department id to recipient") }
+            for (name, value) in try node.mapping(allowed: Set((node.node.mapping ?? [:]).keys.compactMap { $0.scalar?.string })) {
+                departments[name] = try value.string()
+            }
+        }
+        if let node = top["organisation"] {
+            configuration.organisation = try parseOrganisation(node, departments: departments)
+        } else {
+            configuration.organisation = Organisation(departments: departments)
+        }
+        return configuration
+    }
+
+    private static func parseFlow(_ node: ConfigNode) throws(ConfigurationError) -> FlowDefinition {
+        let entries = try node.mapping(allowed: ["id", "name", "steps"])
+        guard let idNode = entries["id"] else { throw node.error("a flow needs an id") }
+        guard let stepsNode = entries["steps"] else { throw node.error("a flow needs steps") }
+        var steps: [StepDefinition] = []
+        for stepNode in try stepsNode.sequence() {
+            let step = try parseStep(stepNode)
+            if steps.contains(where: { $0.id == step.id }) { throw stepNode.error("duplicate step id '\(step.id)'") }
+            steps.append(step)
+        }
+        if steps.isEmpty { throw stepsNode.error("a flow needs at least one step") }
+        return FlowDefinition(id: try idNode.identifier(), name: try entries["name"]?.string(), steps: steps)
+    }
+
+    private static func parseStep(_ node: ConfigNode) throws(ConfigurationError) -> StepDefinition {
+        let entries = try node.mapping(allowed: ["id", "name", "sla", "actions", "blockageReasons"])
+        guard let idNode = entries["id"] else { throw node.error("a step needs an id") }
+        var actions: [ActionDefinition] = []
+        for actionNode in try entries["actions"]?.sequence() ?? [] {
+            let action = try parseAction(actionNode)
+            if actions.contains(where: { $0.id == action.id }) { throw actionNode.error("duplicate action id '\(action.id)'") }
+            actions.append(action)
+        }
+        var reasons: [String] = []
+        for reason in try entries["blockageReasons"]?.sequence() ?? [] { reasons.append(try reason.identifier()) }
+        return StepDefinition(id: try idNode.identifier(), name: try entries["name"]?.string(), slaMilliseconds: try entries["sla"]?.duration(), actions: actions, blockageReasons: reasons)
+    }
+
+    private static func parseAction(_ node: ConfigNode) throws(ConfigurationError) -> ActionDefinition {
+        let entries = try node.mapping(allowed: ["id", "name", "mandatory", "evidence"])
+        guard let idNode = entries["id"] else { throw node.error("an action needs an id") }
+        var requirement = EvidenceRequirement()
+        if let evidenceNode = entries["evidence"] {
+            let evidence = try evidenceNode.mapping(allowed: ["photo", "location", "attachment", "text", "skus"])
+            if let photo = evidence["photo"] {
+                if case .mapping = photo.node {
+                    let options = try photo.mapping(allowed: ["maxAge"])
+                    requirement.photo = true
+                    requirement.photoMaxAgeMilliseconds = try options["maxAge"]?.duration()
+                } else {
+                    requirement.photo = try photo.bool()
+                }
+            }
+            if let location = evidence["location"] {
+                let options = try location.mapping(allowed: ["maxAccuracyM"])
+                guard let accuracy = options["maxAccuracyM"] else { throw location.error("location evidence needs maxAccuracyM (metres)") }
+                requirement.locationMaxAccuracyMeters = try accuracy.double(in: 1...100_000)
+            }
+            if let attachment = evidence["attachment"] { requirement.attachment = try attachment.bool() }
+            if let skus = evidence["skus"] { requirement.skus = try skus.bool() }
+            if let text = evidence["text"] {
+                let options = try text.mapping(allowed: ["min", "max"])
+                let minimum = try options["min"]?.int(in: 0...EventCatalogue.maxEvidenceText) ?? 1
+                let maximum = try options["max"]?.int(in: 1...EventCatalogue.maxEvidenceText) ?? EventCatalogue.maxEvidenceText
+                guard minimum <= maximum else { throw text.error("min \(minimum) is greater than max \(maximum)") }
+                requirement.textLength = minimum...maximum
+            }
+        }
+        return ActionDefinition(id: try idNode.identifier(), name: try entries["name"]?.string(), mandatory: try entries["mandatory"]?.bool() ?? true, evidence: requirement)
+    }
+
+    private static func parseOrganisation(_ node: ConfigNode, departments: [String: String]) throws(ConfigurationError) -> Organisation {
+        let entries = try node.mapping(allowed: ["regions"])
+        var regions: [Organisation.Region] = []
+        var seenReps = Set<String>()
+        for regionNode in try entries["regions"]?.sequence() ?? [] {
+            let region = try regionNode.mapping(allowed: ["id", "director", "teams"])
+            guard let id = region["id"], let director = region["director"] else { throw regionNode.error("a region needs id and director") }
+            var teams: [Organisation.Team] = []
+            for teamNode in try region["teams"]?.sequence() ?? [] {
+                let team = try teamNode.mapping(allowed: ["id", "supervisor", "reps"])
+                guard let teamID = team["id"], let supervisor = team["supervisor"], let repsNode = team["reps"] else {
+                    throw teamNode.error("a team needs id, supervisor and reps")
+                }
+                var reps: [String] = []
+                for repNode in try repsNode.sequence() {
+                    let text = try repNode.string()
+                    guard let expanded = Organisation.expand(text) else {
+                        throw repNode.error("'\(text)' is not a rep id or a range like rep-0001..rep-0040")
+                    }
+                    for rep in expanded {
+                        guard seenReps.insert(rep).inserted else { throw repNode.error("rep '\(rep)' is in two teams") }
+                        reps.append(rep)
+                    }
+                }
+                teams.append(Organisation.Team(id: try teamID.identifier(), supervisor: try supervisor.string(), reps: reps))
+            }
+            regions.append(Organisation.Region(id: try id.identifier(), director: try director.string(), teams: teams))
+        }
+        return Organisation(regions: regions, departments: departments)
+    }
+
+    private static func yamlLine(_ error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _): return mark.line
+        default: return nil
+        }
+    }
+}

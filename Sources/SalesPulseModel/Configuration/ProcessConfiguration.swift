@@ -1,0 +1,164 @@
+/// The whole process configuration: flows with their steps, checklists and SLAs, freshness,
+/// lead activation, inactivity, health weights and the organisation. Loaded from YAML by
+/// ``ConfigurationLoader``; every field has a default except the flows.
+public struct ProcessConfiguration: Sendable, Hashable {
+    /// The flows, in declaration order (a customer may be in several at once).
+    public var flows: [FlowDefinition]
+    /// Data freshness: key fields and horizon.
+    public var freshness: FreshnessRule
+    /// Lead activation: fields required within a window after creation.
+    public var activation: ActivationRule
+    /// Inactivity rules: a step with no communication for a while.
+    public var inactivity: [InactivityRule]
+    /// How many repetitions of an action without the flow advancing make it ineffective (default 3).
+    public var ineffectiveRepeats: Int
+    /// Process health index weights.
+    public var healthWeights: HealthWeights
+    /// Events may arrive this late (event time behind the partition's watermark) and still be applied in order. Default 30s.
+    public var allowedLatenessMilliseconds: Int64
+    /// Who works for whom.
+    public var organisation: Organisation
+
+    /// Creates a configuration.
+    public init(flows: [FlowDefinition], freshness: FreshnessRule = FreshnessRule(), activation: ActivationRule = ActivationRule(), inactivity: [InactivityRule] = [], ineffectiveRepeats: Int = 3, healthWeights: HealthWeights = HealthWeights(), allowedLatenessMilliseconds: Int64 = 30_000, organisation: Organisation = Organisation()) {
+        self.flows = flows
+        self.freshness = freshness
+        self.activation = activation
+        self.inactivity = inactivity
+        self.ineffectiveRepeats = ineffectiveRepeats
+        self.healthWeights = healthWeights
+        self.allowedLatenessMilliseconds = allowedLatenessMilliseconds
+        self.organisation = organisation
+    }
+
+    /// The flow with this id.
+    public func flow(named id: String) -> FlowDefinition? { flows.first { $0.id == id } }
+}
+
+/// A flow: an ordered list of steps (e.g. the seed's academic path for doctors).
+public struct FlowDefinition: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var steps: [StepDefinition]
+
+    public init(id: String, name: String? = nil, steps: [StepDefinition]) {
+        self.id = id
+        self.name = name ?? id
+        self.steps = steps
+    }
+
+    /// The step with this id.
+    public func step(named id: String) -> StepDefinition? { steps.first { $0.id == id } }
+    /// The position of a step, for ordering.
+    public func position(of step: String) -> Int? { steps.firstIndex { $0.id == step } }
+}
+
+/// A step with its mandatory checklist, SLA and allowed blockage reasons.
+public struct StepDefinition: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    /// Maximum dwell before the customer counts as stuck; nil means no SLA.
+    public var slaMilliseconds: Int64?
+    /// Actions of the checklist.
+    public var actions: [ActionDefinition]
+    /// Allowed blockage reasons (the drop-down list).
+    public var blockageReasons: [String]
+
+    public init(id: String, name: String? = nil, slaMilliseconds: Int64? = nil, actions: [ActionDefinition] = [], blockageReasons: [String] = []) {
+        self.id = id
+        self.name = name ?? id
+        self.slaMilliseconds = slaMilliseconds
+        self.actions = actions
+        self.blockageReasons = blockageReasons
+    }
+
+    /// The mandatory actions.
+    public var mandatoryActions: [ActionDefinition] { actions.filter(\.mandatory) }
+    /// The action with this id.
+    public func action(named id: String) -> ActionDefinition? { actions.first { $0.id == id } }
+}
+
+/// A checklist action and the evidence that must come with it.
+public struct ActionDefinition: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var mandatory: Bool
+    public var evidence: EvidenceRequirement
+
+    public init(id: String, name: String? = nil, mandatory: Bool = true, evidence: EvidenceRequirement = EvidenceRequirement()) {
+        self.id = id
+        self.name = name ?? id
+        self.mandatory = mandatory
+        self.evidence = evidence
+    }
+}
+
+/// What evidence an action requires.
+public struct EvidenceRequirement: Sendable, Hashable {
+    /// A photo with capture time; optionally taken no more than this long before the action.
+    public var photo: Bool = false
+    public var photoMaxAgeMilliseconds: Int64?
+    /// A GPS fix no less accurate than this many metres.
+    public var locationMaxAccuracyMeters: Double?
+    /// An attachment with a version.
+    public var attachment: Bool = false
+    /// Text within these bounds (characters).
+    public var textLength: ClosedRange<Int>?
+    /// At least one SKU reference.
+    public var skus: Bool = false
+
+    public init(photo: Bool = false, photoMaxAgeMilliseconds: Int64? = nil, locationMaxAccuracyMeters: Double? = nil, attachment: Bool = false, textLength: ClosedRange<Int>? = nil, skus: Bool = false) {
+        self.photo = photo
+        self.photoMaxAgeMilliseconds = photoMaxAgeMilliseconds
+        self.locationMaxAccuracyMeters = locationMaxAccuracyMeters
+        self.attachment = attachment
+        self.textLength = textLength
+        self.skus = skus
+    }
+}
+
+/// Data freshness: key fields must have been updated within the horizon.
+public struct FreshnessRule: Sendable, Hashable {
+    public var keyFields: [String]
+    public var horizonMilliseconds: Int64
+    public init(keyFields: [String] = [], horizonMilliseconds: Int64 = 72 * 3_600_000) {
+        self.keyFields = keyFields
+        self.horizonMilliseconds = horizonMilliseconds
+    }
+}
+
+/// Lead activation: these fields within the window after `sales.lead.created`, else "to be activated".
+public struct ActivationRule: Sendable, Hashable {
+    public var requiredFields: [String]
+    public var windowMilliseconds: Int64
+    public init(requiredFields: [String] = [], windowMilliseconds: Int64 = 24 * 3_600_000) {
+        self.requiredFields = requiredFields
+        self.windowMilliseconds = windowMilliseconds
+    }
+}
+
+/// Inactivity: a customer at this step with no communication event for this long.
+public struct InactivityRule: Sendable, Hashable {
+    public var id: String
+    public var flow: String
+    public var step: String
+    public var afterMilliseconds: Int64
+    public init(id: String, flow: String, step: String, afterMilliseconds: Int64) {
+        self.id = id
+        self.flow = flow
+        self.step = step
+        self.afterMilliseconds = afterMilliseconds
+    }
+}
+
+/// Weights of the process health index; they need not sum to 1.
+public struct HealthWeights: Sendable, Hashable {
+    public var compliance: Double = 1
+    public var freshness: Double = 1
+    public var effectiveness: Double = 1
+    public init(compliance: Double = 1, freshness: Double = 1, effectiveness: Double = 1) {
+        self.compliance = compliance
+        self.freshness = freshness
+        self.effectiveness = effectiveness
+    }
+}

@@ -1,0 +1,175 @@
+import SalesPulseModel
+
+extension CustomerState {
+    /// Folds one event into the state (pure: no clock, no I/O). Events are facts: none is
+    /// refused; contradictions are recorded (violations, misplaced actions, invalid evidence).
+    /// Events for a customer are expected in partition order; an event earlier than the
+    /// current step's entry is applied to the visit it belongs to (late arrival).
+    /// - Returns: the outputs this event caused; alerts are reconciled by ``reconcile(now:configuration:)``.
+    @discardableResult
+    public mutating func apply(_ event: SalesEvent, configuration: ProcessConfiguration) -> [FlowOutput] {
+        var outputs: [FlowOutput] = []
+        let time = event.time
+        if let rep = event.rep { rep_(rep) }
+        if let region = event.region { self.region = region }
+        if firstContactAt == nil || time < firstContactAt! { firstContactAt = time }
+        if lastEventAt == nil || time > lastEventAt! { lastEventAt = time }
+        if event.type.isCommunication, lastCommunicationAt == nil || time > lastCommunicationAt! { lastCommunicationAt = time }
+
+        switch event.payload {
+        case .leadCreated:
+            if leadCreatedAt == nil || time < leadCreatedAt! { leadCreatedAt = time }
+            if case .notALead = activation {
+                activation = .pending(deadline: time.adding(milliseconds: configuration.activation.windowMilliseconds))
+                updateActivation(configuration)
+            }
+        case .fieldUpdated(let field, let value, _):
+            if let existing = fields[field], existing.updatedAt > time {
+                // A late update older than the current value: the audit trail keeps it, the state does not.
+            } else {
+                fields[field] = FieldState(value: value, updatedAt: time, updatedBy: event.rep)
+            }
+            updateActivation(configuration)
+        case .stepEntered(let flow, let step):
+            guard let definition = configuration.flow(named: flow) else {
+                outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
+                break
+            }
+            outputs += enter(step: step, flow: definition, at: time, rep: event.rep)
+        case .stepBlocked(let flow, let step, let reason):
+            guard let definition = configuration.flow(named: flow) else {
+                outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
+                break
+            }
+            let configured = definition.step(named: step)?.blockageReasons.contains(reason) ?? false
+            if flows[flow]?.current?.step == step {
+                flows[flow]!.current!.blockage = Blockage(reason: reason, at: time, isConfiguredReason: configured)
+            }
+        case .actionCompleted(let flow, let step, let action, let evidence):
+            guard let definition = configuration.flow(named: flow) else {
+                outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
+                break
+            }
+            outputs += complete(action: action, step: step, flow: definition, evidence: evidence, event: event, configuration: configuration)
+        case .quoteSent:
+            quotesSentSinceOpened += 1
+            actionExecutions += 1
+            if quotesSentSinceOpened >= configuration.ineffectiveRepeats {
+                ineffectiveExecutions += 1
+                outputs.append(.ineffectiveAction(customer: customer, action: "quote.sent", count: quotesSentSinceOpened, at: time, rep: event.rep))
+            }
+        case .quoteOpened:
+            quotesSentSinceOpened = 0
+        case .dealWon(let amount, let currency):
+            outcome = .won(at: time, amount: amount, currency: currency)
+        case .dealLost(let reason):
+            outcome = .lost(at: time, reason: reason)
+        default:
+            break
+        }
+        return outputs
+    }
+
+    private mutating func rep_(_ rep: String) { self.rep = rep }
+
+    private mutating func updateActivation(_ configuration: ProcessConfiguration) {
+        let required = configuration.activation.requiredFields
+        switch activation {
+        case .pending(let deadline):
+            var latest: EventTime?
+            for field in required {
+                guard let state = fields[field], state.updatedAt <= deadline else { return }
+                if latest == nil || state.updatedAt > latest! { latest = state.updatedAt }
+            }
+            activation = .activated(at: latest ?? deadline)
+        case .toBeActivated:
+            var latest: EventTime?
+            for field in required {
+                guard let state = fields[field] else { return }
+                if latest == nil || state.updatedAt > latest! { latest = state.updatedAt }
+            }
+            if let latest { activation = .activatedLate(at: latest) }
+        default:
+            return
+        }
+    }
+
+    private mutating func enter(step: String, flow definition: FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {
+        let required = definition.step(named: step)?.mandatoryActions.map(\.id) ?? []
+        var state = flows[definition.id] ?? FlowState(flow: definition.id)
+        defer { flows[definition.id] = state }
+        guard var current = state.current else {
+            state.current = StepVisit(step: step, enteredAt: time, required: required)
+            return [.stepChanged(customer: customer, flow: definition.id, from: nil, to: step, at: time)]
+        }
+        if time < current.enteredAt {
+            // Late: this entry happened before the current visit. Record it in history at its place.
+            var visit = StepVisit(step: step, enteredAt: time, required: required)
+            let next = state.history.first { $0.enteredAt > time }?.enteredAt ?? current.enteredAt
+            visit.exitedAt = next
+            if let previous = state.history.lastIndex(where: { $0.enteredAt <= time }), state.history[previous].exitedAt.map({ $0 > time }) ?? true {
+                state.history[previous].exitedAt = time
+            }
+            let index = state.history.firstIndex { $0.enteredAt > time } ?? state.history.count
+            state.history.insert(visit, at: index)
+            return []
+        }
+        if current.step == step { return [] } // re-entering the current step changes nothing
+        current.exitedAt = time
+        var outputs: [FlowOutput] = []
+        let missing = current.missing
+        if !missing.isEmpty {
+            outputs.append(.complianceViolation(customer: customer, flow: definition.id, step: current.step, missing: missing, at: time, rep: rep))
+        }
+        state.history.append(current)
+        state.current = StepVisit(step: step, enteredAt: time, required: required)
+        outputs.append(.stepChanged(customer: customer, flow: definition.id, from: current.step, to: step, at: time))
+        return outputs
+    }
+
+    private mutating func complete(action: String, step: String, flow definition: FlowDefinition, evidence: Evidence, event: SalesEvent, configuration: ProcessConfiguration) -> [FlowOutput] {
+        let time = event.time
+        guard var state = flows[definition.id] else {
+            misplacedActions += 1
+            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "the customer has not entered flow \(definition.id)")]
+        }
+        defer { flows[definition.id] = state }
+        guard let actionDefinition = definition.step(named: step)?.action(named: action) else {
+            misplacedActions += 1
+            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "step \(step) has no action \(action) in flow \(definition.id)")]
+        }
+        // Find the visit this action belongs to: the current one, or a past visit of that step
+        // whose time window contains the action (a late event).
+        var visit: StepVisit
+        var historyIndex: Int?
+        if let current = state.current, current.step == step, time >= current.enteredAt {
+            visit = current
+        } else if let index = state.history.lastIndex(where: { $0.step == step && $0.enteredAt <= time && ($0.exitedAt.map { time < $0 } ?? true) }) {
+            visit = state.history[index]
+            historyIndex = index
+        } else {
+            misplacedActions += 1
+            let at = state.current?.step ?? "no step"
+            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "the customer is at \(at), not \(step)")]
+        }
+        var outputs: [FlowOutput] = []
+        let (problems, summary) = EvidenceCheck.check(evidence, against: actionDefinition.evidence, actionTime: time)
+        if problems.isEmpty {
+            if visit.completed[action] == nil {
+                visit.completed[action] = CompletedAction(at: time, rep: event.rep, eventID: event.id, evidence: summary)
+            }
+        } else {
+            visit.invalidEvidence.append(EvidenceProblem(action: action, at: time, eventID: event.id, reasons: problems))
+            outputs.append(.evidenceRejected(customer: customer, flow: definition.id, step: step, action: action, reasons: problems, at: time))
+        }
+        let count = (visit.executions[action] ?? 0) + 1
+        visit.executions[action] = count
+        actionExecutions += 1
+        if count >= configuration.ineffectiveRepeats {
+            ineffectiveExecutions += 1
+            outputs.append(.ineffectiveAction(customer: customer, action: action, count: count, at: time, rep: event.rep))
+        }
+        if let historyIndex { state.history[historyIndex] = visit } else { state.current = visit }
+        return outputs
+    }
+}

@@ -1,0 +1,86 @@
+import SalesPulseModel
+
+/// Everything SalesPulse knows about one customer: its flows, fields, activation, outcome and
+/// open alerts. Changed only by the pure folds in `CustomerState+Apply.swift` and
+/// `CustomerState+Timers.swift`.
+public struct CustomerState: Sendable, Hashable, Codable {
+    /// The customer id (CloudEvents `subject`).
+    public var customer: String
+    /// The rep owning the customer: the latest rep who acted.
+    public var rep: String?
+    /// The customer's region, from the latest event that named one.
+    public var region: String?
+    /// When the lead was created.
+    public var leadCreatedAt: EventTime?
+    /// The earliest event time seen for the customer (first contact).
+    public var firstContactAt: EventTime?
+    /// The latest event time seen.
+    public var lastEventAt: EventTime?
+    /// The latest communication event (message, visit, quote, objection, action).
+    public var lastCommunicationAt: EventTime?
+    /// Current field values with their update times (the audit trail is the event log).
+    public var fields: [String: FieldState]
+    /// Lead activation status.
+    public var activation: Activation
+    /// Flow states by flow id.
+    public var flows: [String: FlowState]
+    /// Action executions counted for effectiveness, and the ineffective ones among them.
+    public var actionExecutions: Int
+    public var ineffectiveExecutions: Int
+    /// Quotes sent since the customer last opened one.
+    public var quotesSentSinceOpened: Int
+    /// Actions reported for a step the customer was not at (or an unknown action).
+    public var misplacedActions: Int
+    /// Won or lost, if decided.
+    public var outcome: Outcome?
+    /// Alerts currently open for this customer, by id.
+    public var openAlerts: [String: Alert]
+    /// The latest `now` timers were reconciled at (time never goes backwards for a customer).
+    public var reconciledAt: EventTime?
+
+    /// Creates an empty state.
+    public init(customer: String) {
+        self.customer = customer
+        self.fields = [:]
+        self.activation = .notALead
+        self.flows = [:]
+        self.actionExecutions = 0
+        self.ineffectiveExecutions = 0
+        self.quotesSentSinceOpened = 0
+        self.misplacedActions = 0
+        self.openAlerts = [:]
+    }
+
+    /// Time from first contact to signature, when won.
+    public var timeToSignMilliseconds: Int64? {
+        guard case .won(let at, _, _) = outcome, let start = firstContactAt else { return nil }
+        return at.epochMilliseconds - start.epochMilliseconds
+    }
+}
+
+/// A field's current value and when it was last updated.
+public struct FieldState: Sendable, Hashable, Codable {
+    public var value: FieldValue
+    public var updatedAt: EventTime
+    public var updatedBy: String?
+}
+
+/// Lead activation status.
+public enum Activation: Sendable, Hashable, Codable {
+    /// No `sales.lead.created` seen.
+    case notALead
+    /// Within the window; required fields must be filled by the deadline.
+    case pending(deadline: EventTime)
+    /// All required fields were filled in time.
+    case activated(at: EventTime)
+    /// The deadline passed first: "to be activated".
+    case toBeActivated(since: EventTime)
+    /// The required fields were filled after the deadline (not counted as activated in time).
+    case activatedLate(at: EventTime)
+}
+
+/// How the deal ended.
+public enum Outcome: Sendable, Hashable, Codable {
+    case won(at: EventTime, amount: Double, currency: String)
+    case lost(at: EventTime, reason: String?)
+}

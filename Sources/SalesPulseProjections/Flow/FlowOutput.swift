@@ -1,0 +1,34 @@
+import SalesPulseModel
+
+/// What a fold step produced besides the new state: facts for the live stream and outputs.
+public enum FlowOutput: Sendable, Hashable {
+    /// The customer moved from one step to another (`from` nil on the first step).
+    case stepChanged(customer: String, flow: String, from: String?, to: String, at: EventTime)
+    /// The flow advanced with mandatory actions missing at the step left.
+    case complianceViolation(customer: String, flow: String, step: String, missing: [String], at: EventTime, rep: String?)
+    /// Evidence did not satisfy an action's requirement.
+    case evidenceRejected(customer: String, flow: String, step: String, action: String, reasons: [String], at: EventTime)
+    /// An action was repeated without the flow advancing (the Nth time, N ≥ threshold).
+    case ineffectiveAction(customer: String, action: String, count: Int, at: EventTime, rep: String?)
+    /// An action was reported for a step the customer is not at, or is not in the step's checklist.
+    case misplacedAction(customer: String, flow: String, step: String, action: String, at: EventTime, detail: String)
+    /// An event named a flow the configuration does not know.
+    case unknownFlow(customer: String, flow: String, at: EventTime)
+    /// An alert fired or resolved.
+    case alert(Alert)
+}
+
+extension FlowOutput {
+    /// A total order for outputs produced together (customer, then kind, then alert id).
+    var orderingKey: String {
+        switch self {
+        case .alert(let alert): "\(alert.customer)|alert|\(alert.state.rawValue)|\(alert.id)"
+        case .stepChanged(let customer, let flow, _, let to, _): "\(customer)|step|\(flow)|\(to)"
+        case .complianceViolation(let customer, let flow, let step, _, _, _): "\(customer)|violation|\(flow)|\(step)"
+        case .evidenceRejected(let customer, let flow, let step, let action, _, _): "\(customer)|evidence|\(flow)|\(step)|\(action)"
+        case .ineffectiveAction(let customer, let action, let count, _, _): "\(customer)|ineffective|\(action)|\(count)"
+        case .misplacedAction(let customer, let flow, let step, let action, _, _): "\(customer)|misplaced|\(flow)|\(step)|\(action)"
+        case .unknownFlow(let customer, let flow, _): "\(customer)|unknown-flow|\(flow)"
+        }
+    }
+}

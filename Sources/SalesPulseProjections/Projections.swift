@@ -1,1 +1,0 @@
-/// Pure projections over decoded events.
