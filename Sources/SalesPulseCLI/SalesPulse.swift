@@ -10,6 +10,6 @@ struct SalesPulse: AsyncParsableCommand {
         Start with `salespulse demo` (no Kafka needed). Every subcommand has --help.
         """,
         version: "0.1.0",
-        subcommands: [BrokerCommand.self, PublishCommand.self, BenchCommand.self, ValidateCommand.self]
+        subcommands: [DemoCommand.self, RunCommand.self, BrokerCommand.self, PublishCommand.self, BenchCommand.self, ValidateCommand.self]
     )
 }

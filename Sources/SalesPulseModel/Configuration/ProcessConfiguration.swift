@@ -162,3 +162,10 @@ public struct HealthWeights: Sendable, Hashable {
         self.effectiveness = effectiveness
     }
 }
+
+extension ProcessConfiguration {
+    /// The SLA of a step, if it has one.
+    public func slaMilliseconds(flow: String, step: String) -> Int64? {
+        self.flow(named: flow)?.step(named: step)?.slaMilliseconds
+    }
+}

@@ -19,6 +19,7 @@ extension CustomerState {
     public mutating func reconcile(now requested: EventTime, configuration: ProcessConfiguration) -> [FlowOutput] {
         let now = max(requested, reconciledAt ?? requested)
         reconciledAt = now
+        if openAlerts.isEmpty && !anyTimerDue(now: now, configuration: configuration) { return [] }
         var wanted: [String: Alert] = [:]
         let organisation = configuration.organisation
         let closed = outcome != nil
@@ -51,6 +52,7 @@ extension CustomerState {
             }
         }
         var outputs: [FlowOutput] = []
+        if wanted.isEmpty && openAlerts.isEmpty { return [] }
         for id in openAlerts.keys.sorted() where wanted[id] == nil {
             var resolved = openAlerts.removeValue(forKey: id)!
             resolved.state = .resolved
@@ -62,5 +64,26 @@ extension CustomerState {
             outputs.append(.alert(wanted[id]!))
         }
         return outputs
+    }
+
+    /// Whether any timer condition holds at `now` (cheap check, no allocation): lets the common
+    /// case — nothing due, nothing open — return at once.
+    private mutating func anyTimerDue(now: EventTime, configuration: ProcessConfiguration) -> Bool {
+        switch activation {
+        case .pending(let deadline): if now > deadline { return true }
+        case .toBeActivated: return outcome == nil
+        default: break
+        }
+        if outcome != nil { return false }
+        for (flowID, flow) in flows {
+            guard let current = flow.current else { continue }
+            let dwell = now.epochMilliseconds - current.enteredAt.epochMilliseconds
+            if let sla = configuration.slaMilliseconds(flow: flowID, step: current.step), dwell > sla { return true }
+            for rule in configuration.inactivity where rule.flow == flowID && rule.step == current.step {
+                let lastTouch = max(lastCommunicationAt ?? current.enteredAt, current.enteredAt)
+                if now.epochMilliseconds - lastTouch.epochMilliseconds > rule.afterMilliseconds { return true }
+            }
+        }
+        return false
     }
 }

@@ -1,0 +1,139 @@
+import Foundation
+import SalesPulseKafka
+import SalesPulseModel
+import SalesPulseProjections
+
+/// The state of one partition together with the offset it reflects.
+public struct PartitionCheckpoint: Sendable, Codable, Equatable {
+    /// Format version of the payload; a checkpoint of another version is rebuilt from the log.
+    public static let formatVersion: UInt32 = 1
+
+    public var topic: String
+    public var partition: Int32
+    /// The offset of the next record to read: every record before it is reflected in the state.
+    public var nextOffset: Int64
+    /// The partition's event-time watermark.
+    public var watermark: EventTime?
+    /// Customer states, sorted by customer id (deterministic bytes).
+    public var customers: [CustomerState]
+    /// Recent event ids, oldest first, for de-duplication across restarts.
+    public var recentIDs: [String]
+    /// Counters.
+    public var statistics: PartitionStatistics
+}
+
+/// Why a checkpoint could not be used.
+public struct CheckpointError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "checkpoint \(path): \(reason); the partition will be rebuilt from the log" }
+}
+
+/// Writes and reads partition checkpoints: `<dir>/<topic>-<partition>.ckpt`.
+///
+/// Layout: magic `SPCK`, format version (u32 LE), CRC-32 of the compressed payload (u32 LE),
+/// original size (u64 LE), compressed size (u64 LE), then the LZ4 frame of the JSON state.
+/// Written to a temporary file, fsynced, renamed over the old one, and the folder fsynced:
+/// a crash leaves either the old or the new checkpoint, never half of one.
+public struct CheckpointStore: Sendable {
+    /// The folder holding the checkpoints.
+    public let directory: String
+
+    /// Creates a store, creating the folder if needed.
+    public init(directory: String) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func path(topic: String, partition: Int32) -> String { "\(directory)/\(topic)-\(partition).ckpt" }
+
+    /// Writes a checkpoint atomically; returns the file size.
+    @discardableResult
+    public func write(_ checkpoint: PartitionCheckpoint) throws -> Int {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = Array(try encoder.encode(checkpoint))
+        let compressed = LZ4Frame.compress(json)
+        var bytes: [UInt8] = Array("SPCK".utf8)
+        append(PartitionCheckpoint.formatVersion, to: &bytes)
+        append(CRC32.checksum(compressed), to: &bytes)
+        append(UInt64(json.count), to: &bytes)
+        append(UInt64(compressed.count), to: &bytes)
+        bytes += compressed
+        let final = path(topic: checkpoint.topic, partition: checkpoint.partition)
+        let temporary = final + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw CheckpointError(path: temporary, reason: "cannot create: \(String(cString: strerror(errno)))") }
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            if result <= 0 { close(descriptor); throw CheckpointError(path: temporary, reason: "write failed: \(String(cString: strerror(errno)))") }
+            written += result
+        }
+        guard fsync(descriptor) == 0 else { close(descriptor); throw CheckpointError(path: temporary, reason: "fsync failed") }
+        close(descriptor)
+        guard rename(temporary, final) == 0 else { throw CheckpointError(path: final, reason: "rename failed: \(String(cString: strerror(errno)))") }
+        let folder = open(directory, O_RDONLY)
+        if folder >= 0 { fsync(folder); close(folder) }
+        return bytes.count
+    }
+
+    /// Reads a checkpoint; nil when there is none; throws when it is corrupt or incompatible.
+    public func read(topic: String, partition: Int32) throws(CheckpointError) -> PartitionCheckpoint? {
+        let file = path(topic: topic, partition: partition)
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        guard let data = FileManager.default.contents(atPath: file) else { throw CheckpointError(path: file, reason: "unreadable") }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 28, Array(bytes[0..<4]) == Array("SPCK".utf8) else { throw CheckpointError(path: file, reason: "not a SalesPulse checkpoint (bad magic)") }
+        let version = read32(bytes, 4)
+        guard version == PartitionCheckpoint.formatVersion else { throw CheckpointError(path: file, reason: "format version \(version), this build reads \(PartitionCheckpoint.formatVersion)") }
+        let checksum = read32(bytes, 8)
+        let originalSize = Int(read64(bytes, 12))
+        let compressedSize = Int(read64(bytes, 20))
+        guard bytes.count == 28 + compressedSize, originalSize < 1 << 34 else { throw CheckpointError(path: file, reason: "truncated (\(bytes.count) bytes)") }
+        let compressed = Array(bytes[28...])
+        guard CRC32.checksum(compressed) == checksum else { throw CheckpointError(path: file, reason: "checksum mismatch") }
+        guard let json = LZ4Frame.decompress(compressed, originalSize: originalSize) else { throw CheckpointError(path: file, reason: "LZ4 frame is corrupt") }
+        do {
+            let checkpoint = try JSONDecoder().decode(PartitionCheckpoint.self, from: Data(json))
+            guard checkpoint.topic == topic, checkpoint.partition == partition else { throw CheckpointError(path: file, reason: "belongs to \(checkpoint.topic)/\(checkpoint.partition)") }
+            return checkpoint
+        } catch let error as CheckpointError {
+            throw error
+        } catch {
+            throw CheckpointError(path: file, reason: "cannot decode the state: \(error)")
+        }
+    }
+
+    /// Moves a bad checkpoint aside (kept for inspection) so the partition is rebuilt.
+    public func quarantine(topic: String, partition: Int32) {
+        let file = path(topic: topic, partition: partition)
+        _ = rename(file, file + ".corrupt")
+    }
+
+    private func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
+    }
+    private func read32(_ bytes: [UInt8], _ at: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[at + $1]) << (8 * UInt32($1)) }
+    }
+    private func read64(_ bytes: [UInt8], _ at: Int) -> UInt64 {
+        (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) }
+    }
+}
+
+/// CRC-32 (IEEE), for checkpoint integrity.
+public enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { index in
+        var value = UInt32(index)
+        for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
+        return value
+    }
+
+    /// The CRC-32 of bytes.
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
+    }
+}

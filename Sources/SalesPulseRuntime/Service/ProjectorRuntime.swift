@@ -1,0 +1,239 @@
+import Foundation
+import Logging
+import SalesPulseKafka
+import SalesPulseModel
+import SalesPulseProjections
+import Synchronization
+
+/// Runs the projections over the partitions this instance owns in the consumer group.
+///
+/// ## Threads
+/// One dedicated *consume thread* runs ``run()``'s loop: consume a batch, decode, validate,
+/// de-duplicate and fold each record, send rejected records to the DLQ and alert changes to
+/// `salespulse.alerts`, store offsets, checkpoint periodically and advance timers. Rebalance
+/// callbacks run on the same thread: on revocation partitions are checkpointed and dropped; on
+/// assignment they are restored from their checkpoint (and consumption seeks to its offset) or
+/// rebuilt by replaying the partition from the beginning. Queries (``customer(_:)``,
+/// ``metrics(now:)``, ``openAlerts()``…) lock the partition table briefly; the consume
+/// thread holds that lock once per batch, never per record.
+public final class ProjectorRuntime: Sendable {
+    /// What the runtime reports of itself.
+    public struct Status: Sendable {
+        public var partitions: [KafkaTopicPartition]
+        public var customers: Int
+        public var statistics: PartitionStatistics
+        public var watermark: EventTime?
+        public var recordsConsumed: Int
+        public var dlqPublished: Int
+        public var checkpointsWritten: Int
+        public var lastCheckpointBytes: Int
+        public var lastCheckpointMilliseconds: Double
+    }
+
+    public let configuration: RuntimeConfiguration
+    private let logger: Logger
+    private let store: CheckpointStore
+    private let partitions = Mutex<[KafkaTopicPartition: PartitionProjector]>([:])
+    private let counters = Mutex<(consumed: Int, dlq: Int, checkpoints: Int, bytes: Int, milliseconds: Double)>((0, 0, 0, 0, 0))
+    private let stopping = Atomic<Bool>(false)
+    private let listeners = Mutex<[@Sendable ([FlowOutput]) -> Void]>([])
+    private let ready = Atomic<Bool>(false)
+    private let finalStatus = Mutex<Status?>(nil)
+
+    /// Creates a runtime; nothing runs until ``run()``.
+    public init(configuration: RuntimeConfiguration, logger: Logger = Logger(label: "salespulse.runtime")) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.store = try CheckpointStore(directory: configuration.stateDirectory)
+    }
+
+    /// Registers a listener for outputs (step changes, alerts…), called on the consume thread.
+    public func onOutputs(_ listener: @escaping @Sendable ([FlowOutput]) -> Void) {
+        listeners.withLock { $0.append(listener) }
+    }
+
+    /// Asks the loop to stop: it drains, checkpoints, commits and closes.
+    public func stop() { stopping.store(true, ordering: .releasing) }
+
+    /// True once the first assignment has been restored.
+    public var isReady: Bool { ready.load(ordering: .acquiring) }
+
+    /// Runs the consume loop on a dedicated thread until ``stop()``; returns after a clean close.
+    public func run() async throws {
+        try await DedicatedThread.run(name: "salespulse.consume") { [self] in try loop() }
+    }
+
+    private func loop() throws {
+        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.group)
+        consumerConfiguration.sessionTimeoutMilliseconds = 10_000
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, maxBatchSize: configuration.batchSize, logger: logger) { [self] event in
+            rebalance(event)
+        }
+        try consumer.subscribe(to: [configuration.topic])
+        logger.info("consuming", metadata: ["kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.group)"])
+        let decoder = EventDecoder(policy: configuration.validation)
+        var lastCheckpoint = ContinuousClock.now
+        var lastTick = ContinuousClock.now
+        var lastEventWallClock: [KafkaTopicPartition: Int64] = [:]
+
+        while !stopping.load(ordering: .acquiring) {
+            var outputs: [FlowOutput] = []
+            var offsets: [KafkaTopicPartition: Int64] = [:]
+            var deadLetters: [KafkaOutgoingMessage] = []
+            let count = try consumer.consumeBatch(maxMessages: configuration.batchSize, timeout: .milliseconds(100)) { batch -> Int in
+                guard !batch.isEmpty else { return 0 }
+                partitions.withLock { owned in
+                    for record in batch {
+                        let key = record.topicPartition
+                        guard owned[key] != nil else { continue }
+                        let recordTime = EventTime(epochMilliseconds: record.timestampMilliseconds ?? Self.wallClockMilliseconds())
+                        let outcome = owned[key]!.process(value: record.value, key: record.key, offset: record.offset, recordTime: recordTime, decoder: decoder)
+                        offsets[key] = record.offset + 1
+                        switch outcome {
+                        case .applied(let produced): outputs += produced
+                        case .rejected(let rejection): deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: configuration.topic))
+                        case .duplicate, nil: break
+                        }
+                    }
+                }
+                return batch.count
+            }
+            if count > 0 {
+                let now = Self.wallClockMilliseconds()
+                for partition in offsets.keys { lastEventWallClock[partition] = now }
+            }
+            for message in deadLetters { try producer.enqueue(message) }
+            try publish(outputs, producer: producer)
+            if !offsets.isEmpty {
+                try consumer.store(offsets.map { KafkaPartitionOffset($0.key, offset: $0.value) })
+            }
+            counters.withLock { $0.consumed += count; $0.dlq += deadLetters.count }
+
+            if ContinuousClock.now - lastTick >= .seconds(1) {
+                lastTick = .now
+                try publish(tick(lastEventWallClock: lastEventWallClock), producer: producer)
+            }
+            if ContinuousClock.now - lastCheckpoint >= .milliseconds(configuration.checkpointIntervalMilliseconds) {
+                lastCheckpoint = .now
+                checkpointAll()
+            }
+        }
+        logger.info("stopping: checkpointing and closing")
+        checkpointAll()
+        let last = status()
+        finalStatus.withLock { $0 = last }
+        try? consumer.commit(synchronously: true)
+        consumer.close()
+        producer.close(timeout: .seconds(10))
+    }
+
+    /// Advances timers: by the watermark, and for partitions idle in live mode by the wall clock.
+    private func tick(lastEventWallClock: [KafkaTopicPartition: Int64]) -> [FlowOutput] {
+        let now = Self.wallClockMilliseconds()
+        return partitions.withLock { owned in
+            var outputs: [FlowOutput] = []
+            for key in owned.keys.sorted() {
+                var target = owned[key]!.watermark
+                let idle = now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds
+                if configuration.live && idle { target = max(target ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now)) }
+                guard let target else { continue }
+                outputs += owned[key]!.advance(to: target)
+            }
+            return outputs
+        }
+    }
+
+    private func publish(_ outputs: [FlowOutput], producer: KafkaProducer) throws {
+        guard !outputs.isEmpty else { return }
+        for output in outputs {
+            if case .alert(let alert) = output {
+                try producer.enqueue(KafkaOutgoingMessage(topic: AlertEvent.topic, key: Array(alert.customer.utf8), value: AlertEvent.json(alert)))
+            }
+        }
+        for listener in listeners.withLock({ $0 }) { listener(outputs) }
+    }
+
+    private func rebalance(_ event: KafkaRebalanceEvent) -> [KafkaTopicPartition: Int64] {
+        switch event {
+        case .assigned(let assigned):
+            var starts: [KafkaTopicPartition: Int64] = [:]
+            for partition in assigned {
+                var checkpoint: PartitionCheckpoint?
+                do {
+                    checkpoint = try store.read(topic: partition.topic, partition: partition.partition)
+                } catch {
+                    logger.warning("\(error)")
+                    store.quarantine(topic: partition.topic, partition: partition.partition)
+                }
+                let projector = PartitionProjector(topic: partition.topic, partition: partition.partition, configuration: configuration.process, checkpoint: checkpoint)
+                // Resume right after the checkpoint, or rebuild by replaying the partition.
+                starts[partition] = checkpoint?.nextOffset ?? -2 // RD_KAFKA_OFFSET_BEGINNING
+                partitions.withLock { $0[partition] = projector }
+                logger.info("partition restored", metadata: ["partition": "\(partition)", "from": "\(checkpoint.map { "checkpoint@\($0.nextOffset)" } ?? "beginning")", "customers": "\(checkpoint?.customers.count ?? 0)"])
+            }
+            ready.store(true, ordering: .releasing)
+            return starts
+        case .revoked(let revoked, let lost):
+            for partition in revoked {
+                guard let projector = partitions.withLock({ $0.removeValue(forKey: partition) }) else { continue }
+                if !lost { write(projector) }
+            }
+            return [:]
+        }
+    }
+
+    private func checkpointAll() {
+        let snapshot = partitions.withLock { $0 }
+        for key in snapshot.keys.sorted() { write(snapshot[key]!) }
+    }
+
+    private func write(_ projector: PartitionProjector) {
+        let start = ContinuousClock.now
+        do {
+            let bytes = try store.write(projector.checkpoint())
+            let elapsed = ContinuousClock.now - start
+            let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+            counters.withLock { $0.checkpoints += 1; $0.bytes = bytes; $0.milliseconds = milliseconds }
+        } catch {
+            logger.error("checkpoint failed: \(error)")
+        }
+    }
+
+    static func wallClockMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    // MARK: - Queries
+
+    /// The state of one customer, if this instance owns it.
+    public func customer(_ id: String) -> CustomerState? {
+        partitions.withLock { owned in owned.values.lazy.compactMap { $0.projection.customers[id] }.first }
+    }
+
+    /// Metrics over the customers this instance owns (merge across instances with `+`).
+    public func metrics(now: EventTime) -> MetricsReport {
+        partitions.withLock { owned in owned.values.reduce(MetricsReport()) { $0 + $1.projection.metrics(now: now) } }
+    }
+
+    /// Open alerts, sorted by id.
+    public func openAlerts() -> [Alert] {
+        partitions.withLock { owned in owned.values.flatMap { $0.projection.customers.values.flatMap(\.openAlerts.values) } }.sorted { $0.id < $1.id }
+    }
+
+    /// All customer states (sorted by id), e.g. for reports and comparisons.
+    public func allCustomers() -> [CustomerState] {
+        partitions.withLock { owned in owned.values.flatMap { $0.projection.customers.values } }.sorted { $0.customer < $1.customer }
+    }
+
+    /// The status captured at shutdown, before partitions were released.
+    public func statusAtShutdown() -> Status? { finalStatus.withLock { $0 } }
+
+    /// A status summary.
+    public func status() -> Status {
+        let (keys, customers, statistics, watermark) = partitions.withLock { owned in
+            (owned.keys.sorted(), owned.values.reduce(0) { $0 + $1.projection.customers.count },
+             owned.values.reduce(PartitionStatistics()) { $0 + $1.statistics }, owned.values.compactMap(\.watermark).max())
+        }
+        let c = counters.withLock { $0 }
+        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds)
+    }
+}

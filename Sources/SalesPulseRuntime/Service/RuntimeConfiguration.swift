@@ -1,0 +1,30 @@
+import SalesPulseModel
+
+/// How `salespulse run` (and the demo) runs the projections.
+public struct RuntimeConfiguration: Sendable {
+    /// Kafka bootstrap servers.
+    public var bootstrapServers: String
+    /// Input topic.
+    public var topic: String = "sales.events"
+    /// Consumer group: instances with the same group share the partitions.
+    public var group: String = "salespulse"
+    /// Where partition checkpoints live.
+    public var stateDirectory: String = "state"
+    /// Time between periodic checkpoints.
+    public var checkpointIntervalMilliseconds: Int64 = 5_000
+    /// Live mode: partitions with no event for `idleAfterMilliseconds` advance their timers with
+    /// the wall clock. Replay mode (false) uses event time only.
+    public var live: Bool = true
+    public var idleAfterMilliseconds: Int64 = 5_000
+    /// The process configuration.
+    public var process: ProcessConfiguration
+    /// Validation limits.
+    public var validation = ValidationPolicy()
+    /// Records per consume batch.
+    public var batchSize: Int = 4096
+
+    public init(bootstrapServers: String, process: ProcessConfiguration) {
+        self.bootstrapServers = bootstrapServers
+        self.process = process
+    }
+}
