@@ -102,6 +102,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SalesPulseRuntimeTests",
+            dependencies: ["SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel", "SalesPulseProjections"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SalesPulseProjectionsTests",
             dependencies: ["SalesPulseProjections", "SalesPulseModel"],
             swiftSettings: swiftSettings

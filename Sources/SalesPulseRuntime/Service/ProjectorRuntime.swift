@@ -39,6 +39,7 @@ public final class ProjectorRuntime: Sendable {
     private let listeners = Mutex<[@Sendable ([FlowOutput]) -> Void]>([])
     private let ready = Atomic<Bool>(false)
     private let finalStatus = Mutex<Status?>(nil)
+    private let crashing = Atomic<Bool>(false)
 
     /// Creates a runtime; nothing runs until ``run()``.
     public init(configuration: RuntimeConfiguration, logger: Logger = Logger(label: "salespulse.runtime")) throws {
@@ -54,6 +55,13 @@ public final class ProjectorRuntime: Sendable {
 
     /// Asks the loop to stop: it drains, checkpoints, commits and closes.
     public func stop() { stopping.store(true, ordering: .releasing) }
+
+    /// Stops like a crash (`kill -9`): no final checkpoint, no commit, revoked partitions are
+    /// dropped unsaved. For crash-recovery tests; only periodic checkpoints survive.
+    public func simulateCrash() {
+        crashing.store(true, ordering: .releasing)
+        stopping.store(true, ordering: .releasing)
+    }
 
     /// True once the first assignment has been restored.
     public var isReady: Bool { ready.load(ordering: .acquiring) }
@@ -119,10 +127,16 @@ public final class ProjectorRuntime: Sendable {
                 checkpointAll()
             }
         }
-        logger.info("stopping: checkpointing and closing")
-        checkpointAll()
         let last = status()
         finalStatus.withLock { $0 = last }
+        if crashing.load(ordering: .acquiring) {
+            logger.info("crash simulated: closing without checkpoint")
+            consumer.close()
+            producer.close(timeout: .seconds(5))
+            return
+        }
+        logger.info("stopping: checkpointing and closing")
+        checkpointAll()
         try? consumer.commit(synchronously: true)
         consumer.close()
         producer.close(timeout: .seconds(10))
@@ -177,7 +191,7 @@ public final class ProjectorRuntime: Sendable {
         case .revoked(let revoked, let lost):
             for partition in revoked {
                 guard let projector = partitions.withLock({ $0.removeValue(forKey: partition) }) else { continue }
-                if !lost { write(projector) }
+                if !lost && !crashing.load(ordering: .acquiring) { write(projector) }
             }
             return [:]
         }

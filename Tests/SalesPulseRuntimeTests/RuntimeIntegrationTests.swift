@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+import SalesPulseKafka
+import SalesPulseModel
+import SalesPulseProjections
+@testable import SalesPulseRuntime
+
+/// The runtime against the embedded broker over TCP: DLQ, de-duplication, crash recovery,
+/// corrupt checkpoints and scale-out. Final projections are compared with a reference fold.
+@Suite(.serialized) struct RuntimeIntegrationTests {
+    typealias H = RuntimeHarness
+
+    /// The projection computed directly from the script, with timers advanced to its last event.
+    static func reference(_ events: [(key: String, value: String)]) throws -> [CustomerState] {
+        let decoder = EventDecoder()
+        var projection = FlowProjection(configuration: H.configuration)
+        var partitionWatermarks: [String: EventTime] = [:]
+        for event in events {
+            let decoded = try decoder.decode(event.value, key: event.key, referenceTime: EventTime(epochMilliseconds: Int64.max / 2))
+            projection.apply(decoded)
+            partitionWatermarks[event.key] = decoded.time
+        }
+        return projection.customers.values.sorted { $0.customer < $1.customer }
+    }
+
+    /// Runs timers to a common time so states compare equal regardless of when ticks happened.
+    static func settle(_ states: [CustomerState], at now: EventTime) -> [CustomerState] {
+        states.map { state in
+            var copy = state
+            copy.reconcile(now: now, configuration: H.configuration)
+            return copy
+        }
+    }
+
+    static let end = EventTime(epochMilliseconds: H.base + 200 * 3_600_000)
+
+    @Test func invalidEventsGoToTheDLQAndDuplicatesAreSkipped() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("sales.events", partitions: 4)
+        try cluster.createTopic("sales.events.dlq", partitions: 1)
+        let good = H.script(customers: 20)
+        let bad: [(key: String, value: String)] = [
+            ("cust-0", #"{"specversion":"1.0","id":"bad-1","source":"t","type":"sales.message.sent","time":"2026-03-02T09:15:04","subject":"cust-0","data":{"channel":"sms"}}"#),
+            ("cust-1", #"{"specversion":"1.0","id":"bad-2""#),
+            ("cust-2", #"{"specversion":"1.0","id":"bad-3","source":"t","type":"sales.unicorn","time":"2026-03-02T09:15:04Z","subject":"cust-2","data":{}}"#),
+            ("cust-9", #"{"specversion":"1.0","id":"bad-4","source":"t","type":"sales.message.sent","time":"2026-03-02T09:15:04Z","subject":"cust-3","data":{"channel":"sms"}}"#),
+        ]
+        let duplicates = Array(good.prefix(10))
+        try H.publish(good + bad + duplicates, to: cluster.bootstrapServers)
+
+        let directory = H.temporaryDirectory()
+        let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
+        let running = Task { try await runtime.run() }
+        let total = good.count + bad.count + duplicates.count
+        #expect(await H.eventually { H.seen([runtime]) == total })
+        let statistics = runtime.status().statistics
+        #expect(statistics.applied == good.count)
+        #expect(statistics.duplicates == duplicates.count)
+        #expect(statistics.rejected == bad.count)
+        #expect(statistics.rejectedByReason == ["timestamp-without-offset": 1, "malformed-json": 1, "unknown-type": 1, "subject-key-mismatch": 1])
+        #expect(Self.settle(runtime.allCustomers(), at: Self.end) == Self.settle(try Self.reference(good), at: Self.end))
+        runtime.stop()
+        try await running.value
+
+        let dead = try H.readAll("sales.events.dlq", bootstrap: cluster.bootstrapServers, expected: bad.count)
+        #expect(dead.count == bad.count)
+        #expect(Set(dead.compactMap(\.valueString)) == Set(bad.map(\.value)), "original bytes are kept")
+        for message in dead {
+            #expect(message.headers.string(named: "salespulse-error") != nil)
+            #expect(message.headers.string(named: "salespulse-source")?.hasPrefix("sales.events/") == true)
+        }
+        let naive = dead.first { $0.valueString?.contains("bad-1") == true }!
+        #expect(naive.headers.string(named: "salespulse-error")?.hasPrefix("timestamp-without-offset at /time") == true)
+        cluster.shutdown()
+    }
+
+    @Test func crashesAtRandomPointsLeaveProjectionsIdenticalToAnUninterruptedRun() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("sales.events", partitions: 4)
+        let script = H.script(customers: 300)
+        // Duplicates across the crash boundaries too.
+        try H.publish(script + Array(script.prefix(50)), to: cluster.bootstrapServers)
+        let total = script.count + 50
+        let directory = H.temporaryDirectory()
+
+        var generator = SystemRandomNumberGenerator()
+        for attempt in 0..<3 {
+            let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
+            let running = Task { try await runtime.run() }
+            _ = await H.eventually(.seconds(30)) { runtime.isReady }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 200...1_500, using: &generator)))
+            runtime.simulateCrash()
+            try await running.value
+            _ = attempt
+        }
+        let final = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
+        let running = Task { try await final.run() }
+        // After the restart, every record after the last checkpoint is applied once more; the
+        // partition's state then reflects exactly the whole log.
+        #expect(await H.eventually { final.status().partitions.count == 4 && final.allCustomers().count == 300 && final.status().statistics.applied + final.status().statistics.duplicates == total })
+        #expect(Self.settle(final.allCustomers(), at: Self.end) == Self.settle(try Self.reference(script), at: Self.end))
+        final.stop()
+        try await running.value
+        cluster.shutdown()
+    }
+
+    @Test func aCorruptCheckpointIsReportedAndRebuiltFromTheLog() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("sales.events", partitions: 2)
+        let script = H.script(customers: 50)
+        try H.publish(script, to: cluster.bootstrapServers)
+        let directory = H.temporaryDirectory()
+
+        let first = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
+        var running = Task { try await first.run() }
+        #expect(await H.eventually { H.seen([first]) == script.count })
+        first.stop()
+        try await running.value
+        let file = "\(directory)/sales.events-0.ckpt"
+        var bytes = [UInt8](FileManager.default.contents(atPath: file)!)
+        bytes[bytes.count / 2] ^= 0xFF
+        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        #expect(throws: CheckpointError.self) { try CheckpointStore(directory: directory).read(topic: "sales.events", partition: 0) }
+
+        let second = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
+        running = Task { try await second.run() }
+        #expect(await H.eventually { second.allCustomers().count == 50 && second.status().partitions.count == 2 })
+        #expect(FileManager.default.fileExists(atPath: file + ".corrupt"))
+        #expect(Self.settle(second.allCustomers(), at: Self.end) == Self.settle(try Self.reference(script), at: Self.end))
+        second.stop()
+        try await running.value
+        cluster.shutdown()
+    }
+
+    @Test func twoInstancesShareThePartitionsAndOneTakesOverWhenTheOtherStops() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("sales.events", partitions: 4)
+        let first = H.script(customers: 200)
+        try H.publish(first, to: cluster.bootstrapServers)
+        let directory = H.temporaryDirectory() // shared state location
+
+        let a = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
+        let b = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
+        let runningA = Task { try await a.run() }
+        let runningB = Task { try await b.run() }
+        #expect(await H.eventually { a.status().partitions.count == 2 && b.status().partitions.count == 2 && a.allCustomers().count + b.allCustomers().count == 200 && H.seen([a, b]) >= first.count })
+        let union = (a.allCustomers() + b.allCustomers()).sorted { $0.customer < $1.customer }
+        #expect(Self.settle(union, at: Self.end) == Self.settle(try Self.reference(first), at: Self.end))
+
+        b.stop()
+        try await runningB.value
+        let second = H.script(customers: 200, offsetHours: 120)
+        try H.publish(second, to: cluster.bootstrapServers)
+        #expect(await H.eventually { a.status().partitions.count == 4 && a.allCustomers().count == 200 && a.allCustomers().allSatisfy { $0.fields["latest_need"]?.updatedAt.epochMilliseconds ?? 0 >= H.base + 200 * 3_600_000 } })
+        #expect(Self.settle(a.allCustomers(), at: Self.end.adding(milliseconds: 200 * 3_600_000)) == Self.settle(try Self.reference(first + second), at: Self.end.adding(milliseconds: 200 * 3_600_000)))
+        a.stop()
+        try await runningA.value
+        cluster.shutdown()
+    }
+}
