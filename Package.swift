@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: C boundaries
@@ -79,10 +82,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SalesPulseServer",
+            dependencies: [
+                "SalesPulseRuntime", "SalesPulseProjections", "SalesPulseModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "SalesPulseCLI",
             dependencies: [
-                "SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel", "SalesPulseProjections",
+                "SalesPulseServer", "SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel", "SalesPulseProjections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -104,6 +117,14 @@ let package = Package(
         .testTarget(
             name: "SalesPulseRuntimeTests",
             dependencies: ["SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel", "SalesPulseProjections"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SalesPulseServerTests",
+            dependencies: [
+                "SalesPulseServer", "SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,6 +4,7 @@ import SalesPulseKafka
 import SalesPulseModel
 import SalesPulseProjections
 import SalesPulseRuntime
+import SalesPulseServer
 
 /// `salespulse demo`: everything in one process, no external services.
 struct DemoCommand: AsyncParsableCommand {
@@ -39,6 +40,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Checkpoint folder (a fresh temporary folder by default).")
     var stateDir: String?
 
+    @Option(help: "HTTP address of the dashboard and API (loopback).")
+    var http: String = "127.0.0.1:8080"
+
     func run() async throws {
         Console.bootstrapLogging()
         let process: ProcessConfiguration
@@ -48,6 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         guard let historyMilliseconds = DurationText.milliseconds(history) else { throw ValidationError("--history \(history): expected a duration such as 4d") }
         guard rate > 0, customers > 0 else { throw ValidationError("--rate and --customers must be positive") }
+        guard let (host, port) = HTTPService.parse(address: http) else { throw ValidationError("--http \(http): expected HOST:PORT, e.g. 127.0.0.1:8080") }
 
         let cluster = try EmbeddedKafkaCluster()
         for (topic, partitions) in [("sales.events", 4), ("sales.events.dlq", 1), (AlertEvent.topic, 4)] {
@@ -68,6 +73,11 @@ struct DemoCommand: AsyncParsableCommand {
         DedicatedThread.start(name: "salespulse.simulator") { simulator.run() }
         Console.line("simulating \(customers) customers and \(process.organisation.allReps.count) reps at \(rate) events/s; state in \(directory); Ctrl-C to stop")
 
+        let hub = LiveEventHub()
+        runtime.onOutputs { hub.publish($0) }
+        let web = HTTPService(server: SalesPulseHTTPServer(queries: runtime, hub: hub), host: host, port: port)
+        let serving = Task { try await web.run() }
+        Console.line("dashboard: http://\(host):\(port)/   API: http://\(host):\(port)/v1/alerts   live: http://\(host):\(port)/v1/stream")
         let running = Task { try await runtime.run() }
         let summary = Task {
             var previous = 0
@@ -98,6 +108,8 @@ struct DemoCommand: AsyncParsableCommand {
         do { try await running.value } catch { Console.status("projector failed: \(error)") }
         summary.cancel()
         simulator.stop()
+        await web.shutdown()
+        _ = try? await serving.value
         await producer.shutdown(timeout: .seconds(5))
         let status = runtime.statusAtShutdown() ?? runtime.status()
         Console.line("stopped cleanly: \(StatusLine.render(status))")

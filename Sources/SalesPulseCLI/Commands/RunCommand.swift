@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SalesPulseModel
 import SalesPulseRuntime
+import SalesPulseServer
 
 /// `salespulse run`: the projector service.
 struct RunCommand: AsyncParsableCommand {
@@ -35,6 +36,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Checkpoint interval, e.g. 5s.")
     var checkpointInterval: String = "5s"
 
+    @Option(help: "Serve the HTTP API and dashboard on HOST:PORT (loopback recommended), e.g. 127.0.0.1:8080.")
+    var http: String?
+
     @Flag(help: "Replay mode: timers advance on event time only (no wall clock).")
     var replay = false
 
@@ -58,6 +62,17 @@ struct RunCommand: AsyncParsableCommand {
         configuration.checkpointIntervalMilliseconds = interval
         configuration.live = !replay
         let runtime = try ProjectorRuntime(configuration: configuration)
+        var web: HTTPService?
+        var serving: Task<Void, any Error>?
+        if let http {
+            guard let (host, port) = HTTPService.parse(address: http) else { throw ValidationError("--http \(http): expected HOST:PORT") }
+            let hub = LiveEventHub()
+            runtime.onOutputs { hub.publish($0) }
+            let service = HTTPService(server: SalesPulseHTTPServer(queries: runtime, hub: hub), host: host, port: port)
+            web = service
+            serving = Task { try await service.run() }
+            Console.status("serving http://\(host):\(port)/")
+        }
         let statusInterval = self.statusInterval
         let reporter = Task {
             guard statusInterval > 0 else { return }
@@ -73,6 +88,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         try await runtime.run()
         reporter.cancel()
+        await web?.shutdown()
+        _ = try? await serving?.value
         Console.status("stopped: \(StatusLine.render(runtime.statusAtShutdown() ?? runtime.status()))")
     }
 }

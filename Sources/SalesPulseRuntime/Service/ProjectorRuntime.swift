@@ -214,7 +214,7 @@ public final class ProjectorRuntime: Sendable {
         }
     }
 
-    static func wallClockMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    public static func wallClockMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     // MARK: - Queries
 

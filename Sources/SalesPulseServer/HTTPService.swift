@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import Logging
+import SalesPulseModel
+import ServiceLifecycle
+
+/// Runs the HTTP server as a service with graceful shutdown, and publishes a `status` event
+/// (throughput, customers, PHI, open alerts) on the live stream every second.
+public final class HTTPService: Sendable {
+    private let server: SalesPulseHTTPServer
+    private let host: String
+    private let port: Int
+    private let logger: Logger
+    private let group: ServiceGroup
+
+    /// Parses `HOST:PORT` (loopback by default).
+    public static func parse(address: String) -> (String, Int)? {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        let host = String(address[..<colon])
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    /// Creates the service.
+    public init(server: SalesPulseHTTPServer, host: String, port: Int, logger: Logger = Logger(label: "salespulse.http")) {
+        self.server = server
+        self.host = host
+        self.port = port
+        self.logger = logger
+        let application = Application(router: server.router(), configuration: .init(address: .hostname(host, port: port), serverName: "salespulse"), logger: logger)
+        self.group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
+    }
+
+    /// Serves until ``shutdown()``.
+    public func run() async throws {
+        let hub = server.hub
+        let queries = server.queries
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let now = queries.currentTime()
+                let phi = queries.metrics(now: now).overall.processHealthIndex(weights: queries.processConfiguration.healthWeights)
+                let counters = Dictionary(queries.counters().map { ($0.0, $0.2) }, uniquingKeysWith: { $1 })
+                let status: [String: Double] = [
+                    "applied": counters["salespulse_events_applied_total"] ?? 0,
+                    "customers": counters["salespulse_customers"] ?? 0,
+                    "openAlerts": Double(queries.openAlerts().count),
+                    "phi": phi ?? 0,
+                ]
+                hub.publish(topic: "status", region: nil, data: LiveEventHub.json(status))
+            }
+        }
+        defer { ticker.cancel() }
+        try await group.run()
+    }
+
+    /// Stops accepting requests and closes connections.
+    public func shutdown() async { await group.triggerGracefulShutdown() }
+}

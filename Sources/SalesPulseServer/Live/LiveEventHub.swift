@@ -1,0 +1,88 @@
+import Foundation
+import SalesPulseProjections
+import Synchronization
+
+/// The live stream behind `GET /v1/stream`: numbered events (alerts, step changes, status)
+/// kept in a bounded ring for `Last-Event-ID` resumption, fanned out to subscribers through
+/// bounded async streams (a slow client loses its oldest buffered events, never blocks ingestion).
+public final class LiveEventHub: Sendable {
+    /// One server-sent event.
+    public struct Event: Sendable, Equatable {
+        public var id: Int
+        /// `alerts`, `steps` or `status`.
+        public var topic: String
+        /// Region of the customer, for filtering (nil for global events).
+        public var region: String?
+        /// JSON payload.
+        public var data: String
+
+        /// The SSE wire form.
+        public var wireText: String { "id: \(id)\nevent: \(topic)\ndata: \(data)\n\n" }
+    }
+
+    struct State {
+        var nextID = 1
+        var ring: [Event] = []
+        var subscribers: [Int: AsyncStream<Event>.Continuation] = [:]
+        var nextSubscriber = 0
+        var resolved: [Alert] = []
+    }
+
+    private let state = Mutex(State())
+    private let capacity: Int
+
+    /// Creates a hub keeping the last `capacity` events for resumption.
+    public init(capacity: Int = 10_000) { self.capacity = capacity }
+
+    /// Publishes a projection's outputs (alerts and step changes).
+    public func publish(_ outputs: [FlowOutput]) {
+        for output in outputs {
+            switch output {
+            case .alert(let alert):
+                publish(topic: "alerts", region: alert.region, data: Self.json(AlertView(alert)))
+                if alert.state == .resolved { state.withLock { $0.resolved.append(alert); if $0.resolved.count > capacity { $0.resolved.removeFirst($0.resolved.count - capacity) } } }
+            case .stepChanged(let customer, let flow, let from, let to, let at):
+                publish(topic: "steps", region: nil, data: Self.json(["customer": customer, "flow": flow, "from": from ?? "", "to": to, "at": at.rfc3339UTC]))
+            default:
+                break
+            }
+        }
+    }
+
+    /// Publishes one event.
+    public func publish(topic: String, region: String?, data: String) {
+        state.withLock { state in
+            let event = Event(id: state.nextID, topic: topic, region: region, data: data)
+            state.nextID += 1
+            state.ring.append(event)
+            if state.ring.count > capacity { state.ring.removeFirst(state.ring.count - capacity) }
+            for continuation in state.subscribers.values { continuation.yield(event) }
+        }
+    }
+
+    /// Resolved alerts kept in memory (most recent last).
+    public var resolvedAlerts: [Alert] { state.withLock { $0.resolved } }
+
+    /// Subscribes: events after `lastEventID` still in the ring first, then live ones.
+    public func subscribe(after lastEventID: Int?) -> AsyncStream<Event> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(4_096))
+        let id = state.withLock { state -> Int in
+            if let lastEventID { for event in state.ring where event.id > lastEventID { continuation.yield(event) } }
+            let id = state.nextSubscriber
+            state.nextSubscriber += 1
+            state.subscribers[id] = continuation
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) } }
+        return stream
+    }
+
+    /// Number of connected subscribers.
+    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+}

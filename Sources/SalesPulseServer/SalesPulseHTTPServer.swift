@@ -1,0 +1,140 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import SalesPulseModel
+import SalesPulseProjections
+
+/// The HTTP surface: pull queries, the live SSE stream, Prometheus metrics, health, and the
+/// dashboard page. Paths are versioned under `/v1`; errors are RFC 9457 problem+json.
+/// Documented in `schemas/openapi.yaml`.
+public struct SalesPulseHTTPServer: Sendable {
+    public let queries: any ProjectionQueries
+    public let hub: LiveEventHub
+
+    public init(queries: any ProjectionQueries, hub: LiveEventHub) {
+        self.queries = queries
+        self.hub = hub
+    }
+
+    /// The router with every route.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let queries = self.queries
+        let hub = self.hub
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
+        }
+        router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
+        router.get("/readyz") { _, _ in
+            queries.isReady ? JSONResponse.make(["status": "ready"]) : JSONResponse.make(["status": "restoring partitions"], status: .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            var text = ""
+            var described = Set<String>()
+            for (name, help, value) in queries.counters() {
+                let base = String(name.prefix { $0 != "{" })
+                if described.insert(base).inserted {
+                    text += "# HELP \(base) \(help)\n# TYPE \(base) \(base.hasSuffix("_total") ? "counter" : "gauge")\n"
+                }
+                text += "\(name) \(value)\n"
+            }
+            let phi = queries.metrics(now: queries.currentTime()).overall.processHealthIndex(weights: queries.processConfiguration.healthWeights)
+            text += "# HELP salespulse_process_health_index Process health index (0-100)\n# TYPE salespulse_process_health_index gauge\nsalespulse_process_health_index \(phi ?? 0)\n"
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("/v1/customers/:id") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            guard let state = queries.customer(id) else {
+                return Problem.notFound("no customer '\(id)' in the partitions this instance owns (unknown id, or owned by another instance: see README, multi-instance queries)").response
+            }
+            return JSONResponse.make(CustomerView(state))
+        }
+        router.get("/v1/flows/:flow") { _, context -> Response in
+            let id = try context.parameters.require("flow")
+            guard let flow = queries.processConfiguration.flow(named: id) else {
+                return Problem.notFound("no flow '\(id)'; configured flows: \(queries.processConfiguration.flows.map(\.id).joined(separator: ", "))").response
+            }
+            return JSONResponse.make(FlowSummary.make(flow: flow, customers: queries.allCustomers(), now: queries.currentTime()))
+        }
+        router.get("/v1/metrics/:name") { request, context -> Response in
+            let name = try context.parameters.require("name")
+            guard MetricValues.names.contains(name) else {
+                return Problem.notFound("no metric '\(name)'; available: \(MetricValues.names.joined(separator: ", "))").response
+            }
+            let by = request.uri.queryParameters.get("by")
+            let report = queries.metrics(now: queries.currentTime())
+            let weights = queries.processConfiguration.healthWeights
+            let groups: [String: MetricSums]
+            switch by {
+            case nil: groups = ["overall": report.overall]
+            case "rep": groups = report.byRep
+            case "team": groups = report.byTeam
+            case "region": groups = report.byRegion
+            case let other?: return Problem.badRequest("by=\(other) is not supported; use by=rep, by=team or by=region").response
+            }
+            let values = groups.mapValues { MetricValues($0, weights: weights) }
+            return JSONResponse.make(MetricResponse(metric: name, by: by ?? "overall", at: queries.currentTime().rfc3339UTC,
+                                                    values: values.mapValues { $0.value(named: name) }, customers: values.mapValues(\.customers)))
+        }
+        router.get("/v1/alerts") { request, _ -> Response in
+            let state = request.uri.queryParameters.get("state") ?? "open"
+            var since: EventTime?
+            if let text = request.uri.queryParameters.get("since") {
+                var millis: Int64 = 0
+                guard let parsed = RFC3339.parse(text, into: &millis) else {
+                    return Problem.badRequest("since=\(text) is not an RFC 3339 time with an offset, e.g. 2026-03-02T09:00:00+08:00").response
+                }
+                since = parsed
+            }
+            let alerts: [Alert]
+            switch state {
+            case "open": alerts = queries.openAlerts()
+            case "resolved": alerts = hub.resolvedAlerts
+            default: return Problem.badRequest("state=\(state) is not supported; use state=open or state=resolved").response
+            }
+            let filtered = alerts.filter { alert in since.map { (alert.resolvedAt ?? alert.since) >= $0 } ?? true }
+            return JSONResponse.make(filtered.map(AlertView.init))
+        }
+        router.get("/v1/stream") { request, _ -> Response in
+            let topics = Set((request.uri.queryParameters.get("topics") ?? "alerts,steps,status").split(separator: ",").map(String.init))
+            let unknown = topics.subtracting(["alerts", "steps", "status"])
+            guard unknown.isEmpty else {
+                return Problem.badRequest("unknown topics \(unknown.sorted().joined(separator: ",")); use alerts, steps, status").response
+            }
+            let region = request.uri.queryParameters.get("region")
+            var lastEventID: Int?
+            if let header = request.headers[HTTPField.Name("Last-Event-ID")!] {
+                guard let id = Int(header) else { return Problem.badRequest("Last-Event-ID must be an event id number").response }
+                lastEventID = id
+            }
+            let stream = hub.subscribe(after: lastEventID)
+            let body = ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: ": salespulse live stream\nretry: 2000\n\n"))
+                for await event in stream where topics.contains(event.topic) && (region == nil || event.region == nil || event.region == region) {
+                    try await writer.write(ByteBuffer(string: event.wireText))
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        }
+        return router
+    }
+}
+
+/// A metric's values by group.
+struct MetricResponse: Codable, Sendable {
+    var metric: String
+    var by: String
+    var at: String
+    var values: [String: Double?]
+    var customers: [String: Int]
+}
+
+/// RFC 3339 parsing for query parameters, through the same rules as events.
+enum RFC3339 {
+    static func parse(_ text: String, into millis: inout Int64) -> EventTime? {
+        let json = #"{"specversion":"1.0","id":"q","source":"q","type":"sales.message.sent","time":"\#(text)","subject":"q","data":{"channel":"q"}}"#
+        return try? EventDecoder().decode(json, referenceTime: EventTime(epochMilliseconds: Int64.max / 4)).time
+    }
+}
