@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+import SalesPulseModel
+import SalesPulseProjections
+@testable import SalesPulseServer
+
+/// Projections folded directly from decoded events (the real fold, without Kafka), for
+/// endpoint tests. Readiness can be toggled.
+final class FoldedProjections: ProjectionQueries, Sendable {
+    let processConfiguration: ProcessConfiguration
+    let projection: FlowProjection
+    let now: EventTime
+    let ready = Atomic<Bool>(true)
+
+    init(events: [String], now: EventTime) throws {
+        processConfiguration = try ConfigurationLoader.load(path: ServerTests.repository.appendingPathComponent("deploy/config/salespulse.yaml").path)
+        var projection = FlowProjection(configuration: processConfiguration)
+        let decoder = EventDecoder()
+        for json in events { projection.apply(try decoder.decode(json, referenceTime: now)) }
+        projection.advance(to: now)
+        self.projection = projection
+        self.now = now
+    }
+
+    func customer(_ id: String) -> CustomerState? { projection.customers[id] }
+    func allCustomers() -> [CustomerState] { projection.customers.values.sorted { $0.customer < $1.customer } }
+    func metrics(now: EventTime) -> MetricsReport { projection.metrics(now: now) }
+    func openAlerts() -> [Alert] { projection.customers.values.flatMap(\.openAlerts.values).sorted { $0.id < $1.id } }
+    var isReady: Bool { ready.load(ordering: .acquiring) }
+    func currentTime() -> EventTime { now }
+    func counters() -> [(String, String, Double)] { [("salespulse_customers", "Customers", Double(projection.customers.count))] }
+}
+
+@Suite struct ServerTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func event(_ id: String, _ type: String, _ customer: String, _ time: String, _ data: String, rep: String = "rep-0001") -> String {
+        #"{"specversion":"1.0","id":"\#(id)","source":"t","type":"\#(type)","time":"\#(time)","subject":"\#(customer)","repid":"\#(rep)","region":"east","data":\#(data)}"#
+    }
+
+    /// A doctor visit whose photo is missing and whose next step is entered anyway, and a
+    /// delivery stuck 73h at hospital receipt (two of the issue's scenarios).
+    static let events = [
+        event("1", "sales.step.entered", "doc-1", "2026-03-02T09:00:00+08:00", #"{"flow":"academic","step":"dept_visit"}"#),
+        event("2", "sales.action.completed", "doc-1", "2026-03-02T09:30:00+08:00", #"{"flow":"academic","step":"dept_visit","action":"upload_proposal","evidence":{"attachment":{"name":"p.pdf","version":"v2"}}}"#),
+        event("3", "sales.step.entered", "doc-1", "2026-03-02T11:00:00+08:00", #"{"flow":"academic","step":"literature_review"}"#),
+        event("4", "sales.step.entered", "hosp-7", "2026-03-01T00:00:00Z", #"{"flow":"delivery","step":"hospital_receipt"}"#, rep: "rep-0100"),
+    ]
+    static let now = EventTime(epochMilliseconds: 1_772_323_200_000 + 73 * 3_600_000) // 2026-03-01T00:00Z + 73h
+
+    func withServer(_ body: @Sendable (any TestClientProtocol, FoldedProjections) async throws -> Void) async throws {
+        let queries = try FoldedProjections(events: Self.events, now: Self.now)
+        let server = SalesPulseHTTPServer(queries: queries, hub: LiveEventHub())
+        let app = Application(router: server.router())
+        try await app.test(.router) { client in try await body(client, queries) }
+    }
+
+    @Test func healthAndReadiness() async throws {
+        try await withServer { client, queries in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            queries.ready.store(false, ordering: .releasing)
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .serviceUnavailable) }
+        }
+    }
+
+    @Test func customerShowsFlowStateMissingActionsAndViolations() async throws {
+        try await withServer { client, _ in
+            try await client.execute(uri: "/v1/customers/doc-1", method: .get) { response in
+                #expect(response.status == .ok)
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                let academic = (json["flows"] as! [String: Any])["academic"] as! [String: Any]
+                #expect((academic["current"] as! [String: Any])["step"] as? String == "literature_review")
+                #expect((academic["violations"] as! [String]).first?.contains("missing photo_badge, pain_points, sku_refs") == true)
+            }
+            try await client.execute(uri: "/v1/customers/nobody", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+        }
+    }
+
+    @Test func flowSummaryCountsStuckCustomers() async throws {
+        try await withServer { client, _ in
+            try await client.execute(uri: "/v1/flows/delivery", method: .get) { response in
+                #expect(response.status == .ok)
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                let receipt = (json["steps"] as! [[String: Any]]).first { $0["step"] as? String == "hospital_receipt" }!
+                #expect(receipt["customers"] as? Int == 1)
+                #expect(receipt["stuck"] as? Int == 1)
+                #expect(receipt["dwellHoursMax"] as? Double == 73)
+            }
+            try await client.execute(uri: "/v1/flows/nope", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test func metricsByGroupAndBadParameters() async throws {
+        try await withServer { client, _ in
+            try await client.execute(uri: "/v1/metrics/compliance", method: .get) { response in
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                #expect((json["values"] as! [String: Any])["overall"] as? Double == 0.25, "1 of 4 mandatory actions done at the exited visit")
+            }
+            try await client.execute(uri: "/v1/metrics/phi?by=team", method: .get) { response in
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                #expect(Set((json["values"] as! [String: Any]).keys) == ["east-1", "north-1"])
+            }
+            try await client.execute(uri: "/v1/metrics/phi?by=city", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/v1/metrics/happiness", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test func alertsAreListedAndFiltered() async throws {
+        try await withServer { client, _ in
+            try await client.execute(uri: "/v1/alerts?state=open", method: .get) { response in
+                let alerts = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [[String: Any]]
+                #expect(alerts.count == 1)
+                #expect(alerts.first?["rule"] as? String == "step-sla")
+                #expect(alerts.first?["customer"] as? String == "hosp-7")
+                #expect(alerts.first?["supervisor"] as? String == "sup-north-1")
+                #expect(alerts.first?["since"] as? String == "2026-03-04T00:00:00.000Z")
+            }
+            try await client.execute(uri: "/v1/alerts?state=open&since=2026-03-05T00:00:00Z", method: .get) { response in
+                let list = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [Any]
+                #expect(list.isEmpty)
+            }
+            try await client.execute(uri: "/v1/alerts?state=maybe", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/v1/alerts?since=yesterday", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/v1/stream?topics=gossip", method: .get) { #expect($0.status == .badRequest) }
+        }
+    }
+
+    @Test func prometheusExpositionIsText() async throws {
+        try await withServer { client, _ in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("# TYPE salespulse_customers gauge"))
+                #expect(text.contains("salespulse_customers 2.0"))
+                #expect(text.contains("salespulse_process_health_index"))
+            }
+        }
+    }
+}
+
+extension Data {
+    init(buffer: ByteBuffer) { self.init(buffer.readableBytesView) }
+}
