@@ -1,14 +1,22 @@
 import ArgumentParser
 import Foundation
 import SalesPulseModel
+import SalesPulseKafka
 import SalesPulseProjections
+import SalesPulseRuntime
 
 /// `salespulse bench`: measures the hot path and prints figures.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure decode+validate throughput on one core (and more stages as they land).",
-        discussion: "Prints events/s per stage, best of --rounds. Build with -c release for meaningful figures."
+        discussion: """
+        Stages: decode (decode+validate on one core), fold (flow projection on pre-decoded events),
+        kafka (end to end on the embedded broker: the raw librdkafka consume rate of a topic,
+        then the projector runtime consuming the same topic through decode, validation,
+        de-duplication, all projections and timers to checkpointed state). Prints events/s per
+        stage. Build with -c release for meaningful figures.
+        """
     )
 
     @Option(help: "Events per round.")
@@ -17,11 +25,24 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Rounds per stage (the best is reported).")
     var rounds: Int = 5
 
-    @Option(help: "Process configuration for the fold stage.")
+    @Option(help: "Process configuration for the fold and kafka stages.")
     var config: String = "deploy/config/salespulse.yaml"
+
+    @Option(help: "Stages to run, comma-separated: decode, fold, kafka.")
+    var stages: String = "decode,fold,kafka"
+
+    @Option(help: "Events for the kafka stage (the embedded broker keeps ~5 MiB per partition).")
+    var kafkaEvents: Int = 400_000
+
+    @Option(help: "Partitions of the kafka stage's topic.")
+    var partitions: Int = 64
 
     func run() async throws {
         Console.bootstrapLogging()
+        let wanted = Set(stages.split(separator: ",").map(String.init))
+        let configuration = try ConfigurationLoader.load(path: config)
+        if wanted.contains("kafka") { try await kafkaStage(configuration) }
+        guard wanted.contains("decode") || wanted.contains("fold") else { return }
         Console.status("generating \(events) sample events…")
         let samples = SampleEvents.make(count: events)
         let bytes = samples.reduce(0) { $0 + $1.count }
@@ -47,7 +68,7 @@ struct BenchCommand: AsyncParsableCommand {
         Console.line("decode+validate (simdjson, 1 core): \(rate(events, best)) events/s, \(String(format: "%.1f", Double(bytes) / seconds(best) / 1e6)) MB/s, accepted \(accepted)/\(events)")
 
         // Fold stage: the flow projection alone on pre-decoded events.
-        let configuration = try ConfigurationLoader.load(path: config)
+        guard wanted.contains("fold") else { return }
         let decoded = samples.compactMap { sample in sample.withUnsafeBytes { try? decoder.decode($0, referenceTime: reference) } }
         var bestFold = Duration.seconds(1_000_000)
         var customers = 0
@@ -61,6 +82,76 @@ struct BenchCommand: AsyncParsableCommand {
             Console.status("fold round \(round): \(rate(decoded.count, elapsed)) events/s")
         }
         Console.line("flow projection fold (1 core, pre-decoded): \(rate(decoded.count, bestFold)) events/s over \(customers) customers")
+    }
+
+    /// Raw librdkafka consume rate vs the projector runtime, on one topic of the embedded broker.
+    func kafkaStage(_ configuration: ProcessConfiguration) async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("bench.events", partitions: partitions)
+        Console.status("kafka: publishing \(kafkaEvents) events to \(partitions) partitions…")
+        let samples = SampleEvents.make(count: kafkaEvents)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+        for sample in samples {
+            let key = SubjectScanner.subject(in: sample)
+            try producer.enqueue(KafkaOutgoingMessage(topic: "bench.events", key: key, value: sample))
+        }
+        try producer.flush(timeout: .seconds(120))
+        let tally = producer.tally
+        producer.close()
+        guard tally.delivered == kafkaEvents else { throw ValidationError("only \(tally.delivered) of \(kafkaEvents) delivered: \(String(describing: tally.firstError))") }
+
+        // Raw ceiling: batch consume, touching every payload byte, nothing else.
+        let bootstrap = cluster.bootstrapServers
+        let total = kafkaEvents
+        let raw = try await DedicatedThread.run(name: "bench.raw") { () throws -> Duration in
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: "bench-raw"), maxBatchSize: 4096)
+            try consumer.subscribe(to: ["bench.events"])
+            var seen = 0
+            var checksum = 0
+            var start: ContinuousClock.Instant?
+            while seen < total {
+                try consumer.consumeBatch(maxMessages: 4096, timeout: .milliseconds(10)) { batch in
+                    if start == nil && !batch.isEmpty { start = .now }
+                    for record in batch { checksum &+= record.value?.count ?? 0 }
+                    seen += batch.count
+                }
+            }
+            let elapsed = ContinuousClock.now - start!
+            consumer.close()
+            _ = checksum
+            return elapsed
+        }
+        Console.line("kafka raw consume (librdkafka batch, 1 thread): \(rate(total, raw)) events/s")
+
+        // End to end: the runtime on the same topic, replay mode, checkpoint at the end.
+        var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
+        runtimeConfiguration.topic = "bench.events"
+        runtimeConfiguration.group = "bench-runtime"
+        runtimeConfiguration.live = false
+        runtimeConfiguration.checkpointIntervalMilliseconds = 3_600_000
+        runtimeConfiguration.stateDirectory = NSTemporaryDirectory() + "salespulse-bench-\(ProcessInfo.processInfo.processIdentifier)"
+        runtimeConfiguration.validation.maxFutureSkewMilliseconds = Int64.max / 4
+        let runtime = try ProjectorRuntime(configuration: runtimeConfiguration)
+        let running = Task { try await runtime.run() }
+        var start: ContinuousClock.Instant?
+        while true {
+            let status = runtime.status()
+            if start == nil && status.recordsConsumed > 0 { start = .now }
+            let s = status.statistics
+            if s.applied + s.duplicates + s.rejected >= total { break }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let processed = ContinuousClock.now - start!
+        let stopStart = ContinuousClock.now
+        runtime.stop()
+        try await running.value
+        let checkpointing = ContinuousClock.now - stopStart
+        let status = runtime.statusAtShutdown()!
+        Console.line("kafka end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
+        Console.line("kafka end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy")
+        Console.line("kafka end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
+        try? FileManager.default.removeItem(atPath: runtimeConfiguration.stateDirectory)
     }
 
     func seconds(_ duration: Duration) -> Double {

@@ -28,13 +28,17 @@ public final class ProjectorRuntime: Sendable {
         public var checkpointsWritten: Int
         public var lastCheckpointBytes: Int
         public var lastCheckpointMilliseconds: Double
+        /// Time spent decoding and folding batches (excludes waiting for records), in seconds.
+        public var processingSeconds: Double
+        /// Batches processed.
+        public var batches: Int
     }
 
     public let configuration: RuntimeConfiguration
     private let logger: Logger
     private let store: CheckpointStore
-    private let partitions = Mutex<[KafkaTopicPartition: PartitionProjector]>([:])
-    private let counters = Mutex<(consumed: Int, dlq: Int, checkpoints: Int, bytes: Int, milliseconds: Double)>((0, 0, 0, 0, 0))
+    private let partitions = Mutex<[KafkaTopicPartition: PartitionSlot]>([:])
+    private let counters = Mutex<(consumed: Int, dlq: Int, checkpoints: Int, bytes: Int, milliseconds: Double, busy: Double, batches: Int)>((0, 0, 0, 0, 0, 0, 0))
     private let stopping = Atomic<Bool>(false)
     private let listeners = Mutex<[@Sendable ([FlowOutput]) -> Void]>([])
     private let ready = Atomic<Bool>(false)
@@ -84,29 +88,47 @@ public final class ProjectorRuntime: Sendable {
         var lastCheckpoint = ContinuousClock.now
         var lastTick = ContinuousClock.now
         var lastEventWallClock: [KafkaTopicPartition: Int64] = [:]
+        // librdkafka 2.0.2 waits for a full batch or the timeout: while records flow, ask with a
+        // 1 ms timeout (take what is there); when idle, wait up to 50 ms (see LIBRDKAFKA.md).
+        var flowing = false
 
         while !stopping.load(ordering: .acquiring) {
             var outputs: [FlowOutput] = []
             var offsets: [KafkaTopicPartition: Int64] = [:]
             var deadLetters: [KafkaOutgoingMessage] = []
-            let count = try consumer.consumeBatch(maxMessages: configuration.batchSize, timeout: .milliseconds(100)) { batch -> Int in
+            let count = try consumer.consumeBatch(maxMessages: configuration.batchSize, timeout: .milliseconds(flowing ? 1 : 50)) { batch -> Int in
                 guard !batch.isEmpty else { return 0 }
+                let started = ContinuousClock.now
+                defer {
+                    let busy = ContinuousClock.now - started
+                    counters.withLock { $0.busy += Double(busy.components.seconds) + Double(busy.components.attoseconds) / 1e18; $0.batches += 1 }
+                }
                 partitions.withLock { owned in
+                    // Records of one partition come in runs: look the slot up once per run.
+                    var currentPartition: Int32 = -1
+                    var currentKey = KafkaTopicPartition(topic: "", partition: -1)
+                    var slot: PartitionSlot?
                     for record in batch {
-                        let key = record.topicPartition
-                        guard owned[key] != nil else { continue }
+                        if record.partition != currentPartition {
+                            if slot != nil { offsets[currentKey] = slot!.projector.nextOffset }
+                            currentPartition = record.partition
+                            currentKey = record.topicPartition
+                            slot = owned[currentKey]
+                        }
+                        guard let slot else { continue }
                         let recordTime = EventTime(epochMilliseconds: record.timestampMilliseconds ?? Self.wallClockMilliseconds())
-                        let outcome = owned[key]!.process(value: record.value, key: record.key, offset: record.offset, recordTime: recordTime, decoder: decoder)
-                        offsets[key] = record.offset + 1
+                        let outcome = slot.projector.process(value: record.value, key: record.key, offset: record.offset, recordTime: recordTime, decoder: decoder)
                         switch outcome {
                         case .applied(let produced): outputs += produced
                         case .rejected(let rejection): deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: configuration.topic))
                         case .duplicate, nil: break
                         }
                     }
+                    if let slot { offsets[currentKey] = slot.projector.nextOffset }
                 }
                 return batch.count
             }
+            flowing = count > 0
             if count > 0 {
                 let now = Self.wallClockMilliseconds()
                 for partition in offsets.keys { lastEventWallClock[partition] = now }
@@ -148,11 +170,12 @@ public final class ProjectorRuntime: Sendable {
         return partitions.withLock { owned in
             var outputs: [FlowOutput] = []
             for key in owned.keys.sorted() {
-                var target = owned[key]!.watermark
+                let slot = owned[key]!
+                var target = slot.projector.watermark
                 let idle = now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds
                 if configuration.live && idle { target = max(target ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now)) }
                 guard let target else { continue }
-                outputs += owned[key]!.advance(to: target)
+                outputs += slot.projector.advance(to: target)
             }
             return outputs
         }
@@ -183,14 +206,14 @@ public final class ProjectorRuntime: Sendable {
                 let projector = PartitionProjector(topic: partition.topic, partition: partition.partition, configuration: configuration.process, checkpoint: checkpoint)
                 // Resume right after the checkpoint, or rebuild by replaying the partition.
                 starts[partition] = checkpoint?.nextOffset ?? -2 // RD_KAFKA_OFFSET_BEGINNING
-                partitions.withLock { $0[partition] = projector }
+                partitions.withLock { $0[partition] = PartitionSlot(projector) }
                 logger.info("partition restored", metadata: ["partition": "\(partition)", "from": "\(checkpoint.map { "checkpoint@\($0.nextOffset)" } ?? "beginning")", "customers": "\(checkpoint?.customers.count ?? 0)"])
             }
             ready.store(true, ordering: .releasing)
             return starts
         case .revoked(let revoked, let lost):
             for partition in revoked {
-                guard let projector = partitions.withLock({ $0.removeValue(forKey: partition) }) else { continue }
+                guard let projector = partitions.withLock({ $0.removeValue(forKey: partition)?.projector }) else { continue }
                 if !lost && !crashing.load(ordering: .acquiring) { write(projector) }
             }
             return [:]
@@ -198,8 +221,8 @@ public final class ProjectorRuntime: Sendable {
     }
 
     private func checkpointAll() {
-        let snapshot = partitions.withLock { $0 }
-        for key in snapshot.keys.sorted() { write(snapshot[key]!) }
+        let snapshot = partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } }
+        for projector in snapshot { write(projector) }
     }
 
     private func write(_ projector: PartitionProjector) {
@@ -220,22 +243,22 @@ public final class ProjectorRuntime: Sendable {
 
     /// The state of one customer, if this instance owns it.
     public func customer(_ id: String) -> CustomerState? {
-        partitions.withLock { owned in owned.values.lazy.compactMap { $0.projection.customers[id] }.first }
+        partitions.withLock { owned in owned.values.lazy.compactMap { $0.projector.projection.customers[id] }.first }
     }
 
     /// Metrics over the customers this instance owns (merge across instances with `+`).
     public func metrics(now: EventTime) -> MetricsReport {
-        partitions.withLock { owned in owned.values.reduce(MetricsReport()) { $0 + $1.projection.metrics(now: now) } }
+        partitions.withLock { owned in owned.values.reduce(MetricsReport()) { $0 + $1.projector.projection.metrics(now: now) } }
     }
 
     /// Open alerts, sorted by id.
     public func openAlerts() -> [Alert] {
-        partitions.withLock { owned in owned.values.flatMap { $0.projection.customers.values.flatMap(\.openAlerts.values) } }.sorted { $0.id < $1.id }
+        partitions.withLock { owned in owned.values.flatMap { $0.projector.projection.customers.values.flatMap(\.openAlerts.values) } }.sorted { $0.id < $1.id }
     }
 
     /// All customer states (sorted by id), e.g. for reports and comparisons.
     public func allCustomers() -> [CustomerState] {
-        partitions.withLock { owned in owned.values.flatMap { $0.projection.customers.values } }.sorted { $0.customer < $1.customer }
+        partitions.withLock { owned in owned.values.flatMap { $0.projector.projection.customers.values } }.sorted { $0.customer < $1.customer }
     }
 
     /// The status captured at shutdown, before partitions were released.
@@ -244,10 +267,18 @@ public final class ProjectorRuntime: Sendable {
     /// A status summary.
     public func status() -> Status {
         let (keys, customers, statistics, watermark) = partitions.withLock { owned in
-            (owned.keys.sorted(), owned.values.reduce(0) { $0 + $1.projection.customers.count },
-             owned.values.reduce(PartitionStatistics()) { $0 + $1.statistics }, owned.values.compactMap(\.watermark).max())
+            (owned.keys.sorted(), owned.values.reduce(0) { $0 + $1.projector.projection.customers.count },
+             owned.values.reduce(PartitionStatistics()) { $0 + $1.projector.statistics }, owned.values.compactMap(\.projector.watermark).max())
         }
         let c = counters.withLock { $0 }
-        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds)
+        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches)
     }
+}
+
+/// A partition's projector held by reference, so folding mutates it in place (a struct in a
+/// dictionary would be copied on write with its whole customer map). Only touched under the
+/// runtime's partition lock.
+final class PartitionSlot {
+    var projector: PartitionProjector
+    init(_ projector: PartitionProjector) { self.projector = projector }
 }
