@@ -47,6 +47,10 @@ public final class HTTPService: Sendable {
                     "phi": phi ?? 0,
                 ]
                 hub.publish(topic: "status", region: nil, data: LiveEventHub.json(status))
+                for counter in queries.processConfiguration.counters {
+                    let values = queries.counterState(counter.id).values(at: now, counter: counter)
+                    hub.publish(topic: "counters", region: nil, data: LiveEventHub.json(CounterTick(counter: counter.id, at: now.rfc3339UTC, values: values)))
+                }
             }
         }
         defer { ticker.cancel() }
@@ -55,4 +59,11 @@ public final class HTTPService: Sendable {
 
     /// Stops accepting requests and closes connections.
     public func shutdown() async { await group.triggerGracefulShutdown() }
+}
+
+/// A counter's values at one second, on the live stream.
+struct CounterTick: Codable, Sendable {
+    var counter: String
+    var at: String
+    var values: [String: Double]
 }

@@ -21,6 +21,8 @@ public protocol ProjectionQueries: Sendable {
     func currentTime() -> EventTime
     /// Prometheus counters: name → (help, value).
     func counters() -> [(String, String, Double)]
+    /// A sliding-window counter's state merged across owned partitions.
+    func counterState(_ id: String) -> CounterState
 }
 
 extension ProjectorRuntime: ProjectionQueries {

@@ -77,6 +77,19 @@ public struct SalesPulseHTTPServer: Sendable {
             return JSONResponse.make(MetricResponse(metric: name, by: by ?? "overall", at: queries.currentTime().rfc3339UTC,
                                                     values: values.mapValues { $0.value(named: name) }, customers: values.mapValues(\.customers)))
         }
+        router.get("/v1/counters/:name") { request, context -> Response in
+            let name = try context.parameters.require("name")
+            guard let counter = queries.processConfiguration.counters.first(where: { $0.id == name }) else {
+                return Problem.notFound("no counter '\(name)'; configured: \(queries.processConfiguration.counters.map(\.id).joined(separator: ", "))").response
+            }
+            let wantSeries: Bool
+            switch request.uri.queryParameters.get("series") {
+            case nil, "0", "false": wantSeries = false
+            case "1", "true": wantSeries = true
+            case let other?: return Problem.badRequest("series=\(other): use series=1 or series=0").response
+            }
+            return JSONResponse.make(CounterResponse.make(counter: counter, state: queries.counterState(name), now: queries.currentTime(), series: wantSeries))
+        }
         router.get("/v1/alerts") { request, _ -> Response in
             let state = request.uri.queryParameters.get("state") ?? "open"
             var since: EventTime?
@@ -97,10 +110,10 @@ public struct SalesPulseHTTPServer: Sendable {
             return JSONResponse.make(filtered.map(AlertView.init))
         }
         router.get("/v1/stream") { request, _ -> Response in
-            let topics = Set((request.uri.queryParameters.get("topics") ?? "alerts,steps,status").split(separator: ",").map(String.init))
-            let unknown = topics.subtracting(["alerts", "steps", "status"])
+            let topics = Set((request.uri.queryParameters.get("topics") ?? "alerts,steps,status,counters").split(separator: ",").map(String.init))
+            let unknown = topics.subtracting(["alerts", "steps", "status", "counters"])
             guard unknown.isEmpty else {
-                return Problem.badRequest("unknown topics \(unknown.sorted().joined(separator: ",")); use alerts, steps, status").response
+                return Problem.badRequest("unknown topics \(unknown.sorted().joined(separator: ",")); use alerts, steps, status, counters").response
             }
             let region = request.uri.queryParameters.get("region")
             var lastEventID: Int?
@@ -119,6 +132,32 @@ public struct SalesPulseHTTPServer: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
         }
         return router
+    }
+}
+
+/// `GET /v1/counters/{name}`: values per group now, and optionally one point per second of the window.
+struct CounterResponse: Codable, Sendable {
+    struct Point: Codable, Sendable {
+        var at: String
+        var values: [String: Double]
+    }
+    var counter: String
+    var at: String
+    var windowSeconds: Int64
+    var values: [String: Double]
+    var series: [Point]?
+
+    static func make(counter: CounterDefinition, state: CounterState, now: EventTime, series: Bool) -> CounterResponse {
+        var points: [Point]?
+        if series {
+            let seconds = min(3_600, max(1, counter.windowMilliseconds / 1000))
+            points = (0..<seconds).reversed().map { back in
+                let at = now.adding(milliseconds: -back * 1000)
+                return Point(at: at.rfc3339UTC, values: state.values(at: at, counter: counter))
+            }
+        }
+        return CounterResponse(counter: counter.id, at: now.rfc3339UTC, windowSeconds: counter.windowMilliseconds / 1000,
+                               values: state.values(at: now, counter: counter), series: points)
     }
 }
 

@@ -14,12 +14,19 @@ final class FoldedProjections: ProjectionQueries, Sendable {
     let projection: FlowProjection
     let now: EventTime
     let ready = Atomic<Bool>(true)
+    let counterProjection: CounterProjection
 
     init(events: [String], now: EventTime) throws {
         processConfiguration = try ConfigurationLoader.load(path: ServerTests.repository.appendingPathComponent("deploy/config/salespulse.yaml").path)
         var projection = FlowProjection(configuration: processConfiguration)
+        var counters = CounterProjection()
         let decoder = EventDecoder()
-        for json in events { projection.apply(try decoder.decode(json, referenceTime: now)) }
+        for json in events {
+            let event = try decoder.decode(json, referenceTime: now)
+            projection.apply(event)
+            counters.apply(event, counters: processConfiguration.counters)
+        }
+        counterProjection = counters
         projection.advance(to: now)
         self.projection = projection
         self.now = now
@@ -32,6 +39,7 @@ final class FoldedProjections: ProjectionQueries, Sendable {
     var isReady: Bool { ready.load(ordering: .acquiring) }
     func currentTime() -> EventTime { now }
     func counters() -> [(String, String, Double)] { [("salespulse_customers", "Customers", Double(projection.customers.count))] }
+    func counterState(_ id: String) -> CounterState { counterProjection.states[id] ?? CounterState() }
 }
 
 @Suite struct ServerTests {
@@ -41,6 +49,23 @@ final class FoldedProjections: ProjectionQueries, Sendable {
         #"{"specversion":"1.0","id":"\#(id)","source":"t","type":"\#(type)","time":"\#(time)","subject":"\#(customer)","repid":"\#(rep)","region":"east","data":\#(data)}"#
     }
 
+    @Test func countersReportDistinctRepsPerObjection() async throws {
+        try await withServer { client, _ in
+            try await client.execute(uri: "/v1/counters/objection_reps_1h", method: .get) { response in
+                #expect(response.status == .ok)
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                #expect((json["values"] as! [String: Double])["price_too_high"] == 2)
+                #expect(json["series"] == nil)
+            }
+            try await client.execute(uri: "/v1/counters/objection_reps_1h?series=1", method: .get) { response in
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                #expect((json["series"] as! [Any]).count == 3_600)
+            }
+            try await client.execute(uri: "/v1/counters/objection_reps_1h?series=maybe", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/v1/counters/nope", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
     /// A doctor visit whose photo is missing and whose next step is entered anyway, and a
     /// delivery stuck 73h at hospital receipt (two of the issue's scenarios).
     static let events = [
@@ -48,6 +73,10 @@ final class FoldedProjections: ProjectionQueries, Sendable {
         event("2", "sales.action.completed", "doc-1", "2026-03-02T09:30:00+08:00", #"{"flow":"academic","step":"dept_visit","action":"upload_proposal","evidence":{"attachment":{"name":"p.pdf","version":"v2"}}}"#),
         event("3", "sales.step.entered", "doc-1", "2026-03-02T11:00:00+08:00", #"{"flow":"academic","step":"literature_review"}"#),
         event("4", "sales.step.entered", "hosp-7", "2026-03-01T00:00:00Z", #"{"flow":"delivery","step":"hospital_receipt"}"#, rep: "rep-0100"),
+        event("5", "sales.objection.chosen", "c-1", "2026-03-04T00:30:00Z", #"{"objection":"price_too_high"}"#, rep: "rep-0001"),
+        event("6", "sales.objection.chosen", "c-2", "2026-03-04T00:40:00Z", #"{"objection":"price_too_high"}"#, rep: "rep-0001"),
+        event("7", "sales.objection.chosen", "c-3", "2026-03-04T00:50:00Z", #"{"objection":"price_too_high"}"#, rep: "rep-0002"),
+        event("8", "sales.objection.chosen", "c-4", "2026-03-03T22:00:00Z", #"{"objection":"price_too_high"}"#, rep: "rep-0003"),
     ]
     static let now = EventTime(epochMilliseconds: 1_772_323_200_000 + 73 * 3_600_000) // 2026-03-01T00:00Z + 73h
 
@@ -137,7 +166,7 @@ final class FoldedProjections: ProjectionQueries, Sendable {
             try await client.execute(uri: "/metrics", method: .get) { response in
                 let text = String(buffer: response.body)
                 #expect(text.contains("# TYPE salespulse_customers gauge"))
-                #expect(text.contains("salespulse_customers 2.0"))
+                #expect(text.contains("salespulse_customers 6.0"))
                 #expect(text.contains("salespulse_process_health_index"))
             }
         }

@@ -91,7 +91,12 @@ struct DemoCommand: AsyncParsableCommand {
                 let rateNow = status.recordsConsumed - previous
                 previous = status.recordsConsumed
                 let s = status.statistics
-                Console.line("[\(now.rfc3339UTC.prefix(16))] \(rateNow) ev/s | customers \(status.customers) | applied \(s.applied) | DLQ \(s.rejected) | dup \(s.duplicates) | violations \(s.violations) | open alerts \(runtime.openAlerts().count) | PHI \(phi.map { String(format: "%.1f", $0) } ?? "-")")
+                var headline = ""
+                if let counter = process.counters.first(where: { $0.id == "objection_reps_1h" }) {
+                    let reps = runtime.counterState(counter.id).values(at: now, counter: counter)["price_too_high"] ?? 0
+                    headline = " | 'price too high' reps (1h): \(Int(reps))"
+                }
+                Console.line("[\(now.rfc3339UTC.prefix(16))] \(rateNow) ev/s | customers \(status.customers) | applied \(s.applied) | DLQ \(s.rejected) | dup \(s.duplicates) | violations \(s.violations) | open alerts \(runtime.openAlerts().count) | PHI \(phi.map { String(format: "%.1f", $0) } ?? "-")\(headline)")
             }
         }
         if duration > 0 {

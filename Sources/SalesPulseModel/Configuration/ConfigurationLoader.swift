@@ -29,7 +29,7 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(file: file, line: nil, path: "", message: "invalid YAML: \(error)")
         }
-        let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: ["version", "flows", "freshness", "activation", "inactivity", "ineffectiveRepeats", "health", "allowedLateness", "organisation", "departments"])
+        let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: ["version", "flows", "freshness", "activation", "inactivity", "ineffectiveRepeats", "health", "allowedLateness", "organisation", "departments", "counters"])
         if let version = top["version"], try version.int(in: 1...1000) != 1 {
             throw version.error("unsupported version; this SalesPulse reads version 1")
         }
@@ -91,6 +91,13 @@ public enum ConfigurationLoader {
             guard case .mapping = node.node else { throw node.error("expected a mapping of department id to recipient") }
             for (name, value) in try node.mapping(allowed: Set((node.node.mapping ?? [:]).keys.compactMap { $0.scalar?.string })) {
                 departments[name] = try value.string()
+            }
+        }
+        if let node = top["counters"] {
+            for item in try node.sequence() {
+                let counter = try parseCounter(item)
+                if configuration.counters.contains(where: { $0.id == counter.id }) { throw item.error("duplicate counter id '\(counter.id)'") }
+                configuration.counters.append(counter)
             }
         }
         if let node = top["organisation"] {
@@ -160,6 +167,41 @@ public enum ConfigurationLoader {
             }
         }
         return ActionDefinition(id: try idNode.identifier(), name: try entries["name"]?.string(), mandatory: try entries["mandatory"]?.bool() ?? true, evidence: requirement)
+    }
+
+    private static func parseCounter(_ node: ConfigNode) throws(ConfigurationError) -> CounterDefinition {
+        let entries = try node.mapping(allowed: ["id", "type", "where", "count", "distinct", "sum", "groupBy", "window"])
+        guard let id = entries["id"], let typeNode = entries["type"], let window = entries["window"] else {
+            throw node.error("a counter needs id, type and window (and one of count, distinct, sum)")
+        }
+        let typeName = try typeNode.string()
+        guard let type = SalesEventType(name: typeName) else {
+            throw typeNode.error("unknown event type '\(typeName)'; see schemas/README.md")
+        }
+        func attribute(_ node: ConfigNode) throws(ConfigurationError) -> String {
+            let name = try node.string()
+            guard SalesEvent.attributeNames.contains(name) else {
+                throw node.error("unknown attribute '\(name)'; use one of \(SalesEvent.attributeNames.sorted().joined(separator: ", "))")
+            }
+            return name
+        }
+        var filter: [String: String] = [:]
+        if let whereNode = entries["where"] {
+            guard case .mapping(let mapping) = whereNode.node else { throw whereNode.error("expected a mapping of attribute: value") }
+            for (key, _) in mapping {
+                let name = key.scalar?.string ?? ""
+                let child = try whereNode.mapping(allowed: SalesEvent.attributeNames)[name]!
+                filter[name] = try child.string()
+            }
+        }
+        var measure = CounterDefinition.Measure.count
+        let chosen = ["count", "distinct", "sum"].filter { entries[$0] != nil }
+        if chosen.count > 1 { throw node.error("choose one of count, distinct, sum") }
+        if let distinct = entries["distinct"] { measure = .distinct(try attribute(distinct)) }
+        if let sum = entries["sum"] { measure = .sum(try attribute(sum)) }
+        if let count = entries["count"], try !count.bool() { throw count.error("count: true, or use distinct/sum") }
+        return CounterDefinition(id: try id.identifier(), type: type, filter: filter, measure: measure,
+                                 groupBy: try entries["groupBy"].map(attribute), windowMilliseconds: try window.duration())
     }
 
     private static func parseOrganisation(_ node: ConfigNode, departments: [String: String]) throws(ConfigurationError) -> Organisation {

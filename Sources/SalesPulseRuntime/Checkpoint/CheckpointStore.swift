@@ -20,6 +20,8 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     public var recentIDs: [String]
     /// Counters.
     public var statistics: PartitionStatistics
+    /// Sliding-window counter state.
+    public var counters: CounterProjection
 }
 
 /// Why a checkpoint could not be used.

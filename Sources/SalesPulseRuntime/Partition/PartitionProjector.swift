@@ -19,6 +19,7 @@ public struct PartitionProjector: Sendable {
     public private(set) var nextOffset: Int64
     public private(set) var watermark: EventTime?
     public private(set) var statistics: PartitionStatistics
+    public private(set) var counters: CounterProjection
 
     /// Creates an empty projector, or one restored from a checkpoint.
     public init(topic: String, partition: Int32, configuration: ProcessConfiguration, checkpoint: PartitionCheckpoint? = nil, recentIDCapacity: Int = 1_000_000) {
@@ -30,12 +31,14 @@ public struct PartitionProjector: Sendable {
             nextOffset = checkpoint.nextOffset
             watermark = checkpoint.watermark
             statistics = checkpoint.statistics
+            counters = checkpoint.counters
         } else {
             projection = FlowProjection(configuration: configuration)
             recentIDs = RecentIDs(capacity: recentIDCapacity)
             nextOffset = 0
             watermark = nil
             statistics = PartitionStatistics()
+            counters = CounterProjection()
         }
     }
 
@@ -66,6 +69,7 @@ public struct PartitionProjector: Sendable {
         }
         if watermark == nil || event.time > watermark! { watermark = event.time }
         let outputs = projection.apply(event)
+        if !projection.configuration.counters.isEmpty { counters.apply(event, counters: projection.configuration.counters) }
         count(outputs)
         statistics.applied += 1
         return .applied(outputs)
@@ -74,6 +78,7 @@ public struct PartitionProjector: Sendable {
     /// Advances timers to `now` (never behind the watermark).
     public mutating func advance(to now: EventTime) -> [FlowOutput] {
         let outputs = projection.advance(to: max(now, watermark ?? now))
+        if let watermark { counters.evict(watermark: watermark, counters: projection.configuration.counters, latenessMilliseconds: projection.configuration.allowedLatenessMilliseconds) }
         count(outputs)
         return outputs
     }
@@ -92,6 +97,6 @@ public struct PartitionProjector: Sendable {
     public func checkpoint() -> PartitionCheckpoint {
         PartitionCheckpoint(topic: topic, partition: partition, nextOffset: nextOffset, watermark: watermark,
                             customers: projection.customers.values.sorted { $0.customer < $1.customer },
-                            recentIDs: recentIDs.oldestFirst, statistics: statistics)
+                            recentIDs: recentIDs.oldestFirst, statistics: statistics, counters: counters)
     }
 }

@@ -256,6 +256,11 @@ public final class ProjectorRuntime: Sendable {
         partitions.withLock { owned in owned.values.flatMap { $0.projector.projection.customers.values.flatMap(\.openAlerts.values) } }.sorted { $0.id < $1.id }
     }
 
+    /// A counter's state merged across the partitions this instance owns.
+    public func counterState(_ id: String) -> CounterState {
+        CounterState.merge(partitions.withLock { owned in owned.values.compactMap { $0.projector.counters.states[id] } })
+    }
+
     /// All customer states (sorted by id), e.g. for reports and comparisons.
     public func allCustomers() -> [CustomerState] {
         partitions.withLock { owned in owned.values.flatMap { $0.projector.projection.customers.values } }.sorted { $0.customer < $1.customer }

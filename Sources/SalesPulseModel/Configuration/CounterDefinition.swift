@@ -1,0 +1,33 @@
+/// A declarative counter: which events, what to measure, grouped how, over which sliding window.
+/// Values are exact (distinct counts keep the distinct values) and updated every second.
+public struct CounterDefinition: Sendable, Hashable {
+    /// What the counter measures.
+    public enum Measure: Sendable, Hashable {
+        /// Number of matching events.
+        case count
+        /// Number of distinct values of an attribute (e.g. `repid`), exactly.
+        case distinct(String)
+        /// Sum of a numeric attribute (e.g. `amount`).
+        case sum(String)
+    }
+
+    public var id: String
+    /// The event type counted.
+    public var type: SalesEventType
+    /// Attribute equalities events must satisfy (e.g. `objection: price_too_high`).
+    public var filter: [String: String]
+    public var measure: Measure
+    /// Attribute to group by (e.g. `objection`, `region`), or nil for one group `all`.
+    public var groupBy: String?
+    /// Sliding window length.
+    public var windowMilliseconds: Int64
+
+    public init(id: String, type: SalesEventType, filter: [String: String] = [:], measure: Measure = .count, groupBy: String? = nil, windowMilliseconds: Int64) {
+        self.id = id
+        self.type = type
+        self.filter = filter
+        self.measure = measure
+        self.groupBy = groupBy
+        self.windowMilliseconds = windowMilliseconds
+    }
+}

@@ -1,0 +1,126 @@
+import SalesPulseModel
+
+/// The state of one counter in one partition. Exact and independent of arrival order: distinct
+/// measures keep, per group and value, the distinct seconds in which the value occurred; counts
+/// and sums keep per-second buckets. Partition states merge by union / addition.
+public struct CounterState: Sendable, Hashable, Codable {
+    /// Distinct measures: group → value → sorted distinct epoch seconds.
+    public var occurrences: [String: [String: [Int64]]] = [:]
+    /// Count and sum measures: group → epoch second → amount.
+    public var buckets: [String: [Int64: Double]] = [:]
+
+    public init() {}
+
+    /// Folds one event (pure).
+    public mutating func apply(_ event: SalesEvent, counter: CounterDefinition) {
+        guard event.type == counter.type else { return }
+        for (name, expected) in counter.filter where event.attribute(named: name) != expected { return }
+        let group: String
+        if let groupBy = counter.groupBy {
+            guard let value = event.attribute(named: groupBy) else { return }
+            group = value
+        } else {
+            group = "all"
+        }
+        let second = Self.second(of: event.time)
+        switch counter.measure {
+        case .count:
+            buckets[group, default: [:]][second, default: 0] += 1
+        case .sum(let attribute):
+            guard let text = event.attribute(named: attribute), let amount = Double(text) else { return }
+            buckets[group, default: [:]][second, default: 0] += amount
+        case .distinct(let attribute):
+            guard let value = event.attribute(named: attribute) else { return }
+            var seconds = occurrences[group, default: [:]][value, default: []]
+            if seconds.last.map({ $0 < second }) ?? true {
+                seconds.append(second)
+            } else if !seconds.contains(second) {
+                let index = seconds.firstIndex { $0 > second }!
+                seconds.insert(second, at: index)
+            }
+            occurrences[group, default: [:]][value] = seconds
+        }
+    }
+
+    /// Drops everything before `second` (kept: window + allowed lateness behind the watermark).
+    public mutating func evict(before second: Int64) {
+        for group in Array(occurrences.keys) {
+            var values = occurrences[group]!
+            for value in Array(values.keys) {
+                let kept = values[value]!.drop { $0 < second }
+                if kept.isEmpty { values[value] = nil } else { values[value] = Array(kept) }
+            }
+            occurrences[group] = values.isEmpty ? nil : values
+        }
+        for group in Array(buckets.keys) {
+            let kept = buckets[group]!.filter { $0.key >= second }
+            buckets[group] = kept.isEmpty ? nil : kept
+        }
+    }
+
+    /// Merges partition states (exact: union of seconds, sum of buckets).
+    public static func merge(_ states: [CounterState]) -> CounterState {
+        var merged = CounterState()
+        for state in states {
+            for (group, values) in state.occurrences {
+                for (value, seconds) in values {
+                    let existing = merged.occurrences[group, default: [:]][value, default: []]
+                    merged.occurrences[group, default: [:]][value] = Array(Set(existing + seconds)).sorted()
+                }
+            }
+            for (group, seconds) in state.buckets {
+                merged.buckets[group, default: [:]].merge(seconds, uniquingKeysWith: +)
+            }
+        }
+        return merged
+    }
+
+    /// Values per group for the window ending at `now` (seconds in (now − window, now]).
+    public func values(at now: EventTime, counter: CounterDefinition) -> [String: Double] {
+        let last = Self.second(of: now)
+        let first = last - max(1, counter.windowMilliseconds / 1000) + 1
+        var result: [String: Double] = [:]
+        switch counter.measure {
+        case .distinct:
+            for (group, values) in occurrences {
+                let count = values.values.reduce(0) { total, seconds in
+                    total + (seconds.contains { $0 >= first && $0 <= last } ? 1 : 0)
+                }
+                if count > 0 { result[group] = Double(count) }
+            }
+        case .count, .sum:
+            for (group, seconds) in buckets {
+                let total = seconds.reduce(0.0) { $0 + ($1.key >= first && $1.key <= last ? $1.value : 0) }
+                if total != 0 { result[group] = total }
+            }
+        }
+        return result
+    }
+
+    static func second(of time: EventTime) -> Int64 {
+        time.epochMilliseconds >= 0 ? time.epochMilliseconds / 1000 : (time.epochMilliseconds - 999) / 1000
+    }
+}
+
+/// All counters of one partition.
+public struct CounterProjection: Sendable, Hashable, Codable {
+    /// Counter states by counter id.
+    public var states: [String: CounterState] = [:]
+
+    public init() {}
+
+    /// Folds one event into every counter (pure).
+    public mutating func apply(_ event: SalesEvent, counters: [CounterDefinition]) {
+        for counter in counters where counter.type == event.type {
+            states[counter.id, default: CounterState()].apply(event, counter: counter)
+        }
+    }
+
+    /// Evicts data no window can need any more, given the watermark and the allowed lateness.
+    public mutating func evict(watermark: EventTime, counters: [CounterDefinition], latenessMilliseconds: Int64) {
+        for counter in counters {
+            let horizon = watermark.epochMilliseconds - counter.windowMilliseconds - latenessMilliseconds - 1000
+            states[counter.id]?.evict(before: CounterState.second(of: EventTime(epochMilliseconds: horizon)))
+        }
+    }
+}

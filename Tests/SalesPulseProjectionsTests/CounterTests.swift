@@ -1,0 +1,102 @@
+import Testing
+import SalesPulseModel
+@testable import SalesPulseProjections
+
+@Suite struct CounterTests {
+    typealias F = Fixtures
+    static let distinctReps = CounterDefinition(id: "reps", type: .objectionChosen, measure: .distinct("repid"), groupBy: "objection", windowMilliseconds: 3_600_000)
+
+    static func objection(_ code: String, rep: String, region: String = "east", atSeconds seconds: Int64, id: String) -> SalesEvent {
+        SalesEvent(id: id, type: .objectionChosen, source: "t", time: F.t0.adding(milliseconds: seconds * 1000), subject: "c", rep: rep, region: region, payload: .objectionChosen(objection: code))
+    }
+
+    static func state(_ events: [SalesEvent], _ counter: CounterDefinition = distinctReps) -> CounterState {
+        var state = CounterState()
+        for event in events { state.apply(event, counter: counter) }
+        return state
+    }
+
+    static func at(_ seconds: Int64) -> EventTime { F.t0.adding(milliseconds: seconds * 1000) }
+
+    @Test func distinctRepsCountEachRepOnceEvenWhenChoosingTwice() {
+        let state = Self.state([
+            Self.objection("price_too_high", rep: "r1", atSeconds: 10, id: "1"),
+            Self.objection("price_too_high", rep: "r1", atSeconds: 20, id: "2"),
+            Self.objection("price_too_high", rep: "r2", atSeconds: 30, id: "3"),
+            Self.objection("need_to_think", rep: "r3", atSeconds: 30, id: "4"),
+        ])
+        #expect(state.values(at: Self.at(40), counter: Self.distinctReps) == ["price_too_high": 2, "need_to_think": 1])
+    }
+
+    @Test(arguments: [(3_609, 2.0), (3_610, 1.0), (3_629, 1.0), (3_630, 0.0)])
+    func theWindowSlidesBySecond(_ second: Int64, _ expected: Double) {
+        let state = Self.state([
+            Self.objection("price_too_high", rep: "r1", atSeconds: 10, id: "1"),
+            Self.objection("price_too_high", rep: "r2", atSeconds: 30, id: "2"),
+        ])
+        #expect(state.values(at: Self.at(second), counter: Self.distinctReps)["price_too_high", default: 0] == expected)
+    }
+
+    @Test func lateEventsGiveTheSameValuesAsInOrderDelivery() {
+        let events = (0..<60).map { Self.objection(["price_too_high", "budget"][$0 % 2], rep: "r\($0 % 7)", region: $0 % 3 == 0 ? "west" : "east", atSeconds: Int64($0) * 10, id: "\($0)") }
+        var shuffled = events
+        // Deliver some events 20 seconds late (after two later events).
+        for index in stride(from: 2, to: shuffled.count, by: 5) { shuffled.swapAt(index, index - 2) }
+        for second: Int64 in [100, 300, 590, 3_700] {
+            #expect(Self.state(events).values(at: Self.at(second), counter: Self.distinctReps) == Self.state(shuffled).values(at: Self.at(second), counter: Self.distinctReps))
+        }
+    }
+
+    @Test func countsAndSumsWithFiltersAndGroups() {
+        let count = CounterDefinition(id: "c", type: .objectionChosen, filter: ["region": "east"], measure: .count, groupBy: nil, windowMilliseconds: 60_000)
+        let state = Self.state([
+            Self.objection("a", rep: "r1", region: "east", atSeconds: 1, id: "1"),
+            Self.objection("b", rep: "r1", region: "east", atSeconds: 2, id: "2"),
+            Self.objection("c", rep: "r2", region: "west", atSeconds: 3, id: "3"),
+        ], count)
+        #expect(state.values(at: Self.at(5), counter: count) == ["all": 2])
+        let sum = CounterDefinition(id: "s", type: .dealWon, measure: .sum("amount"), groupBy: "region", windowMilliseconds: 60_000)
+        var sums = CounterState()
+        sums.apply(SalesEvent(id: "w1", type: .dealWon, source: "t", time: Self.at(1), subject: "c", region: "east", payload: .dealWon(amount: 100, currency: "CNY")), counter: sum)
+        sums.apply(SalesEvent(id: "w2", type: .dealWon, source: "t", time: Self.at(2), subject: "d", region: "east", payload: .dealWon(amount: 50.5, currency: "CNY")), counter: sum)
+        #expect(sums.values(at: Self.at(3), counter: sum) == ["east": 150.5])
+    }
+
+    @Test func partitionStatesMergeExactly() {
+        let events = (0..<40).map { Self.objection("price_too_high", rep: "r\($0 % 9)", atSeconds: Int64($0), id: "\($0)") }
+        let whole = Self.state(events)
+        let parts = [Self.state(events.filter { Int($0.id)! % 2 == 0 }), Self.state(events.filter { Int($0.id)! % 2 == 1 })]
+        #expect(CounterState.merge(parts).values(at: Self.at(50), counter: Self.distinctReps) == whole.values(at: Self.at(50), counter: Self.distinctReps))
+        #expect(whole.values(at: Self.at(50), counter: Self.distinctReps) == ["price_too_high": 9])
+    }
+
+    @Test func evictionKeepsWhatTheWindowStillNeeds() {
+        var state = Self.state([
+            Self.objection("x", rep: "r1", atSeconds: 0, id: "1"),
+            Self.objection("x", rep: "r2", atSeconds: 5_000, id: "2"),
+        ])
+        state.evict(before: 1_000 + CounterState.second(of: F.t0))
+        #expect(state.values(at: Self.at(5_001), counter: Self.distinctReps) == ["x": 1])
+        #expect(state.occurrences["x"]?.count == 1)
+    }
+
+    @Test func theShippedConfigurationDeclaresTheSeedCounters() throws {
+        let configuration = try ConfigurationLoader.load(path: ConfigurationTests.repository.appendingPathComponent("deploy/config/salespulse.yaml").path)
+        let headline = configuration.counters.first { $0.id == "objection_reps_1h" }
+        #expect(headline == CounterDefinition(id: "objection_reps_1h", type: .objectionChosen, measure: .distinct("repid"), groupBy: "objection", windowMilliseconds: 3_600_000))
+        #expect(configuration.counters.first { $0.id == "knowledge_misses_3h" }?.filter == ["hit": "false"])
+    }
+
+    @Test(arguments: [
+        ("counters:\n  - {id: c, type: sales.nope, count: true, window: 1h}\n", "unknown event type"),
+        ("counters:\n  - {id: c, type: sales.objection.chosen, distinct: shoe_size, window: 1h}\n", "unknown attribute 'shoe_size'"),
+        ("counters:\n  - {id: c, type: sales.objection.chosen, distinct: repid, sum: amount, window: 1h}\n", "choose one of"),
+        ("counters:\n  - {id: c, type: sales.objection.chosen, window: soon}\n", "not a duration"),
+    ])
+    func badCountersAreRejected(_ yaml: String, _ fragment: String) {
+        let text = "flows:\n  - id: a\n    steps: [{id: s}]\n" + yaml
+        #expect { try ConfigurationLoader.parse(yaml: text) } throws: { error in
+            (error as? ConfigurationError)?.description.contains(fragment) == true && (error as? ConfigurationError)?.line == 5
+        }
+    }
+}
