@@ -3,9 +3,7 @@
 /// ``ConfigurationLoader``; every field has a default except the flows.
 public struct ProcessConfiguration: Sendable, Hashable {
     /// The flows, in declaration order (a customer may be in several at once).
-    public var flows: [FlowDefinition] { didSet { flowIndex = Self.index(flows) } }
-    /// Flow position by id, kept in step with ``flows``.
-    private var flowIndex: [String: Int] = [:]
+    public var flows: [FlowDefinition]
     /// Data freshness: key fields and horizon.
     public var freshness: FreshnessRule
     /// Lead activation: fields required within a window after creation.
@@ -26,7 +24,6 @@ public struct ProcessConfiguration: Sendable, Hashable {
     /// Creates a configuration.
     public init(flows: [FlowDefinition], freshness: FreshnessRule = FreshnessRule(), activation: ActivationRule = ActivationRule(), inactivity: [InactivityRule] = [], ineffectiveRepeats: Int = 3, healthWeights: HealthWeights = HealthWeights(), allowedLatenessMilliseconds: Int64 = 30_000, organisation: Organisation = Organisation()) {
         self.flows = flows
-        self.flowIndex = Self.index(flows)
         self.freshness = freshness
         self.activation = activation
         self.inactivity = inactivity
@@ -36,37 +33,27 @@ public struct ProcessConfiguration: Sendable, Hashable {
         self.organisation = organisation
     }
 
-    /// The flow with this id.
-    public func flow(named id: String) -> FlowDefinition? { flowIndex[id].map { flows[$0] } }
-
-    private static func index(_ flows: [FlowDefinition]) -> [String: Int] {
-        Dictionary(flows.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
-    }
+    /// The flow with this id. A linear scan: configurations hold a handful of flows, and
+    /// measured on the fold benchmark it beats hashing the id (see BENCHMARKS.md).
+    public func flow(named id: String) -> FlowDefinition? { flows.first { $0.id == id } }
 }
 
 /// A flow: an ordered list of steps (e.g. the seed's academic path for doctors).
 public struct FlowDefinition: Sendable, Hashable {
     public var id: String
     public var name: String
-    public var steps: [StepDefinition] { didSet { stepIndex = Self.index(steps) } }
-    /// Step position by id, kept in step with ``steps``.
-    private var stepIndex: [String: Int] = [:]
+    public var steps: [StepDefinition]
 
     public init(id: String, name: String? = nil, steps: [StepDefinition]) {
         self.id = id
         self.name = name ?? id
         self.steps = steps
-        self.stepIndex = Self.index(steps)
     }
 
     /// The step with this id.
-    public func step(named id: String) -> StepDefinition? { stepIndex[id].map { steps[$0] } }
+    public func step(named id: String) -> StepDefinition? { steps.first { $0.id == id } }
     /// The position of a step, for ordering.
-    public func position(of step: String) -> Int? { stepIndex[step] }
-
-    private static func index(_ steps: [StepDefinition]) -> [String: Int] {
-        Dictionary(steps.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
-    }
+    public func position(of step: String) -> Int? { steps.firstIndex { $0.id == step } }
 }
 
 /// A step with its mandatory checklist, SLA and allowed blockage reasons.

@@ -31,14 +31,8 @@ public struct CounterState: Sendable, Hashable, Codable {
             buckets[group, default: [:]][second, default: 0] += amount
         case .distinct(let attribute):
             guard let value = event.attribute(named: attribute) else { return }
-            var seconds = occurrences[group, default: [:]][value, default: []]
-            if seconds.last.map({ $0 < second }) ?? true {
-                seconds.append(second)
-            } else if !seconds.contains(second) {
-                let index = seconds.firstIndex { $0 > second }!
-                seconds.insert(second, at: index)
-            }
-            occurrences[group, default: [:]][value] = seconds
+            // Mutated in place through the subscripts: no copy of the seconds array.
+            Self.insert(second, into: &occurrences[group, default: [:]][value, default: []])
         }
     }
 
@@ -95,6 +89,15 @@ public struct CounterState: Sendable, Hashable, Codable {
             }
         }
         return result
+    }
+
+    private static func insert(_ second: Int64, into seconds: inout [Int64]) {
+        if seconds.last.map({ $0 < second }) ?? true {
+            seconds.append(second)
+        } else if !seconds.contains(second) {
+            let index = seconds.firstIndex { $0 > second }!
+            seconds.insert(second, at: index)
+        }
     }
 
     static func second(of time: EventTime) -> Int64 {

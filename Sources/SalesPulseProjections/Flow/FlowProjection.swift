@@ -18,8 +18,14 @@ public struct FlowProjection: Sendable, Hashable {
     /// event's time.
     @discardableResult
     public mutating func apply(_ event: SalesEvent) -> [FlowOutput] {
-        var outputs = customers[event.subject, default: CustomerState(customer: event.subject)].apply(event, configuration: configuration)
-        outputs += customers[event.subject]!.reconcile(now: event.time, configuration: configuration)
+        // One hash lookup: the customer's state is folded in place through the subscript.
+        Self.fold(event, into: &customers[event.subject, default: CustomerState(customer: event.subject)], configuration: configuration)
+    }
+
+    private static func fold(_ event: SalesEvent, into state: inout CustomerState, configuration: ProcessConfiguration) -> [FlowOutput] {
+        var outputs = state.apply(event, configuration: configuration)
+        let timers = state.reconcile(now: event.time, configuration: configuration)
+        if !timers.isEmpty { outputs += timers }
         return outputs
     }
 
