@@ -85,6 +85,7 @@ struct DemoCommand: AsyncParsableCommand {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 seconds += 1
+                if runtime.isStopping { break }
                 let status = runtime.status()
                 let now = EventTime(epochMilliseconds: simulator.simulatedNow)
                 let phi = runtime.metrics(now: now).overall.processHealthIndex(weights: process.healthWeights)

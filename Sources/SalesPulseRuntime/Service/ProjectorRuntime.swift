@@ -67,6 +67,9 @@ public final class ProjectorRuntime: Sendable {
         stopping.store(true, ordering: .releasing)
     }
 
+    /// True once ``stop()`` (or a simulated crash) was requested.
+    public var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
     /// True once the first assignment has been restored.
     public var isReady: Bool { ready.load(ordering: .acquiring) }
 
