@@ -1,5 +1,7 @@
+import ArgumentParser
 import Foundation
 import Logging
+import SalesPulseModel
 
 /// Process-wide console setup for the CLI: logs go to stderr, results to stdout.
 enum Console {
@@ -18,6 +20,15 @@ enum Console {
     /// Prints a line to stdout and flushes it (so pipes see it at once).
     static func line(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// Loads a process configuration, or reports why it is rejected (file, line, path, what)
+    /// and exits with status 2 before anything starts.
+    static func loadConfiguration(_ path: String) throws -> ProcessConfiguration {
+        do { return try ConfigurationLoader.load(path: path) } catch {
+            status("configuration rejected: \(error)")
+            throw ExitCode(2)
+        }
     }
 
     /// Prints a line to stderr (progress, warnings).

@@ -40,7 +40,7 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         Console.bootstrapLogging()
         let wanted = Set(stages.split(separator: ",").map(String.init))
-        let configuration = try ConfigurationLoader.load(path: config)
+        let configuration = try Console.loadConfiguration(config)
         if wanted.contains("kafka") { try await kafkaStage(configuration) }
         guard wanted.contains("decode") || wanted.contains("fold") else { return }
         Console.status("generating \(events) sample events…")

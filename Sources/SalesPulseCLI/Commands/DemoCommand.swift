@@ -45,11 +45,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         Console.bootstrapLogging()
-        let process: ProcessConfiguration
-        do { process = try ConfigurationLoader.load(path: config) } catch {
-            Console.status("configuration rejected: \(error)")
-            throw ExitCode(2)
-        }
+        let process = try Console.loadConfiguration(config)
         guard let historyMilliseconds = DurationText.milliseconds(history) else { throw ValidationError("--history \(history): expected a duration such as 4d") }
         guard rate > 0, customers > 0 else { throw ValidationError("--rate and --customers must be positive") }
         guard let (host, port) = HTTPService.parse(address: http) else { throw ValidationError("--http \(http): expected HOST:PORT, e.g. 127.0.0.1:8080") }

@@ -47,11 +47,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         Console.bootstrapLogging()
-        let process: ProcessConfiguration
-        do { process = try ConfigurationLoader.load(path: config) } catch {
-            Console.status("configuration rejected: \(error)")
-            throw ExitCode(2)
-        }
+        let process = try Console.loadConfiguration(config)
         guard let interval = DurationText.milliseconds(checkpointInterval), interval > 0 else {
             throw ValidationError("--checkpoint-interval \(checkpointInterval): expected a duration such as 5s")
         }
