@@ -35,16 +35,25 @@ public final class HTTPService: Sendable {
         let hub = server.hub
         let queries = server.queries
         let ticker = Task {
+            // Counters every second; PHI and open alerts scan every customer under the partition
+            // lock (which the consume thread needs), so they are refreshed every 10 s only.
+            var tick = 0
+            var phi = 0.0
+            var openAlerts = 0.0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 let now = queries.currentTime()
-                let phi = queries.metrics(now: now).overall.processHealthIndex(weights: queries.processConfiguration.healthWeights)
+                if tick % 10 == 0 {
+                    phi = queries.metrics(now: now).overall.processHealthIndex(weights: queries.processConfiguration.healthWeights) ?? 0
+                    openAlerts = Double(queries.openAlerts().count)
+                }
+                tick += 1
                 let counters = Dictionary(queries.counters().map { ($0.0, $0.2) }, uniquingKeysWith: { $1 })
                 let status: [String: Double] = [
                     "applied": counters["salespulse_events_applied_total"] ?? 0,
                     "customers": counters["salespulse_customers"] ?? 0,
-                    "openAlerts": Double(queries.openAlerts().count),
-                    "phi": phi ?? 0,
+                    "openAlerts": openAlerts,
+                    "phi": phi,
                 ]
                 hub.publish(topic: "status", region: nil, data: LiveEventHub.json(status))
                 for counter in queries.processConfiguration.counters {
@@ -57,8 +66,11 @@ public final class HTTPService: Sendable {
         try await group.run()
     }
 
-    /// Stops accepting requests and closes connections.
-    public func shutdown() async { await group.triggerGracefulShutdown() }
+    /// Ends open event streams, stops accepting requests and closes connections.
+    public func shutdown() async {
+        server.hub.finishAll()
+        await group.triggerGracefulShutdown()
+    }
 }
 
 /// A counter's values at one second, on the live stream.

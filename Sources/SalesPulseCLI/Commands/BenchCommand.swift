@@ -4,6 +4,8 @@ import SalesPulseModel
 import SalesPulseKafka
 import SalesPulseProjections
 import SalesPulseRuntime
+import SalesPulseServer
+import Synchronization
 
 /// `salespulse bench`: measures the hot path and prints figures.
 struct BenchCommand: AsyncParsableCommand {
@@ -28,8 +30,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Process configuration for the fold and kafka stages.")
     var config: String = "deploy/config/salespulse.yaml"
 
-    @Option(help: "Stages to run, comma-separated: decode, fold, kafka.")
-    var stages: String = "decode,fold,kafka"
+    @Option(help: "Stages to run, comma-separated: decode, fold, kafka, latency.")
+    var stages: String = "decode,fold,kafka,latency"
+
+    @Option(help: "Events per second for the latency stage.")
+    var latencyRate: Int = 10_000
+
+    @Option(help: "Seconds the latency stage publishes for.")
+    var latencySeconds: Int = 10
 
     @Option(help: "Events for the kafka stage (the embedded broker keeps ~5 MiB per partition).")
     var kafkaEvents: Int = 400_000
@@ -42,6 +50,7 @@ struct BenchCommand: AsyncParsableCommand {
         let wanted = Set(stages.split(separator: ",").map(String.init))
         let configuration = try Console.loadConfiguration(config)
         if wanted.contains("kafka") { try await kafkaStage(configuration) }
+        if wanted.contains("latency") { try await latencyStage(configuration) }
         guard wanted.contains("decode") || wanted.contains("fold") else { return }
         Console.status("generating \(events) sample events…")
         let samples = SampleEvents.make(count: events)
@@ -152,6 +161,73 @@ struct BenchCommand: AsyncParsableCommand {
         Console.line("kafka end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy")
         Console.line("kafka end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
         try? FileManager.default.removeItem(atPath: runtimeConfiguration.stateDirectory)
+    }
+
+    /// Publish → Server-Sent Event latency: step.entered events at a fixed rate to the embedded
+    /// broker, the runtime in live mode, and an SSE client on the HTTP endpoint receiving the
+    /// matching step changes. Each customer id carries its publish sequence number.
+    func latencyStage(_ configuration: ProcessConfiguration) async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("latency.events", partitions: 4)
+        var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: cluster.bootstrapServers, process: configuration)
+        runtimeConfiguration.topic = "latency.events"
+        runtimeConfiguration.group = "bench-latency"
+        runtimeConfiguration.stateDirectory = NSTemporaryDirectory() + "salespulse-latency-\(ProcessInfo.processInfo.processIdentifier)"
+        runtimeConfiguration.checkpointIntervalMilliseconds = 3_600_000
+        let runtime = try ProjectorRuntime(configuration: runtimeConfiguration)
+        let hub = LiveEventHub()
+        runtime.onOutputs { hub.publish($0) }
+        let port = 18_000 + Int(ProcessInfo.processInfo.processIdentifier % 1_000)
+        let web = HTTPService(server: SalesPulseHTTPServer(queries: runtime, hub: hub), host: "127.0.0.1", port: port)
+        let serving = Task { try await web.run() }
+        let running = Task { try await runtime.run() }
+        while !runtime.isReady { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(500))
+
+        let total = latencyRate * latencySeconds
+        let sent = Mutex<[Int: ContinuousClock.Instant]>([:])
+        let received = Mutex<[Double]>([])
+        let clientDone = StopSignal()
+        // The SSE client: a raw loopback connection reading the stream.
+        DedicatedThread.start(name: "bench.sse") {
+            SSEReader.read(port: port, path: "/v1/stream?topics=steps", stop: clientDone) { data in
+                guard let range = data.range(of: "\"customer\":\"lat-"), let end = data[range.upperBound...].firstIndex(of: "\"") else { return }
+                guard let sequence = Int(data[range.upperBound..<end]) else { return }
+                let now = ContinuousClock.now
+                if let start = sent.withLock({ $0[sequence] }) {
+                    let latency = now - start
+                    received.withLock { $0.append(Double(latency.components.attoseconds) / 1e15 + Double(latency.components.seconds) * 1000) }
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        Console.status("latency: publishing \(total) events at \(latencyRate)/s…")
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+        let start = ContinuousClock.now
+        for sequence in 0..<total {
+            let due = start + .microseconds(Int64(sequence) * 1_000_000 / Int64(latencyRate))
+            if due > .now { try await Task.sleep(until: due, clock: .continuous) }
+            let millis = Int64(Date().timeIntervalSince1970 * 1000)
+            let customer = "lat-\(sequence)"
+            let json = #"{"specversion":"1.0","id":"lat-\#(sequence)","source":"bench","type":"sales.step.entered","time":"\#(EventTime(epochMilliseconds: millis).rfc3339UTC)","subject":"\#(customer)","repid":"rep-0001","data":{"flow":"academic","step":"dept_visit"}}"#
+            sent.withLock { $0[sequence] = .now }
+            try producer.enqueue(KafkaOutgoingMessage(topic: "latency.events", key: customer, value: json))
+        }
+        try producer.flush(timeout: .seconds(30))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while received.withLock({ $0.count }) < total && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        clientDone.stop()
+        let latencies = received.withLock { $0 }.sorted()
+        producer.close()
+        runtime.stop()
+        try await running.value
+        await web.shutdown()
+        _ = try? await serving.value
+        try? FileManager.default.removeItem(atPath: runtimeConfiguration.stateDirectory)
+        guard !latencies.isEmpty else { throw ValidationError("latency: no events came back over SSE") }
+        func percentile(_ p: Double) -> String { String(format: "%.1f", latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) }
+        Console.line("latency publish → SSE at \(latencyRate) events/s for \(latencySeconds) s: p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(String(format: "%.1f", latencies.last!)) ms (\(latencies.count) of \(total) received)")
     }
 
     func seconds(_ duration: Duration) -> Double {

@@ -81,6 +81,9 @@ public final class ProjectorRuntime: Sendable {
     private func loop() throws {
         var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.group)
         consumerConfiguration.sessionTimeoutMilliseconds = 10_000
+        // Low fetch wait: dashboards want T+0. The broker answers a fetch after at most this long
+        // even when little data is waiting (at high rates fetches fill up long before).
+        consumerConfiguration.fetchWaitMaxMilliseconds = configuration.fetchWaitMaxMilliseconds
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, maxBatchSize: configuration.batchSize, logger: logger) { [self] event in
             rebalance(event)

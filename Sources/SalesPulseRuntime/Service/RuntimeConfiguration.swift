@@ -22,6 +22,8 @@ public struct RuntimeConfiguration: Sendable {
     public var validation = ValidationPolicy()
     /// Records per consume batch.
     public var batchSize: Int = 4096
+    /// `fetch.wait.max.ms` of the input consumer: bounds end-to-end latency at low rates.
+    public var fetchWaitMaxMilliseconds: Int = 10
 
     public init(bootstrapServers: String, process: ProcessConfiguration) {
         self.bootstrapServers = bootstrapServers

@@ -26,6 +26,7 @@ public final class LiveEventHub: Sendable {
         var subscribers: [Int: AsyncStream<Event>.Continuation] = [:]
         var nextSubscriber = 0
         var resolved: [Alert] = []
+        var closed = false
     }
 
     private let state = Mutex(State())
@@ -67,6 +68,7 @@ public final class LiveEventHub: Sendable {
     public func subscribe(after lastEventID: Int?) -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(4_096))
         let id = state.withLock { state -> Int in
+            if state.closed { continuation.finish(); return -1 }
             if let lastEventID { for event in state.ring where event.id > lastEventID { continuation.yield(event) } }
             let id = state.nextSubscriber
             state.nextSubscriber += 1
@@ -75,6 +77,18 @@ public final class LiveEventHub: Sendable {
         }
         continuation.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) } }
         return stream
+    }
+
+    /// Ends every subscriber's stream (their SSE responses complete), e.g. at shutdown, so that
+    /// graceful shutdown does not wait forever on open event streams. Later subscribers are
+    /// finished at once.
+    public func finishAll() {
+        let continuations = state.withLock { state in
+            state.closed = true
+            defer { state.subscribers.removeAll() }
+            return Array(state.subscribers.values)
+        }
+        for continuation in continuations { continuation.finish() }
     }
 
     /// Number of connected subscribers.
