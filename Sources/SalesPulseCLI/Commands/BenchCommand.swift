@@ -30,7 +30,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Process configuration for the fold and kafka stages.")
     var config: String = "deploy/config/salespulse.yaml"
 
-    @Option(help: "Stages to run, comma-separated: decode, fold, kafka, latency.")
+    @Option(help: "Stages to run, comma-separated: decode, fold, kafka, latency, memory.")
     var stages: String = "decode,fold,kafka,latency"
 
     @Option(help: "Events per second for the latency stage.")
@@ -51,6 +51,7 @@ struct BenchCommand: AsyncParsableCommand {
         let configuration = try Console.loadConfiguration(config)
         if wanted.contains("kafka") { try await kafkaStage(configuration) }
         if wanted.contains("latency") { try await latencyStage(configuration) }
+        if wanted.contains("memory") { memoryStage(configuration) }
         guard wanted.contains("decode") || wanted.contains("fold") else { return }
         Console.status("generating \(events) sample events…")
         let samples = SampleEvents.make(count: events)
@@ -228,6 +229,43 @@ struct BenchCommand: AsyncParsableCommand {
         guard !latencies.isEmpty else { throw ValidationError("latency: no events came back over SSE") }
         func percentile(_ p: Double) -> String { String(format: "%.1f", latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) }
         Console.line("latency publish → SSE at \(latencyRate) events/s for \(latencySeconds) s: p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(String(format: "%.1f", latencies.last!)) ms (\(latencies.count) of \(total) received)")
+    }
+
+    /// Resident memory of flow state for 1,000,000 customers: each customer gets a lead, a step
+    /// entry, an action with evidence and a field update (4,000,000 events), folded in batches.
+    func memoryStage(_ configuration: ProcessConfiguration) {
+        let customers = 1_000_000
+        let decoder = EventDecoder()
+        let reference = EventTime(epochMilliseconds: 1_900_000_000_000)
+        var projection = FlowProjection(configuration: configuration)
+        let before = Self.residentBytes()
+        let base: Int64 = 1_772_413_200_000
+        for round in 0..<4 {
+            for index in 0..<customers {
+                let customer = "cust-\(SampleEvents.pad(index, 7))"
+                let time = EventTime(epochMilliseconds: base + Int64(round) * 3_600_000 + Int64(index)).rfc3339UTC
+                let data: String
+                let type: String
+                switch round {
+                case 0: (type, data) = ("sales.lead.created", #"{"channel":"wechat","contactMode":"visit"}"#)
+                case 1: (type, data) = ("sales.step.entered", #"{"flow":"academic","step":"dept_visit"}"#)
+                case 2: (type, data) = ("sales.action.completed", #"{"flow":"academic","step":"dept_visit","action":"photo_badge","evidence":{"photo":{"hash":"sha256:9f86d081884c7d65","capturedAt":"\#(time)"},"location":{"lat":31.2,"lon":121.4,"accuracyM":18}}}"#)
+                default: (type, data) = ("sales.field.updated", #"{"field":"latest_need","value":"spine","previous":null}"#)
+                }
+                let json = #"{"specversion":"1.0","id":"m-\#(round)-\#(index)","source":"bench","type":"\#(type)","time":"\#(time)","subject":"\#(customer)","repid":"rep-\#(SampleEvents.pad(index % 320 + 1, 4))","region":"east","data":\#(data)}"#
+                if let event = try? decoder.decode(json, referenceTime: reference) { projection.apply(event) }
+            }
+            Console.status("memory: round \(round + 1)/4 folded")
+        }
+        let after = Self.residentBytes()
+        let perCustomer = Double(after - before) / Double(projection.customers.count)
+        Console.line("memory: \(projection.customers.count) customers with flow state, 4 events each: +\(String(format: "%.0f", Double(after - before) / 1_048_576)) MiB resident (\(String(format: "%.0f", perCustomer)) bytes per customer)")
+    }
+
+    static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        return (fields.count > 1 ? Int(fields[1]) ?? 0 : 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     func seconds(_ duration: Duration) -> Double {
