@@ -97,6 +97,7 @@ public final class ProjectorRuntime: Sendable {
         // librdkafka 2.0.2 waits for a full batch or the timeout: while records flow, ask with a
         // 1 ms timeout (take what is there); when idle, wait up to 50 ms (see LIBRDKAFKA.md).
         var flowing = false
+        var checkpointInterval = Duration.milliseconds(configuration.checkpointIntervalMilliseconds)
 
         while !stopping.load(ordering: .acquiring) {
             var outputs: [FlowOutput] = []
@@ -150,9 +151,13 @@ public final class ProjectorRuntime: Sendable {
                 lastTick = .now
                 try publish(tick(lastEventWallClock: lastEventWallClock), producer: producer)
             }
-            if ContinuousClock.now - lastCheckpoint >= .milliseconds(configuration.checkpointIntervalMilliseconds) {
-                lastCheckpoint = .now
+            if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
+                let started = ContinuousClock.now
                 checkpointAll()
+                lastCheckpoint = .now
+                // Checkpoints run on the consume thread: keep them to at most ~10% of its time
+                // by spacing them at least ten times their own duration apart.
+                checkpointInterval = max(.milliseconds(configuration.checkpointIntervalMilliseconds), (ContinuousClock.now - started) * 10)
             }
         }
         let last = status()
