@@ -29,7 +29,7 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(file: file, line: nil, path: "", message: "invalid YAML: \(error)")
         }
-        let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: ["version", "flows", "freshness", "activation", "inactivity", "ineffectiveRepeats", "health", "allowedLateness", "organisation", "departments", "counters"])
+        let top = try ConfigNode(node: root, path: "", file: file).mapping(allowed: ["version", "flows", "freshness", "activation", "inactivity", "ineffectiveRepeats", "health", "allowedLateness", "organisation", "departments", "counters", "rules"])
         if let version = top["version"], try version.int(in: 1...1000) != 1 {
             throw version.error("unsupported version; this SalesPulse reads version 1")
         }
@@ -98,6 +98,27 @@ public enum ConfigurationLoader {
                 let counter = try parseCounter(item)
                 if configuration.counters.contains(where: { $0.id == counter.id }) { throw item.error("duplicate counter id '\(counter.id)'") }
                 configuration.counters.append(counter)
+            }
+        }
+        if let node = top["rules"] {
+            for item in try node.sequence() {
+                let entries = try item.mapping(allowed: ["id", "counter", "atLeast", "notify"])
+                guard let id = entries["id"], let counter = entries["counter"], let atLeast = entries["atLeast"] else {
+                    throw item.error("a rule needs id, counter and atLeast")
+                }
+                let counterID = try counter.identifier()
+                guard configuration.counters.contains(where: { $0.id == counterID }) else {
+                    throw counter.error("unknown counter '\(counterID)'; declare it under counters")
+                }
+                var notify: [String] = []
+                for department in try entries["notify"]?.sequence() ?? [] {
+                    let name = try department.identifier()
+                    guard departments[name] != nil else { throw department.error("unknown department '\(name)'; declare it under departments") }
+                    notify.append(name)
+                }
+                let rule = CounterRule(id: try id.identifier(), counter: counterID, atLeast: try atLeast.double(in: 1...1_000_000_000), notify: notify)
+                if configuration.counterRules.contains(where: { $0.id == rule.id }) { throw item.error("duplicate rule id '\(rule.id)'") }
+                configuration.counterRules.append(rule)
             }
         }
         if let node = top["organisation"] {

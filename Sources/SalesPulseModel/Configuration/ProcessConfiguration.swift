@@ -20,6 +20,8 @@ public struct ProcessConfiguration: Sendable, Hashable {
     public var organisation: Organisation
     /// Sliding-window counters.
     public var counters: [CounterDefinition] = []
+    /// Threshold rules on counters.
+    public var counterRules: [CounterRule] = []
 
     /// Creates a configuration.
     public init(flows: [FlowDefinition], freshness: FreshnessRule = FreshnessRule(), activation: ActivationRule = ActivationRule(), inactivity: [InactivityRule] = [], ineffectiveRepeats: Int = 3, healthWeights: HealthWeights = HealthWeights(), allowedLatenessMilliseconds: Int64 = 30_000, organisation: Organisation = Organisation()) {

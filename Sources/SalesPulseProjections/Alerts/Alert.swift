@@ -17,6 +17,8 @@ public struct Alert: Sendable, Hashable, Codable {
     public var supervisor: String?
     public var director: String?
     public var region: String?
+    /// Departments notified (e.g. `product-dept`), for rules that name them.
+    public var departments: [String] = []
     /// Flow and step concerned, if any.
     public var flow: String?
     public var step: String?

@@ -26,6 +26,7 @@ public enum AlertEvent {
             if let value { data[key] = value }
         }
         if let resolvedAt = alert.resolvedAt { data["resolvedAt"] = resolvedAt.rfc3339UTC }
+        if !alert.departments.isEmpty { data["departments"] = alert.departments }
         object["data"] = data
         return Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
     }

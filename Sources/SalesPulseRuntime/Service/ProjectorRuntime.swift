@@ -44,6 +44,7 @@ public final class ProjectorRuntime: Sendable {
     private let ready = Atomic<Bool>(false)
     private let finalStatus = Mutex<Status?>(nil)
     private let crashing = Atomic<Bool>(false)
+    private let rules = Mutex(CounterRuleEvaluator())
 
     /// Creates a runtime; nothing runs until ``run()``.
     public init(configuration: RuntimeConfiguration, logger: Logger = Logger(label: "salespulse.runtime")) throws {
@@ -188,9 +189,23 @@ public final class ProjectorRuntime: Sendable {
                 guard let target else { continue }
                 outputs += slot.projector.advance(to: target)
             }
+            // Counter rules run on the counters merged across this instance's partitions, at
+            // the latest watermark (deterministic for the same events).
+            let configuration = configuration.process
+            if !configuration.counterRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
+                let changes = rules.withLock { evaluator in
+                    evaluator.evaluate(at: now, configuration: configuration) { id in
+                        CounterState.merge(owned.values.compactMap { $0.projector.counters.states[id] })
+                    }
+                }
+                outputs += changes.map(FlowOutput.alert)
+            }
             return outputs
         }
     }
+
+    /// Open alerts of counter rules.
+    public func openRuleAlerts() -> [Alert] { rules.withLock { $0.open.values.sorted { $0.id < $1.id } } }
 
     private func publish(_ outputs: [FlowOutput], producer: KafkaProducer) throws {
         guard !outputs.isEmpty else { return }
@@ -262,9 +277,9 @@ public final class ProjectorRuntime: Sendable {
         partitions.withLock { owned in owned.values.reduce(MetricsReport()) { $0 + $1.projector.projection.metrics(now: now) } }
     }
 
-    /// Open alerts, sorted by id.
+    /// Open alerts (customer timers and counter rules), sorted by id.
     public func openAlerts() -> [Alert] {
-        partitions.withLock { owned in owned.values.flatMap { $0.projector.projection.customers.values.flatMap(\.openAlerts.values) } }.sorted { $0.id < $1.id }
+        (partitions.withLock { owned in owned.values.flatMap { $0.projector.projection.customers.values.flatMap(\.openAlerts.values) } } + openRuleAlerts()).sorted { $0.id < $1.id }
     }
 
     /// A counter's state merged across the partitions this instance owns.

@@ -1,0 +1,77 @@
+import Testing
+import SalesPulseModel
+@testable import SalesPulseProjections
+
+@Suite struct CounterRuleTests {
+    typealias F = Fixtures
+
+    static let configuration: ProcessConfiguration = {
+        var configuration = try! ConfigurationLoader.parse(yaml: """
+        flows:
+          - id: a
+            steps: [{id: s}]
+        departments: {product: product-dept}
+        counters:
+          - {id: competitor_reps_24h, type: sales.competitor.mentioned, distinct: repid, groupBy: competitor, window: 24h}
+        rules:
+          - {id: five_reps, counter: competitor_reps_24h, atLeast: 5, notify: [product]}
+        """)
+        return configuration
+    }()
+
+    static func mention(_ competitor: String, rep: String, hours: Double, id: String) -> SalesEvent {
+        F.event(.competitorMentioned(competitor: competitor), customer: "c-\(id)", rep: rep, at: hours, id: id)
+    }
+
+    static func state(_ events: [SalesEvent]) -> CounterProjection {
+        var projection = CounterProjection()
+        for event in events { projection.apply(event, counters: configuration.counters) }
+        return projection
+    }
+
+    @Test func fiveDistinctRepsWithin24HoursFireOnceAndResolveWhenTheWindowMovesOn() {
+        // Six mentions of acme by five reps (rep-1 twice), and four reps for medix.
+        let events = [
+            Self.mention("acme", rep: "rep-1", hours: 1, id: "1"), Self.mention("acme", rep: "rep-2", hours: 2, id: "2"),
+            Self.mention("acme", rep: "rep-1", hours: 3, id: "3"), Self.mention("acme", rep: "rep-3", hours: 4, id: "4"),
+            Self.mention("acme", rep: "rep-4", hours: 5, id: "5"), Self.mention("acme", rep: "rep-5", hours: 6, id: "6"),
+            Self.mention("medix", rep: "rep-1", hours: 1, id: "7"), Self.mention("medix", rep: "rep-2", hours: 2, id: "8"),
+            Self.mention("medix", rep: "rep-3", hours: 3, id: "9"), Self.mention("medix", rep: "rep-4", hours: 4, id: "10"),
+        ]
+        let counters = Self.state(events)
+        var evaluator = CounterRuleEvaluator()
+        let fired = evaluator.evaluate(at: F.at(7), configuration: Self.configuration) { counters.states[$0] ?? CounterState() }
+        #expect(fired.count == 1)
+        #expect(fired.first?.customer == "acme")
+        #expect(fired.first?.since == F.at(6), "the fifth distinct rep arrived at 6h")
+        #expect(fired.first?.departments == ["product-dept"])
+        #expect(evaluator.evaluate(at: F.at(8), configuration: Self.configuration) { counters.states[$0] ?? CounterState() }.isEmpty, "no refiring")
+        // 24h after rep-1's first mention (but rep-1 mentioned again at 3h) the count is still 5;
+        // after 2h+24h rep-2 leaves the window: 4 < 5, resolved.
+        #expect(evaluator.evaluate(at: F.at(25.5), configuration: Self.configuration) { counters.states[$0] ?? CounterState() }.isEmpty)
+        let resolved = evaluator.evaluate(at: F.at(26.5), configuration: Self.configuration) { counters.states[$0] ?? CounterState() }
+        #expect(resolved.map(\.state) == [.resolved])
+        #expect(resolved.first?.id == fired.first?.id)
+    }
+
+    @Test func alertIDsDoNotDependOnWhenTheRuleIsEvaluated() {
+        let events = (1...5).map { Self.mention("acme", rep: "rep-\($0)", hours: Double($0), id: "\($0)") }
+        let counters = Self.state(events)
+        var early = CounterRuleEvaluator()
+        var late = CounterRuleEvaluator()
+        let first = early.evaluate(at: F.at(5.01), configuration: Self.configuration) { counters.states[$0] ?? CounterState() }
+        let second = late.evaluate(at: F.at(20), configuration: Self.configuration) { counters.states[$0] ?? CounterState() }
+        #expect(first.map(\.id) == second.map(\.id))
+        #expect(first.count == 1)
+    }
+
+    @Test func rulesMustNameDeclaredCountersAndDepartments() {
+        let base = "flows:\n  - id: a\n    steps: [{id: s}]\ncounters:\n  - {id: c, type: sales.competitor.mentioned, count: true, window: 1h}\n"
+        #expect { try ConfigurationLoader.parse(yaml: base + "rules:\n  - {id: r, counter: nope, atLeast: 5}\n") } throws: {
+            ($0 as? ConfigurationError)?.message.contains("unknown counter 'nope'") == true
+        }
+        #expect { try ConfigurationLoader.parse(yaml: base + "rules:\n  - {id: r, counter: c, atLeast: 5, notify: [legal]}\n") } throws: {
+            ($0 as? ConfigurationError)?.message.contains("unknown department 'legal'") == true
+        }
+    }
+}
