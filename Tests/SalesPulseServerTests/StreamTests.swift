@@ -7,29 +7,8 @@ import SalesPulseProjections
 
 /// Server-Sent Events over a real loopback socket: live delivery, filters and resumption.
 @Suite struct StreamTests {
-    /// Reads from a raw TCP connection until `marker` has been seen `count` times (bounded).
     static func readStream(port: Int, path: String, headers: String = "", until marker: String, count: Int) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\(headers)\r\n"
-        _ = request.withCString { write(fd, $0, strlen($0)) }
-        var text = ""
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while text.components(separatedBy: marker).count - 1 < count {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { text += "\n[read \(n) errno \(errno)]"; break }
-            text += String(decoding: buffer[0..<n], as: UTF8.self)
-        }
-        return text
+        try LoopbackSSEClient.readRaw(port: port, path: path, headers: headers, until: marker, count: count)
     }
 
     static func alert(_ customer: String, region: String) -> Alert {

@@ -192,7 +192,7 @@ struct BenchCommand: AsyncParsableCommand {
         let clientDone = StopSignal()
         // The SSE client: a raw loopback connection reading the stream.
         DedicatedThread.start(name: "bench.sse") {
-            SSEReader.read(port: port, path: "/v1/stream?topics=steps", stop: clientDone) { data in
+            LoopbackSSEClient.stream(port: port, path: "/v1/stream?topics=steps", shouldStop: { clientDone.isStopped }) { data in
                 guard let range = data.range(of: "\"customer\":\"lat-"), let end = data[range.upperBound...].firstIndex(of: "\"") else { return }
                 guard let sequence = Int(data[range.upperBound..<end]) else { return }
                 let now = ContinuousClock.now
