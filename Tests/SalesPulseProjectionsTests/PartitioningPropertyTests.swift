@@ -64,11 +64,11 @@ import SalesPulseModel
             projections[partition].apply(queues[partition][cursors[partition]])
             cursors[partition] += 1
         }
-        var merged: [String: CustomerState] = [:]
+        var merged = ShardedMap<CustomerState>()
         var report = MetricsReport()
         for index in projections.indices {
             projections[index].advance(to: end)
-            merged.merge(projections[index].customers) { first, _ in first }
+            for (id, state) in projections[index].customers { merged[id] = state }
             report = report + projections[index].metrics(now: end)
         }
         #expect(merged == single.customers)

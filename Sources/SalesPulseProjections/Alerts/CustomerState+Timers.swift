@@ -19,7 +19,12 @@ extension CustomerState {
     public mutating func reconcile(now requested: EventTime, configuration: ProcessConfiguration) -> [FlowOutput] {
         let now = max(requested, reconciledAt ?? requested)
         reconciledAt = now
-        if openAlerts.isEmpty && !anyTimerDue(now: now, configuration: configuration) { return [] }
+        // One pass over the timer conditions: does any hold now, and when does the next start to?
+        let dues = timerDues(after: now.epochMilliseconds, configuration: configuration)
+        nextTimerDue = dues.next
+        let anyDue = (dues.earliest.map { $0 <= now.epochMilliseconds } ?? false) || (activation.isToBeActivated && outcome == nil)
+        if openAlerts.isEmpty && !anyDue { return [] }
+        defer { nextTimerDue = timerDues(after: now.epochMilliseconds, configuration: configuration).next }
         var wanted: [String: Alert] = [:]
         let organisation = configuration.organisation
         let closed = outcome != nil
@@ -66,24 +71,38 @@ extension CustomerState {
         return outputs
     }
 
-    /// Whether any timer condition holds at `now` (cheap check, no allocation): lets the common
-    /// case — nothing due, nothing open — return at once.
-    private mutating func anyTimerDue(now: EventTime, configuration: ProcessConfiguration) -> Bool {
-        switch activation {
-        case .pending(let deadline): if now > deadline { return true }
-        case .toBeActivated: return outcome == nil
-        default: break
+    /// Recomputes ``nextTimerDue`` from the state (after restoring a checkpoint).
+    public mutating func refreshNextTimerDue(configuration: ProcessConfiguration) {
+        nextTimerDue = reconciledAt.flatMap { timerDues(after: $0.epochMilliseconds, configuration: configuration).next }
+            ?? timerDues(after: Int64.min, configuration: configuration).next
+    }
+
+    /// Every timer condition has the form "now > threshold", so it starts to hold at
+    /// threshold + 1 ms. Returns the earliest such time of all conditions (does any hold now?)
+    /// and the earliest one after `after` (when must the customer be looked at next?).
+    /// No allocation: this runs for every event.
+    private func timerDues(after: Int64, configuration: ProcessConfiguration) -> (earliest: Int64?, next: Int64?) {
+        var earliest: Int64?
+        var next: Int64?
+        func consider(_ threshold: Int64) {
+            let due = threshold &+ 1
+            if due < (earliest ?? Int64.max) { earliest = due }
+            if due > after && due < (next ?? Int64.max) { next = due }
         }
-        if outcome != nil { return false }
+        if case .pending(let deadline) = activation { consider(deadline.epochMilliseconds) }
+        if outcome != nil { return (earliest, next) }
         for (flowID, flow) in flows {
             guard let current = flow.current else { continue }
-            let dwell = now.epochMilliseconds - current.enteredAt.epochMilliseconds
-            if let sla = configuration.slaMilliseconds(flow: flowID, step: current.step), dwell > sla { return true }
+            if let sla = configuration.slaMilliseconds(flow: flowID, step: current.step) { consider(current.enteredAt.epochMilliseconds &+ sla) }
             for rule in configuration.inactivity where rule.flow == flowID && rule.step == current.step {
                 let lastTouch = max(lastCommunicationAt ?? current.enteredAt, current.enteredAt)
-                if now.epochMilliseconds - lastTouch.epochMilliseconds > rule.afterMilliseconds { return true }
+                consider(lastTouch.epochMilliseconds &+ rule.afterMilliseconds)
             }
         }
-        return false
+        return (earliest, next)
     }
+}
+
+extension Activation {
+    var isToBeActivated: Bool { if case .toBeActivated = self { true } else { false } }
 }

@@ -37,6 +37,10 @@ public struct CustomerState: Sendable, Hashable, Codable {
     public var openAlerts: [String: Alert]
     /// The latest `now` timers were reconciled at (time never goes backwards for a customer).
     public var reconciledAt: EventTime?
+    /// When a timer condition next starts to hold (epoch milliseconds), as of the last
+    /// reconciliation: a function of the fields above, kept so the projection's timer queue
+    /// can tell when it changed.
+    public var nextTimerDue: Int64?
 
     /// Creates an empty state.
     public init(customer: String) {

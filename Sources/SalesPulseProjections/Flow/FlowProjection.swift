@@ -2,30 +2,51 @@ import SalesPulseModel
 
 /// The flow-state projection of one partition: customer states keyed by customer id.
 /// A value type: fold events with ``apply(_:)``, advance timers with ``advance(to:)``.
+/// Equality and hashing cover the configuration and the customer states (the timer queue is
+/// derived from them).
 public struct FlowProjection: Sendable, Hashable {
     /// The configuration the fold runs with.
     public let configuration: ProcessConfiguration
     /// Customer states by id.
-    public private(set) var customers: [String: CustomerState]
+    public private(set) var customers: ShardedMap<CustomerState>
+    /// Customers with a pending timer, by due time.
+    private var timers = TimerQueue()
 
-    /// Creates an empty projection.
-    public init(configuration: ProcessConfiguration, customers: [String: CustomerState] = [:]) {
+    /// Creates a projection, empty or holding restored customer states.
+    public init(configuration: ProcessConfiguration, customers: some Sequence<CustomerState> = []) {
         self.configuration = configuration
-        self.customers = customers
+        self.customers = ShardedMap()
+        restore(customers)
     }
+
+    public static func == (a: FlowProjection, b: FlowProjection) -> Bool {
+        a.configuration == b.configuration && a.customers == b.customers
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(configuration)
+        hasher.combine(customers)
+    }
+
+    /// Timer entries queued (for statistics and tests).
+    public var queuedTimers: Int { timers.count }
 
     /// Folds an event into its customer's state and reconciles that customer's timers at the
     /// event's time.
     @discardableResult
     public mutating func apply(_ event: SalesEvent) -> [FlowOutput] {
         // One hash lookup: the customer's state is folded in place through the subscript.
-        Self.fold(event, into: &customers[event.subject, default: CustomerState(customer: event.subject)], configuration: configuration)
+        Self.fold(event, into: &customers[event.subject, default: CustomerState(customer: event.subject)], timers: &timers, configuration: configuration)
     }
 
-    private static func fold(_ event: SalesEvent, into state: inout CustomerState, configuration: ProcessConfiguration) -> [FlowOutput] {
+    private static func fold(_ event: SalesEvent, into state: inout CustomerState, timers: inout TimerQueue, configuration: ProcessConfiguration) -> [FlowOutput] {
+        let dueBefore = state.nextTimerDue
         var outputs = state.apply(event, configuration: configuration)
-        let timers = state.reconcile(now: event.time, configuration: configuration)
-        if !timers.isEmpty { outputs += timers }
+        let fired = state.reconcile(now: event.time, configuration: configuration)
+        if !fired.isEmpty { outputs += fired }
+        // The queue holds an entry at or before every customer's next due time: only a change
+        // of that time needs scheduling.
+        if let due = state.nextTimerDue, due != dueBefore { timers.schedule(state.customer, at: due) }
         return outputs
     }
 
@@ -33,11 +54,25 @@ public struct FlowProjection: Sendable, Hashable {
     @discardableResult
     public mutating func advance(to now: EventTime) -> [FlowOutput] {
         var outputs: [FlowOutput] = []
-        for index in customers.indices {
-            outputs += customers.values[index].reconcile(now: now, configuration: configuration)
+        // Only customers whose timers are due are visited, each reconciled at its due time (a
+        // time derived from its events, so the result does not depend on when ticks happen);
+        // a customer whose next timer is also due by `now` comes round again.
+        while let (customer, due) = timers.popDue(atOrBefore: now.epochMilliseconds) {
+            let configuration = configuration
+            guard let (fired, next) = customers.modify(customer, { state in
+                (state.reconcile(now: EventTime(epochMilliseconds: due), configuration: configuration), state.nextTimerDue)
+            }) else { continue }
+            outputs += fired
+            if let next { timers.schedule(customer, at: next) }
         }
         // Dictionary order differs between processes: order the outputs deterministically.
         return outputs.sorted { $0.orderingKey < $1.orderingKey }
+    }
+
+    /// The metrics of the customers in one shard of the customer map (`0..<ShardedMap.shardCount`):
+    /// lets a caller sharing the projection with a writer hold its lock for one shard at a time.
+    public func metrics(now: EventTime, shard: Int) -> MetricsReport {
+        MetricsReport.compute(customers.values(inShard: shard), configuration: configuration, now: now)
     }
 
     /// The metrics of this projection's customers as of `now`.
@@ -46,7 +81,14 @@ public struct FlowProjection: Sendable, Hashable {
     }
 
     /// Replaces the customer states (restoring a checkpoint).
-    public mutating func restore(_ customers: [String: CustomerState]) {
-        self.customers = customers
+    public mutating func restore(_ states: some Sequence<CustomerState>) {
+        customers = ShardedMap(states, key: \.customer)
+        var timers = TimerQueue()
+        let configuration = configuration
+        customers.modifyEach { state in
+            state.refreshNextTimerDue(configuration: configuration)
+            if let due = state.nextTimerDue { timers.schedule(state.customer, at: due) }
+        }
+        self.timers = timers
     }
 }

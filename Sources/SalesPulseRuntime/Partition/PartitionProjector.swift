@@ -26,7 +26,7 @@ public struct PartitionProjector: Sendable {
         self.topic = topic
         self.partition = partition
         if let checkpoint {
-            projection = FlowProjection(configuration: configuration, customers: Dictionary(uniqueKeysWithValues: checkpoint.customers.map { ($0.customer, $0) }))
+            projection = FlowProjection(configuration: configuration, customers: checkpoint.customers)
             recentIDs = RecentIDs(capacity: recentIDCapacity, oldestFirst: checkpoint.recentIDs)
             nextOffset = checkpoint.nextOffset
             watermark = checkpoint.watermark

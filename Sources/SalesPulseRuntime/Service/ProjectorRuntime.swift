@@ -95,8 +95,10 @@ public final class ProjectorRuntime: Sendable {
         var lastCheckpoint = ContinuousClock.now
         var lastTick = ContinuousClock.now
         var lastEventWallClock: [KafkaTopicPartition: Int64] = [:]
-        // librdkafka 2.0.2 waits for a full batch or the timeout: while records flow, ask with a
-        // 1 ms timeout (take what is there); when idle, wait up to 50 ms (see LIBRDKAFKA.md).
+        // librdkafka 2.0.2 waits for a full batch or the timeout (see LIBRDKAFKA.md). While records
+        // flow, take what is there without waiting; when the queue ran dry, block for up to 50 ms
+        // for a *single* record, which returns as soon as one arrives (waiting for a full batch
+        // would add up to the whole timeout to the latency of every trickle of records).
         var flowing = false
         var checkpointInterval = Duration.milliseconds(configuration.checkpointIntervalMilliseconds)
 
@@ -104,7 +106,7 @@ public final class ProjectorRuntime: Sendable {
             var outputs: [FlowOutput] = []
             var offsets: [KafkaTopicPartition: Int64] = [:]
             var deadLetters: [KafkaOutgoingMessage] = []
-            let count = try consumer.consumeBatch(maxMessages: configuration.batchSize, timeout: .milliseconds(flowing ? 1 : 50)) { batch -> Int in
+            let count = try consumer.consumeBatch(maxMessages: flowing ? configuration.batchSize : 1, timeout: .milliseconds(flowing ? 0 : 50)) { batch -> Int in
                 guard !batch.isEmpty else { return 0 }
                 let started = ContinuousClock.now
                 defer {
@@ -273,13 +275,41 @@ public final class ProjectorRuntime: Sendable {
     }
 
     /// Metrics over the customers this instance owns (merge across instances with `+`).
+    ///
+    /// Computed one shard of one partition at a time, each under the partition lock: the consume
+    /// thread waits at most for one shard (1/64 of a partition's customers), never for a scan of
+    /// every customer, and nothing is copied. The sums are exact; with records flowing they mix
+    /// shards read a few milliseconds apart, like any live dashboard query.
     public func metrics(now: EventTime) -> MetricsReport {
-        partitions.withLock { owned in owned.values.reduce(MetricsReport()) { $0 + $1.projector.projection.metrics(now: now) } }
+        let keys = partitions.withLock { $0.keys.sorted() }
+        var report = MetricsReport()
+        for key in keys {
+            for shard in 0..<ShardedMap<CustomerState>.shardCount {
+                guard let part = partitions.withLock({ $0[key]?.projector.projection.metrics(now: now, shard: shard) }) else { break }
+                report = report + part
+            }
+        }
+        return report
+    }
+
+    /// The owned projections, copied under the lock in O(partitions): the copies share storage
+    /// with the live ones (copy on write), so scans over every customer run without holding the
+    /// lock the consume thread needs; a shard the consume thread changes meanwhile is copied then.
+    private func snapshot() -> [FlowProjection] {
+        partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector.projection } }
     }
 
     /// Open alerts (customer timers and counter rules), sorted by id.
     public func openAlerts() -> [Alert] {
-        (partitions.withLock { owned in owned.values.flatMap { $0.projector.projection.customers.values.flatMap(\.openAlerts.values) } } + openRuleAlerts()).sorted { $0.id < $1.id }
+        let keys = partitions.withLock { $0.keys.sorted() }
+        var alerts = openRuleAlerts()
+        for key in keys {
+            for shard in 0..<ShardedMap<CustomerState>.shardCount {
+                guard let part = partitions.withLock({ $0[key]?.projector.projection.customers.values(inShard: shard).flatMap(\.openAlerts.values) }) else { break }
+                alerts += part
+            }
+        }
+        return alerts.sorted { $0.id < $1.id }
     }
 
     /// A counter's state merged across the partitions this instance owns.
@@ -289,7 +319,7 @@ public final class ProjectorRuntime: Sendable {
 
     /// All customer states (sorted by id), e.g. for reports and comparisons.
     public func allCustomers() -> [CustomerState] {
-        partitions.withLock { owned in owned.values.flatMap { $0.projector.projection.customers.values } }.sorted { $0.customer < $1.customer }
+        snapshot().flatMap { $0.customers.values }.sorted { $0.customer < $1.customer }
     }
 
     /// The status captured at shutdown, before partitions were released.
