@@ -15,6 +15,8 @@ public protocol ProjectionQueries: Sendable {
     func metrics(now: EventTime) -> MetricsReport
     /// Open alerts.
     func openAlerts() -> [Alert]
+    /// Where a customer's state lives in a multi-instance group.
+    func locate(customer id: String) -> CustomerLocation
     /// Whether partitions are restored and serving.
     var isReady: Bool { get }
     /// The time metrics and dwell are measured at: the watermark, or the wall clock if later in live mode.
@@ -23,6 +25,11 @@ public protocol ProjectionQueries: Sendable {
     func counters() -> [(String, String, Double)]
     /// A sliding-window counter's state merged across owned partitions.
     func counterState(_ id: String) -> CounterState
+}
+
+extension ProjectionQueries {
+    /// A single instance owns everything.
+    public func locate(customer id: String) -> CustomerLocation { .local }
 }
 
 extension ProjectorRuntime: ProjectionQueries {

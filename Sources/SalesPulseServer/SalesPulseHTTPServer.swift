@@ -43,12 +43,22 @@ public struct SalesPulseHTTPServer: Sendable {
             text += "# HELP salespulse_process_health_index Process health index (0-100)\n# TYPE salespulse_process_health_index gauge\nsalespulse_process_health_index \(phi ?? 0)\n"
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        router.get("/v1/customers/:id") { _, context -> Response in
+        router.get("/v1/customers/:id") { request, context -> Response in
             let id = try context.parameters.require("id")
-            guard let state = queries.customer(id) else {
-                return Problem.notFound("no customer '\(id)' in the partitions this instance owns (unknown id, or owned by another instance: see README, multi-instance queries)").response
+            if let state = queries.customer(id) { return JSONResponse.make(CustomerView(state)) }
+            // Not here: with several instances, the key may belong to a partition another one owns.
+            switch queries.locate(customer: id) {
+            case .local:
+                return Problem.notFound("no customer '\(id)': no event for this subject has been seen").response
+            case .remote(let url, let instance, let partition):
+                var response = Problem(status: .temporaryRedirect, title: "Owned by another instance",
+                                       detail: "customer '\(id)' is in partition \(partition), owned by instance \(instance): follow Location").response
+                response.headers[.location] = url + request.uri.description
+                response.headers[HTTPField.Name("SalesPulse-Owner")!] = "\(instance); partition=\(partition)"
+                return response
+            case .unknown(let reason):
+                return Problem.unavailable("customer '\(id)' is not in this instance's partitions and its owner is not known yet: \(reason); retry shortly").response
             }
-            return JSONResponse.make(CustomerView(state))
         }
         router.get("/v1/flows/:flow") { _, context -> Response in
             let id = try context.parameters.require("flow")

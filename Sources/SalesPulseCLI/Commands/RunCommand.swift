@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SalesPulseKafka
 import SalesPulseModel
 import SalesPulseRuntime
 import SalesPulseServer
@@ -15,6 +16,12 @@ struct RunCommand: AsyncParsableCommand {
         checkpointed (LZ4, atomic) in --state-dir every --checkpoint-interval and on SIGINT/SIGTERM;
         a restart resumes from the checkpoints. Run more instances with the same --group to scale
         out. Prints a status line every --status-interval seconds on stderr.
+
+        With --http, each instance publishes the partitions it owns to salespulse.<group>.members
+        and follows the others': GET /v1/customers/{id} for a customer owned by another instance
+        answers 307 with that instance's URL (--advertise, default http://<--http>). Set
+        --partitioner to how upstream producers partition keys (consistent = librdkafka default,
+        murmur2 = Java client default).
         """
     )
 
@@ -39,6 +46,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Serve the HTTP API and dashboard on HOST:PORT (loopback recommended), e.g. 127.0.0.1:8080.")
     var http: String?
 
+    @Option(help: "URL other instances redirect to for customers this instance owns (default: http://<--http>).")
+    var advertise: String?
+
+    @Option(help: "How upstream producers map keys to partitions: consistent (librdkafka default) or murmur2 (Java default).")
+    var partitioner: String = "consistent"
+
     @Flag(help: "Replay mode: timers advance on event time only (no wall clock).")
     var replay = false
 
@@ -57,6 +70,14 @@ struct RunCommand: AsyncParsableCommand {
         configuration.stateDirectory = stateDir
         configuration.checkpointIntervalMilliseconds = interval
         configuration.live = !replay
+        guard let keyPartitioner = KafkaPartitioner(rawValue: partitioner) else {
+            throw ValidationError("--partitioner \(partitioner): expected consistent or murmur2")
+        }
+        configuration.keyPartitioner = keyPartitioner
+        if let http {
+            guard let (host, port) = HTTPService.parse(address: http) else { throw ValidationError("--http \(http): expected HOST:PORT") }
+            configuration.advertisedURL = advertise ?? "http://\(host):\(port)"
+        }
         let runtime = try ProjectorRuntime(configuration: configuration)
         var web: HTTPService?
         var serving: Task<Void, any Error>?

@@ -186,6 +186,20 @@ public final class KafkaConsumer: @unchecked Sendable {
         return RDKafkaPartitionList.partitions(of: list).sorted()
     }
 
+    /// The number of partitions of `topic`, from a metadata request (thread-safe).
+    public func partitionCount(of topic: String, timeout: Duration = .seconds(5)) throws(KafkaError) -> Int {
+        let topicHandle = rd_kafka_topic_new(handle, topic, nil)
+        defer { if let topicHandle { rd_kafka_topic_destroy(topicHandle) } }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let code = rd_kafka_metadata(handle, 0, topicHandle, &metadata, Int32(timeout.milliseconds))
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw KafkaError.rdKafka(code, context: "reading metadata of \(topic)") }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        guard metadata.pointee.topic_cnt > 0, metadata.pointee.topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError.rdKafka(metadata.pointee.topic_cnt > 0 ? metadata.pointee.topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, context: "reading metadata of \(topic)")
+        }
+        return Int(metadata.pointee.topics[0].partition_cnt)
+    }
+
     /// Consumer lag per assigned partition: high watermark minus current position, from the
     /// client's cached watermarks (no broker round trip). Partitions with no position yet are left out.
     public func lag() throws(KafkaError) -> [KafkaTopicPartition: Int64] {

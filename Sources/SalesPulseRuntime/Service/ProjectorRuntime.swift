@@ -45,12 +45,17 @@ public final class ProjectorRuntime: Sendable {
     private let finalStatus = Mutex<Status?>(nil)
     private let crashing = Atomic<Bool>(false)
     private let rules = Mutex(CounterRuleEvaluator())
+    /// Partition ownership across the group's instances (when ``RuntimeConfiguration/advertisedURL`` is set).
+    public let directory: PartitionDirectory?
 
     /// Creates a runtime; nothing runs until ``run()``.
     public init(configuration: RuntimeConfiguration, logger: Logger = Logger(label: "salespulse.runtime")) throws {
         self.configuration = configuration
         self.logger = logger
         self.store = try CheckpointStore(directory: configuration.stateDirectory)
+        self.directory = configuration.advertisedURL.map { _ in
+            PartitionDirectory(bootstrapServers: configuration.bootstrapServers, group: configuration.group, instance: configuration.instanceID, logger: logger)
+        }
     }
 
     /// Registers a listener for outputs (step changes, alerts…), called on the consume thread.
@@ -76,7 +81,37 @@ public final class ProjectorRuntime: Sendable {
 
     /// Runs the consume loop on a dedicated thread until ``stop()``; returns after a clean close.
     public func run() async throws {
+        guard let directory else {
+            try await DedicatedThread.run(name: "salespulse.consume") { [self] in try loop() }
+            return
+        }
+        let following = Task { try await directory.run() }
+        defer { directory.stop() }
         try await DedicatedThread.run(name: "salespulse.consume") { [self] in try loop() }
+        directory.stop()
+        try await following.value
+    }
+
+    /// Publishes the partitions this instance owns now to the group's directory.
+    private func announceOwnership(with producer: KafkaProducer) {
+        guard let directory else { return }
+        let owned = partitions.withLock { $0.keys.filter { $0.topic == configuration.topic }.map(\.partition).sorted() }
+        directory.announce(PartitionDirectory.Claim(instance: configuration.instanceID, url: configuration.advertisedURL, topic: configuration.topic, partitions: owned, at: Self.wallClockMilliseconds()), with: producer)
+    }
+
+    /// Where a customer's state lives: here, at another instance of the group, or not known yet.
+    public func locate(customer id: String) -> CustomerLocation {
+        guard let directory else { return .local }
+        let partitionCount: Int
+        do { partitionCount = try directory.partitionCount(of: configuration.topic) } catch { return .unknown(reason: "the partition count of \(configuration.topic) is not known yet (\(error))") }
+        let partition = configuration.keyPartitioner.partition(of: id, partitions: partitionCount)
+        if partitions.withLock({ $0[KafkaTopicPartition(topic: configuration.topic, partition: partition)] != nil }) { return .local }
+        guard let claim = directory.owner(of: partition, topic: configuration.topic) else {
+            return .unknown(reason: "no instance of group \(configuration.group) has claimed partition \(partition) of \(configuration.topic) yet")
+        }
+        if claim.instance == configuration.instanceID { return .local }
+        guard let url = claim.url else { return .unknown(reason: "partition \(partition) is owned by instance \(claim.instance), which serves no HTTP") }
+        return .remote(url: url, instance: claim.instance, partition: partition)
     }
 
     private func loop() throws {
@@ -87,7 +122,9 @@ public final class ProjectorRuntime: Sendable {
         consumerConfiguration.fetchWaitMaxMilliseconds = configuration.fetchWaitMaxMilliseconds
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, maxBatchSize: configuration.batchSize, logger: logger) { [self] event in
-            rebalance(event)
+            let starts = rebalance(event)
+            announceOwnership(with: producer)
+            return starts
         }
         try consumer.subscribe(to: [configuration.topic])
         logger.info("consuming", metadata: ["kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.group)"])

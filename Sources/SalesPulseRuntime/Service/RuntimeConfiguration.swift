@@ -1,3 +1,5 @@
+import Foundation
+import SalesPulseKafka
 import SalesPulseModel
 
 /// How `salespulse run` (and the demo) runs the projections.
@@ -25,6 +27,16 @@ public struct RuntimeConfiguration: Sendable {
     public var batchSize: Int = 4096
     /// `fetch.wait.max.ms` of the input consumer: bounds end-to-end latency at low rates.
     public var fetchWaitMaxMilliseconds: Int = 10
+
+    /// This instance's id in the group's partition directory (unique per process by default).
+    public var instanceID: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UInt16.random(in: .min ... .max))"
+    /// Where this instance serves HTTP (`http://host:port`). When set, the instance publishes
+    /// its partition ownership to `salespulse.<group>.members` and follows the other
+    /// instances', so a query for a customer owned elsewhere is redirected there.
+    public var advertisedURL: String?
+    /// How upstream producers map keys (customer ids) to partitions: librdkafka's default
+    /// `consistent` (CRC-32) or the Java client's `murmur2`.
+    public var keyPartitioner: KafkaPartitioner = .consistent
 
     public init(bootstrapServers: String, process: ProcessConfiguration) {
         self.bootstrapServers = bootstrapServers

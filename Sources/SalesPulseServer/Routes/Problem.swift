@@ -15,6 +15,7 @@ struct Problem: Error, Sendable {
 
     static func badRequest(_ detail: String) -> Problem { Problem(status: .badRequest, title: "Bad request", detail: detail) }
     static func notFound(_ detail: String) -> Problem { Problem(status: .notFound, title: "Not found", detail: detail) }
+    static func unavailable(_ detail: String) -> Problem { Problem(status: .serviceUnavailable, title: "Owner not known yet", detail: detail) }
 }
 
 /// JSON responses.

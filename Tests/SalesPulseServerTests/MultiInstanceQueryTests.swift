@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+import SalesPulseKafka
+import SalesPulseModel
+import SalesPulseProjections
+import SalesPulseRuntime
+@testable import SalesPulseServer
+
+/// Two instances of one consumer group, each with its own HTTP server: a customer query sent to
+/// the instance that does not own the customer is redirected to the one that does.
+@Suite struct MultiInstanceQueryTests {
+    struct Instance {
+        let runtime: ProjectorRuntime
+        let web: HTTPService
+        let port: Int
+        let running: Task<Void, any Error>
+        let serving: Task<Void, any Error>
+    }
+
+    static func start(bootstrap: String, process: ProcessConfiguration, name: String, port: Int) throws -> Instance {
+        var configuration = RuntimeConfiguration(bootstrapServers: bootstrap, process: process)
+        configuration.stateDirectory = NSTemporaryDirectory() + "salespulse-multi-\(UUID().uuidString)"
+        configuration.group = "multi"
+        configuration.instanceID = name
+        configuration.advertisedURL = "http://127.0.0.1:\(port)"
+        let runtime = try ProjectorRuntime(configuration: configuration)
+        let web = HTTPService(server: SalesPulseHTTPServer(queries: runtime, hub: LiveEventHub()), host: "127.0.0.1", port: port)
+        return Instance(runtime: runtime, web: web, port: port, running: Task { try await runtime.run() }, serving: Task { try await web.run() })
+    }
+
+    static func get(_ port: Int, _ path: String) throws -> String {
+        try LoopbackSSEClient.readRaw(port: port, path: path, until: "\r\n\r\n", count: 1)
+    }
+
+    @Test func aQueryForACustomerOwnedElsewhereIsRedirectedToItsOwner() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("sales.events", partitions: 6)
+        let process = try ConfigurationLoader.load(path: ServerTests.repository.appendingPathComponent("deploy/config/salespulse.yaml").path)
+        let base = 41_000 + Int.random(in: 0..<400) * 2
+        let a = try Self.start(bootstrap: cluster.bootstrapServers, process: process, name: "instance-a", port: base)
+        let b = try Self.start(bootstrap: cluster.bootstrapServers, process: process, name: "instance-b", port: base + 1)
+
+        let customers = (0..<60).map { "cust-\($0)" }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+        for (index, customer) in customers.enumerated() {
+            let json = #"{"specversion":"1.0","id":"m-\#(index)","source":"test","type":"sales.step.entered","time":"2026-03-02T01:00:00Z","subject":"\#(customer)","repid":"rep-0001","data":{"flow":"academic","step":"dept_visit"}}"#
+            try producer.enqueue(KafkaOutgoingMessage(topic: "sales.events", key: customer, value: json))
+        }
+        try producer.flush(timeout: .seconds(30))
+        producer.close()
+
+        // Wait (bounded) until the group has settled: both instances own partitions, every
+        // customer is folded somewhere, and each directory has both claims.
+        func settled() -> Bool {
+            let owned = [a, b].map { $0.runtime.status().partitions.count }
+            let folded = customers.filter { a.runtime.customer($0) != nil || b.runtime.customer($0) != nil }.count
+            let claims = [a, b].map { $0.runtime.directory!.allClaims.filter { !$0.partitions.isEmpty }.count }
+            return owned.allSatisfy { $0 > 0 } && owned.reduce(0, +) == 6 && folded == customers.count && claims == [2, 2]
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !settled() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(settled(), "group did not settle")
+
+        let atB = try #require(customers.first { b.runtime.customer($0) != nil })
+        let atA = try #require(customers.first { a.runtime.customer($0) != nil })
+        #expect(a.runtime.locate(customer: atB) == .remote(url: "http://127.0.0.1:\(b.port)", instance: "instance-b", partition: KafkaPartitioner.consistent.partition(of: atB, partitions: 6)))
+        #expect(a.runtime.locate(customer: atA) == .local)
+
+        let redirected = try Self.get(a.port, "/v1/customers/\(atB)")
+        #expect(redirected.hasPrefix("HTTP/1.1 307"), "\(redirected)")
+        #expect(redirected.lowercased().contains("location: http://127.0.0.1:\(b.port)/v1/customers/\(atB)"))
+        #expect(redirected.lowercased().contains("salespulse-owner: instance-b"))
+        let answered = try LoopbackSSEClient.readRaw(port: b.port, path: "/v1/customers/\(atB)", until: "\"customer\"", count: 1)
+        #expect(answered.hasPrefix("HTTP/1.1 200"))
+        #expect(answered.contains(atB))
+        // The other way round, and a customer nobody has seen in a partition A owns: 404.
+        #expect(try Self.get(b.port, "/v1/customers/\(atA)").hasPrefix("HTTP/1.1 307"))
+        let unseen = try #require((0..<1_000).map { "nobody-\($0)" }.first { a.runtime.locate(customer: $0) == .local })
+        #expect(try Self.get(a.port, "/v1/customers/\(unseen)").hasPrefix("HTTP/1.1 404"))
+
+        for instance in [a, b] {
+            instance.runtime.stop()
+            try await instance.running.value
+            await instance.web.shutdown()
+            _ = try? await instance.serving.value
+        }
+    }
+}
