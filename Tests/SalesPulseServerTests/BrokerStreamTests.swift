@@ -51,6 +51,8 @@ import SalesPulseRuntime
             done.store(true, ordering: .releasing)
         }
         reader.start()
+        // Publish once the stream is subscribed (alerts are pushed once, as they fire).
+        while hub.subscriberCount == 0 && !done.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(20)) }
 
         // Four reps' objections (rep-0002 twice: counted once) and three reps marking the same
         // customer high intent, all a few seconds old.

@@ -31,7 +31,9 @@ import SalesPulseProjections
         let reader = Task.detached {
             try Self.readStream(port: port, path: "/v1/stream?topics=alerts&region=east", until: "event: alerts", count: 2)
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Publish once the stream is subscribed (however slow the machine).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while hub.subscriberCount == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         hub.publish([.alert(Self.alert("c-west", region: "west")), .stepChanged(customer: "c1", flow: "f", from: nil, to: "s", at: EventTime(epochMilliseconds: 0))])
         hub.publish([.alert(Self.alert("c-east-1", region: "east"))])
         hub.publish([.alert(Self.alert("c-east-2", region: "east"))])

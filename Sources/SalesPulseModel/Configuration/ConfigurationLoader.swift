@@ -102,23 +102,57 @@ public enum ConfigurationLoader {
         }
         if let node = top["rules"] {
             for item in try node.sequence() {
-                let entries = try item.mapping(allowed: ["id", "counter", "atLeast", "notify"])
-                guard let id = entries["id"], let counter = entries["counter"], let atLeast = entries["atLeast"] else {
-                    throw item.error("a rule needs id, counter and atLeast")
+                let entries = try item.mapping(allowed: ["id", "kind", "counter", "per", "atLeast", "below", "surge", "belowTeamMean", "for", "minimum", "severity", "notify", "evidence",
+                                                         "after", "expect", "within", "flow", "step", "action", "times"])
+                guard let idNode = entries["id"] else { throw item.error("a rule needs an id") }
+                let id = try idNode.identifier()
+                if configuration.counterRules.contains(where: { $0.id == id }) || configuration.absenceRules.contains(where: { $0.id == id }) || configuration.sequenceRules.contains(where: { $0.id == id }) {
+                    throw idNode.error("duplicate rule id '\(id)'")
                 }
-                let counterID = try counter.identifier()
-                guard configuration.counters.contains(where: { $0.id == counterID }) else {
-                    throw counter.error("unknown counter '\(counterID)'; declare it under counters")
-                }
+                let kind = try entries["kind"]?.identifier() ?? "counter"
+                let severity = try entries["severity"]?.identifier() ?? "warning"
+                guard ["info", "warning", "critical"].contains(severity) else { throw entries["severity"]!.error("severity must be info, warning or critical") }
                 var notify: [String] = []
                 for department in try entries["notify"]?.sequence() ?? [] {
                     let name = try department.identifier()
                     guard departments[name] != nil else { throw department.error("unknown department '\(name)'; declare it under departments") }
                     notify.append(name)
                 }
-                let rule = CounterRule(id: try id.identifier(), counter: counterID, atLeast: try atLeast.double(in: 1...1_000_000_000), notify: notify)
-                if configuration.counterRules.contains(where: { $0.id == rule.id }) { throw item.error("duplicate rule id '\(rule.id)'") }
-                configuration.counterRules.append(rule)
+                func reject(_ keys: [String]) throws(ConfigurationError) {
+                    for key in keys { if let extra = entries[key] { throw extra.error("'\(key)' does not apply to a rule of kind \(kind)") } }
+                }
+                switch kind {
+                case "counter":
+                    try reject(["after", "expect", "within", "flow", "step", "action", "times"])
+                    var rule = try parseCounterRule(item, entries: entries, id: id, severity: severity, notify: notify, counters: configuration.counters)
+                    if let evidence = entries["evidence"] {
+                        let options = try evidence.mapping(allowed: ["longestWaiting"])
+                        guard let count = options["longestWaiting"] else { throw evidence.error("expected {longestWaiting: N}") }
+                        guard configuration.counters.first(where: { $0.id == rule.counter })?.groupBy == "region" else {
+                            throw evidence.error("longestWaiting evidence lists a region's customers: the counter must have groupBy: region")
+                        }
+                        rule.longestWaitingEvidence = try count.int(in: 1...20)
+                    }
+                    configuration.counterRules.append(rule)
+                case "absence":
+                    try reject(["evidence", "counter", "per", "atLeast", "below", "surge", "belowTeamMean", "for", "minimum", "flow", "step", "action", "times"])
+                    guard let after = entries["after"], let expect = entries["expect"], let within = entries["within"] else {
+                        throw item.error("an absence rule needs after (event types), expect (event types) and within (a duration)")
+                    }
+                    configuration.absenceRules.append(AbsenceRule(id: id, after: try parseTypes(after), expect: try parseTypes(expect), withinMilliseconds: try within.duration(), severity: severity, notify: notify))
+                case "inARow":
+                    try reject(["evidence", "counter", "per", "atLeast", "below", "surge", "belowTeamMean", "for", "minimum", "after", "expect", "within"])
+                    guard let flow = entries["flow"], let step = entries["step"], let action = entries["action"], let times = entries["times"] else {
+                        throw item.error("an inARow rule needs flow, step, action and times")
+                    }
+                    let flowID = try flow.identifier(), stepID = try step.identifier(), actionID = try action.identifier()
+                    guard let definition = configuration.flow(named: flowID) else { throw flow.error("unknown flow '\(flowID)'") }
+                    guard let stepDefinition = definition.step(named: stepID) else { throw step.error("flow \(flowID) has no step '\(stepID)'") }
+                    guard stepDefinition.actions.contains(where: { $0.id == actionID }) else { throw action.error("step \(flowID)/\(stepID) has no action '\(actionID)'") }
+                    configuration.sequenceRules.append(SequenceRule(id: id, flow: flowID, step: stepID, action: actionID, times: try times.int(in: 2...1000), severity: severity, notify: notify))
+                default:
+                    throw entries["kind"]!.error("unknown rule kind '\(kind)'; expected counter, absence or inARow")
+                }
             }
         }
         if let node = top["organisation"] {
@@ -201,8 +235,12 @@ public enum ConfigurationLoader {
         }
         func attribute(_ node: ConfigNode) throws(ConfigurationError) -> String {
             let name = try node.string()
+            if name == CounterDefinition.timeToSignDays {
+                guard type == .dealWon else { throw node.error("\(name) is derived for sales.deal.won only") }
+                return name
+            }
             guard SalesEvent.attributeNames.contains(name) else {
-                throw node.error("unknown attribute '\(name)'; use one of \(SalesEvent.attributeNames.sorted().joined(separator: ", "))")
+                throw node.error("unknown attribute '\(name)'; use one of \(SalesEvent.attributeNames.sorted().joined(separator: ", ")) (and \(CounterDefinition.timeToSignDays) for sales.deal.won)")
             }
             return name
         }
@@ -261,5 +299,44 @@ public enum ConfigurationLoader {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _): return mark.line
         default: return nil
         }
+    }
+
+    static func parseCounterRule(_ item: ConfigNode, entries: [String: ConfigNode], id: String, severity: String, notify: [String], counters: [CounterDefinition]) throws(ConfigurationError) -> CounterRule {
+        guard let counter = entries["counter"] else { throw item.error("a counter rule needs counter and one of atLeast, below, surge, belowTeamMean") }
+        let counterID = try counter.identifier()
+        guard let definition = counters.first(where: { $0.id == counterID }) else { throw counter.error("unknown counter '\(counterID)'; declare it under counters") }
+        var per: String?
+        if let node = entries["per"] {
+            let perID = try node.identifier()
+            guard let other = counters.first(where: { $0.id == perID }) else { throw node.error("unknown counter '\(perID)'; declare it under counters") }
+            guard other.groupBy == definition.groupBy, other.windowMilliseconds == definition.windowMilliseconds else {
+                throw node.error("a ratio needs counters with the same groupBy and window: \(counterID) and \(perID) differ")
+            }
+            per = perID
+        }
+        let conditions = ["atLeast", "below", "surge", "belowTeamMean"].filter { entries[$0] != nil }
+        guard conditions.count == 1 else { throw item.error("a counter rule needs exactly one of atLeast, below, surge, belowTeamMean (found \(conditions.isEmpty ? "none" : conditions.joined(separator: ", ")))") }
+        let condition: CounterRule.Condition
+        switch conditions[0] {
+        case "atLeast": condition = .atLeast(try entries["atLeast"]!.double(in: 0...1_000_000_000))
+        case "below": condition = .below(try entries["below"]!.double(in: 0...1_000_000_000))
+        case "surge": condition = .surge(increase: try entries["surge"]!.double(in: 0.01...1_000))
+        default:
+            guard definition.groupBy == "repid" else { throw entries["belowTeamMean"]!.error("belowTeamMean compares reps with their team: counter \(counterID) must have groupBy: repid") }
+            condition = .belowTeamMean(fraction: try entries["belowTeamMean"]!.double(in: 0.01...1))
+        }
+        return CounterRule(id: id, counter: counterID, per: per, condition: condition, sustainedMilliseconds: try entries["for"]?.duration() ?? 0,
+                           minimum: try entries["minimum"]?.double(in: 0...1_000_000_000) ?? 0, severity: severity, notify: notify)
+    }
+
+    static func parseTypes(_ node: ConfigNode) throws(ConfigurationError) -> [SalesEventType] {
+        var types: [SalesEventType] = []
+        for item in try node.sequence() {
+            let name = try item.string()
+            guard let type = SalesEventType(name: name) else { throw item.error("unknown event type '\(name)'") }
+            types.append(type)
+        }
+        guard !types.isEmpty else { throw node.error("expected at least one event type") }
+        return types
     }
 }

@@ -11,6 +11,10 @@ public struct CounterDefinition: Sendable, Hashable {
         case sum(String)
     }
 
+    /// A derived attribute of `sales.deal.won`: days from the customer's first contact to the
+    /// signature, computed by the flow projection (for averages of time to sign).
+    public static let timeToSignDays = "timeToSignDays"
+
     public var id: String
     /// The event type counted.
     public var type: SalesEventType

@@ -44,6 +44,12 @@ public struct Organisation: Sendable, Hashable {
     /// Where this rep sits, if known.
     public func placement(of rep: String) -> Placement? { index[rep] }
 
+    /// The reps of a team, in declaration order (empty for an unknown team).
+    public func reps(inTeam team: String) -> [String] {
+        for region in regions { if let found = region.teams.first(where: { $0.id == team }) { return found.reps } }
+        return []
+    }
+
     /// All reps, in declaration order.
     public var allReps: [String] { regions.flatMap { $0.teams.flatMap(\.reps) } }
 

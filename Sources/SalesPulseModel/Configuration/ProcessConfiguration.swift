@@ -22,6 +22,10 @@ public struct ProcessConfiguration: Sendable, Hashable {
     public var counters: [CounterDefinition] = []
     /// Threshold rules on counters.
     public var counterRules: [CounterRule] = []
+    /// Absence / deadline rules, per customer.
+    public var absenceRules: [AbsenceRule] = []
+    /// N-in-a-row rules, per rep.
+    public var sequenceRules: [SequenceRule] = []
 
     /// Creates a configuration.
     public init(flows: [FlowDefinition], freshness: FreshnessRule = FreshnessRule(), activation: ActivationRule = ActivationRule(), inactivity: [InactivityRule] = [], ineffectiveRepeats: Int = 3, healthWeights: HealthWeights = HealthWeights(), allowedLatenessMilliseconds: Int64 = 30_000, organisation: Organisation = Organisation()) {

@@ -28,6 +28,10 @@ public struct Alert: Sendable, Hashable, Codable {
     public var reason: String
     /// Fired or resolved.
     public var state: State
+    /// `info`, `warning` or `critical` (nil: warning).
+    public var severity: String?
+    /// What triggered the alert beyond the reason, e.g. the customers waiting longest.
+    public var evidence: [String]?
     /// When the condition ended (event time of the resolving event, or the watermark).
     public var resolvedAt: EventTime?
 

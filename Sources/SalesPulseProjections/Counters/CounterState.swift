@@ -11,13 +11,15 @@ public struct CounterState: Sendable, Hashable, Codable {
 
     public init() {}
 
-    /// Folds one event (pure).
-    public mutating func apply(_ event: SalesEvent, counter: CounterDefinition) {
+    /// Folds one event (pure). `derived` supplies attributes computed by the flow projection
+    /// (e.g. `timeToSignDays` of a won deal), looked up before the event's own.
+    public mutating func apply(_ event: SalesEvent, counter: CounterDefinition, derived: [String: String] = [:]) {
         guard event.type == counter.type else { return }
-        for (name, expected) in counter.filter where event.attribute(named: name) != expected { return }
+        func lookup(_ name: String) -> String? { derived[name] ?? event.attribute(named: name) }
+        for (name, expected) in counter.filter where lookup(name) != expected { return }
         let group: String
         if let groupBy = counter.groupBy {
-            guard let value = event.attribute(named: groupBy) else { return }
+            guard let value = lookup(groupBy) else { return }
             group = value
         } else {
             group = "all"
@@ -27,10 +29,10 @@ public struct CounterState: Sendable, Hashable, Codable {
         case .count:
             buckets[group, default: [:]][second, default: 0] += 1
         case .sum(let attribute):
-            guard let text = event.attribute(named: attribute), let amount = Double(text) else { return }
+            guard let text = lookup(attribute), let amount = Double(text) else { return }
             buckets[group, default: [:]][second, default: 0] += amount
         case .distinct(let attribute):
-            guard let value = event.attribute(named: attribute) else { return }
+            guard let value = lookup(attribute) else { return }
             // Mutated in place through the subscripts: no copy of the seconds array.
             Self.insert(second, into: &occurrences[group, default: [:]][value, default: []])
         }
@@ -113,16 +115,18 @@ public struct CounterProjection: Sendable, Hashable, Codable {
     public init() {}
 
     /// Folds one event into every counter (pure).
-    public mutating func apply(_ event: SalesEvent, counters: [CounterDefinition]) {
+    public mutating func apply(_ event: SalesEvent, counters: [CounterDefinition], derived: [String: String] = [:]) {
         for counter in counters where counter.type == event.type {
-            states[counter.id, default: CounterState()].apply(event, counter: counter)
+            states[counter.id, default: CounterState()].apply(event, counter: counter, derived: derived)
         }
     }
 
-    /// Evicts data no window can need any more, given the watermark and the allowed lateness.
-    public mutating func evict(watermark: EventTime, counters: [CounterDefinition], latenessMilliseconds: Int64) {
+    /// Evicts data no window — and no rule looking back over the counter — can need any more,
+    /// given the watermark and the allowed lateness.
+    public mutating func evict(watermark: EventTime, counters: [CounterDefinition], latenessMilliseconds: Int64, rules: [CounterRule] = []) {
         for counter in counters {
-            let horizon = watermark.epochMilliseconds - counter.windowMilliseconds - latenessMilliseconds - 1000
+            let retention = CounterRuleEvaluator.retentionMilliseconds(of: counter, rules: rules)
+            let horizon = watermark.epochMilliseconds - retention - latenessMilliseconds - 1000
             states[counter.id]?.evict(before: CounterState.second(of: EventTime(epochMilliseconds: horizon)))
         }
     }

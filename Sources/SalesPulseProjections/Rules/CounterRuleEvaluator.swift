@@ -1,54 +1,179 @@
 import SalesPulseModel
 
-/// Evaluates counter rules (pure): fires an alert for each group at or above the threshold and
-/// resolves it when the group falls below. The alert's `since` is derived from the data — the
-/// first second the value reached the threshold — so ids are the same live and replayed.
+/// Evaluates counter rules (pure) at the watermark against counter states merged across
+/// partitions. Exact in event time: a group's value is known at every second of the retained
+/// history, so "since when has the condition held" is read off the data — the first second of
+/// the current run — and alert ids (rule, group, since) are the same live and replayed, however
+/// often evaluation happens. An open alert keeps its id until the condition stops holding.
 public struct CounterRuleEvaluator: Sendable, Hashable {
     /// Open alerts by id.
     public private(set) var open: [String: Alert] = [:]
+    /// Open alert id by rule and group.
+    private var openByKey: [String: String] = [:]
 
     public init() {}
 
-    /// Evaluates every rule at `now` against merged counter states; returns alert changes.
-    public mutating func evaluate(at now: EventTime, configuration: ProcessConfiguration, states: (String) -> CounterState) -> [Alert] {
-        var wanted: [String: Alert] = [:]
+    /// Extra history, beyond a rule's own needs, searched for the start of a run: evaluation
+    /// may lag the data by this much (e.g. a replay whose watermark jumps hours per tick)
+    /// without changing which second is found.
+    public static let lookbackMarginMilliseconds: Int64 = 6 * 3_600_000
+
+    /// How much history (behind the watermark) a counter must keep for `rules`.
+    public static func retentionMilliseconds(of counter: CounterDefinition, rules: [CounterRule]) -> Int64 {
+        var retention = counter.windowMilliseconds
+        for rule in rules where rule.counter == counter.id || rule.per == counter.id {
+            retention = max(retention, lookbackMilliseconds(rule, window: counter.windowMilliseconds) + counter.windowMilliseconds)
+        }
+        return retention
+    }
+
+    static func lookbackMilliseconds(_ rule: CounterRule, window: Int64) -> Int64 {
+        var lookback = rule.sustainedMilliseconds + window + lookbackMarginMilliseconds
+        if case .surge = rule.condition { lookback += window }
+        return lookback
+    }
+
+    /// Evaluates every rule at `now`; returns alert changes (fired, then resolved, by id).
+    /// `evidence` is asked for the evidence of each alert as it fires (e.g. the customers
+    /// waiting longest, for rules that want them).
+    public mutating func evaluate(at now: EventTime, configuration: ProcessConfiguration, states: (String) -> CounterState, evidence: (CounterRule, Alert) -> [String]? = { _, _ in nil }) -> [Alert] {
+        var wanted: [String: Alert] = [:] // by rule|group
+        let nowSecond = now.epochMilliseconds >= 0 ? now.epochMilliseconds / 1000 : (now.epochMilliseconds - 999) / 1000
         for rule in configuration.counterRules {
             guard let counter = configuration.counters.first(where: { $0.id == rule.counter }) else { continue }
-            let state = states(counter.id)
-            for (group, value) in state.values(at: now, counter: counter) where value >= rule.atLeast {
-                let since = Self.firstReached(rule: rule, counter: counter, state: state, group: group, now: now)
-                var alert = Alert(rule: "counter:\(rule.id)", customer: group, rep: nil, organisation: configuration.organisation, region: nil, since: since,
-                                  reason: "\(counter.id)[\(group)] = \(FieldValue.number(value)) ≥ \(FieldValue.number(rule.atLeast)) within \(DurationText.text(counter.windowMilliseconds))")
-                alert.departments = rule.notify.compactMap { configuration.organisation.departments[$0] }
-                wanted[alert.id] = alert
+            let numerator = CounterSeries(state: states(counter.id), counter: counter)
+            let denominator = rule.per.flatMap { id in configuration.counters.first { $0.id == id } }.map { CounterSeries(state: states($0.id), counter: $0) }
+            let judge = RuleJudge(rule: rule, numerator: numerator, denominator: denominator, organisation: configuration.organisation)
+            let lookbackSeconds = Self.lookbackMilliseconds(rule, window: counter.windowMilliseconds) / 1000
+            for group in judge.groups.sorted() {
+                let key = "\(rule.id)|\(group)"
+                guard judge.holds(group, at: nowSecond) == true else { continue }
+                if let id = openByKey[key], let alert = open[id] { wanted[key] = alert; continue }
+                let since = judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds)
+                guard (nowSecond - since) * 1000 >= rule.sustainedMilliseconds else { continue }
+                var alert = Self.alert(rule: rule, counter: counter, group: group, since: since, value: judge.describe(group, at: nowSecond), configuration: configuration)
+                alert.evidence = evidence(rule, alert)
+                wanted[key] = alert
             }
         }
         var changes: [Alert] = []
-        for id in open.keys.sorted() where wanted[id] == nil {
-            var resolved = open.removeValue(forKey: id)!
+        for key in openByKey.keys.sorted() where wanted[key] == nil {
+            var resolved = open.removeValue(forKey: openByKey.removeValue(forKey: key)!)!
             resolved.state = .resolved
             resolved.resolvedAt = now
             changes.append(resolved)
         }
-        for id in wanted.keys.sorted() where open[id] == nil {
-            open[id] = wanted[id]!
-            changes.append(wanted[id]!)
+        for key in wanted.keys.sorted() where openByKey[key] == nil {
+            let alert = wanted[key]!
+            openByKey[key] = alert.id
+            open[alert.id] = alert
+            changes.append(alert)
         }
-        return changes
+        return changes.sorted { ($0.state == .fired ? 0 : 1, $0.id) < ($1.state == .fired ? 0 : 1, $1.id) }
     }
 
-    /// The earliest second, among those with occurrences in the current window, at which the
-    /// group's value reached the threshold.
-    static func firstReached(rule: CounterRule, counter: CounterDefinition, state: CounterState, group: String, now: EventTime) -> EventTime {
-        let last = now.epochMilliseconds / 1000
-        let first = last - max(1, counter.windowMilliseconds / 1000) + 1
-        var candidates = Set<Int64>()
-        for seconds in state.occurrences[group]?.values ?? [:].values { for second in seconds where second >= first && second <= last { candidates.insert(second) } }
-        for second in state.buckets[group]?.keys ?? [:].keys where second >= first && second <= last { candidates.insert(second) }
-        for second in candidates.sorted() {
-            let at = EventTime(epochMilliseconds: second * 1000 + 999)
-            if (state.values(at: at, counter: counter)[group] ?? 0) >= rule.atLeast { return EventTime(epochMilliseconds: second * 1000) }
+    static func alert(rule: CounterRule, counter: CounterDefinition, group: String, since: Int64, value: String, configuration: ProcessConfiguration) -> Alert {
+        let rep = counter.groupBy == "repid" ? group : nil
+        let region = counter.groupBy == "region" ? group : nil
+        var condition: String
+        switch rule.condition {
+        case .atLeast(let threshold): condition = "≥ \(FieldValue.number(threshold))"
+        case .below(let threshold): condition = "< \(FieldValue.number(threshold))"
+        case .surge(let increase): condition = "up \(FieldValue.number(increase * 100))% or more on the previous \(DurationText.text(counter.windowMilliseconds))"
+        case .belowTeamMean(let fraction): condition = "below \(FieldValue.number(fraction * 100))% of the team mean"
         }
-        return now
+        if rule.sustainedMilliseconds > 0 { condition += " for \(DurationText.text(rule.sustainedMilliseconds))" }
+        var alert = Alert(rule: "counter:\(rule.id)", customer: group, rep: rep, organisation: configuration.organisation, region: region,
+                          since: EventTime(epochMilliseconds: since * 1000),
+                          reason: "\(rule.per.map { "\(counter.id)/\($0)" } ?? counter.id)[\(group)] = \(value) \(condition) within \(DurationText.text(counter.windowMilliseconds))")
+        alert.departments = rule.notify.compactMap { configuration.organisation.departments[$0] }
+        alert.severity = rule.severity
+        return alert
+    }
+}
+
+/// The condition of one rule over one or two counter series.
+struct RuleJudge {
+    let rule: CounterRule
+    let numerator: CounterSeries
+    let denominator: CounterSeries?
+    let organisation: Organisation
+
+    /// Groups judged: those with data, and for team comparisons every rep of those reps' teams.
+    var groups: Set<String> {
+        var groups = numerator.groups.union(denominator?.groups ?? [])
+        if case .belowTeamMean = rule.condition {
+            for rep in groups { groups.formUnion(teammates(of: rep)) }
+        }
+        return groups
+    }
+
+    func teammates(of rep: String) -> [String] {
+        guard let team = organisation.placement(of: rep)?.team else { return [rep] }
+        return organisation.reps(inTeam: team)
+    }
+
+    /// The watched value (nil when not judged: no data, or too small a sample).
+    func value(_ group: String, at second: Int64) -> Double? {
+        let top = numerator.value(group, at: second)
+        guard let denominator else { return top }
+        let bottom = denominator.value(group, at: second)
+        guard bottom > 0, bottom >= rule.minimum else { return nil }
+        return top / bottom
+    }
+
+    /// Whether the condition holds for `group` at `second` (nil: not judged).
+    func holds(_ group: String, at second: Int64) -> Bool? {
+        switch rule.condition {
+        case .atLeast(let threshold):
+            guard let value = value(group, at: second) else { return nil }
+            return value >= threshold && (denominator != nil || value >= rule.minimum)
+        case .below(let threshold):
+            guard let value = value(group, at: second) else { return nil }
+            if denominator == nil && value == 0 { return nil }
+            return value < threshold
+        case .surge(let increase):
+            guard let current = value(group, at: second), let previous = value(group, at: second - numerator.windowSeconds) else { return nil }
+            guard current >= max(rule.minimum, 1) else { return false }
+            return current >= (1 + increase) * previous
+        case .belowTeamMean(let fraction):
+            let team = teammates(of: group)
+            let values = team.compactMap { value($0, at: second) }
+            guard !values.isEmpty else { return nil }
+            let mean = values.reduce(0, +) / Double(team.count)
+            guard mean > 0, mean >= rule.minimum else { return nil }
+            return (value(group, at: second) ?? 0) < fraction * mean
+        }
+    }
+
+    /// The first second of the run of seconds, ending at `end`, in which the condition held
+    /// without interruption (searched `lookbackSeconds` back).
+    func runStart(_ group: String, endingAt end: Int64, lookbackSeconds: Int64) -> Int64 {
+        let range = (end - lookbackSeconds)...end
+        var points = Set(numerator.changePoints(group, in: range))
+        if let denominator { points.formUnion(denominator.changePoints(group, in: range)) }
+        switch rule.condition {
+        case .surge:
+            for point in numerator.changePoints(group, in: (range.lowerBound - numerator.windowSeconds)...(end - numerator.windowSeconds)) { points.insert(point + numerator.windowSeconds) }
+        case .belowTeamMean:
+            for mate in teammates(of: group) where mate != group { points.formUnion(numerator.changePoints(mate, in: range)) }
+        default:
+            break
+        }
+        points.insert(range.lowerBound)
+        var start = end
+        // The value is constant between change points: walk back while the condition holds.
+        for point in points.sorted(by: >) where point <= end {
+            guard holds(group, at: point) == true else { break }
+            start = point
+        }
+        return start
+    }
+
+    /// The value in words, for the alert's reason.
+    func describe(_ group: String, at second: Int64) -> String {
+        guard let value = value(group, at: second) else { return "n/a" }
+        if denominator != nil { return FieldValue.number((value * 1000).rounded() / 10).description + "%" }
+        return FieldValue.number(value).description
     }
 }

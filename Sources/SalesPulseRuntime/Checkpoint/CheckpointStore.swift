@@ -22,6 +22,8 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     public var statistics: PartitionStatistics
     /// Sliding-window counter state.
     public var counters: CounterProjection
+    /// Keyed rule state (absent in checkpoints written before keyed rules existed).
+    public var rules: KeyedRuleProjection?
 }
 
 /// Why a checkpoint could not be used.

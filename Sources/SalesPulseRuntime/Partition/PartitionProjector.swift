@@ -20,6 +20,8 @@ public struct PartitionProjector: Sendable {
     public private(set) var watermark: EventTime?
     public private(set) var statistics: PartitionStatistics
     public private(set) var counters: CounterProjection
+    /// Absence deadlines and rep step exits for the keyed rules.
+    public private(set) var rules: KeyedRuleProjection
 
     /// Creates an empty projector, or one restored from a checkpoint.
     public init(topic: String, partition: Int32, configuration: ProcessConfiguration, checkpoint: PartitionCheckpoint? = nil, recentIDCapacity: Int = 1_000_000) {
@@ -32,6 +34,7 @@ public struct PartitionProjector: Sendable {
             watermark = checkpoint.watermark
             statistics = checkpoint.statistics
             counters = checkpoint.counters
+            rules = checkpoint.rules ?? KeyedRuleProjection()
         } else {
             projection = FlowProjection(configuration: configuration)
             recentIDs = RecentIDs(capacity: recentIDCapacity)
@@ -39,6 +42,7 @@ public struct PartitionProjector: Sendable {
             watermark = nil
             statistics = PartitionStatistics()
             counters = CounterProjection()
+            rules = KeyedRuleProjection()
         }
     }
 
@@ -68,8 +72,19 @@ public struct PartitionProjector: Sendable {
             statistics.late += 1
         }
         if watermark == nil || event.time > watermark! { watermark = event.time }
-        let outputs = projection.apply(event)
-        if !projection.configuration.counters.isEmpty { counters.apply(event, counters: projection.configuration.counters) }
+        var outputs = projection.apply(event)
+        let configuration = projection.configuration
+        if !configuration.counters.isEmpty {
+            // A won deal carries its time to sign (from the customer's first contact) for counters.
+            var derived: [String: String] = [:]
+            if event.type == .dealWon, let milliseconds = projection.customers[event.subject]?.timeToSignMilliseconds {
+                derived[CounterDefinition.timeToSignDays] = String(Double(milliseconds) / 86_400_000)
+            }
+            counters.apply(event, counters: configuration.counters, derived: derived)
+        }
+        if !configuration.absenceRules.isEmpty || !configuration.sequenceRules.isEmpty {
+            outputs += rules.apply(event, outputs: outputs, configuration: configuration)
+        }
         count(outputs)
         statistics.applied += 1
         return .applied(outputs)
@@ -77,8 +92,10 @@ public struct PartitionProjector: Sendable {
 
     /// Advances timers to `now` (never behind the watermark).
     public mutating func advance(to now: EventTime) -> [FlowOutput] {
-        let outputs = projection.advance(to: max(now, watermark ?? now))
-        if let watermark { counters.evict(watermark: watermark, counters: projection.configuration.counters, latenessMilliseconds: projection.configuration.allowedLatenessMilliseconds) }
+        let target = max(now, watermark ?? now)
+        var outputs = projection.advance(to: target)
+        outputs += rules.advance(to: target, configuration: projection.configuration)
+        if let watermark { counters.evict(watermark: watermark, counters: projection.configuration.counters, latenessMilliseconds: projection.configuration.allowedLatenessMilliseconds, rules: projection.configuration.counterRules) }
         count(outputs)
         return outputs
     }
@@ -97,6 +114,6 @@ public struct PartitionProjector: Sendable {
     public func checkpoint() -> PartitionCheckpoint {
         PartitionCheckpoint(topic: topic, partition: partition, nextOffset: nextOffset, watermark: watermark,
                             customers: projection.customers.values.sorted { $0.customer < $1.customer },
-                            recentIDs: recentIDs.oldestFirst, statistics: statistics, counters: counters)
+                            recentIDs: recentIDs.oldestFirst, statistics: statistics, counters: counters, rules: rules)
     }
 }

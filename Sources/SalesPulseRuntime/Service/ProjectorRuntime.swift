@@ -45,6 +45,7 @@ public final class ProjectorRuntime: Sendable {
     private let finalStatus = Mutex<Status?>(nil)
     private let crashing = Atomic<Bool>(false)
     private let rules = Mutex(CounterRuleEvaluator())
+    private let sequences = Mutex(SequenceRuleEvaluator())
     /// Partition ownership across the group's instances (when ``RuntimeConfiguration/advertisedURL`` is set).
     public let directory: PartitionDirectory?
 
@@ -233,18 +234,30 @@ public final class ProjectorRuntime: Sendable {
             let configuration = configuration.process
             if !configuration.counterRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
                 let changes = rules.withLock { evaluator in
-                    evaluator.evaluate(at: now, configuration: configuration) { id in
+                    evaluator.evaluate(at: now, configuration: configuration, states: { id in
                         CounterState.merge(owned.values.compactMap { $0.projector.counters.states[id] })
-                    }
+                    }, evidence: { rule, alert in
+                        // Time-to-sign rules: the region's customers waiting longest.
+                        guard rule.longestWaitingEvidence > 0 else { return nil }
+                        return WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, among: owned.values.lazy.flatMap { $0.projector.projection.customers.values }, now: now)
+                    })
                 }
                 outputs += changes.map(FlowOutput.alert)
+            }
+            // N-in-a-row rules on the reps' step exits merged across partitions.
+            if !configuration.sequenceRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
+                let keyed = owned.keys.sorted().map { owned[$0]!.projector.rules }
+                outputs += sequences.withLock { $0.evaluate(at: now, configuration: configuration, partitions: keyed) }.map(FlowOutput.alert)
             }
             return outputs
         }
     }
 
     /// Open alerts of counter rules.
-    public func openRuleAlerts() -> [Alert] { rules.withLock { $0.open.values.sorted { $0.id < $1.id } } }
+    public func openRuleAlerts() -> [Alert] {
+        let absences = partitions.withLock { owned in owned.values.flatMap(\.projector.rules.openAlerts) }
+        return (rules.withLock { Array($0.open.values) } + sequences.withLock { Array($0.open.values) } + absences).sorted { $0.id < $1.id }
+    }
 
     private func publish(_ outputs: [FlowOutput], producer: KafkaProducer) throws {
         guard !outputs.isEmpty else { return }

@@ -1,0 +1,155 @@
+import SalesPulseModel
+
+/// The per-partition state of the keyed rules: absence deadlines per customer, and each rep's
+/// latest exits from the steps that N-in-a-row rules watch. A pure fold in event time, merged
+/// across partitions (for reps) by ``SequenceRuleEvaluator``.
+public struct KeyedRuleProjection: Sendable, Hashable, Codable {
+    private enum CodingKeys: String, CodingKey { case pending, exits }
+    /// An unanswered trigger of an absence rule for one customer.
+    public struct Pending: Sendable, Hashable, Codable {
+        public var rule: String
+        public var customer: String
+        /// Event time of the first unanswered trigger.
+        public var since: EventTime
+        /// When the alert fires: since + the rule's duration (it fires once the watermark is past it).
+        public var deadline: EventTime
+        public var rep: String?
+        public var region: String?
+        /// The alert, once the deadline passed.
+        public var alert: Alert?
+    }
+
+    /// One exit of a rep from a watched step.
+    public struct StepExit: Sendable, Hashable, Codable, Comparable {
+        public var at: EventTime
+        public var customer: String
+        /// True when the watched action was missing.
+        public var missed: Bool
+
+        public static func < (a: StepExit, b: StepExit) -> Bool { (a.at, a.customer) < (b.at, b.customer) }
+    }
+
+    /// Pending absences by `rule|customer`.
+    public private(set) var pending: [String: Pending] = [:]
+    /// Latest exits (at most the rule's N, by event time) by `rule|rep`.
+    public private(set) var exits: [String: [StepExit]] = [:]
+    /// Pending deadlines by due time (derived from `pending`; not encoded, not compared).
+    private var deadlines = TimerQueue()
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        pending = try container.decode([String: Pending].self, forKey: .pending)
+        exits = try container.decode([String: [StepExit]].self, forKey: .exits)
+        for (key, waiting) in pending where waiting.alert == nil { deadlines.schedule(key, at: waiting.deadline.epochMilliseconds + 1) }
+    }
+
+    public static func == (a: KeyedRuleProjection, b: KeyedRuleProjection) -> Bool { a.pending == b.pending && a.exits == b.exits }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(pending)
+        hasher.combine(exits)
+    }
+
+    /// Folds one event and the flow outputs it produced.
+    public mutating func apply(_ event: SalesEvent, outputs: [FlowOutput], configuration: ProcessConfiguration) -> [FlowOutput] {
+        var changes: [FlowOutput] = []
+        for rule in configuration.absenceRules {
+            let key = "\(rule.id)|\(event.subject)"
+            if rule.expect.contains(event.type), let waiting = pending[key], event.time >= waiting.since {
+                pending[key] = nil
+                if var alert = waiting.alert {
+                    alert.state = .resolved
+                    alert.resolvedAt = event.time
+                    changes.append(.alert(alert))
+                }
+            }
+            // An event both answering and triggering (e.g. "no interaction for 90 days") re-arms.
+            if rule.after.contains(event.type) {
+                if pending[key] == nil || event.time < pending[key]!.since && pending[key]!.alert == nil {
+                    let deadline = event.time.adding(milliseconds: rule.withinMilliseconds)
+                    pending[key] = Pending(rule: rule.id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
+                    deadlines.schedule(key, at: deadline.epochMilliseconds + 1)
+                }
+            }
+        }
+        if !configuration.sequenceRules.isEmpty, let rep = event.rep {
+            for output in outputs {
+                guard case .stepChanged(let customer, let flow, let from?, _, let at) = output else { continue }
+                for rule in configuration.sequenceRules where rule.flow == flow && rule.step == from {
+                    let missed = outputs.contains { output in
+                        if case .complianceViolation(_, flow, from, let missing, _, _) = output { return missing.contains(rule.action) }
+                        return false
+                    }
+                    var latest = exits["\(rule.id)|\(rep)", default: []]
+                    latest.append(StepExit(at: at, customer: customer, missed: missed))
+                    latest.sort()
+                    if latest.count > rule.times { latest.removeFirst(latest.count - rule.times) }
+                    exits["\(rule.id)|\(rep)"] = latest
+                }
+            }
+        }
+        return changes
+    }
+
+    /// Fires absence alerts whose deadline passed by `now` (strictly: at exactly the deadline
+    /// the customer is still within time).
+    public mutating func advance(to now: EventTime, configuration: ProcessConfiguration) -> [FlowOutput] {
+        guard !configuration.absenceRules.isEmpty else { return [] }
+        var changes: [FlowOutput] = []
+        // Only the deadlines due are visited (entries of answered triggers are skipped).
+        while let (key, _) = deadlines.popDue(atOrBefore: now.epochMilliseconds) {
+            guard let waiting = pending[key], waiting.alert == nil else { continue }
+            if waiting.deadline >= now { deadlines.schedule(key, at: waiting.deadline.epochMilliseconds + 1); continue }
+            guard let rule = configuration.absenceRules.first(where: { $0.id == waiting.rule }) else { continue }
+            var alert = Alert(rule: "absence:\(rule.id)", customer: waiting.customer, rep: waiting.rep, organisation: configuration.organisation, region: waiting.region, since: waiting.deadline,
+                              reason: "no \(rule.expect.map(\.name).joined(separator: " or ")) within \(DurationText.text(rule.withinMilliseconds)) after \(rule.after.map(\.name).joined(separator: " or ")) at \(waiting.since.rfc3339UTC)")
+            alert.severity = rule.severity
+            alert.departments = rule.notify.compactMap { configuration.organisation.departments[$0] }
+            pending[key]!.alert = alert
+            changes.append(.alert(alert))
+        }
+        return changes.sorted { $0.orderingKey < $1.orderingKey }
+    }
+
+    /// Open absence alerts.
+    public var openAlerts: [Alert] { pending.values.compactMap(\.alert) }
+}
+
+/// Evaluates N-in-a-row rules on the reps' exits merged across partitions (pure): a rep whose
+/// latest N exits from the step all missed the action gets an alert (since = the first of
+/// them); it stays open while the latest N all miss and resolves at the first exit done right.
+public struct SequenceRuleEvaluator: Sendable, Hashable {
+    /// Open alerts by `rule|rep`.
+    public private(set) var open: [String: Alert] = [:]
+
+    public init() {}
+
+    public mutating func evaluate(at now: EventTime, configuration: ProcessConfiguration, partitions: [KeyedRuleProjection]) -> [Alert] {
+        var changes: [Alert] = []
+        var merged: [String: [KeyedRuleProjection.StepExit]] = [:]
+        for projection in partitions { for (key, exits) in projection.exits { merged[key, default: []] += exits } }
+        for rule in configuration.sequenceRules {
+            for key in merged.keys.sorted() where key.hasPrefix("\(rule.id)|") {
+                let latest = merged[key]!.sorted().suffix(rule.times)
+                let rep = String(key.dropFirst(rule.id.count + 1))
+                let holds = latest.count == rule.times && latest.allSatisfy(\.missed)
+                if holds, open[key] == nil {
+                    var alert = Alert(rule: "in-a-row:\(rule.id)", customer: rep, rep: rep, organisation: configuration.organisation, region: nil, flow: rule.flow, step: rule.step, since: latest.first!.at,
+                                      reason: "\(rep) left \(rule.flow)/\(rule.step) without \(rule.action) \(rule.times) times in a row")
+                    alert.severity = rule.severity
+                    alert.departments = rule.notify.compactMap { configuration.organisation.departments[$0] }
+                    alert.evidence = latest.map { "\($0.customer) at \($0.at.rfc3339UTC)" }
+                    open[key] = alert
+                    changes.append(alert)
+                } else if !holds, var alert = open.removeValue(forKey: key) {
+                    alert.state = .resolved
+                    alert.resolvedAt = latest.last?.at ?? now
+                    changes.append(alert)
+                }
+            }
+        }
+        return changes
+    }
+}
