@@ -61,6 +61,7 @@ extension ProjectorRuntime: ProjectionQueries {
             ("salespulse_checkpoints_written_total", "Partition checkpoints written", Double(status.checkpointsWritten)),
             ("salespulse_checkpoint_last_bytes", "Size of the last checkpoint", Double(status.lastCheckpointBytes)),
             ("salespulse_checkpoint_last_milliseconds", "Duration of the last checkpoint", status.lastCheckpointMilliseconds),
+            ("salespulse_tick_last_milliseconds", "Duration of the last timer and rule evaluation tick", status.lastTickMilliseconds),
         ]
         for (reason, count) in s.rejectedByReason.sorted(by: { $0.key < $1.key }) {
             result.append(("salespulse_events_rejected_total{reason=\"\(reason)\"}", "Events rejected, by reason", Double(count)))

@@ -145,7 +145,8 @@ public struct SalesPulseHTTPServer: Sendable {
     }
 }
 
-/// `GET /v1/counters/{name}`: values per group now, and optionally one point per second of the window.
+/// `GET /v1/counters/{name}`: values per group now, and optionally one point per step of the
+/// window (a second for windows up to an hour; see `CounterDefinition.resolutionSeconds`).
 struct CounterResponse: Codable, Sendable {
     struct Point: Codable, Sendable {
         var at: String
@@ -160,9 +161,10 @@ struct CounterResponse: Codable, Sendable {
     static func make(counter: CounterDefinition, state: CounterState, now: EventTime, series: Bool) -> CounterResponse {
         var points: [Point]?
         if series {
-            let seconds = min(3_600, max(1, counter.windowMilliseconds / 1000))
-            points = (0..<seconds).reversed().map { back in
-                let at = now.adding(milliseconds: -back * 1000)
+            let step = counter.resolutionSeconds
+            let count = min(3_600, max(1, counter.windowMilliseconds / 1000 / step))
+            points = (0..<count).reversed().map { back in
+                let at = now.adding(milliseconds: -back * step * 1000)
                 return Point(at: at.rfc3339UTC, values: state.values(at: at, counter: counter))
             }
         }

@@ -13,6 +13,9 @@ import SalesPulseProjections
     static let t0: Int64 = 1_772_413_200_000 // 2026-03-02T01:00:00Z
     static let minute: Int64 = 60_000, hour: Int64 = 3_600_000, day: Int64 = 86_400_000
 
+    /// The start of the counter step holding `millis` (7-day windows slide in 168 s steps).
+    static func step(_ millis: Int64, seconds: Int64) -> Int64 { (millis / 1000 - (millis / 1000) % seconds) * 1000 }
+
     /// A partition projector plus the rule evaluators of the runtime's tick.
     struct Bench {
         var projector = PartitionProjector(topic: "t", partition: 0, configuration: SeedRuleCatalogueTests.configuration)
@@ -84,7 +87,7 @@ import SalesPulseProjections
         #expect(fired.map(\.rule) == ["counter:objection_surge_50pct_wow"], "15 vs 10 = +50%")
         #expect(fired.first?.customer == "price_too_high")
         #expect(fired.first?.departments == ["product-dept"])
-        #expect(fired.first?.since == EventTime(epochMilliseconds: week2 + 14 * Self.hour + 1_000))
+        #expect(fired.first?.since == EventTime(epochMilliseconds: Self.step(week2 + 14 * Self.hour + 1_000, seconds: 168)), "the start of the 168 s step of the 15th objection")
     }
 
     @Test func theSameSearchMissingEveryHourFor3HoursAlertsProduct() {
@@ -113,7 +116,7 @@ import SalesPulseProjections
         }
         // Day 0: everyone's first action is in the same second (rep-0001 level with the mean);
         // from the others' second action (+1 h) on, rep-0001 is below 70% of the mean.
-        let since = Self.t0 + Self.hour + 1_000
+        let since = Self.step(Self.t0 + Self.hour + 1_000, seconds: 168)
         #expect(!bench.tick(since + 14 * Self.day - 1_000).contains { $0.rule == "counter:rep_below_70pct_team_mean_2w" })
         let fired = bench.tick(since + 14 * Self.day).filter { $0.rule == "counter:rep_below_70pct_team_mean_2w" }
         #expect(fired.map(\.customer) == ["rep-0001"])

@@ -135,13 +135,32 @@ struct BenchCommand: AsyncParsableCommand {
         Console.line("kafka raw consume (librdkafka batch, 1 thread): \(rate(total, raw)) events/s")
 
         // End to end: the runtime on the same topic, replay mode, checkpoint at the end.
+        let (processed, checkpointing, status) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime", total: total)
+        Console.line("kafka end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
+        Console.line("kafka end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy")
+        Console.line("kafka end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
+
+        // The same run without counters and rules: what they cost.
+        var bare = configuration
+        bare.counters = []
+        bare.counterRules = []
+        bare.absenceRules = []
+        bare.sequenceRules = []
+        let (bareProcessed, _, bareStatus) = try await endToEnd(bare, bootstrap: bootstrap, group: "bench-runtime-bare", total: total)
+        Console.line("kafka end to end with \(configuration.counters.count) counters and \(configuration.counterRules.count + configuration.absenceRules.count + configuration.sequenceRules.count) rules: \(rate(total, processed)) events/s (\(Int(Double(total) / status.processingSeconds))/s while busy); without counters and rules: \(rate(total, bareProcessed)) events/s (\(Int(Double(total) / bareStatus.processingSeconds))/s while busy)")
+    }
+
+    /// Runs the projector over the whole topic in a fresh group (replay mode) and stops it:
+    /// time to process every record, time to stop (final checkpoint), and the final status.
+    func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, group: String, total: Int) async throws -> (Duration, Duration, ProjectorRuntime.Status) {
         var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
         runtimeConfiguration.topic = "bench.events"
-        runtimeConfiguration.group = "bench-runtime"
+        runtimeConfiguration.group = group
         runtimeConfiguration.live = false
         runtimeConfiguration.checkpointIntervalMilliseconds = 3_600_000
-        runtimeConfiguration.stateDirectory = NSTemporaryDirectory() + "salespulse-bench-\(ProcessInfo.processInfo.processIdentifier)"
+        runtimeConfiguration.stateDirectory = NSTemporaryDirectory() + "salespulse-bench-\(group)-\(ProcessInfo.processInfo.processIdentifier)"
         runtimeConfiguration.validation.maxFutureSkewMilliseconds = Int64.max / 4
+        defer { try? FileManager.default.removeItem(atPath: runtimeConfiguration.stateDirectory) }
         let runtime = try ProjectorRuntime(configuration: runtimeConfiguration)
         let running = Task { try await runtime.run() }
         var start: ContinuousClock.Instant?
@@ -156,12 +175,7 @@ struct BenchCommand: AsyncParsableCommand {
         let stopStart = ContinuousClock.now
         runtime.stop()
         try await running.value
-        let checkpointing = ContinuousClock.now - stopStart
-        let status = runtime.statusAtShutdown()!
-        Console.line("kafka end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
-        Console.line("kafka end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy")
-        Console.line("kafka end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
-        try? FileManager.default.removeItem(atPath: runtimeConfiguration.stateDirectory)
+        return (processed, ContinuousClock.now - stopStart, runtime.statusAtShutdown()!)
     }
 
     /// Publish → Server-Sent Event latency: step.entered events at a fixed rate to the embedded

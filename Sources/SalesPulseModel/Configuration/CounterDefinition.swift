@@ -26,6 +26,12 @@ public struct CounterDefinition: Sendable, Hashable {
     /// Sliding window length.
     public var windowMilliseconds: Int64
 
+    /// The window slides in steps of this many seconds: 1 for windows up to an hour, and
+    /// window / 3600 beyond (24 s for 24 h, 168 s for 7 d, 12 min for 30 d), so a window never
+    /// holds more than 3,600 buckets per group however long it is. An event counts from the
+    /// start of its step, so it leaves the window at most one step early.
+    public var resolutionSeconds: Int64 { windowMilliseconds <= 3_600_000 ? 1 : max(1, windowMilliseconds / 3_600_000) }
+
     public init(id: String, type: SalesEventType, filter: [String: String] = [:], measure: Measure = .count, groupBy: String? = nil, windowMilliseconds: Int64) {
         self.id = id
         self.type = type

@@ -24,7 +24,9 @@ public struct CounterState: Sendable, Hashable, Codable {
         } else {
             group = "all"
         }
-        let second = Self.second(of: event.time)
+        let exact = Self.second(of: event.time)
+        let resolution = counter.resolutionSeconds
+        let second = resolution == 1 ? exact : exact - ((exact % resolution) + resolution) % resolution
         switch counter.measure {
         case .count:
             buckets[group, default: [:]][second, default: 0] += 1
@@ -56,12 +58,16 @@ public struct CounterState: Sendable, Hashable, Codable {
 
     /// Merges partition states (exact: union of seconds, sum of buckets).
     public static func merge(_ states: [CounterState]) -> CounterState {
+        if states.count == 1 { return states[0] }
         var merged = CounterState()
         for state in states {
             for (group, values) in state.occurrences {
                 for (value, seconds) in values {
-                    let existing = merged.occurrences[group, default: [:]][value, default: []]
-                    merged.occurrences[group, default: [:]][value] = Array(Set(existing + seconds)).sorted()
+                    if let existing = merged.occurrences[group]?[value] {
+                        merged.occurrences[group]![value] = Array(Set(existing + seconds)).sorted()
+                    } else {
+                        merged.occurrences[group, default: [:]][value] = seconds
+                    }
                 }
             }
             for (group, seconds) in state.buckets {

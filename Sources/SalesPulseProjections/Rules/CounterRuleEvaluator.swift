@@ -10,6 +10,14 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
     public private(set) var open: [String: Alert] = [:]
     /// Open alert id by rule and group.
     private var openByKey: [String: String] = [:]
+    /// Runs in progress by rule and group: the run's first second, and the second up to which
+    /// it is known to have held (so each tick only checks what changed since).
+    private var runs: [String: Run] = [:]
+
+    struct Run: Sendable, Hashable {
+        var since: Int64
+        var checkedThrough: Int64
+    }
 
     public init() {}
 
@@ -45,11 +53,23 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
             let denominator = rule.per.flatMap { id in configuration.counters.first { $0.id == id } }.map { CounterSeries(state: states($0.id), counter: $0) }
             let judge = RuleJudge(rule: rule, numerator: numerator, denominator: denominator, organisation: configuration.organisation)
             let lookbackSeconds = Self.lookbackMilliseconds(rule, window: counter.windowMilliseconds) / 1000
-            for group in judge.groups.sorted() {
+            let recheckSeconds = configuration.allowedLatenessMilliseconds / 1000 + 1
+            let groups = judge.groups
+            for key in runs.keys where key.hasPrefix("\(rule.id)|") && !groups.contains(String(key.dropFirst(rule.id.count + 1))) { runs[key] = nil }
+            for group in groups.sorted() {
                 let key = "\(rule.id)|\(group)"
-                guard judge.holds(group, at: nowSecond) == true else { continue }
+                guard judge.holds(group, at: nowSecond) == true else { runs[key] = nil; continue }
                 if let id = openByKey[key], let alert = open[id] { wanted[key] = alert; continue }
-                let since = judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds)
+                // Incremental: a run known to hold up to the last tick still starts where it did
+                // if it held at every change since (re-checking the allowed lateness before it).
+                let since: Int64
+                if let run = runs[key], run.checkedThrough <= nowSecond,
+                   judge.holdsThroughout(group, from: max(run.since, run.checkedThrough - recheckSeconds), to: nowSecond) {
+                    since = run.since
+                } else {
+                    since = judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds)
+                }
+                runs[key] = Run(since: since, checkedThrough: nowSecond)
                 guard (nowSecond - since) * 1000 >= rule.sustainedMilliseconds else { continue }
                 var alert = Self.alert(rule: rule, counter: counter, group: group, since: since, value: judge.describe(group, at: nowSecond), configuration: configuration)
                 alert.evidence = evidence(rule, alert)
@@ -168,6 +188,22 @@ struct RuleJudge {
             start = point
         }
         return start
+    }
+
+    /// Whether the condition holds at every change point of `group` in `from...to`.
+    func holdsThroughout(_ group: String, from: Int64, to: Int64) -> Bool {
+        guard from <= to else { return true }
+        var points = Set(numerator.changePoints(group, in: from...to))
+        if let denominator { points.formUnion(denominator.changePoints(group, in: from...to)) }
+        switch rule.condition {
+        case .surge:
+            for point in numerator.changePoints(group, in: (from - numerator.windowSeconds)...(to - numerator.windowSeconds)) { points.insert(point + numerator.windowSeconds) }
+        case .belowTeamMean:
+            for mate in teammates(of: group) where mate != group { points.formUnion(numerator.changePoints(mate, in: from...to)) }
+        default:
+            break
+        }
+        return points.allSatisfy { holds(group, at: $0) == true }
     }
 
     /// The value in words, for the alert's reason.

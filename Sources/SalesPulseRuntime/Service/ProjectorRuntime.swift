@@ -32,13 +32,15 @@ public final class ProjectorRuntime: Sendable {
         public var processingSeconds: Double
         /// Batches processed.
         public var batches: Int
+        /// Duration of the last timer and rule tick (it holds the partition lock), in milliseconds.
+        public var lastTickMilliseconds: Double
     }
 
     public let configuration: RuntimeConfiguration
     private let logger: Logger
     private let store: CheckpointStore
     private let partitions = Mutex<[KafkaTopicPartition: PartitionSlot]>([:])
-    private let counters = Mutex<(consumed: Int, dlq: Int, checkpoints: Int, bytes: Int, milliseconds: Double, busy: Double, batches: Int)>((0, 0, 0, 0, 0, 0, 0))
+    private let counters = Mutex<(consumed: Int, dlq: Int, checkpoints: Int, bytes: Int, milliseconds: Double, busy: Double, batches: Int, tick: Double)>((0, 0, 0, 0, 0, 0, 0, 0))
     private let stopping = Atomic<Bool>(false)
     private let listeners = Mutex<[@Sendable ([FlowOutput]) -> Void]>([])
     private let ready = Atomic<Bool>(false)
@@ -190,7 +192,10 @@ public final class ProjectorRuntime: Sendable {
 
             if ContinuousClock.now - lastTick >= .seconds(1) {
                 lastTick = .now
-                try publish(tick(lastEventWallClock: lastEventWallClock), producer: producer)
+                let changes = tick(lastEventWallClock: lastEventWallClock)
+                let took = ContinuousClock.now - lastTick
+                counters.withLock { $0.tick = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15 }
+                try publish(changes, producer: producer)
             }
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
                 let started = ContinuousClock.now
@@ -233,9 +238,14 @@ public final class ProjectorRuntime: Sendable {
             // the latest watermark (deterministic for the same events).
             let configuration = configuration.process
             if !configuration.counterRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
+                // Each counter is merged once per tick, however many rules read it.
+                var merged: [String: CounterState] = [:]
                 let changes = rules.withLock { evaluator in
                     evaluator.evaluate(at: now, configuration: configuration, states: { id in
-                        CounterState.merge(owned.values.compactMap { $0.projector.counters.states[id] })
+                        if let state = merged[id] { return state }
+                        let state = CounterState.merge(owned.keys.sorted().compactMap { owned[$0]!.projector.counters.states[id] })
+                        merged[id] = state
+                        return state
                     }, evidence: { rule, alert in
                         // Time-to-sign rules: the region's customers waiting longest.
                         guard rule.longestWaitingEvidence > 0 else { return nil }
@@ -382,7 +392,7 @@ public final class ProjectorRuntime: Sendable {
              owned.values.reduce(PartitionStatistics()) { $0 + $1.projector.statistics }, owned.values.compactMap(\.projector.watermark).max())
         }
         let c = counters.withLock { $0 }
-        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches)
+        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches, lastTickMilliseconds: c.tick)
     }
 }
 
