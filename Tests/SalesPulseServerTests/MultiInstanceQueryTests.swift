@@ -9,7 +9,7 @@ import SalesPulseRuntime
 /// Two instances of one consumer group, each with its own HTTP server: a customer query sent to
 /// the instance that does not own the customer is redirected to the one that does.
 @Suite struct MultiInstanceQueryTests {
-    struct Instance {
+    struct Instance: Sendable {
         let runtime: ProjectorRuntime
         let web: HTTPService
         let port: Int
@@ -52,7 +52,7 @@ import SalesPulseRuntime
 
         // Wait (bounded) until the group has settled: both instances own partitions, every
         // customer is folded somewhere, and each directory has both claims.
-        func settled() -> Bool {
+        @Sendable func settled() -> Bool {
             let owned = [a, b].map { $0.runtime.status().partitions.count }
             let folded = customers.filter { a.runtime.customer($0) != nil || b.runtime.customer($0) != nil }.count
             let claims = [a, b].map { $0.runtime.directory!.allClaims.filter { !$0.partitions.isEmpty }.count }
@@ -60,7 +60,7 @@ import SalesPulseRuntime
         }
         // Under load the group may rebalance again while we query: each attempt waits for a
         // settled group and checks everything against the ownership of that moment.
-        func attempt() throws -> [String] {
+        @Sendable func attempt() throws -> [String] {
             var problems: [String] = []
             func check(_ condition: Bool, _ what: String) { if !condition { problems.append(what) } }
             guard let atB = customers.first(where: { b.runtime.customer($0) != nil }), let atA = customers.first(where: { a.runtime.customer($0) != nil }) else { return ["no customer on each side"] }
@@ -83,7 +83,8 @@ import SalesPulseRuntime
         for _ in 0..<5 where !problems.isEmpty {
             let deadline = ContinuousClock.now + .seconds(60)
             while !settled() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-            problems = settled() ? try attempt() : ["group did not settle"]
+            // Blocking socket reads run on their own thread, off the cooperative pool.
+            problems = settled() ? try await DedicatedThread.run(name: "test.http", attempt) : ["group did not settle"]
             if !problems.isEmpty { print("multi-instance attempt: \(problems)") }
         }
         #expect(problems.isEmpty, "\(problems)")

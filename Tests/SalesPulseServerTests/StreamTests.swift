@@ -1,14 +1,17 @@
 import Foundation
 import Hummingbird
 import Testing
+import SalesPulseKafka
 import SalesPulseModel
 import SalesPulseProjections
 @testable import SalesPulseServer
 
 /// Server-Sent Events over a real loopback socket: live delivery, filters and resumption.
 @Suite struct StreamTests {
-    static func readStream(port: Int, path: String, headers: String = "", until marker: String, count: Int) throws -> String {
-        try LoopbackSSEClient.readRaw(port: port, path: path, headers: headers, until: marker, count: count)
+    /// Reads on a dedicated thread: a blocking read on the cooperative pool could starve the
+    /// server's own handlers on a loaded 2-core machine.
+    static func readStream(port: Int, path: String, headers: String = "", until marker: String, count: Int) async throws -> String {
+        try await DedicatedThread.run(name: "test.sse") { try LoopbackSSEClient.readRaw(port: port, path: path, headers: headers, until: marker, count: count) }
     }
 
     static func alert(_ customer: String, region: String) -> Alert {
@@ -25,11 +28,11 @@ import SalesPulseProjections
         defer { running.cancel() }
         // Wait until the port accepts connections.
         for _ in 0..<100 {
-            if (try? Self.readStream(port: port, path: "/healthz", until: "ok", count: 1))?.contains("ok") == true { break }
+            if (try? await Self.readStream(port: port, path: "/healthz", until: "ok", count: 1))?.contains("ok") == true { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         let reader = Task.detached {
-            try Self.readStream(port: port, path: "/v1/stream?topics=alerts&region=east", until: "event: alerts", count: 2)
+            try await Self.readStream(port: port, path: "/v1/stream?topics=alerts&region=east", until: "event: alerts", count: 2)
         }
         // Publish once the stream is subscribed (however slow the machine).
         let deadline = ContinuousClock.now + .seconds(30)
@@ -49,7 +52,7 @@ import SalesPulseProjections
             return
         }
         let firstID = idLine.dropFirst(4)
-        let resumed = try Self.readStream(port: port, path: "/v1/stream?topics=alerts", headers: "Last-Event-ID: \(firstID)\r\n", until: "event: alerts", count: 1)
+        let resumed = try await Self.readStream(port: port, path: "/v1/stream?topics=alerts", headers: "Last-Event-ID: \(firstID)\r\n", until: "event: alerts", count: 1)
         #expect(resumed.contains("c-east-2"))
         #expect(!resumed.contains("c-east-1"))
         await service.shutdown()
