@@ -7,7 +7,9 @@ import SalesPulseProjections
 /// Helpers for runtime tests: a deterministic event script, publishing, and running a runtime
 /// until it has seen a number of records.
 enum RuntimeHarness {
-    static let configuration = try! ConfigurationLoader.parse(yaml: """
+    static let configuration = try! ConfigurationLoader.parse(yaml: yaml)
+
+    static let yaml = """
     version: 1
     freshness: {horizon: 72h, keyFields: [latest_need]}
     activation: {window: 24h, requiredFields: [core_need]}
@@ -22,7 +24,7 @@ enum RuntimeHarness {
           - id: review
             sla: 72h
           - id: sign
-    """)
+    """
 
     static let base: Int64 = 1_772_413_200_000
 
