@@ -30,7 +30,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Process configuration for the fold and kafka stages.")
     var config: String = "deploy/config/salespulse.yaml"
 
-    @Option(help: "Stages to run, comma-separated: decode, fold, kafka, latency, memory.")
+    @Option(help: "Stages to run, comma-separated: decode, fold, kafka, latency, memory, groups.")
     var stages: String = "decode,fold,kafka,latency"
 
     @Option(help: "Events per second for the latency stage.")
@@ -52,6 +52,7 @@ struct BenchCommand: AsyncParsableCommand {
         if wanted.contains("kafka") { try await kafkaStage(configuration) }
         if wanted.contains("latency") { try await latencyStage(configuration) }
         if wanted.contains("memory") { memoryStage(configuration) }
+        if wanted.contains("groups") { CounterGroupsStage.run() }
         guard wanted.contains("decode") || wanted.contains("fold") else { return }
         Console.status("generating \(events) sample events…")
         let samples = SampleEvents.make(count: events)

@@ -56,7 +56,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
             let recheckSeconds = configuration.allowedLatenessMilliseconds / 1000 + 1
             let groups = judge.groups
             for key in runs.keys where key.hasPrefix("\(rule.id)|") && !groups.contains(String(key.dropFirst(rule.id.count + 1))) { runs[key] = nil }
-            for group in groups.sorted() {
+            for group in groups {
                 let key = "\(rule.id)|\(group)"
                 guard judge.holds(group, at: nowSecond) == true else { runs[key] = nil; continue }
                 if let id = openByKey[key], let alert = open[id] { wanted[key] = alert; continue }

@@ -6,36 +6,45 @@ import SalesPulseModel
 struct CounterSeries {
     let counter: CounterDefinition
     let windowSeconds: Int64
-    /// Count and sum measures: per group, sorted seconds and prefix sums of their amounts.
-    private var sums: [String: (seconds: [Int64], prefix: [Double])] = [:]
-    /// Distinct measures: per group, per distinct value, its sorted seconds.
-    private var distinct: [String: [[Int64]]] = [:]
+    private let state: CounterState
+    /// Groups prepared for many lookups (sorted seconds), built on first need during one evaluation.
+    private final class Prepared {
+        var sums: [String: (seconds: [Int64], prefix: [Double])] = [:]
+        var distinct: [String: [[Int64]]] = [:]
+    }
+    private let prepared = Prepared()
 
     init(state: CounterState, counter: CounterDefinition) {
         self.counter = counter
         self.windowSeconds = max(1, counter.windowMilliseconds / 1000)
-        for (group, buckets) in state.buckets {
+        self.state = state
+    }
+
+    /// Groups with any retained data.
+    var groups: Set<String> { Set(state.buckets.keys).union(state.occurrences.keys) }
+
+    /// Sorts a group's data once, for the many lookups of a run search.
+    private func prepare(_ group: String) {
+        if prepared.sums[group] == nil, let buckets = state.buckets[group] {
             let seconds = buckets.keys.sorted()
             var prefix: [Double] = [0]
             prefix.reserveCapacity(seconds.count + 1)
             for second in seconds { prefix.append(prefix.last! + buckets[second]!) }
-            sums[group] = (seconds, prefix)
+            prepared.sums[group] = (seconds, prefix)
         }
-        for (group, values) in state.occurrences {
-            distinct[group] = values.keys.sorted().map { values[$0]! }
+        if prepared.distinct[group] == nil, let values = state.occurrences[group] {
+            prepared.distinct[group] = values.keys.sorted().map { values[$0]! }
         }
     }
 
-    /// Groups with any retained data.
-    var groups: Set<String> { Set(sums.keys).union(distinct.keys) }
-
-    /// The value of `group` for the window ending at `second` (seconds in (second − window, second]).
+    /// The value of `group` for the window ending at `second` (seconds in (second − window, second]):
+    /// a scan of the group's buckets, or a binary search once the group is prepared.
     func value(_ group: String, at second: Int64) -> Double {
         let first = second - windowSeconds + 1
-        if let series = sums[group] {
+        if let series = prepared.sums[group] {
             return series.prefix[Self.upperBound(series.seconds, second)] - series.prefix[Self.lowerBound(series.seconds, first)]
         }
-        if let values = distinct[group] {
+        if let values = prepared.distinct[group] {
             var count = 0
             for seconds in values {
                 let index = Self.lowerBound(seconds, first)
@@ -43,11 +52,22 @@ struct CounterSeries {
             }
             return Double(count)
         }
+        if let buckets = state.buckets[group] {
+            var total = 0.0
+            for (bucket, amount) in buckets where bucket >= first && bucket <= second { total += amount }
+            return total
+        }
+        if let values = state.occurrences[group] {
+            var count = 0
+            for seconds in values.values where seconds.contains(where: { $0 >= first && $0 <= second }) { count += 1 }
+            return Double(count)
+        }
         return 0
     }
 
     /// Seconds in `range` at which the value of `group` may change.
     func changePoints(_ group: String, in range: ClosedRange<Int64>) -> [Int64] {
+        prepare(group)
         var points: [Int64] = []
         func add(_ seconds: [Int64]) {
             for second in seconds {
@@ -55,8 +75,8 @@ struct CounterSeries {
                 if range.contains(second + windowSeconds) { points.append(second + windowSeconds) }
             }
         }
-        if let series = sums[group] { add(series.seconds) }
-        for seconds in distinct[group] ?? [] { add(seconds) }
+        if let series = prepared.sums[group] { add(series.seconds) }
+        for seconds in prepared.distinct[group] ?? [] { add(seconds) }
         return points
     }
 

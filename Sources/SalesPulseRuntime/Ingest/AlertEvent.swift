@@ -27,6 +27,8 @@ public enum AlertEvent {
         }
         if let resolvedAt = alert.resolvedAt { data["resolvedAt"] = resolvedAt.rfc3339UTC }
         if !alert.departments.isEmpty { data["departments"] = alert.departments }
+        data["severity"] = alert.severity ?? "warning"
+        if let evidence = alert.evidence { data["evidence"] = evidence }
         object["data"] = data
         return Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
     }

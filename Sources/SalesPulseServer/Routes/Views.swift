@@ -6,9 +6,13 @@ struct AlertView: Codable, Sendable {
     var id, rule, customer, reason, state, since: String
     var rep, supervisor, director, region, flow, step, resolvedAt: String?
     var departments: [String]
+    var severity: String
+    var evidence: [String]?
 
     init(_ alert: Alert) {
         departments = alert.departments
+        severity = alert.severity ?? "warning"
+        evidence = alert.evidence
         id = alert.id; rule = alert.rule; customer = alert.customer; reason = alert.reason
         state = alert.state.rawValue; since = alert.since.rfc3339UTC
         rep = alert.rep; supervisor = alert.supervisor; director = alert.director; region = alert.region
