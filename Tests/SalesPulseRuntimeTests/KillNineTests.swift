@@ -48,14 +48,17 @@ import SalesPulseProjections
                 FileManager.default.createFile(atPath: directory + "/child-\(attempt).log", contents: nil)
                 return FileHandle(forWritingAtPath: directory + "/child-\(attempt).log")!
             }()
+            // Info logs carry "partition restored", which tells the test the child is consuming.
+            child.environment = ProcessInfo.processInfo.environment.merging(["SALESPULSE_LOG_LEVEL": "info"]) { $1 }
             child.standardOutput = log
             child.standardError = log
             try child.run()
             // Kill once the child is consuming (its log says partitions were restored), at a
             // random moment after that.
-            _ = await H.eventually(.seconds(60)) {
+            let consuming = await H.eventually(.seconds(60)) {
                 (try? String(contentsOfFile: directory + "/child-\(attempt).log", encoding: .utf8))?.contains("partition restored") == true
             }
+            #expect(consuming, "child \(attempt) never got its partitions: \((try? String(contentsOfFile: directory + "/child-\(attempt).log", encoding: .utf8)) ?? "")")
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...900, using: &generator)))
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
