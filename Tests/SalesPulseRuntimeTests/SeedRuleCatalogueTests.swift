@@ -220,4 +220,42 @@ import SalesPulseProjections
         #expect(replay(tickEvery: 7 * Self.minute) == everySecond)
         #expect(replay(tickEvery: Self.hour) == everySecond)
     }
+
+    @Test func theSameCompetitorFromFiveRepsIn24HoursAlertsProduct() {
+        var bench = Bench()
+        for index in 0..<4 { bench.feed("sales.competitor.mentioned", "c-\(index)", rep: "rep-000\(index + 1)", at: Self.t0 + Int64(index) * Self.hour, #"{"competitor":"medtronic"}"#) }
+        bench.feed("sales.competitor.mentioned", "c-9", rep: "rep-0001", at: Self.t0 + 5 * Self.hour, #"{"competitor":"medtronic"}"#)
+        #expect(bench.tick(Self.t0 + 6 * Self.hour).filter { $0.rule == "counter:competitor_mentioned_by_5_reps" }.isEmpty, "four distinct reps")
+        bench.feed("sales.competitor.mentioned", "c-5", rep: "rep-0005", at: Self.t0 + 23 * Self.hour, #"{"competitor":"medtronic"}"#)
+        let fired = bench.tick(Self.t0 + 23 * Self.hour).filter { $0.rule == "counter:competitor_mentioned_by_5_reps" }
+        #expect(fired.map(\.customer) == ["medtronic"])
+        #expect(fired.first?.departments == ["product-dept"])
+        // rep-0001 mentioned it again at +5 h: still five reps when the first mention leaves.
+        #expect(bench.tick(Self.t0 + 24 * Self.hour + 30_000).filter { $0.rule == "counter:competitor_mentioned_by_5_reps" }.isEmpty)
+        // rep-0002's only mention (+1 h) leaves the 24 h window (24 s steps): four reps → resolved.
+        #expect(bench.tick(Self.t0 + 25 * Self.hour + 30_000).filter { $0.rule == "counter:competitor_mentioned_by_5_reps" }.map(\.state) == [.resolved])
+    }
+
+    @Test func oneCustomerMarkedHighIntentByThreeRepsNeedsCoordination() {
+        var bench = Bench()
+        bench.feed("sales.intent.marked", "hospital-7", rep: "rep-0001", at: Self.t0, #"{"level":"high"}"#)
+        bench.feed("sales.intent.marked", "hospital-7", rep: "rep-0002", at: Self.t0 + Self.hour, #"{"level":"high"}"#)
+        bench.feed("sales.intent.marked", "hospital-7", rep: "rep-0003", at: Self.t0 + 2 * Self.hour, #"{"level":"low"}"#)
+        #expect(bench.tick(Self.t0 + 3 * Self.hour).filter { $0.rule == "counter:customer_high_intent_by_3_reps" }.isEmpty)
+        bench.feed("sales.intent.marked", "hospital-7", rep: "rep-0004", at: Self.t0 + 4 * Self.hour, #"{"level":"high"}"#)
+        #expect(bench.tick(Self.t0 + 4 * Self.hour).filter { $0.rule == "counter:customer_high_intent_by_3_reps" }.map(\.customer) == ["hospital-7"])
+    }
+
+    @Test func theShippedTimersFireAt72HoursAnd24HoursAnd3Days() {
+        var bench = Bench()
+        bench.feed("sales.step.entered", "stuck", at: Self.t0, #"{"flow":"academic","step":"dept_visit"}"#)
+        bench.feed("sales.lead.created", "lead", at: Self.t0, #"{"channel":"wechat","contactMode":"visit"}"#)
+        bench.feed("sales.step.entered", "silent", at: Self.t0, #"{"flow":"lead_pipeline","step":"need_confirmation"}"#)
+        #expect(bench.tick(Self.t0 + 24 * Self.hour).isEmpty, "exactly 24 h: the lead is still pending")
+        #expect(bench.tick(Self.t0 + 24 * Self.hour + 1).map(\.rule) == ["lead-activation"])
+        #expect(bench.tick(Self.t0 + 72 * Self.hour).isEmpty, "exactly 72 h / 3 days: not yet")
+        let fired = bench.tick(Self.t0 + 72 * Self.hour + 1)
+        #expect(Set(fired.map(\.rule)) == ["step-sla", "inactivity:need_confirmation_silent"])
+        #expect(Set(fired.map(\.customer)) == ["stuck", "silent"])
+    }
 }
