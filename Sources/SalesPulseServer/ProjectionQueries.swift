@@ -63,6 +63,12 @@ extension ProjectorRuntime: ProjectionQueries {
             ("salespulse_checkpoint_last_milliseconds", "Duration of the last checkpoint", status.lastCheckpointMilliseconds),
             ("salespulse_tick_last_milliseconds", "Duration of the last timer and rule evaluation tick", status.lastTickMilliseconds),
         ]
+        for (partition, lag) in consumerLag.sorted(by: { $0.key < $1.key }) {
+            result.append(("salespulse_consumer_lag{topic=\"\(partition.topic)\",partition=\"\(partition.partition)\"}", "Records behind the partition's high watermark", Double(lag)))
+        }
+        for (name, value) in latencyHistogram.exposition(name: "salespulse_event_latency_seconds") {
+            result.append((name, "End-to-end latency: event time to projection updated", value))
+        }
         for (reason, count) in s.rejectedByReason.sorted(by: { $0.key < $1.key }) {
             result.append(("salespulse_events_rejected_total{reason=\"\(reason)\"}", "Events rejected, by reason", Double(count)))
         }

@@ -33,9 +33,15 @@ public struct SalesPulseHTTPServer: Sendable {
             var text = ""
             var described = Set<String>()
             for (name, help, value) in queries.counters() {
-                let base = String(name.prefix { $0 != "{" })
+                var base = String(name.prefix { $0 != "{" })
+                var type = base.hasSuffix("_total") ? "counter" : "gauge"
+                // Histogram series share one family: name_bucket / name_sum / name_count.
+                if base.hasPrefix("salespulse_event_latency_seconds") {
+                    base = "salespulse_event_latency_seconds"
+                    type = "histogram"
+                }
                 if described.insert(base).inserted {
-                    text += "# HELP \(base) \(help)\n# TYPE \(base) \(base.hasSuffix("_total") ? "counter" : "gauge")\n"
+                    text += "# HELP \(base) \(help)\n# TYPE \(base) \(type)\n"
                 }
                 text += "\(name) \(value)\n"
             }

@@ -80,6 +80,15 @@ import SalesPulseRuntime
         let counter = received.last { $0.contains(#""counter":"objection_reps_1h""#) } ?? ""
         #expect(counter.contains(#""no_budget":1"#))
 
+        // Observability of the same run: lag per partition and the end-to-end latency histogram.
+        let metrics = try await DedicatedThread.run(name: "test.metrics") {
+            try LoopbackSSEClient.readRaw(port: port, path: "/metrics", until: "salespulse_event_latency_seconds_count", count: 1)
+        }
+        #expect(metrics.contains("# TYPE salespulse_event_latency_seconds histogram"))
+        #expect(metrics.contains("salespulse_consumer_lag{topic=\"sales.events\",partition=\"0\"}"))
+        #expect(runtime.latencyHistogram.count == events.count, "every applied event timed")
+        #expect(runtime.latencyHistogram.counts.last == 0, "none older than a day")
+
         runtime.stop()
         try await running.value
         await web.shutdown()

@@ -18,6 +18,8 @@ public struct PartitionProjector: Sendable {
     public private(set) var recentIDs: RecentIDs
     public private(set) var nextOffset: Int64
     public private(set) var watermark: EventTime?
+    /// The event time of the last event applied (for end-to-end latency).
+    public private(set) var lastAppliedTime: EventTime?
     public private(set) var statistics: PartitionStatistics
     public private(set) var counters: CounterProjection
     /// Absence deadlines and rep step exits for the keyed rules.
@@ -87,6 +89,7 @@ public struct PartitionProjector: Sendable {
         }
         count(outputs)
         statistics.applied += 1
+        lastAppliedTime = event.time
         return .applied(outputs)
     }
 

@@ -48,6 +48,8 @@ public final class ProjectorRuntime: Sendable {
     private let crashing = Atomic<Bool>(false)
     private let rules = Mutex(CounterRuleEvaluator())
     private let sequences = Mutex(SequenceRuleEvaluator())
+    private let latency = Mutex(LatencyHistogram())
+    private let lags = Mutex<[KafkaTopicPartition: Int64]>([:])
     /// Partition ownership across the group's instances (when ``RuntimeConfiguration/advertisedURL`` is set).
     public let directory: PartitionDirectory?
 
@@ -153,6 +155,10 @@ public final class ProjectorRuntime: Sendable {
                     let busy = ContinuousClock.now - started
                     counters.withLock { $0.busy += Double(busy.components.seconds) + Double(busy.components.attoseconds) / 1e18; $0.batches += 1 }
                 }
+                // Event time → projection updated, per applied event, against one clock reading per batch.
+                let batchClock = Self.wallClockMilliseconds()
+                var latencies = LatencyHistogram()
+                defer { if latencies.count > 0 { latency.withLock { $0.merge(latencies) } } }
                 partitions.withLock { owned in
                     // Records of one partition come in runs: look the slot up once per run.
                     var currentPartition: Int32 = -1
@@ -169,7 +175,9 @@ public final class ProjectorRuntime: Sendable {
                         let recordTime = EventTime(epochMilliseconds: record.timestampMilliseconds ?? Self.wallClockMilliseconds())
                         let outcome = slot.projector.process(value: record.value, key: record.key, offset: record.offset, recordTime: recordTime, decoder: decoder)
                         switch outcome {
-                        case .applied(let produced): outputs += produced
+                        case .applied(let produced):
+                            outputs += produced
+                            if let time = slot.projector.lastAppliedTime { latencies.record(milliseconds: batchClock - time.epochMilliseconds) }
                         case .rejected(let rejection): deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: configuration.topic))
                         case .duplicate, nil: break
                         }
@@ -193,6 +201,7 @@ public final class ProjectorRuntime: Sendable {
             if ContinuousClock.now - lastTick >= .seconds(1) {
                 lastTick = .now
                 let changes = tick(lastEventWallClock: lastEventWallClock)
+                if let lag = try? consumer.lag() { lags.withLock { $0 = lag } }
                 let took = ContinuousClock.now - lastTick
                 counters.withLock { $0.tick = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15 }
                 try publish(changes, producer: producer)
@@ -262,6 +271,12 @@ public final class ProjectorRuntime: Sendable {
             return outputs
         }
     }
+
+    /// End-to-end latency (event time → projection updated) of the events applied so far.
+    public var latencyHistogram: LatencyHistogram { latency.withLock { $0 } }
+
+    /// Consumer lag per owned partition (records behind the high watermark), refreshed every second.
+    public var consumerLag: [KafkaTopicPartition: Int64] { lags.withLock { $0 } }
 
     /// Open alerts of counter rules.
     public func openRuleAlerts() -> [Alert] {
