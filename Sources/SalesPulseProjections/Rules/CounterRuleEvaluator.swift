@@ -166,21 +166,28 @@ struct RuleJudge {
         }
     }
 
-    /// The first second of the run of seconds, ending at `end`, in which the condition held
-    /// without interruption (searched `lookbackSeconds` back).
-    func runStart(_ group: String, endingAt end: Int64, lookbackSeconds: Int64) -> Int64 {
-        let range = (end - lookbackSeconds)...end
+    /// Seconds in `range` at which the condition for `group` may change: where its value (or
+    /// denominator, previous-window value, or a teammate's value) changes.
+    func changePoints(_ group: String, in range: ClosedRange<Int64>) -> Set<Int64> {
         var points = Set(numerator.changePoints(group, in: range))
         if let denominator { points.formUnion(denominator.changePoints(group, in: range)) }
         switch rule.condition {
         case .surge:
-            for point in numerator.changePoints(group, in: (range.lowerBound - numerator.windowSeconds)...(end - numerator.windowSeconds)) { points.insert(point + numerator.windowSeconds) }
+            let shift = numerator.windowSeconds
+            for point in numerator.changePoints(group, in: (range.lowerBound - shift)...(range.upperBound - shift)) { points.insert(point + shift) }
         case .belowTeamMean:
             for mate in teammates(of: group) where mate != group { points.formUnion(numerator.changePoints(mate, in: range)) }
         default:
             break
         }
-        points.insert(range.lowerBound)
+        return points
+    }
+
+    /// The first second of the run of seconds, ending at `end`, in which the condition held
+    /// without interruption (searched `lookbackSeconds` back).
+    func runStart(_ group: String, endingAt end: Int64, lookbackSeconds: Int64) -> Int64 {
+        var points = changePoints(group, in: (end - lookbackSeconds)...end)
+        points.insert(end - lookbackSeconds)
         var start = end
         // The value is constant between change points: walk back while the condition holds.
         for point in points.sorted(by: >) where point <= end {
@@ -193,17 +200,7 @@ struct RuleJudge {
     /// Whether the condition holds at every change point of `group` in `from...to`.
     func holdsThroughout(_ group: String, from: Int64, to: Int64) -> Bool {
         guard from <= to else { return true }
-        var points = Set(numerator.changePoints(group, in: from...to))
-        if let denominator { points.formUnion(denominator.changePoints(group, in: from...to)) }
-        switch rule.condition {
-        case .surge:
-            for point in numerator.changePoints(group, in: (from - numerator.windowSeconds)...(to - numerator.windowSeconds)) { points.insert(point + numerator.windowSeconds) }
-        case .belowTeamMean:
-            for mate in teammates(of: group) where mate != group { points.formUnion(numerator.changePoints(mate, in: from...to)) }
-        default:
-            break
-        }
-        return points.allSatisfy { holds(group, at: $0) == true }
+        return changePoints(group, in: from...to).allSatisfy { holds(group, at: $0) == true }
     }
 
     /// The value in words, for the alert's reason.

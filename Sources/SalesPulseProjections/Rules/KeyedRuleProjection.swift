@@ -55,7 +55,7 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// Folds one event and the flow outputs it produced.
     public mutating func apply(_ event: SalesEvent, outputs: [FlowOutput], configuration: ProcessConfiguration) -> [FlowOutput] {
         var changes: [FlowOutput] = []
-        for rule in configuration.absenceRules {
+        for rule in configuration.absenceRules where rule.expect.contains(event.type) || rule.after.contains(event.type) {
             let key = "\(rule.id)|\(event.subject)"
             if rule.expect.contains(event.type), let waiting = pending[key], event.time >= waiting.since {
                 pending[key] = nil
