@@ -16,7 +16,7 @@ public enum KafkaPartitioner: String, Sendable, CaseIterable, Codable {
         precondition(partitions > 0, "a topic has at least one partition")
         switch self {
         case .consistent:
-            return Int32(Self.crc32Hash(key) % UInt32(partitions))
+            return Int32(CRC32.checksum(key) % UInt32(partitions))
         case .murmur2:
             return Int32((Self.murmur2Hash(Array(key)) & 0x7fff_ffff) % UInt32(partitions))
         }
@@ -25,18 +25,6 @@ public enum KafkaPartitioner: String, Sendable, CaseIterable, Codable {
     /// The partition of a string key.
     public func partition(of key: String, partitions: Int) -> Int32 {
         partition(of: key.utf8, partitions: partitions)
-    }
-
-    private static let crcTable: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 == 1 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
-
-    public static func crc32Hash(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = crcTable[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
     }
 
     /// Murmur2 (32-bit) with the Java client's seed.
