@@ -14,7 +14,8 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure decode+validate throughput on one core (and more stages as they land).",
         discussion: """
         Stages: decode (decode+validate on one core), fold (flow projection on pre-decoded events),
-        kafka (end to end on the embedded broker: the raw librdkafka consume rate of a topic,
+        process (the consume thread's per-record work without Kafka: decode, validate, dedupe,
+        fold, counters and keyed rules over --partitions projectors), kafka (end to end on the embedded broker: the raw librdkafka consume rate of a topic,
         then the projector runtime consuming the same topic through decode, validation,
         de-duplication, all projections and timers to checkpointed state). Prints events/s per
         stage. Build with -c release for meaningful figures.
@@ -30,7 +31,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Process configuration for the fold and kafka stages.")
     var config: String = "deploy/config/salespulse.yaml"
 
-    @Option(help: "Stages to run, comma-separated: decode, fold, kafka, latency, memory, groups.")
+    @Option(help: "Stages to run, comma-separated: decode, fold, process, kafka, latency, memory, groups.")
     var stages: String = "decode,fold,kafka,latency"
 
     @Option(help: "Events per second for the latency stage.")
@@ -53,6 +54,7 @@ struct BenchCommand: AsyncParsableCommand {
         if wanted.contains("latency") { try await latencyStage(configuration) }
         if wanted.contains("memory") { memoryStage(configuration) }
         if wanted.contains("groups") { CounterGroupsStage.run() }
+        if wanted.contains("process") { processStage(configuration) }
         guard wanted.contains("decode") || wanted.contains("fold") else { return }
         Console.status("generating \(events) sample events…")
         let samples = SampleEvents.make(count: events)
@@ -93,6 +95,28 @@ struct BenchCommand: AsyncParsableCommand {
             Console.status("fold round \(round): \(rate(decoded.count, elapsed)) events/s")
         }
         Console.line("flow projection fold (1 core, pre-decoded): \(rate(decoded.count, bestFold)) events/s over \(customers) customers")
+    }
+
+    /// The consume thread's per-record CPU work without Kafka, with and without counters and rules.
+    func processStage(_ configuration: ProcessConfiguration) {
+        Console.status("process: generating \(events) sample events over \(partitions) partitions…")
+        let records = ProcessStage.records(SampleEvents.make(count: events), partitions: partitions)
+        var bare = configuration
+        bare.counters = []
+        bare.counterRules = []
+        bare.absenceRules = []
+        bare.sequenceRules = []
+        for (label, variant) in [("with counters and rules", configuration), ("without counters and rules", bare)] {
+            var best = Duration.seconds(1_000_000)
+            var statistics = PartitionStatistics()
+            for round in 1...rounds {
+                let (elapsed, tally) = ProcessStage.measure(records, partitions: partitions, configuration: variant)
+                best = min(best, elapsed)
+                statistics = tally
+                Console.status("process round \(round) (\(label)): \(rate(events, elapsed)) events/s")
+            }
+            Console.line("process (decode, validate, dedupe, fold, counters, rules; 1 core, no Kafka) \(label): \(rate(events, best)) events/s, applied \(statistics.applied), rejected \(statistics.rejected)")
+        }
     }
 
     /// Raw librdkafka consume rate vs the projector runtime, on one topic of the embedded broker.

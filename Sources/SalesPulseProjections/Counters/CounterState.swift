@@ -122,8 +122,11 @@ public struct CounterProjection: Sendable, Hashable, Codable {
 
     /// Folds one event into every counter (pure).
     public mutating func apply(_ event: SalesEvent, counters: [CounterDefinition], derived: [String: String] = [:]) {
-        for counter in counters where counter.type == event.type {
-            states[counter.id, default: CounterState()].apply(event, counter: counter, derived: derived)
+        // Through the buffer: definitions of other types are skipped without being copied.
+        counters.withUnsafeBufferPointer { counters in
+            for index in counters.indices where counters[index].type == event.type {
+                states[counters[index].id, default: CounterState()].apply(event, counter: counters[index], derived: derived)
+            }
         }
     }
 

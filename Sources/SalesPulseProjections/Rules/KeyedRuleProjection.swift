@@ -55,22 +55,35 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// Folds one event and the flow outputs it produced.
     public mutating func apply(_ event: SalesEvent, outputs: [FlowOutput], configuration: ProcessConfiguration) -> [FlowOutput] {
         var changes: [FlowOutput] = []
-        for rule in configuration.absenceRules where rule.expect.contains(event.type) || rule.after.contains(event.type) {
-            let key = "\(rule.id)|\(event.subject)"
-            if rule.expect.contains(event.type), let waiting = pending[key], event.time >= waiting.since {
-                pending[key] = nil
-                if var alert = waiting.alert {
-                    alert.state = .resolved
-                    alert.resolvedAt = event.time
-                    changes.append(.alert(alert))
+        configuration.absenceRules.withUnsafeBufferPointer { rules in
+            for index in rules.indices {
+                let answers = rules[index].expect.contains(event.type)
+                let triggers = rules[index].after.contains(event.type)
+                guard answers || triggers else { continue }
+                let key = rules[index].id + "|" + event.subject
+                let slot = pending.index(forKey: key)
+                let previous = slot.map { pending.values[$0] }
+                var waiting = previous
+                if answers, let answered = waiting, event.time >= answered.since {
+                    waiting = nil
+                    if var alert = answered.alert {
+                        alert.state = .resolved
+                        alert.resolvedAt = event.time
+                        changes.append(.alert(alert))
+                    }
                 }
-            }
-            // An event both answering and triggering (e.g. "no interaction for 90 days") re-arms.
-            if rule.after.contains(event.type) {
-                if pending[key] == nil || event.time < pending[key]!.since && pending[key]!.alert == nil {
-                    let deadline = event.time.adding(milliseconds: rule.withinMilliseconds)
-                    pending[key] = Pending(rule: rule.id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
+                // An event both answering and triggering (e.g. "no interaction for 90 days") re-arms.
+                if triggers, waiting == nil || event.time < waiting!.since && waiting!.alert == nil {
+                    let deadline = event.time.adding(milliseconds: rules[index].withinMilliseconds)
+                    waiting = Pending(rule: rules[index].id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
                     deadlines.schedule(key, at: deadline.epochMilliseconds + 1)
+                }
+                // One hash of the key: an existing entry is replaced or removed at its index.
+                switch (slot, waiting) {
+                case (let slot?, let waiting?): if waiting != previous { pending.values[slot] = waiting }
+                case (let slot?, nil): pending.remove(at: slot)
+                case (nil, let waiting?): pending[key] = waiting
+                case (nil, nil): break
                 }
             }
         }

@@ -6,7 +6,8 @@ import SalesPulseProjections
 /// The state of one partition together with the offset it reflects.
 public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// Format version of the payload; a checkpoint of another version is rebuilt from the log.
-    public static let formatVersion: UInt32 = 1
+    /// Version 2: recent ids as 128-bit fingerprints instead of strings.
+    public static let formatVersion: UInt32 = 2
 
     public var topic: String
     public var partition: Int32
@@ -16,8 +17,9 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     public var watermark: EventTime?
     /// Customer states, sorted by customer id (deterministic bytes).
     public var customers: [CustomerState]
-    /// Recent event ids, oldest first, for de-duplication across restarts.
-    public var recentIDs: [String]
+    /// Fingerprints of the recent event ids, oldest first, 16 bytes each (see
+    /// ``RecentIDs/encoded``), for de-duplication across restarts.
+    public var recentIDs: Data
     /// Counters.
     public var statistics: PartitionStatistics
     /// Sliding-window counter state.
@@ -101,6 +103,7 @@ public struct CheckpointStore: Sendable {
         do {
             let checkpoint = try JSONDecoder().decode(PartitionCheckpoint.self, from: Data(json))
             guard checkpoint.topic == topic, checkpoint.partition == partition else { throw CheckpointError(path: file, reason: "belongs to \(checkpoint.topic)/\(checkpoint.partition)") }
+            guard RecentIDs.fingerprints(decoding: checkpoint.recentIDs) != nil else { throw CheckpointError(path: file, reason: "recent id fingerprints of \(checkpoint.recentIDs.count) bytes, not a multiple of 16") }
             return checkpoint
         } catch let error as CheckpointError {
             throw error

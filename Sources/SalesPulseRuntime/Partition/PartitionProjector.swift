@@ -31,7 +31,7 @@ public struct PartitionProjector: Sendable {
         self.partition = partition
         if let checkpoint {
             projection = FlowProjection(configuration: configuration, customers: checkpoint.customers)
-            recentIDs = RecentIDs(capacity: recentIDCapacity, oldestFirst: checkpoint.recentIDs)
+            recentIDs = RecentIDs(capacity: recentIDCapacity, oldestFirst: RecentIDs.fingerprints(decoding: checkpoint.recentIDs) ?? [])
             nextOffset = checkpoint.nextOffset
             watermark = checkpoint.watermark
             statistics = checkpoint.statistics
@@ -117,6 +117,6 @@ public struct PartitionProjector: Sendable {
     public func checkpoint() -> PartitionCheckpoint {
         PartitionCheckpoint(topic: topic, partition: partition, nextOffset: nextOffset, watermark: watermark,
                             customers: projection.customers.values.sorted { $0.customer < $1.customer },
-                            recentIDs: recentIDs.oldestFirst, statistics: statistics, counters: counters, rules: rules)
+                            recentIDs: recentIDs.encoded, statistics: statistics, counters: counters, rules: rules)
     }
 }

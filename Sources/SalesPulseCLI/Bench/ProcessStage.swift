@@ -1,0 +1,61 @@
+import SalesPulseKafka
+import SalesPulseModel
+import SalesPulseProjections
+import SalesPulseRuntime
+
+/// `bench --stages process`: the runtime's per-record work without Kafka. The sample records
+/// are spread over partitions by key as a producer would, and each goes through
+/// ``PartitionProjector/process(value:key:offset:recordTime:decoder:)`` — decode, validate,
+/// de-duplicate, fold, counters and keyed rules — on one core. This is the consume thread's
+/// CPU cost per record; the `kafka` stage adds fetching, offsets, timers and checkpoints.
+enum ProcessStage {
+    /// One record as the consume loop sees it.
+    struct Record {
+        let partition: Int
+        let key: [UInt8]
+        let value: [UInt8]
+    }
+
+    /// Spreads samples over `partitions` by their subject (the key), then orders them as a
+    /// consumer receives them: fetches return runs of one partition's records, so every
+    /// `fetchRecords` records (in publish order) are grouped by partition, keeping each
+    /// partition's order.
+    static func records(_ samples: [[UInt8]], partitions: Int, fetchRecords: Int = 32_768) -> [Record] {
+        let keyed = samples.map { sample in
+            let key = SubjectScanner.subject(in: sample) ?? []
+            return Record(partition: Int(KafkaPartitioner.consistent.partition(of: key, partitions: partitions)), key: key, value: sample)
+        }
+        var ordered: [Record] = []
+        ordered.reserveCapacity(keyed.count)
+        var start = 0
+        while start < keyed.count {
+            let fetch = keyed[start..<min(start + fetchRecords, keyed.count)]
+            var runs = [[Record]](repeating: [], count: partitions)
+            for record in fetch { runs[record.partition].append(record) }
+            for run in runs { ordered += run }
+            start += fetchRecords
+        }
+        return ordered
+    }
+
+    /// Processes every record once on fresh projectors; returns the time taken.
+    static func measure(_ records: [Record], partitions: Int, configuration: ProcessConfiguration) -> (Duration, PartitionStatistics) {
+        var projectors = (0..<partitions).map { PartitionProjector(topic: "bench", partition: Int32($0), configuration: configuration) }
+        var offsets = [Int64](repeating: 0, count: partitions)
+        var policy = ValidationPolicy()
+        policy.maxFutureSkewMilliseconds = Int64.max / 4
+        let decoder = EventDecoder(policy: policy)
+        let recordTime = EventTime(epochMilliseconds: 1_900_000_000_000)
+        let elapsed = ContinuousClock().measure {
+            for record in records {
+                record.value.withUnsafeBytes { value in
+                    record.key.withUnsafeBytes { key in
+                        _ = projectors[record.partition].process(value: value, key: key, offset: offsets[record.partition], recordTime: recordTime, decoder: decoder)
+                    }
+                }
+                offsets[record.partition] += 1
+            }
+        }
+        return (elapsed, projectors.reduce(PartitionStatistics()) { $0 + $1.statistics })
+    }
+}
