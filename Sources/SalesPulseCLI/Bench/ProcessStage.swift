@@ -38,8 +38,28 @@ enum ProcessStage {
         return ordered
     }
 
+    /// Checkpoint cost of the projectors' state on one core: writing every partition's
+    /// checkpoint (encode, LZ4, CRC, fsync, rename) and reading them back.
+    static func checkpoint(_ projectors: [PartitionProjector], directory: String) throws -> (write: Duration, read: Duration, bytes: Int) {
+        let store = try CheckpointStore(directory: directory)
+        var bytes = 0
+        let write = try ContinuousClock().measure {
+            for projector in projectors { bytes += try store.write(projector.checkpoint()) }
+        }
+        let read = try ContinuousClock().measure {
+            for projector in projectors { _ = try store.read(topic: projector.topic, partition: projector.partition) }
+        }
+        return (write, read, bytes)
+    }
+
     /// Processes every record once on fresh projectors; returns the time taken.
     static func measure(_ records: [Record], partitions: Int, configuration: ProcessConfiguration) -> (Duration, PartitionStatistics) {
+        let (elapsed, projectors) = fold(records, partitions: partitions, configuration: configuration)
+        return (elapsed, projectors.reduce(PartitionStatistics()) { $0 + $1.statistics })
+    }
+
+    /// Processes every record once on fresh projectors; returns the time taken and the projectors.
+    static func fold(_ records: [Record], partitions: Int, configuration: ProcessConfiguration) -> (Duration, [PartitionProjector]) {
         var projectors = (0..<partitions).map { PartitionProjector(topic: "bench", partition: Int32($0), configuration: configuration) }
         var offsets = [Int64](repeating: 0, count: partitions)
         var policy = ValidationPolicy()
@@ -56,6 +76,6 @@ enum ProcessStage {
                 offsets[record.partition] += 1
             }
         }
-        return (elapsed, projectors.reduce(PartitionStatistics()) { $0 + $1.statistics })
+        return (elapsed, projectors)
     }
 }

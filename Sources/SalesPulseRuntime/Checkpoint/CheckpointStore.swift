@@ -6,8 +6,9 @@ import SalesPulseProjections
 /// The state of one partition together with the offset it reflects.
 public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// Format version of the payload; a checkpoint of another version is rebuilt from the log.
-    /// Version 2: recent ids as 128-bit fingerprints instead of strings.
-    public static let formatVersion: UInt32 = 2
+    /// Version 2: recent ids as 128-bit fingerprints instead of strings. Version 3: the state
+    /// in ``BinaryStateEncoder``'s format instead of JSON.
+    public static let formatVersion: UInt32 = 3
 
     public var topic: String
     public var partition: Int32
@@ -38,7 +39,8 @@ public struct CheckpointError: Error, Sendable, CustomStringConvertible {
 /// Writes and reads partition checkpoints: `<dir>/<topic>-<partition>.ckpt`.
 ///
 /// Layout: magic `SPCK`, format version (u32 LE), CRC-32 of the compressed payload (u32 LE),
-/// original size (u64 LE), compressed size (u64 LE), then the LZ4 frame of the JSON state.
+/// original size (u64 LE), compressed size (u64 LE), then the LZ4 frame of the state encoded by
+/// ``BinaryStateEncoder`` (the same `Codable` model as JSON, without text formatting).
 /// Written to a temporary file, fsynced, renamed over the old one, and the folder fsynced:
 /// a crash leaves either the old or the new checkpoint, never half of one.
 public struct CheckpointStore: Sendable {
@@ -56,14 +58,12 @@ public struct CheckpointStore: Sendable {
     /// Writes a checkpoint atomically; returns the file size.
     @discardableResult
     public func write(_ checkpoint: PartitionCheckpoint) throws -> Int {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json = Array(try encoder.encode(checkpoint))
-        let compressed = LZ4Frame.compress(json)
+        let state = try BinaryStateEncoder().encode(checkpoint)
+        let compressed = LZ4Frame.compress(state)
         var bytes: [UInt8] = Array("SPCK".utf8)
         append(PartitionCheckpoint.formatVersion, to: &bytes)
         append(CRC32.checksum(compressed), to: &bytes)
-        append(UInt64(json.count), to: &bytes)
+        append(UInt64(state.count), to: &bytes)
         append(UInt64(compressed.count), to: &bytes)
         bytes += compressed
         let final = path(topic: checkpoint.topic, partition: checkpoint.partition)
@@ -99,9 +99,9 @@ public struct CheckpointStore: Sendable {
         guard bytes.count == 28 + compressedSize, originalSize < 1 << 34 else { throw CheckpointError(path: file, reason: "truncated (\(bytes.count) bytes)") }
         let compressed = Array(bytes[28...])
         guard CRC32.checksum(compressed) == checksum else { throw CheckpointError(path: file, reason: "checksum mismatch") }
-        guard let json = LZ4Frame.decompress(compressed, originalSize: originalSize) else { throw CheckpointError(path: file, reason: "LZ4 frame is corrupt") }
+        guard let state = LZ4Frame.decompress(compressed, originalSize: originalSize) else { throw CheckpointError(path: file, reason: "LZ4 frame is corrupt") }
         do {
-            let checkpoint = try JSONDecoder().decode(PartitionCheckpoint.self, from: Data(json))
+            let checkpoint = try BinaryStateDecoder().decode(PartitionCheckpoint.self, from: state)
             guard checkpoint.topic == topic, checkpoint.partition == partition else { throw CheckpointError(path: file, reason: "belongs to \(checkpoint.topic)/\(checkpoint.partition)") }
             guard RecentIDs.fingerprints(decoding: checkpoint.recentIDs) != nil else { throw CheckpointError(path: file, reason: "recent id fingerprints of \(checkpoint.recentIDs.count) bytes, not a multiple of 16") }
             return checkpoint

@@ -46,6 +46,7 @@ public final class ProjectorRuntime: Sendable {
     private let ready = Atomic<Bool>(false)
     private let finalStatus = Mutex<Status?>(nil)
     private let crashing = Atomic<Bool>(false)
+    private let finalCheckpointWritten = Atomic<Bool>(false)
     private let rules = Mutex(CounterRuleEvaluator())
     private let sequences = Mutex(SequenceRuleEvaluator())
     private let latency = Mutex(LatencyHistogram())
@@ -132,8 +133,9 @@ public final class ProjectorRuntime: Sendable {
             return starts
         }
         try consumer.subscribe(to: [configuration.topic])
-        logger.info("consuming", metadata: ["kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.group)"])
-        let decoder = EventDecoder(policy: configuration.validation)
+        logger.info("consuming", metadata: ["kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.group)", "fold.threads": "\(configuration.foldThreads)"])
+        let workers = FoldWorkers(count: configuration.foldThreads, policy: configuration.validation)
+        defer { workers.stop() }
         var lastCheckpoint = ContinuousClock.now
         var lastTick = ContinuousClock.now
         var lastEventWallClock: [KafkaTopicPartition: Int64] = [:]
@@ -157,33 +159,27 @@ public final class ProjectorRuntime: Sendable {
                 }
                 // Event time → projection updated, per applied event, against one clock reading per batch.
                 let batchClock = Self.wallClockMilliseconds()
-                var latencies = LatencyHistogram()
-                defer { if latencies.count > 0 { latency.withLock { $0.merge(latencies) } } }
-                partitions.withLock { owned in
-                    // Records of one partition come in runs: look the slot up once per run.
-                    var currentPartition: Int32 = -1
-                    var currentKey = KafkaTopicPartition(topic: "", partition: -1)
-                    var slot: PartitionSlot?
-                    for record in batch {
-                        if record.partition != currentPartition {
-                            if slot != nil { offsets[currentKey] = slot!.projector.nextOffset }
-                            currentPartition = record.partition
-                            currentKey = record.topicPartition
-                            slot = owned[currentKey]
-                        }
-                        guard let slot else { continue }
-                        let recordTime = EventTime(epochMilliseconds: record.timestampMilliseconds ?? Self.wallClockMilliseconds())
-                        let outcome = slot.projector.process(value: record.value, key: record.key, offset: record.offset, recordTime: recordTime, decoder: decoder)
-                        switch outcome {
-                        case .applied(let produced):
-                            outputs += produced
-                            if let time = slot.projector.lastAppliedTime { latencies.record(milliseconds: batchClock - time.epochMilliseconds) }
-                        case .rejected(let rejection): deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: configuration.topic))
-                        case .duplicate, nil: break
+                let parts = partitions.withLock { owned in
+                    let slots = SlotTable(slots: owned)
+                    let used = batch.count >= configuration.parallelFoldMinimumBatch ? workers.count : 1
+                    let assignment = Self.assign(batch, workers: used)
+                    var parts = [BatchPart](repeating: BatchPart(), count: used)
+                    parts.withUnsafeMutableBufferPointer { parts in
+                        // Each worker writes only its own element.
+                        workers.run(workers: used) { worker, decoder in
+                            parts[worker] = fold(batch, worker: worker, assignment: assignment, slots: slots.slots, decoder: decoder, batchClock: batchClock)
                         }
                     }
-                    if let slot { offsets[currentKey] = slot.projector.nextOffset }
+                    return parts
                 }
+                var latencies = LatencyHistogram()
+                for part in parts {
+                    outputs += part.outputs
+                    offsets.merge(part.offsets) { _, new in new }
+                    deadLetters += part.deadLetters
+                    latencies.merge(part.latencies)
+                }
+                if latencies.count > 0 { latency.withLock { $0.merge(latencies) } }
                 return batch.count
             }
             flowing = count > 0
@@ -208,26 +204,101 @@ public final class ProjectorRuntime: Sendable {
             }
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
                 let started = ContinuousClock.now
-                checkpointAll()
+                checkpointAll(workers: workers)
                 lastCheckpoint = .now
                 // Checkpoints run on the consume thread: keep them to at most ~10% of its time
                 // by spacing them at least ten times their own duration apart.
                 checkpointInterval = max(.milliseconds(configuration.checkpointIntervalMilliseconds), (ContinuousClock.now - started) * 10)
             }
         }
-        let last = status()
-        finalStatus.withLock { $0 = last }
         if crashing.load(ordering: .acquiring) {
+            let last = status()
+            finalStatus.withLock { $0 = last }
             logger.info("crash simulated: closing without checkpoint")
             consumer.close()
             producer.close(timeout: .seconds(5))
             return
         }
         logger.info("stopping: checkpointing and closing")
-        checkpointAll()
+        let stopStarted = ContinuousClock.now
+        checkpointAll(workers: workers)
+        // Nothing is folded after this: the revocation in close() has nothing new to write.
+        finalCheckpointWritten.store(true, ordering: .releasing)
+        let checkpointed = ContinuousClock.now
+        let last = status()
+        finalStatus.withLock { $0 = last }
         try? consumer.commit(synchronously: true)
         consumer.close()
         producer.close(timeout: .seconds(10))
+        logger.info("stopped", metadata: ["checkpoint.ms": "\((checkpointed - stopStarted).milliseconds)", "close.ms": "\((ContinuousClock.now - checkpointed).milliseconds)"])
+    }
+
+    /// The partition slots handed to the fold workers while the consume thread holds the
+    /// partition lock (each worker touches only its own partitions' slots).
+    private struct SlotTable: @unchecked Sendable {
+        let slots: [KafkaTopicPartition: PartitionSlot]
+    }
+
+    /// What one fold worker produced from its share of a batch.
+    private struct BatchPart {
+        var outputs: [FlowOutput] = []
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        var deadLetters: [KafkaOutgoingMessage] = []
+        var latencies = LatencyHistogram()
+    }
+
+    /// Which worker folds each partition of a batch (indexed by partition number): whole
+    /// partitions, largest first, each to the worker with the fewest records so far. A batch
+    /// often holds long runs of few partitions, so balancing by record count matters.
+    static func assign(_ batch: KafkaBatch, workers: Int) -> [Int] {
+        var records: [Int] = []
+        for record in batch {
+            let partition = Int(record.partition)
+            if partition >= records.count { records += [Int](repeating: 0, count: partition + 1 - records.count) }
+            records[partition] += 1
+        }
+        var assignment = [Int](repeating: 0, count: records.count)
+        guard workers > 1 else { return assignment }
+        var load = [Int](repeating: 0, count: workers)
+        for partition in records.indices.sorted(by: { (records[$0], $1) > (records[$1], $0) }) where records[partition] > 0 {
+            let worker = load.indices.min { load[$0] < load[$1] }!
+            assignment[partition] = worker
+            load[worker] += records[partition]
+        }
+        return assignment
+    }
+
+    /// Decodes and folds, in batch order, the records of the partitions assigned to `worker`.
+    private func fold(_ batch: KafkaBatch, worker: Int, assignment: [Int], slots: [KafkaTopicPartition: PartitionSlot], decoder: EventDecoder, batchClock: Int64) -> BatchPart {
+        var part = BatchPart()
+        // Records of one partition come in runs: look the slot up once per run.
+        var currentPartition: Int32 = -1
+        var currentKey = KafkaTopicPartition(topic: "", partition: -1)
+        var slot: PartitionSlot?
+        for record in batch {
+            if record.partition != currentPartition {
+                if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
+                currentPartition = record.partition
+                if assignment[Int(currentPartition)] == worker {
+                    currentKey = record.topicPartition
+                    slot = slots[currentKey]
+                } else {
+                    slot = nil
+                }
+            }
+            guard let slot else { continue }
+            let recordTime = EventTime(epochMilliseconds: record.timestampMilliseconds ?? Self.wallClockMilliseconds())
+            let outcome = slot.projector.process(value: record.value, key: record.key, offset: record.offset, recordTime: recordTime, decoder: decoder)
+            switch outcome {
+            case .applied(let produced):
+                part.outputs += produced
+                if let time = slot.projector.lastAppliedTime { part.latencies.record(milliseconds: batchClock - time.epochMilliseconds) }
+            case .rejected(let rejection): part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: configuration.topic))
+            case .duplicate, nil: break
+            }
+        }
+        if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
+        return part
     }
 
     /// Advances timers: by the watermark, and for partitions idle in live mode by the wall clock.
@@ -317,15 +388,24 @@ public final class ProjectorRuntime: Sendable {
         case .revoked(let revoked, let lost):
             for partition in revoked {
                 guard let projector = partitions.withLock({ $0.removeValue(forKey: partition)?.projector }) else { continue }
-                if !lost && !crashing.load(ordering: .acquiring) { write(projector) }
+                if !lost && !crashing.load(ordering: .acquiring) && !finalCheckpointWritten.load(ordering: .acquiring) { write(projector) }
             }
             return [:]
         }
     }
 
-    private func checkpointAll() {
-        let snapshot = partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } }
-        for projector in snapshot { write(projector) }
+    /// Checkpoints every owned partition, the partitions shared out among the fold threads
+    /// (each checkpoint is a separate file, encoded from a copy-on-write snapshot).
+    private func checkpointAll(workers: FoldWorkers) {
+        let snapshot = Snapshot(projectors: partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } })
+        workers.run(workers: min(workers.count, snapshot.projectors.count)) { worker, _ in
+            for index in stride(from: worker, to: snapshot.projectors.count, by: workers.count) { write(snapshot.projectors[index]) }
+        }
+    }
+
+    /// Projector copies handed to the checkpoint threads.
+    private struct Snapshot: @unchecked Sendable {
+        let projectors: [PartitionProjector]
     }
 
     private func write(_ projector: PartitionProjector) {
@@ -397,6 +477,9 @@ public final class ProjectorRuntime: Sendable {
         snapshot().flatMap { $0.customers.values }.sorted { $0.customer < $1.customer }
     }
 
+    /// Records consumed so far (cheap: no partition lock, unlike ``status()``).
+    public var recordsConsumed: Int { counters.withLock { $0.consumed } }
+
     /// The status captured at shutdown, before partitions were released.
     public func statusAtShutdown() -> Status? { finalStatus.withLock { $0 } }
 
@@ -417,4 +500,9 @@ public final class ProjectorRuntime: Sendable {
 final class PartitionSlot {
     var projector: PartitionProjector
     init(_ projector: PartitionProjector) { self.projector = projector }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds (for logs).
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -23,8 +23,16 @@ public struct RuntimeConfiguration: Sendable {
     public var process: ProcessConfiguration
     /// Validation limits.
     public var validation = ValidationPolicy()
-    /// Records per consume batch.
-    public var batchSize: Int = 4096
+    /// Most records per consume batch. Large enough that a batch usually spans several
+    /// partitions (librdkafka queues a fetch partition by partition, ~3,000 records each), so
+    /// the fold threads have whole partitions to share; a batch only takes what is queued.
+    public var batchSize: Int = 16_384
+    /// Threads that decode and fold a batch, each taking whole partitions (the consume thread
+    /// is one of them). Default: the active processor count, at most 4.
+    public var foldThreads: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+    /// Batches smaller than this are folded on the consume thread alone (waking helpers for a
+    /// trickle of live records costs more than it saves).
+    public var parallelFoldMinimumBatch: Int = 256
     /// `fetch.wait.max.ms` of the input consumer: bounds end-to-end latency at low rates.
     public var fetchWaitMaxMilliseconds: Int = 10
 

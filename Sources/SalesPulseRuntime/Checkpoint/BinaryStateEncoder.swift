@@ -1,0 +1,248 @@
+import Foundation
+
+/// A compact binary `Encoder` for checkpoint state: the same `Codable` conformances as JSON,
+/// without text formatting (numbers are raw, strings are not escaped), so a partition of
+/// 100,000 customers encodes several times faster than with `JSONEncoder`.
+///
+/// Format (all lengths and counts are LEB128 varints), one *value* being:
+/// - `K` byteLength count (key value)* — a keyed container; a key is length + UTF-8 bytes
+/// - `U` byteLength count value* — an unkeyed container
+/// - `0` nil, `f` false, `t` true, `i` zig-zag varint, `u` varint, `d` 8-byte IEEE double (LE),
+///   `s` length + UTF-8 bytes, `b` length + raw bytes (`Data`)
+///
+/// Keyed entries keep the order they were encoded in; readers look keys up by name, so fields
+/// may be added (optional) or reordered between versions like JSON. See ``BinaryStateDecoder``.
+public struct BinaryStateEncoder {
+    public init() {}
+
+    /// Encodes a value to bytes.
+    public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let box = BinaryValueBox()
+        try value.encode(to: BinaryEncoding(box: box, codingPath: []))
+        return box.finish()
+    }
+}
+
+enum BinaryTag {
+    static let keyed = UInt8(ascii: "K")
+    static let unkeyed = UInt8(ascii: "U")
+    static let null = UInt8(ascii: "0")
+    static let `false` = UInt8(ascii: "f")
+    static let `true` = UInt8(ascii: "t")
+    static let int = UInt8(ascii: "i")
+    static let uint = UInt8(ascii: "u")
+    static let double = UInt8(ascii: "d")
+    static let string = UInt8(ascii: "s")
+    static let bytes = UInt8(ascii: "b")
+}
+
+extension Array where Element == UInt8 {
+    @inline(__always)
+    mutating func appendVarint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        append(UInt8(value))
+    }
+
+    @inline(__always)
+    mutating func appendString(_ string: String) {
+        var string = string
+        string.withUTF8 { bytes in
+            appendVarint(UInt64(bytes.count))
+            append(contentsOf: bytes)
+        }
+    }
+}
+
+/// The bytes of one value being encoded: a single value, or a container's entries.
+final class BinaryValueBox {
+    enum Kind { case none, single, keyed, unkeyed }
+    var kind = Kind.none
+    var bytes: [UInt8] = []
+    var count = 0
+    /// Nested containers, each after the bytes written before it was opened: a nested
+    /// container is filled after its parent moved on, so its bytes are spliced in at the end.
+    private var parts: [(before: [UInt8], child: BinaryValueBox)] = []
+
+    /// An encoder for a nested value at the current position.
+    func nested(codingPath: [any CodingKey]) -> BinaryEncoding {
+        let child = BinaryValueBox()
+        parts.append((bytes, child))
+        bytes = []
+        return BinaryEncoding(box: child, codingPath: codingPath)
+    }
+
+    /// The finished value (a container gets its header).
+    func finish() -> [UInt8] {
+        if !parts.isEmpty {
+            var body: [UInt8] = []
+            for part in parts { body += part.before; body += part.child.finish() }
+            bytes = body + bytes
+            parts = []
+        }
+        switch kind {
+        case .none: return [BinaryTag.keyed, 1, 0] // an empty keyed container
+        case .single: return bytes
+        case .keyed, .unkeyed:
+            var header: [UInt8] = [kind == .keyed ? BinaryTag.keyed : BinaryTag.unkeyed]
+            var countBytes: [UInt8] = []
+            countBytes.appendVarint(UInt64(count))
+            header.appendVarint(UInt64(countBytes.count + bytes.count))
+            header += countBytes
+            header += bytes
+            return header
+        }
+    }
+
+    func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+        // Type comparisons instead of dynamic casts: the common leaves without a child box.
+        if T.self == String.self {
+            bytes.append(BinaryTag.string); bytes.appendString(unsafeBitCast(value, to: String.self))
+        } else if T.self == Int64.self {
+            bytes.append(BinaryTag.int); bytes.appendVarint(Self.zigzag(unsafeBitCast(value, to: Int64.self)))
+        } else if T.self == Int.self {
+            bytes.append(BinaryTag.int); bytes.appendVarint(Self.zigzag(Int64(unsafeBitCast(value, to: Int.self))))
+        } else if T.self == Double.self {
+            appendDouble(unsafeBitCast(value, to: Double.self))
+        } else if let data = value as? Data {
+            bytes.append(BinaryTag.bytes)
+            bytes.appendVarint(UInt64(data.count))
+            bytes.append(contentsOf: data)
+        } else {
+            let child = BinaryValueBox()
+            try value.encode(to: BinaryEncoding(box: child, codingPath: codingPath))
+            bytes += child.finish()
+        }
+    }
+
+    func appendDouble(_ value: Double) {
+        bytes.append(BinaryTag.double)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
+}
+
+struct BinaryEncoding: Encoder {
+    let box: BinaryValueBox
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        box.kind = .keyed
+        return KeyedEncodingContainer(BinaryKeyedEncoding<Key>(box: box, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        box.kind = .unkeyed
+        return BinaryUnkeyedEncoding(box: box, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        box.kind = .single
+        return BinarySingleEncoding(box: box, codingPath: codingPath)
+    }
+}
+
+struct BinaryKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let box: BinaryValueBox
+    let codingPath: [any CodingKey]
+
+    private func key(_ key: Key) {
+        box.bytes.appendString(key.stringValue)
+        box.count += 1
+    }
+
+    mutating func encodeNil(forKey key: Key) throws { self.key(key); box.bytes.append(BinaryTag.null) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { self.key(key); box.bytes.append(value ? BinaryTag.true : BinaryTag.false) }
+    mutating func encode(_ value: String, forKey key: Key) throws { self.key(key); box.bytes.append(BinaryTag.string); box.bytes.appendString(value) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { self.key(key); box.appendDouble(value) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { self.key(key); box.appendDouble(Double(value)) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { self.key(key); box.bytes.append(BinaryTag.int); box.bytes.appendVarint(BinaryValueBox.zigzag(Int64(value))) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { try encode(Int(value), forKey: key) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { try encode(Int(value), forKey: key) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { try encode(Int(value), forKey: key) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { self.key(key); box.bytes.append(BinaryTag.int); box.bytes.appendVarint(BinaryValueBox.zigzag(value)) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { try encode(UInt64(value), forKey: key) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { try encode(UInt64(value), forKey: key) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { try encode(UInt64(value), forKey: key) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { try encode(UInt64(value), forKey: key) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { self.key(key); box.bytes.append(BinaryTag.uint); box.bytes.appendVarint(value) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        self.key(key)
+        try box.encodeValue(value, codingPath: codingPath + [key])
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        self.key(key)
+        return box.nested(codingPath: codingPath + [key]).container(keyedBy: keyType)
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        self.key(key)
+        return box.nested(codingPath: codingPath + [key]).unkeyedContainer()
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        box.bytes.appendString("super")
+        box.count += 1
+        return box.nested(codingPath: codingPath)
+    }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        self.key(key)
+        return box.nested(codingPath: codingPath + [key])
+    }
+}
+
+struct BinaryUnkeyedEncoding: UnkeyedEncodingContainer {
+    let box: BinaryValueBox
+    let codingPath: [any CodingKey]
+    var count: Int { box.count }
+
+    mutating func encodeNil() throws { box.count += 1; box.bytes.append(BinaryTag.null) }
+    mutating func encode(_ value: Bool) throws { box.count += 1; box.bytes.append(value ? BinaryTag.true : BinaryTag.false) }
+    mutating func encode(_ value: String) throws { box.count += 1; box.bytes.append(BinaryTag.string); box.bytes.appendString(value) }
+    mutating func encode(_ value: Double) throws { box.count += 1; box.appendDouble(value) }
+    mutating func encode(_ value: Float) throws { box.count += 1; box.appendDouble(Double(value)) }
+    mutating func encode(_ value: Int) throws { box.count += 1; box.bytes.append(BinaryTag.int); box.bytes.appendVarint(BinaryValueBox.zigzag(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { box.count += 1; box.bytes.append(BinaryTag.int); box.bytes.appendVarint(BinaryValueBox.zigzag(value)) }
+    mutating func encode(_ value: UInt64) throws { box.count += 1; box.bytes.append(BinaryTag.uint); box.bytes.appendVarint(value) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        box.count += 1
+        try box.encodeValue(value, codingPath: codingPath)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        box.count += 1
+        return box.nested(codingPath: codingPath).container(keyedBy: keyType)
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        box.count += 1
+        return box.nested(codingPath: codingPath).unkeyedContainer()
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        box.count += 1
+        return box.nested(codingPath: codingPath)
+    }
+}
+
+struct BinarySingleEncoding: SingleValueEncodingContainer {
+    let box: BinaryValueBox
+    let codingPath: [any CodingKey]
+
+    mutating func encodeNil() throws { box.bytes.append(BinaryTag.null) }
+    mutating func encode(_ value: Bool) throws { box.bytes.append(value ? BinaryTag.true : BinaryTag.false) }
+    mutating func encode(_ value: String) throws { box.bytes.append(BinaryTag.string); box.bytes.appendString(value) }
+    mutating func encode(_ value: Double) throws { box.appendDouble(value) }
+    mutating func encode(_ value: Float) throws { box.appendDouble(Double(value)) }
+    mutating func encode(_ value: Int) throws { box.bytes.append(BinaryTag.int); box.bytes.appendVarint(BinaryValueBox.zigzag(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { box.bytes.append(BinaryTag.int); box.bytes.appendVarint(BinaryValueBox.zigzag(value)) }
+    mutating func encode(_ value: UInt64) throws { box.bytes.append(BinaryTag.uint); box.bytes.appendVarint(value) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try box.encodeValue(value, codingPath: codingPath) }
+}
