@@ -13,16 +13,25 @@ using namespace simdjson;
 
 namespace {
 
-struct FieldSpec {
-    std::string path;
-    uint32_t index;
-    uint32_t kinds;
+// A type's data fields as a tree of path segments; an array's elements are the child "[]".
+struct FieldNode {
+    std::string key;
+    uint32_t index = 0;
+    uint32_t kinds = 0;
+    bool declared = false;
+    std::vector<uint32_t> children;
 };
 
 struct TypeSpec {
     std::string name;
     bool registered = false;
-    std::vector<FieldSpec> fields;
+    std::vector<FieldNode> nodes{FieldNode{}};  // node 0: the data object itself
+
+    uint32_t child(uint32_t node, std::string_view key) const {
+        for (uint32_t c : nodes[node].children)
+            if (nodes[c].key == key) return c;
+        return 0;
+    }
 };
 
 constexpr int kMaxDepth = 8;
@@ -39,9 +48,13 @@ struct sp_parser {
     std::vector<uint8_t> buffer;
     std::vector<TypeSpec> types;
     size_t max_bytes;
-    // Walk state
-    std::string path;     // dotted lookup key
+    // Walk state: the keys from `data` down to the current value (for error pointers only).
+    std::vector<std::string_view> path;
     uint32_t element = 0;
+    // The end of the event's bytes, and where escaped strings are unescaped to (per event).
+    const uint8_t *limit = nullptr;
+    std::vector<uint8_t> scratch;
+    uint8_t *scratch_next = nullptr;
 };
 
 namespace {
@@ -61,22 +74,19 @@ int simdjson_failure(sp_event *out, error_code code, const std::string &pointer)
     return SP_ERR_JSON;
 }
 
-// The JSON pointer of the current walk position, built only when reporting an error: dotted
-// path segments become /segments and `[]` becomes the current element index.
-std::string pointer_of(const std::string &path, uint32_t element) {
+void append_pointer_token(std::string &pointer, std::string_view key);
+
+// The JSON pointer of the current walk position, built only when reporting an error: the keys
+// from `data` down, with `[]` standing for the current element index.
+std::string pointer_of(const std::vector<std::string_view> &path, uint32_t element) {
     std::string pointer = "/data";
-    if (path.empty()) return pointer;
-    pointer.push_back('/');
-    for (size_t i = 0; i < path.size(); i++) {
-        char c = path[i];
-        if (c == '.') pointer.push_back('/');
-        else if (c == '[' && i + 1 < path.size() && path[i + 1] == ']') {
+    for (std::string_view key : path) {
+        if (key == "[]") {
             pointer.push_back('/');
             pointer.append(std::to_string(element));
-            i++;
-        } else if (c == '~') pointer += "~0";
-        else if (c == '/') pointer += "~1";
-        else pointer.push_back(c);
+        } else {
+            append_pointer_token(pointer, key);
+        }
     }
     return pointer;
 }
@@ -99,15 +109,40 @@ const char *kind_name(uint32_t kinds) {
     return "null";
 }
 
-const FieldSpec *find_field(const TypeSpec &type, const std::string &path) {
-    for (const auto &field : type.fields)
-        if (field.path == path) return &field;
-    return nullptr;
+// A key or string without escapes is used where it lies in the (padded) input, without the
+// copy simdjson's unescaping makes; one with a backslash is unescaped by simdjson.
+// Eight bytes at a time (SWAR): the input is padded, so reading past the closing quote is safe.
+inline bool raw_string(const uint8_t *start, const uint8_t *limit, std::string_view &out) {
+    constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const uint8_t *at = start;
+    while (at < limit) {
+        uint64_t word;
+        std::memcpy(&word, at, 8);
+        uint64_t quote = word ^ (ones * '"');
+        uint64_t slash = word ^ (ones * '\\');
+        uint64_t hits = ((quote - ones) & ~quote & highs) | ((slash - ones) & ~slash & highs);
+        if (hits != 0) {
+            const uint8_t *found = at + (__builtin_ctzll(hits) >> 3);
+            if (found >= limit || *found != '"') return false;  // an escape: let simdjson unescape
+            out = std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(found - start));
+            return true;
+        }
+        at += 8;
+    }
+    return false;
 }
 
-int walk_value(sp_parser *p, const TypeSpec &type, ondemand::value value, sp_event *out, int depth);
+int walk_value(sp_parser *p, const TypeSpec &type, uint32_t node, ondemand::value value, sp_event *out, int depth);
 
-int walk_object(sp_parser *p, const TypeSpec &type, ondemand::object object, sp_event *out, int depth) {
+// A string value: in place when it has no escapes, else unescaped into the scratch buffer.
+error_code string_value(sp_parser *p, ondemand::value &value, std::string_view &text) {
+    ondemand::raw_json_string raw;
+    if (auto e = value.get_raw_json_string().get(raw)) return e;
+    if (raw_string(reinterpret_cast<const uint8_t *>(raw.raw()), p->limit, text)) return SUCCESS;
+    return p->json.unescape(raw, p->scratch_next).get(text);
+}
+
+int walk_object(sp_parser *p, const TypeSpec &type, uint32_t node, ondemand::object object, sp_event *out, int depth) {
     if (depth > kMaxDepth) {
         set_error(out, SP_ERR_TOO_DEEP, pointer_of(p->path, p->element), "nesting deeper than 8 levels");
         return SP_ERR_TOO_DEEP;
@@ -116,20 +151,27 @@ int walk_object(sp_parser *p, const TypeSpec &type, ondemand::object object, sp_
         ondemand::field field;
         if (auto e = std::move(field_result).get(field)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
         std::string_view key;
-        if (auto e = field.unescaped_key().get(key)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
-        size_t path_mark = p->path.size();
-        if (!p->path.empty()) p->path.push_back('.');
-        p->path.append(key);
-        int rc = walk_value(p, type, field.value(), out, depth + 1);
+        const uint8_t *raw = reinterpret_cast<const uint8_t *>(field.key().raw());
+        if (!raw_string(raw, p->limit, key)) {
+            if (auto e = field.unescaped_key().get(key)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
+        }
+        p->path.push_back(key);
+        uint32_t child = key == "[]" ? 0 : type.child(node, key);
+        if (child == 0) {
+            set_error(out, SP_ERR_UNEXPECTED_FIELD, pointer_of(p->path, p->element),
+                      "unexpected field for type " + type.name + " (not in its schema)");
+            return SP_ERR_UNEXPECTED_FIELD;
+        }
+        int rc = walk_value(p, type, child, field.value(), out, depth + 1);
         if (rc != SP_OK) return rc;
-        p->path.resize(path_mark);
+        p->path.pop_back();
     }
     return SP_OK;
 }
 
-int walk_value(sp_parser *p, const TypeSpec &type, ondemand::value value, sp_event *out, int depth) {
-    const FieldSpec *spec = find_field(type, p->path);
-    if (spec == nullptr) {
+int walk_value(sp_parser *p, const TypeSpec &type, uint32_t node, ondemand::value value, sp_event *out, int depth) {
+    const FieldNode &spec = type.nodes[node];
+    if (!spec.declared) {
         set_error(out, SP_ERR_UNEXPECTED_FIELD, pointer_of(p->path, p->element),
                   "unexpected field for type " + type.name + " (not in its schema)");
         return SP_ERR_UNEXPECTED_FIELD;
@@ -145,32 +187,36 @@ int walk_value(sp_parser *p, const TypeSpec &type, ondemand::value value, sp_eve
         case ondemand::json_type::boolean: kind = SP_KIND_BOOL; break;
         case ondemand::json_type::null: kind = SP_KIND_NULL; break;
     }
-    if ((spec->kinds & kind) == 0) {
-        set_error(out, SP_ERR_FIELD_KIND, pointer_of(p->path, p->element), std::string("expected ") + kind_name(spec->kinds));
+    if ((spec.kinds & kind) == 0) {
+        set_error(out, SP_ERR_FIELD_KIND, pointer_of(p->path, p->element), std::string("expected ") + kind_name(spec.kinds));
         return SP_ERR_FIELD_KIND;
     }
     if (kind == SP_KIND_OBJECT) {
         ondemand::object object;
         if (auto e = value.get_object().get(object)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
-        return walk_object(p, type, object, out, depth);
+        return walk_object(p, type, node, object, out, depth);
     }
     if (kind == SP_KIND_ARRAY) {
         ondemand::array array;
         if (auto e = value.get_array().get(array)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
-        size_t path_mark = p->path.size();
-        p->path.append("[]");
+        uint32_t items = type.child(node, "[]");
+        p->path.push_back("[]");
         uint32_t saved_element = p->element;
         uint32_t index = 0;
         for (auto item_result : array) {
             ondemand::value item;
             if (auto e = std::move(item_result).get(item)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
             p->element = index;
-            int rc = walk_value(p, type, item, out, depth + 1);
+            if (items == 0) {
+                set_error(out, SP_ERR_UNEXPECTED_FIELD, pointer_of(p->path, p->element), "unexpected array element for type " + type.name);
+                return SP_ERR_UNEXPECTED_FIELD;
+            }
+            int rc = walk_value(p, type, items, item, out, depth + 1);
             if (rc != SP_OK) return rc;
             index++;
         }
         p->element = saved_element;
-        p->path.resize(path_mark);
+        p->path.pop_back();
         return SP_OK;
     }
     if (out->value_count >= SP_MAX_VALUES) {
@@ -178,7 +224,7 @@ int walk_value(sp_parser *p, const TypeSpec &type, ondemand::value value, sp_eve
         return SP_ERR_TOO_MANY_VALUES;
     }
     sp_value &slot = out->values[out->value_count];
-    slot.field = spec->index;
+    slot.field = spec.index;
     slot.element = p->element;
     slot.kind = kind;
     slot.string = {nullptr, 0};
@@ -186,7 +232,7 @@ int walk_value(sp_parser *p, const TypeSpec &type, ondemand::value value, sp_eve
     switch (kind) {
         case SP_KIND_STRING: {
             std::string_view text;
-            if (auto e = value.get_string().get(text)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
+            if (auto e = string_value(p, value, text)) return simdjson_failure(out, e, pointer_of(p->path, p->element));
             slot.string = {text.data(), text.size()};
             break;
         }
@@ -212,7 +258,7 @@ int walk_value(sp_parser *p, const TypeSpec &type, ondemand::value value, sp_eve
 int walk_data(sp_parser *p, const TypeSpec &type, ondemand::object object, sp_event *out) {
     p->path.clear();
     p->element = 0;
-    return walk_object(p, type, object, out, 1);
+    return walk_object(p, type, 0, object, out, 1);
 }
 
 int lookup_type(sp_parser *p, sp_event *out) {
@@ -232,6 +278,7 @@ sp_parser *sp_parser_new(size_t max_event_bytes) {
     auto *parser = new sp_parser();
     parser->max_bytes = max_event_bytes;
     parser->buffer.resize(max_event_bytes + SIMDJSON_PADDING);
+    parser->scratch.resize(max_event_bytes + SIMDJSON_PADDING);
     parser->types.resize(256);
     if (parser->json.allocate(max_event_bytes) != SUCCESS || parser->deferred.allocate(max_event_bytes) != SUCCESS) {
         delete parser;
@@ -252,7 +299,35 @@ int sp_parser_register_type(sp_parser *parser, const char *name, uint32_t type_i
 int sp_parser_register_field(sp_parser *parser, uint32_t type_index, const char *path, uint32_t field_index,
                              uint32_t kinds) {
     if (type_index >= parser->types.size()) return -1;
-    parser->types[type_index].fields.push_back(FieldSpec{path, field_index, kinds});
+    TypeSpec &type = parser->types[type_index];
+    // Split "evidence.skus[].sku" into evidence / skus / [] / sku and walk down, adding nodes.
+    std::vector<std::string> segments;
+    std::string_view rest(path);
+    while (!rest.empty()) {
+        size_t dot = rest.find('.');
+        std::string_view segment = rest.substr(0, dot);
+        bool array = segment.size() >= 2 && segment.substr(segment.size() - 2) == "[]";
+        if (array) segment.remove_suffix(2);
+        if (!segment.empty()) segments.emplace_back(segment);
+        if (array) segments.emplace_back("[]");
+        if (dot == std::string_view::npos) break;
+        rest.remove_prefix(dot + 1);
+    }
+    uint32_t node = 0;
+    for (const std::string &segment : segments) {
+        uint32_t child = type.child(node, segment);
+        if (child == 0) {
+            child = static_cast<uint32_t>(type.nodes.size());
+            FieldNode added;
+            added.key = segment;
+            type.nodes.push_back(added);
+            type.nodes[node].children.push_back(child);
+        }
+        node = child;
+    }
+    type.nodes[node].index = field_index;
+    type.nodes[node].kinds = kinds;
+    type.nodes[node].declared = true;
     return 0;
 }
 
@@ -268,9 +343,19 @@ int sp_parse(sp_parser *p, const uint8_t *json, size_t length, sp_event *out) {
                                                  std::to_string(p->max_bytes));
         return out->error;
     }
-    std::memcpy(p->buffer.data(), json, length);
-    std::memset(p->buffer.data() + length, 0, SIMDJSON_PADDING);
-    padded_string_view view(reinterpret_cast<const char *>(p->buffer.data()), length, length + SIMDJSON_PADDING);
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end (their content does not matter).
+    // When those bytes lie in the same memory page as the event's last byte they are readable,
+    // and the event is parsed where it lies; otherwise it is copied into the padded buffer.
+    const uint8_t *base = json;
+    const uintptr_t last = reinterpret_cast<uintptr_t>(json) + length - 1;
+    if (length == 0 || (last >> 12) != ((last + SIMDJSON_PADDING) >> 12)) {
+        std::memcpy(p->buffer.data(), json, length);
+        std::memset(p->buffer.data() + length, ' ', SIMDJSON_PADDING);
+        base = p->buffer.data();
+    }
+    p->limit = base + length;
+    p->scratch_next = p->scratch.data();
+    padded_string_view view(reinterpret_cast<const char *>(base), length, length + SIMDJSON_PADDING);
 
     ondemand::document doc;
     if (auto e = p->json.iterate(view).get(doc)) return simdjson_failure(out, e, "");
@@ -291,7 +376,9 @@ int sp_parse(sp_parser *p, const uint8_t *json, size_t length, sp_event *out) {
         ondemand::field field;
         if (auto e = std::move(field_result).get(field)) return simdjson_failure(out, e, "");
         std::string_view key;
-        if (auto e = field.unescaped_key().get(key)) return simdjson_failure(out, e, "");
+        if (!raw_string(reinterpret_cast<const uint8_t *>(field.key().raw()), p->limit, key)) {
+            if (auto e = field.unescaped_key().get(key)) return simdjson_failure(out, e, "");
+        }
         if (key == "data") {
             ondemand::value value = field.value();
             ondemand::json_type jtype;
@@ -334,7 +421,7 @@ int sp_parse(sp_parser *p, const uint8_t *json, size_t length, sp_event *out) {
             continue;
         }
         std::string_view text;
-        if (value.get_string().get(text)) {
+        if (string_value(p, value, text)) {
             std::string pointer = std::string("/") + std::string(kAttributeNames[attribute]);
             set_error(out, SP_ERR_ATTRIBUTE_KIND, pointer, "expected a string");
             return out->error;
@@ -363,7 +450,7 @@ int sp_parse(sp_parser *p, const uint8_t *json, size_t length, sp_event *out) {
     if (has_deferred) {
         // The data object came before `type`: walk it now with the second parser. Its bytes sit
         // inside our padded buffer, so the padding requirement holds.
-        size_t offset = static_cast<size_t>(deferred_data.data() - reinterpret_cast<const char *>(p->buffer.data()));
+        size_t offset = static_cast<size_t>(deferred_data.data() - reinterpret_cast<const char *>(base));
         padded_string_view data_view(deferred_data.data(), deferred_data.size(), length + SIMDJSON_PADDING - offset);
         ondemand::document data_doc;
         if (auto e = p->deferred.iterate(data_view).get(data_doc)) return simdjson_failure(out, e, "/data");

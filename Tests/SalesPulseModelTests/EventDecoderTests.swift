@@ -36,6 +36,50 @@ import Testing
         #expect(evidence.skus == [Evidence.SKUReference(sku: "A", quantity: 2), Evidence.SKUReference(sku: "B", quantity: 3.5)])
     }
 
+    /// Strings and keys with escapes are unescaped; those without are read in place. Both must
+    /// give the same values, in the envelope and in data, and unknown escaped keys are refused.
+    @Test func escapedStringsAndKeysAreUnescaped() throws {
+        let data = #"{"flow":"academic","step":"dept_visit","act\u0069on":"notes","evidence":{"text":"pain \"points\" caf\u00e9 \\ \n end"}}"#
+        let json = #"{"specversion":"1.0","id":"id-\u0031","source":"rep-app\/android","type":"sales.action.completed","time":"2026-03-02T09:15:04+08:00","subject":"cust-000042","data":\#(data)}"#
+        let event = try EventDecoder().decode(json, key: "cust-000042", referenceTime: reference)
+        #expect(event.id == "id-1")
+        #expect(event.source == "rep-app/android")
+        guard case .actionCompleted(_, _, let action, let evidence) = event.payload else {
+            Issue.record("wrong payload \(event.payload)")
+            return
+        }
+        #expect(action == "notes")
+        #expect(evidence.text == "pain \"points\" café \\ \n end")
+        let unknown = #"{"specversion":"1.0","id":"i","source":"s","type":"sales.objection.chosen","time":"2026-03-02T01:00:00Z","subject":"c","data":{"objection":"x","b\u006fgus":1}}"#
+        #expect(throws: EventRejection.self) { try EventDecoder().decode(unknown, referenceTime: reference) }
+        do {
+            _ = try EventDecoder().decode(unknown, referenceTime: reference)
+        } catch {
+            #expect(error.reason == .unexpectedField && error.pointer == "/data/bogus")
+        }
+    }
+
+    /// Events read where they lie must not depend on what follows them in memory: the same
+    /// event ending at every offset just before a page boundary (parsed in place) and across it
+    /// (copied), followed by junk, decodes identically.
+    @Test func eventsAreDecodedTheSameWhereverTheyLieInMemory() throws {
+        let bytes = Array(envelope().utf8)
+        let decoder = EventDecoder()
+        let expected = try decoder.decode(bytes, referenceTime: reference)
+        var page = [UInt8](repeating: UInt8(ascii: "\""), count: 3 * 4096)
+        try page.withUnsafeMutableBytes { buffer in
+            let base = Int(bitPattern: buffer.baseAddress!)
+            let boundary = (base + 4096 + 4095) / 4096 * 4096 - base
+            for end in (boundary - 100)...(boundary + 10) {
+                let start = end - bytes.count
+                UnsafeMutableRawBufferPointer(rebasing: buffer[start..<end]).copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+                let event = try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), referenceTime: reference)
+                #expect(event == expected)
+                for index in start..<end { buffer[index] = UInt8(ascii: "\"") }
+            }
+        }
+    }
+
     @Test func dataBeforeTypeIsStillValidated() throws {
         let json = #"{"data":{"objection":"x","bogus":1},"specversion":"1.0","id":"i","source":"s","type":"sales.objection.chosen","time":"2026-03-02T01:00:00Z","subject":"c"}"#
         #expect(throws: EventRejection(.unexpectedField, at: "/data/bogus", "unexpected field for type sales.objection.chosen (not in its schema)")) {
