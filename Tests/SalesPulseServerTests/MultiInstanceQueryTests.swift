@@ -53,7 +53,8 @@ import SalesPulseRuntime
         // Wait (bounded) until the group has settled: both instances own partitions, every
         // customer is folded somewhere, and each directory has both claims.
         @Sendable func settled() -> Bool {
-            let owned = [a, b].map { $0.runtime.status().partitions.count }
+            // Input partitions only (the counters' repartition topics are shared out too).
+            let owned = [a, b].map { $0.runtime.status().partitions.filter { $0.topic == "sales.events" }.count }
             let folded = customers.filter { a.runtime.customer($0) != nil || b.runtime.customer($0) != nil }.count
             let claims = [a, b].map { $0.runtime.directory!.allClaims.filter { !$0.partitions.isEmpty }.count }
             return owned.allSatisfy { $0 > 0 } && owned.reduce(0, +) == 6 && folded == customers.count && claims == [2, 2]

@@ -201,11 +201,13 @@ struct BenchCommand: AsyncParsableCommand {
         let runtime = try ProjectorRuntime(configuration: runtimeConfiguration)
         let running = Task { try await runtime.run() }
         var start: ContinuousClock.Instant?
-        // Polls the cheap consumed count (a full status takes the partition lock).
+        // Polls the cheap consumed counts (a full status takes the partition lock): every input
+        // record, and every counter input forwarded to the repartition topics folded there.
         while true {
             let consumed = runtime.recordsConsumed
+            let repartition = runtime.repartitionProgress
             if start == nil && consumed > 0 { start = .now }
-            if consumed >= total { break }
+            if consumed >= total && repartition.consumed >= repartition.forwarded { break }
             try await Task.sleep(for: .milliseconds(2))
         }
         let processed = ContinuousClock.now - start!

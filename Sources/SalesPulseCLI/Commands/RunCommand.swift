@@ -55,6 +55,12 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Replay mode: timers advance on event time only (no wall clock).")
     var replay = false
 
+    @Flag(inversion: .prefixedNo, help: "Fold counters through repartition topics salespulse.<group>.repartition.<attribute> (exact with several instances). --no-repartition folds them in the input partitions: exact only when one instance owns every partition.")
+    var repartition = true
+
+    @Option(help: "Threads that decode and fold batches (default: processor count, at most 4).")
+    var foldThreads: Int?
+
     @Option(help: "Seconds between status lines (0 to disable).")
     var statusInterval: Int = 5
 
@@ -70,6 +76,11 @@ struct RunCommand: AsyncParsableCommand {
         configuration.stateDirectory = stateDir
         configuration.checkpointIntervalMilliseconds = interval
         configuration.live = !replay
+        configuration.repartitionCounters = repartition
+        if let foldThreads {
+            guard foldThreads >= 1 else { throw ValidationError("--fold-threads \(foldThreads): expected 1 or more") }
+            configuration.foldThreads = foldThreads
+        }
         guard let keyPartitioner = KafkaPartitioner(rawValue: partitioner) else {
             throw ValidationError("--partitioner \(partitioner): expected consistent or murmur2")
         }

@@ -12,8 +12,21 @@ public struct PartitionProjector: Sendable {
         case rejected(EventRejection)
     }
 
+    /// What a partition's records are.
+    public enum Role: Sendable, Equatable {
+        /// Input events: everything is folded here; counters too unless forwarded.
+        case input(forwardCounters: Bool)
+        /// Counter inputs repartitioned by an attribute: only the counters grouped by it.
+        case repartitioned(attribute: String)
+    }
+
     public let topic: String
     public let partition: Int32
+    public let role: Role
+    /// The counters this partition folds (all, none when forwarded, or those of its attribute).
+    private let foldedCounters: [CounterDefinition]
+    /// Forwards produced by the last ``process(value:key:offset:recordTime:decoder:derived:)``.
+    public private(set) var forwards: [Repartition.Forward] = []
     public private(set) var projection: FlowProjection
     public private(set) var recentIDs: RecentIDs
     public private(set) var nextOffset: Int64
@@ -26,9 +39,14 @@ public struct PartitionProjector: Sendable {
     public private(set) var rules: KeyedRuleProjection
 
     /// Creates an empty projector, or one restored from a checkpoint.
-    public init(topic: String, partition: Int32, configuration: ProcessConfiguration, checkpoint: PartitionCheckpoint? = nil, recentIDCapacity: Int = 1_000_000) {
+    public init(topic: String, partition: Int32, configuration: ProcessConfiguration, checkpoint: PartitionCheckpoint? = nil, recentIDCapacity: Int = 1_000_000, role: Role = .input(forwardCounters: false)) {
         self.topic = topic
         self.partition = partition
+        self.role = role
+        switch role {
+        case .input(let forward): foldedCounters = forward ? [] : configuration.counters
+        case .repartitioned(let attribute): foldedCounters = configuration.counters.filter { Repartition.attribute(of: $0) == attribute }
+        }
         if let checkpoint {
             projection = FlowProjection(configuration: configuration, customers: checkpoint.customers)
             recentIDs = RecentIDs(capacity: recentIDCapacity, oldestFirst: RecentIDs.fingerprints(decoding: checkpoint.recentIDs) ?? [])
@@ -50,9 +68,14 @@ public struct PartitionProjector: Sendable {
 
     /// Processes one record: decode and validate, drop duplicates, fold.
     /// Records before ``nextOffset`` (re-delivered after a restart) are skipped.
-    public mutating func process(value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?, offset: Int64, recordTime: EventTime, decoder: EventDecoder) -> Outcome? {
+    ///
+    /// A repartitioned partition folds only its counters (its records are keyed by the group,
+    /// not the subject; `derived` carries the attributes computed at the input partition).
+    public mutating func process(value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?, offset: Int64, recordTime: EventTime, decoder: EventDecoder, derived: [String: String] = [:]) -> Outcome? {
         guard offset >= nextOffset else { return nil }
         nextOffset = offset + 1
+        if !forwards.isEmpty { forwards = [] }
+        if case .repartitioned = role { return processRepartitioned(value: value, recordTime: recordTime, decoder: decoder, derived: derived) }
         guard let value else {
             statistics.rejected += 1
             statistics.rejectedByReason[EventRejection.Reason.tombstone.rawValue, default: 0] += 1
@@ -82,7 +105,11 @@ public struct PartitionProjector: Sendable {
             if event.type == .dealWon, let milliseconds = projection.customers[event.subject]?.timeToSignMilliseconds {
                 derived[CounterDefinition.timeToSignDays] = String(Double(milliseconds) / 86_400_000)
             }
-            counters.apply(event, counters: configuration.counters, derived: derived)
+            if case .input(forwardCounters: true) = role {
+                forwards = Self.forwards(of: event, counters: configuration.counters, derived: derived)
+            } else {
+                counters.apply(event, counters: foldedCounters, derived: derived)
+            }
         }
         if !configuration.absenceRules.isEmpty || !configuration.sequenceRules.isEmpty {
             outputs += rules.apply(event, outputs: outputs, configuration: configuration)
@@ -93,12 +120,53 @@ public struct PartitionProjector: Sendable {
         return .applied(outputs)
     }
 
+    /// One forward per repartition attribute of the counters that count this event type.
+    static func forwards(of event: SalesEvent, counters: [CounterDefinition], derived: [String: String]) -> [Repartition.Forward] {
+        var forwards: [Repartition.Forward] = []
+        counters.withUnsafeBufferPointer { counters in
+            for index in counters.indices where counters[index].type == event.type {
+                let attribute = Repartition.attribute(of: counters[index])
+                guard !forwards.contains(where: { $0.attribute == attribute }) else { continue }
+                let key = attribute == "all" ? "all" : (derived[attribute] ?? event.attribute(named: attribute))
+                guard let key else { continue } // the counter would not count it
+                forwards.append(Repartition.Forward(attribute: attribute, key: key, derived: derived))
+            }
+        }
+        return forwards
+    }
+
+    /// A repartitioned counter input: decode, drop ids already folded, fold the counters.
+    private mutating func processRepartitioned(value: UnsafeRawBufferPointer?, recordTime: EventTime, decoder: EventDecoder, derived: [String: String]) -> Outcome {
+        guard let value else {
+            statistics.rejected += 1
+            statistics.rejectedByReason[EventRejection.Reason.tombstone.rawValue, default: 0] += 1
+            return .rejected(EventRejection(.tombstone, at: "", "a record with no value (tombstone) is not an event"))
+        }
+        let event: SalesEvent
+        do {
+            // Keyed by the group, not the subject: no key check.
+            event = try decoder.decode(value, key: nil, referenceTime: recordTime)
+        } catch {
+            statistics.rejected += 1
+            statistics.rejectedByReason[error.reason.rawValue, default: 0] += 1
+            return .rejected(error)
+        }
+        guard recentIDs.insert(event.id) else {
+            statistics.repartitionDuplicates += 1
+            return .duplicate
+        }
+        if watermark == nil || event.time > watermark! { watermark = event.time }
+        counters.apply(event, counters: foldedCounters, derived: derived)
+        statistics.repartitioned += 1
+        return .applied([])
+    }
+
     /// Advances timers to `now` (never behind the watermark).
     public mutating func advance(to now: EventTime) -> [FlowOutput] {
         let target = max(now, watermark ?? now)
         var outputs = projection.advance(to: target)
         outputs += rules.advance(to: target, configuration: projection.configuration)
-        if let watermark { counters.evict(watermark: watermark, counters: projection.configuration.counters, latenessMilliseconds: projection.configuration.allowedLatenessMilliseconds, rules: projection.configuration.counterRules) }
+        if let watermark, !foldedCounters.isEmpty { counters.evict(watermark: watermark, counters: foldedCounters, latenessMilliseconds: projection.configuration.allowedLatenessMilliseconds, rules: projection.configuration.counterRules) }
         count(outputs)
         return outputs
     }

@@ -11,6 +11,10 @@ public struct PartitionStatistics: Sendable, Codable, Equatable {
     public var alertsFired = 0
     public var alertsResolved = 0
     public var violations = 0
+    /// Repartitioned counter inputs folded (repartition topics only), and those dropped as
+    /// already folded (re-forwarded after an input partition replayed).
+    public var repartitioned = 0
+    public var repartitionDuplicates = 0
 
     public init() {}
 
@@ -25,6 +29,8 @@ public struct PartitionStatistics: Sendable, Codable, Equatable {
         sum.alertsFired += rhs.alertsFired
         sum.alertsResolved += rhs.alertsResolved
         sum.violations += rhs.violations
+        sum.repartitioned += rhs.repartitioned
+        sum.repartitionDuplicates += rhs.repartitionDuplicates
         return sum
     }
 }

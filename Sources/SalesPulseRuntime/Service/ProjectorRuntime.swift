@@ -41,6 +41,8 @@ public final class ProjectorRuntime: Sendable {
     private let store: CheckpointStore
     private let partitions = Mutex<[KafkaTopicPartition: PartitionSlot]>([:])
     private let counters = Mutex<(consumed: Int, dlq: Int, checkpoints: Int, bytes: Int, milliseconds: Double, busy: Double, batches: Int, tick: Double)>((0, 0, 0, 0, 0, 0, 0, 0))
+    /// Counter inputs forwarded to repartition topics, and repartitioned records consumed.
+    private let repartitionCounts = Mutex<(forwarded: Int, consumed: Int)>((0, 0))
     private let stopping = Atomic<Bool>(false)
     private let listeners = Mutex<[@Sendable ([FlowOutput]) -> Void]>([])
     private let ready = Atomic<Bool>(false)
@@ -132,7 +134,7 @@ public final class ProjectorRuntime: Sendable {
             announceOwnership(with: producer)
             return starts
         }
-        try consumer.subscribe(to: [configuration.topic])
+        try consumer.subscribe(to: [configuration.topic] + ensureRepartitionTopics())
         logger.info("consuming", metadata: ["kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.group)", "fold.threads": "\(configuration.foldThreads)"])
         let workers = FoldWorkers(count: configuration.foldThreads, policy: configuration.validation)
         defer { workers.stop() }
@@ -150,6 +152,8 @@ public final class ProjectorRuntime: Sendable {
             var outputs: [FlowOutput] = []
             var offsets: [KafkaTopicPartition: Int64] = [:]
             var deadLetters: [KafkaOutgoingMessage] = []
+            var forwards: [KafkaOutgoingMessage] = []
+            var inputRecords = 0
             let count = try consumer.consumeBatch(maxMessages: flowing ? configuration.batchSize : 1, timeout: .milliseconds(flowing ? 0 : 50)) { batch -> Int in
                 guard !batch.isEmpty else { return 0 }
                 let started = ContinuousClock.now
@@ -173,13 +177,18 @@ public final class ProjectorRuntime: Sendable {
                     return parts
                 }
                 var latencies = LatencyHistogram()
+                var repartitioned = 0
                 for part in parts {
                     outputs += part.outputs
                     offsets.merge(part.offsets) { _, new in new }
                     deadLetters += part.deadLetters
+                    forwards += part.forwards
                     latencies.merge(part.latencies)
+                    inputRecords += part.inputRecords
+                    repartitioned += part.repartitionedRecords
                 }
                 if latencies.count > 0 { latency.withLock { $0.merge(latencies) } }
+                if repartitioned > 0 { repartitionCounts.withLock { $0.consumed += repartitioned } }
                 return batch.count
             }
             flowing = count > 0
@@ -188,11 +197,14 @@ public final class ProjectorRuntime: Sendable {
                 for partition in offsets.keys { lastEventWallClock[partition] = now }
             }
             for message in deadLetters { try producer.enqueue(message) }
+            // Forwarded before the offsets are stored: a crash re-forwards, never loses.
+            for message in forwards { try producer.enqueue(message) }
+            if !forwards.isEmpty { repartitionCounts.withLock { $0.forwarded += forwards.count } }
             try publish(outputs, producer: producer)
             if !offsets.isEmpty {
                 try consumer.store(offsets.map { KafkaPartitionOffset($0.key, offset: $0.value) })
             }
-            counters.withLock { $0.consumed += count; $0.dlq += deadLetters.count }
+            counters.withLock { $0.consumed += inputRecords; $0.dlq += deadLetters.count }
 
             if ContinuousClock.now - lastTick >= .seconds(1) {
                 lastTick = .now
@@ -244,7 +256,10 @@ public final class ProjectorRuntime: Sendable {
         var outputs: [FlowOutput] = []
         var offsets: [KafkaTopicPartition: Int64] = [:]
         var deadLetters: [KafkaOutgoingMessage] = []
+        var forwards: [KafkaOutgoingMessage] = []
         var latencies = LatencyHistogram()
+        var inputRecords = 0
+        var repartitionedRecords = 0
     }
 
     /// Which worker folds each partition of a batch (indexed by partition number): whole
@@ -273,32 +288,90 @@ public final class ProjectorRuntime: Sendable {
         var part = BatchPart()
         // Records of one partition come in runs: look the slot up once per run.
         var currentPartition: Int32 = -1
+        var currentTopic: UInt = 0
         var currentKey = KafkaTopicPartition(topic: "", partition: -1)
         var slot: PartitionSlot?
+        var repartitioned = false
         for record in batch {
-            if record.partition != currentPartition {
+            if record.partition != currentPartition || record.topicIdentity != currentTopic {
                 if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
                 currentPartition = record.partition
+                currentTopic = record.topicIdentity
                 if assignment[Int(currentPartition)] == worker {
                     currentKey = record.topicPartition
                     slot = slots[currentKey]
+                    if case .repartitioned = slot?.projector.role { repartitioned = true } else { repartitioned = false }
                 } else {
                     slot = nil
                 }
             }
             guard let slot else { continue }
             let recordTime = EventTime(epochMilliseconds: record.timestampMilliseconds ?? Self.wallClockMilliseconds())
+            if repartitioned {
+                part.repartitionedRecords += 1
+                let outcome = slot.projector.process(value: record.value, key: nil, offset: record.offset, recordTime: recordTime, decoder: decoder, derived: Self.derivedAttributes(of: record))
+                if case .rejected(let rejection)? = outcome { part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: currentKey.topic)) }
+                continue
+            }
+            part.inputRecords += 1
             let outcome = slot.projector.process(value: record.value, key: record.key, offset: record.offset, recordTime: recordTime, decoder: decoder)
             switch outcome {
             case .applied(let produced):
                 part.outputs += produced
                 if let time = slot.projector.lastAppliedTime { part.latencies.record(milliseconds: batchClock - time.epochMilliseconds) }
+                for forward in slot.projector.forwards { part.forwards.append(forwardRecord(forward, of: record)) }
             case .rejected(let rejection): part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: configuration.topic))
             case .duplicate, nil: break
             }
         }
         if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
         return part
+    }
+
+    /// The repartition topics of the configuration's counters, created if missing: through
+    /// CreateTopics with the input topic's partition count, or — where the broker does not
+    /// implement it (the embedded broker) — by the broker's automatic creation on a metadata
+    /// request. Empty when counters are not repartitioned.
+    private func ensureRepartitionTopics() throws -> [String] {
+        guard configuration.repartitionCounters else { return [] }
+        let topics = Repartition.attributes(of: configuration.process).map { Repartition.topic(group: configuration.group, attribute: $0) }
+        guard !topics.isEmpty else { return [] }
+        let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
+        let existing = Set((try? admin.metadata().topics.filter { !$0.partitions.isEmpty }.map(\.name)) ?? [])
+        let missing = topics.filter { !existing.contains($0) }
+        if !missing.isEmpty {
+            let partitions = (try? admin.metadata(topic: configuration.topic).topics.first { $0.name == configuration.topic }?.partitions.count) ?? nil
+            do {
+                try admin.createTopics(missing.map { KafkaNewTopic(name: $0, partitions: Int32(max(1, partitions ?? 1))) }, timeout: .seconds(5))
+            } catch {
+                logger.info("CreateTopics failed; relying on automatic topic creation", metadata: ["error": "\(error)"])
+            }
+            for topic in missing {
+                var created = false
+                for _ in 0..<50 where !created {
+                    created = (try? admin.metadata(topic: topic).topics.first { $0.name == topic }?.partitions.isEmpty == false) ?? false
+                    if !created { Thread.sleep(forTimeInterval: 0.1) }
+                }
+                guard created else {
+                    throw KafkaError(code: .admin, message: "repartition topic \(topic) does not exist and could not be created", hint: "Create it with as many partitions as \(configuration.topic), or run with --no-repartition on a single instance.")
+                }
+            }
+        }
+        logger.info("repartitioning counters", metadata: ["topics": "\(topics.joined(separator: ","))"])
+        return topics
+    }
+
+    /// The record forwarded to a repartition topic for an applied input record.
+    private func forwardRecord(_ forward: Repartition.Forward, of record: KafkaRecord) -> KafkaOutgoingMessage {
+        var headers = forward.derived.sorted { $0.key < $1.key }.map { KafkaHeader(name: Repartition.derivedHeaderPrefix + $0.key, string: $0.value) }
+        headers.append(KafkaHeader(name: "salespulse-source", string: "\(configuration.topic)/\(record.partition)/\(record.offset)"))
+        return KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: forward.attribute), key: Array(forward.key.utf8), value: record.value.map { Array($0) }, headers: headers)
+    }
+
+    /// Derived attributes carried by a repartitioned record's headers.
+    private static func derivedAttributes(of record: KafkaRecord) -> [String: String] {
+        guard let days = record.header(named: Repartition.derivedHeaderPrefix + CounterDefinition.timeToSignDays) else { return [:] }
+        return [CounterDefinition.timeToSignDays: String(decoding: days, as: UTF8.self)]
     }
 
     /// Advances timers: by the watermark, and for partitions idle in live mode by the wall clock.
@@ -377,7 +450,9 @@ public final class ProjectorRuntime: Sendable {
                     logger.warning("\(error)")
                     store.quarantine(topic: partition.topic, partition: partition.partition)
                 }
-                let projector = PartitionProjector(topic: partition.topic, partition: partition.partition, configuration: configuration.process, checkpoint: checkpoint)
+                let role: PartitionProjector.Role = Repartition.attribute(ofTopic: partition.topic, group: configuration.group).map { .repartitioned(attribute: $0) }
+                    ?? .input(forwardCounters: configuration.repartitionCounters)
+                let projector = PartitionProjector(topic: partition.topic, partition: partition.partition, configuration: configuration.process, checkpoint: checkpoint, role: role)
                 // Resume right after the checkpoint, or rebuild by replaying the partition.
                 starts[partition] = checkpoint?.nextOffset ?? -2 // RD_KAFKA_OFFSET_BEGINNING
                 partitions.withLock { $0[partition] = PartitionSlot(projector) }
@@ -477,8 +552,12 @@ public final class ProjectorRuntime: Sendable {
         snapshot().flatMap { $0.customers.values }.sorted { $0.customer < $1.customer }
     }
 
-    /// Records consumed so far (cheap: no partition lock, unlike ``status()``).
+    /// Input records consumed so far (cheap: no partition lock, unlike ``status()``).
     public var recordsConsumed: Int { counters.withLock { $0.consumed } }
+
+    /// Counter inputs forwarded to repartition topics, and repartitioned records consumed
+    /// (by this instance).
+    public var repartitionProgress: (forwarded: Int, consumed: Int) { repartitionCounts.withLock { $0 } }
 
     /// The status captured at shutdown, before partitions were released.
     public func statusAtShutdown() -> Status? { finalStatus.withLock { $0 } }

@@ -27,6 +27,12 @@ public struct RuntimeConfiguration: Sendable {
     /// partitions (librdkafka queues a fetch partition by partition, ~3,000 records each), so
     /// the fold threads have whole partitions to share; a batch only takes what is queued.
     public var batchSize: Int = 16_384
+    /// Fold counters through repartition topics (`salespulse.<group>.repartition.<attribute>`),
+    /// so each counter group is folded at exactly one instance and counters and counter rules are
+    /// exact with any number of instances. Off: each input partition folds its own counters,
+    /// exact only when one instance owns every partition (saves producing and consuming the
+    /// counted events a second time).
+    public var repartitionCounters: Bool = true
     /// Threads that decode and fold a batch, each taking whole partitions (the consume thread
     /// is one of them). Default: the active processor count, at most 4.
     public var foldThreads: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import SalesPulseKafka
+import SalesPulseModel
+import SalesPulseProjections
+@testable import SalesPulseRuntime
+
+/// Counters through repartition topics: with two instances sharing the input partitions, every
+/// counter group is folded at exactly one instance and the groups together equal a fold of all
+/// events in one place; derived attributes (time to sign) travel with the forwarded records.
+@Suite(.serialized) struct RepartitionTests {
+    typealias H = RuntimeHarness
+    static let configuration = SeedRuleCatalogueTests.configuration
+    static let t0: Int64 = 1_772_413_200_000
+    static let codes = ["price_too_high", "no_budget", "competitor_cheaper", "timing", "need_approval"]
+
+    /// Objections from 17 reps on 120 customers (spread over every input partition), and won
+    /// deals in three regions.
+    static func events() -> [(key: String, value: String)] {
+        var events: [(String, String)] = []
+        for index in 0..<300 {
+            let customer = "cust-\(index % 120)"
+            let millis = t0 + Int64(index) * 7_000
+            let (type, data): (String, String) = index % 10 == 9
+                ? ("sales.deal.won", #"{"amount":1000,"currency":"CNY"}"#)
+                : ("sales.objection.chosen", #"{"objection":"\#(codes[index % codes.count])"}"#)
+            let region = ["east", "north", "south"][index % 3]
+            events.append((customer, #"{"specversion":"1.0","id":"r-\#(index)","source":"test","type":"\#(type)","time":"\#(H.stamp(millis))","subject":"\#(customer)","repid":"rep-\#(index % 17)","region":"\#(region)","data":\#(data)}"#))
+        }
+        return events
+    }
+
+    /// The counters of all events folded in one partition projector (no repartitioning).
+    static func reference(_ events: [(key: String, value: String)]) -> [String: CounterState] {
+        var projector = PartitionProjector(topic: "reference", partition: 0, configuration: configuration)
+        let decoder = EventDecoder()
+        for (offset, event) in events.enumerated() {
+            _ = Array(event.value.utf8).withUnsafeBytes { value in
+                projector.process(value: value, key: nil, offset: Int64(offset), recordTime: EventTime(epochMilliseconds: Int64.max / 4), decoder: decoder)
+            }
+        }
+        return projector.counters.states
+    }
+
+    static func runtime(bootstrap: String, directory: String) throws -> ProjectorRuntime {
+        var runtime = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
+        runtime.stateDirectory = directory
+        runtime.group = "rp"
+        runtime.live = false
+        runtime.checkpointIntervalMilliseconds = 300
+        runtime.validation.maxFutureSkewMilliseconds = Int64.max / 4
+        return try ProjectorRuntime(configuration: runtime)
+    }
+
+    @Test func twoInstancesFoldEachCounterGroupOnceAndTogetherEqualOneFold() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("sales.events", partitions: 4)
+        let events = Self.events()
+        try H.publish(events, to: cluster.bootstrapServers)
+        let directory = H.temporaryDirectory() // shared state location
+        let a = try Self.runtime(bootstrap: cluster.bootstrapServers, directory: directory)
+        let b = try Self.runtime(bootstrap: cluster.bootstrapServers, directory: directory)
+        let runningA = Task { try await a.run() }
+        let runningB = Task { try await b.run() }
+        func settled() -> Bool {
+            let statistics = a.status().statistics + b.status().statistics
+            let forwarded = a.repartitionProgress.forwarded + b.repartitionProgress.forwarded
+            let owned = Set(a.status().partitions + b.status().partitions)
+            return statistics.applied == events.count && statistics.repartitioned >= forwarded && forwarded > 0
+                && a.status().partitions.contains { $0.topic == "sales.events" } && b.status().partitions.contains { $0.topic == "sales.events" }
+                && owned.count == a.status().partitions.count + b.status().partitions.count
+        }
+        #expect(await H.eventually { settled() })
+
+        let reference = Self.reference(events)
+        let now = EventTime(epochMilliseconds: Self.t0 + 300 * 7_000)
+        for counter in Self.configuration.counters where reference[counter.id] != nil {
+            let valuesA = a.counterState(counter.id).values(at: now, counter: counter)
+            let valuesB = b.counterState(counter.id).values(at: now, counter: counter)
+            #expect(Set(valuesA.keys).isDisjoint(with: valuesB.keys), "\(counter.id): a group folded at both instances")
+            #expect(valuesA.merging(valuesB) { x, _ in x } == reference[counter.id]!.values(at: now, counter: counter), "\(counter.id)")
+        }
+        // The sum of days to sign is derived at the input partition and forwarded in a header.
+        let signDays = Self.configuration.counters.first { $0.id == "sign_days_30d" }!
+        let summed = a.counterState("sign_days_30d").values(at: now, counter: signDays).values.reduce(0, +) + b.counterState("sign_days_30d").values(at: now, counter: signDays).values.reduce(0, +)
+        #expect(summed > 0)
+
+        a.stop()
+        b.stop()
+        try await runningA.value
+        try await runningB.value
+    }
+
+    @Test func withoutRepartitioningOneInstanceFoldsTheSameCounters() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("sales.events", partitions: 4)
+        let events = Self.events()
+        try H.publish(events, to: cluster.bootstrapServers)
+        var configuration = RuntimeConfiguration(bootstrapServers: cluster.bootstrapServers, process: Self.configuration)
+        configuration.stateDirectory = H.temporaryDirectory()
+        configuration.group = "single"
+        configuration.live = false
+        configuration.repartitionCounters = false
+        configuration.validation.maxFutureSkewMilliseconds = Int64.max / 4
+        let runtime = try ProjectorRuntime(configuration: configuration)
+        let running = Task { try await runtime.run() }
+        #expect(await H.eventually { runtime.status().statistics.applied == events.count })
+        #expect(runtime.status().partitions.allSatisfy { $0.topic == "sales.events" }, "no repartition topics")
+        #expect(runtime.repartitionProgress.forwarded == 0)
+        let reference = Self.reference(events)
+        let now = EventTime(epochMilliseconds: Self.t0 + 300 * 7_000)
+        for counter in Self.configuration.counters where reference[counter.id] != nil {
+            #expect(runtime.counterState(counter.id).values(at: now, counter: counter) == reference[counter.id]!.values(at: now, counter: counter), "\(counter.id)")
+        }
+        runtime.stop()
+        try await running.value
+    }
+}
