@@ -21,8 +21,10 @@ public protocol ProjectionQueries: Sendable {
     var isReady: Bool { get }
     /// The time metrics and dwell are measured at: the watermark, or the wall clock if later in live mode.
     func currentTime() -> EventTime
-    /// Prometheus counters: name → (help, value).
+    /// Prometheus counters and gauges of the projections: name → (help, value).
     func counters() -> [(String, String, Double)]
+    /// Further Prometheus exposition text (the runtime's swift-metrics registry).
+    func metricsExposition() -> String
     /// A sliding-window counter's state merged across owned partitions.
     func counterState(_ id: String) -> CounterState
 }
@@ -30,6 +32,9 @@ public protocol ProjectionQueries: Sendable {
 extension ProjectionQueries {
     /// A single instance owns everything.
     public func locate(customer id: String) -> CustomerLocation { .local }
+
+    /// No operational metrics.
+    public func metricsExposition() -> String { "" }
 }
 
 extension ProjectorRuntime: ProjectionQueries {
@@ -44,34 +49,28 @@ extension ProjectorRuntime: ProjectionQueries {
         return watermark ?? EventTime(epochMilliseconds: 0)
     }
 
+    /// The projections' counters and gauges (restored with checkpoints, so they count the
+    /// partition's whole history); operational metrics come from ``metricsExposition()``.
     public func counters() -> [(String, String, Double)] {
         let status = status()
         let s = status.statistics
         var result: [(String, String, Double)] = [
-            ("salespulse_records_consumed_total", "Records consumed from the input topic", Double(status.recordsConsumed)),
             ("salespulse_events_applied_total", "Valid events folded into projections", Double(s.applied)),
             ("salespulse_events_duplicate_total", "Events skipped as duplicates by id", Double(s.duplicates)),
             ("salespulse_events_late_total", "Events later than the allowed lateness", Double(s.late)),
-            ("salespulse_dlq_published_total", "Records sent to the dead-letter topic", Double(status.dlqPublished)),
+            ("salespulse_events_repartitioned_total", "Counter inputs folded from repartition topics", Double(s.repartitioned)),
             ("salespulse_alerts_fired_total", "Alerts fired", Double(s.alertsFired)),
             ("salespulse_alerts_resolved_total", "Alerts resolved", Double(s.alertsResolved)),
             ("salespulse_compliance_violations_total", "Steps left with mandatory actions missing", Double(s.violations)),
             ("salespulse_customers", "Customers in owned partitions", Double(status.customers)),
-            ("salespulse_partitions_owned", "Input partitions owned by this instance", Double(status.partitions.count)),
+            ("salespulse_partitions_owned", "Partitions owned by this instance (input and repartition)", Double(status.partitions.count)),
             ("salespulse_checkpoints_written_total", "Partition checkpoints written", Double(status.checkpointsWritten)),
-            ("salespulse_checkpoint_last_bytes", "Size of the last checkpoint", Double(status.lastCheckpointBytes)),
-            ("salespulse_checkpoint_last_milliseconds", "Duration of the last checkpoint", status.lastCheckpointMilliseconds),
-            ("salespulse_tick_last_milliseconds", "Duration of the last timer and rule evaluation tick", status.lastTickMilliseconds),
         ]
-        for (partition, lag) in consumerLag.sorted(by: { $0.key < $1.key }) {
-            result.append(("salespulse_consumer_lag{topic=\"\(partition.topic)\",partition=\"\(partition.partition)\"}", "Records behind the partition's high watermark", Double(lag)))
-        }
-        for (name, value) in latencyHistogram.exposition(name: "salespulse_event_latency_seconds") {
-            result.append((name, "End-to-end latency: event time to projection updated", value))
-        }
         for (reason, count) in s.rejectedByReason.sorted(by: { $0.key < $1.key }) {
             result.append(("salespulse_events_rejected_total{reason=\"\(reason)\"}", "Events rejected, by reason", Double(count)))
         }
         return result
     }
+
+    public func metricsExposition() -> String { metrics.exposition() }
 }

@@ -33,13 +33,8 @@ public struct SalesPulseHTTPServer: Sendable {
             var text = ""
             var described = Set<String>()
             for (name, help, value) in queries.counters() {
-                var base = String(name.prefix { $0 != "{" })
-                var type = base.hasSuffix("_total") ? "counter" : "gauge"
-                // Histogram series share one family: name_bucket / name_sum / name_count.
-                if base.hasPrefix("salespulse_event_latency_seconds") {
-                    base = "salespulse_event_latency_seconds"
-                    type = "histogram"
-                }
+                let base = String(name.prefix { $0 != "{" })
+                let type = base.hasSuffix("_total") ? "counter" : "gauge"
                 if described.insert(base).inserted {
                     text += "# HELP \(base) \(help)\n# TYPE \(base) \(type)\n"
                 }
@@ -47,6 +42,10 @@ public struct SalesPulseHTTPServer: Sendable {
             }
             let phi = queries.metrics(now: queries.currentTime()).overall.processHealthIndex(weights: queries.processConfiguration.healthWeights)
             text += "# HELP salespulse_process_health_index Process health index (0-100)\n# TYPE salespulse_process_health_index gauge\nsalespulse_process_health_index \(phi ?? 0)\n"
+            // Operational metrics recorded through swift-metrics (records in/out, lag, latency…).
+            text += queries.metricsExposition()
+            // A closing comment (ignored by Prometheus) tells readers the body is complete.
+            text += "# EOF\n"
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/v1/customers/:id") { request, context -> Response in

@@ -82,10 +82,15 @@ import SalesPulseRuntime
 
         // Observability of the same run: lag per partition and the end-to-end latency histogram.
         let metrics = try await DedicatedThread.run(name: "test.metrics") {
-            try LoopbackSSEClient.readRaw(port: port, path: "/metrics", until: "salespulse_event_latency_seconds_count", count: 1)
+            try LoopbackSSEClient.readRaw(port: port, path: "/metrics", until: "# EOF", count: 1)
         }
         #expect(metrics.contains("# TYPE salespulse_event_latency_seconds histogram"))
         #expect(metrics.contains("salespulse_consumer_lag{topic=\"sales.events\",partition=\"0\"}"))
+        // Recorded through swift-metrics into the runtime's Prometheus registry.
+        #expect(metrics.contains("salespulse_records_in_total{topic=\"sales.events\"} \(events.count)"), "\(metrics)")
+        #expect(metrics.contains("salespulse_event_latency_seconds_count \(events.count)"))
+        #expect(metrics.contains("# TYPE salespulse_fold_batch_seconds histogram"))
+        #expect(metrics.contains("salespulse_records_out_total{topic=\"repartition\"}"), "objections are forwarded to the counters' repartition topic")
         #expect(runtime.latencyHistogram.count == events.count, "every applied event timed")
         #expect(runtime.latencyHistogram.counts.last == 0, "none older than a day")
 

@@ -55,12 +55,15 @@ public final class ProjectorRuntime: Sendable {
     private let lags = Mutex<[KafkaTopicPartition: Int64]>([:])
     /// Partition ownership across the group's instances (when ``RuntimeConfiguration/advertisedURL`` is set).
     public let directory: PartitionDirectory?
+    /// Operational metrics (swift-metrics).
+    public let metrics: RuntimeMetrics
 
     /// Creates a runtime; nothing runs until ``run()``.
     public init(configuration: RuntimeConfiguration, logger: Logger = Logger(label: "salespulse.runtime")) throws {
         self.configuration = configuration
         self.logger = logger
         self.store = try CheckpointStore(directory: configuration.stateDirectory)
+        self.metrics = RuntimeMetrics(factory: configuration.metricsFactory, inputTopic: configuration.topic)
         self.directory = configuration.advertisedURL.map { _ in
             PartitionDirectory(bootstrapServers: configuration.bootstrapServers, group: configuration.group, instance: configuration.instanceID, logger: logger)
         }
@@ -160,6 +163,7 @@ public final class ProjectorRuntime: Sendable {
                 defer {
                     let busy = ContinuousClock.now - started
                     counters.withLock { $0.busy += Double(busy.components.seconds) + Double(busy.components.attoseconds) / 1e18; $0.batches += 1 }
+                    metrics.foldBatch.recordNanoseconds(busy.nanoseconds)
                 }
                 // Event time → projection updated, per applied event, against one clock reading per batch.
                 let batchClock = Self.wallClockMilliseconds()
@@ -188,7 +192,11 @@ public final class ProjectorRuntime: Sendable {
                     repartitioned += part.repartitionedRecords
                 }
                 if latencies.count > 0 { latency.withLock { $0.merge(latencies) } }
-                if repartitioned > 0 { repartitionCounts.withLock { $0.consumed += repartitioned } }
+                if repartitioned > 0 {
+                    repartitionCounts.withLock { $0.consumed += repartitioned }
+                    metrics.repartitionedIn.increment(by: repartitioned)
+                }
+                metrics.recordsIn.increment(by: inputRecords)
                 return batch.count
             }
             flowing = count > 0
@@ -199,7 +207,11 @@ public final class ProjectorRuntime: Sendable {
             for message in deadLetters { try producer.enqueue(message) }
             // Forwarded before the offsets are stored: a crash re-forwards, never loses.
             for message in forwards { try producer.enqueue(message) }
-            if !forwards.isEmpty { repartitionCounts.withLock { $0.forwarded += forwards.count } }
+            if !forwards.isEmpty {
+                repartitionCounts.withLock { $0.forwarded += forwards.count }
+                metrics.forwarded.increment(by: forwards.count)
+            }
+            if !deadLetters.isEmpty { metrics.deadLetters.increment(by: deadLetters.count) }
             try publish(outputs, producer: producer)
             if !offsets.isEmpty {
                 try consumer.store(offsets.map { KafkaPartitionOffset($0.key, offset: $0.value) })
@@ -209,8 +221,12 @@ public final class ProjectorRuntime: Sendable {
             if ContinuousClock.now - lastTick >= .seconds(1) {
                 lastTick = .now
                 let changes = tick(lastEventWallClock: lastEventWallClock)
-                if let lag = try? consumer.lag() { lags.withLock { $0 = lag } }
+                if let lag = try? consumer.lag() {
+                    lags.withLock { $0 = lag }
+                    metrics.record(lags: lag)
+                }
                 let took = ContinuousClock.now - lastTick
+                metrics.tick.recordNanoseconds(took.nanoseconds)
                 counters.withLock { $0.tick = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15 }
                 try publish(changes, producer: producer)
             }
@@ -318,7 +334,10 @@ public final class ProjectorRuntime: Sendable {
             switch outcome {
             case .applied(let produced):
                 part.outputs += produced
-                if let time = slot.projector.lastAppliedTime { part.latencies.record(milliseconds: batchClock - time.epochMilliseconds) }
+                if let time = slot.projector.lastAppliedTime {
+                    part.latencies.record(milliseconds: batchClock - time.epochMilliseconds)
+                    metrics.eventLatency.recordMilliseconds(max(0, batchClock - time.epochMilliseconds))
+                }
                 for forward in slot.projector.forwards { part.forwards.append(forwardRecord(forward, of: record)) }
             case .rejected(let rejection): part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: configuration.topic))
             case .duplicate, nil: break
@@ -430,11 +449,14 @@ public final class ProjectorRuntime: Sendable {
 
     private func publish(_ outputs: [FlowOutput], producer: KafkaProducer) throws {
         guard !outputs.isEmpty else { return }
+        var alerts = 0
         for output in outputs {
             if case .alert(let alert) = output {
                 try producer.enqueue(KafkaOutgoingMessage(topic: AlertEvent.topic, key: Array(alert.customer.utf8), value: AlertEvent.json(alert)))
+                alerts += 1
             }
         }
+        if alerts > 0 { metrics.alertsOut.increment(by: alerts) }
         for listener in listeners.withLock({ $0 }) { listener(outputs) }
     }
 
@@ -488,6 +510,8 @@ public final class ProjectorRuntime: Sendable {
         do {
             let bytes = try store.write(projector.checkpoint())
             let elapsed = ContinuousClock.now - start
+            metrics.checkpoint.recordNanoseconds(elapsed.nanoseconds)
+            metrics.checkpointBytes.record(bytes)
             let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
             counters.withLock { $0.checkpoints += 1; $0.bytes = bytes; $0.milliseconds = milliseconds }
         } catch {
@@ -584,4 +608,6 @@ final class PartitionSlot {
 extension Duration {
     /// The duration in whole milliseconds (for logs).
     var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+    /// The duration in whole nanoseconds (for metrics).
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

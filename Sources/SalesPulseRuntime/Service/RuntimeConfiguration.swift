@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import SalesPulseKafka
 import SalesPulseModel
@@ -33,6 +34,9 @@ public struct RuntimeConfiguration: Sendable {
     /// exact only when one instance owns every partition (saves producing and consuming the
     /// counted events a second time).
     public var repartitionCounters: Bool = true
+    /// Where operational metrics go (swift-metrics). Nil: a Prometheus registry per runtime,
+    /// exposed on `/metrics` (see ``RuntimeMetrics``).
+    public var metricsFactory: (any MetricsFactory)? = nil
     /// Threads that decode and fold a batch, each taking whole partitions (the consume thread
     /// is one of them). Default: the active processor count, at most 4.
     public var foldThreads: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))

@@ -1,0 +1,70 @@
+import CoreMetrics
+import Prometheus
+import SalesPulseKafka
+import Synchronization
+
+/// The runtime's operational metrics, recorded through swift-metrics: records in per topic,
+/// records out (dead letters, repartition forwards, alerts), consumer lag per partition, batch
+/// fold time, checkpoint duration and size, timer-tick duration and the end-to-end latency
+/// histogram (event `time` → projection updated).
+///
+/// By default each runtime records into its own Prometheus registry (``registry``), which the
+/// HTTP server's `/metrics` exposes; give a ``RuntimeConfiguration/metricsFactory`` to send
+/// them to another swift-metrics backend (StatsD, OpenTelemetry…) instead.
+public final class RuntimeMetrics: Sendable {
+    /// The Prometheus registry the metrics are recorded in, when the built-in factory is used.
+    public let registry: PrometheusCollectorRegistry?
+    private let factory: any MetricsFactory
+    let recordsIn: CoreMetrics.Counter
+    let repartitionedIn: CoreMetrics.Counter
+    let deadLetters: CoreMetrics.Counter
+    let forwarded: CoreMetrics.Counter
+    let alertsOut: CoreMetrics.Counter
+    let foldBatch: CoreMetrics.Timer
+    let tick: CoreMetrics.Timer
+    let checkpoint: CoreMetrics.Timer
+    let checkpointBytes: CoreMetrics.Recorder
+    let eventLatency: CoreMetrics.Timer
+    private let lags = Mutex<[KafkaTopicPartition: CoreMetrics.Gauge]>([:])
+
+    /// Upper bounds of the end-to-end latency buckets.
+    public static let latencyBuckets: [Duration] = LatencyHistogram.boundsMilliseconds.map { .milliseconds($0) }
+
+    /// Metrics recorded through `factory`, or into a new Prometheus registry when nil.
+    public init(factory: (any MetricsFactory)? = nil, inputTopic: String) {
+        if let factory {
+            self.factory = factory
+            self.registry = nil
+        } else {
+            let registry = PrometheusCollectorRegistry()
+            var prometheus = PrometheusMetricsFactory(registry: registry)
+            prometheus.durationHistogramBuckets["salespulse_event_latency_seconds"] = Self.latencyBuckets
+            self.factory = prometheus
+            self.registry = registry
+        }
+        recordsIn = CoreMetrics.Counter(label: "salespulse_records_in_total", dimensions: [("topic", inputTopic)], factory: self.factory)
+        repartitionedIn = CoreMetrics.Counter(label: "salespulse_records_in_total", dimensions: [("topic", "repartition")], factory: self.factory)
+        deadLetters = CoreMetrics.Counter(label: "salespulse_records_out_total", dimensions: [("topic", "dlq")], factory: self.factory)
+        forwarded = CoreMetrics.Counter(label: "salespulse_records_out_total", dimensions: [("topic", "repartition")], factory: self.factory)
+        alertsOut = CoreMetrics.Counter(label: "salespulse_records_out_total", dimensions: [("topic", "alerts")], factory: self.factory)
+        foldBatch = CoreMetrics.Timer(label: "salespulse_fold_batch_seconds", dimensions: [], factory: self.factory)
+        tick = CoreMetrics.Timer(label: "salespulse_tick_seconds", dimensions: [], factory: self.factory)
+        checkpoint = CoreMetrics.Timer(label: "salespulse_checkpoint_seconds", dimensions: [], factory: self.factory)
+        checkpointBytes = CoreMetrics.Recorder(label: "salespulse_checkpoint_bytes", dimensions: [], aggregate: false, factory: self.factory)
+        eventLatency = CoreMetrics.Timer(label: "salespulse_event_latency_seconds", dimensions: [], factory: self.factory)
+    }
+
+    /// Sets the consumer lag of partitions (records behind the high watermark).
+    func record(lags current: [KafkaTopicPartition: Int64]) {
+        lags.withLock { gauges in
+            for (partition, lag) in current {
+                let gauge = gauges[partition] ?? CoreMetrics.Gauge(label: "salespulse_consumer_lag", dimensions: [("topic", partition.topic), ("partition", "\(partition.partition)")], factory: factory)
+                gauges[partition] = gauge
+                gauge.record(lag)
+            }
+        }
+    }
+
+    /// The Prometheus text exposition of the registry ("" with another backend).
+    public func exposition() -> String { registry?.emitToString() ?? "" }
+}
