@@ -92,6 +92,50 @@ import SalesPulseProjections
         try await runningB.value
     }
 
+    /// A rep skips "retrieve similar cases" on three customers in three different input
+    /// partitions, so no instance sees all three exits itself: the exits repartitioned by rep
+    /// meet at one instance, and the N-in-a-row alert fires exactly once.
+    @Test func aRepsExitsFromPartitionsOfBothInstancesMeetAtOne() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("sales.events", partitions: 4)
+        var customers: [String] = []
+        var used = Set<Int32>()
+        var index = 0
+        while customers.count < 3 {
+            let id = "skip-\(index)"
+            if used.insert(KafkaPartitioner.consistent.partition(of: id, partitions: 4)).inserted { customers.append(id) }
+            index += 1
+        }
+        var events: [(key: String, value: String)] = []
+        for (round, customer) in customers.enumerated() {
+            let start = Self.t0 + Int64(round) * 3_600_000
+            for (offset, step) in [(0, "objection_handling"), (2_000, "considering")] {
+                events.append((customer, #"{"specversion":"1.0","id":"x-\#(round)-\#(offset)","source":"test","type":"sales.step.entered","time":"\#(H.stamp(start + Int64(offset)))","subject":"\#(customer)","repid":"rep-0007","region":"east","data":{"flow":"lead_pipeline","step":"\#(step)"}}"#))
+            }
+        }
+        let directory = H.temporaryDirectory()
+        let a = try Self.runtime(bootstrap: cluster.bootstrapServers, directory: directory)
+        let b = try Self.runtime(bootstrap: cluster.bootstrapServers, directory: directory)
+        let runningA = Task { try await a.run() }
+        let runningB = Task { try await b.run() }
+        // Publish once both own input partitions, so neither folds every customer itself.
+        #expect(await H.eventually { a.status().partitions.count { $0.topic == "sales.events" } == 2 && b.status().partitions.count { $0.topic == "sales.events" } == 2 })
+        try H.publish(events, to: cluster.bootstrapServers)
+        func fired() -> [Alert] { (a.openRuleAlerts() + b.openRuleAlerts()).filter { $0.rule == "in-a-row:skipped_similar_cases_3x" } }
+        #expect(await H.eventually {
+            (a.status().statistics + b.status().statistics).applied == events.count
+                && a.status().partitions.contains { $0.topic == "sales.events" } && b.status().partitions.contains { $0.topic == "sales.events" }
+                && fired().count == 1
+        })
+        #expect(fired().map(\.rep) == ["rep-0007"])
+        #expect(fired().first?.evidence?.count == 3)
+        a.stop()
+        b.stop()
+        try await runningA.value
+        try await runningB.value
+    }
+
     @Test func withoutRepartitioningOneInstanceFoldsTheSameCounters() async throws {
         let cluster = try EmbeddedKafkaCluster()
         defer { cluster.shutdown() }

@@ -52,8 +52,49 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         hasher.combine(exits)
     }
 
-    /// Folds one event and the flow outputs it produced.
-    public mutating func apply(_ event: SalesEvent, outputs: [FlowOutput], configuration: ProcessConfiguration) -> [FlowOutput] {
+    /// One exit of a rep from a step an N-in-a-row rule watches.
+    public struct RepExit: Sendable, Hashable, Codable {
+        public var rule: String
+        public var rep: String
+        public var exit: StepExit
+        public init(rule: String, rep: String, exit: StepExit) {
+            self.rule = rule
+            self.rep = rep
+            self.exit = exit
+        }
+    }
+
+    /// The exits from watched steps that an event's flow outputs show (pure).
+    public static func repExits(of event: SalesEvent, outputs: [FlowOutput], configuration: ProcessConfiguration) -> [RepExit] {
+        guard !configuration.sequenceRules.isEmpty, let rep = event.rep else { return [] }
+        var found: [RepExit] = []
+        for output in outputs {
+            guard case .stepChanged(let customer, let flow, let from?, _, let at) = output else { continue }
+            for rule in configuration.sequenceRules where rule.flow == flow && rule.step == from {
+                let missed = outputs.contains { output in
+                    if case .complianceViolation(_, flow, from, let missing, _, _) = output { return missing.contains(rule.action) }
+                    return false
+                }
+                found.append(RepExit(rule: rule.id, rep: rep, exit: StepExit(at: at, customer: customer, missed: missed)))
+            }
+        }
+        return found
+    }
+
+    /// Records a rep's exit, keeping the rule's latest `times` by event time.
+    public mutating func record(_ exit: RepExit, configuration: ProcessConfiguration) {
+        guard let rule = configuration.sequenceRules.first(where: { $0.id == exit.rule }) else { return }
+        let key = "\(exit.rule)|\(exit.rep)"
+        var latest = exits[key, default: []]
+        latest.append(exit.exit)
+        latest.sort()
+        if latest.count > rule.times { latest.removeFirst(latest.count - rule.times) }
+        exits[key] = latest
+    }
+
+    /// Folds one event and the flow outputs it produced. With `recordingExits` false the reps'
+    /// exits are left to the caller (who repartitions them by rep).
+    public mutating func apply(_ event: SalesEvent, outputs: [FlowOutput], configuration: ProcessConfiguration, recordingExits: Bool = true) -> [FlowOutput] {
         var changes: [FlowOutput] = []
         configuration.absenceRules.withUnsafeBufferPointer { rules in
             for index in rules.indices {
@@ -87,21 +128,8 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
                 }
             }
         }
-        if !configuration.sequenceRules.isEmpty, let rep = event.rep {
-            for output in outputs {
-                guard case .stepChanged(let customer, let flow, let from?, _, let at) = output else { continue }
-                for rule in configuration.sequenceRules where rule.flow == flow && rule.step == from {
-                    let missed = outputs.contains { output in
-                        if case .complianceViolation(_, flow, from, let missing, _, _) = output { return missing.contains(rule.action) }
-                        return false
-                    }
-                    var latest = exits["\(rule.id)|\(rep)", default: []]
-                    latest.append(StepExit(at: at, customer: customer, missed: missed))
-                    latest.sort()
-                    if latest.count > rule.times { latest.removeFirst(latest.count - rule.times) }
-                    exits["\(rule.id)|\(rep)"] = latest
-                }
-            }
+        if recordingExits {
+            for exit in Self.repExits(of: event, outputs: outputs, configuration: configuration) { record(exit, configuration: configuration) }
         }
         return changes
     }

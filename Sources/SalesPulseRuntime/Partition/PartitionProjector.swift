@@ -1,3 +1,4 @@
+import Foundation
 import SalesPulseModel
 import SalesPulseProjections
 
@@ -18,6 +19,14 @@ public struct PartitionProjector: Sendable {
         case input(forwardCounters: Bool)
         /// Counter inputs repartitioned by an attribute: only the counters grouped by it.
         case repartitioned(attribute: String)
+        /// Reps' step exits repartitioned by rep (``Repartition/repExits``).
+        case repExits
+
+        /// The role of a partition of `topic` in consumer group `group`.
+        public static func of(topic: String, group: String, repartitioning: Bool) -> Role {
+            guard let attribute = Repartition.attribute(ofTopic: topic, group: group) else { return .input(forwardCounters: repartitioning) }
+            return attribute == Repartition.repExits ? .repExits : .repartitioned(attribute: attribute)
+        }
     }
 
     public let topic: String
@@ -27,6 +36,8 @@ public struct PartitionProjector: Sendable {
     private let foldedCounters: [CounterDefinition]
     /// Forwards produced by the last ``process(value:key:offset:recordTime:decoder:derived:)``.
     public private(set) var forwards: [Repartition.Forward] = []
+    /// Rep exits to forward, produced by the last ``process(value:key:offset:recordTime:decoder:derived:)``.
+    public private(set) var exitForwards: [Repartition.ExitForward] = []
     public private(set) var projection: FlowProjection
     public private(set) var recentIDs: RecentIDs
     public private(set) var nextOffset: Int64
@@ -46,6 +57,7 @@ public struct PartitionProjector: Sendable {
         switch role {
         case .input(let forward): foldedCounters = forward ? [] : configuration.counters
         case .repartitioned(let attribute): foldedCounters = configuration.counters.filter { Repartition.attribute(of: $0) == attribute }
+        case .repExits: foldedCounters = []
         }
         if let checkpoint {
             projection = FlowProjection(configuration: configuration, customers: checkpoint.customers)
@@ -75,7 +87,12 @@ public struct PartitionProjector: Sendable {
         guard offset >= nextOffset else { return nil }
         nextOffset = offset + 1
         if !forwards.isEmpty { forwards = [] }
-        if case .repartitioned = role { return processRepartitioned(value: value, recordTime: recordTime, decoder: decoder, derived: derived) }
+        if !exitForwards.isEmpty { exitForwards = [] }
+        switch role {
+        case .repartitioned: return processRepartitioned(value: value, recordTime: recordTime, decoder: decoder, derived: derived)
+        case .repExits: return processRepExit(value: value)
+        case .input: break
+        }
         guard let value else {
             statistics.rejected += 1
             statistics.rejectedByReason[EventRejection.Reason.tombstone.rawValue, default: 0] += 1
@@ -112,7 +129,13 @@ public struct PartitionProjector: Sendable {
             }
         }
         if !configuration.absenceRules.isEmpty || !configuration.sequenceRules.isEmpty {
-            outputs += rules.apply(event, outputs: outputs, configuration: configuration)
+            let forwarding = role == .input(forwardCounters: true)
+            outputs += rules.apply(event, outputs: outputs, configuration: configuration, recordingExits: !forwarding)
+            if forwarding && !configuration.sequenceRules.isEmpty {
+                exitForwards = KeyedRuleProjection.repExits(of: event, outputs: outputs, configuration: configuration).map {
+                    Repartition.ExitForward(id: "\(event.id)#\($0.rule)", exit: $0)
+                }
+            }
         }
         count(outputs)
         statistics.applied += 1
@@ -157,6 +180,23 @@ public struct PartitionProjector: Sendable {
         }
         if watermark == nil || event.time > watermark! { watermark = event.time }
         counters.apply(event, counters: foldedCounters, derived: derived)
+        statistics.repartitioned += 1
+        return .applied([])
+    }
+
+    /// A rep's exit repartitioned by rep: drop one already recorded, record it.
+    private mutating func processRepExit(value: UnsafeRawBufferPointer?) -> Outcome {
+        guard let value, let forward = try? JSONDecoder().decode(Repartition.ExitForward.self, from: Data(value)) else {
+            statistics.rejected += 1
+            statistics.rejectedByReason[EventRejection.Reason.malformedJSON.rawValue, default: 0] += 1
+            return .rejected(EventRejection(.malformedJSON, at: "", "not a rep exit record of \(Repartition.repExits)"))
+        }
+        guard recentIDs.insert(forward.id) else {
+            statistics.repartitionDuplicates += 1
+            return .duplicate
+        }
+        if watermark == nil || forward.exit.exit.at > watermark! { watermark = forward.exit.exit.at }
+        rules.record(forward.exit, configuration: projection.configuration)
         statistics.repartitioned += 1
         return .applied([])
     }

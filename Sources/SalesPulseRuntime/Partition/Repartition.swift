@@ -1,8 +1,10 @@
 import SalesPulseModel
+import SalesPulseProjections
 
-/// Repartitioning of counter inputs by their group-by attribute, so that every group of a
-/// counter is folded at exactly one instance however many instances share the input topic
-/// (Kafka Streams' repartition topics work the same way).
+/// Repartitioning of counter inputs by their group-by attribute, and of the reps' step exits by
+/// rep, so that every group of a counter and every rep's N-in-a-row sequence is folded at
+/// exactly one instance however many instances share the input topic (Kafka Streams'
+/// repartition topics work the same way).
 ///
 /// An input partition does not fold counters itself: for each applied event that some counter
 /// counts, it forwards the original record to `salespulse.<group>.repartition.<attribute>`
@@ -28,9 +30,23 @@ public enum Repartition {
     /// The attribute a counter is repartitioned by.
     public static func attribute(of counter: CounterDefinition) -> String { counter.groupBy ?? "all" }
 
-    /// The attributes the configuration's counters are repartitioned by, sorted.
+    /// The attributes the configuration's counters are repartitioned by, and ``repExits`` when
+    /// it has N-in-a-row rules, sorted.
     public static func attributes(of configuration: ProcessConfiguration) -> [String] {
-        Array(Set(configuration.counters.map(attribute(of:)))).sorted()
+        var attributes = Set(configuration.counters.map(attribute(of:)))
+        if !configuration.sequenceRules.isEmpty { attributes.insert(repExits) }
+        return attributes.sorted()
+    }
+
+    /// The repartition "attribute" of the reps' step exits (N-in-a-row rules): the topic
+    /// `salespulse.<group>.repartition.rep-exits`, keyed by rep.
+    public static let repExits = "rep-exits"
+
+    /// A rep's exit from a watched step, forwarded to the rep-exits topic. `id` (event id and
+    /// rule) lets the receiving partition drop a re-forwarded exit.
+    public struct ExitForward: Sendable, Hashable, Codable {
+        public var id: String
+        public var exit: KeyedRuleProjection.RepExit
     }
 
     /// An applied event to forward to a repartition topic.

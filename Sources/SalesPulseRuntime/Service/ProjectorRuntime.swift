@@ -316,7 +316,7 @@ public final class ProjectorRuntime: Sendable {
                 if assignment[Int(currentPartition)] == worker {
                     currentKey = record.topicPartition
                     slot = slots[currentKey]
-                    if case .repartitioned = slot?.projector.role { repartitioned = true } else { repartitioned = false }
+                    if case .input = slot?.projector.role { repartitioned = false } else { repartitioned = slot != nil }
                 } else {
                     slot = nil
                 }
@@ -339,6 +339,7 @@ public final class ProjectorRuntime: Sendable {
                     metrics.eventLatency.recordMilliseconds(max(0, batchClock - time.epochMilliseconds))
                 }
                 for forward in slot.projector.forwards { part.forwards.append(forwardRecord(forward, of: record)) }
+                for forward in slot.projector.exitForwards { part.forwards.append(exitRecord(forward, of: record)) }
             case .rejected(let rejection): part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: configuration.topic))
             case .duplicate, nil: break
             }
@@ -376,7 +377,7 @@ public final class ProjectorRuntime: Sendable {
                 }
             }
         }
-        logger.info("repartitioning counters", metadata: ["topics": "\(topics.joined(separator: ","))"])
+        logger.info("repartitioning counters and rep exits", metadata: ["topics": "\(topics.joined(separator: ","))"])
         return topics
     }
 
@@ -385,6 +386,13 @@ public final class ProjectorRuntime: Sendable {
         var headers = forward.derived.sorted { $0.key < $1.key }.map { KafkaHeader(name: Repartition.derivedHeaderPrefix + $0.key, string: $0.value) }
         headers.append(KafkaHeader(name: "salespulse-source", string: "\(configuration.topic)/\(record.partition)/\(record.offset)"))
         return KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: forward.attribute), key: Array(forward.key.utf8), value: record.value.map { Array($0) }, headers: headers)
+    }
+
+    /// The record forwarded to the rep-exits topic for a rep's exit from a watched step.
+    private func exitRecord(_ forward: Repartition.ExitForward, of record: KafkaRecord) -> KafkaOutgoingMessage {
+        let value = (try? JSONEncoder().encode(forward)).map { Array($0) } ?? []
+        return KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: Repartition.repExits), key: Array(forward.exit.rep.utf8), value: value,
+                                    headers: [KafkaHeader(name: "salespulse-source", string: "\(configuration.topic)/\(record.partition)/\(record.offset)")])
     }
 
     /// Derived attributes carried by a repartitioned record's headers.
@@ -472,8 +480,7 @@ public final class ProjectorRuntime: Sendable {
                     logger.warning("\(error)")
                     store.quarantine(topic: partition.topic, partition: partition.partition)
                 }
-                let role: PartitionProjector.Role = Repartition.attribute(ofTopic: partition.topic, group: configuration.group).map { .repartitioned(attribute: $0) }
-                    ?? .input(forwardCounters: configuration.repartitionCounters)
+                let role = PartitionProjector.Role.of(topic: partition.topic, group: configuration.group, repartitioning: configuration.repartitionCounters)
                 let projector = PartitionProjector(topic: partition.topic, partition: partition.partition, configuration: configuration.process, checkpoint: checkpoint, role: role)
                 // Resume right after the checkpoint, or rebuild by replaying the partition.
                 starts[partition] = checkpoint?.nextOffset ?? -2 // RD_KAFKA_OFFSET_BEGINNING
