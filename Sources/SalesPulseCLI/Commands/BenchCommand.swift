@@ -184,13 +184,17 @@ struct BenchCommand: AsyncParsableCommand {
         bare.absenceRules = []
         bare.sequenceRules = []
         let (bareProcessed, _, bareStatus) = try await endToEnd(bare, bootstrap: bootstrap, group: "bench-runtime-bare", total: total)
+        // Counters folded in the input partitions (one instance; no repartition topics).
+        let (localProcessed, localCheckpointing, localStatus) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime-local", total: total, repartition: false)
+        Console.line("kafka end to end without repartition topics (--no-repartition, one instance): \(rate(total, localProcessed)) events/s (\(Int(Double(total) / localStatus.processingSeconds))/s while busy); including the final checkpoint: \(rate(total, localProcessed + localCheckpointing)) events/s")
         Console.line("kafka end to end with \(configuration.counters.count) counters and \(configuration.counterRules.count + configuration.absenceRules.count + configuration.sequenceRules.count) rules: \(rate(total, processed)) events/s (\(Int(Double(total) / status.processingSeconds))/s while busy); without counters and rules: \(rate(total, bareProcessed)) events/s (\(Int(Double(total) / bareStatus.processingSeconds))/s while busy)")
     }
 
     /// Runs the projector over the whole topic in a fresh group (replay mode) and stops it:
     /// time to process every record, time to stop (final checkpoint), and the final status.
-    func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, group: String, total: Int) async throws -> (Duration, Duration, ProjectorRuntime.Status) {
+    func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, group: String, total: Int, repartition: Bool = true) async throws -> (Duration, Duration, ProjectorRuntime.Status) {
         var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
+        runtimeConfiguration.repartitionCounters = repartition
         runtimeConfiguration.topic = "bench.events"
         runtimeConfiguration.group = group
         runtimeConfiguration.live = false
