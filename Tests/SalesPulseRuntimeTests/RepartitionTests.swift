@@ -136,6 +136,24 @@ import SalesPulseProjections
         try await runningB.value
     }
 
+    /// The forwarded record carries exactly what the counters read, round-trips, and anything
+    /// else on a repartition topic is refused.
+    @Test func counterInputsCarryWhatTheCountersReadAndRoundTrip() {
+        let decoder = EventDecoder()
+        let json = #"{"specversion":"1.0","id":"w-1","source":"test","type":"sales.objection.chosen","time":"2026-03-02T09:15:04.123+08:00","subject":"cust-1","repid":"rep-0007","region":"east","data":{"objection":"price_too_high"}}"#
+        let event = try! decoder.decode(json, referenceTime: EventTime(epochMilliseconds: Int64.max / 4))
+        let forwards = PartitionProjector.forwards(of: event, counters: Self.configuration.counters, derived: [:])
+        #expect(forwards.map(\.attribute) == ["objection"])
+        #expect(forwards.first?.key == "price_too_high")
+        #expect(forwards.first?.input == Repartition.CounterInput(id: "w-1", type: .objectionChosen, time: event.time, attributes: ["objection": "price_too_high", "repid": "rep-0007"]))
+        let bytes = forwards[0].input.encoded
+        #expect(bytes.withUnsafeBytes { Repartition.CounterInput(decoding: $0) } == forwards[0].input)
+        for length in 0..<bytes.count {
+            #expect(Array(bytes[..<length]).withUnsafeBytes { Repartition.CounterInput(decoding: $0) } == nil)
+        }
+        #expect(Array(json.utf8).withUnsafeBytes { Repartition.CounterInput(decoding: $0) } == nil)
+    }
+
     @Test func withoutRepartitioningOneInstanceFoldsTheSameCounters() async throws {
         let cluster = try EmbeddedKafkaCluster()
         defer { cluster.shutdown() }

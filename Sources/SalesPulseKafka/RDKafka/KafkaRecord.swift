@@ -30,16 +30,6 @@ public struct KafkaRecord {
     /// telling topics apart without building their names.
     public var topicIdentity: UInt { UInt(bitPattern: message.pointee.rkt) }
 
-    /// The header value named `name`, if present (not copied into a ``KafkaHeader`` list).
-    public func header(named name: String) -> UnsafeRawBufferPointer? {
-        var headers: OpaquePointer?
-        guard rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers else { return nil }
-        var value: UnsafeRawPointer?
-        var size = 0
-        guard rd_kafka_header_get_last(headers, name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR, let value else { return nil }
-        return UnsafeRawBufferPointer(start: value, count: size)
-    }
-
     /// The record timestamp in milliseconds, if the record has one.
     public var timestampMilliseconds: Int64? {
         var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE

@@ -32,6 +32,17 @@ public struct CounterDefinition: Sendable, Hashable {
     /// start of its step, so it leaves the window at most one step early.
     public var resolutionSeconds: Int64 { windowMilliseconds <= 3_600_000 ? 1 : max(1, windowMilliseconds / 3_600_000) }
 
+    /// The attributes the counter reads: its filter keys, group-by and measured attribute.
+    public var attributesRead: [String] {
+        var names = Array(filter.keys)
+        if let groupBy { names.append(groupBy) }
+        switch measure {
+        case .count: break
+        case .distinct(let name), .sum(let name): names.append(name)
+        }
+        return names
+    }
+
     public init(id: String, type: SalesEventType, filter: [String: String] = [:], measure: Measure = .count, groupBy: String? = nil, windowMilliseconds: Int64) {
         self.id = id
         self.type = type

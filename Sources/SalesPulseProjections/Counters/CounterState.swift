@@ -14,8 +14,13 @@ public struct CounterState: Sendable, Hashable, Codable {
     /// Folds one event (pure). `derived` supplies attributes computed by the flow projection
     /// (e.g. `timeToSignDays` of a won deal), looked up before the event's own.
     public mutating func apply(_ event: SalesEvent, counter: CounterDefinition, derived: [String: String] = [:]) {
-        guard event.type == counter.type else { return }
-        func lookup(_ name: String) -> String? { derived[name] ?? event.attribute(named: name) }
+        apply(type: event.type, time: event.time, counter: counter) { derived[$0] ?? event.attribute(named: $0) }
+    }
+
+    /// Folds one occurrence given by its type, time and attribute lookup (pure): what a
+    /// repartitioned counter input carries instead of the whole event.
+    public mutating func apply(type: SalesEventType, time: EventTime, counter: CounterDefinition, attribute lookup: (String) -> String?) {
+        guard type == counter.type else { return }
         for (name, expected) in counter.filter where lookup(name) != expected { return }
         let group: String
         if let groupBy = counter.groupBy {
@@ -24,7 +29,7 @@ public struct CounterState: Sendable, Hashable, Codable {
         } else {
             group = "all"
         }
-        let exact = Self.second(of: event.time)
+        let exact = Self.second(of: time)
         let resolution = counter.resolutionSeconds
         let second = resolution == 1 ? exact : exact - ((exact % resolution) + resolution) % resolution
         switch counter.measure {
@@ -126,6 +131,15 @@ public struct CounterProjection: Sendable, Hashable, Codable {
         counters.withUnsafeBufferPointer { counters in
             for index in counters.indices where counters[index].type == event.type {
                 states[counters[index].id, default: CounterState()].apply(event, counter: counters[index], derived: derived)
+            }
+        }
+    }
+
+    /// Folds one occurrence given by type, time and attributes into every counter of that type.
+    public mutating func apply(type: SalesEventType, time: EventTime, attributes: [String: String], counters: [CounterDefinition]) {
+        counters.withUnsafeBufferPointer { counters in
+            for index in counters.indices where counters[index].type == type {
+                states[counters[index].id, default: CounterState()].apply(type: type, time: time, counter: counters[index]) { attributes[$0] }
             }
         }
     }

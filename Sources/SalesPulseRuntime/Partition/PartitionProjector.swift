@@ -81,15 +81,15 @@ public struct PartitionProjector: Sendable {
     /// Processes one record: decode and validate, drop duplicates, fold.
     /// Records before ``nextOffset`` (re-delivered after a restart) are skipped.
     ///
-    /// A repartitioned partition folds only its counters (its records are keyed by the group,
-    /// not the subject; `derived` carries the attributes computed at the input partition).
-    public mutating func process(value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?, offset: Int64, recordTime: EventTime, decoder: EventDecoder, derived: [String: String] = [:]) -> Outcome? {
+    /// A repartitioned partition folds only its counters from ``Repartition/CounterInput``
+    /// records (or, for rep exits, the N-in-a-row state).
+    public mutating func process(value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?, offset: Int64, recordTime: EventTime, decoder: EventDecoder) -> Outcome? {
         guard offset >= nextOffset else { return nil }
         nextOffset = offset + 1
         if !forwards.isEmpty { forwards = [] }
         if !exitForwards.isEmpty { exitForwards = [] }
         switch role {
-        case .repartitioned: return processRepartitioned(value: value, recordTime: recordTime, decoder: decoder, derived: derived)
+        case .repartitioned: return processRepartitioned(value: value)
         case .repExits: return processRepExit(value: value)
         case .input: break
         }
@@ -143,43 +143,40 @@ public struct PartitionProjector: Sendable {
         return .applied(outputs)
     }
 
-    /// One forward per repartition attribute of the counters that count this event type.
+    /// One forward per repartition attribute of the counters that count this event type,
+    /// carrying the attributes those counters read.
     static func forwards(of event: SalesEvent, counters: [CounterDefinition], derived: [String: String]) -> [Repartition.Forward] {
         var forwards: [Repartition.Forward] = []
         counters.withUnsafeBufferPointer { counters in
             for index in counters.indices where counters[index].type == event.type {
                 let attribute = Repartition.attribute(of: counters[index])
-                guard !forwards.contains(where: { $0.attribute == attribute }) else { continue }
                 let key = attribute == "all" ? "all" : (derived[attribute] ?? event.attribute(named: attribute))
                 guard let key else { continue } // the counter would not count it
-                forwards.append(Repartition.Forward(attribute: attribute, key: key, derived: derived))
+                let slot = forwards.firstIndex { $0.attribute == attribute } ?? {
+                    forwards.append(Repartition.Forward(attribute: attribute, key: key, input: Repartition.CounterInput(id: event.id, type: event.type, time: event.time, attributes: [:])))
+                    return forwards.count - 1
+                }()
+                for name in counters[index].attributesRead where forwards[slot].input.attributes[name] == nil {
+                    if let value = derived[name] ?? event.attribute(named: name) { forwards[slot].input.attributes[name] = value }
+                }
             }
         }
         return forwards
     }
 
-    /// A repartitioned counter input: decode, drop ids already folded, fold the counters.
-    private mutating func processRepartitioned(value: UnsafeRawBufferPointer?, recordTime: EventTime, decoder: EventDecoder, derived: [String: String]) -> Outcome {
-        guard let value else {
+    /// A repartitioned counter input: read it, drop ids already folded, fold the counters.
+    private mutating func processRepartitioned(value: UnsafeRawBufferPointer?) -> Outcome {
+        guard let value, let input = Repartition.CounterInput(decoding: value) else {
             statistics.rejected += 1
-            statistics.rejectedByReason[EventRejection.Reason.tombstone.rawValue, default: 0] += 1
-            return .rejected(EventRejection(.tombstone, at: "", "a record with no value (tombstone) is not an event"))
+            statistics.rejectedByReason[EventRejection.Reason.malformedJSON.rawValue, default: 0] += 1
+            return .rejected(EventRejection(.malformedJSON, at: "", "not a counter input record (format 1) of a repartition topic"))
         }
-        let event: SalesEvent
-        do {
-            // Keyed by the group, not the subject: no key check.
-            event = try decoder.decode(value, key: nil, referenceTime: recordTime)
-        } catch {
-            statistics.rejected += 1
-            statistics.rejectedByReason[error.reason.rawValue, default: 0] += 1
-            return .rejected(error)
-        }
-        guard recentIDs.insert(event.id) else {
+        guard recentIDs.insert(input.id) else {
             statistics.repartitionDuplicates += 1
             return .duplicate
         }
-        if watermark == nil || event.time > watermark! { watermark = event.time }
-        counters.apply(event, counters: foldedCounters, derived: derived)
+        if watermark == nil || input.time > watermark! { watermark = input.time }
+        counters.apply(type: input.type, time: input.time, attributes: input.attributes, counters: foldedCounters)
         statistics.repartitioned += 1
         return .applied([])
     }

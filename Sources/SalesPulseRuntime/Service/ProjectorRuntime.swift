@@ -325,7 +325,7 @@ public final class ProjectorRuntime: Sendable {
             let recordTime = EventTime(epochMilliseconds: record.timestampMilliseconds ?? Self.wallClockMilliseconds())
             if repartitioned {
                 part.repartitionedRecords += 1
-                let outcome = slot.projector.process(value: record.value, key: nil, offset: record.offset, recordTime: recordTime, decoder: decoder, derived: Self.derivedAttributes(of: record))
+                let outcome = slot.projector.process(value: record.value, key: nil, offset: record.offset, recordTime: recordTime, decoder: decoder)
                 if case .rejected(let rejection)? = outcome { part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: currentKey.topic)) }
                 continue
             }
@@ -383,9 +383,8 @@ public final class ProjectorRuntime: Sendable {
 
     /// The record forwarded to a repartition topic for an applied input record.
     private func forwardRecord(_ forward: Repartition.Forward, of record: KafkaRecord) -> KafkaOutgoingMessage {
-        var headers = forward.derived.sorted { $0.key < $1.key }.map { KafkaHeader(name: Repartition.derivedHeaderPrefix + $0.key, string: $0.value) }
-        headers.append(KafkaHeader(name: "salespulse-source", string: "\(configuration.topic)/\(record.partition)/\(record.offset)"))
-        return KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: forward.attribute), key: Array(forward.key.utf8), value: record.value.map { Array($0) }, headers: headers)
+        KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: forward.attribute), key: Array(forward.key.utf8), value: forward.input.encoded,
+                             headers: [KafkaHeader(name: "salespulse-source", string: "\(configuration.topic)/\(record.partition)/\(record.offset)")])
     }
 
     /// The record forwarded to the rep-exits topic for a rep's exit from a watched step.
@@ -393,12 +392,6 @@ public final class ProjectorRuntime: Sendable {
         let value = (try? JSONEncoder().encode(forward)).map { Array($0) } ?? []
         return KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: Repartition.repExits), key: Array(forward.exit.rep.utf8), value: value,
                                     headers: [KafkaHeader(name: "salespulse-source", string: "\(configuration.topic)/\(record.partition)/\(record.offset)")])
-    }
-
-    /// Derived attributes carried by a repartitioned record's headers.
-    private static func derivedAttributes(of record: KafkaRecord) -> [String: String] {
-        guard let days = record.header(named: Repartition.derivedHeaderPrefix + CounterDefinition.timeToSignDays) else { return [:] }
-        return [CounterDefinition.timeToSignDays: String(decoding: days, as: UTF8.self)]
     }
 
     /// Advances timers: by the watermark, and for partitions idle in live mode by the wall clock.
