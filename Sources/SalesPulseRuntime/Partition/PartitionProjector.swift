@@ -15,8 +15,9 @@ public struct PartitionProjector: Sendable {
 
     /// What a partition's records are.
     public enum Role: Sendable, Equatable {
-        /// Input events: everything is folded here; counters too unless forwarded.
-        case input(forwardCounters: Bool)
+        /// Input events: everything is folded here, except — when `repartitioning` — counters and
+        /// the reps' step exits, which are forwarded (see ``Repartition``).
+        case input(repartitioning: Bool)
         /// Counter inputs repartitioned by an attribute: only the counters grouped by it.
         case repartitioned(attribute: String)
         /// Reps' step exits repartitioned by rep (``Repartition/repExits``).
@@ -24,7 +25,7 @@ public struct PartitionProjector: Sendable {
 
         /// The role of a partition of `topic` in consumer group `group`.
         public static func of(topic: String, group: String, repartitioning: Bool) -> Role {
-            guard let attribute = Repartition.attribute(ofTopic: topic, group: group) else { return .input(forwardCounters: repartitioning) }
+            guard let attribute = Repartition.attribute(ofTopic: topic, group: group) else { return .input(repartitioning: repartitioning) }
             return attribute == Repartition.repExits ? .repExits : .repartitioned(attribute: attribute)
         }
     }
@@ -50,7 +51,7 @@ public struct PartitionProjector: Sendable {
     public private(set) var rules: KeyedRuleProjection
 
     /// Creates an empty projector, or one restored from a checkpoint.
-    public init(topic: String, partition: Int32, configuration: ProcessConfiguration, checkpoint: PartitionCheckpoint? = nil, recentIDCapacity: Int = 1_000_000, role: Role = .input(forwardCounters: false)) {
+    public init(topic: String, partition: Int32, configuration: ProcessConfiguration, checkpoint: PartitionCheckpoint? = nil, recentIDCapacity: Int = 1_000_000, role: Role = .input(repartitioning: false)) {
         self.topic = topic
         self.partition = partition
         self.role = role
@@ -122,14 +123,14 @@ public struct PartitionProjector: Sendable {
             if event.type == .dealWon, let milliseconds = projection.customers[event.subject]?.timeToSignMilliseconds {
                 derived[CounterDefinition.timeToSignDays] = String(Double(milliseconds) / 86_400_000)
             }
-            if case .input(forwardCounters: true) = role {
+            if case .input(repartitioning: true) = role {
                 forwards = Self.forwards(of: event, counters: configuration.counters, derived: derived)
             } else {
                 counters.apply(event, counters: foldedCounters, derived: derived)
             }
         }
         if !configuration.absenceRules.isEmpty || !configuration.sequenceRules.isEmpty {
-            let forwarding = role == .input(forwardCounters: true)
+            let forwarding = role == .input(repartitioning: true)
             outputs += rules.apply(event, outputs: outputs, configuration: configuration, recordingExits: !forwarding)
             if forwarding && !configuration.sequenceRules.isEmpty {
                 exitForwards = KeyedRuleProjection.repExits(of: event, outputs: outputs, configuration: configuration).map {

@@ -8,9 +8,12 @@ import Synchronization
 /// Runs the projections over the partitions this instance owns in the consumer group.
 ///
 /// ## Threads
-/// One dedicated *consume thread* runs ``run()``'s loop: consume a batch, decode, validate,
-/// de-duplicate and fold each record, send rejected records to the DLQ and alert changes to
-/// `salespulse.alerts`, store offsets, checkpoint periodically and advance timers. Rebalance
+/// One dedicated *consume thread* runs ``run()``'s loop: consume a batch; decode, validate,
+/// de-duplicate and fold its records on the ``FoldWorkers`` (the consume thread and helpers,
+/// whole partitions each); send rejected records to the DLQ, counter inputs and rep exits to
+/// the repartition topics (``Repartition``) and alert changes to `salespulse.alerts`; store
+/// offsets, checkpoint periodically (partitions shared out among the fold threads) and advance
+/// timers. The input topic and the group's repartition topics are consumed together. Rebalance
 /// callbacks run on the same thread: on revocation partitions are checkpointed and dropped; on
 /// assignment they are restored from their checkpoint (and consumption seeks to its offset) or
 /// rebuilt by replaying the partition from the beginning. Queries (``customer(_:)``,
@@ -49,6 +52,7 @@ public final class ProjectorRuntime: Sendable {
     private let finalStatus = Mutex<Status?>(nil)
     private let crashing = Atomic<Bool>(false)
     private let finalCheckpointWritten = Atomic<Bool>(false)
+    private let checkpoints = CheckpointWriter()
     private let rules = Mutex(CounterRuleEvaluator())
     private let sequences = Mutex(SequenceRuleEvaluator())
     private let latency = Mutex(LatencyHistogram())
@@ -149,7 +153,7 @@ public final class ProjectorRuntime: Sendable {
         // for a *single* record, which returns as soon as one arrives (waiting for a full batch
         // would add up to the whole timeout to the latency of every trickle of records).
         var flowing = false
-        var checkpointInterval = Duration.milliseconds(configuration.checkpointIntervalMilliseconds)
+        let checkpointInterval = Duration.milliseconds(configuration.checkpointIntervalMilliseconds)
 
         while !stopping.load(ordering: .acquiring) {
             var outputs: [FlowOutput] = []
@@ -231,12 +235,9 @@ public final class ProjectorRuntime: Sendable {
                 try publish(changes, producer: producer)
             }
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
-                let started = ContinuousClock.now
-                checkpointAll(workers: workers)
-                lastCheckpoint = .now
-                // Checkpoints run on the consume thread: keep them to at most ~10% of its time
-                // by spacing them at least ten times their own duration apart.
-                checkpointInterval = max(.milliseconds(configuration.checkpointIntervalMilliseconds), (ContinuousClock.now - started) * 10)
+                // Snapshots between batches (each consistent with its offset), written off this thread.
+                let snapshot = partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } }
+                if checkpoints.writeInBackground(snapshot, with: { [self] in write($0) }) { lastCheckpoint = .now }
             }
         }
         if crashing.load(ordering: .acquiring) {
@@ -249,7 +250,7 @@ public final class ProjectorRuntime: Sendable {
         }
         logger.info("stopping: checkpointing and closing")
         let stopStarted = ContinuousClock.now
-        checkpointAll(workers: workers)
+        checkpoints.afterPendingWrites { checkpointAll(workers: workers) }
         // Nothing is folded after this: the revocation in close() has nothing new to write.
         finalCheckpointWritten.store(true, ordering: .releasing)
         let checkpointed = ContinuousClock.now
@@ -485,7 +486,9 @@ public final class ProjectorRuntime: Sendable {
         case .revoked(let revoked, let lost):
             for partition in revoked {
                 guard let projector = partitions.withLock({ $0.removeValue(forKey: partition)?.projector }) else { continue }
-                if !lost && !crashing.load(ordering: .acquiring) && !finalCheckpointWritten.load(ordering: .acquiring) { write(projector) }
+                if !lost && !crashing.load(ordering: .acquiring) && !finalCheckpointWritten.load(ordering: .acquiring) {
+                    checkpoints.afterPendingWrites { write(projector) }
+                }
             }
             return [:]
         }

@@ -13,8 +13,8 @@ public struct RuntimeConfiguration: Sendable {
     public var group: String = "salespulse"
     /// Where partition checkpoints live.
     public var stateDirectory: String = "state"
-    /// Minimum time between periodic checkpoints (stretched to ten times the last checkpoint's
-    /// duration when checkpoints get slow, so they take at most ~10% of the consume thread).
+    /// Time between periodic checkpoints. They are written off the consume thread from
+    /// copy-on-write snapshots; a round still being written when the next is due delays it.
     public var checkpointIntervalMilliseconds: Int64 = 5_000
     /// Live mode: partitions with no event for `idleAfterMilliseconds` advance their timers with
     /// the wall clock. Replay mode (false) uses event time only.
