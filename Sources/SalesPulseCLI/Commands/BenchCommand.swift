@@ -40,6 +40,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds the latency stage publishes for.")
     var latencySeconds: Int = 10
 
+    @Option(help: "Checkpoint interval of the latency stage's runtime, in milliseconds (default: none during the run).")
+    var latencyCheckpointMilliseconds: Int64 = 3_600_000
+
     @Option(help: "Events for the kafka stage (the embedded broker keeps ~5 MiB per partition).")
     var kafkaEvents: Int = 400_000
 
@@ -232,7 +235,7 @@ struct BenchCommand: AsyncParsableCommand {
         runtimeConfiguration.topic = "latency.events"
         runtimeConfiguration.group = "bench-latency"
         runtimeConfiguration.stateDirectory = NSTemporaryDirectory() + "salespulse-latency-\(ProcessInfo.processInfo.processIdentifier)"
-        runtimeConfiguration.checkpointIntervalMilliseconds = 3_600_000
+        runtimeConfiguration.checkpointIntervalMilliseconds = latencyCheckpointMilliseconds
         let runtime = try ProjectorRuntime(configuration: runtimeConfiguration)
         let hub = LiveEventHub()
         let sent = Mutex<[Int: ContinuousClock.Instant]>([:])

@@ -145,6 +145,8 @@ public final class ProjectorRuntime: Sendable {
         logger.info("consuming", metadata: ["kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.group)", "fold.threads": "\(configuration.foldThreads)"])
         let workers = FoldWorkers(count: configuration.foldThreads, policy: configuration.validation)
         defer { workers.stop() }
+        checkpoints.start()
+        defer { checkpoints.stop() }
         var lastCheckpoint = ContinuousClock.now
         var lastTick = ContinuousClock.now
         var lastEventWallClock: [KafkaTopicPartition: Int64] = [:]
@@ -153,7 +155,7 @@ public final class ProjectorRuntime: Sendable {
         // for a *single* record, which returns as soon as one arrives (waiting for a full batch
         // would add up to the whole timeout to the latency of every trickle of records).
         var flowing = false
-        let checkpointInterval = Duration.milliseconds(configuration.checkpointIntervalMilliseconds)
+        var checkpointInterval = Duration.milliseconds(configuration.checkpointIntervalMilliseconds)
 
         while !stopping.load(ordering: .acquiring) {
             var outputs: [FlowOutput] = []
@@ -237,7 +239,12 @@ public final class ProjectorRuntime: Sendable {
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
                 // Snapshots between batches (each consistent with its offset), written off this thread.
                 let snapshot = partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } }
-                if checkpoints.writeInBackground(snapshot, with: { [self] in write($0) }) { lastCheckpoint = .now }
+                if checkpoints.writeInBackground(snapshot, with: { [self] in write($0) }) {
+                    lastCheckpoint = .now
+                    // Rounds share the cores with folding: keep them to ~10% of the time by
+                    // spacing them at least ten times the last round's duration apart.
+                    checkpointInterval = max(.milliseconds(configuration.checkpointIntervalMilliseconds), checkpoints.lastRound * 10)
+                }
             }
         }
         if crashing.load(ordering: .acquiring) {

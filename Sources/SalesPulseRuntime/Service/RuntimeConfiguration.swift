@@ -13,8 +13,9 @@ public struct RuntimeConfiguration: Sendable {
     public var group: String = "salespulse"
     /// Where partition checkpoints live.
     public var stateDirectory: String = "state"
-    /// Time between periodic checkpoints. They are written off the consume thread from
-    /// copy-on-write snapshots; a round still being written when the next is due delays it.
+    /// Minimum time between periodic checkpoints. They are written off the consume thread from
+    /// copy-on-write snapshots; a round still being written when the next is due delays it, and
+    /// rounds are spaced at least ten times the last one's duration apart (~10% of a core).
     public var checkpointIntervalMilliseconds: Int64 = 5_000
     /// Live mode: partitions with no event for `idleAfterMilliseconds` advance their timers with
     /// the wall clock. Replay mode (false) uses event time only.
