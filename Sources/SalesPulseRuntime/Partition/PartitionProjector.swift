@@ -95,17 +95,13 @@ public struct PartitionProjector: Sendable {
         case .input: break
         }
         guard let value else {
-            statistics.rejected += 1
-            statistics.rejectedByReason[EventRejection.Reason.tombstone.rawValue, default: 0] += 1
-            return .rejected(EventRejection(.tombstone, at: "", "a record with no value (tombstone) is not an event"))
+            return reject(EventRejection(.tombstone, at: "", "a record with no value (tombstone) is not an event"))
         }
         let event: SalesEvent
         do {
             event = try decoder.decode(value, key: key, referenceTime: recordTime)
         } catch {
-            statistics.rejected += 1
-            statistics.rejectedByReason[error.reason.rawValue, default: 0] += 1
-            return .rejected(error)
+            return reject(error)
         }
         guard recentIDs.insert(event.id) else {
             statistics.duplicates += 1
@@ -168,9 +164,7 @@ public struct PartitionProjector: Sendable {
     /// A repartitioned counter input: read it, drop ids already folded, fold the counters.
     private mutating func processRepartitioned(value: UnsafeRawBufferPointer?) -> Outcome {
         guard let value, let input = Repartition.CounterInput(decoding: value) else {
-            statistics.rejected += 1
-            statistics.rejectedByReason[EventRejection.Reason.malformedJSON.rawValue, default: 0] += 1
-            return .rejected(EventRejection(.malformedJSON, at: "", "not a counter input record (format 1) of a repartition topic"))
+            return reject(EventRejection(.malformedJSON, at: "", "not a counter input record (format 1) of a repartition topic"))
         }
         guard recentIDs.insert(input.id) else {
             statistics.repartitionDuplicates += 1
@@ -185,9 +179,7 @@ public struct PartitionProjector: Sendable {
     /// A rep's exit repartitioned by rep: drop one already recorded, record it.
     private mutating func processRepExit(value: UnsafeRawBufferPointer?) -> Outcome {
         guard let value, let forward = try? JSONDecoder().decode(Repartition.ExitForward.self, from: Data(value)) else {
-            statistics.rejected += 1
-            statistics.rejectedByReason[EventRejection.Reason.malformedJSON.rawValue, default: 0] += 1
-            return .rejected(EventRejection(.malformedJSON, at: "", "not a rep exit record of \(Repartition.repExits)"))
+            return reject(EventRejection(.malformedJSON, at: "", "not a rep exit record of \(Repartition.repExits)"))
         }
         guard recentIDs.insert(forward.id) else {
             statistics.repartitionDuplicates += 1
@@ -197,6 +189,13 @@ public struct PartitionProjector: Sendable {
         rules.record(forward.exit, configuration: projection.configuration)
         statistics.repartitioned += 1
         return .applied([])
+    }
+
+    /// Counts a rejected record by reason.
+    private mutating func reject(_ rejection: EventRejection) -> Outcome {
+        statistics.rejected += 1
+        statistics.rejectedByReason[rejection.reason.rawValue, default: 0] += 1
+        return .rejected(rejection)
     }
 
     /// Advances timers to `now` (never behind the watermark).
