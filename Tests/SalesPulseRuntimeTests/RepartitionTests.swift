@@ -42,14 +42,12 @@ import SalesPulseProjections
         return projector.counters.states
     }
 
-    static func runtime(bootstrap: String, directory: String) throws -> ProjectorRuntime {
-        var runtime = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
-        runtime.stateDirectory = directory
-        runtime.group = "rp"
-        runtime.live = false
-        runtime.checkpointIntervalMilliseconds = 300
-        runtime.validation.maxFutureSkewMilliseconds = Int64.max / 4
-        return try ProjectorRuntime(configuration: runtime)
+    /// A runtime on the shipped configuration in replay mode (events far in the future accepted).
+    static func runtime(bootstrap: String, directory: String, group: String = "rp", repartition: Bool = true) throws -> ProjectorRuntime {
+        try H.makeRuntime(bootstrap: bootstrap, stateDirectory: directory, group: group, process: configuration) { runtime in
+            runtime.validation.maxFutureSkewMilliseconds = Int64.max / 4
+            runtime.repartitionCounters = repartition
+        }
     }
 
     @Test func twoInstancesFoldEachCounterGroupOnceAndTogetherEqualOneFold() async throws {
@@ -160,13 +158,7 @@ import SalesPulseProjections
         try cluster.createTopic("sales.events", partitions: 4)
         let events = Self.events()
         try H.publish(events, to: cluster.bootstrapServers)
-        var configuration = RuntimeConfiguration(bootstrapServers: cluster.bootstrapServers, process: Self.configuration)
-        configuration.stateDirectory = H.temporaryDirectory()
-        configuration.group = "single"
-        configuration.live = false
-        configuration.repartitionCounters = false
-        configuration.validation.maxFutureSkewMilliseconds = Int64.max / 4
-        let runtime = try ProjectorRuntime(configuration: configuration)
+        let runtime = try Self.runtime(bootstrap: cluster.bootstrapServers, directory: H.temporaryDirectory(), group: "single", repartition: false)
         let running = Task { try await runtime.run() }
         #expect(await H.eventually { runtime.status().statistics.applied == events.count })
         #expect(runtime.status().partitions.allSatisfy { $0.topic == "sales.events" }, "no repartition topics")

@@ -62,12 +62,13 @@ enum RuntimeHarness {
         producer.close()
     }
 
-    static func makeRuntime(bootstrap: String, stateDirectory: String, group: String = "g") throws -> ProjectorRuntime {
-        var configuration = RuntimeConfiguration(bootstrapServers: bootstrap, process: Self.configuration)
+    static func makeRuntime(bootstrap: String, stateDirectory: String, group: String = "g", process: ProcessConfiguration = Self.configuration, adjust: (inout RuntimeConfiguration) -> Void = { _ in }) throws -> ProjectorRuntime {
+        var configuration = RuntimeConfiguration(bootstrapServers: bootstrap, process: process)
         configuration.stateDirectory = stateDirectory
         configuration.group = group
         configuration.live = false // replay semantics: timers follow event time only
         configuration.checkpointIntervalMilliseconds = 300
+        adjust(&configuration)
         return try ProjectorRuntime(configuration: configuration)
     }
 
