@@ -134,8 +134,8 @@ import SalesPulseProjections
         try await runningB.value
     }
 
-    /// The forwarded record carries exactly what the counters read, round-trips, and anything
-    /// else on a repartition topic is refused.
+    /// The forwarded input carries exactly what the counters read, round-trips in a batch record
+    /// with where it came from, and anything else on a repartition topic is refused.
     @Test func counterInputsCarryWhatTheCountersReadAndRoundTrip() {
         let decoder = EventDecoder()
         let json = #"{"specversion":"1.0","id":"w-1","source":"test","type":"sales.objection.chosen","time":"2026-03-02T09:15:04.123+08:00","subject":"cust-1","repid":"rep-0007","region":"east","data":{"objection":"price_too_high"}}"#
@@ -143,13 +143,85 @@ import SalesPulseProjections
         let forwards = PartitionProjector.forwards(of: event, counters: Self.configuration.counters, derived: [:])
         #expect(forwards.map(\.attribute) == ["objection"])
         #expect(forwards.first?.key == "price_too_high")
-        #expect(forwards.first?.input == Repartition.CounterInput(id: "w-1", type: .objectionChosen, time: event.time, attributes: ["objection": "price_too_high", "repid": "rep-0007"]))
-        let bytes = forwards[0].input.encoded
-        #expect(bytes.withUnsafeBytes { Repartition.CounterInput(decoding: $0) } == forwards[0].input)
-        for length in 0..<bytes.count {
-            #expect(Array(bytes[..<length]).withUnsafeBytes { Repartition.CounterInput(decoding: $0) } == nil)
+        #expect(forwards.first?.input == Repartition.CounterInput(type: .objectionChosen, time: event.time, attributes: ["objection": "price_too_high", "repid": "rep-0007"]))
+        var batch = Repartition.CounterBatch()
+        batch.append(partition: 3, offset: 1_234_567, input: forwards[0].input)
+        let early = Repartition.CounterInput(type: .dealWon, time: EventTime(epochMilliseconds: -5), attributes: [:])
+        batch.append(partition: 0, offset: 0, input: early)
+        let bytes = batch.bytes
+        #expect(batch.count == 2)
+        #expect(bytes.withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) } == [
+            Repartition.CounterBatch.Entry(partition: 3, offset: 1_234_567, input: forwards[0].input),
+            Repartition.CounterBatch.Entry(partition: 0, offset: 0, input: early),
+        ])
+        // Cut anywhere inside an entry, the record is refused (cut between entries, it is shorter).
+        let boundary = {
+            var first = Repartition.CounterBatch()
+            first.append(partition: 3, offset: 1_234_567, input: forwards[0].input)
+            return first.bytes.count
+        }()
+        for length in 0..<bytes.count where length != boundary {
+            let entries = Array(bytes[..<length]).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) }
+            #expect(entries == nil || (length == 1 && entries == []), "cut at \(length)")
         }
-        #expect(Array(json.utf8).withUnsafeBytes { Repartition.CounterInput(decoding: $0) } == nil)
+        #expect(Array(bytes[..<boundary]).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) }?.count == 1)
+        #expect(Array(json.utf8).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) } == nil)
+    }
+
+    /// A repartitioned partition folds each input once: entries at or below the offset it has
+    /// folded from their input partition are re-forwards (after a crash of the forwarding
+    /// instance) and are dropped — also after the repartitioned partition restarts from its
+    /// checkpoint.
+    @Test func repartitionedPartitionsDropReForwardedInputsByInputOffset() throws {
+        let topic = Repartition.topic(group: "rp", attribute: "objection")
+        let counters = Self.configuration.counters.filter { Repartition.attribute(of: $0) == "objection" }
+        #expect(!counters.isEmpty)
+        func input(_ code: String, second: Int64) -> Repartition.CounterInput {
+            Repartition.CounterInput(type: .objectionChosen, time: EventTime(epochMilliseconds: Self.t0 + second * 1000), attributes: ["objection": code, "repid": "rep-1"])
+        }
+        func batch(_ entries: [(Int32, Int64, Repartition.CounterInput)]) -> [UInt8] {
+            var batch = Repartition.CounterBatch()
+            for (partition, offset, input) in entries { batch.append(partition: partition, offset: offset, input: input) }
+            return batch.bytes
+        }
+        func process(_ projector: inout PartitionProjector, _ bytes: [UInt8], at offset: Int64) {
+            _ = bytes.withUnsafeBytes { projector.process(value: $0, key: nil, offset: offset, recordTime: EventTime(epochMilliseconds: Self.t0), decoder: EventDecoder()) }
+        }
+        let role = PartitionProjector.Role.of(topic: topic, group: "rp", repartitioning: true)
+        #expect(role == .repartitioned(attribute: "objection"))
+        var projector = PartitionProjector(topic: topic, partition: 0, configuration: Self.configuration, role: role)
+        process(&projector, batch([(0, 10, input("no_budget", second: 1)), (1, 5, input("no_budget", second: 2))]), at: 0)
+        // Input partition 0 replays from offset 9 after a crash: 9 and 10 were folded, 11 is new.
+        process(&projector, batch([(0, 10, input("no_budget", second: 1)), (0, 11, input("timing", second: 3))]), at: 1)
+        #expect(projector.statistics.repartitioned == 3)
+        #expect(projector.statistics.repartitionDuplicates == 1)
+        #expect(projector.inputOffsets == [0: 11, 1: 5])
+
+        let restored = try {
+            let directory = RuntimeHarness.temporaryDirectory()
+            let store = try CheckpointStore(directory: directory)
+            try store.write(projector.checkpoint())
+            return try #require(try store.read(topic: topic, partition: 0))
+        }()
+        var again = PartitionProjector(topic: topic, partition: 0, configuration: Self.configuration, checkpoint: restored, role: role)
+        #expect(again.inputOffsets == [0: 11, 1: 5])
+        process(&again, batch([(1, 5, input("no_budget", second: 2)), (1, 6, input("timing", second: 4))]), at: 2)
+        #expect(again.statistics.repartitioned == 4)
+        #expect(again.statistics.repartitionDuplicates == 2)
+
+        // The same inputs folded once each, in one record, give the same counters.
+        var once = PartitionProjector(topic: topic, partition: 0, configuration: Self.configuration, role: role)
+        process(&once, batch([(0, 10, input("no_budget", second: 1)), (1, 5, input("no_budget", second: 2)), (0, 11, input("timing", second: 3)), (1, 6, input("timing", second: 4))]), at: 0)
+        #expect(once.counters == again.counters)
+        #expect(!once.counters.states.isEmpty)
+
+        // Anything else on a repartition topic goes to the DLQ.
+        var rejected = PartitionProjector(topic: topic, partition: 0, configuration: Self.configuration, role: role)
+        let json = Array(#"{"specversion":"1.0"}"#.utf8)
+        guard case .rejected? = json.withUnsafeBytes({ rejected.process(value: $0, key: nil, offset: 0, recordTime: EventTime(epochMilliseconds: Self.t0), decoder: EventDecoder()) }) else {
+            Issue.record("a JSON record on a repartition topic was not rejected")
+            return
+        }
     }
 
     @Test func withoutRepartitioningOneInstanceFoldsTheSameCounters() async throws {

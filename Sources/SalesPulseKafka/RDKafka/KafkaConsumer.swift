@@ -220,8 +220,14 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Leaves the group and releases every librdkafka resource. Serves the final revocation
     /// through the rebalance handler, so call it on the consume thread. Idempotent.
+    ///
+    /// The stored offsets are committed by librdkafka's own final commit (auto commit is on),
+    /// not from inside that last revocation: a synchronous commit there can wait forever on the
+    /// group coordinator that is shutting down (librdkafka 2.0.2; see librdkafka#4041 for the
+    /// same hang with another call). Call ``commit(synchronously:)`` first to be sure.
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        context.closing.store(true, ordering: .releasing)
         let code = rd_kafka_consumer_close(handle)
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.info("consumer close: \(String(cString: rd_kafka_err2str(code)))")
@@ -236,6 +242,8 @@ public final class KafkaConsumer: @unchecked Sendable {
 final class ConsumerContext: RDKafkaCallbackContext, @unchecked Sendable {
     // @unchecked Sendable: `handler` is immutable and itself Sendable.
     let handler: KafkaRebalanceHandler?
+    /// Set when ``KafkaConsumer/close()`` starts: the last revocation does not commit.
+    let closing = Atomic<Bool>(false)
 
     init(logger: Logger, handler: KafkaRebalanceHandler?) {
         self.handler = handler
@@ -260,7 +268,7 @@ final class ConsumerContext: RDKafkaCallbackContext, @unchecked Sendable {
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(handle) != 0
             _ = handler?(.revoked(affected, lost: lost))
-            if !lost {
+            if !lost && !closing.load(ordering: .acquiring) {
                 // Make stored offsets durable before another member takes the partitions.
                 let commit = rd_kafka_commit(handle, nil, 0)
                 if commit != RD_KAFKA_RESP_ERR_NO_ERROR && commit != RD_KAFKA_RESP_ERR__NO_OFFSET {

@@ -7,8 +7,9 @@ import SalesPulseProjections
 public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// Format version of the payload; a checkpoint of another version is rebuilt from the log.
     /// Version 2: recent ids as 128-bit fingerprints instead of strings. Version 3: the state
-    /// in ``BinaryStateEncoder``'s format instead of JSON.
-    public static let formatVersion: UInt32 = 3
+    /// in ``BinaryStateEncoder``'s format instead of JSON. Version 4: repartitioned partitions
+    /// de-duplicate by input offsets (``inputOffsets``) instead of event ids.
+    public static let formatVersion: UInt32 = 4
 
     public var topic: String
     public var partition: Int32
@@ -27,6 +28,15 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     public var counters: CounterProjection
     /// Keyed rule state (absent in checkpoints written before keyed rules existed).
     public var rules: KeyedRuleProjection?
+    /// On a repartitioned partition, the highest offset folded from each input partition,
+    /// sorted by partition (nil elsewhere).
+    public var inputOffsets: [InputOffset]?
+
+    /// The highest offset of an input partition a repartitioned partition has folded.
+    public struct InputOffset: Sendable, Codable, Equatable {
+        public var partition: Int32
+        public var offset: Int64
+    }
 }
 
 /// Why a checkpoint could not be used.

@@ -33,6 +33,9 @@ final class CheckpointWriter: Sendable {
         thread.start()
     }
 
+    /// True while a background round is being written.
+    var isWriting: Bool { busy.load(ordering: .acquiring) }
+
     /// How long the last background round took.
     var lastRound: Duration { .nanoseconds(lastRoundNanoseconds.load(ordering: .acquiring)) }
 

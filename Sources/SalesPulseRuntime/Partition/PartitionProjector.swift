@@ -41,6 +41,9 @@ public struct PartitionProjector: Sendable {
     public private(set) var exitForwards: [Repartition.ExitForward] = []
     public private(set) var projection: FlowProjection
     public private(set) var recentIDs: RecentIDs
+    /// On a repartitioned partition: the highest offset folded from each input partition
+    /// (entries at or below it are re-forwards, dropped).
+    public private(set) var inputOffsets: [Int32: Int64]
     public private(set) var nextOffset: Int64
     public private(set) var watermark: EventTime?
     /// The event time of the last event applied (for end-to-end latency).
@@ -68,6 +71,7 @@ public struct PartitionProjector: Sendable {
             statistics = checkpoint.statistics
             counters = checkpoint.counters
             rules = checkpoint.rules ?? KeyedRuleProjection()
+            inputOffsets = Dictionary(uniqueKeysWithValues: (checkpoint.inputOffsets ?? []).map { ($0.partition, $0.offset) })
         } else {
             projection = FlowProjection(configuration: configuration)
             recentIDs = RecentIDs(capacity: recentIDCapacity)
@@ -76,13 +80,14 @@ public struct PartitionProjector: Sendable {
             statistics = PartitionStatistics()
             counters = CounterProjection()
             rules = KeyedRuleProjection()
+            inputOffsets = [:]
         }
     }
 
     /// Processes one record: decode and validate, drop duplicates, fold.
     /// Records before ``nextOffset`` (re-delivered after a restart) are skipped.
     ///
-    /// A repartitioned partition folds only its counters from ``Repartition/CounterInput``
+    /// A repartitioned partition folds only its counters from ``Repartition/CounterBatch``
     /// records (or, for rep exits, the N-in-a-row state).
     public mutating func process(value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?, offset: Int64, recordTime: EventTime, decoder: EventDecoder) -> Outcome? {
         guard offset >= nextOffset else { return nil }
@@ -150,7 +155,7 @@ public struct PartitionProjector: Sendable {
                 let key = attribute == "all" ? "all" : (derived[attribute] ?? event.attribute(named: attribute))
                 guard let key else { continue } // the counter would not count it
                 let slot = forwards.firstIndex { $0.attribute == attribute } ?? {
-                    forwards.append(Repartition.Forward(attribute: attribute, key: key, input: Repartition.CounterInput(id: event.id, type: event.type, time: event.time, attributes: [:])))
+                    forwards.append(Repartition.Forward(attribute: attribute, key: key, input: Repartition.CounterInput(type: event.type, time: event.time, attributes: [:])))
                     return forwards.count - 1
                 }()
                 for name in counters[index].attributesRead where forwards[slot].input.attributes[name] == nil {
@@ -161,18 +166,23 @@ public struct PartitionProjector: Sendable {
         return forwards
     }
 
-    /// A repartitioned counter input: read it, drop ids already folded, fold the counters.
+    /// A batch of repartitioned counter inputs: read it, drop entries at or below the offset
+    /// already folded from their input partition, fold the counters.
     private mutating func processRepartitioned(value: UnsafeRawBufferPointer?) -> Outcome {
-        guard let value, let input = Repartition.CounterInput(decoding: value) else {
-            return reject(EventRejection(.malformedJSON, at: "", "not a counter input record (format 1) of a repartition topic"))
+        guard let value, let entries = Repartition.CounterBatch.entries(decoding: value) else {
+            return reject(EventRejection(.malformedJSON, at: "", "not a counter batch record (format \(Repartition.CounterBatch.format)) of a repartition topic"))
         }
-        guard recentIDs.insert(input.id) else {
-            statistics.repartitionDuplicates += 1
-            return .duplicate
+        for entry in entries {
+            if let folded = inputOffsets[entry.partition], entry.offset <= folded {
+                statistics.repartitionDuplicates += 1
+                continue
+            }
+            inputOffsets[entry.partition] = entry.offset
+            let input = entry.input
+            if watermark == nil || input.time > watermark! { watermark = input.time }
+            counters.apply(type: input.type, time: input.time, attributes: input.attributes, counters: foldedCounters)
+            statistics.repartitioned += 1
         }
-        if watermark == nil || input.time > watermark! { watermark = input.time }
-        counters.apply(type: input.type, time: input.time, attributes: input.attributes, counters: foldedCounters)
-        statistics.repartitioned += 1
         return .applied([])
     }
 
@@ -222,6 +232,7 @@ public struct PartitionProjector: Sendable {
     public func checkpoint() -> PartitionCheckpoint {
         PartitionCheckpoint(topic: topic, partition: partition, nextOffset: nextOffset, watermark: watermark,
                             customers: projection.customers.values.sorted { $0.customer < $1.customer },
-                            recentIDs: recentIDs.encoded, statistics: statistics, counters: counters, rules: rules)
+                            recentIDs: recentIDs.encoded, statistics: statistics, counters: counters, rules: rules,
+                            inputOffsets: inputOffsets.isEmpty ? nil : inputOffsets.keys.sorted().map { PartitionCheckpoint.InputOffset(partition: $0, offset: inputOffsets[$0]!) })
     }
 }

@@ -7,13 +7,19 @@ import SalesPulseProjections
 /// repartition topics work the same way).
 ///
 /// An input partition does not fold counters itself: for each applied event that some counter
-/// counts, it forwards a ``CounterInput`` — the event's id, type, time and the attributes those
+/// counts, it forwards a ``CounterInput`` — the event's type, time and the attributes those
 /// counters read, derived ones (e.g. `timeToSignDays`) included — to
-/// `salespulse.<group>.repartition.<attribute>`, keyed by the event's value of that attribute
-/// (`all` for counters without `groupBy`). Those topics are consumed in the same
-/// consumer group; their partitions fold the counters grouped by that attribute. Forwarded
-/// records are re-forwarded when an input partition replays after a crash; the repartitioned
-/// side drops them by event id, so counters stay exact (effectively once).
+/// `salespulse.<group>.repartition.<attribute>`, to the partition of the event's value of that
+/// attribute (`all` for counters without `groupBy`). Inputs are not sent one record each: the
+/// inputs of a consumed batch bound for one partition travel in one ``CounterBatch`` record,
+/// each tagged with the input partition and offset it came from. Those topics are consumed in
+/// the same consumer group; their partitions fold the counters grouped by that attribute.
+/// Inputs are re-forwarded when an input partition replays after a crash; the repartitioned
+/// side keeps the highest offset folded per input partition and drops anything at or below it,
+/// so counters stay exact (effectively once). That needs the inputs of one input partition to
+/// arrive in offset order: the producer is idempotent (in order per partition), and the runtime
+/// flushes it before a checkpoint and before it gives a partition up, so another instance never
+/// forwards newer inputs ahead of older ones still in flight.
 public enum Repartition {
 
     /// The repartition topic of a group-by attribute.
@@ -58,86 +64,18 @@ public enum Repartition {
         public var input: CounterInput
     }
 
-    /// What counters need of an event: a few dozen bytes instead of the whole CloudEvent, so the
-    /// repartitioned side neither re-parses nor re-validates JSON.
-    ///
-    /// Encoding: format byte `1`, id (LEB128 length + UTF-8), type (one byte, the catalogue
-    /// index), time (zig-zag LEB128 epoch milliseconds), attribute count, then name and value
-    /// pairs (each LEB128 length + UTF-8), names sorted.
+    /// What counters need of an event: its type, time and the attributes they read — a few
+    /// dozen bytes instead of the whole CloudEvent, so the repartitioned side neither re-parses
+    /// nor re-validates JSON.
     public struct CounterInput: Sendable, Equatable {
-        public var id: String
         public var type: SalesEventType
         public var time: EventTime
         public var attributes: [String: String]
 
-        public init(id: String, type: SalesEventType, time: EventTime, attributes: [String: String]) {
-            self.id = id
+        public init(type: SalesEventType, time: EventTime, attributes: [String: String]) {
             self.type = type
             self.time = time
             self.attributes = attributes
-        }
-
-        /// The record value.
-        public var encoded: [UInt8] {
-            var bytes: [UInt8] = [1]
-            Self.append(id, to: &bytes)
-            bytes.append(type.rawValue)
-            Self.append(UInt64(bitPattern: (time.epochMilliseconds << 1) ^ (time.epochMilliseconds >> 63)), to: &bytes)
-            Self.append(UInt64(attributes.count), to: &bytes)
-            for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
-                Self.append(name, to: &bytes)
-                Self.append(value, to: &bytes)
-            }
-            return bytes
-        }
-
-        /// Reads a record value; nil when it is not a counter input of this format.
-        public init?(decoding bytes: UnsafeRawBufferPointer) {
-            var position = 0
-            func varint() -> UInt64? {
-                var result: UInt64 = 0
-                var shift: UInt64 = 0
-                while position < bytes.count, shift < 64 {
-                    let byte = bytes[position]
-                    position += 1
-                    result |= UInt64(byte & 0x7F) << shift
-                    if byte < 0x80 { return result }
-                    shift += 7
-                }
-                return nil
-            }
-            func string() -> String? {
-                guard let length = varint(), length <= UInt64(bytes.count - position) else { return nil }
-                defer { position += Int(length) }
-                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<position + Int(length)]), as: UTF8.self)
-            }
-            guard bytes.count > 1, bytes[0] == 1 else { return nil }
-            position = 1
-            guard let id = string(), position < bytes.count, let type = SalesEventType(rawValue: bytes[position]) else { return nil }
-            position += 1
-            guard let zigzag = varint(), let count = varint(), count <= UInt64(bytes.count) else { return nil }
-            var attributes: [String: String] = [:]
-            for _ in 0..<count {
-                guard let name = string(), let value = string() else { return nil }
-                attributes[name] = value
-            }
-            guard position == bytes.count else { return nil }
-            self.init(id: id, type: type, time: EventTime(epochMilliseconds: Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))), attributes: attributes)
-        }
-
-        private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-            var value = value
-            while value >= 0x80 {
-                bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-                value >>= 7
-            }
-            bytes.append(UInt8(value))
-        }
-
-        private static func append(_ text: String, to bytes: inout [UInt8]) {
-            let utf8 = Array(text.utf8)
-            append(UInt64(utf8.count), to: &bytes)
-            bytes += utf8
         }
     }
 }

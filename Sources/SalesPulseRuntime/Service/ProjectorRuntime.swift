@@ -137,11 +137,16 @@ public final class ProjectorRuntime: Sendable {
         consumerConfiguration.fetchWaitMaxMilliseconds = configuration.fetchWaitMaxMilliseconds
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, maxBatchSize: configuration.batchSize, logger: logger) { [self] event in
+            // What the revoked partitions forwarded reaches the repartition topics before another
+            // instance can take them over and forward newer inputs (see ``Repartition``).
+            if case .revoked = event { acknowledgeProduced(producer, before: "revocation") }
             let starts = rebalance(event)
             announceOwnership(with: producer)
             return starts
         }
-        try consumer.subscribe(to: [configuration.topic] + ensureRepartitionTopics())
+        let repartitionTopics = try ensureRepartitionTopics()
+        try consumer.subscribe(to: [configuration.topic] + repartitionTopics.map(\.topic))
+        let repartitionPartitions = Dictionary(uniqueKeysWithValues: repartitionTopics.map { ($0.attribute, $0.partitions) })
         logger.info("consuming", metadata: ["kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.group)", "fold.threads": "\(configuration.foldThreads)"])
         let workers = FoldWorkers(count: configuration.foldThreads, policy: configuration.validation)
         defer { workers.stop() }
@@ -162,6 +167,7 @@ public final class ProjectorRuntime: Sendable {
             var offsets: [KafkaTopicPartition: Int64] = [:]
             var deadLetters: [KafkaOutgoingMessage] = []
             var forwards: [KafkaOutgoingMessage] = []
+            var forwardedInputs = 0
             var inputRecords = 0
             let count = try consumer.consumeBatch(maxMessages: flowing ? configuration.batchSize : 1, timeout: .milliseconds(flowing ? 0 : 50)) { batch -> Int in
                 guard !batch.isEmpty else { return 0 }
@@ -181,7 +187,7 @@ public final class ProjectorRuntime: Sendable {
                     parts.withUnsafeMutableBufferPointer { parts in
                         // Each worker writes only its own element.
                         workers.run(workers: used) { worker, decoder in
-                            parts[worker] = fold(batch, worker: worker, assignment: assignment, slots: slots.slots, decoder: decoder, batchClock: batchClock)
+                            parts[worker] = fold(batch, worker: worker, assignment: assignment, slots: slots.slots, decoder: decoder, batchClock: batchClock, repartitionPartitions: repartitionPartitions)
                         }
                     }
                     return parts
@@ -193,6 +199,7 @@ public final class ProjectorRuntime: Sendable {
                     offsets.merge(part.offsets) { _, new in new }
                     deadLetters += part.deadLetters
                     forwards += part.forwards
+                    forwardedInputs += part.forwardedInputs
                     latencies.merge(part.latencies)
                     inputRecords += part.inputRecords
                     repartitioned += part.repartitionedRecords
@@ -214,7 +221,7 @@ public final class ProjectorRuntime: Sendable {
             // Forwarded before the offsets are stored: a crash re-forwards, never loses.
             for message in forwards { try producer.enqueue(message) }
             if !forwards.isEmpty {
-                repartitionCounts.withLock { $0.forwarded += forwards.count }
+                repartitionCounts.withLock { $0.forwarded += forwardedInputs }
                 metrics.forwarded.increment(by: forwards.count)
             }
             if !deadLetters.isEmpty { metrics.deadLetters.increment(by: deadLetters.count) }
@@ -236,7 +243,7 @@ public final class ProjectorRuntime: Sendable {
                 counters.withLock { $0.tick = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15 }
                 try publish(changes, producer: producer)
             }
-            if ContinuousClock.now - lastCheckpoint >= checkpointInterval {
+            if ContinuousClock.now - lastCheckpoint >= checkpointInterval, !checkpoints.isWriting, acknowledgeProduced(producer, before: "checkpoint") {
                 // Snapshots between batches (each consistent with its offset), written off this thread.
                 let snapshot = partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } }
                 if checkpoints.writeInBackground(snapshot, with: { [self] in write($0) }) {
@@ -257,6 +264,7 @@ public final class ProjectorRuntime: Sendable {
         }
         logger.info("stopping: checkpointing and closing")
         let stopStarted = ContinuousClock.now
+        acknowledgeProduced(producer, before: "final checkpoint")
         checkpoints.afterPendingWrites { checkpointAll(workers: workers) }
         // Nothing is folded after this: the revocation in close() has nothing new to write.
         finalCheckpointWritten.store(true, ordering: .releasing)
@@ -267,6 +275,21 @@ public final class ProjectorRuntime: Sendable {
         consumer.close()
         producer.close(timeout: .seconds(10))
         logger.info("stopped", metadata: ["checkpoint.ms": "\((checkpointed - stopStarted).milliseconds)", "close.ms": "\((ContinuousClock.now - checkpointed).milliseconds)"])
+    }
+
+    /// Waits until every record produced so far (forwards, dead letters, alerts) is acknowledged:
+    /// a checkpoint must not reflect records whose outputs are still in flight, or a crash right
+    /// after it would lose them (the restart resumes after them). Takes about the producer's
+    /// linger time. False, with a warning, when the brokers do not acknowledge in time.
+    @discardableResult
+    private func acknowledgeProduced(_ producer: KafkaProducer, before what: String) -> Bool {
+        do {
+            try producer.flush(timeout: .seconds(30))
+            return true
+        } catch {
+            logger.warning("produced records not acknowledged before \(what): \(error)")
+            return false
+        }
     }
 
     /// The partition slots handed to the fold workers while the consume thread holds the
@@ -281,10 +304,24 @@ public final class ProjectorRuntime: Sendable {
         var offsets: [KafkaTopicPartition: Int64] = [:]
         var deadLetters: [KafkaOutgoingMessage] = []
         var forwards: [KafkaOutgoingMessage] = []
+        /// Counter inputs and rep exits in ``forwards``.
+        var forwardedInputs = 0
+        /// Counter inputs being gathered per repartition attribute and partition.
+        var counterBatches: [CounterBatchKey: Repartition.CounterBatch] = [:]
         var latencies = LatencyHistogram()
         var inputRecords = 0
+        /// Repartitioned entries (counter inputs, rep exits) consumed.
         var repartitionedRecords = 0
     }
+
+    /// A partition of a repartition topic, named by its attribute.
+    private struct CounterBatchKey: Hashable {
+        var attribute: String
+        var partition: Int32
+    }
+
+    /// A batch record is sent once it reaches this size (the broker's default limit is 1 MiB).
+    private static let counterBatchBytes = 256 << 10
 
     /// Which worker folds each partition of a batch (indexed by partition number): whole
     /// partitions, largest first, each to the worker with the fewest records so far. A batch
@@ -308,7 +345,7 @@ public final class ProjectorRuntime: Sendable {
     }
 
     /// Decodes and folds, in batch order, the records of the partitions assigned to `worker`.
-    private func fold(_ batch: KafkaBatch, worker: Int, assignment: [Int], slots: [KafkaTopicPartition: PartitionSlot], decoder: EventDecoder, batchClock: Int64) -> BatchPart {
+    private func fold(_ batch: KafkaBatch, worker: Int, assignment: [Int], slots: [KafkaTopicPartition: PartitionSlot], decoder: EventDecoder, batchClock: Int64, repartitionPartitions: [String: Int]) -> BatchPart {
         var part = BatchPart()
         // Records of one partition come in runs: look the slot up once per run.
         var currentPartition: Int32 = -1
@@ -332,8 +369,9 @@ public final class ProjectorRuntime: Sendable {
             guard let slot else { continue }
             let recordTime = EventTime(epochMilliseconds: record.timestampMilliseconds ?? Self.wallClockMilliseconds())
             if repartitioned {
-                part.repartitionedRecords += 1
+                let before = slot.projector.statistics.repartitioned + slot.projector.statistics.repartitionDuplicates
                 let outcome = slot.projector.process(value: record.value, key: nil, offset: record.offset, recordTime: recordTime, decoder: decoder)
+                part.repartitionedRecords += slot.projector.statistics.repartitioned + slot.projector.statistics.repartitionDuplicates - before
                 if case .rejected(let rejection)? = outcome { part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: currentKey.topic)) }
                 continue
             }
@@ -346,13 +384,27 @@ public final class ProjectorRuntime: Sendable {
                     part.latencies.record(milliseconds: batchClock - time.epochMilliseconds)
                     metrics.eventLatency.recordMilliseconds(max(0, batchClock - time.epochMilliseconds))
                 }
-                for forward in slot.projector.forwards { part.forwards.append(forwardRecord(forward, of: record)) }
-                for forward in slot.projector.exitForwards { part.forwards.append(exitRecord(forward, of: record)) }
+                for forward in slot.projector.forwards {
+                    let key = CounterBatchKey(attribute: forward.attribute, partition: KafkaPartitioner.consistent.partition(of: forward.key, partitions: repartitionPartitions[forward.attribute] ?? 1))
+                    part.counterBatches[key, default: Repartition.CounterBatch()].append(partition: record.partition, offset: record.offset, input: forward.input)
+                    part.forwardedInputs += 1
+                    if part.counterBatches[key]!.bytes.count >= Self.counterBatchBytes, let full = part.counterBatches.removeValue(forKey: key) {
+                        part.forwards.append(counterBatchRecord(full, to: key))
+                    }
+                }
+                for forward in slot.projector.exitForwards {
+                    part.forwards.append(exitRecord(forward, of: record))
+                    part.forwardedInputs += 1
+                }
             case .rejected(let rejection): part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: configuration.topic))
             case .duplicate, nil: break
             }
         }
         if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
+        for key in part.counterBatches.keys.sorted(by: { ($0.attribute, $0.partition) < ($1.attribute, $1.partition) }) {
+            part.forwards.append(counterBatchRecord(part.counterBatches[key]!, to: key))
+        }
+        part.counterBatches = [:]
         return part
     }
 
@@ -360,9 +412,10 @@ public final class ProjectorRuntime: Sendable {
     /// CreateTopics with the input topic's partition count, or — where the broker does not
     /// implement it (the embedded broker) — by the broker's automatic creation on a metadata
     /// request. Empty when counters are not repartitioned.
-    private func ensureRepartitionTopics() throws -> [String] {
+    private func ensureRepartitionTopics() throws -> [(topic: String, attribute: String, partitions: Int)] {
         guard configuration.repartitionCounters else { return [] }
-        let topics = Repartition.attributes(of: configuration.process).map { Repartition.topic(group: configuration.group, attribute: $0) }
+        let attributes = Repartition.attributes(of: configuration.process)
+        let topics = attributes.map { Repartition.topic(group: configuration.group, attribute: $0) }
         guard !topics.isEmpty else { return [] }
         let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
         let existing = Set((try? admin.metadata().topics.filter { !$0.partitions.isEmpty }.map(\.name)) ?? [])
@@ -374,25 +427,28 @@ public final class ProjectorRuntime: Sendable {
             } catch {
                 logger.info("CreateTopics failed; relying on automatic topic creation", metadata: ["error": "\(error)"])
             }
-            for topic in missing {
-                var created = false
-                for _ in 0..<50 where !created {
-                    created = (try? admin.metadata(topic: topic).topics.first { $0.name == topic }?.partitions.isEmpty == false) ?? false
-                    if !created { Thread.sleep(forTimeInterval: 0.1) }
-                }
-                guard created else {
-                    throw KafkaError(code: .admin, message: "repartition topic \(topic) does not exist and could not be created", hint: "Create it with as many partitions as \(configuration.topic), or run with --no-repartition on a single instance.")
-                }
+        }
+        // Counter inputs are sent to explicit partitions: every instance needs the same counts.
+        var partitionCounts: [Int] = []
+        for topic in topics {
+            var count = 0
+            for _ in 0..<50 where count == 0 {
+                count = (try? admin.metadata(topic: topic).topics.first { $0.name == topic }?.partitions.count) ?? 0
+                if count == 0 { Thread.sleep(forTimeInterval: 0.1) }
             }
+            guard count > 0 else {
+                throw KafkaError(code: .admin, message: "repartition topic \(topic) does not exist and could not be created", hint: "Create it with as many partitions as \(configuration.topic), or run with --no-repartition on a single instance.")
+            }
+            partitionCounts.append(count)
         }
         logger.info("repartitioning counters and rep exits", metadata: ["topics": "\(topics.joined(separator: ","))"])
-        return topics
+        return topics.indices.map { (topics[$0], attributes[$0], partitionCounts[$0]) }
     }
 
-    /// The record forwarded to a repartition topic for an applied input record.
-    private func forwardRecord(_ forward: Repartition.Forward, of record: KafkaRecord) -> KafkaOutgoingMessage {
-        KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: forward.attribute), key: Array(forward.key.utf8), value: forward.input.encoded,
-                             headers: [KafkaHeader(name: "salespulse-source", string: "\(configuration.topic)/\(record.partition)/\(record.offset)")])
+    /// The record carrying a batch of counter inputs to a partition of a repartition topic.
+    private func counterBatchRecord(_ batch: Repartition.CounterBatch, to key: CounterBatchKey) -> KafkaOutgoingMessage {
+        KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: key.attribute), partition: key.partition, key: nil, value: batch.bytes,
+                             headers: [KafkaHeader(name: "salespulse-source", string: configuration.topic)])
     }
 
     /// The record forwarded to the rep-exits topic for a rep's exit from a watched step.
