@@ -44,7 +44,8 @@ public final class ProjectorRuntime: Sendable {
     private let store: CheckpointStore
     private let partitions = Mutex<[KafkaTopicPartition: PartitionSlot]>([:])
     private let counters = Mutex<(consumed: Int, dlq: Int, checkpoints: Int, bytes: Int, milliseconds: Double, busy: Double, batches: Int, tick: Double)>((0, 0, 0, 0, 0, 0, 0, 0))
-    /// Counter inputs forwarded to repartition topics, and repartitioned records consumed.
+    /// Counter inputs and rep exits forwarded to repartition topics, and those consumed
+    /// (entries, not records: a batch record carries many).
     private let repartitionCounts = Mutex<(forwarded: Int, consumed: Int)>((0, 0))
     private let stopping = Atomic<Bool>(false)
     private let listeners = Mutex<[@Sendable ([FlowOutput]) -> Void]>([])
@@ -202,13 +203,12 @@ public final class ProjectorRuntime: Sendable {
                     forwardedInputs += part.forwardedInputs
                     latencies.merge(part.latencies)
                     inputRecords += part.inputRecords
-                    repartitioned += part.repartitionedRecords
+                    repartitioned += part.repartitionedEntries
                 }
                 if latencies.count > 0 { latency.withLock { $0.merge(latencies) } }
-                if repartitioned > 0 {
-                    repartitionCounts.withLock { $0.consumed += repartitioned }
-                    metrics.repartitionedIn.increment(by: repartitioned)
-                }
+                if repartitioned > 0 { repartitionCounts.withLock { $0.consumed += repartitioned } }
+                // Every record of the batch not from the input topic came from a repartition topic.
+                if batch.count > inputRecords { metrics.repartitionedIn.increment(by: batch.count - inputRecords) }
                 metrics.recordsIn.increment(by: inputRecords)
                 return batch.count
             }
@@ -311,7 +311,7 @@ public final class ProjectorRuntime: Sendable {
         var latencies = LatencyHistogram()
         var inputRecords = 0
         /// Repartitioned entries (counter inputs, rep exits) consumed.
-        var repartitionedRecords = 0
+        var repartitionedEntries = 0
     }
 
     /// A partition of a repartition topic, named by its attribute.
@@ -371,7 +371,7 @@ public final class ProjectorRuntime: Sendable {
             if repartitioned {
                 let before = slot.projector.statistics.repartitioned + slot.projector.statistics.repartitionDuplicates
                 let outcome = slot.projector.process(value: record.value, key: nil, offset: record.offset, recordTime: recordTime, decoder: decoder)
-                part.repartitionedRecords += slot.projector.statistics.repartitioned + slot.projector.statistics.repartitionDuplicates - before
+                part.repartitionedEntries += slot.projector.statistics.repartitioned + slot.projector.statistics.repartitionDuplicates - before
                 if case .rejected(let rejection)? = outcome { part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: currentKey.topic)) }
                 continue
             }
@@ -645,8 +645,8 @@ public final class ProjectorRuntime: Sendable {
     /// Input records consumed so far (cheap: no partition lock, unlike ``status()``).
     public var recordsConsumed: Int { counters.withLock { $0.consumed } }
 
-    /// Counter inputs forwarded to repartition topics, and repartitioned records consumed
-    /// (by this instance).
+    /// Counter inputs and rep exits forwarded to repartition topics by this instance, and those
+    /// this instance consumed from them (entries: one batch record carries many).
     public var repartitionProgress: (forwarded: Int, consumed: Int) { repartitionCounts.withLock { $0 } }
 
     /// The status captured at shutdown, before partitions were released.
