@@ -41,7 +41,9 @@ extension Repartition {
         public init() {}
 
         /// Appends an input forwarded from `offset` of input partition `partition`.
-        public mutating func append(partition: Int32, offset: Int64, input: CounterInput) {
+        /// - Returns: the record's size in bytes now.
+        @discardableResult
+        public mutating func append(partition: Int32, offset: Int64, input: CounterInput) -> Int {
             Self.append(UInt64(UInt32(bitPattern: partition)), to: &bytes)
             Self.append(UInt64(bitPattern: offset), to: &bytes)
             bytes.append(input.type.rawValue)
@@ -58,6 +60,7 @@ extension Repartition {
                 }
             }
             count += 1
+            return bytes.count
         }
 
         /// The entries of a record value, in order; nil when it is not a batch of this format

@@ -386,9 +386,10 @@ public final class ProjectorRuntime: Sendable {
                 }
                 for forward in slot.projector.forwards {
                     let key = CounterBatchKey(attribute: forward.attribute, partition: KafkaPartitioner.consistent.partition(of: forward.key, partitions: repartitionPartitions[forward.attribute] ?? 1))
-                    part.counterBatches[key, default: Repartition.CounterBatch()].append(partition: record.partition, offset: record.offset, input: forward.input)
+                    // Appended in place (one lookup); a full record is sent and the next one begun.
+                    let size = part.counterBatches[key, default: Repartition.CounterBatch()].append(partition: record.partition, offset: record.offset, input: forward.input)
                     part.forwardedInputs += 1
-                    if part.counterBatches[key]!.bytes.count >= Self.counterBatchBytes, let full = part.counterBatches.removeValue(forKey: key) {
+                    if size >= Self.counterBatchBytes, let full = part.counterBatches.removeValue(forKey: key) {
                         part.forwards.append(counterBatchRecord(full, to: key))
                     }
                 }
