@@ -44,19 +44,19 @@ extension Repartition {
         /// - Returns: the record's size in bytes now.
         @discardableResult
         public mutating func append(partition: Int32, offset: Int64, input: CounterInput) -> Int {
-            Self.append(UInt64(UInt32(bitPattern: partition)), to: &bytes)
-            Self.append(UInt64(bitPattern: offset), to: &bytes)
+            bytes.appendVarint(UInt64(UInt32(bitPattern: partition)))
+            bytes.appendVarint(UInt64(bitPattern: offset))
             bytes.append(input.type.rawValue)
             let milliseconds = input.time.epochMilliseconds
-            Self.append(UInt64(bitPattern: (milliseconds << 1) ^ (milliseconds >> 63)), to: &bytes)
-            Self.append(UInt64(input.attributes.count), to: &bytes)
+            bytes.appendVarint(UInt64(bitPattern: (milliseconds << 1) ^ (milliseconds >> 63)))
+            bytes.appendVarint(UInt64(input.attributes.count))
             if input.attributes.count == 1, let (name, value) = input.attributes.first {
-                Self.append(name, to: &bytes)
-                Self.append(value, to: &bytes)
+                bytes.appendString(name)
+                bytes.appendString(value)
             } else {
                 for (name, value) in input.attributes.sorted(by: { $0.key < $1.key }) {
-                    Self.append(name, to: &bytes)
-                    Self.append(value, to: &bytes)
+                    bytes.appendString(name)
+                    bytes.appendString(value)
                 }
             }
             count += 1
@@ -100,23 +100,6 @@ extension Repartition {
                 entries.append(Entry(partition: Int32(partition), offset: Int64(offset), input: CounterInput(type: type, time: time, attributes: attributes)))
             }
             return entries
-        }
-
-        private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-            var value = value
-            while value >= 0x80 {
-                bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-                value >>= 7
-            }
-            bytes.append(UInt8(value))
-        }
-
-        private static func append(_ text: String, to bytes: inout [UInt8]) {
-            var text = text
-            text.withUTF8 { utf8 in
-                append(UInt64(utf8.count), to: &bytes)
-                bytes.append(contentsOf: utf8)
-            }
         }
     }
 }
