@@ -1,4 +1,5 @@
 import Foundation
+import SalesPulseProjections
 
 /// A compact binary `Encoder` for checkpoint state: the same `Codable` conformances as JSON,
 /// without text formatting (numbers are raw, strings are not escaped), so a partition of
@@ -34,27 +35,6 @@ enum BinaryTag {
     static let double = UInt8(ascii: "d")
     static let string = UInt8(ascii: "s")
     static let bytes = UInt8(ascii: "b")
-}
-
-extension Array where Element == UInt8 {
-    @inline(__always)
-    mutating func appendVarint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        append(UInt8(value))
-    }
-
-    @inline(__always)
-    mutating func appendString(_ string: String) {
-        var string = string
-        string.withUTF8 { bytes in
-            appendVarint(UInt64(bytes.count))
-            append(contentsOf: bytes)
-        }
-    }
 }
 
 /// The bytes of one value being encoded: a single value, or a container's entries.

@@ -1,4 +1,5 @@
 import SalesPulseModel
+import SalesPulseProjections
 
 extension Repartition {
     /// The counter inputs of one consumed batch bound for one partition of a repartition topic,

@@ -1,0 +1,207 @@
+import SalesPulseModel
+
+// The positional checkpoint layout of a customer (see ``StateWriter``). Fields are written in
+// declaration order; changing this layout changes the checkpoint format version.
+
+extension CustomerState {
+    /// Writes the state.
+    public func write(to writer: inout StateWriter) {
+        writer.write(customer)
+        writer.write(rep)
+        writer.write(region)
+        writer.write(leadCreatedAt)
+        writer.write(firstContactAt)
+        writer.write(lastEventAt)
+        writer.write(lastCommunicationAt)
+        writer.write(fields) { $1.write(to: &$0) }
+        activation.write(to: &writer)
+        writer.write(flows) { $1.write(to: &$0) }
+        writer.write(actionExecutions)
+        writer.write(ineffectiveExecutions)
+        writer.write(quotesSentSinceOpened)
+        writer.write(misplacedActions)
+        writer.write(outcome) { $1.write(to: &$0) }
+        writer.write(openAlerts) { $1.write(to: &$0) }
+        writer.write(reconciledAt)
+        writer.write(nextTimerDue) { $0.write($1) }
+    }
+
+    /// Reads a state written by ``write(to:)``.
+    public init(reading reader: inout StateReader) throws(StateReadError) {
+        self.init(customer: try reader.readString())
+        rep = try reader.readOptionalString()
+        region = try reader.readOptionalString()
+        leadCreatedAt = try reader.readOptionalTime()
+        firstContactAt = try reader.readOptionalTime()
+        lastEventAt = try reader.readOptionalTime()
+        lastCommunicationAt = try reader.readOptionalTime()
+        fields = try reader.readDictionary { reader throws(StateReadError) in try FieldState(reading: &reader) }
+        activation = try Activation(reading: &reader)
+        flows = try reader.readDictionary { reader throws(StateReadError) in try FlowState(reading: &reader) }
+        actionExecutions = try reader.readInt()
+        ineffectiveExecutions = try reader.readInt()
+        quotesSentSinceOpened = try reader.readInt()
+        misplacedActions = try reader.readInt()
+        outcome = try reader.readOptional { reader throws(StateReadError) in try Outcome(reading: &reader) }
+        openAlerts = try reader.readDictionary { reader throws(StateReadError) in try Alert(reading: &reader) }
+        reconciledAt = try reader.readOptionalTime()
+        nextTimerDue = try reader.readOptional { reader throws(StateReadError) in try reader.readInt64() }
+    }
+}
+
+extension FieldState {
+    func write(to writer: inout StateWriter) {
+        value.write(to: &writer)
+        writer.write(updatedAt)
+        writer.write(updatedBy)
+    }
+
+    init(reading reader: inout StateReader) throws(StateReadError) {
+        self.init(value: try FieldValue(reading: &reader), updatedAt: try reader.readTime(), updatedBy: try reader.readOptionalString())
+    }
+}
+
+extension FieldValue {
+    func write(to writer: inout StateWriter) {
+        switch self {
+        case .null: writer.write(UInt64(0))
+        case .string(let text): writer.write(UInt64(1)); writer.write(text)
+        case .number(let number): writer.write(UInt64(2)); writer.write(number)
+        case .bool(let flag): writer.write(UInt64(3)); writer.write(flag)
+        }
+    }
+
+    init(reading reader: inout StateReader) throws(StateReadError) {
+        switch try reader.readByte() {
+        case 0: self = .null
+        case 1: self = .string(try reader.readString())
+        case 2: self = .number(try reader.readDouble())
+        case 3: self = .bool(try reader.readBool())
+        case let tag: throw StateReadError(position: reader.position - 1, "unknown field value tag \(tag)")
+        }
+    }
+}
+
+extension Activation {
+    func write(to writer: inout StateWriter) {
+        switch self {
+        case .notALead: writer.write(UInt64(0))
+        case .pending(let deadline): writer.write(UInt64(1)); writer.write(deadline)
+        case .activated(let at): writer.write(UInt64(2)); writer.write(at)
+        case .toBeActivated(let since): writer.write(UInt64(3)); writer.write(since)
+        case .activatedLate(let at): writer.write(UInt64(4)); writer.write(at)
+        }
+    }
+
+    init(reading reader: inout StateReader) throws(StateReadError) {
+        switch try reader.readByte() {
+        case 0: self = .notALead
+        case 1: self = .pending(deadline: try reader.readTime())
+        case 2: self = .activated(at: try reader.readTime())
+        case 3: self = .toBeActivated(since: try reader.readTime())
+        case 4: self = .activatedLate(at: try reader.readTime())
+        case let tag: throw StateReadError(position: reader.position - 1, "unknown activation tag \(tag)")
+        }
+    }
+}
+
+extension Outcome {
+    func write(to writer: inout StateWriter) {
+        switch self {
+        case .won(let at, let amount, let currency):
+            writer.write(UInt64(0)); writer.write(at); writer.write(amount); writer.write(currency)
+        case .lost(let at, let reason):
+            writer.write(UInt64(1)); writer.write(at); writer.write(reason)
+        }
+    }
+
+    init(reading reader: inout StateReader) throws(StateReadError) {
+        switch try reader.readByte() {
+        case 0: self = .won(at: try reader.readTime(), amount: try reader.readDouble(), currency: try reader.readString())
+        case 1: self = .lost(at: try reader.readTime(), reason: try reader.readOptionalString())
+        case let tag: throw StateReadError(position: reader.position - 1, "unknown outcome tag \(tag)")
+        }
+    }
+}
+
+extension FlowState {
+    func write(to writer: inout StateWriter) {
+        writer.write(flow)
+        writer.write(current) { $1.write(to: &$0) }
+        writer.write(count: history.count)
+        for visit in history { visit.write(to: &writer) }
+    }
+
+    init(reading reader: inout StateReader) throws(StateReadError) {
+        self.init(flow: try reader.readString())
+        current = try reader.readOptional { reader throws(StateReadError) in try StepVisit(reading: &reader) }
+        let count = try reader.readCount()
+        history.reserveCapacity(count)
+        for _ in 0..<count { history.append(try StepVisit(reading: &reader)) }
+    }
+}
+
+extension StepVisit {
+    func write(to writer: inout StateWriter) {
+        writer.write(step)
+        writer.write(enteredAt)
+        writer.write(exitedAt)
+        writer.write(required)
+        writer.write(completed) { $1.write(to: &$0) }
+        writer.write(count: invalidEvidence.count)
+        for problem in invalidEvidence { problem.write(to: &writer) }
+        writer.write(executions) { $0.write($1) }
+        writer.write(blockage) { $1.write(to: &$0) }
+    }
+
+    init(reading reader: inout StateReader) throws(StateReadError) {
+        let step = try reader.readString()
+        let enteredAt = try reader.readTime()
+        let exitedAt = try reader.readOptionalTime()
+        self.init(step: step, enteredAt: enteredAt, required: try reader.readStrings())
+        self.exitedAt = exitedAt
+        completed = try reader.readDictionary { reader throws(StateReadError) in try CompletedAction(reading: &reader) }
+        let problems = try reader.readCount()
+        for _ in 0..<problems { invalidEvidence.append(try EvidenceProblem(reading: &reader)) }
+        executions = try reader.readDictionary { reader throws(StateReadError) in try reader.readInt() }
+        blockage = try reader.readOptional { reader throws(StateReadError) in try Blockage(reading: &reader) }
+    }
+}
+
+extension CompletedAction {
+    func write(to writer: inout StateWriter) {
+        writer.write(at)
+        writer.write(rep)
+        writer.write(eventID)
+        writer.write(evidence)
+    }
+
+    init(reading reader: inout StateReader) throws(StateReadError) {
+        self.init(at: try reader.readTime(), rep: try reader.readOptionalString(), eventID: try reader.readString(), evidence: try reader.readStrings())
+    }
+}
+
+extension EvidenceProblem {
+    func write(to writer: inout StateWriter) {
+        writer.write(action)
+        writer.write(at)
+        writer.write(eventID)
+        writer.write(reasons)
+    }
+
+    init(reading reader: inout StateReader) throws(StateReadError) {
+        self.init(action: try reader.readString(), at: try reader.readTime(), eventID: try reader.readString(), reasons: try reader.readStrings())
+    }
+}
+
+extension Blockage {
+    func write(to writer: inout StateWriter) {
+        writer.write(reason)
+        writer.write(at)
+        writer.write(isConfiguredReason)
+    }
+
+    init(reading reader: inout StateReader) throws(StateReadError) {
+        self.init(reason: try reader.readString(), at: try reader.readTime(), isConfiguredReason: try reader.readBool())
+    }
+}

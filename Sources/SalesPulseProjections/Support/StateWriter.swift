@@ -1,0 +1,111 @@
+import SalesPulseModel
+
+/// Writes projection state in a compact positional binary form, for checkpoints.
+///
+/// Unlike a `Codable` encoding, values carry no keys or type tags: the reader must read the
+/// same fields in the same order (``StateReader``), so the layout of every type is part of the
+/// checkpoint format version. In exchange a customer is written in about a microsecond instead
+/// of tens through the generic `Encoder` machinery (BENCHMARKS.md). Integers are LEB128 varints
+/// (signed ones zig-zag), doubles 8 bytes little-endian, strings a length and UTF-8, optionals
+/// a presence byte, dictionaries a count and their entries sorted by key (deterministic bytes).
+public struct StateWriter {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8]
+
+    /// Creates a writer with room for `capacity` bytes.
+    public init(capacity: Int = 0) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Appends an unsigned varint.
+    @inline(__always)
+    public mutating func write(_ value: UInt64) { bytes.appendVarint(value) }
+
+    /// Appends a count or other non-negative `Int` as a varint.
+    @inline(__always)
+    public mutating func write(count: Int) { bytes.appendVarint(UInt64(count)) }
+
+    /// Appends a signed integer as a zig-zag varint.
+    @inline(__always)
+    public mutating func write(_ value: Int64) { bytes.appendVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+
+    /// Appends a signed `Int` as a zig-zag varint.
+    @inline(__always)
+    public mutating func write(_ value: Int) { write(Int64(value)) }
+
+    /// Appends a double as 8 bytes, little-endian.
+    public mutating func write(_ value: Double) {
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends a boolean as one byte.
+    @inline(__always)
+    public mutating func write(_ flag: Bool) { bytes.append(flag ? 1 : 0) }
+
+    /// Appends a string: its UTF-8 length, then its bytes.
+    @inline(__always)
+    public mutating func write(_ string: String) { bytes.appendString(string) }
+
+    /// Appends a time: epoch milliseconds and the UTC offset in minutes.
+    public mutating func write(_ time: EventTime) {
+        write(time.epochMilliseconds)
+        write(Int64(time.offsetMinutes))
+    }
+
+    /// Appends a list of strings.
+    public mutating func write(_ strings: [String]) {
+        write(count: strings.count)
+        for string in strings { write(string) }
+    }
+
+    /// Appends a presence byte, then the value if present.
+    @inline(__always)
+    public mutating func write<T>(_ value: T?, _ body: (inout StateWriter, T) -> Void) {
+        guard let value else { return bytes.append(0) }
+        bytes.append(1)
+        body(&self, value)
+    }
+
+    /// Appends an optional string.
+    public mutating func write(_ string: String?) { write(string) { $0.write($1) } }
+
+    /// Appends an optional time.
+    public mutating func write(_ time: EventTime?) { write(time) { $0.write($1) } }
+
+    /// Appends a dictionary keyed by strings: the count, then key and value, sorted by key.
+    public mutating func write<Value>(_ dictionary: [String: Value], _ body: (inout StateWriter, Value) -> Void) {
+        write(count: dictionary.count)
+        if dictionary.count == 1, let (key, value) = dictionary.first {
+            write(key)
+            return body(&self, value)
+        }
+        for key in dictionary.keys.sorted() {
+            write(key)
+            body(&self, dictionary[key]!)
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends `value` as an unsigned LEB128 varint.
+    @inline(__always)
+    public mutating func appendVarint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        append(UInt8(value))
+    }
+
+    /// Appends a string as its UTF-8 length (varint) and bytes.
+    @inline(__always)
+    public mutating func appendString(_ string: String) {
+        var string = string
+        string.withUTF8 { bytes in
+            appendVarint(UInt64(bytes.count))
+            append(contentsOf: bytes)
+        }
+    }
+}
