@@ -29,20 +29,36 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         public static func < (a: StepExit, b: StepExit) -> Bool { (a.at, a.customer) < (b.at, b.customer) }
     }
 
-    /// Pending absences by `rule|customer`.
-    public private(set) var pending: [String: Pending] = [:]
+    /// Pending absences by rule id, then customer (no entry for a rule with none pending).
+    /// Two lookups of short ids instead of one of a `rule|customer` string built per event.
+    public private(set) var pending: [String: [String: Pending]] = [:]
     /// Latest exits (at most the rule's N, by event time) by `rule|rep`.
     public private(set) var exits: [String: [StepExit]] = [:]
-    /// Pending deadlines by due time (derived from `pending`; not encoded, not compared).
+    /// Pending deadlines by due time, keyed `rule|customer` (derived from `pending`; not
+    /// encoded, not compared). Invariant: every pending entry without an alert has a live
+    /// timer due at or before its deadline + 1 ms.
     private var deadlines = TimerQueue()
 
     public init() {}
 
+    /// The checkpoint form keys pending absences by `rule|customer`, as before the nesting.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        pending = try container.decode([String: Pending].self, forKey: .pending)
+        for waiting in try container.decode([String: Pending].self, forKey: .pending).values {
+            pending[waiting.rule, default: [:]][waiting.customer] = waiting
+            if waiting.alert == nil { deadlines.schedule(Self.timerKey(rule: waiting.rule, customer: waiting.customer), at: waiting.deadline.epochMilliseconds + 1) }
+        }
         exits = try container.decode([String: [StepExit]].self, forKey: .exits)
-        for (key, waiting) in pending where waiting.alert == nil { deadlines.schedule(key, at: waiting.deadline.epochMilliseconds + 1) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        var flat: [String: Pending] = [:]
+        for (rule, customers) in pending {
+            for (customer, waiting) in customers { flat[Self.timerKey(rule: rule, customer: customer)] = waiting }
+        }
+        try container.encode(flat, forKey: .pending)
+        try container.encode(exits, forKey: .exits)
     }
 
     public static func == (a: KeyedRuleProjection, b: KeyedRuleProjection) -> Bool { a.pending == b.pending && a.exits == b.exits }
@@ -51,6 +67,9 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         hasher.combine(pending)
         hasher.combine(exits)
     }
+
+    /// The timer key of a rule's pending absence for a customer (rule ids contain no `|`).
+    private static func timerKey(rule: String, customer: String) -> String { rule + "|" + customer }
 
     /// One exit of a rep from a step an N-in-a-row rule watches.
     public struct RepExit: Sendable, Hashable, Codable {
@@ -101,37 +120,56 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
                 let answers = rules[index].expect.contains(event.type)
                 let triggers = rules[index].after.contains(event.type)
                 guard answers || triggers else { continue }
-                let key = rules[index].id + "|" + event.subject
-                let slot = pending.index(forKey: key)
-                let previous = slot.map { pending.values[$0] }
-                var waiting = previous
-                if answers, let answered = waiting, event.time >= answered.since {
-                    waiting = nil
-                    if var alert = answered.alert {
-                        alert.state = .resolved
-                        alert.resolvedAt = event.time
-                        changes.append(.alert(alert))
-                    }
-                }
-                // An event both answering and triggering (e.g. "no interaction for 90 days") re-arms.
-                if triggers, waiting == nil || event.time < waiting!.since && waiting!.alert == nil {
-                    let deadline = event.time.adding(milliseconds: rules[index].withinMilliseconds)
-                    waiting = Pending(rule: rules[index].id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
-                    deadlines.schedule(key, at: deadline.epochMilliseconds + 1)
-                }
-                // One hash of the key: an existing entry is replaced or removed at its index.
-                switch (slot, waiting) {
-                case (let slot?, let waiting?): if waiting != previous { pending.values[slot] = waiting }
-                case (let slot?, nil): pending.remove(at: slot)
-                case (nil, let waiting?): pending[key] = waiting
-                case (nil, nil): break
-                }
+                let id = rules[index].id
+                // Nothing pending and nothing to arm: no entry is made.
+                if !triggers, pending[id]?[event.subject] == nil { continue }
+                let (timer, emptied) = Self.fold(event, rule: rules[index], answers: answers, triggers: triggers, into: &pending[id, default: [:]], changes: &changes)
+                if emptied { pending[id] = nil }
+                if let timer { deadlines.schedule(Self.timerKey(rule: id, customer: event.subject), at: timer) }
             }
         }
         if recordingExits {
             for exit in Self.repExits(of: event, outputs: outputs, configuration: configuration) { record(exit, configuration: configuration) }
         }
         return changes
+    }
+
+    /// Folds an event into one rule's pending absences: an expected event answers the pending
+    /// trigger (resolving its alert), a trigger arms one. Returns the due time of a timer to
+    /// schedule (nil when the live one is early enough) and whether no customer is left pending.
+    private static func fold(_ event: SalesEvent, rule: AbsenceRule, answers: Bool, triggers: Bool, into customers: inout [String: Pending], changes: inout [FlowOutput]) -> (timer: Int64?, emptied: Bool) {
+        let slot = customers.index(forKey: event.subject)
+        let previous = slot.map { customers.values[$0] }
+        var waiting = previous
+        var timer: Int64?
+        if answers, let answered = waiting, event.time >= answered.since {
+            waiting = nil
+            if var alert = answered.alert {
+                alert.state = .resolved
+                alert.resolvedAt = event.time
+                changes.append(.alert(alert))
+            }
+        }
+        // An event both answering and triggering (e.g. "no interaction for 90 days") re-arms.
+        if triggers, waiting == nil || event.time < waiting!.since && waiting!.alert == nil {
+            let deadline = event.time.adding(milliseconds: rule.withinMilliseconds)
+            waiting = Pending(rule: rule.id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
+            // A previous trigger without an alert still has a timer due no later than its own
+            // deadline + 1 (the invariant); if that is not after the new one it will do.
+            if let previous, previous.alert == nil, previous.deadline.epochMilliseconds <= deadline.epochMilliseconds {
+                timer = nil
+            } else {
+                timer = deadline.epochMilliseconds + 1
+            }
+        }
+        // One hash of the customer: an existing entry is replaced or removed at its index.
+        switch (slot, waiting) {
+        case (let slot?, let waiting?): if waiting != previous { customers.values[slot] = waiting }
+        case (let slot?, nil): customers.remove(at: slot)
+        case (nil, let waiting?): customers[event.subject] = waiting
+        case (nil, nil): break
+        }
+        return (timer, customers.isEmpty)
     }
 
     /// Fires absence alerts whose deadline passed by `now` (strictly: at exactly the deadline
@@ -141,21 +179,23 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         var changes: [FlowOutput] = []
         // Only the deadlines due are visited (entries of answered triggers are skipped).
         while let (key, _) = deadlines.popDue(atOrBefore: now.epochMilliseconds) {
-            guard let waiting = pending[key], waiting.alert == nil else { continue }
+            guard let bar = key.firstIndex(of: "|") else { continue }
+            let ruleID = String(key[..<bar]), customer = String(key[key.index(after: bar)...])
+            guard let waiting = pending[ruleID]?[customer], waiting.alert == nil else { continue }
             if waiting.deadline >= now { deadlines.schedule(key, at: waiting.deadline.epochMilliseconds + 1); continue }
             guard let rule = configuration.absenceRules.first(where: { $0.id == waiting.rule }) else { continue }
             var alert = Alert(rule: "absence:\(rule.id)", customer: waiting.customer, rep: waiting.rep, organisation: configuration.organisation, region: waiting.region, since: waiting.deadline,
                               reason: "no \(rule.expect.map(\.name).joined(separator: " or ")) within \(DurationText.text(rule.withinMilliseconds)) after \(rule.after.map(\.name).joined(separator: " or ")) at \(waiting.since.rfc3339UTC)")
             alert.severity = rule.severity
             alert.departments = rule.notify.compactMap { configuration.organisation.departments[$0] }
-            pending[key]!.alert = alert
+            pending[ruleID]![customer]!.alert = alert
             changes.append(.alert(alert))
         }
         return changes.sorted { $0.orderingKey < $1.orderingKey }
     }
 
     /// Open absence alerts.
-    public var openAlerts: [Alert] { pending.values.compactMap(\.alert) }
+    public var openAlerts: [Alert] { pending.values.flatMap { $0.values.compactMap(\.alert) } }
 }
 
 /// Evaluates N-in-a-row rules on the reps' exits merged across partitions (pure): a rep whose

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import SalesPulseModel
+@testable import SalesPulseProjections
+
+/// Absence rules kept per rule and customer: re-arming moves the deadline, an answer resolves,
+/// and a projection restored from its encoded form mid-way fires exactly like the original.
+@Suite struct AbsenceRuleTests {
+    static let configuration: ProcessConfiguration = {
+        var configuration = ProcessConfiguration(flows: [])
+        configuration.absenceRules = [
+            AbsenceRule(id: "silent", after: [.messageSent], expect: [.messageSent, .visitCheckedIn], withinMilliseconds: 10_000),
+            AbsenceRule(id: "no-visit", after: [.messageSent], expect: [.visitCheckedIn], withinMilliseconds: 20_000),
+        ]
+        return configuration
+    }()
+
+    static func event(_ type: SalesEventType, _ customer: String, at millis: Int64) -> SalesEvent {
+        let payload: EventPayload = type == .messageSent ? .messageSent(channel: "wechat") : .visitCheckedIn(location: nil)
+        return SalesEvent(id: "\(customer)-\(millis)", type: type, source: "test", time: EventTime(epochMilliseconds: millis), subject: customer, rep: "rep-1", payload: payload)
+    }
+
+    static func fired(_ changes: [FlowOutput]) -> [String] {
+        changes.compactMap { output in
+            guard case .alert(let alert) = output else { return nil }
+            return "\(alert.rule) \(alert.customer) \(alert.state)"
+        }
+    }
+
+    @Test func reArmingMovesTheDeadlineAndARestoredProjectionFiresTheSame() throws {
+        var rules = KeyedRuleProjection()
+        for event in [Self.event(.messageSent, "a", at: 0), Self.event(.messageSent, "b", at: 0), Self.event(.messageSent, "a", at: 5_000)] {
+            #expect(rules.apply(event, outputs: [], configuration: Self.configuration).isEmpty)
+        }
+        let restored = try JSONDecoder().decode(KeyedRuleProjection.self, from: JSONEncoder().encode(rules))
+        #expect(restored == rules)
+        #expect(rules.pending["silent"]?.keys.sorted() == ["a", "b"])
+
+        for projection in [rules, restored] {
+            var projection = projection
+            #expect(Self.fired(projection.advance(to: EventTime(epochMilliseconds: 10_000), configuration: Self.configuration)).isEmpty, "exactly at the deadline: in time")
+            #expect(Self.fired(projection.advance(to: EventTime(epochMilliseconds: 10_001), configuration: Self.configuration)) == ["absence:silent b fired"])
+            #expect(Self.fired(projection.advance(to: EventTime(epochMilliseconds: 15_001), configuration: Self.configuration)) == ["absence:silent a fired"])
+            #expect(Self.fired(projection.advance(to: EventTime(epochMilliseconds: 20_001), configuration: Self.configuration)) == ["absence:no-visit a fired", "absence:no-visit b fired"], "a's second message is no answer to no-visit: its first trigger counts")
+            // A visit answers both rules for a: both open alerts resolve.
+            #expect(Self.fired(projection.apply(Self.event(.visitCheckedIn, "a", at: 21_000), outputs: [], configuration: Self.configuration)) == ["absence:silent a resolved", "absence:no-visit a resolved"])
+            #expect(projection.pending["silent"]?["a"] == nil && projection.pending["no-visit"]?["a"] == nil)
+            #expect(Self.fired(projection.advance(to: EventTime(epochMilliseconds: 100_000), configuration: Self.configuration)).isEmpty)
+            #expect(projection.openAlerts.map(\.customer).sorted() == ["b", "b"])
+        }
+    }
+
+    /// An answer with nothing pending leaves no empty entry behind (states compare equal to a
+    /// projection that never saw it, as after a restart).
+    @Test func answersWithNothingPendingLeaveNoTrace() {
+        var rules = KeyedRuleProjection()
+        _ = rules.apply(Self.event(.visitCheckedIn, "a", at: 0), outputs: [], configuration: Self.configuration)
+        #expect(rules == KeyedRuleProjection())
+        _ = rules.apply(Self.event(.messageSent, "a", at: 1), outputs: [], configuration: Self.configuration)
+        _ = rules.apply(Self.event(.visitCheckedIn, "a", at: 2), outputs: [], configuration: Self.configuration)
+        #expect(rules.pending.isEmpty)
+        #expect(rules == KeyedRuleProjection())
+    }
+}
