@@ -52,21 +52,23 @@ enum ProcessStage {
         return (write, read, bytes)
     }
 
-    /// Processes every record once on fresh projectors; returns the time taken.
-    static func measure(_ records: [Record], partitions: Int, configuration: ProcessConfiguration) -> (Duration, PartitionStatistics) {
-        let (elapsed, projectors) = fold(records, partitions: partitions, configuration: configuration)
-        return (elapsed, projectors.reduce(PartitionStatistics()) { $0 + $1.statistics })
+    /// Processes every record once on fresh projectors; returns the wall-clock time and the
+    /// CPU seconds of this thread taken by the records.
+    static func measure(_ records: [Record], partitions: Int, configuration: ProcessConfiguration) -> (wall: Duration, cpu: Double, statistics: PartitionStatistics) {
+        let (elapsed, cpu, projectors) = fold(records, partitions: partitions, configuration: configuration)
+        return (elapsed, cpu, projectors.reduce(PartitionStatistics()) { $0 + $1.statistics })
     }
 
-    /// Processes every record once on fresh projectors; returns the time taken and the projectors.
-    static func fold(_ records: [Record], partitions: Int, configuration: ProcessConfiguration) -> (Duration, [PartitionProjector]) {
+    /// Processes every record once on fresh projectors; returns the wall-clock and CPU time taken
+    /// and the projectors.
+    static func fold(_ records: [Record], partitions: Int, configuration: ProcessConfiguration) -> (wall: Duration, cpu: Double, projectors: [PartitionProjector]) {
         var projectors = (0..<partitions).map { PartitionProjector(topic: "bench", partition: Int32($0), configuration: configuration) }
         var offsets = [Int64](repeating: 0, count: partitions)
         var policy = ValidationPolicy()
         policy.maxFutureSkewMilliseconds = Int64.max / 4
         let decoder = EventDecoder(policy: policy)
         let recordTime = EventTime(epochMilliseconds: 1_900_000_000_000)
-        let elapsed = ContinuousClock().measure {
+        let (elapsed, cpu) = ThreadCPUTime.measure {
             for record in records {
                 record.value.withUnsafeBytes { value in
                     record.key.withUnsafeBytes { key in
@@ -76,6 +78,6 @@ enum ProcessStage {
                 offsets[record.partition] += 1
             }
         }
-        return (elapsed, projectors)
+        return (elapsed, cpu, projectors)
     }
 }
