@@ -47,6 +47,7 @@ struct sp_parser {
     ondemand::parser deferred;  // for a `data` object that precedes `type`
     std::vector<uint8_t> buffer;
     std::vector<TypeSpec> types;
+    size_t type_limit = 0;  // one past the highest registered type index
     size_t max_bytes;
     // Walk state: the keys from `data` down to the current value (for error pointers only).
     std::vector<std::string_view> path;
@@ -261,10 +262,27 @@ int walk_data(sp_parser *p, const TypeSpec &type, ondemand::object object, sp_ev
     return walk_object(p, type, 0, object, out, 1);
 }
 
+// The envelope attribute a key names, or -1: dispatched on the key's length, so a key is
+// compared with at most two candidates instead of searched for among all eleven.
+inline int attribute_index(std::string_view key) {
+    auto is = [&](int attribute) { return key == kAttributeNames[attribute] ? attribute : -1; };
+    switch (key.size()) {
+        case 2: return is(SP_ATTR_ID);
+        case 4: return key[1] == 'y' ? is(SP_ATTR_TYPE) : key[1] == 'i' ? is(SP_ATTR_TIME) : is(SP_ATTR_FLOW);
+        case 5: return is(SP_ATTR_REPID);
+        case 6: return key[0] == 's' ? is(SP_ATTR_SOURCE) : is(SP_ATTR_REGION);
+        case 7: return is(SP_ATTR_SUBJECT);
+        case 10: return is(SP_ATTR_DATASCHEMA);
+        case 11: return is(SP_ATTR_SPECVERSION);
+        case 15: return is(SP_ATTR_DATACONTENTTYPE);
+        default: return -1;
+    }
+}
+
 int lookup_type(sp_parser *p, sp_event *out) {
     const sp_string &name = out->attributes[SP_ATTR_TYPE];
     std::string_view view(name.ptr, name.len);
-    for (size_t i = 0; i < p->types.size(); i++) {
+    for (size_t i = 0; i < p->type_limit; i++) {
         if (p->types[i].registered && p->types[i].name == view) return static_cast<int>(i);
     }
     return -1;
@@ -293,6 +311,7 @@ int sp_parser_register_type(sp_parser *parser, const char *name, uint32_t type_i
     if (type_index >= parser->types.size()) return -1;
     parser->types[type_index].name = name;
     parser->types[type_index].registered = true;
+    if (type_index + 1 > parser->type_limit) parser->type_limit = type_index + 1;
     return 0;
 }
 
@@ -403,10 +422,7 @@ int sp_parse(sp_parser *p, const uint8_t *json, size_t length, sp_event *out) {
             }
             continue;
         }
-        int attribute = -1;
-        for (int i = 0; i < SP_ATTR_COUNT; i++) {
-            if (key == kAttributeNames[i]) { attribute = i; break; }
-        }
+        int attribute = attribute_index(key);
         ondemand::value value = field.value();
         if (attribute < 0) {
             // A CloudEvents extension attribute we do not use: must be a primitive.

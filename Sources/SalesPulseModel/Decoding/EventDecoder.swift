@@ -65,7 +65,7 @@ public final class EventDecoder {
 
         // Envelope
         guard let specVersion = attribute(Int(SP_ATTR_SPECVERSION)) else { throw missing("/specversion") }
-        guard specVersion.count == 3, specVersion.elementsEqual("1.0".utf8) else {
+        guard Self.bytes(specVersion, equal: "1.0") else {
             throw EventRejection(.unsupportedSpecVersion, at: "/specversion", "expected \"1.0\" (CloudEvents 1.0), got \"\(text(specVersion))\"")
         }
         let id = try requiredString(Int(SP_ATTR_ID), "/id")
@@ -73,12 +73,12 @@ public final class EventDecoder {
         let subject = try requiredString(Int(SP_ATTR_SUBJECT), "/subject")
         let rep = try optionalString(Int(SP_ATTR_REPID), "/repid")
         let region = try optionalString(Int(SP_ATTR_REGION), "/region")
-        if let contentType = attribute(Int(SP_ATTR_DATACONTENTTYPE)), !contentType.elementsEqual("application/json".utf8) {
+        if let contentType = attribute(Int(SP_ATTR_DATACONTENTTYPE)), !Self.bytes(contentType, equal: "application/json") {
             throw EventRejection(.invalidAttribute, at: "/datacontenttype", "expected \"application/json\" (structured JSON mode), got \"\(text(contentType))\"")
         }
         guard let timeBytes = attribute(Int(SP_ATTR_TIME)) else { throw missing("/time") }
         let time = try timestamp(timeBytes, at: "/time", checkRange: true, referenceTime: referenceTime)
-        if let key, !key.elementsEqual(subject.utf8) {
+        if let key, !Self.bytes(key, equal: attribute(Int(SP_ATTR_SUBJECT))!) {
             throw EventRejection(.subjectKeyMismatch, at: "/subject", "subject \"\(subject)\" differs from the Kafka key \"\(String(decoding: key, as: UTF8.self))\"; publish keyed by subject so a customer's events stay in one partition")
         }
 
@@ -130,6 +130,17 @@ public final class EventDecoder {
     }
 
     private func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Byte equality by `memcmp` (a generic `elementsEqual` walks byte by byte).
+    @inline(__always)
+    private static func bytes(_ a: UnsafeRawBufferPointer, equal b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+
+    @inline(__always)
+    private static func bytes(_ a: UnsafeRawBufferPointer, equal literal: StaticString) -> Bool {
+        bytes(a, equal: UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
 
     private func missing(_ pointer: String) -> EventRejection {
         EventRejection(.missingAttribute, at: pointer, "required CloudEvents attribute is missing")
@@ -194,7 +205,7 @@ public final class EventDecoder {
                     }
                     if limit.hasAllowedValues, let allowed = fields[fieldIndex].allowed {
                         let bytes = UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len)
-                        if !allowed.contains(where: { bytes.elementsEqual($0.utf8) }) {
+                        if !allowed.contains(where: { allowed in var allowed = allowed; return allowed.withUTF8 { Self.bytes(bytes, equal: UnsafeRawBufferPointer($0)) } }) {
                             throw EventRejection(.valueOutOfRange, at: pointer(of: fields[fieldIndex], element: value.element), "\"\(text(bytes))\" is not one of \(allowed.joined(separator: ", "))")
                         }
                     }

@@ -18,6 +18,7 @@ public struct SalesEvent: Sendable, Hashable {
     public var payload: EventPayload
 
     /// Creates an event.
+    @inlinable
     public init(id: String, type: SalesEventType, source: String, time: EventTime, subject: String, rep: String? = nil, region: String? = nil, payload: EventPayload) {
         self.id = id
         self.type = type
