@@ -36,7 +36,14 @@ public struct FlowProjection: Sendable, Hashable {
     @discardableResult
     public mutating func apply(_ event: SalesEvent) -> [FlowOutput] {
         // One hash lookup: the customer's state is folded in place through the subscript.
-        Self.fold(event, into: &customers[event.subject, default: CustomerState(customer: event.subject)], timers: &timers, configuration: configuration)
+        Self.fold(event, into: &customers, timers: &timers, configuration: configuration)
+    }
+
+    private static func fold(_ event: SalesEvent, into customers: inout ShardedMap<CustomerState>, timers: inout TimerQueue, configuration: ProcessConfiguration) -> [FlowOutput] {
+        let subject = event.subject
+        return customers.modify(subject, inserting: { CustomerState(customer: subject) }) { state in
+            fold(event, into: &state, timers: &timers, configuration: configuration)
+        }
     }
 
     private static func fold(_ event: SalesEvent, into state: inout CustomerState, timers: inout TimerQueue, configuration: ProcessConfiguration) -> [FlowOutput] {

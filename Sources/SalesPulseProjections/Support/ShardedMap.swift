@@ -54,6 +54,15 @@ public struct ShardedMap<Value>: Sequence {
         return inserted
     }
 
+    /// Mutates the value for `key` in place, inserting `makeValue()` first when absent; returns
+    /// the closure's result. Unlike the defaulting subscript (a `_modify` coroutine, whose
+    /// default closure — and whatever it captures — is boxed on the heap for every call), the
+    /// closures here stay on the stack.
+    @inline(__always)
+    public mutating func modify<R>(_ key: String, inserting makeValue: () -> Value, _ body: (inout Value) -> R) -> R {
+        body(&shards[Self.shard(of: key)][key, default: makeValue()])
+    }
+
     /// Mutates the value for `key` in place, if present; returns the closure's result.
     public mutating func modify<R>(_ key: String, _ body: (inout Value) -> R) -> R? {
         let shard = Self.shard(of: key)
