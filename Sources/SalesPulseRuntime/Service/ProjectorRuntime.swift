@@ -205,7 +205,10 @@ public final class ProjectorRuntime: Sendable {
                     inputRecords += part.inputRecords
                     repartitioned += part.repartitionedEntries
                 }
-                if latencies.count > 0 { latency.withLock { $0.merge(latencies) } }
+                if latencies.count > 0 {
+                    latency.withLock { $0.merge(latencies) }
+                    metrics.merge(latencies: latencies)
+                }
                 if repartitioned > 0 { repartitionCounts.withLock { $0.consumed += repartitioned } }
                 // Every record of the batch not from the input topic came from a repartition topic.
                 if batch.count > inputRecords { metrics.repartitionedIn.increment(by: batch.count - inputRecords) }
@@ -382,7 +385,7 @@ public final class ProjectorRuntime: Sendable {
                 part.outputs += produced
                 if let time = slot.projector.lastAppliedTime {
                     part.latencies.record(milliseconds: batchClock - time.epochMilliseconds)
-                    metrics.eventLatency.recordMilliseconds(max(0, batchClock - time.epochMilliseconds))
+                    metrics.eventLatency?.recordMilliseconds(max(0, batchClock - time.epochMilliseconds))
                 }
                 for forward in slot.projector.forwards {
                     let key = CounterBatchKey(attribute: forward.attribute, partition: KafkaPartitioner.consistent.partition(of: forward.key, partitions: repartitionPartitions[forward.attribute] ?? 1))

@@ -24,10 +24,15 @@ public final class RuntimeMetrics: Sendable {
     let tick: CoreMetrics.Timer
     let checkpoint: CoreMetrics.Timer
     let checkpointBytes: CoreMetrics.Recorder
-    let eventLatency: CoreMetrics.Timer
+    /// Per-event end-to-end latency, recorded through swift-metrics only for another backend.
+    /// With the built-in registry the runtime's own ``LatencyHistogram``, merged once per batch
+    /// (``merge(latencies:)``), is rendered at exposition instead: recording every event into the
+    /// registry took a lock the fold threads shared, per event.
+    let eventLatency: CoreMetrics.Timer?
+    private let latency = Mutex(LatencyHistogram())
     private let lags = Mutex<[KafkaTopicPartition: CoreMetrics.Gauge]>([:])
 
-    /// Upper bounds of the end-to-end latency buckets.
+    /// Upper bounds of the end-to-end latency buckets (``LatencyHistogram/boundsMilliseconds``).
     public static let latencyBuckets: [Duration] = LatencyHistogram.boundsMilliseconds.map { .milliseconds($0) }
 
     /// Metrics recorded through `factory`, or into a new Prometheus registry when nil.
@@ -37,9 +42,7 @@ public final class RuntimeMetrics: Sendable {
             self.registry = nil
         } else {
             let registry = PrometheusCollectorRegistry()
-            var prometheus = PrometheusMetricsFactory(registry: registry)
-            prometheus.durationHistogramBuckets["salespulse_event_latency_seconds"] = Self.latencyBuckets
-            self.factory = prometheus
+            self.factory = PrometheusMetricsFactory(registry: registry)
             self.registry = registry
         }
         recordsIn = CoreMetrics.Counter(label: "salespulse_records_in_total", dimensions: [("topic", inputTopic)], factory: self.factory)
@@ -51,7 +54,13 @@ public final class RuntimeMetrics: Sendable {
         tick = CoreMetrics.Timer(label: "salespulse_tick_seconds", dimensions: [], factory: self.factory)
         checkpoint = CoreMetrics.Timer(label: "salespulse_checkpoint_seconds", dimensions: [], factory: self.factory)
         checkpointBytes = CoreMetrics.Recorder(label: "salespulse_checkpoint_bytes", dimensions: [], aggregate: false, factory: self.factory)
-        eventLatency = CoreMetrics.Timer(label: "salespulse_event_latency_seconds", dimensions: [], factory: self.factory)
+        eventLatency = factory.map { CoreMetrics.Timer(label: "salespulse_event_latency_seconds", dimensions: [], factory: $0) }
+    }
+
+    /// Adds a batch's end-to-end latencies (built-in registry; another backend gets them per event).
+    func merge(latencies: LatencyHistogram) {
+        guard registry != nil, latencies.count > 0 else { return }
+        latency.withLock { $0.merge(latencies) }
     }
 
     /// Sets the consumer lag of partitions (records behind the high watermark).
@@ -66,5 +75,13 @@ public final class RuntimeMetrics: Sendable {
     }
 
     /// The Prometheus text exposition of the registry ("" with another backend).
-    public func exposition() -> String { registry?.emitToString() ?? "" }
+    public func exposition() -> String {
+        guard let registry else { return "" }
+        var text = registry.emitToString()
+        text += "# TYPE salespulse_event_latency_seconds histogram\n"
+        for (name, value) in latency.withLock({ $0 }).exposition(name: "salespulse_event_latency_seconds") {
+            text += value == value.rounded() && abs(value) < 1e15 ? "\(name) \(Int64(value))\n" : "\(name) \(value)\n"
+        }
+        return text
+    }
 }
