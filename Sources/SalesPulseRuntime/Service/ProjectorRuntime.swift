@@ -385,7 +385,7 @@ public final class ProjectorRuntime: Sendable {
                 part.outputs += produced
                 if let time = slot.projector.lastAppliedTime {
                     part.latencies.record(milliseconds: batchClock - time.epochMilliseconds)
-                    metrics.eventLatency?.recordMilliseconds(max(0, batchClock - time.epochMilliseconds))
+                    if let perEvent = metrics.eventLatency { perEvent.recordMilliseconds(max(0, batchClock - time.epochMilliseconds)) }
                 }
                 for forward in slot.projector.forwards {
                     let key = CounterBatchKey(attribute: forward.attribute, partition: KafkaPartitioner.consistent.partition(of: forward.key, partitions: repartitionPartitions[forward.attribute] ?? 1))
