@@ -168,6 +168,24 @@ import SalesPulseProjections
         #expect(Array(json.utf8).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) } == nil)
     }
 
+    /// A rep's exit travels as a small binary record: it round-trips exactly (UTC offset of the
+    /// exit time included), and a cut, padded or foreign record is refused, never half-read.
+    @Test func repExitRecordsRoundTripAndRefuseDamage() {
+        let forward = Repartition.ExitForward(id: "evt-42#skipped_similar_cases_3x", exit: KeyedRuleProjection.RepExit(
+            rule: "skipped_similar_cases_3x", rep: "rep-0007",
+            exit: KeyedRuleProjection.StepExit(at: EventTime(epochMilliseconds: 1_772_413_200_123, offsetMinutes: 480), customer: "cust-ü-1", missed: true)))
+        let bytes = forward.encoded
+        let decoded = bytes.withUnsafeBytes { Repartition.ExitForward(decoding: $0) }
+        #expect(decoded == forward)
+        #expect(decoded?.exit.exit.at.offsetMinutes == 480)
+        for length in 0..<bytes.count {
+            #expect(Array(bytes[..<length]).withUnsafeBytes { Repartition.ExitForward(decoding: $0) } == nil, "cut at \(length)")
+        }
+        #expect((bytes + [0]).withUnsafeBytes { Repartition.ExitForward(decoding: $0) } == nil)
+        let json = Array(#"{"id":"evt-42#r","exit":{}}"#.utf8)
+        #expect(json.withUnsafeBytes { Repartition.ExitForward(decoding: $0) } == nil)
+    }
+
     /// A repartitioned partition folds each input once: entries at or below the offset it has
     /// folded from their input partition are re-forwards (after a crash of the forwarding
     /// instance) and are dropped — also after the repartitioned partition restarts from its

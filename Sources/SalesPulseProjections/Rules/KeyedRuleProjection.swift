@@ -26,6 +26,12 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         /// True when the watched action was missing.
         public var missed: Bool
 
+        public init(at: EventTime, customer: String, missed: Bool) {
+            self.at = at
+            self.customer = customer
+            self.missed = missed
+        }
+
         public static func < (a: StepExit, b: StepExit) -> Bool { (a.at, a.customer) < (b.at, b.customer) }
     }
 

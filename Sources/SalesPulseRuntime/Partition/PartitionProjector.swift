@@ -188,8 +188,8 @@ public struct PartitionProjector: Sendable {
 
     /// A rep's exit repartitioned by rep: drop one already recorded, record it.
     private mutating func processRepExit(value: UnsafeRawBufferPointer?) -> Outcome {
-        guard let value, let forward = try? JSONDecoder().decode(Repartition.ExitForward.self, from: Data(value)) else {
-            return reject(EventRejection(.malformedJSON, at: "", "not a rep exit record of \(Repartition.repExits)"))
+        guard let value, let forward = Repartition.ExitForward(decoding: value) else {
+            return reject(EventRejection(.malformedJSON, at: "", "not a rep exit record (format \(Repartition.ExitForward.format)) of \(Repartition.repExits)"))
         }
         guard recentIDs.insert(forward.id) else {
             statistics.repartitionDuplicates += 1

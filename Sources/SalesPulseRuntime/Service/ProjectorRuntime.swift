@@ -457,8 +457,7 @@ public final class ProjectorRuntime: Sendable {
 
     /// The record forwarded to the rep-exits topic for a rep's exit from a watched step.
     private func exitRecord(_ forward: Repartition.ExitForward, of record: KafkaRecord) -> KafkaOutgoingMessage {
-        let value = (try? JSONEncoder().encode(forward)).map { Array($0) } ?? []
-        return KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: Repartition.repExits), key: Array(forward.exit.rep.utf8), value: value,
+        KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: Repartition.repExits), key: Array(forward.exit.rep.utf8), value: forward.encoded,
                                     headers: [KafkaHeader(name: "salespulse-source", string: "\(configuration.topic)/\(record.partition)/\(record.offset)")])
     }
 
