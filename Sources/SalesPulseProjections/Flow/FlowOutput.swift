@@ -14,9 +14,8 @@ public enum FlowOutput: Sendable, Hashable {
     case misplacedAction(customer: String, flow: String, step: String, action: String, at: EventTime, detail: String)
     /// An event named a flow the configuration does not know.
     case unknownFlow(customer: String, flow: String, at: EventTime)
-    /// An alert fired or resolved. Boxed: an `Alert` is 227 bytes inline, which made every
-    /// output (a step change is most of them) that large to copy and to gather per batch.
-    indirect case alert(Alert)
+    /// An alert fired or resolved.
+    case alert(Alert)
 }
 
 extension FlowOutput {
