@@ -68,7 +68,7 @@ enum ProcessStage {
         policy.maxFutureSkewMilliseconds = Int64.max / 4
         let decoder = EventDecoder(policy: policy)
         let recordTime = EventTime(epochMilliseconds: 1_900_000_000_000)
-        let (elapsed, cpu) = ThreadCPUTime.measure {
+        let (elapsed, cpu) = CPUTime.measureThread {
             for record in records {
                 record.value.withUnsafeBytes { value in
                     record.key.withUnsafeBytes { key in

@@ -70,7 +70,7 @@ struct BenchCommand: AsyncParsableCommand {
         var accepted = 0
         for round in 1...rounds {
             var ok = 0
-            let (elapsed, cpu) = ThreadCPUTime.measure {
+            let (elapsed, cpu) = CPUTime.measureThread {
                 for sample in samples {
                     sample.withUnsafeBytes { buffer in
                         if (try? decoder.decode(buffer, referenceTime: reference)) != nil { ok += 1 }
@@ -156,30 +156,33 @@ struct BenchCommand: AsyncParsableCommand {
         // Raw ceiling: batch consume, touching every payload byte, nothing else.
         let bootstrap = cluster.bootstrapServers
         let total = kafkaEvents
-        let raw = try await DedicatedThread.run(name: "bench.raw") { () throws -> Duration in
+        let (raw, rawCPU) = try await DedicatedThread.run(name: "bench.raw") { () throws -> (Duration, Double) in
             let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: "bench-raw"), maxBatchSize: 4096)
             try consumer.subscribe(to: ["bench.events"])
             var seen = 0
             var checksum = 0
             var start: ContinuousClock.Instant?
+            var cpuStart = 0.0
             while seen < total {
                 try consumer.consumeBatch(maxMessages: 4096, timeout: .milliseconds(10)) { batch in
-                    if start == nil && !batch.isEmpty { start = .now }
+                    if start == nil && !batch.isEmpty { start = .now; cpuStart = CPUTime.process() }
                     for record in batch { checksum &+= record.value?.count ?? 0 }
                     seen += batch.count
                 }
             }
             let elapsed = ContinuousClock.now - start!
+            let cpu = CPUTime.process() - cpuStart
             consumer.close()
             _ = checksum
-            return elapsed
+            return (elapsed, cpu)
         }
-        Console.line("kafka raw consume (librdkafka batch, 1 thread): \(rate(total, raw)) events/s")
+        Console.line("kafka raw consume (librdkafka batch, 1 thread): \(rate(total, raw)) events/s; \(Self.cpuPerEvent(rawCPU, total))")
 
         // End to end: the runtime on the same topic, replay mode, checkpoint at the end.
-        let (processed, checkpointing, status) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime", total: total)
+        let (processed, checkpointing, status, cpu) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime", total: total)
         Console.line("kafka end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
         Console.line("kafka end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy")
+        Console.line("kafka end to end: \(Self.cpuPerEvent(cpu, total)) (raw consume: \(String(format: "%.2f", rawCPU * 1e6 / Double(total))) µs)")
         Console.line("kafka end to end: last timer and rule tick \(String(format: "%.1f", status.lastTickMilliseconds)) ms")
         Console.line("kafka end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
 
@@ -189,16 +192,24 @@ struct BenchCommand: AsyncParsableCommand {
         bare.counterRules = []
         bare.absenceRules = []
         bare.sequenceRules = []
-        let (bareProcessed, _, bareStatus) = try await endToEnd(bare, bootstrap: bootstrap, group: "bench-runtime-bare", total: total)
+        let (bareProcessed, _, bareStatus, bareCPU) = try await endToEnd(bare, bootstrap: bootstrap, group: "bench-runtime-bare", total: total)
         // Counters folded in the input partitions (one instance; no repartition topics).
-        let (localProcessed, localCheckpointing, localStatus) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime-local", total: total, repartition: false)
-        Console.line("kafka end to end without repartition topics (--no-repartition, one instance): \(rate(total, localProcessed)) events/s (\(Int(Double(total) / localStatus.processingSeconds))/s while busy); including the final checkpoint: \(rate(total, localProcessed + localCheckpointing)) events/s")
-        Console.line("kafka end to end with \(configuration.counters.count) counters and \(configuration.counterRules.count + configuration.absenceRules.count + configuration.sequenceRules.count) rules: \(rate(total, processed)) events/s (\(Int(Double(total) / status.processingSeconds))/s while busy); without counters and rules: \(rate(total, bareProcessed)) events/s (\(Int(Double(total) / bareStatus.processingSeconds))/s while busy)")
+        let (localProcessed, localCheckpointing, localStatus, localCPU) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime-local", total: total, repartition: false)
+        Console.line("kafka end to end without repartition topics (--no-repartition, one instance): \(rate(total, localProcessed)) events/s (\(Int(Double(total) / localStatus.processingSeconds))/s while busy); including the final checkpoint: \(rate(total, localProcessed + localCheckpointing)) events/s; \(Self.cpuPerEvent(localCPU, total))")
+        Console.line("kafka end to end with \(configuration.counters.count) counters and \(configuration.counterRules.count + configuration.absenceRules.count + configuration.sequenceRules.count) rules: \(rate(total, processed)) events/s (\(Int(Double(total) / status.processingSeconds))/s while busy); without counters and rules: \(rate(total, bareProcessed)) events/s (\(Int(Double(total) / bareStatus.processingSeconds))/s while busy; \(Self.cpuPerEvent(bareCPU, total)))")
     }
 
     /// Runs the projector over the whole topic in a fresh group (replay mode) and stops it:
     /// time to process every record, time to stop (final checkpoint), and the final status.
-    func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, group: String, total: Int, repartition: Bool = true) async throws -> (Duration, Duration, ProjectorRuntime.Status) {
+    /// CPU per event over a phase: all threads of this process (the embedded broker included).
+    static func cpuPerEvent(_ seconds: Double, _ events: Int) -> String {
+        "CPU \(String(format: "%.2f", seconds)) s over all threads = \(String(format: "%.2f", seconds * 1e6 / Double(events))) µs per event"
+    }
+
+    /// Runs the projector runtime over the bench topic until every record (and every forwarded
+    /// counter input) is folded: the wall-clock time, the time to stop (final checkpoint), the
+    /// final status and the process CPU seconds spent while folding.
+    func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, group: String, total: Int, repartition: Bool = true) async throws -> (Duration, Duration, ProjectorRuntime.Status, Double) {
         var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
         runtimeConfiguration.repartitionCounters = repartition
         runtimeConfiguration.topic = "bench.events"
@@ -211,20 +222,22 @@ struct BenchCommand: AsyncParsableCommand {
         let runtime = try ProjectorRuntime(configuration: runtimeConfiguration)
         let running = Task { try await runtime.run() }
         var start: ContinuousClock.Instant?
+        var cpuStart = 0.0
         // Polls the cheap consumed counts (a full status takes the partition lock): every input
         // record, and every counter input forwarded to the repartition topics folded there.
         while true {
             let consumed = runtime.recordsConsumed
             let repartition = runtime.repartitionProgress
-            if start == nil && consumed > 0 { start = .now }
+            if start == nil && consumed > 0 { start = .now; cpuStart = CPUTime.process() }
             if consumed >= total && repartition.consumed >= repartition.forwarded { break }
             try await Task.sleep(for: .milliseconds(2))
         }
         let processed = ContinuousClock.now - start!
+        let cpu = CPUTime.process() - cpuStart
         let stopStart = ContinuousClock.now
         runtime.stop()
         try await running.value
-        return (processed, ContinuousClock.now - stopStart, runtime.statusAtShutdown()!)
+        return (processed, ContinuousClock.now - stopStart, runtime.statusAtShutdown()!, cpu)
     }
 
     /// Publish → Server-Sent Event latency: step.entered events at a fixed rate to the embedded
