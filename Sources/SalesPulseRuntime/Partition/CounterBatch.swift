@@ -68,37 +68,24 @@ extension Repartition {
         /// (or is cut short).
         public static func entries(decoding bytes: UnsafeRawBufferPointer) -> [Entry]? {
             guard bytes.count >= 1, bytes[0] == format else { return nil }
-            var position = 1
-            func varint() -> UInt64? {
-                var result: UInt64 = 0
-                var shift: UInt64 = 0
-                while position < bytes.count, shift < 64 {
-                    let byte = bytes[position]
-                    position += 1
-                    result |= UInt64(byte & 0x7F) << shift
-                    if byte < 0x80 { return result }
-                    shift += 7
-                }
-                return nil
-            }
-            func string() -> String? {
-                guard let length = varint(), length <= UInt64(bytes.count - position) else { return nil }
-                defer { position += Int(length) }
-                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<position + Int(length)]), as: UTF8.self)
-            }
+            var reader = StateReader(Array(bytes))
             var entries: [Entry] = []
-            while position < bytes.count {
-                guard let partition = varint(), partition <= UInt64(Int32.max), let offset = varint(), offset <= UInt64(Int64.max),
-                      position < bytes.count, let type = SalesEventType(rawValue: bytes[position]) else { return nil }
-                position += 1
-                guard let zigzag = varint(), let count = varint(), count <= UInt64(bytes.count) else { return nil }
-                var attributes: [String: String] = [:]
-                for _ in 0..<count {
-                    guard let name = string(), let value = string() else { return nil }
-                    attributes[name] = value
+            do {
+                _ = try reader.readByte()
+                while !reader.isAtEnd {
+                    guard let partition = Int32(exactly: try reader.read()), let offset = Int64(exactly: try reader.read()),
+                          let type = SalesEventType(rawValue: try reader.readByte()) else { return nil }
+                    let time = EventTime(epochMilliseconds: try reader.readInt64())
+                    let count = try reader.readCount()
+                    var attributes: [String: String] = [:]
+                    for _ in 0..<count {
+                        let name = try reader.readString()
+                        attributes[name] = try reader.readString()
+                    }
+                    entries.append(Entry(partition: partition, offset: offset, input: CounterInput(type: type, time: time, attributes: attributes)))
                 }
-                let time = EventTime(epochMilliseconds: Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1))))
-                entries.append(Entry(partition: Int32(partition), offset: Int64(offset), input: CounterInput(type: type, time: time, attributes: attributes)))
+            } catch {
+                return nil
             }
             return entries
         }

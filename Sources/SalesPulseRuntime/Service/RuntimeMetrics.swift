@@ -32,7 +32,8 @@ public final class RuntimeMetrics: Sendable {
     private let latency = Mutex(LatencyHistogram())
     private let lags = Mutex<[KafkaTopicPartition: CoreMetrics.Gauge]>([:])
 
-    /// Upper bounds of the end-to-end latency buckets (``LatencyHistogram/boundsMilliseconds``).
+    /// Upper bounds of the end-to-end latency buckets (``LatencyHistogram/boundsMilliseconds``),
+    /// for giving another backend's latency histogram the same buckets.
     public static let latencyBuckets: [Duration] = LatencyHistogram.boundsMilliseconds.map { .milliseconds($0) }
 
     /// Metrics recorded through `factory`, or into a new Prometheus registry when nil.
