@@ -4,8 +4,8 @@ import SalesPulseModel
 ///
 /// Unlike a `Codable` encoding, values carry no keys or type tags: the reader must read the
 /// same fields in the same order (``StateReader``), so the layout of every type is part of the
-/// checkpoint format version. In exchange a customer is written in about a microsecond instead
-/// of tens through the generic `Encoder` machinery (BENCHMARKS.md). Integers are LEB128 varints
+/// checkpoint format version. In exchange, checkpoints of 100,000 customers are written four to
+/// six times faster than through the generic `Encoder` machinery (BENCHMARKS.md). Integers are LEB128 varints
 /// (signed ones zig-zag), doubles 8 bytes little-endian, strings a length and UTF-8, optionals
 /// a presence byte, dictionaries a count and their entries sorted by key (deterministic bytes).
 public struct StateWriter {
