@@ -225,9 +225,16 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// not from inside that last revocation: a synchronous commit there can wait forever on the
     /// group coordinator that is shutting down (librdkafka 2.0.2; see librdkafka#4041 for the
     /// same hang with another call). Call ``commit(synchronously:)`` first to be sure.
+    ///
+    /// The group is left first, and the revocation served by an ordinary poll: librdkafka 2.0.2
+    /// can wait forever in `rd_kafka_assign` inside the rebalance callback that
+    /// `rd_kafka_consumer_close` serves while a rebalance is under way (seen here as a test run
+    /// that never ended; librdkafka#4884, and the workaround given in #4527). Records that arrive
+    /// meanwhile are dropped: their offsets were never stored, so they are read again next time.
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         context.closing.store(true, ordering: .releasing)
+        leaveGroup(within: .seconds(10))
         let code = rd_kafka_consumer_close(handle)
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.info("consumer close: \(String(cString: rd_kafka_err2str(code)))")
@@ -235,6 +242,25 @@ public final class KafkaConsumer: @unchecked Sendable {
         rd_kafka_queue_destroy(queue)
         rd_kafka_destroy(handle)
         withExtendedLifetime(context) {}
+    }
+
+    /// Unsubscribes and polls (serving the revocation through the rebalance handler) until
+    /// nothing is assigned, or `limit` has passed.
+    private func leaveGroup(within limit: Duration) {
+        let code = rd_kafka_unsubscribe(handle)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            return logger.info("unsubscribe before close: \(String(cString: rd_kafka_err2str(code)))")
+        }
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if (try? assignment())?.isEmpty ?? true { return }
+            let count = rd_kafka_consume_batch_queue(queue, 50, buffer.baseAddress, buffer.count)
+            for index in 0..<max(0, count) {
+                rd_kafka_message_destroy(buffer[index])
+                buffer[index] = nil
+            }
+        }
+        logger.warning("partitions still assigned \(limit) after leaving the group; closing anyway")
     }
 }
 
