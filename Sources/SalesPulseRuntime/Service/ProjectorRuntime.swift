@@ -56,7 +56,6 @@ public final class ProjectorRuntime: Sendable {
     private let checkpoints = CheckpointWriter()
     private let rules = Mutex(CounterRuleEvaluator())
     private let sequences = Mutex(SequenceRuleEvaluator())
-    private let latency = Mutex(LatencyHistogram())
     private let lags = Mutex<[KafkaTopicPartition: Int64]>([:])
     /// Partition ownership across the group's instances (when ``RuntimeConfiguration/advertisedURL`` is set).
     public let directory: PartitionDirectory?
@@ -205,10 +204,7 @@ public final class ProjectorRuntime: Sendable {
                     inputRecords += part.inputRecords
                     repartitioned += part.repartitionedEntries
                 }
-                if latencies.count > 0 {
-                    latency.withLock { $0.merge(latencies) }
-                    metrics.merge(latencies: latencies)
-                }
+                metrics.merge(latencies: latencies)
                 if repartitioned > 0 { repartitionCounts.withLock { $0.consumed += repartitioned } }
                 // Every record of the batch not from the input topic came from a repartition topic.
                 if batch.count > inputRecords { metrics.repartitionedIn.increment(by: batch.count - inputRecords) }
@@ -504,7 +500,7 @@ public final class ProjectorRuntime: Sendable {
     }
 
     /// End-to-end latency (event time → projection updated) of the events applied so far.
-    public var latencyHistogram: LatencyHistogram { latency.withLock { $0 } }
+    public var latencyHistogram: LatencyHistogram { metrics.latencies }
 
     /// Consumer lag per owned partition (records behind the high watermark), refreshed every second.
     public var consumerLag: [KafkaTopicPartition: Int64] { lags.withLock { $0 } }

@@ -58,11 +58,15 @@ public final class RuntimeMetrics: Sendable {
         eventLatency = factory.map { CoreMetrics.Timer(label: "salespulse_event_latency_seconds", dimensions: [], factory: $0) }
     }
 
-    /// Adds a batch's end-to-end latencies (built-in registry; another backend gets them per event).
+    /// Adds a batch's end-to-end latencies (kept whatever the backend: the runtime reports them;
+    /// another backend also gets each event through ``eventLatency``).
     func merge(latencies: LatencyHistogram) {
-        guard registry != nil, latencies.count > 0 else { return }
+        guard latencies.count > 0 else { return }
         latency.withLock { $0.merge(latencies) }
     }
+
+    /// End-to-end latencies of the events applied so far.
+    var latencies: LatencyHistogram { latency.withLock { $0 } }
 
     /// Sets the consumer lag of partitions (records behind the high watermark).
     func record(lags current: [KafkaTopicPartition: Int64]) {
@@ -80,7 +84,7 @@ public final class RuntimeMetrics: Sendable {
         guard let registry else { return "" }
         var text = registry.emitToString()
         text += "# TYPE salespulse_event_latency_seconds histogram\n"
-        for (name, value) in latency.withLock({ $0 }).exposition(name: "salespulse_event_latency_seconds") {
+        for (name, value) in latencies.exposition(name: "salespulse_event_latency_seconds") {
             text += value == value.rounded() && abs(value) < 1e15 ? "\(name) \(Int64(value))\n" : "\(name) \(value)\n"
         }
         return text
