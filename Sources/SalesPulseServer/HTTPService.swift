@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import SalesPulseModel
 import ServiceLifecycle
+import Synchronization
 
 /// Runs the HTTP server as a service with graceful shutdown, and publishes a `status` event
 /// (throughput, customers, PHI, open alerts) on the live stream every second.
@@ -12,6 +13,13 @@ public final class HTTPService: Sendable {
     private let port: Int
     private let logger: Logger
     private let group: ServiceGroup
+    private let listening: Listening
+
+    /// Where the server listens, or why it could not (set from the server's tasks).
+    private final class Listening: Sendable {
+        let port = Mutex<Int?>(nil)
+        let failure = Mutex<String?>(nil)
+    }
 
     /// Parses `HOST:PORT` (loopback by default).
     public static func parse(address: String) -> (String, Int)? {
@@ -26,7 +34,11 @@ public final class HTTPService: Sendable {
         self.host = host
         self.port = port
         self.logger = logger
-        let application = Application(router: server.router(), configuration: .init(address: .hostname(host, port: port), serverName: "salespulse"), logger: logger)
+        let listening = Listening()
+        self.listening = listening
+        let application = Application(
+            router: server.router(), configuration: .init(address: .hostname(host, port: port), serverName: "salespulse"),
+            onServerRunning: { channel in listening.port.withLock { $0 = channel.localAddress?.port } }, logger: logger)
         self.group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
     }
 
@@ -63,7 +75,30 @@ public final class HTTPService: Sendable {
             }
         }
         defer { ticker.cancel() }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            listening.failure.withLock { $0 = "\(error)" }
+            throw error
+        }
+    }
+
+    /// The port the server listens on once it accepts connections (`nil` before), which is how
+    /// a caller that asked for port 0 learns the one the system chose.
+    public var boundPort: Int? { listening.port.withLock { $0 } }
+
+    /// Waits until the server accepts connections and returns its port; throws if ``run()``
+    /// has not bound it within `timeout` (the address is in use, or `run()` was never called).
+    public func waitUntilListening(timeout: Duration = .seconds(30)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let port = boundPort { return port }
+            if let failure = listening.failure.withLock({ $0 }) {
+                throw HTTPServiceError(message: "the HTTP server could not listen on \(host):\(port): \(failure); choose another address (port 0 lets the system pick one)")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw HTTPServiceError(message: "the HTTP server did not listen on \(host):\(port) within \(timeout); is the address in use?")
     }
 
     /// Ends open event streams, stops accepting requests and closes connections.
@@ -71,6 +106,13 @@ public final class HTTPService: Sendable {
         server.hub.finishAll()
         await group.triggerGracefulShutdown()
     }
+}
+
+/// Why the HTTP service could not start.
+public struct HTTPServiceError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong and what to do.
+    public let message: String
+    public var description: String { message }
 }
 
 /// A counter's values at one second, on the live stream.

@@ -37,7 +37,9 @@ import SalesPulseRuntime
         defer { cluster.shutdown() }
         try cluster.createTopic("sales.events", partitions: 6)
         let process = try ConfigurationLoader.load(path: ServerTests.repository.appendingPathComponent("deploy/config/salespulse.yaml").path)
-        let base = 41_000 + Int.random(in: 0..<400) * 2
+        // The advertised URL needs the port before the server starts: pick one below Linux's
+        // ephemeral range (32768-60999), where brokers and client sockets never land.
+        let base = 21_000 + Int.random(in: 0..<2_000) * 2
         let a = try Self.start(bootstrap: cluster.bootstrapServers, process: process, name: "instance-a", port: base)
         let b = try Self.start(bootstrap: cluster.bootstrapServers, process: process, name: "instance-b", port: base + 1)
 

@@ -22,15 +22,11 @@ import SalesPulseProjections
         let hub = LiveEventHub()
         let queries = try FoldedProjections(events: [], now: EventTime(epochMilliseconds: 1_772_323_200_000))
         let server = SalesPulseHTTPServer(queries: queries, hub: hub)
-        let port = 39_000 + Int.random(in: 0..<900)
-        let service = HTTPService(server: server, host: "127.0.0.1", port: port)
+        // Port 0: the system picks a free one (a fixed guess could collide with a broker's).
+        let service = HTTPService(server: server, host: "127.0.0.1", port: 0)
         let running = Task { try await service.run() }
         defer { running.cancel() }
-        // Wait until the port accepts connections.
-        for _ in 0..<100 {
-            if (try? await Self.readStream(port: port, path: "/healthz", until: "ok", count: 1))?.contains("ok") == true { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let port = try await service.waitUntilListening()
         let reader = Task.detached {
             try await Self.readStream(port: port, path: "/v1/stream?topics=alerts&region=east", until: "event: alerts", count: 2)
         }

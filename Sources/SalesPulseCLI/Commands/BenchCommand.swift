@@ -266,9 +266,9 @@ struct BenchCommand: AsyncParsableCommand {
             }
         }
         runtime.onOutputs { hub.publish($0) }
-        let port = 18_000 + Int(ProcessInfo.processInfo.processIdentifier % 1_000)
-        let web = HTTPService(server: SalesPulseHTTPServer(queries: runtime, hub: hub), host: "127.0.0.1", port: port)
+        let web = HTTPService(server: SalesPulseHTTPServer(queries: runtime, hub: hub), host: "127.0.0.1", port: 0)
         let serving = Task { try await web.run() }
+        let port = try await web.waitUntilListening()
         let running = Task { try await runtime.run() }
         while !runtime.isReady { try await Task.sleep(for: .milliseconds(20)) }
         try await Task.sleep(for: .milliseconds(500))

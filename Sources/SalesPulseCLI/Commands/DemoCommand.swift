@@ -73,7 +73,16 @@ struct DemoCommand: AsyncParsableCommand {
         runtime.onOutputs { hub.publish($0) }
         let web = HTTPService(server: SalesPulseHTTPServer(queries: runtime, hub: hub), host: host, port: port)
         let serving = Task { try await web.run() }
-        Console.line("dashboard: http://\(host):\(port)/   API: http://\(host):\(port)/v1/alerts   live: http://\(host):\(port)/v1/stream")
+        let listening: Int
+        do {
+            listening = try await web.waitUntilListening()
+        } catch {
+            simulator.stop()
+            await producer.shutdown(timeout: .seconds(5))
+            cluster.shutdown()
+            throw ValidationError("--http \(http): \(error)")
+        }
+        Console.line("dashboard: http://\(host):\(listening)/   API: http://\(host):\(listening)/v1/alerts   live: http://\(host):\(listening)/v1/stream")
         let running = Task { try await runtime.run() }
         let summary = Task {
             var previous = 0

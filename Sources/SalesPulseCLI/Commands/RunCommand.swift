@@ -99,7 +99,11 @@ struct RunCommand: AsyncParsableCommand {
             let service = HTTPService(server: SalesPulseHTTPServer(queries: runtime, hub: hub), host: host, port: port)
             web = service
             serving = Task { try await service.run() }
-            Console.status("serving http://\(host):\(port)/")
+            do {
+                Console.status("serving http://\(host):\(try await service.waitUntilListening())/")
+            } catch {
+                throw ValidationError("--http \(http): \(error)")
+            }
         }
         let statusInterval = self.statusInterval
         let reporter = Task {
