@@ -1,5 +1,6 @@
 // simdjson On-Demand walker for SalesPulse events. See include/simdjson_shim.h.
 #include "simdjson_shim.h"
+#include "parser_state.h"
 
 #include <simdjson.h>
 
@@ -10,53 +11,7 @@
 #include <vector>
 
 using namespace simdjson;
-
-namespace {
-
-// A type's data fields as a tree of path segments; an array's elements are the child "[]".
-struct FieldNode {
-    std::string key;
-    uint32_t index = 0;
-    uint32_t kinds = 0;
-    bool declared = false;
-    std::vector<uint32_t> children;
-};
-
-struct TypeSpec {
-    std::string name;
-    bool registered = false;
-    std::vector<FieldNode> nodes{FieldNode{}};  // node 0: the data object itself
-
-    uint32_t child(uint32_t node, std::string_view key) const {
-        for (uint32_t c : nodes[node].children)
-            if (nodes[c].key == key) return c;
-        return 0;
-    }
-};
-
-constexpr int kMaxDepth = 8;
-
-constexpr std::string_view kAttributeNames[SP_ATTR_COUNT] = {
-    "specversion", "id", "source", "type", "time", "subject", "repid", "region", "flow",
-    "datacontenttype", "dataschema"};
-
-}  // namespace
-
-struct sp_parser {
-    ondemand::parser json;
-    ondemand::parser deferred;  // for a `data` object that precedes `type`
-    std::vector<uint8_t> buffer;
-    std::vector<TypeSpec> types;
-    size_t type_limit = 0;  // one past the highest registered type index
-    size_t max_bytes;
-    // Walk state: the keys from `data` down to the current value (for error pointers only).
-    std::vector<std::string_view> path;
-    uint32_t element = 0;
-    // The end of the event's bytes, and where escaped strings are unescaped to (per event).
-    const uint8_t *limit = nullptr;
-    std::vector<uint8_t> scratch;
-    uint8_t *scratch_next = nullptr;
-};
+using namespace salespulse;
 
 namespace {
 
@@ -262,32 +217,6 @@ int walk_data(sp_parser *p, const TypeSpec &type, ondemand::object object, sp_ev
     return walk_object(p, type, 0, object, out, 1);
 }
 
-// The envelope attribute a key names, or -1: dispatched on the key's length, so a key is
-// compared with at most two candidates instead of searched for among all eleven.
-inline int attribute_index(std::string_view key) {
-    auto is = [&](int attribute) { return key == kAttributeNames[attribute] ? attribute : -1; };
-    switch (key.size()) {
-        case 2: return is(SP_ATTR_ID);
-        case 4: return key[1] == 'y' ? is(SP_ATTR_TYPE) : key[1] == 'i' ? is(SP_ATTR_TIME) : is(SP_ATTR_FLOW);
-        case 5: return is(SP_ATTR_REPID);
-        case 6: return key[0] == 's' ? is(SP_ATTR_SOURCE) : is(SP_ATTR_REGION);
-        case 7: return is(SP_ATTR_SUBJECT);
-        case 10: return is(SP_ATTR_DATASCHEMA);
-        case 11: return is(SP_ATTR_SPECVERSION);
-        case 15: return is(SP_ATTR_DATACONTENTTYPE);
-        default: return -1;
-    }
-}
-
-int lookup_type(sp_parser *p, sp_event *out) {
-    const sp_string &name = out->attributes[SP_ATTR_TYPE];
-    std::string_view view(name.ptr, name.len);
-    for (size_t i = 0; i < p->type_limit; i++) {
-        if (p->types[i].registered && p->types[i].name == view) return static_cast<int>(i);
-    }
-    return -1;
-}
-
 }  // namespace
 
 extern "C" {
@@ -306,6 +235,10 @@ sp_parser *sp_parser_new(size_t max_event_bytes) {
 }
 
 void sp_parser_free(sp_parser *parser) { delete parser; }
+
+void sp_parser_set_fast_path(sp_parser *parser, int enabled) { parser->fast_path = enabled != 0; }
+
+uint64_t sp_parser_fast_path_count(const sp_parser *parser) { return parser->fast_path_count; }
 
 int sp_parser_register_type(sp_parser *parser, const char *name, uint32_t type_index) {
     if (type_index >= parser->types.size()) return -1;
@@ -374,6 +307,15 @@ int sp_parse(sp_parser *p, const uint8_t *json, size_t length, sp_event *out) {
     }
     p->limit = base + length;
     p->scratch_next = p->scratch.data();
+    if (p->fast_path) {
+        if (fast_parse(p, base, length, out)) {
+            p->fast_path_count++;
+            return SP_OK;
+        }
+        out->type_index = -1;  // what the fast path filled is overwritten below
+        out->present = 0;
+        out->value_count = 0;
+    }
     padded_string_view view(reinterpret_cast<const char *>(base), length, length + SIMDJSON_PADDING);
 
     ondemand::document doc;

@@ -73,6 +73,14 @@ typedef struct sp_parser sp_parser;
 sp_parser *sp_parser_new(size_t max_event_bytes);
 void sp_parser_free(sp_parser *parser);
 
+/// Turns the scalar fast path on (the default) or off. With it on, an event of the common shape
+/// (no escapes, no exponents, `type` before `data`) is parsed in one pass without simdjson's
+/// index; anything else, and every error, goes through the simdjson walk. Results are identical.
+void sp_parser_set_fast_path(sp_parser *parser, int enabled);
+
+/// How many events the fast path has parsed on this parser.
+uint64_t sp_parser_fast_path_count(const sp_parser *parser);
+
 /// Declares an event type. Returns 0, or -1 if the index is out of range (0..255).
 int sp_parser_register_type(sp_parser *parser, const char *name, uint32_t type_index);
 

@@ -19,11 +19,17 @@ public final class EventDecoder {
     private let requiredPlans: [[RequiredField]]
 
     /// Creates a decoder with its own parser and buffers.
-    public init(policy: ValidationPolicy = ValidationPolicy()) {
+    /// - Parameters:
+    ///   - policy: the limits applied.
+    ///   - fastPath: parse events of the common shape (no escapes, no exponents, `type` before
+    ///     `data`) in one scalar pass before trying simdjson's walk. Results are identical either
+    ///     way; turning it off is for comparing the two (tests, `salespulse bench`).
+    public init(policy: ValidationPolicy = ValidationPolicy(), fastPath: Bool = true) {
         self.policy = policy
         guard let parser = sp_parser_new(policy.maxEventBytes) else {
             fatalError("simdjson could not allocate a parser for \(policy.maxEventBytes)-byte events")
         }
+        sp_parser_set_fast_path(parser, fastPath ? 1 : 0)
         self.parser = parser
         self.event = .allocate(capacity: 1)
         self.fieldTables = SalesEventType.allCases.map(EventCatalogue.fields(of:))
@@ -42,6 +48,9 @@ public final class EventDecoder {
             }
         }
     }
+
+    /// How many events were parsed by the scalar fast path (the rest went through simdjson's walk).
+    public var fastPathCount: Int { Int(sp_parser_fast_path_count(parser)) }
 
     deinit {
         sp_parser_free(parser)
