@@ -91,11 +91,15 @@ extension CustomerState {
         }
         if case .pending(let deadline) = activation { consider(deadline.epochMilliseconds) }
         if outcome != nil { return (earliest, next) }
-        for (flowID, flow) in flows {
-            guard let current = flow.current else { continue }
-            if let sla = configuration.slaMilliseconds(flow: flowID, step: current.step) { consider(current.enteredAt.epochMilliseconds &+ sla) }
-            for rule in configuration.inactivity where rule.flow == flowID && rule.step == current.step {
-                let lastTouch = max(lastCommunicationAt ?? current.enteredAt, current.enteredAt)
+        // By index, reading only the current step's name and entry time: iterating `(key, value)`
+        // pairs would copy each whole flow state (its visits, arrays and dictionaries) per event.
+        for index in flows.indices {
+            guard let enteredAt = flows.values[index].current?.enteredAt else { continue }
+            let flowID = flows.keys[index]
+            let step = flows.values[index].current!.step
+            if let sla = configuration.slaMilliseconds(flow: flowID, step: step) { consider(enteredAt.epochMilliseconds &+ sla) }
+            for rule in configuration.inactivity where rule.flow == flowID && rule.step == step {
+                let lastTouch = max(lastCommunicationAt ?? enteredAt, enteredAt)
                 consider(lastTouch.epochMilliseconds &+ rule.afterMilliseconds)
             }
         }

@@ -96,7 +96,9 @@ extension CustomerState {
 
     private mutating func enter(step: String, flow definition: FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {
         let required = definition.step(named: step)?.mandatoryActions.map(\.id) ?? []
-        var state = flows[definition.id] ?? FlowState(flow: definition.id)
+        // Moved out of the dictionary, not copied: appending to the history would otherwise
+        // copy the whole array (copy-on-write of a shared buffer) on every step change.
+        var state = flows.removeValue(forKey: definition.id) ?? FlowState(flow: definition.id)
         defer { flows[definition.id] = state }
         guard var current = state.current else {
             state.current = StepVisit(step: step, enteredAt: time, required: required)
@@ -129,21 +131,24 @@ extension CustomerState {
 
     private mutating func complete(action: String, step: String, flow definition: FlowDefinition, evidence: Evidence, event: SalesEvent, configuration: ProcessConfiguration) -> [FlowOutput] {
         let time = event.time
-        guard var state = flows[definition.id] else {
+        guard flows[definition.id] != nil else {
             misplacedActions += 1
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "the customer has not entered flow \(definition.id)")]
         }
-        defer { flows[definition.id] = state }
         guard let actionDefinition = definition.step(named: step)?.action(named: action) else {
             misplacedActions += 1
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "step \(step) has no action \(action) in flow \(definition.id)")]
         }
+        // Moved out of the dictionary and the visit out of the flow state, not copied: adding
+        // to the visit's dictionaries would otherwise copy them (copy-on-write) on every action.
+        var state = flows.removeValue(forKey: definition.id)!
+        defer { flows[definition.id] = state }
         // Find the visit this action belongs to: the current one, or a past visit of that step
         // whose time window contains the action (a late event).
         var visit: StepVisit
         var historyIndex: Int?
-        if let current = state.current, current.step == step, time >= current.enteredAt {
-            visit = current
+        if state.current.map({ $0.step == step && time >= $0.enteredAt }) ?? false {
+            visit = state.current.take()!
         } else if let index = state.history.lastIndex(where: { $0.step == step && $0.enteredAt <= time && ($0.exitedAt.map { time < $0 } ?? true) }) {
             visit = state.history[index]
             historyIndex = index

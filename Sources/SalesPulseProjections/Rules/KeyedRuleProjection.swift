@@ -110,7 +110,8 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     public mutating func record(_ exit: RepExit, configuration: ProcessConfiguration) {
         guard let rule = configuration.sequenceRules.first(where: { $0.id == exit.rule }) else { return }
         let key = "\(exit.rule)|\(exit.rep)"
-        var latest = exits[key, default: []]
+        // Moved out, not copied: appending to a copy would copy the array on every exit.
+        var latest = exits.removeValue(forKey: key) ?? []
         latest.append(exit.exit)
         latest.sort()
         if latest.count > rule.times { latest.removeFirst(latest.count - rule.times) }
@@ -144,35 +145,37 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// trigger (resolving its alert), a trigger arms one. Returns the due time of a timer to
     /// schedule (nil when the live one is early enough) and whether no customer is left pending.
     private static func fold(_ event: SalesEvent, rule: AbsenceRule, answers: Bool, triggers: Bool, into customers: inout [String: Pending], changes: inout [FlowOutput]) -> (timer: Int64?, emptied: Bool) {
+        // The entry is read field by field where it lies: a `Pending` holds its whole alert, and
+        // copying it out (and comparing it back) per event showed up in profiles.
         let slot = customers.index(forKey: event.subject)
-        let previous = slot.map { customers.values[$0] }
-        var waiting = previous
         var timer: Int64?
-        if answers, let answered = waiting, event.time >= answered.since {
-            waiting = nil
-            if var alert = answered.alert {
+        var keep = slot != nil  // the existing entry stays as it is
+        if let slot, answers, event.time >= customers.values[slot].since {
+            keep = false
+            if var alert = customers.values[slot].alert {
                 alert.state = .resolved
                 alert.resolvedAt = event.time
                 changes.append(.alert(alert))
             }
         }
         // An event both answering and triggering (e.g. "no interaction for 90 days") re-arms.
-        if triggers, waiting == nil || event.time < waiting!.since && waiting!.alert == nil {
+        var armed: Pending?
+        if triggers, !keep || (event.time < customers.values[slot!].since && customers.values[slot!].alert == nil) {
             let deadline = event.time.adding(milliseconds: rule.withinMilliseconds)
-            waiting = Pending(rule: rule.id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
+            armed = Pending(rule: rule.id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
             // A previous trigger without an alert still has a timer due no later than its own
             // deadline + 1 (the invariant); if that is not after the new one it will do.
-            if let previous, previous.alert == nil, previous.deadline.epochMilliseconds <= deadline.epochMilliseconds {
+            if let slot, customers.values[slot].alert == nil, customers.values[slot].deadline.epochMilliseconds <= deadline.epochMilliseconds {
                 timer = nil
             } else {
                 timer = deadline.epochMilliseconds + 1
             }
         }
         // One hash of the customer: an existing entry is replaced or removed at its index.
-        switch (slot, waiting) {
-        case (let slot?, let waiting?): if waiting != previous { customers.values[slot] = waiting }
-        case (let slot?, nil): customers.remove(at: slot)
-        case (nil, let waiting?): customers[event.subject] = waiting
+        switch (slot, armed) {
+        case (let slot?, let armed?): customers.values[slot] = armed
+        case (let slot?, nil): if !keep { customers.remove(at: slot) }
+        case (nil, let armed?): customers[event.subject] = armed
         case (nil, nil): break
         }
         return (timer, customers.isEmpty)
