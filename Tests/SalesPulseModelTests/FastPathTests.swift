@@ -94,6 +94,29 @@ import Testing
         #expect(a == b, "\(json)")
     }
 
+    /// Long strings crossing the string scan's 32-byte blocks, control bytes far into them, and
+    /// multi-kilobyte events.
+    @Test(arguments: [70, 130, 500, 1_500, 2_100, 5_000])
+    func longStringsAgree(_ length: Int) {
+        let fast = EventDecoder()
+        let walk = EventDecoder(fastPath: false)
+        let long = String(repeating: "价格abc", count: length / 9 + 1)
+        var cases = [
+            Self.envelope(type: "sales.action.completed", data: #"{"flow":"academic","step":"dept_visit","action":"note","evidence":{"text":"\#(long)"}}"#),
+            Self.envelope(type: "sales.knowledge.searched", data: #"{"query":"\#(long.prefix(60))","hit":true}"#, extra: #","padding":"\#(String(repeating: "x", count: length))""#),
+        ]
+        for at in [1, 63, 64, 65, length - 1] where at < long.count {
+            var damaged = Array(long)
+            damaged[at] = "\t"
+            cases.append(Self.envelope(type: "sales.action.completed", data: #"{"flow":"academic","step":"dept_visit","action":"note","evidence":{"text":"\#(String(damaged))"}}"#))
+        }
+        for json in cases {
+            let (a, b) = Self.outcomes(Array(json.utf8), fast: fast, walk: walk)
+            #expect(a == b, "\(json.prefix(200))")
+        }
+        #expect(fast.fastPathCount >= 1, "the undamaged ones take the fast path")
+    }
+
     @Test func invalidUTF8IsRejectedTheSameWay() {
         var bytes = Array(Self.envelope(type: "sales.objection.chosen", data: #"{"objection":"price_too_high"}"#).utf8)
         let at = bytes.firstIndex(of: UInt8(ascii: "p"))!
