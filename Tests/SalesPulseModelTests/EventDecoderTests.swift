@@ -72,7 +72,7 @@ import Testing
             let boundary = (base + 4096 + 4095) / 4096 * 4096 - base
             for end in (boundary - 100)...(boundary + 10) {
                 let start = end - bytes.count
-                UnsafeMutableRawBufferPointer(rebasing: buffer[start..<end]).copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+                bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[start..<end]).copyMemory(from: $0) }
                 let event = try decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), referenceTime: reference)
                 #expect(event == expected)
                 for index in start..<end { buffer[index] = UInt8(ascii: "\"") }

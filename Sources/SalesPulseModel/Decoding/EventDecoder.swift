@@ -17,6 +17,8 @@ public final class EventDecoder {
     private let fieldTables: [[EventCatalogue.Field]]
     private let limitTables: [[FieldLimit]]
     private let requiredPlans: [[RequiredField]]
+    /// Short strings already made, reused (most attribute and payload values repeat).
+    private let strings = ShortStringTable()
 
     /// Creates a decoder with its own parser and buffers.
     /// - Parameters:
@@ -77,18 +79,20 @@ public final class EventDecoder {
         guard Self.bytes(specVersion, equal: "1.0") else {
             throw EventRejection(.unsupportedSpecVersion, at: "/specversion", "expected \"1.0\" (CloudEvents 1.0), got \"\(text(specVersion))\"")
         }
-        let id = try requiredString(Int(SP_ATTR_ID), "/id")
-        let source = try requiredString(Int(SP_ATTR_SOURCE), "/source")
-        let subject = try requiredString(Int(SP_ATTR_SUBJECT), "/subject")
-        let rep = try optionalString(Int(SP_ATTR_REPID), "/repid")
-        let region = try optionalString(Int(SP_ATTR_REGION), "/region")
+        // Every check runs on the parser's bytes first; Swift strings are made only for an event
+        // that passed them, so a rejected event allocates nothing but its rejection.
+        let id = try requiredAttribute(Int(SP_ATTR_ID), "/id")
+        let source = try requiredAttribute(Int(SP_ATTR_SOURCE), "/source")
+        let subject = try requiredAttribute(Int(SP_ATTR_SUBJECT), "/subject")
+        let rep = try optionalAttribute(Int(SP_ATTR_REPID), "/repid")
+        let region = try optionalAttribute(Int(SP_ATTR_REGION), "/region")
         if let contentType = attribute(Int(SP_ATTR_DATACONTENTTYPE)), !Self.bytes(contentType, equal: "application/json") {
             throw EventRejection(.invalidAttribute, at: "/datacontenttype", "expected \"application/json\" (structured JSON mode), got \"\(text(contentType))\"")
         }
         guard let timeBytes = attribute(Int(SP_ATTR_TIME)) else { throw missing("/time") }
         let time = try timestamp(timeBytes, at: "/time", checkRange: true, referenceTime: referenceTime)
-        if let key, !Self.bytes(key, equal: attribute(Int(SP_ATTR_SUBJECT))!) {
-            throw EventRejection(.subjectKeyMismatch, at: "/subject", "subject \"\(subject)\" differs from the Kafka key \"\(String(decoding: key, as: UTF8.self))\"; publish keyed by subject so a customer's events stay in one partition")
+        if let key, !Self.bytes(key, equal: subject) {
+            throw EventRejection(.subjectKeyMismatch, at: "/subject", "subject \"\(text(subject))\" differs from the Kafka key \"\(String(decoding: key, as: UTF8.self))\"; publish keyed by subject so a customer's events stay in one partition")
         }
 
         // Payload
@@ -98,16 +102,48 @@ public final class EventDecoder {
         try checkRequired(fields, type: type)
         let payload = try buildPayload(type)
         if let flow = attribute(Int(SP_ATTR_FLOW)) {
-            let envelopeFlow = text(flow)
-            switch payload {
-            case .stepEntered(let dataFlow, _), .stepBlocked(let dataFlow, _, _), .actionCompleted(let dataFlow, _, _, _):
-                if dataFlow != envelopeFlow {
-                    throw EventRejection(.invalidAttribute, at: "/flow", "envelope flow \"\(envelopeFlow)\" differs from data flow \"\(dataFlow)\"")
+            switch type {
+            case .stepEntered, .stepBlocked, .actionCompleted:
+                // Field 0 of these types is the data flow (required, so present after checkRequired).
+                let dataFlow = stringBytes(0)!
+                if !Self.bytes(flow, equal: dataFlow) {
+                    throw EventRejection(.invalidAttribute, at: "/flow", "envelope flow \"\(text(flow))\" differs from data flow \"\(text(dataFlow))\"")
                 }
             default: break
             }
         }
-        return SalesEvent(id: id, type: type, source: source, time: time, subject: subject, rep: rep, region: region, payload: payload)
+        return makeEvent(id: id, type: type, source: source, time: time, subject: subject, rep: rep, region: region, payload: payload)
+    }
+
+    /// The accepted event, built outside the throwing function: built in place there, the
+    /// compiler copied the whole value (retaining and releasing every string) into the result.
+    @inline(never)
+    private func makeEvent(
+        id: UnsafeRawBufferPointer, type: SalesEventType, source: UnsafeRawBufferPointer, time: EventTime,
+        subject: UnsafeRawBufferPointer, rep: UnsafeRawBufferPointer?, region: UnsafeRawBufferPointer?, payload: consuming EventPayload
+    ) -> SalesEvent {
+        let id = utf8String(id)
+        let source = strings.string(source)
+        let subject = utf8String(subject)
+        var repText: String?
+        if let rep { repText = strings.string(rep) }
+        var regionText: String?
+        if let region { regionText = strings.string(region) }
+        return SalesEvent(id: id, type: type, source: source, time: time, subject: subject, rep: repText, region: regionText, payload: payload)
+    }
+
+    /// A string of validated UTF-8 bytes through the typed-buffer path of `String(decoding:as:)`.
+    @inline(__always)
+    private func utf8String(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+    }
+
+    /// Runs only the C/C++ parse of `bytes` (JSON syntax, known type, declared fields and their
+    /// kinds) without building Swift values or applying the Swift-side rules. For benchmarks,
+    /// to split decode time between parsing and building; not a validation.
+    public func parseOnly(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return false }
+        return sp_parse(parser, base.assumingMemoryBound(to: UInt8.self), bytes.count, event) == Int32(SP_OK)
     }
 
     /// Decodes an event held in an array (convenience for tests and tools).
@@ -155,18 +191,19 @@ public final class EventDecoder {
         EventRejection(.missingAttribute, at: pointer, "required CloudEvents attribute is missing")
     }
 
-    private func requiredString(_ index: Int, _ pointer: String) throws(EventRejection) -> String {
+    /// A required attribute's bytes, checked to be non-empty and within the length bound.
+    private func requiredAttribute(_ index: Int, _ pointer: String) throws(EventRejection) -> UnsafeRawBufferPointer {
         guard let bytes = attribute(index) else { throw missing(pointer) }
         guard bytes.count > 0 else { throw EventRejection(.invalidAttribute, at: pointer, "must not be empty") }
         guard bytes.count <= policy.maxAttributeLength else {
             throw EventRejection(.stringTooLong, at: pointer, "\(bytes.count) bytes, at most \(policy.maxAttributeLength) allowed")
         }
-        return text(bytes)
+        return bytes
     }
 
-    private func optionalString(_ index: Int, _ pointer: String) throws(EventRejection) -> String? {
+    private func optionalAttribute(_ index: Int, _ pointer: String) throws(EventRejection) -> UnsafeRawBufferPointer? {
         guard attribute(index) != nil else { return nil }
-        return try requiredString(index, pointer)
+        return try requiredAttribute(index, pointer)
     }
 
     private func timestamp(_ bytes: UnsafeRawBufferPointer, at pointer: @autoclosure () -> String, checkRange: Bool, referenceTime: EventTime) throws(EventRejection) -> EventTime {
@@ -237,12 +274,17 @@ public final class EventDecoder {
         }
     }
 
-    private func string(_ field: Int) -> String? {
+    /// The bytes of a string field's first value, or nil when absent or not a string.
+    private func stringBytes(_ field: Int) -> UnsafeRawBufferPointer? {
         let index = Int(firstValue[field])
         guard index >= 0 else { return nil }
         let value = value(index)
         guard value.kind == UInt32(SP_KIND_STRING) else { return nil }
-        return String(decoding: UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len), as: UTF8.self)
+        return UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len)
+    }
+
+    private func string(_ field: Int) -> String? {
+        stringBytes(field).map(strings.string)
     }
 
     private func number(_ field: Int) -> Double? {
@@ -262,7 +304,7 @@ public final class EventDecoder {
         guard index >= 0 else { return .null }
         let value = value(index)
         switch value.kind {
-        case UInt32(SP_KIND_STRING): return .string(String(decoding: UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len), as: UTF8.self))
+        case UInt32(SP_KIND_STRING): return .string(strings.string(UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len)))
         case UInt32(SP_KIND_NUMBER): return .number(value.number)
         case UInt32(SP_KIND_BOOL): return .bool(value.number != 0)
         default: return .null
@@ -326,7 +368,7 @@ public final class EventDecoder {
             for index in 0..<Int(event.pointee.value_count) {
                 let value = value(index)
                 if value.field == 17 {
-                    skus[value.element, default: (nil, nil)].0 = String(decoding: UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len), as: UTF8.self)
+                    skus[value.element, default: (nil, nil)].0 = strings.string(UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len))
                 } else if value.field == 18 {
                     skus[value.element, default: (nil, nil)].1 = value.number
                 }

@@ -4,6 +4,8 @@ public struct SalesEvent: Sendable, Hashable {
     public var id: String
     /// CloudEvents `type`.
     public var type: SalesEventType
+    /// The typed payload.
+    public var payload: EventPayload
     /// CloudEvents `source`: the producing app or system.
     public var source: String
     /// CloudEvents `time`: when the action happened (event time).
@@ -14,22 +16,20 @@ public struct SalesEvent: Sendable, Hashable {
     public var rep: String?
     /// Extension `region`.
     public var region: String?
-    /// The typed payload.
-    public var payload: EventPayload
-
-    /// Creates an event.
-    @inlinable
-    public init(id: String, type: SalesEventType, source: String, time: EventTime, subject: String, rep: String? = nil, region: String? = nil, payload: EventPayload) {
-        self.id = id
-        self.type = type
-        self.source = source
-        self.time = time
-        self.subject = subject
-        self.rep = rep
-        self.region = region
-        self.payload = payload
-    }
 
     /// The customer id (alias of ``subject``).
     public var customer: String { subject }
+}
+
+extension SalesEvent {
+    /// Creates an event.
+    ///
+    /// It delegates to the implicit memberwise initialiser (whose labels differ in order because
+    /// `payload` is declared second). Assigning the properties one by one in an explicit
+    /// initialiser made the optimiser build the whole value in a temporary and copy it out,
+    /// retaining and releasing every string once more per decoded event; the memberwise
+    /// initialiser builds it in place.
+    public init(id: String, type: SalesEventType, source: String, time: EventTime, subject: String, rep: String? = nil, region: String? = nil, payload: EventPayload) {
+        self.init(id: id, type: type, payload: payload, source: source, time: time, subject: subject, rep: rep, region: region)
+    }
 }
