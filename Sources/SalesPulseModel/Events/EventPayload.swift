@@ -9,7 +9,7 @@ public enum EventPayload: Sendable, Hashable {
     /// The customer is blocked at a step, with a reason from the step's configured list.
     case stepBlocked(flow: String, step: String, reason: String)
     /// A checklist action was completed, with its evidence.
-    case actionCompleted(flow: String, step: String, action: String, evidence: Evidence)
+    indirect case actionCompleted(flow: String, step: String, action: String, evidence: Evidence)
     /// The rep recorded a customer objection (e.g. `price_too_high`).
     case objectionChosen(objection: String)
     /// A quote was sent.
