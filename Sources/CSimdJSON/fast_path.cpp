@@ -160,16 +160,35 @@ struct Scanner {
             at++;
             return true;
         }
+        // Producers write a type's fields in one order, usually the catalogue's: the key after
+        // the field at position i is first guessed to be the one at position i + 1.
+        const std::vector<uint32_t> &children = type->nodes[node].children;
+        size_t guess = 0;
         for (;;) {
             if (!next_is('"')) return false;
             at++;
-            std::string_view key;
-            if (!string(key)) return false;
+            uint32_t child = 0;
+            if (guess < children.size() && type->nodes[children[guess]].pattern.matches(at, end)) {
+                child = children[guess];
+                at += type->nodes[child].pattern.length;
+                guess++;
+            } else {
+                std::string_view key;
+                if (!string(key)) return false;
+                if (key != "[]") {
+                    for (size_t position = 0; position < children.size(); position++) {
+                        if (type->nodes[children[position]].key == key) {
+                            child = children[position];
+                            guess = position + 1;
+                            break;
+                        }
+                    }
+                }
+            }
             skip_blanks();
             if (!next_is(':')) return false;
             at++;
             skip_blanks();
-            uint32_t child = key == "[]" ? 0 : type->child(node, key);
             if (child == 0 || !value(child, depth + 1)) return false;
             skip_blanks();
             if (next_is(',')) {
@@ -266,16 +285,33 @@ struct Scanner {
         if (!next_is('{')) return false;
         at++;
         skip_blanks();
+        // The attributes are guessed in the order of kAttributeNames (CloudEvents' own), then
+        // `data`; a key that is neither is scanned and looked up.
+        int guess = 0;
         for (;;) {
             if (!next_is('"')) return false;
             at++;
-            std::string_view key;
-            if (!string(key)) return false;
+            int attribute;
+            bool data = false;
+            if (guess < SP_ATTR_COUNT && parser->attribute_patterns[guess].matches(at, end)) {
+                attribute = guess;
+                at += parser->attribute_patterns[guess].length;
+            } else if (parser->data_pattern.matches(at, end)) {
+                attribute = -1;
+                data = true;
+                at += parser->data_pattern.length;
+            } else {
+                std::string_view key;
+                if (!string(key)) return false;
+                data = key == "data";
+                attribute = data ? -1 : attribute_index(key);
+            }
+            if (attribute >= 0) guess = attribute + 1;
             skip_blanks();
             if (!next_is(':')) return false;
             at++;
             skip_blanks();
-            if (key == "data") {
+            if (data) {
                 // `data` before `type`, or of an unknown type: the simdjson walk handles it.
                 if (!next_is('{') || !(out->present & (1u << SP_ATTR_TYPE)) || out->type_index < 0) return false;
                 at++;
@@ -283,7 +319,6 @@ struct Scanner {
                 element = 0;
                 if (!object(0, 1)) return false;
             } else {
-                int attribute = attribute_index(key);
                 if (attribute < 0) {
                     if (!skip_primitive()) return false;
                 } else {

@@ -6,15 +6,50 @@
 
 #include <simdjson.h>
 
+#include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace salespulse {
 
+// A key of up to 15 bytes followed by its closing quote, as two little-endian words and masks,
+// so the fast path can test "the next key is this one" with two loads and two compares instead
+// of scanning the key for its end and then looking it up.
+struct KeyPattern {
+    uint64_t words[2] = {0, 0};
+    uint64_t masks[2] = {0, 0};
+    uint32_t length = 0;  // bytes compared: the key and its closing quote (0: never matches)
+
+    KeyPattern() = default;
+    explicit KeyPattern(std::string_view key) {
+        if (key.empty() || key.size() > 15) return;
+        uint8_t bytes[16] = {0}, mask[16] = {0};
+        std::memcpy(bytes, key.data(), key.size());
+        bytes[key.size()] = '"';
+        length = static_cast<uint32_t>(key.size() + 1);
+        std::memset(mask, 0xFF, length);
+        std::memcpy(words, bytes, 16);
+        std::memcpy(masks, mask, 16);
+    }
+
+    // True when the bytes at `at` are the key and its closing quote, all before `end`. Reads 16
+    // bytes from `at`: the caller's buffer must be padded. A key holds no quote, backslash or
+    // control byte, so a match is exactly the string a scan for the closing quote would find.
+    bool matches(const uint8_t *at, const uint8_t *end) const {
+        if (length == 0 || end - at < static_cast<std::ptrdiff_t>(length)) return false;
+        uint64_t low, high;
+        std::memcpy(&low, at, 8);
+        std::memcpy(&high, at + 8, 8);
+        return ((low & masks[0]) ^ words[0]) == 0 && ((high & masks[1]) ^ words[1]) == 0;
+    }
+};
+
 // A type's data fields as a tree of path segments; an array's elements are the child "[]".
 struct FieldNode {
     std::string key;
+    KeyPattern pattern;  // `key` for the fast path's guess
     uint32_t index = 0;
     uint32_t kinds = 0;
     bool declared = false;
@@ -48,6 +83,9 @@ struct sp_parser {
     std::vector<salespulse::TypeSpec> types;
     bool fast_path = true;  // try the scalar fast path first (see fast_path.cpp)
     uint64_t fast_path_count = 0;
+    // The envelope's keys as patterns (see KeyPattern), indexed by attribute, and `data`.
+    salespulse::KeyPattern attribute_patterns[SP_ATTR_COUNT];
+    salespulse::KeyPattern data_pattern{"data"};
     size_t type_limit = 0;  // one past the highest registered type index
     size_t max_bytes;
     // Walk state: the keys from `data` down to the current value (for error pointers only).

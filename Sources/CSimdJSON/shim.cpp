@@ -227,6 +227,8 @@ sp_parser *sp_parser_new(size_t max_event_bytes) {
     parser->buffer.resize(max_event_bytes + SIMDJSON_PADDING);
     parser->scratch.resize(max_event_bytes + SIMDJSON_PADDING);
     parser->types.resize(256);
+    for (int attribute = 0; attribute < SP_ATTR_COUNT; attribute++)
+        parser->attribute_patterns[attribute] = KeyPattern(kAttributeNames[attribute]);
     if (parser->json.allocate(max_event_bytes) != SUCCESS || parser->deferred.allocate(max_event_bytes) != SUCCESS) {
         delete parser;
         return nullptr;
@@ -272,6 +274,8 @@ int sp_parser_register_field(sp_parser *parser, uint32_t type_index, const char 
             child = static_cast<uint32_t>(type.nodes.size());
             FieldNode added;
             added.key = segment;
+            // An array's element node ("[]") is never named by a JSON key: no pattern.
+            if (segment != "[]") added.pattern = KeyPattern(segment);
             type.nodes.push_back(added);
             type.nodes[node].children.push_back(child);
         }

@@ -20,6 +20,14 @@ import Testing
         }
     }
 
+    static func outcome(_ bytes: UnsafeRawBufferPointer, _ decoder: EventDecoder) -> Result<SalesEvent, EventRejection> {
+        do throws(EventRejection) {
+            return .success(try decoder.decode(bytes, referenceTime: reference))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     static func envelope(type: String, data: String, extra: String = "") -> String {
         #"{"specversion":"1.0","id":"f-1","source":"app","type":"\#(type)","time":"2026-03-02T01:00:00+08:00","subject":"cust-1","repid":"rep-1"\#(extra),"data":\#(data)}"#
     }
@@ -131,6 +139,66 @@ import Testing
 
     /// Every prefix of every valid corpus event, and thousands of single-byte changes: both paths
     /// agree on each (seeded, so a failure reproduces).
+    /// The fast path guesses each key from the previous one (catalogue order) and checks the
+    /// guess with a masked compare of the key and its closing quote. Members in every order, keys
+    /// that extend or shorten a guessed key, keys cut by the end of the event: same answer as the
+    /// walk, and an accepted event in any member order still takes the fast path.
+    @Test func keysInAnyOrderAndNearMissesOfGuessedKeysGetTheSameAnswer() {
+        let fast = EventDecoder()
+        let walk = EventDecoder(fastPath: false)
+        let envelope = [#""specversion":"1.0""#, #""id":"k-1""#, #""source":"app""#, #""type":"sales.action.completed""#,
+                        #""time":"2026-03-02T01:00:00+08:00""#, #""subject":"cust-1""#, #""repid":"rep-1""#, #""region":"east""#]
+        let data = [#""flow":"academic""#, #""step":"dept_visit""#, #""action":"photo_badge""#,
+                    #""evidence":{"location":{"accuracyM":18,"lon":121.47,"lat":31.23},"photo":{"capturedAt":"2026-03-02T01:00:00Z","hash":"h"}}"#]
+        var generator = SplitMix64(seed: 0x0DE5)
+        var taken = 0
+        for round in 0..<300 {
+            let members = round == 0 ? envelope : envelope.shuffled(using: &generator)
+            let fields = round == 0 ? data : data.shuffled(using: &generator)
+            let dataMember = #""data":{\#(fields.joined(separator: ","))}"#
+            // `data` after `type` (the fast path's shape) at a random place among the rest.
+            let typeAt = members.firstIndex { $0.hasPrefix(#""type""#) }!
+            var all = members
+            all.insert(dataMember, at: Int.random(in: (typeAt + 1)...members.count, using: &generator))
+            let json = "{" + all.joined(separator: ",") + "}"
+            let before = fast.fastPathCount
+            let (a, b) = Self.outcomes(Array(json.utf8), fast: fast, walk: walk)
+            #expect(a == b, "\(json)")
+            if case .success = a, fast.fastPathCount == before + 1 { taken += 1 }
+        }
+        #expect(taken == 300, "every reordered valid event is parsed by the fast path")
+
+        // Keys one byte longer or shorter than a guessed one, sharing its prefix, or differing
+        // only in their last byte; unknown extension attributes named like known ones.
+        let nearMisses = [
+            #"{"specversion":"1.0","idx":"k-1","id":"k-1","source":"app","type":"sales.objection.chosen","time":"2026-03-02T01:00:00Z","subject":"c","data":{"objection":"price_too_high"}}"#,
+            #"{"specversion":"1.0","i":"k-1","source":"app","type":"sales.objection.chosen","time":"2026-03-02T01:00:00Z","subject":"c","data":{"objection":"price_too_high"}}"#,
+            #"{"specversion":"1.0","id":"k-1","sourcE":"app","source":"app","type":"sales.objection.chosen","time":"2026-03-02T01:00:00Z","subject":"c","data":{"objection":"price_too_high"}}"#,
+            #"{"specversion":"1.0","id":"k-1","source":"app","type":"sales.objection.chosen","time":"2026-03-02T01:00:00Z","subject":"c","datA":1,"data":{"objection":"price_too_high"}}"#,
+            #"{"specversion":"1.0","id":"k-1","source":"app","type":"sales.objection.chosen","time":"2026-03-02T01:00:00Z","subject":"c","data":{"objectio":"price_too_high"}}"#,
+            #"{"specversion":"1.0","id":"k-1","source":"app","type":"sales.objection.chosen","time":"2026-03-02T01:00:00Z","subject":"c","data":{"objections":"price_too_high"}}"#,
+            #"{"specversion":"1.0","id":"k-1","source":"app","type":"sales.deal.won","time":"2026-03-02T01:00:00Z","subject":"c","data":{"amount":1,"currencY":"CNY"}}"#,
+            #"{"specversion":"1.0","id":"k-1","source":"app","type":"sales.action.completed","time":"2026-03-02T01:00:00Z","subject":"c","data":{"flow":"f","step":"s","action":"a","evidence":{"skus":{"[]":{"sku":"x","quantity":1}}}}}"#,
+            #"{"specversion":"1.0","id":"k-1","source":"app","type":"sales.action.completed","time":"2026-03-02T01:00:00Z","subject":"c","data":{"flow":"f","step":"s","action":"a","evidence":{"skus":[{"[]":"x"}]}}}"#,
+        ]
+        for json in nearMisses {
+            let (a, b) = Self.outcomes(Array(json.utf8), fast: fast, walk: walk)
+            #expect(a == b, "\(json)")
+            // Cut just inside each key, parsing in place so the rest of the key and its quote
+            // still follow in memory: a guess must not match bytes past the event's end.
+            let bytes = Array(json.utf8)
+            for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\"") {
+                for cut in [index + 1, index + 2, index + 3, index + 5] where cut < bytes.count {
+                    let (c, d) = bytes.withUnsafeBytes { whole in
+                        (Self.outcome(UnsafeRawBufferPointer(rebasing: whole[..<cut]), fast), Self.outcome(UnsafeRawBufferPointer(rebasing: whole[..<cut]), walk))
+                    }
+                    #expect(c == d, "cut at \(cut) of \(json)")
+                    if case .success(let event) = c { Issue.record("a cut event was accepted: \(cut) of \(json): \(event)") }
+                }
+            }
+        }
+    }
+
     @Test func damagedEventsGetTheSameAnswer() {
         let fast = EventDecoder()
         let walk = EventDecoder(fastPath: false)
