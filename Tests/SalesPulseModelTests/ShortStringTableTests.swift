@@ -26,7 +26,7 @@ import Testing
 
     @Test func prefixesOfOneStringAreNotConfusedWithEachOther() {
         let table = ShortStringTable()
-        let word = Array("price_too_high!".utf8)  // 15 bytes
+        let word = Array("price_too_high_in_the_east_now!".utf8)  // 31 bytes: both tables
         for round in 0..<3 {
             for length in 0...word.count {
                 let bytes = Array(word[0..<length])
@@ -40,7 +40,7 @@ import Testing
         var seed: UInt64 = 0x5EED
         for _ in 0..<20_000 {
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let length = Int(seed >> 60)  // 0...15
+            let length = Int(seed >> 59)  // 0...31: both tables
             let bytes = (0..<length).map { UInt8(ascii: "0") + UInt8((seed >> (UInt64($0) * 3)) & 7) }
             #expect(Self.sameUTF8(Self.string(table, bytes, filler: UInt8(truncatingIfNeeded: seed)), String(decoding: bytes, as: UTF8.self)))
         }
@@ -63,6 +63,22 @@ import Testing
         // The two spellings of é are equal Strings but must keep their own bytes.
         #expect(Array(Self.string(table, Array("é".utf8), filler: 0).utf8) == Array("é".utf8))
         #expect(Array(Self.string(table, Array("e\u{301}".utf8), filler: 0).utf8) == Array("e\u{301}".utf8))
+    }
+
+    @Test func mediumPackingKeepsEveryByteAndTheLength() {
+        let bytes: [UInt8] = Array("0123456789abcdefghijklmnopqrstuvwxyzABCD".utf8)  // 40 bytes readable
+        bytes.withUnsafeBytes { raw in
+            var seen = Set<SIMD4<UInt64>>()
+            for count in 16...31 {
+                let key = ShortStringTable.packMedium(raw.baseAddress!, count: count)
+                #expect(key.w >> 56 == UInt64(count - 16), "length \(count)")
+                #expect(seen.insert(key).inserted, "prefixes of different lengths pack differently")
+                // Unpacking gives the bytes back.
+                var words = key
+                let unpacked = withUnsafeBytes(of: &words) { Array($0[0..<count]) }
+                #expect(unpacked == Array(bytes[0..<count]))
+            }
+        }
     }
 
     @Test func packingKeepsOnlyTheStringsBytesAndItsLength() {
