@@ -17,6 +17,10 @@ public final class EventDecoder {
     private let fieldTables: [[EventCatalogue.Field]]
     private let limitTables: [[FieldLimit]]
     private let requiredPlans: [[RequiredField]]
+    /// Per type: how many data fields it declares, and the bits of the fields it requires
+    /// (nested ones included), so an event with all of them present is checked by one AND.
+    private let fieldCounts: UnsafeMutablePointer<Int>
+    private let requiredMasks: UnsafeMutablePointer<UInt64>
     /// Short strings already made, reused (most attribute and payload values repeat).
     private let strings = ShortStringTable()
 
@@ -38,6 +42,13 @@ public final class EventDecoder {
         self.requiredPlans = fieldTables.map(RequiredField.plan(for:))
         self.limitTables = fieldTables.map { $0.map(FieldLimit.init) }
         let width = fieldTables.map(\.count).max()! + 1
+        self.fieldCounts = .allocate(capacity: fieldTables.count)
+        self.requiredMasks = .allocate(capacity: fieldTables.count)
+        for (type, plan) in requiredPlans.enumerated() {
+            fieldCounts[type] = fieldTables[type].count
+            // A field index past 63 has no bit: the mask then never matches and the rules decide.
+            requiredMasks[type] = plan.reduce(0) { $1.field < 64 ? $0 | 1 << UInt64($1.field) : ~0 }
+        }
         self.firstValue = .allocate(capacity: width)
         self.firstValue.initialize(repeating: -1, count: width)
         let raw = UnsafeRawPointer(event)
@@ -58,6 +69,8 @@ public final class EventDecoder {
         sp_parser_free(parser)
         event.deallocate()
         firstValue.deallocate()
+        fieldCounts.deallocate()
+        requiredMasks.deallocate()
     }
 
     /// Decodes and validates one event.
@@ -96,10 +109,10 @@ public final class EventDecoder {
         }
 
         // Payload
-        let fields = fieldTables[Int(type.rawValue)]
-        for index in 0..<fields.count { firstValue[index] = -1 }
-        try checkValues(fields, limits: limitTables[Int(type.rawValue)])
-        try checkRequired(fields, type: type)
+        let typeIndex = Int(type.rawValue)
+        for index in 0..<fieldCounts[typeIndex] { firstValue[index] = -1 }
+        let present = try checkValues(type)
+        if present & requiredMasks[typeIndex] != requiredMasks[typeIndex] { try checkRequired(type) }
         let payload = try buildPayload(type)
         if let flow = attribute(Int(SP_ATTR_FLOW)) {
             switch type {
@@ -169,6 +182,7 @@ public final class EventDecoder {
 
     // MARK: - Envelope helpers
 
+    @inline(__always)
     private func attribute(_ index: Int) -> UnsafeRawBufferPointer? {
         guard event.pointee.present & (1 << UInt32(index)) != 0 else { return nil }
         return UnsafeRawBufferPointer(start: attributes[index].ptr, count: attributes[index].len)
@@ -237,36 +251,43 @@ public final class EventDecoder {
         field.pointer.replacingOccurrences(of: "/-", with: "/\(element)")
     }
 
-    private func checkValues(_ fields: [EventCatalogue.Field], limits: [FieldLimit]) throws(EventRejection) {
-        try limits.withUnsafeBufferPointer { (limits) throws(EventRejection) in
+    /// Checks every value against its field's bounds, records each field's first value in
+    /// `firstValue`, and returns the bits of the fields present (those below 64).
+    private func checkValues(_ type: SalesEventType) throws(EventRejection) -> UInt64 {
+        var present: UInt64 = 0
+        try limitTables[Int(type.rawValue)].withUnsafeBufferPointer { (limits) throws(EventRejection) in
             for index in 0..<Int(event.pointee.value_count) {
                 let value = values[index]
                 let fieldIndex = Int(value.field)
+                present |= 1 &<< UInt64(fieldIndex)  // masked shift: indices past 63 set no useful bit
                 if firstValue[fieldIndex] < 0 { firstValue[fieldIndex] = Int16(index) }
                 let limit = limits[fieldIndex]
                 switch value.kind {
                 case UInt32(SP_KIND_STRING):
                     if value.string.len > limit.maxLength {
-                        throw EventRejection(.stringTooLong, at: pointer(of: fields[fieldIndex], element: value.element), "\(value.string.len) bytes, at most \(limit.maxLength) allowed")
+                        throw EventRejection(.stringTooLong, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\(value.string.len) bytes, at most \(limit.maxLength) allowed")
                     }
-                    if limit.hasAllowedValues, let allowed = fields[fieldIndex].allowed {
+                    if limit.hasAllowedValues, let allowed = fieldTables[Int(type.rawValue)][fieldIndex].allowed {
                         let bytes = UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len)
                         if !allowed.contains(where: { allowed in var allowed = allowed; return allowed.withUTF8 { Self.bytes(bytes, equal: UnsafeRawBufferPointer($0)) } }) {
-                            throw EventRejection(.valueOutOfRange, at: pointer(of: fields[fieldIndex], element: value.element), "\"\(text(bytes))\" is not one of \(allowed.joined(separator: ", "))")
+                            throw EventRejection(.valueOutOfRange, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\"\(text(bytes))\" is not one of \(allowed.joined(separator: ", "))")
                         }
                     }
                 case UInt32(SP_KIND_NUMBER):
                     if value.number < limit.lower || value.number > limit.upper || value.number.isNaN {
-                        throw EventRejection(.valueOutOfRange, at: pointer(of: fields[fieldIndex], element: value.element), "\(value.number) is outside \(limit.lower)...\(limit.upper)")
+                        throw EventRejection(.valueOutOfRange, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\(value.number) is outside \(limit.lower)...\(limit.upper)")
                     }
                 default:
                     break
                 }
             }
         }
+        return present
     }
 
-    private func checkRequired(_ fields: [EventCatalogue.Field], type: SalesEventType) throws(EventRejection) {
+    /// Throws for the first required field missing (a nested one only when its parent is present).
+    private func checkRequired(_ type: SalesEventType) throws(EventRejection) {
+        let fields = fieldTables[Int(type.rawValue)]
         for rule in requiredPlans[Int(type.rawValue)] where firstValue[rule.field] < 0 {
             // A nested field is required only when a sibling shows its parent is present.
             if !rule.siblings.isEmpty && !rule.siblings.contains(where: { firstValue[$0] >= 0 }) { continue }
