@@ -86,6 +86,11 @@ struct sp_parser {
     // The envelope's keys as patterns (see KeyPattern), indexed by attribute, and `data`.
     salespulse::KeyPattern attribute_patterns[SP_ATTR_COUNT];
     salespulse::KeyPattern data_pattern{"data"};
+    // sp_parser_parse_time's cache: the 16 bytes `YYYY-MM-DDTHH:MM` of the last timestamp whose
+    // prefix was valid, and that minute in seconds since the epoch before the UTC offset.
+    uint64_t minute_key[2] = {0, 0};
+    int64_t minute_seconds = 0;
+    bool minute_valid = false;
     size_t type_limit = 0;  // one past the highest registered type index
     size_t max_bytes;
     // Walk state: the keys from `data` down to the current value (for error pointers only).

@@ -443,19 +443,27 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-int sp_parse_rfc3339(const char *s, size_t n, int64_t *epoch_ms, int32_t *offset_minutes) {
-    // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
-    int year, month, day, hour, minute, second;
-    if (n < 19) return 1;
+// The date, hour and minute of `YYYY-MM-DDTHH:MM` (n >= 16) as seconds since the epoch before
+// any UTC offset, or false when malformed or out of range.
+static bool parse_minute(const char *s, int64_t *minute_seconds) {
+    int year, month, day, hour, minute;
     if (!digits(s, 4, &year) || s[4] != '-' || !digits(s + 5, 2, &month) || s[7] != '-' ||
         !digits(s + 8, 2, &day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s + 11, 2, &hour) ||
-        s[13] != ':' || !digits(s + 14, 2, &minute) || s[16] != ':' || !digits(s + 17, 2, &second))
-        return 1;
+        s[13] != ':' || !digits(s + 14, 2, &minute))
+        return false;
     static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (month < 1 || month > 12 || day < 1 || day > month_days[month - 1] || hour > 23 || minute > 59 || second > 60)
-        return 1;
+    if (month < 1 || month > 12 || day < 1 || day > month_days[month - 1] || hour > 23 || minute > 59) return false;
     bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (month == 2 && day == 29 && !leap) return 1;
+    if (month == 2 && day == 29 && !leap) return false;
+    int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    *minute_seconds = days * 86400 + hour * 3600 + minute * 60;
+    return true;
+}
+
+// The rest after `YYYY-MM-DDTHH:MM`: `:SS[.fraction](Z|±HH:MM)`.
+static int parse_after_minute(const char *s, size_t n, int64_t minute_seconds, int64_t *epoch_ms, int32_t *offset_minutes) {
+    int second;
+    if (s[16] != ':' || !digits(s + 17, 2, &second) || second > 60) return 1;
     size_t i = 19;
     int millis = 0;
     if (i < n && s[i] == '.') {
@@ -483,11 +491,32 @@ int sp_parse_rfc3339(const char *s, size_t n, int64_t *epoch_ms, int32_t *offset
         return 1;
     }
     if (i != n) return 1;
-    int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + (second == 60 ? 59 : second) - offset * 60;
+    int64_t seconds = minute_seconds + (second == 60 ? 59 : second) - offset * 60;
     *epoch_ms = seconds * 1000 + millis;
     *offset_minutes = offset;
     return 0;
+}
+
+int sp_parse_rfc3339(const char *s, size_t n, int64_t *epoch_ms, int32_t *offset_minutes) {
+    // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
+    int64_t minute_seconds;
+    if (n < 19 || !parse_minute(s, &minute_seconds)) return 1;
+    return parse_after_minute(s, n, minute_seconds, epoch_ms, offset_minutes);
+}
+
+int sp_parser_parse_time(sp_parser *p, const char *s, size_t n, int64_t *epoch_ms, int32_t *offset_minutes) {
+    if (n < 19) return 1;
+    uint64_t key[2];
+    std::memcpy(key, s, 16);
+    if (!p->minute_valid || key[0] != p->minute_key[0] || key[1] != p->minute_key[1]) {
+        int64_t minute_seconds;
+        if (!parse_minute(s, &minute_seconds)) return 1;
+        p->minute_key[0] = key[0];
+        p->minute_key[1] = key[1];
+        p->minute_seconds = minute_seconds;
+        p->minute_valid = true;
+    }
+    return parse_after_minute(s, n, p->minute_seconds, epoch_ms, offset_minutes);
 }
 
 }  // extern "C"

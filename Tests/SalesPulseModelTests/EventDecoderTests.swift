@@ -175,6 +175,28 @@ import Testing
         }
     }
 
+    /// The decoder caches the last valid `YYYY-MM-DDTHH:MM`: a decoder that has seen other times
+    /// answers exactly as a fresh one, for times that share the cached minute and ones that don't,
+    /// valid or not.
+    @Test func cachedMinutesGiveTheSameTimesAndRejectionsAsAFreshDecoder() {
+        let warm = EventDecoder()
+        let minutes = ["2026-03-02T09:15", "2026-03-02t09:15", "2026-03-02 09:15", "2026-03-02T09:16", "2024-02-29T23:59",
+                       "2026-02-29T10:00", "2026-13-01T10:00", "2026-03-02T24:00", "2026-03-02T09:60", "2026-03-0xT09:15", "1999-12-31T23:59"]
+        let rests = [":04.123+08:00", ":04+08:00", ":04Z", ":04z", ":59.9-05:30", ":60Z", ":61Z", ":04", ":04.+08:00", ":04.1234567Z",
+                     ":04+24:00", ":04+08:60", ":04+0800", ":4Z", "", ":04.5+08:00x", ":04 +08:00"]
+        var generator = SplitMix64(seed: 0x7143)
+        for _ in 0..<3_000 {
+            let time = minutes.randomElement(using: &generator)! + rests.randomElement(using: &generator)!
+            let json = #"{"specversion":"1.0","id":"t-1","source":"app","type":"sales.visit.planned","time":"2026-03-02T09:00:00Z","subject":"c","data":{"plannedFor":"\#(time)"}}"#
+            let cold = FastPathTests.outcome(Array(json.utf8), EventDecoder())
+            let hot = FastPathTests.outcome(Array(json.utf8), warm)
+            #expect(cold == hot, "\(time)")
+            if case .success(let event) = hot, case .visitPlanned(let plannedFor, _) = event.payload, case .success(let other) = cold, case .visitPlanned(let expected, _) = other.payload {
+                #expect(plannedFor.epochMilliseconds == expected.epochMilliseconds && plannedFor.offsetMinutes == expected.offsetMinutes, "\(time)")
+            }
+        }
+    }
+
     @Test func eventTimeFormatsAsRFC3339() {
         #expect(EventTime(epochMilliseconds: 1_772_414_104_123).rfc3339UTC == "2026-03-02T01:15:04.123Z")
         #expect(EventTime(epochMilliseconds: 0).rfc3339UTC == "1970-01-01T00:00:00.000Z")

@@ -96,6 +96,11 @@ int sp_parse(sp_parser *parser, const uint8_t *json, size_t length, sp_event *ou
 /// minutes; 1 for a malformed timestamp; 2 for one without an offset (naive local time).
 int sp_parse_rfc3339(const char *text, size_t length, int64_t *epoch_ms, int32_t *offset_minutes);
 
+/// `sp_parse_rfc3339` with the parser's one-entry cache of the last valid date, hour and minute
+/// (`YYYY-MM-DDTHH:MM`): consecutive events mostly share them, so only seconds, fraction and
+/// offset are parsed again. Same results as `sp_parse_rfc3339`.
+int sp_parser_parse_time(sp_parser *parser, const char *text, size_t length, int64_t *epoch_ms, int32_t *offset_minutes);
+
 #ifdef __cplusplus
 }
 #endif

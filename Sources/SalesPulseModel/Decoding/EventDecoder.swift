@@ -223,7 +223,7 @@ public final class EventDecoder {
     private func timestamp(_ bytes: UnsafeRawBufferPointer, at pointer: @autoclosure () -> String, checkRange: Bool, referenceTime: EventTime) throws(EventRejection) -> EventTime {
         var millis: Int64 = 0
         var offset: Int32 = 0
-        let result = sp_parse_rfc3339(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, &millis, &offset)
+        let result = sp_parser_parse_time(parser, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, &millis, &offset)
         switch result {
         case 0: break
         case 2:
