@@ -89,7 +89,7 @@ public final class EventDecoder {
 
         // Envelope
         guard let specVersion = attribute(Int(SP_ATTR_SPECVERSION)) else { throw missing("/specversion") }
-        guard Self.bytes(specVersion, equal: "1.0") else {
+        guard specVersion.count == 3, specVersion[0] == UInt8(ascii: "1"), specVersion[1] == UInt8(ascii: "."), specVersion[2] == UInt8(ascii: "0") else {
             throw EventRejection(.unsupportedSpecVersion, at: "/specversion", "expected \"1.0\" (CloudEvents 1.0), got \"\(text(specVersion))\"")
         }
         // Every check runs on the parser's bytes first; Swift strings are made only for an event
@@ -206,6 +206,7 @@ public final class EventDecoder {
     }
 
     /// A required attribute's bytes, checked to be non-empty and within the length bound.
+    @inline(__always)
     private func requiredAttribute(_ index: Int, _ pointer: String) throws(EventRejection) -> UnsafeRawBufferPointer {
         guard let bytes = attribute(index) else { throw missing(pointer) }
         guard bytes.count > 0 else { throw EventRejection(.invalidAttribute, at: pointer, "must not be empty") }
@@ -215,6 +216,7 @@ public final class EventDecoder {
         return bytes
     }
 
+    @inline(__always)
     private func optionalAttribute(_ index: Int, _ pointer: String) throws(EventRejection) -> UnsafeRawBufferPointer? {
         guard attribute(index) != nil else { return nil }
         return try requiredAttribute(index, pointer)
@@ -296,6 +298,7 @@ public final class EventDecoder {
     }
 
     /// The bytes of a string field's first value, or nil when absent or not a string.
+    @inline(__always)
     private func stringBytes(_ field: Int) -> UnsafeRawBufferPointer? {
         let index = Int(firstValue[field])
         guard index >= 0 else { return nil }
@@ -304,6 +307,7 @@ public final class EventDecoder {
         return UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len)
     }
 
+    @inline(__always)
     private func string(_ field: Int) -> String? {
         stringBytes(field).map(strings.string)
     }
