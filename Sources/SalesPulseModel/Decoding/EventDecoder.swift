@@ -15,7 +15,10 @@ public final class EventDecoder {
     private let values: UnsafePointer<sp_value>
     private let attributes: UnsafePointer<sp_string>
     private let fieldTables: [[EventCatalogue.Field]]
-    private let limitTables: [[FieldLimit]]
+    /// Every type's field limits in one block (type `t` starts at `limitStarts[t]`), so the
+    /// hot path reads them without touching an array's reference count.
+    private let limits: UnsafeMutablePointer<FieldLimit>
+    private let limitStarts: UnsafeMutablePointer<Int>
     private let requiredPlans: [[RequiredField]]
     /// Per type: how many data fields it declares, and the bits of the fields it requires
     /// (nested ones included), so an event with all of them present is checked by one AND.
@@ -40,7 +43,15 @@ public final class EventDecoder {
         self.event = .allocate(capacity: 1)
         self.fieldTables = SalesEventType.allCases.map(EventCatalogue.fields(of:))
         self.requiredPlans = fieldTables.map(RequiredField.plan(for:))
-        self.limitTables = fieldTables.map { $0.map(FieldLimit.init) }
+        let allLimits = fieldTables.flatMap { $0.map(FieldLimit.init) }
+        self.limits = .allocate(capacity: allLimits.count)
+        self.limits.initialize(from: allLimits, count: allLimits.count)
+        self.limitStarts = .allocate(capacity: fieldTables.count)
+        var start = 0
+        for (type, fields) in fieldTables.enumerated() {
+            limitStarts[type] = start
+            start += fields.count
+        }
         let width = fieldTables.map(\.count).max()! + 1
         self.fieldCounts = .allocate(capacity: fieldTables.count)
         self.requiredMasks = .allocate(capacity: fieldTables.count)
@@ -70,6 +81,8 @@ public final class EventDecoder {
         event.deallocate()
         firstValue.deallocate()
         fieldCounts.deallocate()
+        limits.deallocate()
+        limitStarts.deallocate()
         requiredMasks.deallocate()
     }
 
@@ -257,31 +270,30 @@ public final class EventDecoder {
     /// `firstValue`, and returns the bits of the fields present (those below 64).
     private func checkValues(_ type: SalesEventType) throws(EventRejection) -> UInt64 {
         var present: UInt64 = 0
-        try limitTables[Int(type.rawValue)].withUnsafeBufferPointer { (limits) throws(EventRejection) in
-            for index in 0..<Int(event.pointee.value_count) {
-                let value = values[index]
-                let fieldIndex = Int(value.field)
-                present |= 1 &<< UInt64(fieldIndex)  // masked shift: indices past 63 set no useful bit
-                if firstValue[fieldIndex] < 0 { firstValue[fieldIndex] = Int16(index) }
-                let limit = limits[fieldIndex]
-                switch value.kind {
-                case UInt32(SP_KIND_STRING):
-                    if value.string.len > limit.maxLength {
-                        throw EventRejection(.stringTooLong, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\(value.string.len) bytes, at most \(limit.maxLength) allowed")
-                    }
-                    if limit.hasAllowedValues, let allowed = fieldTables[Int(type.rawValue)][fieldIndex].allowed {
-                        let bytes = UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len)
-                        if !allowed.contains(where: { allowed in var allowed = allowed; return allowed.withUTF8 { Self.bytes(bytes, equal: UnsafeRawBufferPointer($0)) } }) {
-                            throw EventRejection(.valueOutOfRange, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\"\(text(bytes))\" is not one of \(allowed.joined(separator: ", "))")
-                        }
-                    }
-                case UInt32(SP_KIND_NUMBER):
-                    if value.number < limit.lower || value.number > limit.upper || value.number.isNaN {
-                        throw EventRejection(.valueOutOfRange, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\(value.number) is outside \(limit.lower)...\(limit.upper)")
-                    }
-                default:
-                    break
+        let limits = self.limits + limitStarts[Int(type.rawValue)]
+        for index in 0..<Int(event.pointee.value_count) {
+            let value = values[index]
+            let fieldIndex = Int(value.field)
+            if fieldIndex < 64 { present |= 1 &<< UInt64(fieldIndex) }  // later fields: the rule loop decides
+            if firstValue[fieldIndex] < 0 { firstValue[fieldIndex] = Int16(index) }
+            let limit = limits[fieldIndex]
+            switch value.kind {
+            case UInt32(SP_KIND_STRING):
+                if value.string.len > limit.maxLength {
+                    throw EventRejection(.stringTooLong, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\(value.string.len) bytes, at most \(limit.maxLength) allowed")
                 }
+                if limit.hasAllowedValues, let allowed = fieldTables[Int(type.rawValue)][fieldIndex].allowed {
+                    let bytes = UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len)
+                    if !allowed.contains(where: { allowed in var allowed = allowed; return allowed.withUTF8 { Self.bytes(bytes, equal: UnsafeRawBufferPointer($0)) } }) {
+                        throw EventRejection(.valueOutOfRange, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\"\(text(bytes))\" is not one of \(allowed.joined(separator: ", "))")
+                    }
+                }
+            case UInt32(SP_KIND_NUMBER):
+                if value.number < limit.lower || value.number > limit.upper || value.number.isNaN {
+                    throw EventRejection(.valueOutOfRange, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\(value.number) is outside \(limit.lower)...\(limit.upper)")
+                }
+            default:
+                break
             }
         }
         return present
