@@ -197,6 +197,20 @@ import Testing
         }
     }
 
+    /// An escaped spelling of a known type name (unescaped into the parser's scratch buffer) is
+    /// that type; a name one byte longer, shorter or different is not.
+    @Test func typeNamesMatchExactlyWhateverTheirSpelling() throws {
+        let decoder = EventDecoder()
+        func json(_ type: String) -> String {
+            #"{"specversion":"1.0","id":"n-1","source":"app","type":"\#(type)","time":"2026-03-02T09:00:00Z","subject":"c","data":{"objection":"price_too_high"}}"#
+        }
+        #expect(try decoder.decode(json(#"sales.objection.chose\u006e"#), referenceTime: reference).type == .objectionChosen)
+        #expect(try decoder.decode(json("sales.objection.chosen"), referenceTime: reference).type == .objectionChosen)
+        for wrong in ["sales.objection.chose", "sales.objection.chosen ", "sales.objection.chosem", "sales.objection.chosen\\u0000"] {
+            #expect(throws: EventRejection.self, "\(wrong)") { try decoder.decode(json(wrong), referenceTime: reference) }
+        }
+    }
+
     @Test func eventTimeFormatsAsRFC3339() {
         #expect(EventTime(epochMilliseconds: 1_772_414_104_123).rfc3339UTC == "2026-03-02T01:15:04.123Z")
         #expect(EventTime(epochMilliseconds: 0).rfc3339UTC == "1970-01-01T00:00:00.000Z")

@@ -95,6 +95,13 @@ import Testing
         envelope(type: "sales.knowledge.searched", data: #"{"query":"q","hit":tru}"#),
         envelope(type: "sales.knowledge.searched", data: #"{"query":"q","hit":truex}"#),
         envelope(type: "sales.nothing.known", data: #"{"objection":"price_too_high"}"#),
+        // Type names near a registered one.
+        envelope(type: "sales.objection.chose", data: #"{"objection":"price_too_high"}"#),
+        envelope(type: "sales.objection.chosen2", data: #"{"objection":"price_too_high"}"#),
+        envelope(type: "sales.objection.chosex", data: #"{"objection":"price_too_high"}"#),
+        envelope(type: "Sales.objection.chosen", data: #"{"objection":"price_too_high"}"#),
+        envelope(type: "sales.objection.chosen.and.a.long.tail.past.32", data: #"{"objection":"price_too_high"}"#),
+        envelope(type: "", data: #"{"objection":"price_too_high"}"#),
         #"{"specversion":"1.0"}"#, "{}", "[]", "", "{", #"{"specversion""#,
     ])
     func shapesAgree(_ json: String) {
