@@ -65,31 +65,8 @@ struct BenchCommand: AsyncParsableCommand {
         Console.line("events: \(events), mean size: \(bytes / events) bytes")
         let decoder = EventDecoder()
         let reference = EventTime(epochMilliseconds: 1_900_000_000_000)
-        var best = Duration.seconds(1_000_000)
-        var bestCPU = Double.infinity
-        var accepted = 0
-        for round in 1...rounds {
-            var ok = 0
-            let (elapsed, cpu) = CPUTime.measureThread {
-                for sample in samples {
-                    sample.withUnsafeBytes { buffer in
-                        if (try? decoder.decode(buffer, referenceTime: reference)) != nil { ok += 1 }
-                    }
-                }
-            }
-            accepted = ok
-            best = min(best, elapsed)
-            bestCPU = min(bestCPU, cpu)
-            Console.status("decode round \(round): \(rate(events, elapsed)) events/s (\(Int(Double(events) / cpu)) per CPU-second)")
-        }
-        // The parse alone (C/C++ shim: fast path or simdjson walk), to split decode time.
-        var bestParse = Duration.seconds(1_000_000)
-        for _ in 1...rounds {
-            let (elapsed, _) = CPUTime.measureThread {
-                for sample in samples { _ = sample.withUnsafeBytes { decoder.parseOnly($0) } }
-            }
-            bestParse = min(bestParse, elapsed)
-        }
+        let decode = DecodeStage.run(samples, rounds: rounds, decoder: decoder, reference: reference)
+        let (best, bestCPU, bestParse, accepted) = (decode.best, decode.bestCPU, decode.bestParse, decode.accepted)
         Console.line("parse only (C/C++ shim, no Swift values; 1 core): \(rate(events, bestParse)) events/s = \(String(format: "%.0f", seconds(bestParse) / Double(events) * 1e9)) ns per event, of \(String(format: "%.0f", seconds(best) / Double(events) * 1e9)) ns for the whole decode")
         Console.line("decode+validate (simdjson, 1 core): \(rate(events, best)) events/s, \(String(format: "%.1f", Double(bytes) / seconds(best) / 1e6)) MB/s, accepted \(accepted)/\(events); \(Int(Double(events) / bestCPU)) events per CPU-second of the decoding thread")
 
