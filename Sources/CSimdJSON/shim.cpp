@@ -402,7 +402,7 @@ int sp_parse(sp_parser *p, const uint8_t *json, size_t length, sp_event *out) {
         }
     }
     if (!(out->present & (1u << SP_ATTR_TYPE))) {
-        set_error(out, SP_ERR_MISSING_TYPE, "/type", "required attribute is missing");
+        set_error(out, SP_ERR_MISSING_TYPE, "/type", "required CloudEvents attribute is missing");
         return out->error;
     }
     if (out->type_index < 0) {
