@@ -497,13 +497,8 @@ static int parse_after_minute(const char *s, size_t n, int64_t minute_seconds, i
     return 0;
 }
 
-int sp_parse_rfc3339(const char *s, size_t n, int64_t *epoch_ms, int32_t *offset_minutes) {
-    // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
-    int64_t minute_seconds;
-    if (n < 19 || !parse_minute(s, &minute_seconds)) return 1;
-    return parse_after_minute(s, n, minute_seconds, epoch_ms, offset_minutes);
-}
-
+// YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM), the minute part from the one-entry cache when it
+// matches the last valid one byte for byte.
 int sp_parser_parse_time(sp_parser *p, const char *s, size_t n, int64_t *epoch_ms, int32_t *offset_minutes) {
     if (n < 19) return 1;
     uint64_t key[2];

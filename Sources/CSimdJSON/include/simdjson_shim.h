@@ -94,11 +94,9 @@ int sp_parse(sp_parser *parser, const uint8_t *json, size_t length, sp_event *ou
 
 /// Parses an RFC 3339 timestamp. Returns 0 and sets epoch milliseconds and the UTC offset in
 /// minutes; 1 for a malformed timestamp; 2 for one without an offset (naive local time).
-int sp_parse_rfc3339(const char *text, size_t length, int64_t *epoch_ms, int32_t *offset_minutes);
-
-/// `sp_parse_rfc3339` with the parser's one-entry cache of the last valid date, hour and minute
+/// The parser keeps a one-entry cache of the last valid date, hour and minute
 /// (`YYYY-MM-DDTHH:MM`): consecutive events mostly share them, so only seconds, fraction and
-/// offset are parsed again. Same results as `sp_parse_rfc3339`.
+/// offset are parsed again; the results do not depend on the cache.
 int sp_parser_parse_time(sp_parser *parser, const char *text, size_t length, int64_t *epoch_ms, int32_t *offset_minutes);
 
 #ifdef __cplusplus

@@ -141,9 +141,7 @@ public final class EventDecoder {
         return makeEvent(id: id, type: type, source: source, time: time, subject: subject, rep: rep, region: region, payload: payload)
     }
 
-    /// The accepted event, built outside the throwing function: built in place there, the
-    /// compiler copied the whole value (retaining and releasing every string) into the result.
-    @inline(never)
+    /// The accepted event: its envelope strings are made here, once every check has passed.
     private func makeEvent(
         id: UnsafeRawBufferPointer, type: SalesEventType, source: UnsafeRawBufferPointer, time: EventTime,
         subject: UnsafeRawBufferPointer, rep: UnsafeRawBufferPointer?, region: UnsafeRawBufferPointer?, payload: consuming EventPayload
@@ -262,8 +260,10 @@ public final class EventDecoder {
     @inline(__always)
     private func value(_ index: Int) -> sp_value { values[index] }
 
-    private func pointer(of field: EventCatalogue.Field, element: UInt32) -> String {
-        field.pointer.replacingOccurrences(of: "/-", with: "/\(element)")
+    /// The JSON pointer of a value of field `index` of `type`, with its array element (for
+    /// error messages only).
+    private func pointer(of type: SalesEventType, _ index: Int, element: UInt32) -> String {
+        fieldTables[Int(type.rawValue)][index].pointer.replacingOccurrences(of: "/-", with: "/\(element)")
     }
 
     /// Checks every value against its field's bounds, records each field's first value in
@@ -280,17 +280,17 @@ public final class EventDecoder {
             switch value.kind {
             case UInt32(SP_KIND_STRING):
                 if value.string.len > limit.maxLength {
-                    throw EventRejection(.stringTooLong, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\(value.string.len) bytes, at most \(limit.maxLength) allowed")
+                    throw EventRejection(.stringTooLong, at: pointer(of: type, fieldIndex, element: value.element), "\(value.string.len) bytes, at most \(limit.maxLength) allowed")
                 }
                 if limit.hasAllowedValues, let allowed = fieldTables[Int(type.rawValue)][fieldIndex].allowed {
                     let bytes = UnsafeRawBufferPointer(start: value.string.ptr, count: value.string.len)
                     if !allowed.contains(where: { allowed in var allowed = allowed; return allowed.withUTF8 { Self.bytes(bytes, equal: UnsafeRawBufferPointer($0)) } }) {
-                        throw EventRejection(.valueOutOfRange, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\"\(text(bytes))\" is not one of \(allowed.joined(separator: ", "))")
+                        throw EventRejection(.valueOutOfRange, at: pointer(of: type, fieldIndex, element: value.element), "\"\(text(bytes))\" is not one of \(allowed.joined(separator: ", "))")
                     }
                 }
             case UInt32(SP_KIND_NUMBER):
                 if value.number < limit.lower || value.number > limit.upper || value.number.isNaN {
-                    throw EventRejection(.valueOutOfRange, at: pointer(of: fieldTables[Int(type.rawValue)][fieldIndex], element: value.element), "\(value.number) is outside \(limit.lower)...\(limit.upper)")
+                    throw EventRejection(.valueOutOfRange, at: pointer(of: type, fieldIndex, element: value.element), "\(value.number) is outside \(limit.lower)...\(limit.upper)")
                 }
             default:
                 break
