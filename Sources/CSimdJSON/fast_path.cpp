@@ -57,6 +57,29 @@ struct Scanner {
 
     bool next_is(uint8_t c) const { return at < end && *at == c; }
 
+    // The `:` between a key and its value, with the blanks around it.
+    bool colon() {
+        skip_blanks();
+        if (!next_is(':')) return false;
+        at++;
+        skip_blanks();
+        return true;
+    }
+
+    // What follows a member or element: `,` and more of them, the closing byte, or anything else.
+    enum class After { more, closed, invalid };
+    After after_item(uint8_t closing) {
+        skip_blanks();
+        if (next_is(',')) {
+            at++;
+            skip_blanks();
+            return After::more;
+        }
+        if (!next_is(closing)) return After::invalid;
+        at++;
+        return After::closed;
+    }
+
     // A string after its opening quote, up to the closing one: no escapes, no control bytes.
     bool string(std::string_view &text) {
         const uint8_t *start = at;
@@ -185,20 +208,13 @@ struct Scanner {
                     }
                 }
             }
-            skip_blanks();
-            if (!next_is(':')) return false;
-            at++;
-            skip_blanks();
+            if (!colon()) return false;
             if (child == 0 || !value(child, depth + 1)) return false;
-            skip_blanks();
-            if (next_is(',')) {
-                at++;
-                skip_blanks();
-                continue;
+            switch (after_item('}')) {
+                case After::more: continue;
+                case After::closed: return true;
+                case After::invalid: return false;
             }
-            if (!next_is('}')) return false;
-            at++;
-            return true;
         }
     }
 
@@ -214,16 +230,11 @@ struct Scanner {
         for (uint32_t index = 0;; index++) {
             element = index;
             if (items == 0 || !value(items, depth + 1)) return false;
-            skip_blanks();
-            if (next_is(',')) {
-                at++;
-                skip_blanks();
-                continue;
+            switch (after_item(']')) {
+                case After::more: continue;
+                case After::closed: element = saved; return true;
+                case After::invalid: return false;
             }
-            if (!next_is(']')) return false;
-            at++;
-            element = saved;
-            return true;
         }
     }
 
@@ -307,10 +318,7 @@ struct Scanner {
                 attribute = data ? -1 : attribute_index(key);
             }
             if (attribute >= 0) guess = attribute + 1;
-            skip_blanks();
-            if (!next_is(':')) return false;
-            at++;
-            skip_blanks();
+            if (!colon()) return false;
             if (data) {
                 // `data` before `type`, or of an unknown type: the simdjson walk handles it.
                 if (!next_is('{') || !(out->present & (1u << SP_ATTR_TYPE)) || out->type_index < 0) return false;
@@ -331,15 +339,9 @@ struct Scanner {
                     if (attribute == SP_ATTR_TYPE) out->type_index = lookup_type(parser, out);
                 }
             }
-            skip_blanks();
-            if (next_is(',')) {
-                at++;
-                skip_blanks();
-                continue;
-            }
-            if (!next_is('}')) return false;
-            at++;
-            break;
+            After after = after_item('}');
+            if (after == After::invalid) return false;
+            if (after == After::closed) break;
         }
         skip_blanks();
         return at == end && (out->present & (1u << SP_ATTR_TYPE)) && out->type_index >= 0;
