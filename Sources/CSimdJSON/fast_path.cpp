@@ -80,6 +80,15 @@ struct Scanner {
         return After::closed;
     }
 
+    // The first quote, backslash or control byte after `start` is at `found`: a string when it
+    // is the closing quote within the event (then `text` and `at` move past it), else not ours.
+    bool end_string(const uint8_t *start, const uint8_t *found, std::string_view &text) {
+        if (found >= end || *found != '"') return false;
+        text = std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(found - start));
+        at = found + 1;
+        return true;
+    }
+
     // A string after its opening quote, up to the closing one: no escapes, no control bytes.
     bool string(std::string_view &text) {
         const uint8_t *start = at;
@@ -93,11 +102,7 @@ struct Scanner {
             __m256i hits = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(bytes, quote), _mm256_cmpeq_epi8(bytes, backslash)), control);
             uint32_t mask = static_cast<uint32_t>(_mm256_movemask_epi8(hits));
             if (mask == 0) continue;
-            const uint8_t *found = block + __builtin_ctz(mask);
-            if (found >= end || *found != '"') return false;
-            text = std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(found - start));
-            at = found + 1;
-            return true;
+            return end_string(start, block + __builtin_ctz(mask), text);
         }
         return false;
 #else
@@ -107,11 +112,7 @@ struct Scanner {
             uint64_t control = (word - kOnes * 0x20) & ~word & kHighs;
             uint64_t hits = bytes_equal(word, '"') | bytes_equal(word, '\\') | control;
             if (hits == 0) continue;
-            const uint8_t *found = word_at + (__builtin_ctzll(hits) >> 3);
-            if (found >= end || *found != '"') return false;
-            text = std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(found - start));
-            at = found + 1;
-            return true;
+            return end_string(start, word_at + (__builtin_ctzll(hits) >> 3), text);
         }
         return false;
 #endif
