@@ -168,6 +168,44 @@ import SalesPulseProjections
         #expect(Array(json.utf8).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) } == nil)
     }
 
+    /// The forward plan, worked out once from the counters, forwards what each counter reads:
+    /// a won deal goes to the region topic with its derived time to sign, in name order; an
+    /// event without a value for a group-by attribute is not forwarded there; a type no counter
+    /// counts forwards nothing.
+    @Test func forwardPlanCarriesDerivedAttributesAndSkipsMissingGroups() {
+        let decoder = EventDecoder()
+        func event(_ type: String, region: String?, data: String) -> SalesEvent {
+            let region = region.map { #","region":"\#($0)""# } ?? ""
+            let json = #"{"specversion":"1.0","id":"p-1","source":"test","type":"\#(type)","time":"2026-03-02T09:15:04.123+08:00","subject":"cust-1","repid":"rep-0007"\#(region),"data":\#(data)}"#
+            return try! decoder.decode(json, referenceTime: EventTime(epochMilliseconds: Int64.max / 4))
+        }
+        let plan = Repartition.ForwardPlan(counters: Self.configuration.counters)
+        let won = event("sales.deal.won", region: "east", data: #"{"amount":1000,"currency":"CNY"}"#)
+        let forwards = plan.forwards(of: won, derived: [CounterDefinition.timeToSignDays: "2.5"])
+        #expect(forwards.map(\.attribute) == ["region"])
+        #expect(forwards.first?.key == "east")
+        #expect(forwards.first?.input.attributes == [.init(name: "region", value: "east"), .init(name: "timeToSignDays", value: "2.5")])
+        // The plan forwards what the per-counter definition reads, nothing more.
+        let read = Set(Self.configuration.counters.filter { $0.type == .dealWon }.flatMap(\.attributesRead))
+        #expect(Set(forwards.first?.input.attributes.map(\.name) ?? []) == read)
+        #expect(plan.forwards(of: event("sales.deal.won", region: nil, data: #"{"amount":1000,"currency":"CNY"}"#), derived: [:]).isEmpty)
+        #expect(!plan.forwards(.fieldUpdated))
+        #expect(plan.forwards(of: event("sales.message.sent", region: "east", data: #"{"channel":"wechat"}"#), derived: [:]).isEmpty)
+    }
+
+    /// Attributes are written in name order, each once; a record with them out of order or
+    /// repeated was not written by us and is refused.
+    @Test func counterBatchesWithUnsortedAttributesAreRefused() {
+        func record(_ names: [String]) -> [UInt8] {
+            var bytes: [UInt8] = [Repartition.CounterBatch.format, 0, 1, SalesEventType.objectionChosen.rawValue, 2, UInt8(names.count)]
+            for name in names { bytes.appendString(name); bytes.appendString("x") }
+            return bytes
+        }
+        #expect(record(["objection", "repid"]).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) }?.first?.input.value(of: "repid") == "x")
+        #expect(record(["repid", "objection"]).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) } == nil)
+        #expect(record(["repid", "repid"]).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) } == nil)
+    }
+
     /// A rep's exit travels as a small binary record: it round-trips exactly (UTC offset of the
     /// exit time included), and a cut, padded or foreign record is refused, never half-read.
     @Test func repExitRecordsRoundTripAndRefuseDamage() {

@@ -59,6 +59,67 @@ enum ProcessStage {
         return (elapsed, cpu, projectors.reduce(PartitionStatistics()) { $0 + $1.statistics })
     }
 
+    /// Processes every record once as the runtime does by default: the input partitions forward
+    /// counter inputs and rep exits, gathered per consumed batch of `batchSize` records into
+    /// ``Repartition/CounterBatch`` records, and the repartitioned partitions fold those records
+    /// (everything on this thread; only the broker round trip is left out). Returns the
+    /// wall-clock and CPU time taken and the statistics of all projectors.
+    static func measureRepartitioned(_ records: [Record], partitions: Int, configuration: ProcessConfiguration, batchSize: Int = 16_384) -> (wall: Duration, cpu: Double, statistics: PartitionStatistics) {
+        var inputs = (0..<partitions).map { PartitionProjector(topic: "bench", partition: Int32($0), configuration: configuration, role: .input(repartitioning: true)) }
+        // The repartitioned partitions, by attribute (rep exits included when there are N-in-a-row rules).
+        var repartitioned: [String: [PartitionProjector]] = [:]
+        for attribute in Repartition.attributes(of: configuration) {
+            let topic = Repartition.topic(group: "bench", attribute: attribute)
+            let role = PartitionProjector.Role.of(topic: topic, group: "bench", repartitioning: true)
+            repartitioned[attribute] = (0..<partitions).map { PartitionProjector(topic: topic, partition: Int32($0), configuration: configuration, role: role) }
+        }
+        var inputOffsets = [Int64](repeating: 0, count: partitions)
+        var repartitionedOffsets = repartitioned.mapValues { _ in [Int64](repeating: 0, count: partitions) }
+        var policy = ValidationPolicy()
+        policy.maxFutureSkewMilliseconds = Int64.max / 4
+        let decoder = EventDecoder(policy: policy)
+        let recordTime = EventTime(epochMilliseconds: 1_900_000_000_000)
+        let counts = Dictionary(uniqueKeysWithValues: repartitioned.keys.map { ($0, partitions) })
+        func deliver(_ value: [UInt8], attribute: String, partition: Int) {
+            let offset = repartitionedOffsets[attribute]![partition]
+            value.withUnsafeBytes { value in
+                _ = repartitioned[attribute]![partition].process(value: value, key: nil, offset: offset, recordTime: recordTime, decoder: decoder)
+            }
+            repartitionedOffsets[attribute]![partition] += 1
+        }
+        let (elapsed, cpu) = CPUTime.measureThread {
+            var start = 0
+            while start < records.count {
+                var outbox = RepartitionOutbox(partitionCounts: counts)
+                for record in records[start..<min(start + batchSize, records.count)] {
+                    let partition = record.partition
+                    let offset = inputOffsets[partition]
+                    record.value.withUnsafeBytes { value in
+                        record.key.withUnsafeBytes { key in
+                            _ = inputs[partition].process(value: value, key: key, offset: offset, recordTime: recordTime, decoder: decoder)
+                        }
+                    }
+                    inputOffsets[partition] += 1
+                    for forward in inputs[partition].forwards {
+                        if let (destination, full) = outbox.add(forward, from: Int32(partition), offset: offset) {
+                            deliver(full.bytes, attribute: destination.attribute, partition: Int(destination.partition))
+                        }
+                    }
+                    for exit in inputs[partition].exitForwards {
+                        let target = Int(KafkaPartitioner.consistent.partition(of: exit.exit.rep, partitions: partitions))
+                        deliver(exit.encoded, attribute: Repartition.repExits, partition: target)
+                    }
+                }
+                for (destination, batch) in outbox.drain() {
+                    deliver(batch.bytes, attribute: destination.attribute, partition: Int(destination.partition))
+                }
+                start += batchSize
+            }
+        }
+        let all = inputs + repartitioned.values.flatMap { $0 }
+        return (elapsed, cpu, all.reduce(PartitionStatistics()) { $0 + $1.statistics })
+    }
+
     /// Processes every record once on fresh projectors; returns the wall-clock and CPU time taken
     /// and the projectors.
     static func fold(_ records: [Record], partitions: Int, configuration: ProcessConfiguration) -> (wall: Duration, cpu: Double, projectors: [PartitionProjector]) {

@@ -49,6 +49,21 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the kafka stage's topic.")
     var partitions: Int = 64
 
+    @Option(help: "End-to-end runs of the kafka stage, comma-separated: full (repartitioned, counters and rules), bare (without counters and rules), local (--no-repartition). Fewer runs make a profile of one of them.")
+    var kafkaRuns: String = "full,bare,local"
+
+    @Option(help: "Runs of the process stage, comma-separated: local (counters and rules folded in the input partitions), bare (without counters and rules), repartitioned (counter inputs and rep exits forwarded and folded by repartitioned partitions, as `run` does by default).")
+    var processRuns: String = "local,bare,repartitioned"
+
+    func validate() throws {
+        for run in kafkaRuns.split(separator: ",") where !["full", "bare", "local"].contains(run) {
+            throw ValidationError("--kafka-runs: unknown run '\(run)'; use full, bare or local (comma-separated)")
+        }
+        for run in processRuns.split(separator: ",") where !["local", "bare", "repartitioned"].contains(run) {
+            throw ValidationError("--process-runs: unknown run '\(run)'; use local, bare or repartitioned (comma-separated)")
+        }
+    }
+
     func run() async throws {
         Console.bootstrapLogging()
         let wanted = Set(stages.split(separator: ",").map(String.init))
@@ -96,18 +111,32 @@ struct BenchCommand: AsyncParsableCommand {
         bare.counterRules = []
         bare.absenceRules = []
         bare.sequenceRules = []
-        for (label, variant) in [("with counters and rules", configuration), ("without counters and rules", bare)] {
+        let runs = Set(processRuns.split(separator: ",").map(String.init))
+        /// Best of `rounds` runs of `measure`, printed under `title`.
+        func report(_ title: String, _ measure: () -> (wall: Duration, cpu: Double, statistics: PartitionStatistics)) {
             var best = Duration.seconds(1_000_000)
             var bestCPU = Double.infinity
             var statistics = PartitionStatistics()
             for round in 1...rounds {
-                let (elapsed, cpu, tally) = ProcessStage.measure(records, partitions: partitions, configuration: variant)
+                let (elapsed, cpu, tally) = measure()
                 best = min(best, elapsed)
                 bestCPU = min(bestCPU, cpu)
                 statistics = tally
-                Console.status("process round \(round) (\(label)): \(rate(events, elapsed)) events/s (\(Int(Double(events) / cpu)) per CPU-second)")
+                Console.status("process round \(round): \(rate(events, elapsed)) events/s (\(Int(Double(events) / cpu)) per CPU-second)")
             }
-            Console.line("process (decode, validate, dedupe, fold, counters, rules; 1 core, no Kafka) \(label): \(rate(events, best)) events/s (\(Int(Double(events) / bestCPU)) per CPU-second), applied \(statistics.applied), rejected \(statistics.rejected)")
+            let forwarded = statistics.repartitioned > 0 ? ", forwarded entries folded \(statistics.repartitioned)" : ""
+            Console.line("process \(title): \(rate(events, best)) events/s (\(Int(Double(events) / bestCPU)) per CPU-second), applied \(statistics.applied)\(forwarded), rejected \(statistics.rejected)")
+        }
+        for (run, label, variant) in [("local", "with counters and rules", configuration), ("bare", "without counters and rules", bare)] where runs.contains(run) {
+            report("(decode, validate, dedupe, fold, counters, rules; 1 core, no Kafka) \(label)") {
+                ProcessStage.measure(records, partitions: partitions, configuration: variant)
+            }
+        }
+        if runs.contains("repartitioned") {
+            // The runtime's default: counters and rep exits forwarded and folded by repartitioned partitions.
+            report("repartitioned, as the runtime by default (counter inputs and rep exits forwarded in batch records and folded by the repartitioned partitions, both sides on 1 core, no Kafka)") {
+                ProcessStage.measureRepartitioned(records, partitions: partitions, configuration: configuration)
+            }
         }
         // Checkpoint cost of the resulting state.
         let (_, _, projectors) = ProcessStage.fold(records, partitions: partitions, configuration: configuration)
@@ -164,25 +193,33 @@ struct BenchCommand: AsyncParsableCommand {
         }
         Console.line("kafka raw consume (librdkafka batch, 1 thread): \(rate(total, raw)) events/s; \(Self.cpuPerEvent(rawCPU, total))")
 
-        // End to end: the runtime on the same topic, replay mode, checkpoint at the end.
-        let (processed, checkpointing, status, cpu) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime", total: total)
-        Console.line("kafka end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
-        Console.line("kafka end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy")
-        Console.line("kafka end to end: \(Self.cpuPerEvent(cpu, total)) (raw consume: \(String(format: "%.2f", rawCPU * 1e6 / Double(total))) µs)")
-        Console.line("kafka end to end: last timer and rule tick \(String(format: "%.1f", status.lastTickMilliseconds)) ms")
-        Console.line("kafka end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
-
-        // The same run without counters and rules: what they cost.
-        var bare = configuration
-        bare.counters = []
-        bare.counterRules = []
-        bare.absenceRules = []
-        bare.sequenceRules = []
-        let (bareProcessed, _, bareStatus, bareCPU) = try await endToEnd(bare, bootstrap: bootstrap, group: "bench-runtime-bare", total: total)
-        // Counters folded in the input partitions (one instance; no repartition topics).
-        let (localProcessed, localCheckpointing, localStatus, localCPU) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime-local", total: total, repartition: false)
-        Console.line("kafka end to end without repartition topics (--no-repartition, one instance): \(rate(total, localProcessed)) events/s (\(Int(Double(total) / localStatus.processingSeconds))/s while busy); including the final checkpoint: \(rate(total, localProcessed + localCheckpointing)) events/s; \(Self.cpuPerEvent(localCPU, total))")
-        Console.line("kafka end to end with \(configuration.counters.count) counters and \(configuration.counterRules.count + configuration.absenceRules.count + configuration.sequenceRules.count) rules: \(rate(total, processed)) events/s (\(Int(Double(total) / status.processingSeconds))/s while busy); without counters and rules: \(rate(total, bareProcessed)) events/s (\(Int(Double(total) / bareStatus.processingSeconds))/s while busy; \(Self.cpuPerEvent(bareCPU, total)))")
+        let runs = Set(kafkaRuns.split(separator: ",").map(String.init))
+        var described = "with \(configuration.counters.count) counters and \(configuration.counterRules.count + configuration.absenceRules.count + configuration.sequenceRules.count) rules"
+        if runs.contains("full") {
+            // End to end: the runtime on the same topic, replay mode, checkpoint at the end.
+            let (processed, checkpointing, status, cpu) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime", total: total)
+            Console.line("kafka end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
+            Console.line("kafka end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy")
+            Console.line("kafka end to end: \(Self.cpuPerEvent(cpu, total)) (raw consume: \(String(format: "%.2f", rawCPU * 1e6 / Double(total))) µs)")
+            Console.line("kafka end to end: last timer and rule tick \(String(format: "%.1f", status.lastTickMilliseconds)) ms")
+            Console.line("kafka end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
+            described += ": \(rate(total, processed)) events/s (\(Int(Double(total) / status.processingSeconds))/s while busy)"
+        }
+        if runs.contains("bare") {
+            // The same run without counters and rules: what they cost.
+            var bare = configuration
+            bare.counters = []
+            bare.counterRules = []
+            bare.absenceRules = []
+            bare.sequenceRules = []
+            let (bareProcessed, _, bareStatus, bareCPU) = try await endToEnd(bare, bootstrap: bootstrap, group: "bench-runtime-bare", total: total)
+            Console.line("kafka end to end \(described); without counters and rules: \(rate(total, bareProcessed)) events/s (\(Int(Double(total) / bareStatus.processingSeconds))/s while busy; \(Self.cpuPerEvent(bareCPU, total)))")
+        }
+        if runs.contains("local") {
+            // Counters folded in the input partitions (one instance; no repartition topics).
+            let (localProcessed, localCheckpointing, localStatus, localCPU) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime-local", total: total, repartition: false)
+            Console.line("kafka end to end without repartition topics (--no-repartition, one instance): \(rate(total, localProcessed)) events/s (\(Int(Double(total) / localStatus.processingSeconds))/s while busy); including the final checkpoint: \(rate(total, localProcessed + localCheckpointing)) events/s; \(Self.cpuPerEvent(localCPU, total))")
+        }
     }
 
     /// Runs the projector over the whole topic in a fresh group (replay mode) and stops it:

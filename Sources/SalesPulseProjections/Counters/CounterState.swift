@@ -135,11 +135,12 @@ public struct CounterProjection: Sendable, Hashable, Codable {
         }
     }
 
-    /// Folds one occurrence given by type, time and attributes into every counter of that type.
-    public mutating func apply(type: SalesEventType, time: EventTime, attributes: [String: String], counters: [CounterDefinition]) {
+    /// Folds one occurrence given by type, time and an attribute lookup into every counter of
+    /// that type.
+    public mutating func apply(type: SalesEventType, time: EventTime, counters: [CounterDefinition], attribute lookup: (String) -> String?) {
         counters.withUnsafeBufferPointer { counters in
             for index in counters.indices where counters[index].type == type {
-                states[counters[index].id, default: CounterState()].apply(type: type, time: time, counter: counters[index]) { attributes[$0] }
+                states[counters[index].id, default: CounterState()].apply(type: type, time: time, counter: counters[index], attribute: lookup)
             }
         }
     }

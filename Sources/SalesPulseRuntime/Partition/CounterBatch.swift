@@ -51,14 +51,9 @@ extension Repartition {
             let milliseconds = input.time.epochMilliseconds
             bytes.appendVarint(UInt64(bitPattern: (milliseconds << 1) ^ (milliseconds >> 63)))
             bytes.appendVarint(UInt64(input.attributes.count))
-            if input.attributes.count == 1, let (name, value) = input.attributes.first {
-                bytes.appendString(name)
-                bytes.appendString(value)
-            } else {
-                for (name, value) in input.attributes.sorted(by: { $0.key < $1.key }) {
-                    bytes.appendString(name)
-                    bytes.appendString(value)
-                }
+            for attribute in input.attributes {
+                bytes.appendString(attribute.name)
+                bytes.appendString(attribute.value)
             }
             count += 1
             return bytes.count
@@ -77,12 +72,15 @@ extension Repartition {
                           let type = SalesEventType(rawValue: try reader.readByte()) else { return nil }
                     let time = EventTime(epochMilliseconds: try reader.readInt64())
                     let count = try reader.readCount()
-                    var attributes: [String: String] = [:]
+                    var attributes: [CounterInput.Attribute] = []
+                    attributes.reserveCapacity(count)
                     for _ in 0..<count {
-                        let name = try reader.readString()
-                        attributes[name] = try reader.readString()
+                        let attribute = CounterInput.Attribute(name: try reader.readString(), value: try reader.readString())
+                        // Written sorted, each name once: anything else is not a record of ours.
+                        guard attributes.last.map({ $0.name < attribute.name }) ?? true else { return nil }
+                        attributes.append(attribute)
                     }
-                    entries.append(Entry(partition: partition, offset: offset, input: CounterInput(type: type, time: time, attributes: attributes)))
+                    entries.append(Entry(partition: partition, offset: offset, input: CounterInput(type: type, time: time, sortedAttributes: attributes)))
                 }
             } catch {
                 return nil

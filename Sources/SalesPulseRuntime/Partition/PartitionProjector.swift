@@ -35,6 +35,8 @@ public struct PartitionProjector: Sendable {
     public let role: Role
     /// The counters this partition folds (all, none when forwarded, or those of its attribute).
     private let foldedCounters: [CounterDefinition]
+    /// What an input partition that forwards its counter inputs forwards, per event type.
+    private let forwardPlan: Repartition.ForwardPlan
     /// Forwards produced by the last ``process(value:key:offset:recordTime:decoder:derived:)``.
     public private(set) var forwards: [Repartition.Forward] = []
     /// Rep exits to forward, produced by the last ``process(value:key:offset:recordTime:decoder:derived:)``.
@@ -63,6 +65,7 @@ public struct PartitionProjector: Sendable {
         case .repartitioned(let attribute): foldedCounters = configuration.counters.filter { Repartition.attribute(of: $0) == attribute }
         case .repExits: foldedCounters = []
         }
+        forwardPlan = Repartition.ForwardPlan(counters: role == .input(repartitioning: true) ? configuration.counters : [])
         if let checkpoint {
             projection = FlowProjection(configuration: configuration, customers: checkpoint.customers)
             recentIDs = RecentIDs(capacity: recentIDCapacity, oldestFirst: RecentIDs.fingerprints(decoding: checkpoint.recentIDs) ?? [])
@@ -125,7 +128,7 @@ public struct PartitionProjector: Sendable {
                 derived[CounterDefinition.timeToSignDays] = String(Double(milliseconds) / 86_400_000)
             }
             if case .input(repartitioning: true) = role {
-                forwards = Self.forwards(of: event, counters: configuration.counters, derived: derived)
+                forwards = forwardPlan.forwards(of: event, derived: derived)
             } else {
                 counters.apply(event, counters: foldedCounters, derived: derived)
             }
@@ -146,24 +149,9 @@ public struct PartitionProjector: Sendable {
     }
 
     /// One forward per repartition attribute of the counters that count this event type,
-    /// carrying the attributes those counters read.
+    /// carrying the attributes those counters read (see ``Repartition/ForwardPlan``).
     static func forwards(of event: SalesEvent, counters: [CounterDefinition], derived: [String: String]) -> [Repartition.Forward] {
-        var forwards: [Repartition.Forward] = []
-        counters.withUnsafeBufferPointer { counters in
-            for index in counters.indices where counters[index].type == event.type {
-                let attribute = Repartition.attribute(of: counters[index])
-                let key = attribute == "all" ? "all" : (derived[attribute] ?? event.attribute(named: attribute))
-                guard let key else { continue } // the counter would not count it
-                let slot = forwards.firstIndex { $0.attribute == attribute } ?? {
-                    forwards.append(Repartition.Forward(attribute: attribute, key: key, input: Repartition.CounterInput(type: event.type, time: event.time, attributes: [:])))
-                    return forwards.count - 1
-                }()
-                for name in counters[index].attributesRead where forwards[slot].input.attributes[name] == nil {
-                    if let value = derived[name] ?? event.attribute(named: name) { forwards[slot].input.attributes[name] = value }
-                }
-            }
-        }
-        return forwards
+        Repartition.ForwardPlan(counters: counters).forwards(of: event, derived: derived)
     }
 
     /// A batch of repartitioned counter inputs: read it, drop entries at or below the offset
@@ -180,7 +168,7 @@ public struct PartitionProjector: Sendable {
             inputOffsets[entry.partition] = entry.offset
             let input = entry.input
             if watermark == nil || input.time > watermark! { watermark = input.time }
-            counters.apply(type: input.type, time: input.time, attributes: input.attributes, counters: foldedCounters)
+            counters.apply(type: input.type, time: input.time, counters: foldedCounters) { input.value(of: $0) }
             statistics.repartitioned += 1
         }
         return .applied([])

@@ -68,14 +68,39 @@ public enum Repartition {
     /// dozen bytes instead of the whole CloudEvent, so the repartitioned side neither re-parses
     /// nor re-validates JSON.
     public struct CounterInput: Sendable, Equatable {
+        /// One attribute's name and value.
+        public struct Attribute: Sendable, Equatable {
+            public var name: String
+            public var value: String
+
+            public init(name: String, value: String) {
+                self.name = name
+                self.value = value
+            }
+        }
+
         public var type: SalesEventType
         public var time: EventTime
-        public var attributes: [String: String]
+        /// The attributes, sorted by name, each name once: an input carries one to three, so a
+        /// small array searched in order beats hashing into a dictionary.
+        public private(set) var attributes: [Attribute]
 
+        /// An input with these attributes (sorted here).
         public init(type: SalesEventType, time: EventTime, attributes: [String: String]) {
+            self.init(type: type, time: time, sortedAttributes: attributes.sorted { $0.key < $1.key }.map { Attribute(name: $0.key, value: $0.value) })
+        }
+
+        /// An input whose attributes are already sorted by name, each name once.
+        public init(type: SalesEventType, time: EventTime, sortedAttributes: [Attribute]) {
             self.type = type
             self.time = time
-            self.attributes = attributes
+            self.attributes = sortedAttributes
+        }
+
+        /// The value of the attribute named `name`, if the input carries it.
+        public func value(of name: String) -> String? {
+            for attribute in attributes where attribute.name == name { return attribute.value }
+            return nil
         }
     }
 }

@@ -305,22 +305,11 @@ public final class ProjectorRuntime: Sendable {
         var forwards: [KafkaOutgoingMessage] = []
         /// Counter inputs and rep exits in ``forwards``.
         var forwardedInputs = 0
-        /// Counter inputs being gathered per repartition attribute and partition.
-        var counterBatches: [CounterBatchKey: Repartition.CounterBatch] = [:]
         var latencies = LatencyHistogram()
         var inputRecords = 0
         /// Repartitioned entries (counter inputs, rep exits) consumed.
         var repartitionedEntries = 0
     }
-
-    /// A partition of a repartition topic, named by its attribute.
-    private struct CounterBatchKey: Hashable {
-        var attribute: String
-        var partition: Int32
-    }
-
-    /// A batch record is sent once it reaches this size (the broker's default limit is 1 MiB).
-    private static let counterBatchBytes = 256 << 10
 
     /// Which worker folds each partition of a batch (indexed by partition number): whole
     /// partitions, largest first, each to the worker with the fewest records so far. A batch
@@ -346,6 +335,7 @@ public final class ProjectorRuntime: Sendable {
     /// Decodes and folds, in batch order, the records of the partitions assigned to `worker`.
     private func fold(_ batch: KafkaBatch, worker: Int, assignment: [Int], slots: [KafkaTopicPartition: PartitionSlot], decoder: EventDecoder, batchClock: Int64, repartitionPartitions: [String: Int]) -> BatchPart {
         var part = BatchPart()
+        var outbox = RepartitionOutbox(partitionCounts: repartitionPartitions)
         // Records of one partition come in runs: look the slot up once per run.
         var currentPartition: Int32 = -1
         var currentTopic: UInt = 0
@@ -384,12 +374,8 @@ public final class ProjectorRuntime: Sendable {
                     if let perEvent = metrics.eventLatency { perEvent.recordMilliseconds(max(0, batchClock - time.epochMilliseconds)) }
                 }
                 for forward in slot.projector.forwards {
-                    let key = CounterBatchKey(attribute: forward.attribute, partition: KafkaPartitioner.consistent.partition(of: forward.key, partitions: repartitionPartitions[forward.attribute] ?? 1))
-                    // Appended in place (one lookup); a full record is sent and the next one begun.
-                    let size = part.counterBatches[key, default: Repartition.CounterBatch()].append(partition: record.partition, offset: record.offset, input: forward.input)
-                    part.forwardedInputs += 1
-                    if size >= Self.counterBatchBytes, let full = part.counterBatches.removeValue(forKey: key) {
-                        part.forwards.append(counterBatchRecord(full, to: key))
+                    if let (destination, full) = outbox.add(forward, from: record.partition, offset: record.offset) {
+                        part.forwards.append(counterBatchRecord(full, to: destination))
                     }
                 }
                 for forward in slot.projector.exitForwards {
@@ -401,10 +387,8 @@ public final class ProjectorRuntime: Sendable {
             }
         }
         if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
-        for key in part.counterBatches.keys.sorted(by: { ($0.attribute, $0.partition) < ($1.attribute, $1.partition) }) {
-            part.forwards.append(counterBatchRecord(part.counterBatches[key]!, to: key))
-        }
-        part.counterBatches = [:]
+        for (destination, batch) in outbox.drain() { part.forwards.append(counterBatchRecord(batch, to: destination)) }
+        part.forwardedInputs += outbox.gathered
         return part
     }
 
@@ -446,8 +430,8 @@ public final class ProjectorRuntime: Sendable {
     }
 
     /// The record carrying a batch of counter inputs to a partition of a repartition topic.
-    private func counterBatchRecord(_ batch: Repartition.CounterBatch, to key: CounterBatchKey) -> KafkaOutgoingMessage {
-        KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: key.attribute), partition: key.partition, key: nil, value: batch.bytes,
+    private func counterBatchRecord(_ batch: Repartition.CounterBatch, to destination: RepartitionOutbox.Destination) -> KafkaOutgoingMessage {
+        KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: destination.attribute), partition: destination.partition, key: nil, value: batch.bytes,
                              headers: [KafkaHeader(name: "salespulse-source", string: configuration.topic)])
     }
 
