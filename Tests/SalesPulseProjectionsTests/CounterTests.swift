@@ -47,6 +47,20 @@ import SalesPulseModel
         }
     }
 
+    /// The distinct seconds of a value stay sorted and distinct whatever order they arrive in
+    /// (in order, reversed, shuffled, repeated): the same as a sorted set of them.
+    @Test func distinctSecondsStaySortedAndDistinctInAnyArrivalOrder() {
+        for round in 0..<200 {
+            let count = round % 40
+            // Scattered over 0..<23, repeating once there are more than 23, differently each round.
+            var arrivals = (0..<count).map { Int64(($0 * 7_919 + round * 104_729) % 23) }
+            if round % 3 == 0 { arrivals.sort() } else if round % 3 == 1 { arrivals.sort(by: >) }
+            var seconds: [Int64] = []
+            for second in arrivals { CounterState.insert(second, into: &seconds) }
+            #expect(seconds == Array(Set(arrivals)).sorted(), "arrivals \(arrivals)")
+        }
+    }
+
     @Test func countsAndSumsWithFiltersAndGroups() {
         let count = CounterDefinition(id: "c", type: .objectionChosen, filter: ["region": "east"], measure: .count, groupBy: nil, windowMilliseconds: 60_000)
         let state = Self.state([

@@ -104,13 +104,22 @@ public struct CounterState: Sendable, Hashable, Codable {
         return result
     }
 
-    private static func insert(_ second: Int64, into seconds: inout [Int64]) {
-        if seconds.last.map({ $0 < second }) ?? true {
+    /// Inserts `second` into sorted distinct `seconds` unless present. In order it is an
+    /// append; out of order (inputs from other partitions, late events) a binary search, since
+    /// a value seen every second holds up to 3,600 of them.
+    static func insert(_ second: Int64, into seconds: inout [Int64]) {
+        guard let last = seconds.last, last >= second else {
             seconds.append(second)
-        } else if !seconds.contains(second) {
-            let index = seconds.firstIndex { $0 > second }!
-            seconds.insert(second, at: index)
+            return
         }
+        if last == second { return }
+        var low = 0
+        var high = seconds.count - 1 // seconds[high] > second
+        while low < high {
+            let middle = (low + high) / 2
+            if seconds[middle] < second { low = middle + 1 } else { high = middle }
+        }
+        if seconds[low] != second { seconds.insert(second, at: low) }
     }
 
     static func second(of time: EventTime) -> Int64 {
