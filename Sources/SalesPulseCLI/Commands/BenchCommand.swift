@@ -49,6 +49,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the kafka stage's topic.")
     var partitions: Int = 64
 
+    @Option(name: .customLong("publish-linger-ms"), help: "linger.ms of the producer that publishes the kafka stage's events (librdkafka's default is 5). Longer lingering writes fewer, larger message sets; both consumers then pay less per record (see BENCHMARKS.md).")
+    var publishLingerMilliseconds: Int = 5
+
     @Option(help: "End-to-end runs of the kafka stage, comma-separated: full (repartitioned, counters and rules), bare (without counters and rules), local (--no-repartition). Fewer runs make a profile of one of them.")
     var kafkaRuns: String = "full,bare,local"
 
@@ -59,6 +62,7 @@ struct BenchCommand: AsyncParsableCommand {
         for run in kafkaRuns.split(separator: ",") where !["full", "bare", "local"].contains(run) {
             throw ValidationError("--kafka-runs: unknown run '\(run)'; use full, bare or local (comma-separated)")
         }
+        guard publishLingerMilliseconds >= 0 else { throw ValidationError("--publish-linger-ms must be 0 or more (milliseconds)") }
         for run in processRuns.split(separator: ",") where !["local", "bare", "repartitioned"].contains(run) {
             throw ValidationError("--process-runs: unknown run '\(run)'; use local, bare or repartitioned (comma-separated)")
         }
@@ -156,9 +160,11 @@ struct BenchCommand: AsyncParsableCommand {
         let cluster = try EmbeddedKafkaCluster()
         defer { cluster.shutdown() }
         try cluster.createTopic("bench.events", partitions: partitions)
-        Console.status("kafka: publishing \(kafkaEvents) events to \(partitions) partitions…")
+        Console.status("kafka: publishing \(kafkaEvents) events to \(partitions) partitions (linger.ms \(publishLingerMilliseconds))…")
         let samples = SampleEvents.make(count: kafkaEvents)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+        var publishing = KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
+        publishing.lingerMilliseconds = publishLingerMilliseconds
+        let producer = try KafkaProducer(configuration: publishing)
         for sample in samples {
             let key = SubjectScanner.subject(in: sample)
             try producer.enqueue(KafkaOutgoingMessage(topic: "bench.events", key: key, value: sample))
