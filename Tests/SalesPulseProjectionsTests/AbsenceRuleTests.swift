@@ -50,6 +50,32 @@ import SalesPulseModel
         }
     }
 
+    /// A re-arming event replaces what the pending entry says: its time, deadline, rep and
+    /// region — also after an alert fired, which it resolves before arming afresh. The entry
+    /// then equals one armed by that event alone.
+    @Test func reArmingTakesTheLatestTriggersRepAndRegionAndClearsAFiredAlert() {
+        func message(_ customer: String, at millis: Int64, rep: String, region: String) -> SalesEvent {
+            SalesEvent(id: "\(customer)-\(millis)", type: .messageSent, source: "test", time: EventTime(epochMilliseconds: millis), subject: customer, rep: rep, region: region, payload: .messageSent(channel: "wechat"))
+        }
+        var rules = KeyedRuleProjection()
+        _ = rules.apply(message("a", at: 0, rep: "rep-1", region: "east"), outputs: [], configuration: Self.configuration)
+        _ = rules.apply(message("a", at: 5_000, rep: "rep-2", region: "north"), outputs: [], configuration: Self.configuration)
+        var fired = rules.advance(to: EventTime(epochMilliseconds: 15_001), configuration: Self.configuration)
+        let alerts = fired.compactMap { output -> Alert? in if case .alert(let alert) = output { alert } else { nil } }
+        #expect(alerts.map(\.rule) == ["absence:silent"])
+        #expect(alerts.first?.rep == "rep-2")
+        #expect(alerts.first?.region == "north")
+        // The next message answers the fired alert and arms the rule again, alert cleared.
+        fired = rules.apply(message("a", at: 16_000, rep: "rep-3", region: "south"), outputs: [], configuration: Self.configuration)
+        #expect(Self.fired(fired) == ["absence:silent a resolved"], "no-visit is not answered by a message, nor re-armed")
+        var fresh = KeyedRuleProjection()
+        _ = fresh.apply(message("a", at: 16_000, rep: "rep-3", region: "south"), outputs: [], configuration: Self.configuration)
+        #expect(rules.pending["silent"]?["a"] == fresh.pending["silent"]?["a"])
+        #expect(rules.pending["silent"]?["a"]?.alert == nil)
+        // Due: silent from the re-arm at 16 s, and no-visit still from the first message.
+        #expect(Self.fired(rules.advance(to: EventTime(epochMilliseconds: 26_001), configuration: Self.configuration)).sorted() == ["absence:no-visit a fired", "absence:silent a fired"])
+    }
+
     /// An answer with nothing pending leaves no empty entry behind (states compare equal to a
     /// projection that never saw it, as after a restart).
     @Test func answersWithNothingPendingLeaveNoTrace() {
