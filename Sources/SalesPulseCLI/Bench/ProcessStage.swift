@@ -38,6 +38,16 @@ enum ProcessStage {
         return ordered
     }
 
+    /// The records' broker time: late enough that no sample event is in the future.
+    static let recordTime = EventTime(epochMilliseconds: 1_900_000_000_000)
+
+    /// A decoder that accepts the samples' times whatever today's date (no future-skew limit).
+    static func makeDecoder() -> EventDecoder {
+        var policy = ValidationPolicy()
+        policy.maxFutureSkewMilliseconds = Int64.max / 4
+        return EventDecoder(policy: policy)
+    }
+
     /// Checkpoint cost of the projectors' state on one core: writing every partition's
     /// checkpoint (encode, LZ4, CRC, fsync, rename) and reading them back.
     static func checkpoint(_ projectors: [PartitionProjector], directory: String) throws -> (write: Duration, read: Duration, bytes: Int) {
@@ -75,15 +85,12 @@ enum ProcessStage {
         }
         var inputOffsets = [Int64](repeating: 0, count: partitions)
         var repartitionedOffsets = repartitioned.mapValues { _ in [Int64](repeating: 0, count: partitions) }
-        var policy = ValidationPolicy()
-        policy.maxFutureSkewMilliseconds = Int64.max / 4
-        let decoder = EventDecoder(policy: policy)
-        let recordTime = EventTime(epochMilliseconds: 1_900_000_000_000)
+        let decoder = makeDecoder()
         let counts = Dictionary(uniqueKeysWithValues: repartitioned.keys.map { ($0, partitions) })
         func deliver(_ value: [UInt8], attribute: String, partition: Int) {
             let offset = repartitionedOffsets[attribute]![partition]
             value.withUnsafeBytes { value in
-                _ = repartitioned[attribute]![partition].process(value: value, key: nil, offset: offset, recordTime: recordTime, decoder: decoder)
+                _ = repartitioned[attribute]![partition].process(value: value, key: nil, offset: offset, recordTime: Self.recordTime, decoder: decoder)
             }
             repartitionedOffsets[attribute]![partition] += 1
         }
@@ -96,7 +103,7 @@ enum ProcessStage {
                     let offset = inputOffsets[partition]
                     record.value.withUnsafeBytes { value in
                         record.key.withUnsafeBytes { key in
-                            _ = inputs[partition].process(value: value, key: key, offset: offset, recordTime: recordTime, decoder: decoder)
+                            _ = inputs[partition].process(value: value, key: key, offset: offset, recordTime: Self.recordTime, decoder: decoder)
                         }
                     }
                     inputOffsets[partition] += 1
@@ -125,15 +132,12 @@ enum ProcessStage {
     static func fold(_ records: [Record], partitions: Int, configuration: ProcessConfiguration) -> (wall: Duration, cpu: Double, projectors: [PartitionProjector]) {
         var projectors = (0..<partitions).map { PartitionProjector(topic: "bench", partition: Int32($0), configuration: configuration) }
         var offsets = [Int64](repeating: 0, count: partitions)
-        var policy = ValidationPolicy()
-        policy.maxFutureSkewMilliseconds = Int64.max / 4
-        let decoder = EventDecoder(policy: policy)
-        let recordTime = EventTime(epochMilliseconds: 1_900_000_000_000)
+        let decoder = makeDecoder()
         let (elapsed, cpu) = CPUTime.measureThread {
             for record in records {
                 record.value.withUnsafeBytes { value in
                     record.key.withUnsafeBytes { key in
-                        _ = projectors[record.partition].process(value: value, key: key, offset: offsets[record.partition], recordTime: recordTime, decoder: decoder)
+                        _ = projectors[record.partition].process(value: value, key: key, offset: offsets[record.partition], recordTime: Self.recordTime, decoder: decoder)
                     }
                 }
                 offsets[record.partition] += 1
