@@ -35,7 +35,8 @@ extension CustomerState {
                 outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
                 break
             }
-            outputs += enter(step: step, flow: definition, at: time, rep: event.rep)
+            // Nothing is in `outputs` before the switch: take the array instead of copying it.
+            outputs = enter(step: step, flow: definition, at: time, rep: event.rep)
         case .stepBlocked(let flow, let step, let reason):
             guard let definition = configuration.flow(named: flow) else {
                 outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
@@ -50,7 +51,7 @@ extension CustomerState {
                 outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
                 break
             }
-            outputs += complete(action: action, step: step, flow: definition, evidence: evidence, event: event, configuration: configuration)
+            outputs = complete(action: action, step: step, flow: definition, evidence: evidence, event: event, configuration: configuration)
         case .quoteSent:
             quotesSentSinceOpened += 1
             actionExecutions += 1

@@ -50,7 +50,9 @@ public struct FlowProjection: Sendable, Hashable {
         let dueBefore = state.nextTimerDue
         var outputs = state.apply(event, configuration: configuration)
         let fired = state.reconcile(now: event.time, configuration: configuration)
-        if !fired.isEmpty { outputs += fired }
+        if !fired.isEmpty {
+            if outputs.isEmpty { outputs = fired } else { outputs += fired }
+        }
         // The queue holds an entry at or before every customer's next due time: only a change
         // of that time needs scheduling.
         if let due = state.nextTimerDue, due != dueBefore { timers.schedule(state.customer, at: due) }

@@ -135,7 +135,10 @@ public struct PartitionProjector: Sendable {
         }
         if !configuration.absenceRules.isEmpty || !configuration.sequenceRules.isEmpty {
             let forwarding = role == .input(repartitioning: true)
-            outputs += rules.apply(event, outputs: outputs, configuration: configuration, recordingExits: !forwarding)
+            let changes = rules.apply(event, outputs: outputs, configuration: configuration, recordingExits: !forwarding)
+            if !changes.isEmpty {
+                if outputs.isEmpty { outputs = changes } else { outputs += changes }
+            }
             if forwarding && !configuration.sequenceRules.isEmpty {
                 exitForwards = KeyedRuleProjection.repExits(of: event, outputs: outputs, configuration: configuration).map {
                     Repartition.ExitForward(id: "\(event.id)#\($0.rule)", exit: $0)
