@@ -58,10 +58,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Runs of the process stage, comma-separated: local (counters and rules folded in the input partitions), bare (without counters and rules), repartitioned (counter inputs and rep exits forwarded and folded by repartitioned partitions, as `run` does by default).")
     var processRuns: String = "local,bare,repartitioned"
 
+    @Option(help: "Customers the sample events are spread over (decode, fold, process and kafka stages; 1–999999). With fewer customers more of the state stays in the CPU caches: comparing runs shows how much of the per-event cost is waiting for memory.")
+    var customers: Int = 100_000
+
     func validate() throws {
         for run in kafkaRuns.split(separator: ",") where !["full", "bare", "local"].contains(run) {
             throw ValidationError("--kafka-runs: unknown run '\(run)'; use full, bare or local (comma-separated)")
         }
+        guard (1...999_999).contains(customers) else { throw ValidationError("--customers must be 1 to 999999 (sample customer ids have six digits)") }
         guard publishLingerMilliseconds >= 0 else { throw ValidationError("--publish-linger-ms must be 0 or more (milliseconds)") }
         for run in processRuns.split(separator: ",") where !["local", "bare", "repartitioned"].contains(run) {
             throw ValidationError("--process-runs: unknown run '\(run)'; use local, bare or repartitioned (comma-separated)")
@@ -79,7 +83,7 @@ struct BenchCommand: AsyncParsableCommand {
         if wanted.contains("process") { processStage(configuration) }
         guard wanted.contains("decode") || wanted.contains("fold") else { return }
         Console.status("generating \(events) sample events…")
-        let samples = SampleEvents.make(count: events)
+        let samples = SampleEvents.make(count: events, customers: customers)
         let bytes = samples.reduce(0) { $0 + $1.count }
         Console.line("events: \(events), mean size: \(bytes / events) bytes")
         let decoder = EventDecoder()
@@ -93,23 +97,23 @@ struct BenchCommand: AsyncParsableCommand {
         guard wanted.contains("fold") else { return }
         let decoded = samples.compactMap { sample in sample.withUnsafeBytes { try? decoder.decode($0, referenceTime: reference) } }
         var bestFold = Duration.seconds(1_000_000)
-        var customers = 0
+        var folded = 0
         for round in 1...rounds {
             var projection = FlowProjection(configuration: configuration)
             let elapsed = ContinuousClock().measure {
                 for event in decoded { projection.apply(event) }
             }
-            customers = projection.customers.count
+            folded = projection.customers.count
             bestFold = min(bestFold, elapsed)
             Console.status("fold round \(round): \(rate(decoded.count, elapsed)) events/s")
         }
-        Console.line("flow projection fold (1 core, pre-decoded): \(rate(decoded.count, bestFold)) events/s over \(customers) customers")
+        Console.line("flow projection fold (1 core, pre-decoded): \(rate(decoded.count, bestFold)) events/s over \(folded) customers")
     }
 
     /// The consume thread's per-record CPU work without Kafka, with and without counters and rules.
     func processStage(_ configuration: ProcessConfiguration) {
         Console.status("process: generating \(events) sample events over \(partitions) partitions…")
-        let records = ProcessStage.records(SampleEvents.make(count: events), partitions: partitions)
+        let records = ProcessStage.records(SampleEvents.make(count: events, customers: customers), partitions: partitions)
         var bare = configuration
         bare.counters = []
         bare.counterRules = []
@@ -144,12 +148,12 @@ struct BenchCommand: AsyncParsableCommand {
         }
         // Checkpoint cost of the resulting state.
         let (_, _, projectors) = ProcessStage.fold(records, partitions: partitions, configuration: configuration)
-        let customers = projectors.reduce(0) { $0 + $1.projection.customers.count }
+        let checkpointed = projectors.reduce(0) { $0 + $1.projection.customers.count }
         let directory = NSTemporaryDirectory() + "salespulse-bench-checkpoints-\(ProcessInfo.processInfo.processIdentifier)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
             let (write, read, bytes) = try ProcessStage.checkpoint(projectors, directory: directory)
-            Console.line("checkpoint (1 core): \(partitions) partitions, \(customers) customers, \(bytes) bytes: write \(Int(seconds(write) * 1000)) ms (\(String(format: "%.1f", seconds(write) * 1e6 / Double(max(1, customers)))) µs per customer), read back \(Int(seconds(read) * 1000)) ms")
+            Console.line("checkpoint (1 core): \(partitions) partitions, \(checkpointed) customers, \(bytes) bytes: write \(Int(seconds(write) * 1000)) ms (\(String(format: "%.1f", seconds(write) * 1e6 / Double(max(1, checkpointed)))) µs per customer), read back \(Int(seconds(read) * 1000)) ms")
         } catch {
             Console.line("checkpoint failed: \(error)")
         }
@@ -161,7 +165,7 @@ struct BenchCommand: AsyncParsableCommand {
         defer { cluster.shutdown() }
         try cluster.createTopic("bench.events", partitions: partitions)
         Console.status("kafka: publishing \(kafkaEvents) events to \(partitions) partitions (linger.ms \(publishLingerMilliseconds))…")
-        let samples = SampleEvents.make(count: kafkaEvents)
+        let samples = SampleEvents.make(count: kafkaEvents, customers: customers)
         var publishing = KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
         publishing.lingerMilliseconds = publishLingerMilliseconds
         let producer = try KafkaProducer(configuration: publishing)
