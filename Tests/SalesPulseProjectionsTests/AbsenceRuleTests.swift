@@ -87,4 +87,25 @@ import SalesPulseModel
         #expect(rules.pending.isEmpty)
         #expect(rules == KeyedRuleProjection())
     }
+
+    /// An answer that comes after the deadline, with no tick in between, still finds the alert
+    /// fired (and resolves it): the same alerts as when a tick ran first, whatever the batching.
+    @Test func anAnswerAfterTheDeadlineFiresThenResolvesWithOrWithoutATickBetween() {
+        let events = [Self.event(.messageSent, "a", at: 0), Self.event(.visitCheckedIn, "a", at: 25_000)]
+        var withTick = KeyedRuleProjection()
+        var tickChanges = withTick.apply(events[0], outputs: [], configuration: Self.configuration)
+        tickChanges += withTick.advance(to: EventTime(epochMilliseconds: 24_000), configuration: Self.configuration)
+        tickChanges += withTick.apply(events[1], outputs: [], configuration: Self.configuration)
+        var withoutTick = KeyedRuleProjection()
+        var changes = withoutTick.apply(events[0], outputs: [], configuration: Self.configuration)
+        changes += withoutTick.apply(events[1], outputs: [], configuration: Self.configuration)
+        #expect(Self.fired(changes) == ["absence:silent a fired", "absence:silent a resolved", "absence:no-visit a fired", "absence:no-visit a resolved"])
+        // The same alerts, field for field (the order differs: a tick emits what it fires sorted).
+        let key = { (output: FlowOutput) in output.orderingKey }
+        #expect(changes.sorted { key($0) < key($1) } == tickChanges.sorted { key($0) < key($1) })
+        #expect(withoutTick == withTick)
+        #expect(withoutTick.openAlerts.isEmpty)
+        // Later ticks find nothing left to fire.
+        #expect(withoutTick.advance(to: EventTime(epochMilliseconds: 100_000), configuration: Self.configuration).isEmpty)
+    }
 }

@@ -74,4 +74,34 @@ import SalesPulseModel
         #expect(merged == single.customers)
         #expect(report == single.metrics(now: end))
     }
+
+    /// Ticks (the watermark advancing timers between batches) may come after any event: a
+    /// replay, a restart or another instance batches differently. Wherever they come, the
+    /// states and every alert emitted — fired or resolved, with the rep and region it carries
+    /// — are those of a fold with no tick until the end.
+    @Test(arguments: [11, 12, 13, 14, 15, 16, 17, 18] as [UInt64])
+    func ticksAnywhereBetweenEventsChangeNothing(_ seed: UInt64) {
+        let events = Self.randomEvents(seed: seed, count: 400)
+        let end = F.at(400)
+        var untouched = FlowProjection(configuration: F.configuration)
+        var expected: [FlowOutput] = []
+        for event in events { expected += untouched.apply(event) }
+        expected += untouched.advance(to: end)
+
+        var random = Generator(state: seed * 7)
+        var ticked = FlowProjection(configuration: F.configuration)
+        var outputs: [FlowOutput] = []
+        var watermark = events[0].time
+        for event in events {
+            outputs += ticked.apply(event)
+            watermark = max(watermark, event.time)
+            if random.next(4) == 0 { outputs += ticked.advance(to: watermark) }
+        }
+        outputs += ticked.advance(to: end)
+        #expect(ticked.customers == untouched.customers)
+        let alerts = { (outputs: [FlowOutput]) in outputs.compactMap { output -> Alert? in if case .alert(let alert) = output { alert } else { nil } } }
+        let key = { (alert: Alert) in "\(alert.id)|\(alert.state.rawValue)" }
+        #expect(alerts(outputs).sorted { key($0) < key($1) } == alerts(expected).sorted { key($0) < key($1) })
+        #expect(alerts(expected).count > 10)
+    }
 }

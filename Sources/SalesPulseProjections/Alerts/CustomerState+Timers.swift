@@ -71,6 +71,20 @@ extension CustomerState {
         return outputs
     }
 
+    /// Reconciles at each timer due at or before `time`, earliest first, as ticks advancing the
+    /// watermark to those times would have. Folding calls this before applying an event, so
+    /// that what a timer produces never depends on whether a tick came before the event.
+    public mutating func reconcileDue(atOrBefore time: EventTime, configuration: ProcessConfiguration) -> [FlowOutput] {
+        var outputs: [FlowOutput] = []
+        // Each reconciliation moves the next due time past the one reconciled (or clears it).
+        while let due = nextTimerDue, due <= time.epochMilliseconds {
+            let fired = reconcile(now: EventTime(epochMilliseconds: due), configuration: configuration)
+            if !fired.isEmpty { outputs += fired }
+            if let next = nextTimerDue, next <= due { break }
+        }
+        return outputs
+    }
+
     /// Recomputes ``nextTimerDue`` from the state (after restoring a checkpoint).
     public mutating func refreshNextTimerDue(configuration: ProcessConfiguration) {
         nextTimerDue = reconciledAt.flatMap { timerDues(after: $0.epochMilliseconds, configuration: configuration).next }

@@ -48,7 +48,14 @@ public struct FlowProjection: Sendable, Hashable {
 
     private static func fold(_ event: SalesEvent, into state: inout CustomerState, timers: inout TimerQueue, configuration: ProcessConfiguration) -> [FlowOutput] {
         let dueBefore = state.nextTimerDue
-        var outputs = state.apply(event, configuration: configuration)
+        // Timers due by the event's time fire first, on the state they came due in, as a tick
+        // between the events would have: whether one ran (batches differ between runs, replays
+        // and restarts) then changes nothing, e.g. the rep and region an alert carries.
+        var outputs = state.reconcileDue(atOrBefore: event.time, configuration: configuration)
+        let applied = state.apply(event, configuration: configuration)
+        if !applied.isEmpty {
+            if outputs.isEmpty { outputs = applied } else { outputs += applied }
+        }
         let fired = state.reconcile(now: event.time, configuration: configuration)
         if !fired.isEmpty {
             if outputs.isEmpty { outputs = fired } else { outputs += fired }
@@ -63,13 +70,13 @@ public struct FlowProjection: Sendable, Hashable {
     @discardableResult
     public mutating func advance(to now: EventTime) -> [FlowOutput] {
         var outputs: [FlowOutput] = []
-        // Only customers whose timers are due are visited, each reconciled at its due time (a
-        // time derived from its events, so the result does not depend on when ticks happen);
-        // a customer whose next timer is also due by `now` comes round again.
-        while let (customer, due) = timers.popDue(atOrBefore: now.epochMilliseconds) {
+        // Only customers whose timers are due are visited, each reconciled at its due times (times
+        // derived from its events, so the result does not depend on when ticks happen). An entry
+        // whose customer's due time moved later or went away since it was queued changes nothing.
+        while let (customer, _) = timers.popDue(atOrBefore: now.epochMilliseconds) {
             let configuration = configuration
             guard let (fired, next) = customers.modify(customer, { state in
-                (state.reconcile(now: EventTime(epochMilliseconds: due), configuration: configuration), state.nextTimerDue)
+                (state.reconcileDue(atOrBefore: now, configuration: configuration), state.nextTimerDue)
             }) else { continue }
             outputs += fired
             if let next { timers.schedule(customer, at: next) }

@@ -130,7 +130,7 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
                 let id = rules[index].id
                 // Nothing pending and nothing to arm: no entry is made.
                 if !triggers, pending[id]?[event.subject] == nil { continue }
-                let (timer, emptied) = Self.fold(event, rule: rules[index], answers: answers, triggers: triggers, into: &pending[id, default: [:]], changes: &changes)
+                let (timer, emptied) = Self.fold(event, rule: rules[index], answers: answers, triggers: triggers, into: &pending[id, default: [:]], changes: &changes, configuration: configuration)
                 if emptied { pending[id] = nil }
                 if let timer { deadlines.schedule(Self.timerKey(rule: id, customer: event.subject), at: timer) }
             }
@@ -144,10 +144,18 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// Folds an event into one rule's pending absences: an expected event answers the pending
     /// trigger (resolving its alert), a trigger arms one. Returns the due time of a timer to
     /// schedule (nil when the live one is early enough) and whether no customer is left pending.
-    private static func fold(_ event: SalesEvent, rule: AbsenceRule, answers: Bool, triggers: Bool, into customers: inout [String: Pending], changes: inout [FlowOutput]) -> (timer: Int64?, emptied: Bool) {
+    private static func fold(_ event: SalesEvent, rule: AbsenceRule, answers: Bool, triggers: Bool, into customers: inout [String: Pending], changes: inout [FlowOutput], configuration: ProcessConfiguration) -> (timer: Int64?, emptied: Bool) {
         // The entry is read field by field where it lies: a `Pending` holds its whole alert, and
         // copying it out (and comparing it back) per event showed up in profiles.
         let slot = customers.index(forKey: event.subject)
+        // A deadline passed before this event: the alert fires first, as a tick between the
+        // events would have fired it. Whether one ran (batches differ between runs, replays
+        // and restarts) then changes nothing: an answer resolves the fired alert either way.
+        if let slot, customers.values[slot].alert == nil, customers.values[slot].deadline < event.time {
+            let alert = Self.alert(for: customers.values[slot], rule: rule, configuration: configuration)
+            customers.values[slot].alert = alert
+            changes.append(.alert(alert))
+        }
         var timer: Int64?
         var keep = slot != nil  // the existing entry stays as it is
         if let slot, answers, event.time >= customers.values[slot].since {
@@ -193,14 +201,20 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
             guard let waiting = pending[ruleID]?[customer], waiting.alert == nil else { continue }
             if waiting.deadline >= now { deadlines.schedule(key, at: waiting.deadline.epochMilliseconds + 1); continue }
             guard let rule = configuration.absenceRules.first(where: { $0.id == waiting.rule }) else { continue }
-            var alert = Alert(rule: "absence:\(rule.id)", customer: waiting.customer, rep: waiting.rep, organisation: configuration.organisation, region: waiting.region, since: waiting.deadline,
-                              reason: "no \(rule.expect.map(\.name).joined(separator: " or ")) within \(DurationText.text(rule.withinMilliseconds)) after \(rule.after.map(\.name).joined(separator: " or ")) at \(waiting.since.rfc3339UTC)")
-            alert.severity = rule.severity
-            alert.departments = rule.notify.compactMap { configuration.organisation.departments[$0] }
+            let alert = Self.alert(for: waiting, rule: rule, configuration: configuration)
             pending[ruleID]![customer]!.alert = alert
             changes.append(.alert(alert))
         }
         return changes.sorted { $0.orderingKey < $1.orderingKey }
+    }
+
+    /// The alert of a pending absence whose deadline passed.
+    private static func alert(for waiting: Pending, rule: AbsenceRule, configuration: ProcessConfiguration) -> Alert {
+        var alert = Alert(rule: "absence:\(rule.id)", customer: waiting.customer, rep: waiting.rep, organisation: configuration.organisation, region: waiting.region, since: waiting.deadline,
+                          reason: "no \(rule.expect.map(\.name).joined(separator: " or ")) within \(DurationText.text(rule.withinMilliseconds)) after \(rule.after.map(\.name).joined(separator: " or ")) at \(waiting.since.rfc3339UTC)")
+        alert.severity = rule.severity
+        alert.departments = rule.notify.compactMap { configuration.organisation.departments[$0] }
+        return alert
     }
 
     /// Open absence alerts.
