@@ -2,7 +2,8 @@ import SalesPulseModel
 
 /// The state of one counter in one partition. Exact and independent of arrival order: distinct
 /// measures keep, per group and value, the distinct seconds in which the value occurred; counts
-/// and sums keep per-second buckets. Partition states merge by union / addition.
+/// and sums keep per-second buckets (sums in steps of 2⁻¹⁶, see ``quantized(_:)``). Partition
+/// states merge by union / addition.
 public struct CounterState: Sendable, Hashable, Codable {
     /// Distinct measures: group → value → sorted distinct epoch seconds.
     public var occurrences: [String: [String: [Int64]]] = [:]
@@ -37,13 +38,21 @@ public struct CounterState: Sendable, Hashable, Codable {
             buckets[group, default: [:]][second, default: 0] += 1
         case .sum(let attribute):
             guard let text = lookup(attribute), let amount = Double(text) else { return }
-            buckets[group, default: [:]][second, default: 0] += amount
+            buckets[group, default: [:]][second, default: 0] += Self.quantized(amount)
         case .distinct(let attribute):
             guard let value = lookup(attribute) else { return }
             // Mutated in place through the subscripts: no copy of the seconds array.
             Self.insert(second, into: &occurrences[group, default: [:]][value, default: []])
         }
     }
+
+    /// An amount to be summed, in steps of 2⁻¹⁶ (about 0.000015 of a unit). Sums of such values
+    /// are exact up to ±2³⁷ (about 1.4 × 10¹¹), so a sum does not depend on the order in which
+    /// its amounts were added: per second as inputs from other partitions arrive, over a window
+    /// (buckets are read in dictionary order) or across merged partitions. Floating-point sums
+    /// of arbitrary amounts do depend on it, in their last bits, and then a replay or a restart
+    /// could show a different figure.
+    static func quantized(_ amount: Double) -> Double { (amount * 65_536).rounded() / 65_536 }
 
     /// Drops everything before `second` (kept: window + allowed lateness behind the watermark).
     public mutating func evict(before second: Int64) {
