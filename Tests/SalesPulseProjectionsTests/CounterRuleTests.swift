@@ -65,6 +65,27 @@ import SalesPulseModel
         #expect(first.count == 1)
     }
 
+    /// Evaluation runs on ticks, whose event times differ between runs, replays and restarts:
+    /// what an alert says (the value in its reason) and when it resolved must not depend on them.
+    @Test func alertsSayTheSameAndResolveAtTheSameTimeWhenEverTheRuleIsEvaluated() {
+        let events = (1...7).map { Self.mention("acme", rep: "rep-\($0)", hours: Double($0), id: "\($0)") }
+        let counters = Self.state(events)
+        let states = { (id: String) in counters.states[id] ?? CounterState() }
+        var early = CounterRuleEvaluator()
+        var late = CounterRuleEvaluator()
+        let firedEarly = early.evaluate(at: F.at(5.01), configuration: Self.configuration, states: states)
+        let firedLate = late.evaluate(at: F.at(20), configuration: Self.configuration, states: states)
+        #expect(firedEarly.count == 1)
+        #expect(firedEarly == firedLate, "the value at the second the alert became due: 5 reps, not the 7 seen by 20h")
+        #expect(firedEarly.first?.reason.contains("= 5 ") == true)
+        // rep-3's mention (3h) leaves the 24h window at 27h: from then on 4 reps < 5.
+        let resolvedEarly = early.evaluate(at: F.at(27.5), configuration: Self.configuration, states: states)
+        let resolvedLate = late.evaluate(at: F.at(40), configuration: Self.configuration, states: states)
+        #expect(resolvedEarly.map(\.state) == [.resolved])
+        #expect(resolvedEarly == resolvedLate)
+        #expect(resolvedEarly.first?.resolvedAt == F.at(27))
+    }
+
     @Test func rulesMustNameDeclaredCountersAndDepartments() {
         let base = "flows:\n  - id: a\n    steps: [{id: s}]\ncounters:\n  - {id: c, type: sales.competitor.mentioned, count: true, window: 1h}\n"
         #expect { try ConfigurationLoader.parse(yaml: base + "rules:\n  - {id: r, counter: nope, atLeast: 5}\n") } throws: {

@@ -46,6 +46,8 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
     /// waiting longest, for rules that want them).
     public mutating func evaluate(at now: EventTime, configuration: ProcessConfiguration, states: (String) -> CounterState, evidence: (CounterRule, Alert) -> [String]? = { _, _ in nil }) -> [Alert] {
         var wanted: [String: Alert] = [:] // by rule|group
+        // When a run of an open alert ended (the first second it no longer held), by rule|group.
+        var ended: [String: Int64] = [:]
         let nowSecond = now.epochMilliseconds >= 0 ? now.epochMilliseconds / 1000 : (now.epochMilliseconds - 999) / 1000
         for rule in configuration.counterRules {
             guard let counter = configuration.counters.first(where: { $0.id == rule.counter }) else { continue }
@@ -55,10 +57,22 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
             let lookbackSeconds = Self.lookbackMilliseconds(rule, window: counter.windowMilliseconds) / 1000
             let recheckSeconds = configuration.allowedLatenessMilliseconds / 1000 + 1
             let groups = judge.groups
-            for key in runs.keys where key.hasPrefix("\(rule.id)|") && !groups.contains(String(key.dropFirst(rule.id.count + 1))) { runs[key] = nil }
+            for key in runs.keys where key.hasPrefix("\(rule.id)|") && !groups.contains(String(key.dropFirst(rule.id.count + 1))) {
+                // The group has no data left: its run ended right after it was last seen holding.
+                if openByKey[key] != nil, let run = runs[key] { ended[key] = min(run.checkedThrough + 1, nowSecond) }
+                runs[key] = nil
+            }
             for group in groups {
                 let key = "\(rule.id)|\(group)"
-                guard judge.holds(group, at: nowSecond) == true else { runs[key] = nil; continue }
+                guard judge.holds(group, at: nowSecond) == true else {
+                    // Resolved at the first second it stopped holding since the last evaluation,
+                    // not at this evaluation's time: the same however often evaluation happens.
+                    if openByKey[key] != nil, let run = runs[key], run.checkedThrough < nowSecond {
+                        ended[key] = (run.checkedThrough + 1...nowSecond).first { judge.holds(group, at: $0) != true }
+                    }
+                    runs[key] = nil
+                    continue
+                }
                 if let id = openByKey[key], let alert = open[id] { wanted[key] = alert; continue }
                 // Incremental: a run known to hold up to the last tick still starts where it did
                 // if it held at every change since (re-checking the allowed lateness before it).
@@ -71,7 +85,10 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
                 }
                 runs[key] = Run(since: since, checkedThrough: nowSecond)
                 guard (nowSecond - since) * 1000 >= rule.sustainedMilliseconds else { continue }
-                var alert = Self.alert(rule: rule, counter: counter, group: group, since: since, value: judge.describe(group, at: nowSecond), configuration: configuration)
+                // The value shown is the one at the second the alert became due, not at this
+                // evaluation's time: the same however often (and wherever) evaluation happens.
+                let due = since + (rule.sustainedMilliseconds + 999) / 1000
+                var alert = Self.alert(rule: rule, counter: counter, group: group, since: since, value: judge.describe(group, at: due), configuration: configuration)
                 alert.evidence = evidence(rule, alert)
                 wanted[key] = alert
             }
@@ -80,7 +97,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
         for key in openByKey.keys.sorted() where wanted[key] == nil {
             var resolved = open.removeValue(forKey: openByKey.removeValue(forKey: key)!)!
             resolved.state = .resolved
-            resolved.resolvedAt = now
+            resolved.resolvedAt = ended[key].map { EventTime(epochMilliseconds: $0 * 1000) } ?? now
             changes.append(resolved)
         }
         for key in wanted.keys.sorted() where openByKey[key] == nil {
