@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""Crash and scale soak: real `salespulse` processes against the embedded broker.
+
+Publishes a deterministic stream of sales events (with duplicates and invalid events) to
+`salespulse broker`, folds it once with a single uninterrupted instance (the reference), then
+again in another consumer group while instances are killed with SIGKILL, stopped with SIGTERM
+and started at random moments (each instance has its own state folder, so partitions move to
+instances without their checkpoints). When one instance is left and has caught up, every
+projection it serves — every customer, every flow summary, every counter with its series, every
+metric overall and by region, the open alerts and the event statistics — must equal the
+reference's, byte for byte after JSON parsing.
+
+Usage: python3 scripts/soak.py [--events N] [--customers C] [--partitions P] [--actions K]
+                               [--seed S] [--binary PATH] [--config FILE] [--keep]
+Exit status 0 when every projection matched, 1 when one differed, 2 on a setup failure.
+Build first: swift build -c release --product salespulse (the default --binary).
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+FLOW_STEPS = ["new_lead", "need_confirmation", "proposal", "objection_handling", "considering", "negotiation"]
+STEP_ACTIONS = {
+    "objection_handling": ("retrieve_similar_cases", {"text": "a similar hospital case, 2025"}),
+    "considering": ("send_success_video", {"attachment": {"name": "story.mp4", "version": "v1"}}),
+}
+
+
+def log(message):
+    print(f"soak: {message}", file=sys.stderr, flush=True)
+
+
+def stamp(milliseconds):
+    seconds, millis = divmod(milliseconds, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+def generate(count, customers, seed):
+    """JSON lines: customers walk the lead pipeline over about 20 days of event time; about 1 %
+    are re-sent duplicates and 0.3 % are invalid (bad time, unknown type, broken JSON)."""
+    rng = random.Random(seed)
+    base = 1_772_413_200_000  # 2026-03-02T01:00:00Z
+    spacing = 20 * 86_400_000 // max(1, count)
+    position = {}
+    lines = []
+    for index in range(count):
+        customer = f"cust-{rng.randrange(customers):06d}"
+        rep = f"rep-{rng.randrange(1, 321):04d}"
+        region = ["east", "north", "south", "west"][int(rep[4:]) * 4 // 321]
+        at = base + index * spacing + rng.randrange(-60_000, 60_000)
+        step = position.get(customer)
+        roll = rng.random()
+        if step is None:
+            kind, data = "sales.lead.created", {"channel": "wechat", "contactMode": "visit"}
+            position[customer] = -1
+        elif roll < 0.25 and step + 1 < len(FLOW_STEPS):
+            position[customer] = step + 1
+            kind, data = "sales.step.entered", {"flow": "lead_pipeline", "step": FLOW_STEPS[step + 1]}
+        elif roll < 0.40 and step >= 0 and FLOW_STEPS[step] in STEP_ACTIONS:
+            action, evidence = STEP_ACTIONS[FLOW_STEPS[step]]
+            kind, data = "sales.action.completed", {"flow": "lead_pipeline", "step": FLOW_STEPS[step], "action": action, "evidence": evidence}
+        elif roll < 0.50:
+            kind, data = "sales.objection.chosen", {"objection": rng.choice(["price_too_high", "no_budget", "competitor_cheaper"])}
+        elif roll < 0.60:
+            kind, data = "sales.message.sent", {"channel": rng.choice(["wechat", "sms"])}
+        elif roll < 0.66:
+            kind, data = "sales.visit.checked_in", {"location": {"lat": 31.2, "lon": 121.4, "accuracyM": 12}}
+        elif roll < 0.72:
+            kind, data = "sales.quote.sent", {"quoteId": f"q-{index}", "amount": 12000.5, "currency": "CNY"}
+        elif roll < 0.76:
+            kind, data = "sales.quote.opened", {"quoteId": f"q-{index}"}
+        elif roll < 0.84:
+            kind, data = "sales.field.updated", {"field": "latest_need", "value": rng.choice(["spine", "joint", "trauma"]), "previous": None}
+        elif roll < 0.88:
+            kind, data = "sales.competitor.mentioned", {"competitor": rng.choice(["acme", "globex", "initech"])}
+        elif roll < 0.91:
+            kind, data = "sales.intent.marked", {"level": rng.choice(["high", "low"])}
+        elif roll < 0.94:
+            kind, data = "sales.knowledge.searched", {"query": rng.choice(["scope blur", "sterile pack"]), "hit": rng.random() < 0.5}
+        elif roll < 0.97 and step >= 3:
+            kind, data = "sales.deal.won", {"amount": 50000, "currency": "CNY"}
+        else:
+            kind, data = "sales.message.sent", {"channel": "wechat"}
+        event = {"specversion": "1.0", "id": f"soak-{seed}-{index}", "source": "soak", "type": kind, "time": stamp(at),
+                 "subject": customer, "repid": rep, "region": region, "data": data}
+        line = json.dumps(event, separators=(",", ":"))
+        damage = rng.random()
+        if damage < 0.001:
+            line = line.replace(stamp(at), stamp(at)[:-1])  # a time without an offset
+        elif damage < 0.002:
+            line = line.replace(kind, "sales.unknown.thing")
+        elif damage < 0.003:
+            line = line[: len(line) // 2]  # broken JSON
+        lines.append(line)
+        if rng.random() < 0.01:
+            lines.append(line)  # a duplicate, right away
+    return lines
+
+
+def free_port():
+    while True:
+        port = random.randrange(20_000, 30_000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+
+
+class Instance:
+    """One `salespulse run` process of the chaos group, with its own state folder and port."""
+
+    def __init__(self, name, arguments, folder):
+        self.name, self.arguments, self.folder = name, arguments, folder
+        self.port = free_port()
+        self.process = None
+        self.starts = 0
+
+    @property
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def start(self):
+        self.starts += 1
+        output = open(os.path.join(self.folder, f"{self.name}-{self.starts}.log"), "w")
+        self.process = subprocess.Popen(self.arguments + ["--state-dir", os.path.join(self.folder, self.name), "--http", f"127.0.0.1:{self.port}"],
+                                        stdout=output, stderr=output)
+        log(f"{self.name}: started (pid {self.process.pid}, port {self.port})")
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        log(f"{self.name}: killed with SIGKILL")
+
+    def terminate(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise SystemExit(f"soak: {self.name} did not stop within 60 s of SIGTERM")
+        log(f"{self.name}: stopped with SIGTERM (exit {self.process.returncode})")
+
+
+def get(port, path, connection=None):
+    own = connection is None
+    connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        if own:
+            connection.close()
+
+
+def caught_up(port, partitions, settle=3):
+    """Waits until the instance owns every input partition, has no lag anywhere and its
+    statistics stay the same for `settle` consecutive seconds."""
+    previous, stable, started = None, 0, time.time()
+    while True:
+        if time.time() - started > 900:
+            raise SystemExit("soak: no catch-up within 15 minutes")
+        time.sleep(1)
+        try:
+            _, text = get(port, "/metrics")
+        except OSError:
+            continue
+        lags = re.findall(r'^salespulse_consumer_lag\{(?:[^}]*?)topic="([^"]+)"[^}]*\} (\S+)', text, re.M)
+        inputs = [value for topic, value in lags if topic == "sales.events"]
+        statistics = re.findall(r"^salespulse_events_\w+ \S+", text, re.M)
+        if len(inputs) == partitions and all(float(value) == 0 for _, value in lags) and statistics == previous:
+            stable += 1
+            if stable >= settle:
+                return
+        else:
+            stable = 0
+        previous = statistics
+
+
+def snapshot(port, customers):
+    """Every projection the instance serves, as parsed JSON."""
+    def names(path):
+        _, body = get(port, path)
+        detail = json.loads(body).get("detail", "")
+        return [name.strip() for name in detail.split(":")[-1].split(",") if name.strip()]
+
+    result = {}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for flow in names("/v1/flows/-"):
+        result[f"flow {flow}"] = json.loads(get(port, f"/v1/flows/{flow}", connection)[1])
+    for counter in names("/v1/counters/-"):
+        result[f"counter {counter}"] = json.loads(get(port, f"/v1/counters/{counter}?series=1", connection)[1])
+    for metric in names("/v1/metrics/-"):
+        for by in ["", "?by=region"]:
+            result[f"metric {metric}{by}"] = json.loads(get(port, f"/v1/metrics/{metric}{by}", connection)[1])
+    alerts = json.loads(get(port, "/v1/alerts", connection)[1])
+    result["open alerts"] = sorted(alerts, key=lambda alert: json.dumps(alert, sort_keys=True))
+    _, text = get(port, "/metrics", connection)
+    result["statistics"] = sorted(line for line in re.findall(r"^salespulse_events_\w+ \S+", text, re.M))
+    for index in range(customers):
+        customer = f"cust-{index:06d}"
+        status, body = get(port, f"/v1/customers/{customer}", connection)
+        result[f"customer {customer}"] = json.loads(body) if status == 200 else status
+    connection.close()
+    return result
+
+
+def first_difference(a, b, path=""):
+    """The JSON path of the first place two parsed documents differ, with both values there."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                return first_difference(a.get(key), b.get(key), f"{path}/{key}")
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for index, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                return first_difference(x, y, f"{path}/{index}")
+    return f"{path or '/'}: reference {json.dumps(a)[:200]}, chaos {json.dumps(b)[:200]}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument("--actions", type=int, default=8, help="random kills, stops and starts during the chaos run")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--binary", default=".build/release/salespulse")
+    parser.add_argument("--config", default="deploy/config/salespulse.yaml")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, state)")
+    options = parser.parse_args()
+    if not os.access(options.binary, os.X_OK):
+        log(f"{options.binary} is not an executable: build it with `swift build -c release --product salespulse`")
+        return 2
+    rng = random.Random(options.seed)
+    folder = tempfile.mkdtemp(prefix="salespulse-soak-")
+    log(f"work folder {folder}")
+    broker = None
+    instances = []
+    try:
+        events = os.path.join(folder, "events.jsonl")
+        lines = generate(options.events, options.customers, options.seed)
+        with open(events, "w") as file:
+            file.write("\n".join(lines) + "\n")
+        log(f"{len(lines)} lines generated ({options.events} events, duplicates and invalid ones included)")
+
+        broker = subprocess.Popen([options.binary, "broker", "--topic", f"sales.events:{options.partitions}"], stdout=subprocess.PIPE,
+                                  stderr=open(os.path.join(folder, "broker.log"), "w"), text=True)
+        first = broker.stdout.readline()
+        if not first.startswith("bootstrap: "):
+            log(f"the broker printed {first!r} instead of its bootstrap address")
+            return 2
+        bootstrap = first.split(" ", 1)[1].strip()
+        log(f"broker at {bootstrap} (pid {broker.pid})")
+        published = subprocess.run([options.binary, "publish", "--bootstrap", bootstrap, events], capture_output=True, text=True)
+        log(f"publish: {published.stdout.strip().splitlines()[-1] if published.stdout.strip() else published.stderr.strip()[-200:]}")
+        if published.returncode != 0:
+            return 2
+
+        def arguments(group):
+            return [options.binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", group,
+                    "--replay", "--checkpoint-interval", "1s", "--status-interval", "0"]
+
+        reference = Instance("reference", arguments(f"reference-{options.seed}"), folder)
+        reference.start()
+        caught_up(reference.port, options.partitions)
+        expected = snapshot(reference.port, options.customers)
+        reference.terminate()
+        log(f"reference: {len(expected)} projections")
+
+        instances = [Instance(name, arguments(f"chaos-{options.seed}"), folder) for name in ["a", "b"]]
+        instances[0].start()
+        for _ in range(options.actions):
+            time.sleep(rng.uniform(0.5, 4.0))
+            alive = [instance for instance in instances if instance.alive]
+            stopped = [instance for instance in instances if not instance.alive]
+            choice = rng.random()
+            if stopped and (not alive or choice < 0.4):
+                rng.choice(stopped).start()
+            elif choice < 0.8:
+                rng.choice(alive).kill()
+            else:
+                rng.choice(alive).terminate()
+        alive = [instance for instance in instances if instance.alive]
+        if not alive:
+            instances[0].start()
+            alive = [instances[0]]
+        for extra in alive[1:]:
+            extra.kill()
+        last = alive[0]
+        log(f"{last.name} is left alone: waiting for it to own every partition and catch up")
+        caught_up(last.port, options.partitions)
+        actual = snapshot(last.port, options.customers)
+        last.terminate()
+
+        differences = [key for key in sorted(set(expected) | set(actual)) if expected.get(key) != actual.get(key)]
+        if differences:
+            log(f"{len(differences)} of {len(expected)} projections differ, e.g.:")
+            for key in differences[:10]:
+                log(f"  {key} at {first_difference(expected.get(key), actual.get(key))}")
+            if options.keep:
+                for name, document in [("reference", expected), ("chaos", actual)]:
+                    with open(os.path.join(folder, f"{name}.json"), "w") as file:
+                        json.dump(document, file, indent=1, sort_keys=True)
+            return 1
+        log(f"all {len(expected)} projections equal the reference after {options.actions} random kills, stops and starts")
+        return 0
+    finally:
+        for instance in instances:
+            if instance.alive:
+                instance.kill()
+        if broker is not None and broker.poll() is None:
+            broker.send_signal(signal.SIGTERM)
+            broker.wait(timeout=30)
+        if options.keep:
+            log(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
