@@ -38,7 +38,9 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// Pending absences by rule id, then customer (no entry for a rule with none pending).
     /// Two lookups of short ids instead of one of a `rule|customer` string built per event.
     public private(set) var pending: [String: [String: Pending]] = [:]
-    /// Latest exits (at most the rule's N, by event time) by `rule|rep`.
+    /// Exits by `rule|rep`, in event-time order: the latest one done right (which ended the
+    /// previous run of misses) and every missed one after it — the current run (see
+    /// ``record(_:configuration:)``).
     public private(set) var exits: [String: [StepExit]] = [:]
     /// Pending deadlines by due time, keyed `rule|customer` (derived from `pending`; not
     /// encoded, not compared). Invariant: every pending entry without an alert has a live
@@ -106,17 +108,30 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         return found
     }
 
-    /// Records a rep's exit, keeping the rule's latest `times` by event time.
+    /// Records a rep's exit in event-time order, keeping what decides the rep's current run of
+    /// misses: the latest exit done right and the misses after it. Exits reach the rep's
+    /// partition in any order (from several input partitions, after restarts): kept this way,
+    /// the run — where it starts, the exits an alert cites — is the same whatever the order.
+    /// A run longer than ``longestRunKept(times:)`` keeps its first `times` misses and its
+    /// latest ones.
     public mutating func record(_ exit: RepExit, configuration: ProcessConfiguration) {
         guard let rule = configuration.sequenceRules.first(where: { $0.id == exit.rule }) else { return }
         let key = "\(exit.rule)|\(exit.rep)"
-        // Moved out, not copied: appending to a copy would copy the array on every exit.
-        var latest = exits.removeValue(forKey: key) ?? []
-        latest.append(exit.exit)
-        latest.sort()
-        if latest.count > rule.times { latest.removeFirst(latest.count - rule.times) }
-        exits[key] = latest
+        // Moved out, not copied: inserting into a copy would copy the array on every exit.
+        var kept = exits.removeValue(forKey: key) ?? []
+        let index = kept.firstIndex { exit.exit < $0 } ?? kept.count
+        if index == 0 || kept[index - 1] != exit.exit { kept.insert(exit.exit, at: index) }
+        if let lastDoneRight = kept.lastIndex(where: { !$0.missed }), lastDoneRight > 0 { kept.removeFirst(lastDoneRight) }
+        let limit = Self.longestRunKept(times: rule.times)
+        if kept.count > limit {
+            let head = (kept[0].missed ? 0 : 1) + rule.times
+            kept.removeSubrange(head..<(head + kept.count - limit))
+        }
+        exits[key] = kept
     }
+
+    /// Exits kept per rule and rep at most: a longer run of misses drops its middle.
+    public static func longestRunKept(times: Int) -> Int { max(64, 4 * times) }
 
     /// Folds one event and the flow outputs it produced. With `recordingExits` false the reps'
     /// exits are left to the caller (who repartitions them by rep).
@@ -222,8 +237,9 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
 }
 
 /// Evaluates N-in-a-row rules on the reps' exits merged across partitions (pure): a rep whose
-/// latest N exits from the step all missed the action gets an alert (since = the first of
-/// them); it stays open while the latest N all miss and resolves at the first exit done right.
+/// exits from the step, in event-time order, end in a run of N or more that all missed the
+/// action gets an alert (since = the run's first miss, citing the run's first N exits); it
+/// stays open while the run lasts and resolves at the first exit done right.
 public struct SequenceRuleEvaluator: Sendable, Hashable {
     /// Open alerts by `rule|rep`.
     public private(set) var open: [String: Alert] = [:]
@@ -235,21 +251,43 @@ public struct SequenceRuleEvaluator: Sendable, Hashable {
         var merged: [String: [KeyedRuleProjection.StepExit]] = [:]
         for projection in partitions { for (key, exits) in projection.exits { merged[key, default: []] += exits } }
         for rule in configuration.sequenceRules {
-            for key in merged.keys.sorted() where key.hasPrefix("\(rule.id)|") {
-                let latest = merged[key]!.sorted().suffix(rule.times)
-                let rep = String(key.dropFirst(rule.id.count + 1))
-                let holds = latest.count == rule.times && latest.allSatisfy(\.missed)
-                if holds, open[key] == nil {
-                    var alert = Alert(rule: "in-a-row:\(rule.id)", customer: rep, rep: rep, organisation: configuration.organisation, region: nil, flow: rule.flow, step: rule.step, since: latest.first!.at,
+            let prefix = "\(rule.id)|"
+            let keys = Set(merged.keys.filter { $0.hasPrefix(prefix) }).union(open.keys.filter { $0.hasPrefix(prefix) })
+            for key in keys.sorted() {
+                // The rep's current run: the misses after the latest exit done right. The alert
+                // starts at the run's first miss and cites its first N: the same whenever this
+                // runs and in whatever order the exits arrived.
+                let exits = (merged[key] ?? []).sorted()
+                let lastDoneRight = exits.lastIndex { !$0.missed }
+                let run = exits[(lastDoneRight.map { $0 + 1 } ?? 0)...]
+                let rep = String(key.dropFirst(prefix.count))
+                if run.count >= rule.times {
+                    let first = Array(run.prefix(rule.times))
+                    var alert = Alert(rule: "in-a-row:\(rule.id)", customer: rep, rep: rep, organisation: configuration.organisation, region: nil, flow: rule.flow, step: rule.step, since: first[0].at,
                                       reason: "\(rep) left \(rule.flow)/\(rule.step) without \(rule.action) \(rule.times) times in a row")
                     alert.severity = rule.severity
                     alert.departments = rule.notify.compactMap { configuration.organisation.departments[$0] }
-                    alert.evidence = latest.map { "\($0.customer) at \($0.at.rfc3339UTC)" }
+                    alert.evidence = first.map { "\($0.customer) at \($0.at.rfc3339UTC)" }
+                    if open[key] == alert { continue }
+                    // A late exit joined the run's first N: the same alert, its evidence updated.
+                    if open[key]?.id == alert.id {
+                        open[key] = alert
+                        changes.append(alert)
+                        continue
+                    }
+                    // A late exit moved the run's start: the alert for the old start ends here.
+                    if var replaced = open.removeValue(forKey: key) {
+                        replaced.state = .resolved
+                        replaced.resolvedAt = max(replaced.since, now)
+                        changes.append(replaced)
+                    }
                     open[key] = alert
                     changes.append(alert)
-                } else if !holds, var alert = open.removeValue(forKey: key) {
+                } else if var alert = open.removeValue(forKey: key) {
                     alert.state = .resolved
-                    alert.resolvedAt = latest.last?.at ?? now
+                    // Ended by the exit done right after the run (or, for a run cut short by a
+                    // late exit, now).
+                    alert.resolvedAt = lastDoneRight.map { exits[$0].at }.flatMap { $0 >= alert.since ? $0 : nil } ?? now
                     changes.append(alert)
                 }
             }
