@@ -86,6 +86,24 @@ import SalesPulseModel
         #expect(resolvedEarly.first?.resolvedAt == F.at(27))
     }
 
+    /// Inputs from a lagging partition arrive after the alert fired, at the second it became
+    /// due: the alert is re-sent once, same id, with the value all inputs give.
+    @Test func lateInputsAtTheDueSecondCorrectTheOpenAlertsValueOnce() {
+        let first = (1...5).map { Self.mention("acme", rep: "rep-\($0)", hours: Double($0), id: "\($0)") }
+        let late = (6...7).map { Self.mention("acme", rep: "rep-\($0)", hours: 5, id: "\($0)") }
+        let partial = Self.state(first), complete = Self.state(first + late)
+        var evaluator = CounterRuleEvaluator()
+        let fired = evaluator.evaluate(at: F.at(6), configuration: Self.configuration, states: { partial.states[$0] ?? CounterState() })
+        #expect(fired.first?.reason.contains("= 5 ") == true)
+        var reference = CounterRuleEvaluator()
+        let expected = reference.evaluate(at: F.at(6.5), configuration: Self.configuration, states: { complete.states[$0] ?? CounterState() })
+        #expect(expected.first?.reason.contains("= 7 ") == true)
+        let corrected = evaluator.evaluate(at: F.at(6.5), configuration: Self.configuration, states: { complete.states[$0] ?? CounterState() })
+        #expect(corrected == expected, "the same alert (id, state fired) with the value of all inputs")
+        #expect(evaluator.open == reference.open)
+        #expect(evaluator.evaluate(at: F.at(7), configuration: Self.configuration, states: { complete.states[$0] ?? CounterState() }).isEmpty, "sent once")
+    }
+
     @Test func rulesMustNameDeclaredCountersAndDepartments() {
         let base = "flows:\n  - id: a\n    steps: [{id: s}]\ncounters:\n  - {id: c, type: sales.competitor.mentioned, count: true, window: 1h}\n"
         #expect { try ConfigurationLoader.parse(yaml: base + "rules:\n  - {id: r, counter: nope, atLeast: 5}\n") } throws: {

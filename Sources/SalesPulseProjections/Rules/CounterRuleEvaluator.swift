@@ -42,10 +42,14 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
     }
 
     /// Evaluates every rule at `now`; returns alert changes (fired, then resolved, by id).
-    /// `evidence` is asked for the evidence of each alert as it fires (e.g. the customers
-    /// waiting longest, for rules that want them).
+    /// A fired change may repeat an open alert's id with a corrected reason: inputs that
+    /// arrived late changed the value at the second it became due. `evidence` is asked for the
+    /// evidence of each alert as it fires (e.g. the customers waiting longest, for rules that
+    /// want them).
     public mutating func evaluate(at now: EventTime, configuration: ProcessConfiguration, states: (String) -> CounterState, evidence: (CounterRule, Alert) -> [String]? = { _, _ in nil }) -> [Alert] {
         var wanted: [String: Alert] = [:] // by rule|group
+        // Open alerts whose value at their due second changed since they were sent.
+        var redescribed: [Alert] = []
         // When a run of an open alert ended (the first second it no longer held), by rule|group.
         var ended: [String: Int64] = [:]
         let nowSecond = now.epochMilliseconds >= 0 ? now.epochMilliseconds / 1000 : (now.epochMilliseconds - 999) / 1000
@@ -73,7 +77,22 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
                     runs[key] = nil
                     continue
                 }
-                if let id = openByKey[key], let alert = open[id] { wanted[key] = alert; continue }
+                if let id = openByKey[key], var alert = open[id] {
+                    // Inputs from lagging partitions may still change the value at the second
+                    // the alert became due: while that second is retained, the reason follows
+                    // it (the same alert, re-sent with the final value).
+                    let due = alert.since.epochMilliseconds / 1000 + (rule.sustainedMilliseconds + 999) / 1000
+                    if nowSecond - due <= lookbackSeconds {
+                        let latest = Self.alert(rule: rule, counter: counter, group: group, since: alert.since.epochMilliseconds / 1000, value: judge.describe(group, at: due), configuration: configuration)
+                        if latest.reason != alert.reason {
+                            alert.reason = latest.reason
+                            open[id] = alert
+                            redescribed.append(alert)
+                        }
+                    }
+                    wanted[key] = alert
+                    continue
+                }
                 // Incremental: a run known to hold up to the last tick still starts where it did
                 // if it held at every change since (re-checking the allowed lateness before it).
                 let since: Int64
@@ -93,7 +112,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
                 wanted[key] = alert
             }
         }
-        var changes: [Alert] = []
+        var changes = redescribed
         for key in openByKey.keys.sorted() where wanted[key] == nil {
             var resolved = open.removeValue(forKey: openByKey.removeValue(forKey: key)!)!
             resolved.state = .resolved
