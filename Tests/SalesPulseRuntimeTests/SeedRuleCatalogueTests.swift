@@ -44,7 +44,7 @@ import SalesPulseProjections
             let customers = projector.projection.customers
             let counters = projector.counters
             collect(counterRules.evaluate(at: now, configuration: SeedRuleCatalogueTests.configuration, states: { counters.states[$0] ?? CounterState() }, evidence: { rule, alert in
-                rule.longestWaitingEvidence > 0 ? WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, among: customers.values, now: now) : nil
+                rule.longestWaitingEvidence > 0 ? WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, among: customers.values, now: alert.since) : nil
             }).map(FlowOutput.alert))
             collect(sequences.evaluate(at: now, configuration: SeedRuleCatalogueTests.configuration, partitions: [projector.rules]).map(FlowOutput.alert))
             return Array(alerts[before...])
@@ -137,7 +137,10 @@ import SalesPulseProjections
         bench.feed("sales.deal.won", "won-1", at: Self.t0 + 10 * Self.day, #"{"amount":1000,"currency":"CNY"}"#)
         #expect(bench.tick(Self.t0 + 10 * Self.day).filter { $0.rule.hasPrefix("counter:") }.isEmpty, "one deal at 10 days")
         bench.feed("sales.deal.won", "won-2", at: Self.t0 + 21 * Self.day, #"{"amount":1000,"currency":"CNY"}"#)
-        let fired = bench.tick(Self.t0 + 21 * Self.day).filter { $0.rule == "counter:region_time_to_sign_over_14d" }
+        // Evaluated two days late, with a customer contacted in between: the evidence is as of
+        // the alert's start (day 21), not of the evaluation.
+        bench.feed("sales.lead.created", "wait-late", rep: "rep-0009", at: Self.t0 + 22 * Self.day, #"{"channel":"phone","contactMode":"call"}"#)
+        let fired = bench.tick(Self.t0 + 23 * Self.day).filter { $0.rule == "counter:region_time_to_sign_over_14d" }
         #expect(fired.map(\.customer) == ["east"])
         #expect(fired.first?.director == nil && fired.first?.region == "east")
         let evidence = fired.first?.evidence ?? []

@@ -3,10 +3,12 @@ import SalesPulseModel
 /// Evidence for time-to-sign alerts: the customers of a region waiting longest since first
 /// contact without a decision, each with its recent follow-up history.
 public enum WaitingCustomers {
-    /// The `count` undecided customers of `region` with the longest wait at `now` (ties by id),
-    /// each described in one line: wait, where they stand, and their latest steps.
+    /// The `count` undecided customers of `region` first contacted by `now` with the longest
+    /// wait at `now` (ties by id), each described in one line: wait, where they stand, and
+    /// their latest steps. Rule evaluation passes the time the alert began, so a customer
+    /// contacted after it is not listed, however late the rule runs.
     public static func longest(_ count: Int, region: String, among customers: some Sequence<CustomerState>, now: EventTime) -> [String] {
-        let waiting = customers.filter { $0.region == region && $0.outcome == nil && $0.firstContactAt != nil }
+        let waiting = customers.filter { $0.region == region && $0.outcome == nil && $0.firstContactAt.map { $0 <= now } == true }
             .map { (state: $0, wait: now.epochMilliseconds - $0.firstContactAt!.epochMilliseconds) }
             .sorted { ($1.wait, $0.state.customer) < ($0.wait, $1.state.customer) }
             .prefix(count)

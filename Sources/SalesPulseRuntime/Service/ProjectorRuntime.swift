@@ -467,9 +467,10 @@ public final class ProjectorRuntime: Sendable {
                         merged[id] = state
                         return state
                     }, evidence: { rule, alert in
-                        // Time-to-sign rules: the region's customers waiting longest.
+                        // Time-to-sign rules: the region's customers waiting longest when the
+                        // alert began, among this instance's customers as they stand now.
                         guard rule.longestWaitingEvidence > 0 else { return nil }
-                        return WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, among: owned.values.lazy.flatMap { $0.projector.projection.customers.values }, now: now)
+                        return WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, among: owned.values.lazy.flatMap { $0.projector.projection.customers.values }, now: alert.since)
                     })
                 }
                 outputs += changes.map(FlowOutput.alert)
