@@ -45,7 +45,7 @@ import SalesPulseProjections
             child.arguments = ["run", "--bootstrap", cluster.bootstrapServers, "--config", configPath, "--group", group,
                                "--state-dir", directory + "/state", "--checkpoint-interval", "100ms", "--replay", "--status-interval", "0"]
             let log = FileHandle(forWritingAtPath: directory + "/child-\(attempt).log") ?? {
-                FileManager.default.createFile(atPath: directory + "/child-\(attempt).log", contents: nil)
+                #expect(FileManager.default.createFile(atPath: directory + "/child-\(attempt).log", contents: nil), "the child's log file")
                 return FileHandle(forWritingAtPath: directory + "/child-\(attempt).log")!
             }()
             // Info logs carry "partition restored", which tells the test the child is consuming.

@@ -119,7 +119,7 @@ import SalesPulseProjections
         let file = "\(directory)/sales.events-0.ckpt"
         var bytes = [UInt8](FileManager.default.contents(atPath: file)!)
         bytes[bytes.count / 2] ^= 0xFF
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: file, contents: Data(bytes)), "the damaged checkpoint is written")
         #expect(throws: CheckpointError.self) { try CheckpointStore(directory: directory).read(topic: "sales.events", partition: 0) }
 
         let second = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
