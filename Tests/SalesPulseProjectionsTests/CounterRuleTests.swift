@@ -104,6 +104,40 @@ import SalesPulseModel
         #expect(evaluator.evaluate(at: F.at(7), configuration: Self.configuration, states: { complete.states[$0] ?? CounterState() }).isEmpty, "sent once")
     }
 
+    /// Inputs arrive in any order (as from partitions progressing at different speeds), with
+    /// evaluations at the latest time seen in between: once all have arrived, the open alerts
+    /// equal those of one evaluation over all inputs.
+    @Test func anyArrivalOrderGivesTheSameOpenAlertsOnceAllHaveArrived() {
+        var random = PartitioningPropertyTests.Generator(state: 11)
+        // Mentions of two competitors by 9 reps over 20 hours (inside the rule's 30 h lookback).
+        let events = (0..<40).map { index in
+            Self.mention(index % 3 == 0 ? "globex" : "acme", rep: "rep-\(random.next(9))", hours: Double(random.next(200)) / 10, id: "m\(index)")
+        }
+        let end = F.at(21)
+        let all = Self.state(events)
+        var referenceEvaluator = CounterRuleEvaluator()
+        _ = referenceEvaluator.evaluate(at: end, configuration: Self.configuration, states: { all.states[$0] ?? CounterState() })
+        #expect(!referenceEvaluator.open.isEmpty, "the stream opens alerts")
+        for round in 0..<50 {
+            var order = events
+            for index in order.indices.reversed() { order.swapAt(index, random.next(index + 1)) }
+            var projection = CounterProjection()
+            var evaluator = CounterRuleEvaluator()
+            var latest = order[0].time
+            for event in order {
+                projection.apply(event, counters: Self.configuration.counters)
+                latest = max(latest, event.time)
+                if random.next(4) == 0 {
+                    let seen = projection
+                    _ = evaluator.evaluate(at: latest, configuration: Self.configuration, states: { seen.states[$0] ?? CounterState() })
+                }
+            }
+            let seen = projection
+            _ = evaluator.evaluate(at: end, configuration: Self.configuration, states: { seen.states[$0] ?? CounterState() })
+            #expect(evaluator.open == referenceEvaluator.open, "round \(round)")
+        }
+    }
+
     @Test func rulesMustNameDeclaredCountersAndDepartments() {
         let base = "flows:\n  - id: a\n    steps: [{id: s}]\ncounters:\n  - {id: c, type: sales.competitor.mentioned, count: true, window: 1h}\n"
         #expect { try ConfigurationLoader.parse(yaml: base + "rules:\n  - {id: r, counter: nope, atLeast: 5}\n") } throws: {

@@ -77,13 +77,25 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
                     runs[key] = nil
                     continue
                 }
-                if let id = openByKey[key], var alert = open[id] {
+                // Incremental: a run known to hold up to the last tick still starts where it did
+                // if it held at every change since (re-checking the allowed lateness before it)
+                // and late inputs did not make it hold the second before its start as well.
+                let since: Int64
+                if let run = runs[key], run.checkedThrough <= nowSecond,
+                   judge.holdsThroughout(group, from: max(run.since, run.checkedThrough - recheckSeconds), to: nowSecond),
+                   !(run.since - 1 >= nowSecond - lookbackSeconds && judge.holds(group, at: run.since - 1) == true) {
+                    since = run.since
+                } else {
+                    since = judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds)
+                }
+                if let id = openByKey[key], var alert = open[id], alert.since.epochMilliseconds == since * 1000 {
+                    runs[key] = Run(since: since, checkedThrough: nowSecond)
                     // Inputs from lagging partitions may still change the value at the second
                     // the alert became due: while that second is retained, the reason follows
                     // it (the same alert, re-sent with the final value).
-                    let due = alert.since.epochMilliseconds / 1000 + (rule.sustainedMilliseconds + 999) / 1000
+                    let due = since + (rule.sustainedMilliseconds + 999) / 1000
                     if nowSecond - due <= lookbackSeconds {
-                        let latest = Self.alert(rule: rule, counter: counter, group: group, since: alert.since.epochMilliseconds / 1000, value: judge.describe(group, at: due), configuration: configuration)
+                        let latest = Self.alert(rule: rule, counter: counter, group: group, since: since, value: judge.describe(group, at: due), configuration: configuration)
                         if latest.reason != alert.reason {
                             alert.reason = latest.reason
                             open[id] = alert
@@ -92,15 +104,6 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
                     }
                     wanted[key] = alert
                     continue
-                }
-                // Incremental: a run known to hold up to the last tick still starts where it did
-                // if it held at every change since (re-checking the allowed lateness before it).
-                let since: Int64
-                if let run = runs[key], run.checkedThrough <= nowSecond,
-                   judge.holdsThroughout(group, from: max(run.since, run.checkedThrough - recheckSeconds), to: nowSecond) {
-                    since = run.since
-                } else {
-                    since = judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds)
                 }
                 runs[key] = Run(since: since, checkedThrough: nowSecond)
                 guard (nowSecond - since) * 1000 >= rule.sustainedMilliseconds else { continue }
@@ -113,7 +116,9 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
             }
         }
         var changes = redescribed
-        for key in openByKey.keys.sorted() where wanted[key] == nil {
+        // Open alerts no longer wanted, or whose run turned out to start elsewhere once late
+        // inputs arrived (replaced by an alert with the run's true start).
+        for key in openByKey.keys.sorted() where wanted[key]?.id != openByKey[key] {
             var resolved = open.removeValue(forKey: openByKey.removeValue(forKey: key)!)!
             resolved.state = .resolved
             resolved.resolvedAt = ended[key].map { EventTime(epochMilliseconds: $0 * 1000) } ?? now
