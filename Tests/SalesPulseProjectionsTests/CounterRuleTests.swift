@@ -105,37 +105,75 @@ import SalesPulseModel
     }
 
     /// Inputs arrive in any order (as from partitions progressing at different speeds), with
-    /// evaluations at the latest time seen in between: once all have arrived, the open alerts
-    /// equal those of one evaluation over all inputs.
-    @Test func anyArrivalOrderGivesTheSameOpenAlertsOnceAllHaveArrived() {
-        var random = PartitioningPropertyTests.Generator(state: 11)
-        // Mentions of two competitors by 9 reps over 20 hours (inside the rule's 30 h lookback).
-        let events = (0..<40).map { index in
-            Self.mention(index % 3 == 0 ? "globex" : "acme", rep: "rep-\(random.next(9))", hours: Double(random.next(200)) / 10, id: "m\(index)")
+    /// evaluations at the latest time seen in between, each told the earliest input folded
+    /// since the one before: once all have arrived, the open alerts equal those of the inputs
+    /// folded in time order with an evaluation after each.
+    @discardableResult
+    static func expectArrivalOrderDoesNotMatter(_ configuration: ProcessConfiguration, events: [SalesEvent], end: EventTime, seed: UInt64) -> [String: Alert] {
+        func evaluate(_ evaluator: inout CounterRuleEvaluator, _ projection: CounterProjection, at now: EventTime, changedFrom: EventTime?) {
+            _ = evaluator.evaluate(at: now, configuration: configuration, changedFrom: changedFrom, states: { projection.states[$0] ?? CounterState() })
         }
-        let end = F.at(21)
-        let all = Self.state(events)
-        var referenceEvaluator = CounterRuleEvaluator()
-        _ = referenceEvaluator.evaluate(at: end, configuration: Self.configuration, states: { all.states[$0] ?? CounterState() })
-        #expect(!referenceEvaluator.open.isEmpty, "the stream opens alerts")
+        var inOrder = CounterProjection()
+        var reference = CounterRuleEvaluator()
+        for event in events.sorted(by: { $0.time < $1.time }) {
+            inOrder.apply(event, counters: configuration.counters)
+            evaluate(&reference, inOrder, at: event.time, changedFrom: event.time)
+        }
+        evaluate(&reference, inOrder, at: end, changedFrom: nil)
+        #expect(!reference.open.isEmpty, "the stream opens alerts")
+        var random = PartitioningPropertyTests.Generator(state: seed)
         for round in 0..<50 {
             var order = events
             for index in order.indices.reversed() { order.swapAt(index, random.next(index + 1)) }
             var projection = CounterProjection()
             var evaluator = CounterRuleEvaluator()
             var latest = order[0].time
+            var changedFrom: EventTime?
             for event in order {
-                projection.apply(event, counters: Self.configuration.counters)
+                projection.apply(event, counters: configuration.counters)
                 latest = max(latest, event.time)
+                changedFrom = min(changedFrom ?? event.time, event.time)
                 if random.next(4) == 0 {
-                    let seen = projection
-                    _ = evaluator.evaluate(at: latest, configuration: Self.configuration, states: { seen.states[$0] ?? CounterState() })
+                    evaluate(&evaluator, projection, at: latest, changedFrom: changedFrom)
+                    changedFrom = nil
                 }
             }
-            let seen = projection
-            _ = evaluator.evaluate(at: end, configuration: Self.configuration, states: { seen.states[$0] ?? CounterState() })
-            #expect(evaluator.open == referenceEvaluator.open, "round \(round)")
+            evaluate(&evaluator, projection, at: end, changedFrom: changedFrom)
+            #expect(evaluator.open == reference.open, "round \(round)")
         }
+        return reference.open
+    }
+
+    /// A rule that more inputs can only start earlier (at least 5 reps).
+    @Test func anyArrivalOrderGivesTheSameOpenAlertsOnceAllHaveArrived() {
+        var random = PartitioningPropertyTests.Generator(state: 11)
+        // Mentions of two competitors by 9 reps over 20 hours.
+        let events = (0..<40).map { index in
+            Self.mention(index % 3 == 0 ? "globex" : "acme", rep: "rep-\(random.next(9))", hours: Double(random.next(200)) / 10, id: "m\(index)")
+        }
+        Self.expectArrivalOrderDoesNotMatter(Self.configuration, events: events, end: F.at(21), seed: 11)
+    }
+
+    /// A rule that late inputs can break in the middle of its run (fewer than 3 mentions in an
+    /// hour, for 2 hours).
+    @Test func lateInputsThatBreakARunAreSeenWhateverTheArrivalOrder() throws {
+        let configuration = try ConfigurationLoader.parse(yaml: """
+        flows:
+          - id: a
+            steps: [{id: s}]
+        counters:
+          - {id: mentions_1h, type: sales.competitor.mentioned, count: true, groupBy: competitor, window: 1h}
+        rules:
+          - {id: quiet, counter: mentions_1h, below: 3, for: 2h}
+        """)
+        // Two mentions an hour all day (below 3: holds), but a burst at 3 h breaks the run: open
+        // since the burst left the window (4 h). Arriving late, the burst must end the run seen
+        // from 0 h.
+        let steady = (0..<24).map { Self.mention("acme", rep: "rep-1", hours: 0.25 + Double($0) / 2, id: "s\($0)") }
+        let burst = (0..<3).map { Self.mention("acme", rep: "rep-1", hours: 3 + Double($0) / 10, id: "b\($0)") }
+        let events = steady + burst
+        let open = Self.expectArrivalOrderDoesNotMatter(configuration, events: events, end: F.at(12.2), seed: 5)
+        #expect(open.values.map(\.since) == [F.at(4.2)], "the burst's last mention (3.2 h) leaves the hour's window at 4.2 h")
     }
 
     @Test func rulesMustNameDeclaredCountersAndDepartments() {

@@ -46,7 +46,11 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
     /// arrived late changed the value at the second it became due. `evidence` is asked for the
     /// evidence of each alert as it fires (e.g. the customers waiting longest, for rules that
     /// want them).
-    public mutating func evaluate(at now: EventTime, configuration: ProcessConfiguration, states: (String) -> CounterState, evidence: (CounterRule, Alert) -> [String]? = { _, _ in nil }) -> [Alert] {
+    ///
+    /// `changedFrom` is the earliest event time of a counter input folded since the previous
+    /// evaluation (nil: none, or only within the allowed lateness): runs are re-checked from
+    /// there, so inputs arriving late from lagging partitions that break a run are seen.
+    public mutating func evaluate(at now: EventTime, configuration: ProcessConfiguration, changedFrom: EventTime? = nil, states: (String) -> CounterState, evidence: (CounterRule, Alert) -> [String]? = { _, _ in nil }) -> [Alert] {
         var wanted: [String: Alert] = [:] // by rule|group
         // Open alerts whose value at their due second changed since they were sent.
         var redescribed: [Alert] = []
@@ -60,6 +64,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
             let judge = RuleJudge(rule: rule, numerator: numerator, denominator: denominator, organisation: configuration.organisation)
             let lookbackSeconds = Self.lookbackMilliseconds(rule, window: counter.windowMilliseconds) / 1000
             let recheckSeconds = configuration.allowedLatenessMilliseconds / 1000 + 1
+            let changedSecond = changedFrom.map { $0.epochMilliseconds >= 0 ? $0.epochMilliseconds / 1000 : ($0.epochMilliseconds - 999) / 1000 }
             let groups = judge.groups
             for key in runs.keys where key.hasPrefix("\(rule.id)|") && !groups.contains(String(key.dropFirst(rule.id.count + 1))) {
                 // The group has no data left: its run ended right after it was last seen holding.
@@ -78,11 +83,12 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
                     continue
                 }
                 // Incremental: a run known to hold up to the last tick still starts where it did
-                // if it held at every change since (re-checking the allowed lateness before it)
-                // and late inputs did not make it hold the second before its start as well.
+                // if it held at every change since (re-checking the allowed lateness before it,
+                // or back to the earliest input folded since) and late inputs did not make it
+                // hold the second before its start as well.
                 let since: Int64
                 if let run = runs[key], run.checkedThrough <= nowSecond,
-                   judge.holdsThroughout(group, from: max(run.since, run.checkedThrough - recheckSeconds), to: nowSecond),
+                   judge.holdsThroughout(group, from: max(run.since, min(run.checkedThrough - recheckSeconds, changedSecond ?? .max)), to: nowSecond),
                    !(run.since - 1 >= nowSecond - lookbackSeconds && judge.holds(group, at: run.since - 1) == true) {
                     since = run.since
                 } else {

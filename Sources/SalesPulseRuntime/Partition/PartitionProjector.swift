@@ -54,6 +54,9 @@ public struct PartitionProjector: Sendable {
     public private(set) var counters: CounterProjection
     /// Absence deadlines and rep step exits for the keyed rules.
     public private(set) var rules: KeyedRuleProjection
+    /// The earliest event time of a counter input folded since ``takeEarliestCounterInput()``
+    /// last ran: how far back counter values changed, for rule evaluation (not checkpointed).
+    public private(set) var earliestCounterInput: EventTime?
 
     /// Creates an empty projector, or one restored from a checkpoint.
     public init(topic: String, partition: Int32, configuration: ProcessConfiguration, checkpoint: PartitionCheckpoint? = nil, recentIDCapacity: Int = 1_000_000, role: Role = .input(repartitioning: false)) {
@@ -131,6 +134,7 @@ public struct PartitionProjector: Sendable {
                 forwards = forwardPlan.forwards(of: event, derived: derived)
             } else {
                 counters.apply(event, counters: foldedCounters, derived: derived)
+                noteCounterInput(at: event.time)
             }
         }
         if !configuration.absenceRules.isEmpty || !configuration.sequenceRules.isEmpty {
@@ -172,9 +176,21 @@ public struct PartitionProjector: Sendable {
             let input = entry.input
             if watermark == nil || input.time > watermark! { watermark = input.time }
             counters.apply(type: input.type, time: input.time, counters: foldedCounters) { input.value(of: $0) }
+            noteCounterInput(at: input.time)
             statistics.repartitioned += 1
         }
         return .applied([])
+    }
+
+    private mutating func noteCounterInput(at time: EventTime) {
+        if earliestCounterInput == nil || time < earliestCounterInput! { earliestCounterInput = time }
+    }
+
+    /// Returns the earliest event time of a counter input folded since the last call (nil:
+    /// none) and starts over.
+    public mutating func takeEarliestCounterInput() -> EventTime? {
+        defer { earliestCounterInput = nil }
+        return earliestCounterInput
     }
 
     /// A rep's exit repartitioned by rep: drop one already recorded, record it.

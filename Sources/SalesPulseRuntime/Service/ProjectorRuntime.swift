@@ -458,10 +458,13 @@ public final class ProjectorRuntime: Sendable {
             // the latest watermark (deterministic for the same events).
             let configuration = configuration.process
             if !configuration.counterRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
+                // How far back counter values changed since the last tick (late inputs from
+                // lagging partitions): runs are re-checked from there.
+                let changedFrom = owned.values.compactMap { $0.projector.takeEarliestCounterInput() }.min()
                 // Each counter is merged once per tick, however many rules read it.
                 var merged: [String: CounterState] = [:]
                 let changes = rules.withLock { evaluator in
-                    evaluator.evaluate(at: now, configuration: configuration, states: { id in
+                    evaluator.evaluate(at: now, configuration: configuration, changedFrom: changedFrom, states: { id in
                         if let state = merged[id] { return state }
                         let state = CounterState.merge(owned.keys.sorted().compactMap { owned[$0]!.projector.counters.states[id] })
                         merged[id] = state
