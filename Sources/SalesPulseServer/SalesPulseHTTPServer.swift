@@ -167,10 +167,9 @@ struct CounterResponse: Codable, Sendable {
         var points: [Point]?
         if series {
             let step = counter.resolutionSeconds
-            let count = min(3_600, max(1, counter.windowMilliseconds / 1000 / step))
-            points = (0..<count).reversed().map { back in
-                let at = now.adding(milliseconds: -back * step * 1000)
-                return Point(at: at.rfc3339UTC, values: state.values(at: at, counter: counter))
+            let count = Int(min(3_600, max(1, counter.windowMilliseconds / 1000 / step)))
+            points = state.series(endingAt: now, stepSeconds: step, count: count, counter: counter).enumerated().map { index, values in
+                Point(at: now.adding(milliseconds: -Int64(count - 1 - index) * step * 1000).rfc3339UTC, values: values)
             }
         }
         return CounterResponse(counter: counter.id, at: now.rfc3339UTC, windowSeconds: counter.windowMilliseconds / 1000,

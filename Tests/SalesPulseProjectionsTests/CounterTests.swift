@@ -137,4 +137,42 @@ import SalesPulseModel
             #expect(merged.values(at: Self.at(10), counter: sum) == ["east": total], "round \(round)")
         }
     }
+
+    /// A series equals ``CounterState/values(at:counter:)`` at each of its points: distinct,
+    /// count and sum; per-second and coarser buckets; points on and off whole seconds.
+    @Test(arguments: [Int64(3_600_000), 86_400_000])
+    func aSeriesEqualsTheValueAtEachPoint(window: Int64) {
+        let distinct = CounterDefinition(id: "d", type: .objectionChosen, measure: .distinct("repid"), groupBy: "objection", windowMilliseconds: window)
+        let count = CounterDefinition(id: "c", type: .objectionChosen, measure: .count, groupBy: "objection", windowMilliseconds: window)
+        let sum = CounterDefinition(id: "s", type: .dealWon, measure: .sum("amount"), groupBy: "region", windowMilliseconds: window)
+        var random = PartitioningPropertyTests.Generator(state: 21)
+        let span = Int(window / 1000) * 2
+        let objections = (0..<300).map { index in
+            Self.objection(["price", "timing", "trust"][random.next(3)], rep: "rep-\(random.next(12))", atSeconds: Int64(random.next(span)), id: "o\(index)")
+        }
+        let deals = (0..<300).map { index in
+            SalesEvent(id: "w\(index)", type: .dealWon, source: "t", time: Self.at(Int64(random.next(span))), subject: "c\(index)", region: ["east", "west"][random.next(2)],
+                       payload: .dealWon(amount: Double(random.next(1_000_000)) / 7 + 0.1, currency: "CNY"))
+        }
+        for (counter, events) in [(distinct, objections), (count, objections), (sum, deals)] {
+            let state = Self.state(events, counter)
+            let step = counter.resolutionSeconds * 7
+            for now in [Self.at(Int64(span)), Self.at(Int64(span) * 3 / 4).adding(milliseconds: 480), Self.at(-5)] {
+                let series = state.series(endingAt: now, stepSeconds: step, count: 400, counter: counter)
+                #expect(series.count == 400)
+                let expected = (0..<400).map { index in state.values(at: now.adding(milliseconds: -Int64(399 - index) * step * 1000), counter: counter) }
+                #expect(series == expected, "\(counter.id) at \(now.rfc3339UTC)")
+                #expect(series.contains { !$0.isEmpty } || now == Self.at(-5))
+            }
+        }
+    }
+
+    /// A value seen twice, with one point between whose window holds neither: counted at the
+    /// two points, not at the one between.
+    @Test func aValueIsNotCountedAtAPointBetweenTwoOfItsOccurrences() {
+        let minute = CounterDefinition(id: "d", type: .objectionChosen, measure: .distinct("repid"), groupBy: "objection", windowMilliseconds: 60_000)
+        let state = Self.state([Self.objection("price", rep: "rep-1", atSeconds: 0, id: "a"), Self.objection("price", rep: "rep-1", atSeconds: 120, id: "b")], minute)
+        let series = state.series(endingAt: Self.at(180), stepSeconds: 60, count: 4, counter: minute)
+        #expect(series == [["price": 1], [:], ["price": 1], [:]])
+    }
 }
