@@ -249,6 +249,7 @@ def main():
     log(f"work folder {folder}")
     broker = None
     instances = []
+    started = []  # every instance, stopped in `finally` if still running (the reference too)
     try:
         events = os.path.join(folder, "events.jsonl")
         lines = generate(options.events, options.customers, options.seed)
@@ -274,6 +275,7 @@ def main():
                     "--replay", "--checkpoint-interval", "1s", "--status-interval", "0"]
 
         reference = Instance("reference", arguments(f"reference-{options.seed}"), folder)
+        started.append(reference)
         reference.start()
         caught_up(reference.port, options.partitions)
         expected = snapshot(reference.port, options.customers)
@@ -281,6 +283,7 @@ def main():
         log(f"reference: {len(expected)} projections")
 
         instances = [Instance(name, arguments(f"chaos-{options.seed}"), folder) for name in ["a", "b"]]
+        started += instances
         instances[0].start()
         for _ in range(options.actions):
             time.sleep(rng.uniform(0.5, 4.0))
@@ -318,7 +321,7 @@ def main():
         log(f"all {len(expected)} projections equal the reference after {options.actions} random kills, stops and starts")
         return 0
     finally:
-        for instance in instances:
+        for instance in started:
             if instance.alive:
                 instance.kill()
         if broker is not None and broker.poll() is None:
