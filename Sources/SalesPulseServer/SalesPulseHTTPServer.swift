@@ -103,7 +103,21 @@ public struct SalesPulseHTTPServer: Sendable {
             case "1", "true": wantSeries = true
             case let other?: return Problem.badRequest("series=\(other): use series=1 or series=0").response
             }
-            return JSONResponse.make(CounterResponse.make(counter: counter, state: queries.counterState(name), now: queries.currentTime(), series: wantSeries))
+            var selection = CounterResponse.SeriesSelection.top(CounterResponse.defaultSeriesLimit)
+            if let text = request.uri.queryParameters.get("limit") {
+                guard let limit = Int(text), (1...CounterResponse.maximumSeriesLimit).contains(limit) else {
+                    return Problem.badRequest("limit=\(text): give the number of groups to chart, 1 to \(CounterResponse.maximumSeriesLimit)").response
+                }
+                selection = .top(limit)
+            }
+            if let text = request.uri.queryParameters.get("groups") {
+                let groups = text.split(separator: ",").map { String($0) }
+                guard !groups.isEmpty, groups.count <= CounterResponse.maximumSeriesLimit else {
+                    return Problem.badRequest("groups=\(text): name 1 to \(CounterResponse.maximumSeriesLimit) groups, separated by commas").response
+                }
+                selection = .named(groups)
+            }
+            return JSONResponse.make(CounterResponse.make(counter: counter, state: queries.counterState(name), now: queries.currentTime(), series: wantSeries ? selection : nil))
         }
         router.get("/v1/alerts") { request, _ -> Response in
             let state = request.uri.queryParameters.get("state") ?? "open"
@@ -157,23 +171,43 @@ struct CounterResponse: Codable, Sendable {
         var at: String
         var values: [String: Double]
     }
+    /// Which groups a series charts: a counter grouped by customer has one group per customer,
+    /// and a series of all of them (3,600 points each) would be gigabytes.
+    enum SeriesSelection: Sendable, Equatable {
+        /// The groups with the highest current values (ties by name).
+        case top(Int)
+        /// These groups.
+        case named([String])
+    }
+
+    static let defaultSeriesLimit = 20
+    static let maximumSeriesLimit = 500
+
     var counter: String
     var at: String
     var windowSeconds: Int64
     var values: [String: Double]
+    /// The groups charted by `series`, in the order chosen.
+    var seriesGroups: [String]?
     var series: [Point]?
 
-    static func make(counter: CounterDefinition, state: CounterState, now: EventTime, series: Bool) -> CounterResponse {
+    static func make(counter: CounterDefinition, state: CounterState, now: EventTime, series selection: SeriesSelection?) -> CounterResponse {
+        let values = state.values(at: now, counter: counter)
         var points: [Point]?
-        if series {
+        var charted: [String]?
+        if let selection {
+            switch selection {
+            case .top(let limit): charted = Array(values.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(limit).map(\.key))
+            case .named(let groups): charted = groups
+            }
             let step = counter.resolutionSeconds
             let count = Int(min(3_600, max(1, counter.windowMilliseconds / 1000 / step)))
-            points = state.series(endingAt: now, stepSeconds: step, count: count, counter: counter).enumerated().map { index, values in
+            points = state.series(endingAt: now, stepSeconds: step, count: count, counter: counter, groups: Set(charted!)).enumerated().map { index, values in
                 Point(at: now.adding(milliseconds: -Int64(count - 1 - index) * step * 1000).rfc3339UTC, values: values)
             }
         }
         return CounterResponse(counter: counter.id, at: now.rfc3339UTC, windowSeconds: counter.windowMilliseconds / 1000,
-                               values: state.values(at: now, counter: counter), series: points)
+                               values: values, seriesGroups: charted, series: points)
     }
 }
 

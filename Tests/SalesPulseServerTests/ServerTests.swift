@@ -59,8 +59,17 @@ final class FoldedProjections: ProjectionQueries, Sendable {
             }
             try await client.execute(uri: "/v1/counters/objection_reps_1h?series=1", method: .get) { response in
                 let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
-                #expect((json["series"] as! [Any]).count == 3_600)
+                let series = json["series"] as! [[String: Any]]
+                #expect(series.count == 3_600)
+                #expect(json["seriesGroups"] as? [String] == ["price_too_high"], "the groups with the highest current values")
+                #expect((series.last?["values"] as? [String: Double]) == ["price_too_high": 2])
             }
+            try await client.execute(uri: "/v1/counters/objection_reps_1h?series=1&groups=nobody_asked", method: .get) { response in
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                #expect(json["seriesGroups"] as? [String] == ["nobody_asked"])
+                #expect((json["series"] as! [[String: Any]]).allSatisfy { ($0["values"] as? [String: Double])?.isEmpty == true }, "only the named groups are charted")
+            }
+            try await client.execute(uri: "/v1/counters/objection_reps_1h?series=1&limit=0", method: .get) { #expect($0.status == .badRequest) }
             try await client.execute(uri: "/v1/counters/objection_reps_1h?series=maybe", method: .get) { #expect($0.status == .badRequest) }
             try await client.execute(uri: "/v1/counters/nope", method: .get) { #expect($0.status == .notFound) }
         }

@@ -5,7 +5,8 @@ extension CounterState {
     /// `now`, oldest first: at every point the same as ``values(at:counter:)``, but in one pass
     /// over each group's history instead of one pass over the whole state per point (a series
     /// of 3,600 points over weeks of retained buckets would otherwise take billions of steps).
-    public func series(endingAt now: EventTime, stepSeconds step: Int64, count: Int, counter: CounterDefinition) -> [[String: Double]] {
+    /// `groups` limits the series to those groups (nil: every group).
+    public func series(endingAt now: EventTime, stepSeconds step: Int64, count: Int, counter: CounterDefinition, groups: Set<String>? = nil) -> [[String: Double]] {
         guard count > 0 else { return [] }
         let step = max(1, step)
         let last = Self.second(of: now)
@@ -20,7 +21,7 @@ extension CounterState {
         var points = [[String: Double]](repeating: [:], count: count)
         switch counter.measure {
         case .distinct:
-            for (group, values) in occurrences {
+            for (group, values) in occurrences where groups?.contains(group) ?? true {
                 // How many values occur in each point's window: each value's covered points
                 // are merged into runs, then counted with a difference array.
                 var changes = [Int](repeating: 0, count: count + 1)
@@ -44,7 +45,7 @@ extension CounterState {
                 }
             }
         case .count, .sum:
-            for (group, seconds) in buckets {
+            for (group, seconds) in buckets where groups?.contains(group) ?? true {
                 // Amounts are whole or in steps of 2⁻¹⁶ (see ``quantized(_:)``): adding and
                 // taking them away again is exact, so each point equals a fresh sum.
                 var changes = [Double](repeating: 0, count: count + 1)
