@@ -52,14 +52,8 @@ public struct FlowProjection: Sendable, Hashable {
         // between the events would have: whether one ran (batches differ between runs, replays
         // and restarts) then changes nothing, e.g. the rep and region an alert carries.
         var outputs = state.reconcileDue(atOrBefore: event.time, configuration: configuration)
-        let applied = state.apply(event, configuration: configuration)
-        if !applied.isEmpty {
-            if outputs.isEmpty { outputs = applied } else { outputs += applied }
-        }
-        let fired = state.reconcile(now: event.time, configuration: configuration)
-        if !fired.isEmpty {
-            if outputs.isEmpty { outputs = fired } else { outputs += fired }
-        }
+        outputs.append(taking: state.apply(event, configuration: configuration))
+        outputs.append(taking: state.reconcile(now: event.time, configuration: configuration))
         // The queue holds an entry at or before every customer's next due time: only a change
         // of that time needs scheduling.
         if let due = state.nextTimerDue, due != dueBefore { timers.schedule(state.customer, at: due) }

@@ -56,7 +56,8 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
         var redescribed: [Alert] = []
         // When a run of an open alert ended (the first second it no longer held), by rule|group.
         var ended: [String: Int64] = [:]
-        let nowSecond = now.epochMilliseconds >= 0 ? now.epochMilliseconds / 1000 : (now.epochMilliseconds - 999) / 1000
+        let nowSecond = CounterState.second(of: now)
+        let changedSecond = changedFrom.map(CounterState.second(of:))
         for rule in configuration.counterRules {
             guard let counter = configuration.counters.first(where: { $0.id == rule.counter }) else { continue }
             let numerator = CounterSeries(state: states(counter.id), counter: counter)
@@ -64,7 +65,6 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
             let judge = RuleJudge(rule: rule, numerator: numerator, denominator: denominator, organisation: configuration.organisation)
             let lookbackSeconds = Self.lookbackMilliseconds(rule, window: counter.windowMilliseconds) / 1000
             let recheckSeconds = configuration.allowedLatenessMilliseconds / 1000 + 1
-            let changedSecond = changedFrom.map { $0.epochMilliseconds >= 0 ? $0.epochMilliseconds / 1000 : ($0.epochMilliseconds - 999) / 1000 }
             let groups = judge.groups
             for key in runs.keys where key.hasPrefix("\(rule.id)|") && !groups.contains(String(key.dropFirst(rule.id.count + 1))) {
                 // The group has no data left: its run ended right after it was last seen holding.

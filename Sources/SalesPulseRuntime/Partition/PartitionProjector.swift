@@ -139,10 +139,7 @@ public struct PartitionProjector: Sendable {
         }
         if !configuration.absenceRules.isEmpty || !configuration.sequenceRules.isEmpty {
             let forwarding = role == .input(repartitioning: true)
-            let changes = rules.apply(event, outputs: outputs, configuration: configuration, recordingExits: !forwarding)
-            if !changes.isEmpty {
-                if outputs.isEmpty { outputs = changes } else { outputs += changes }
-            }
+            outputs.append(taking: rules.apply(event, outputs: outputs, configuration: configuration, recordingExits: !forwarding))
             if forwarding && !configuration.sequenceRules.isEmpty {
                 exitForwards = KeyedRuleProjection.repExits(of: event, outputs: outputs, configuration: configuration).map {
                     Repartition.ExitForward(id: "\(event.id)#\($0.rule)", exit: $0)
