@@ -381,7 +381,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let after = Self.residentBytes()
         let perCustomer = Double(after - before) / Double(projection.customers.count)
-        Console.line("memory: \(projection.customers.count) customers with flow state, 4 events each: +\(String(format: "%.0f", Double(after - before) / 1_048_576)) MiB resident (\(String(format: "%.0f", perCustomer)) bytes per customer)")
+        Console.line("memory: \(projection.customers.count) customers with flow state, 4 events each: +\(String(format: "%.0f", Double(after - before) / 1_048_576)) MiB resident (\(String(format: "%.0f", perCustomer)) bytes per customer; a customer's state record is \(MemoryLayout<CustomerState>.stride) bytes inline, a flow state \(MemoryLayout<FlowState>.stride), a step visit \(MemoryLayout<StepVisit>.stride))")
     }
 
     static func residentBytes() -> Int {

@@ -69,7 +69,10 @@ public struct StepDefinition: Sendable, Hashable {
     /// Maximum dwell before the customer counts as stuck; nil means no SLA.
     public var slaMilliseconds: Int64?
     /// Actions of the checklist.
-    public var actions: [ActionDefinition]
+    public var actions: [ActionDefinition] { didSet { mandatoryActionIDs = actions.filter(\.mandatory).map(\.id) } }
+    /// The ids of the mandatory actions, in declaration order: one array shared by every visit
+    /// of the step (a visit records them at entry) instead of one built per entry.
+    public private(set) var mandatoryActionIDs: [String]
     /// Allowed blockage reasons (the drop-down list).
     public var blockageReasons: [String]
 
@@ -78,6 +81,7 @@ public struct StepDefinition: Sendable, Hashable {
         self.name = name ?? id
         self.slaMilliseconds = slaMilliseconds
         self.actions = actions
+        self.mandatoryActionIDs = actions.filter(\.mandatory).map(\.id)
         self.blockageReasons = blockageReasons
     }
 

@@ -39,7 +39,7 @@ extension CustomerState {
             wanted[alert.id] = alert
         }
         if !closed {
-            for flowID in flows.keys.sorted() {
+            for flowID in flows.keys {
                 guard let current = flows[flowID]?.current, let definition = configuration.flow(named: flowID) else { continue }
                 if let sla = definition.step(named: current.step)?.slaMilliseconds, now.epochMilliseconds - current.enteredAt.epochMilliseconds > sla {
                     var reason = "at \(current.step) for more than \(DurationText.text(sla))"
@@ -58,7 +58,7 @@ extension CustomerState {
         }
         var outputs: [FlowOutput] = []
         if wanted.isEmpty && openAlerts.isEmpty { return [] }
-        for id in openAlerts.keys.sorted() where wanted[id] == nil {
+        for id in Array(openAlerts.keys) where wanted[id] == nil {
             var resolved = openAlerts.removeValue(forKey: id)!
             resolved.state = .resolved
             resolved.resolvedAt = max(now, resolved.since)
@@ -106,11 +106,11 @@ extension CustomerState {
         if case .pending(let deadline) = activation { consider(deadline.epochMilliseconds) }
         if outcome != nil { return (earliest, next) }
         // By index, reading only the current step's name and entry time: iterating `(key, value)`
-        // pairs would copy each whole flow state (its visits, arrays and dictionaries) per event.
-        for index in flows.indices {
-            guard let enteredAt = flows.values[index].current?.enteredAt else { continue }
-            let flowID = flows.keys[index]
-            let step = flows.values[index].current!.step
+        // pairs would copy each whole flow state (its visits, arrays and maps) per event.
+        for index in flows.entries.indices {
+            guard let enteredAt = flows.entries[index].value.current?.enteredAt else { continue }
+            let flowID = flows.entries[index].key
+            let step = flows.entries[index].value.current!.step
             if let sla = configuration.slaMilliseconds(flow: flowID, step: step) { consider(enteredAt.epochMilliseconds &+ sla) }
             for rule in configuration.inactivity where rule.flow == flowID && rule.step == step {
                 let lastTouch = max(lastCommunicationAt ?? enteredAt, enteredAt)

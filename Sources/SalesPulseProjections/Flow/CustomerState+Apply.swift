@@ -43,8 +43,10 @@ extension CustomerState {
                 break
             }
             let configured = definition.step(named: step)?.blockageReasons.contains(reason) ?? false
-            if flows[flow]?.current?.step == step {
-                flows[flow]!.current!.blockage = Blockage(reason: reason, at: time, isConfiguredReason: configured)
+            flows.modifyValue(forKey: flow) { state in
+                if state.current?.step == step {
+                    state.current!.blockage = Blockage(reason: reason, at: time, isConfiguredReason: configured)
+                }
             }
         case .actionCompleted(let flow, let step, let action, let evidence):
             guard let definition = configuration.flow(named: flow) else {
@@ -96,7 +98,7 @@ extension CustomerState {
     }
 
     private mutating func enter(step: String, flow definition: FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {
-        let required = definition.step(named: step)?.mandatoryActions.map(\.id) ?? []
+        let required = definition.step(named: step)?.mandatoryActionIDs ?? []
         // Moved out of the dictionary, not copied: appending to the history would otherwise
         // copy the whole array (copy-on-write of a shared buffer) on every step change.
         var state = flows.removeValue(forKey: definition.id) ?? FlowState(flow: definition.id)
@@ -132,7 +134,7 @@ extension CustomerState {
 
     private mutating func complete(action: String, step: String, flow definition: FlowDefinition, evidence: Evidence, event: SalesEvent, configuration: ProcessConfiguration) -> [FlowOutput] {
         let time = event.time
-        guard flows[definition.id] != nil else {
+        guard flows.index(forKey: definition.id) != nil else {
             misplacedActions += 1
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "the customer has not entered flow \(definition.id)")]
         }

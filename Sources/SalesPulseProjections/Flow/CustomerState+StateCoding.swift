@@ -35,15 +35,15 @@ extension CustomerState {
         firstContactAt = try reader.readOptionalTime()
         lastEventAt = try reader.readOptionalTime()
         lastCommunicationAt = try reader.readOptionalTime()
-        fields = try reader.readDictionary { reader throws(StateReadError) in try FieldState(reading: &reader) }
+        fields = try reader.readMap { reader throws(StateReadError) in try FieldState(reading: &reader) }
         activation = try Activation(reading: &reader)
-        flows = try reader.readDictionary { reader throws(StateReadError) in try FlowState(reading: &reader) }
+        flows = try reader.readMap { reader throws(StateReadError) in try FlowState(reading: &reader) }
         actionExecutions = try reader.readInt()
         ineffectiveExecutions = try reader.readInt()
         quotesSentSinceOpened = try reader.readInt()
         misplacedActions = try reader.readInt()
         outcome = try reader.readOptional { reader throws(StateReadError) in try Outcome(reading: &reader) }
-        openAlerts = try reader.readDictionary { reader throws(StateReadError) in try Alert(reading: &reader) }
+        openAlerts = try reader.readMap { reader throws(StateReadError) in try Alert(reading: &reader) }
         reconciledAt = try reader.readOptionalTime()
         nextTimerDue = try reader.readOptional { reader throws(StateReadError) in try reader.readInt64() }
     }
@@ -160,10 +160,10 @@ extension StepVisit {
         let exitedAt = try reader.readOptionalTime()
         self.init(step: step, enteredAt: enteredAt, required: try reader.readStrings())
         self.exitedAt = exitedAt
-        completed = try reader.readDictionary { reader throws(StateReadError) in try CompletedAction(reading: &reader) }
+        completed = try reader.readMap { reader throws(StateReadError) in try CompletedAction(reading: &reader) }
         let problems = try reader.readCount()
         for _ in 0..<problems { invalidEvidence.append(try EvidenceProblem(reading: &reader)) }
-        executions = try reader.readDictionary { reader throws(StateReadError) in try reader.readInt() }
+        executions = try reader.readMap { reader throws(StateReadError) in try reader.readInt() }
         blockage = try reader.readOptional { reader throws(StateReadError) in try Blockage(reading: &reader) }
     }
 }

@@ -19,11 +19,11 @@ public struct CustomerState: Sendable, Hashable, Codable {
     /// The latest communication event (message, visit, quote, objection, action).
     public var lastCommunicationAt: EventTime?
     /// Current field values with their update times (the audit trail is the event log).
-    public var fields: [String: FieldState]
+    public var fields: SmallMap<FieldState>
     /// Lead activation status.
     public var activation: Activation
     /// Flow states by flow id.
-    public var flows: [String: FlowState]
+    public var flows: SmallMap<FlowState>
     /// Action executions counted for effectiveness, and the ineffective ones among them.
     public var actionExecutions: Int
     public var ineffectiveExecutions: Int
@@ -34,7 +34,7 @@ public struct CustomerState: Sendable, Hashable, Codable {
     /// Won or lost, if decided.
     public var outcome: Outcome?
     /// Alerts currently open for this customer, by id.
-    public var openAlerts: [String: Alert]
+    public var openAlerts: SmallMap<Alert>
     /// The latest `now` timers were reconciled at (time never goes backwards for a customer).
     public var reconciledAt: EventTime?
     /// When a timer condition next starts to hold (epoch milliseconds), as of the last

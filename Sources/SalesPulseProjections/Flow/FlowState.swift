@@ -31,11 +31,11 @@ public struct StepVisit: Sendable, Hashable, Codable {
     /// Mandatory action ids of the step (from the configuration at entry).
     public var required: [String]
     /// Completed actions with the evidence that satisfied them.
-    public var completed: [String: CompletedAction]
+    public var completed: SmallMap<CompletedAction>
     /// Evidence that did not satisfy its requirement.
     public var invalidEvidence: [EvidenceProblem]
     /// Executions per action during this visit (valid or not).
-    public var executions: [String: Int]
+    public var executions: SmallMap<Int>
     /// The current blockage, if any.
     public var blockage: Blockage?
 

@@ -110,16 +110,16 @@ public struct StateReader {
     /// Reads an optional time.
     public mutating func readOptionalTime() throws(StateReadError) -> EventTime? { try readOptional { reader throws(StateReadError) in try reader.readTime() } }
 
-    /// Reads a dictionary keyed by strings.
-    public mutating func readDictionary<Value>(_ body: (inout StateReader) throws(StateReadError) -> Value) throws(StateReadError) -> [String: Value] {
+    /// Reads a map keyed by strings, as ``StateWriter`` writes it (key order).
+    public mutating func readMap<Value>(_ body: (inout StateReader) throws(StateReadError) -> Value) throws(StateReadError) -> SmallMap<Value> {
         let count = try readCount()
-        var dictionary: [String: Value] = [:]
-        dictionary.reserveCapacity(count)
+        var map = SmallMap<Value>()
+        map.reserveCapacity(count)
         for _ in 0..<count {
             let key = try readString()
-            dictionary[key] = try body(&self)
+            map.appendInOrder(key, try body(&self))
         }
-        return dictionary
+        return map
     }
 }
 

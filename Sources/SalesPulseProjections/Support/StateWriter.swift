@@ -85,6 +85,16 @@ public struct StateWriter {
             body(&self, dictionary[key]!)
         }
     }
+
+    /// Appends a ``SmallMap`` in the same layout as a dictionary: the count, then key and value
+    /// in key order (the map's own order).
+    public mutating func write<Value>(_ map: SmallMap<Value>, _ body: (inout StateWriter, Value) -> Void) {
+        write(count: map.count)
+        for entry in map.entries {
+            write(entry.key)
+            body(&self, entry.value)
+        }
+    }
 }
 
 extension Array where Element == UInt8 {
