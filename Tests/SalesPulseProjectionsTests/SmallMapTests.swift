@@ -100,14 +100,18 @@ import SalesPulseModel
         #expect(decoded["m"] == 13)
     }
 
-    @Test func checkpointBytesEqualThoseOfTheSortedDictionary() throws {
+    @Test func checkpointBytesAreTheCountThenTheEntriesInKeyOrder() throws {
         let dictionary = Dictionary(uniqueKeysWithValues: Self.keys(20, multiplier: 3).map { ($0, $0.count) })
-        var fromDictionary = StateWriter()
-        fromDictionary.write(dictionary) { $0.write($1) }
-        var fromMap = StateWriter()
-        fromMap.write(SmallMap(dictionary)) { $0.write($1) }
-        #expect(fromDictionary.bytes == fromMap.bytes)
-        var reader = StateReader(fromMap.bytes)
+        var expected = StateWriter()
+        expected.write(count: 20)
+        for key in dictionary.keys.sorted() {
+            expected.write(key)
+            expected.write(dictionary[key]!)
+        }
+        var written = StateWriter()
+        written.write(SmallMap(dictionary)) { $0.write($1) }
+        #expect(written.bytes == expected.bytes)
+        var reader = StateReader(written.bytes)
         let read = try reader.readMap { reader throws(StateReadError) in try reader.readInt() }
         #expect(read == SmallMap(dictionary))
     }

@@ -39,8 +39,8 @@ extension CustomerState {
             wanted[alert.id] = alert
         }
         if !closed {
-            for flowID in flows.keys {
-                guard let current = flows[flowID]?.current, let definition = configuration.flow(named: flowID) else { continue }
+            for (flowID, flow) in flows {
+                guard let current = flow.current, let definition = configuration.flow(named: flowID) else { continue }
                 if let sla = definition.step(named: current.step)?.slaMilliseconds, now.epochMilliseconds - current.enteredAt.epochMilliseconds > sla {
                     var reason = "at \(current.step) for more than \(DurationText.text(sla))"
                     if let blockage = current.blockage { reason += "; blocked: \(blockage.reason)" }

@@ -16,8 +16,7 @@ public enum WaitingCustomers {
             let state = entry.state
             let days = (Double(entry.wait) / 86_400_000 * 10).rounded() / 10
             var line = "\(state.customer) (rep \(state.rep ?? "-")): waiting \(FieldValue.number(days)) days since first contact"
-            for flowID in state.flows.keys {
-                guard let flow = state.flows[flowID] else { continue }
+            for (flowID, flow) in state.flows {
                 let visits = (flow.history + (flow.current.map { [$0] } ?? [])).suffix(3)
                 let steps = visits.map { "\($0.step) from \($0.enteredAt.rfc3339UTC)\($0.missing.isEmpty ? "" : " (missing \($0.missing.joined(separator: ", ")))")" }
                 if !steps.isEmpty { line += "; \(flowID): " + steps.joined(separator: " → ") }

@@ -7,7 +7,7 @@ import SalesPulseModel
 /// checkpoint format version. In exchange, checkpoints of 100,000 customers are written four to
 /// six times faster than through the generic `Encoder` machinery (BENCHMARKS.md). Integers are LEB128 varints
 /// (signed ones zig-zag), doubles 8 bytes little-endian, strings a length and UTF-8, optionals
-/// a presence byte, dictionaries a count and their entries sorted by key (deterministic bytes).
+/// a presence byte, maps a count and their entries sorted by key (deterministic bytes).
 public struct StateWriter {
     /// The bytes written so far.
     public private(set) var bytes: [UInt8]
@@ -73,21 +73,7 @@ public struct StateWriter {
     /// Appends an optional time.
     public mutating func write(_ time: EventTime?) { write(time) { $0.write($1) } }
 
-    /// Appends a dictionary keyed by strings: the count, then key and value, sorted by key.
-    public mutating func write<Value>(_ dictionary: [String: Value], _ body: (inout StateWriter, Value) -> Void) {
-        write(count: dictionary.count)
-        if dictionary.count == 1, let (key, value) = dictionary.first {
-            write(key)
-            return body(&self, value)
-        }
-        for key in dictionary.keys.sorted() {
-            write(key)
-            body(&self, dictionary[key]!)
-        }
-    }
-
-    /// Appends a ``SmallMap`` in the same layout as a dictionary: the count, then key and value
-    /// in key order (the map's own order).
+    /// Appends a ``SmallMap``: the count, then key and value in key order (the map's own order).
     public mutating func write<Value>(_ map: SmallMap<Value>, _ body: (inout StateWriter, Value) -> Void) {
         write(count: map.count)
         for entry in map.entries {
