@@ -173,6 +173,45 @@ import SalesPulseKafka
         cluster.shutdown()
     }
 
+    /// Prefetching is a cache hint: asking for any position — tombstones, large values, past the
+    /// end of the batch — must leave every record reading as it did.
+    @Test func prefetchingRecordsAheadChangesNothingRead() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("ahead", partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+        var sent: [String?] = []
+        for index in 0..<60 {
+            // Every seventh a tombstone; the others from 1 byte to several 64-byte lines long.
+            let value: String? = index % 7 == 3 ? nil : String(repeating: "v\(index % 10)", count: 1 + index * 3)
+            sent.append(value)
+            try producer.enqueue(KafkaOutgoingMessage(topic: "ahead", partition: 0, key: "k\(index)", value: value))
+        }
+        try producer.flush(timeout: .seconds(30))
+        producer.close()
+        let read = try await DedicatedThread.run(name: "test.prefetch") { () throws -> [String?] in
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "ahead"))
+            try consumer.subscribe(to: ["ahead"])
+            var values: [String?] = []
+            let end = ContinuousClock.now + .seconds(60)
+            while values.count < 60, ContinuousClock.now < end {
+                try consumer.consumeBatch(timeout: .milliseconds(50)) { batch in
+                    for position in batch.indices {
+                        for ahead in [0, 1, 4, 16, batch.count, batch.count + 100] {
+                            batch.prefetchHeader(at: position + ahead)
+                            batch.prefetchValue(at: position + ahead)
+                            batch.prefetchValue(at: position + ahead, lines: 1_000)
+                        }
+                        values.append(batch[position].value.map { String(decoding: $0, as: UTF8.self) })
+                    }
+                }
+            }
+            consumer.close()
+            return values
+        }
+        #expect(read == sent)
+        cluster.shutdown()
+    }
+
     @Test func fixedPortForwarderLetsClientsBootstrap() async throws {
         let cluster = try EmbeddedKafkaCluster()
         try cluster.createTopic("fwd", partitions: 1)

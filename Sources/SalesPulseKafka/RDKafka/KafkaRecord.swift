@@ -71,6 +71,23 @@ public struct KafkaBatch: RandomAccessCollection {
     public var endIndex: Int { messages.count }
     public subscript(position: Int) -> KafkaRecord { KafkaRecord(message: messages[position]!) }
 
+    /// A hint that the record at `position` will be read soon: starts loading its header (the
+    /// partition, offset and payload pointer) into the CPU cache. Out of range: nothing.
+    @inline(__always)
+    public func prefetchHeader(at position: Int) {
+        guard position >= 0, position < messages.count, let message = messages[position] else { return }
+        salespulse_prefetch_header(message)
+    }
+
+    /// A hint that the record at `position` will be decoded soon: starts loading the first
+    /// `lines` 64-byte lines of its value into the CPU cache. Touches the record's header, so
+    /// call ``prefetchHeader(at:)`` for it some records earlier. Out of range: nothing.
+    @inline(__always)
+    public func prefetchValue(at position: Int, lines: Int = 5) {
+        guard position >= 0, position < messages.count, let message = messages[position] else { return }
+        salespulse_prefetch_message(message, Int32(lines))
+    }
+
     /// Copies every record of the batch.
     public func owned() -> [KafkaMessage] { map { $0.owned() } }
 }

@@ -342,7 +342,11 @@ public final class ProjectorRuntime: Sendable {
         var currentKey = KafkaTopicPartition(topic: "", partition: -1)
         var slot: PartitionSlot?
         var repartitioned = false
-        for record in batch {
+        for position in batch.indices {
+            // Records are read in order: start loading later ones while this one is worked on.
+            batch.prefetchHeader(at: position + 16)
+            batch.prefetchValue(at: position + 4)
+            let record = batch[position]
             if record.partition != currentPartition || record.topicIdentity != currentTopic {
                 if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
                 currentPartition = record.partition
