@@ -51,6 +51,43 @@ import SalesPulseProjections
         #expect(try BinaryStateDecoder().decode(PartitionCheckpoint.self, from: bytes) == checkpoint)
     }
 
+    /// A pending absence keeps its fired alert out of line, but its checkpoint bytes (and JSON)
+    /// are those of the former inline layout, whose `Codable` conformance was synthesized: old
+    /// checkpoints still load, new ones are readable by the previous release.
+    @Test func aPendingAbsenceIsCodedAsInTheInlineLayout() throws {
+        struct InlinePending: Codable {
+            var rule: String
+            var customer: String
+            var since: EventTime
+            var deadline: EventTime
+            var rep: String?
+            var region: String?
+            var alert: Alert?
+        }
+        let since = EventTime(epochMilliseconds: 1_772_413_200_000, offsetMinutes: 480)
+        let deadline = since.adding(milliseconds: 86_400_000)
+        var alert = Alert(rule: "no_interaction_90d", customer: "cust-1", rep: "rep-1", organisation: Organisation(), region: "east", since: deadline, reason: "no interaction")
+        alert.evidence = ["last: visit"]
+        for (rep, region, fired) in [("rep-1", "east", nil), (nil, nil, nil), ("rep-2", nil, alert)] as [(String?, String?, Alert?)] {
+            let pending = KeyedRuleProjection.Pending(rule: "no_interaction_90d", customer: "cust-1", since: since, deadline: deadline, rep: rep, region: region, alert: fired)
+            let inline = InlinePending(rule: "no_interaction_90d", customer: "cust-1", since: since, deadline: deadline, rep: rep, region: region, alert: fired)
+            let bytes = try BinaryStateEncoder().encode(pending)
+            #expect(bytes == (try BinaryStateEncoder().encode(inline)))
+            #expect(try BinaryStateDecoder().decode(KeyedRuleProjection.Pending.self, from: bytes) == pending)
+            let json = JSONEncoder()
+            json.outputFormatting = .sortedKeys
+            #expect(try json.encode(pending) == (try json.encode(inline)))
+            #expect(try JSONDecoder().decode(KeyedRuleProjection.Pending.self, from: try json.encode(inline)) == pending)
+        }
+        // Copies share the box; changing one copy's alert leaves the other's alone.
+        var first = KeyedRuleProjection.Pending(rule: "r", customer: "c", since: since, deadline: deadline, rep: nil, region: nil, alert: alert)
+        let second = first
+        first.alert?.state = .resolved
+        #expect(first.alert?.state == .resolved && second.alert?.state == .fired)
+        #expect(first != second)
+        #expect(MemoryLayout<KeyedRuleProjection.Pending>.size < MemoryLayout<Alert>.size)
+    }
+
     /// Every truncation and a sweep of single-byte changes: an error or (for a byte inside a
     /// string or number) a different value, never a crash.
     @Test func damagedBytesAreRefusedNotCrashedOn() throws {

@@ -382,6 +382,30 @@ struct BenchCommand: AsyncParsableCommand {
         let after = Self.residentBytes()
         let perCustomer = Double(after - before) / Double(projection.customers.count)
         Console.line("memory: \(projection.customers.count) customers with flow state, 4 events each: +\(String(format: "%.0f", Double(after - before) / 1_048_576)) MiB resident (\(String(format: "%.0f", perCustomer)) bytes per customer; a customer's state record is \(MemoryLayout<CustomerState>.stride) bytes inline, a flow state \(MemoryLayout<FlowState>.stride), a step visit \(MemoryLayout<StepVisit>.stride))")
+        keyedRuleMemory(customers: customers, configuration: configuration, decoder: decoder, reference: reference, base: base)
+        withExtendedLifetime(projection) {}
+    }
+
+    /// The keyed rules' share: one message per customer arms the configuration's absence rules
+    /// that a message triggers (the shipped one: no interaction for 90 days), so every customer
+    /// holds a pending entry, as in a live book of accounts.
+    private func keyedRuleMemory(customers: Int, configuration: ProcessConfiguration, decoder: EventDecoder, reference: EventTime, base: Int64) {
+        var rules = KeyedRuleProjection()
+        let before = Self.residentBytes()
+        for index in 0..<customers {
+            let customer = "cust-\(SampleEvents.pad(index, 7))"
+            let time = EventTime(epochMilliseconds: base + 4 * 3_600_000 + Int64(index)).rfc3339UTC
+            let json = #"{"specversion":"1.0","id":"m-4-\#(index)","source":"bench","type":"sales.message.sent","time":"\#(time)","subject":"\#(customer)","repid":"rep-\#(SampleEvents.pad(index % 320 + 1, 4))","region":"east","data":{"channel":"wechat"}}"#
+            if let event = try? decoder.decode(json, referenceTime: reference) { _ = rules.apply(event, outputs: [], configuration: configuration) }
+        }
+        let after = Self.residentBytes()
+        let entries = rules.pending.values.reduce(0) { $0 + $1.count }
+        guard entries > 0 else {
+            Console.line("memory: keyed rules: no absence rule of the configuration is armed by a message; nothing pending to measure")
+            return
+        }
+        Console.line("memory: keyed rules, \(entries) pending absences (one message per customer): +\(String(format: "%.0f", Double(after - before) / 1_048_576)) MiB resident (\(String(format: "%.0f", Double(after - before) / Double(entries))) bytes per entry; an entry is \(MemoryLayout<KeyedRuleProjection.Pending>.stride) bytes inline, plus its timer)")
+        withExtendedLifetime(rules) {}
     }
 
     static func residentBytes() -> Int {

@@ -6,6 +6,10 @@ import SalesPulseModel
 public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     private enum CodingKeys: String, CodingKey { case pending, exits }
     /// An unanswered trigger of an absence rule for one customer.
+    ///
+    /// The alert is kept out of line: most entries never fire, and an inline `Alert?` made every
+    /// entry about 310 bytes where the rest takes 80 — memory for every customer with a pending
+    /// absence, and a copy of all of it each time an event re-arms the entry.
     public struct Pending: Sendable, Hashable, Codable {
         public var rule: String
         public var customer: String
@@ -15,8 +19,70 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         public var deadline: EventTime
         public var rep: String?
         public var region: String?
+        /// The fired alert, boxed (immutable, so sharing the box between copies is safe).
+        private var fired: FiredAlert?
+
         /// The alert, once the deadline passed.
-        public var alert: Alert?
+        public var alert: Alert? {
+            get { fired?.alert }
+            set { fired = newValue.map(FiredAlert.init) }
+        }
+
+        public init(rule: String, customer: String, since: EventTime, deadline: EventTime, rep: String?, region: String?, alert: Alert? = nil) {
+            self.rule = rule
+            self.customer = customer
+            self.since = since
+            self.deadline = deadline
+            self.rep = rep
+            self.region = region
+            self.alert = alert
+        }
+
+        // The coded form is the one of the inline layout: same keys, same order.
+        private enum CodingKeys: String, CodingKey { case rule, customer, since, deadline, rep, region, alert }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(rule: try container.decode(String.self, forKey: .rule),
+                      customer: try container.decode(String.self, forKey: .customer),
+                      since: try container.decode(EventTime.self, forKey: .since),
+                      deadline: try container.decode(EventTime.self, forKey: .deadline),
+                      rep: try container.decodeIfPresent(String.self, forKey: .rep),
+                      region: try container.decodeIfPresent(String.self, forKey: .region),
+                      alert: try container.decodeIfPresent(Alert.self, forKey: .alert))
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(rule, forKey: .rule)
+            try container.encode(customer, forKey: .customer)
+            try container.encode(since, forKey: .since)
+            try container.encode(deadline, forKey: .deadline)
+            try container.encodeIfPresent(rep, forKey: .rep)
+            try container.encodeIfPresent(region, forKey: .region)
+            try container.encodeIfPresent(alert, forKey: .alert)
+        }
+
+        public static func == (a: Pending, b: Pending) -> Bool {
+            a.rule == b.rule && a.customer == b.customer && a.since == b.since && a.deadline == b.deadline
+                && a.rep == b.rep && a.region == b.region && a.alert == b.alert
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(rule)
+            hasher.combine(customer)
+            hasher.combine(since)
+            hasher.combine(deadline)
+            hasher.combine(rep)
+            hasher.combine(region)
+            hasher.combine(alert)
+        }
+    }
+
+    /// A fired alert of a pending absence, out of line (see ``Pending``).
+    final class FiredAlert: Sendable {
+        let alert: Alert
+        init(_ alert: Alert) { self.alert = alert }
     }
 
     /// One exit of a rep from a watched step.
