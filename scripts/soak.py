@@ -2,16 +2,20 @@
 """Crash and scale soak: real `salespulse` processes against the embedded broker.
 
 Publishes a deterministic stream of sales events (with duplicates and invalid events) to
-`salespulse broker`, folds it once with a single uninterrupted instance (the reference), then
-again in another consumer group while instances are killed with SIGKILL, stopped with SIGTERM
-and started at random moments (each instance has its own state folder, so partitions move to
-instances without their checkpoints). When one instance is left and has caught up, every
-projection it serves — every customer, every flow summary, every counter with its series, every
-metric overall and by region, the open alerts and the event statistics — must equal the
-reference's, byte for byte after JSON parsing.
+`salespulse broker` and folds it in a consumer group while instances (two by default) are
+killed with SIGKILL, stopped with SIGTERM and started at random moments (each instance has its
+own state folder, so partitions move to instances without their checkpoints). With
+`--live-publish` only the first half is published before that chaos starts; the rest follows
+in one chunk after each random action, so instances are killed while new input and its
+repartitioned counter inputs are still arriving. When one instance is left and has caught up,
+the log is folded again by a single uninterrupted instance in another group (the reference).
+Every projection the last chaos instance serves — every customer, every flow summary, every
+counter with its series, every metric overall and by region, the open alerts and the event
+statistics — must equal the reference's, byte for byte after JSON parsing.
 
 Usage: python3 scripts/soak.py [--events N] [--customers C] [--partitions P] [--actions K]
-                               [--seed S] [--binary PATH] [--config FILE] [--keep]
+                               [--instances I] [--live-publish] [--seed S] [--binary PATH]
+                               [--config FILE] [--keep]
 Exit status 0 when every projection matched, 1 when one differed, 2 on a setup failure.
 Build first: swift build -c release --product salespulse (the default --binary).
 """
@@ -236,6 +240,9 @@ def main():
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--partitions", type=int, default=16)
     parser.add_argument("--actions", type=int, default=8, help="random kills, stops and starts during the chaos run")
+    parser.add_argument("--instances", type=int, default=2, help="instances sharing the chaos group (at least 1)")
+    parser.add_argument("--live-publish", action="store_true",
+                        help="publish half of the events before the chaos and the rest in chunks during it")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--binary", default=".build/release/salespulse")
     parser.add_argument("--config", default="deploy/config/salespulse.yaml")
@@ -244,6 +251,9 @@ def main():
     if not os.access(options.binary, os.X_OK):
         log(f"{options.binary} is not an executable: build it with `swift build -c release --product salespulse`")
         return 2
+    if options.instances < 1 or options.actions < 0:
+        log(f"--instances must be at least 1 and --actions at least 0 (got {options.instances} and {options.actions})")
+        return 2
     rng = random.Random(options.seed)
     folder = tempfile.mkdtemp(prefix="salespulse-soak-")
     log(f"work folder {folder}")
@@ -251,11 +261,20 @@ def main():
     instances = []
     started = []  # every instance, stopped in `finally` if still running (the reference too)
     try:
-        events = os.path.join(folder, "events.jsonl")
         lines = generate(options.events, options.customers, options.seed)
-        with open(events, "w") as file:
-            file.write("\n".join(lines) + "\n")
         log(f"{len(lines)} lines generated ({options.events} events, duplicates and invalid ones included)")
+        # What is published before the chaos, then one chunk after each random action.
+        if options.live_publish and options.actions > 0:
+            half = len(lines) // 2
+            size = -(-(len(lines) - half) // options.actions)
+            chunks = [lines[:half]] + [lines[start:start + size] for start in range(half, len(lines), size)]
+        else:
+            chunks = [lines]
+        files = []
+        for index, chunk in enumerate(chunks):
+            files.append(os.path.join(folder, f"events-{index}.jsonl"))
+            with open(files[-1], "w") as file:
+                file.write("\n".join(chunk) + "\n")
 
         broker = subprocess.Popen([options.binary, "broker", "--topic", f"sales.events:{options.partitions}"], stdout=subprocess.PIPE,
                                   stderr=open(os.path.join(folder, "broker.log"), "w"), text=True)
@@ -265,27 +284,24 @@ def main():
             return 2
         bootstrap = first.split(" ", 1)[1].strip()
         log(f"broker at {bootstrap} (pid {broker.pid})")
-        published = subprocess.run([options.binary, "publish", "--bootstrap", bootstrap, events], capture_output=True, text=True)
-        log(f"publish: {published.stdout.strip().splitlines()[-1] if published.stdout.strip() else published.stderr.strip()[-200:]}")
-        if published.returncode != 0:
-            return 2
+
+        def publish(path):
+            published = subprocess.run([options.binary, "publish", "--bootstrap", bootstrap, path], capture_output=True, text=True)
+            log(f"publish {os.path.basename(path)}: {published.stdout.strip().splitlines()[-1] if published.stdout.strip() else published.stderr.strip()[-200:]}")
+            if published.returncode != 0:
+                raise SystemExit(2)
+
+        publish(files[0])
 
         def arguments(group):
             return [options.binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", group,
                     "--replay", "--checkpoint-interval", "1s", "--status-interval", "0"]
 
-        reference = Instance("reference", arguments(f"reference-{options.seed}"), folder)
-        started.append(reference)
-        reference.start()
-        caught_up(reference.port, options.partitions)
-        expected = snapshot(reference.port, options.customers)
-        reference.terminate()
-        log(f"reference: {len(expected)} projections")
-
-        instances = [Instance(name, arguments(f"chaos-{options.seed}"), folder) for name in ["a", "b"]]
+        names = [chr(ord("a") + index) if index < 26 else f"i{index}" for index in range(options.instances)]
+        instances = [Instance(name, arguments(f"chaos-{options.seed}"), folder) for name in names]
         started += instances
         instances[0].start()
-        for _ in range(options.actions):
+        for action in range(options.actions):
             time.sleep(rng.uniform(0.5, 4.0))
             alive = [instance for instance in instances if instance.alive]
             stopped = [instance for instance in instances if not instance.alive]
@@ -296,6 +312,8 @@ def main():
                 rng.choice(alive).kill()
             else:
                 rng.choice(alive).terminate()
+            if action + 1 < len(files):
+                publish(files[action + 1])
         alive = [instance for instance in instances if instance.alive]
         if not alive:
             instances[0].start()
@@ -308,6 +326,14 @@ def main():
         actual = snapshot(last.port, options.customers)
         last.terminate()
 
+        reference = Instance("reference", arguments(f"reference-{options.seed}"), folder)
+        started.append(reference)
+        reference.start()
+        caught_up(reference.port, options.partitions)
+        expected = snapshot(reference.port, options.customers)
+        reference.terminate()
+        log(f"reference: {len(expected)} projections")
+
         differences = [key for key in sorted(set(expected) | set(actual)) if expected.get(key) != actual.get(key)]
         if differences:
             log(f"{len(differences)} of {len(expected)} projections differ, e.g.:")
@@ -318,7 +344,9 @@ def main():
                     with open(os.path.join(folder, f"{name}.json"), "w") as file:
                         json.dump(document, file, indent=1, sort_keys=True)
             return 1
-        log(f"all {len(expected)} projections equal the reference after {options.actions} random kills, stops and starts")
+        publishing = f", {len(files) - 1} chunks published during them" if len(files) > 1 else ""
+        log(f"all {len(expected)} projections equal the reference after {options.actions} random kills, stops and starts "
+            f"of {options.instances} instances{publishing}")
         return 0
     finally:
         for instance in started:
