@@ -108,10 +108,11 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// previous run of misses) and every missed one after it — the current run (see
     /// ``record(_:configuration:)``).
     public private(set) var exits: [String: [StepExit]] = [:]
-    /// Pending deadlines by due time, keyed `rule|customer` (derived from `pending`; not
-    /// encoded, not compared). Invariant: every pending entry without an alert has a live
-    /// timer due at or before its deadline + 1 ms.
-    private var deadlines = TimerQueue()
+    /// Pending deadlines by due time: one queue per rule id, keyed by customer (derived from
+    /// `pending`; not encoded, not compared). Keyed by the customer id the entry already holds,
+    /// a timer costs no string of its own. Invariant: every pending entry without an alert has
+    /// a live timer due at or before its deadline + 1 ms.
+    private var deadlines: [String: TimerQueue] = [:]
 
     public init() {}
 
@@ -120,7 +121,7 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         for waiting in try container.decode([String: Pending].self, forKey: .pending).values {
             pending[waiting.rule, default: [:]][waiting.customer] = waiting
-            if waiting.alert == nil { deadlines.schedule(Self.timerKey(rule: waiting.rule, customer: waiting.customer), at: waiting.deadline.epochMilliseconds + 1) }
+            if waiting.alert == nil { deadlines[waiting.rule, default: TimerQueue()].schedule(waiting.customer, at: waiting.deadline.epochMilliseconds + 1) }
         }
         exits = try container.decode([String: [StepExit]].self, forKey: .exits)
     }
@@ -129,7 +130,7 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         var flat: [String: Pending] = [:]
         for (rule, customers) in pending {
-            for (customer, waiting) in customers { flat[Self.timerKey(rule: rule, customer: customer)] = waiting }
+            for (customer, waiting) in customers { flat[Self.checkpointKey(rule: rule, customer: customer)] = waiting }
         }
         try container.encode(flat, forKey: .pending)
         try container.encode(exits, forKey: .exits)
@@ -142,8 +143,8 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         hasher.combine(exits)
     }
 
-    /// The timer key of a rule's pending absence for a customer (rule ids contain no `|`).
-    private static func timerKey(rule: String, customer: String) -> String { rule + "|" + customer }
+    /// The checkpoint key of a rule's pending absence for a customer (rule ids contain no `|`).
+    private static func checkpointKey(rule: String, customer: String) -> String { rule + "|" + customer }
 
     /// One exit of a rep from a step an N-in-a-row rule watches.
     public struct RepExit: Sendable, Hashable, Codable {
@@ -213,7 +214,7 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
                 if !triggers, pending[id]?[event.subject] == nil { continue }
                 let (timer, emptied) = Self.fold(event, rule: rules[index], answers: answers, triggers: triggers, into: &pending[id, default: [:]], changes: &changes, configuration: configuration)
                 if emptied { pending[id] = nil }
-                if let timer { deadlines.schedule(Self.timerKey(rule: id, customer: event.subject), at: timer) }
+                if let timer { deadlines[id, default: TimerQueue()].schedule(event.subject, at: timer) }
             }
         }
         if recordingExits {
@@ -276,15 +277,15 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         guard !configuration.absenceRules.isEmpty else { return [] }
         var changes: [FlowOutput] = []
         // Only the deadlines due are visited (entries of answered triggers are skipped).
-        while let (key, _) = deadlines.popDue(atOrBefore: now.epochMilliseconds) {
-            guard let bar = key.firstIndex(of: "|") else { continue }
-            let ruleID = String(key[..<bar]), customer = String(key[key.index(after: bar)...])
-            guard let waiting = pending[ruleID]?[customer], waiting.alert == nil else { continue }
-            if waiting.deadline >= now { deadlines.schedule(key, at: waiting.deadline.epochMilliseconds + 1); continue }
-            guard let rule = configuration.absenceRules.first(where: { $0.id == waiting.rule }) else { continue }
-            let alert = Self.alert(for: waiting, rule: rule, configuration: configuration)
-            pending[ruleID]![customer]!.alert = alert
-            changes.append(.alert(alert))
+        for ruleID in deadlines.keys.sorted() {
+            while let (customer, _) = deadlines[ruleID]!.popDue(atOrBefore: now.epochMilliseconds) {
+                guard let waiting = pending[ruleID]?[customer], waiting.alert == nil else { continue }
+                if waiting.deadline >= now { deadlines[ruleID]!.schedule(customer, at: waiting.deadline.epochMilliseconds + 1); continue }
+                guard let rule = configuration.absenceRules.first(where: { $0.id == waiting.rule }) else { continue }
+                let alert = Self.alert(for: waiting, rule: rule, configuration: configuration)
+                pending[ruleID]![customer]!.alert = alert
+                changes.append(.alert(alert))
+            }
         }
         return changes.sorted { $0.orderingKey < $1.orderingKey }
     }
