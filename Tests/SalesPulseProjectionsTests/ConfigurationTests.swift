@@ -62,6 +62,28 @@ import Testing
         }
     }
 
+    /// The in-place lookups the fold uses agree with the copying ones for every step of every
+    /// shipped flow, and answer nothing for steps, actions and flows that do not exist.
+    @Test func inPlaceStepLookupsAgreeWithTheDefinitions() throws {
+        let configuration = try ConfigurationLoader.load(path: Self.repository.appendingPathComponent("deploy/config/salespulse.yaml").path)
+        var withSLA = 0
+        for flow in configuration.flows {
+            for step in flow.steps {
+                #expect(flow.slaMilliseconds(ofStep: step.id) == step.slaMilliseconds)
+                #expect(configuration.slaMilliseconds(flow: flow.id, step: step.id) == step.slaMilliseconds)
+                #expect(flow.mandatoryActionIDs(ofStep: step.id) == step.mandatoryActions.map(\.id))
+                for action in step.actions { #expect(flow.action(named: action.id, inStep: step.id) == action) }
+                #expect(flow.action(named: "no_such_action", inStep: step.id) == nil)
+                if step.slaMilliseconds != nil { withSLA += 1 }
+            }
+            #expect(flow.slaMilliseconds(ofStep: "no_such_step") == nil)
+            #expect(flow.mandatoryActionIDs(ofStep: "no_such_step").isEmpty)
+            #expect(flow.action(named: flow.steps[0].actions.first?.id ?? "x", inStep: "no_such_step") == nil)
+        }
+        #expect(withSLA > 0)
+        #expect(configuration.slaMilliseconds(flow: "no_such_flow", step: "dept_visit") == nil)
+    }
+
     @Test func durationsParseAndPrint() {
         #expect(DurationText.milliseconds("72h") == 259_200_000)
         #expect(DurationText.milliseconds("3d") == 259_200_000)

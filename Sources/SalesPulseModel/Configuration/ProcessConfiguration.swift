@@ -58,6 +58,28 @@ public struct FlowDefinition: Sendable, Hashable {
 
     /// The step with this id.
     public func step(named id: String) -> StepDefinition? { steps.first { $0.id == id } }
+
+    // The lookups below read one property of a step where it lies: `step(named:)` returns a
+    // copy of the whole definition (its names, checklist and reason lists, each retained and
+    // released), which the fold would otherwise pay on every event.
+
+    /// The SLA of the step with this id (nil: no such step, or no SLA).
+    public func slaMilliseconds(ofStep id: String) -> Int64? {
+        for index in steps.indices where steps[index].id == id { return steps[index].slaMilliseconds }
+        return nil
+    }
+
+    /// The mandatory action ids of the step with this id (empty: no such step).
+    public func mandatoryActionIDs(ofStep id: String) -> [String] {
+        for index in steps.indices where steps[index].id == id { return steps[index].mandatoryActionIDs }
+        return []
+    }
+
+    /// The action `action` of the step `step`, if both exist.
+    public func action(named action: String, inStep step: String) -> ActionDefinition? {
+        for index in steps.indices where steps[index].id == step { return steps[index].action(named: action) }
+        return nil
+    }
     /// The position of a step, for ordering.
     public func position(of step: String) -> Int? { steps.firstIndex { $0.id == step } }
 }
@@ -179,6 +201,8 @@ public struct HealthWeights: Sendable, Hashable {
 extension ProcessConfiguration {
     /// The SLA of a step, if it has one.
     public func slaMilliseconds(flow: String, step: String) -> Int64? {
-        self.flow(named: flow)?.step(named: step)?.slaMilliseconds
+        // Read in place, not through copies of the flow and step definitions (every event asks).
+        for index in flows.indices where flows[index].id == flow { return flows[index].slaMilliseconds(ofStep: step) }
+        return nil
     }
 }

@@ -98,7 +98,7 @@ extension CustomerState {
     }
 
     private mutating func enter(step: String, flow definition: FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {
-        let required = definition.step(named: step)?.mandatoryActionIDs ?? []
+        let required = definition.mandatoryActionIDs(ofStep: step)
         // Moved out of the dictionary, not copied: appending to the history would otherwise
         // copy the whole array (copy-on-write of a shared buffer) on every step change.
         var state = flows.removeValue(forKey: definition.id) ?? FlowState(flow: definition.id)
@@ -138,7 +138,7 @@ extension CustomerState {
             misplacedActions += 1
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "the customer has not entered flow \(definition.id)")]
         }
-        guard let actionDefinition = definition.step(named: step)?.action(named: action) else {
+        guard let actionDefinition = definition.action(named: action, inStep: step) else {
             misplacedActions += 1
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "step \(step) has no action \(action) in flow \(definition.id)")]
         }
