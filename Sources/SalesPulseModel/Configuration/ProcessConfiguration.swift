@@ -64,22 +64,13 @@ public struct FlowDefinition: Sendable, Hashable {
     // released), which the fold would otherwise pay on every event.
 
     /// The SLA of the step with this id (nil: no such step, or no SLA).
-    public func slaMilliseconds(ofStep id: String) -> Int64? {
-        for index in steps.indices where steps[index].id == id { return steps[index].slaMilliseconds }
-        return nil
-    }
+    public func slaMilliseconds(ofStep id: String) -> Int64? { position(of: id).flatMap { steps[$0].slaMilliseconds } }
 
     /// The mandatory action ids of the step with this id (empty: no such step).
-    public func mandatoryActionIDs(ofStep id: String) -> [String] {
-        for index in steps.indices where steps[index].id == id { return steps[index].mandatoryActionIDs }
-        return []
-    }
+    public func mandatoryActionIDs(ofStep id: String) -> [String] { position(of: id).map { steps[$0].mandatoryActionIDs } ?? [] }
 
     /// The action `action` of the step `step`, if both exist.
-    public func action(named action: String, inStep step: String) -> ActionDefinition? {
-        for index in steps.indices where steps[index].id == step { return steps[index].action(named: action) }
-        return nil
-    }
+    public func action(named action: String, inStep step: String) -> ActionDefinition? { position(of: step).flatMap { steps[$0].action(named: action) } }
     /// The position of a step, for ordering.
     public func position(of step: String) -> Int? { steps.firstIndex { $0.id == step } }
 }
@@ -202,7 +193,6 @@ extension ProcessConfiguration {
     /// The SLA of a step, if it has one.
     public func slaMilliseconds(flow: String, step: String) -> Int64? {
         // Read in place, not through copies of the flow and step definitions (every event asks).
-        for index in flows.indices where flows[index].id == flow { return flows[index].slaMilliseconds(ofStep: step) }
-        return nil
+        flows.firstIndex { $0.id == flow }.flatMap { flows[$0].slaMilliseconds(ofStep: step) }
     }
 }

@@ -63,27 +63,15 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
             try container.encodeIfPresent(region, forKey: .region)
             try container.encodeIfPresent(alert, forKey: .alert)
         }
-
-        public static func == (a: Pending, b: Pending) -> Bool {
-            a.rule == b.rule && a.customer == b.customer && a.since == b.since && a.deadline == b.deadline
-                && a.rep == b.rep && a.region == b.region && a.alert == b.alert
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(rule)
-            hasher.combine(customer)
-            hasher.combine(since)
-            hasher.combine(deadline)
-            hasher.combine(rep)
-            hasher.combine(region)
-            hasher.combine(alert)
-        }
     }
 
-    /// A fired alert of a pending absence, out of line (see ``Pending``).
-    final class FiredAlert: Sendable {
+    /// A fired alert of a pending absence, out of line (see ``Pending``). Compared and hashed by
+    /// the alert, so entries compare by value.
+    final class FiredAlert: Sendable, Hashable {
         let alert: Alert
         init(_ alert: Alert) { self.alert = alert }
+        static func == (a: FiredAlert, b: FiredAlert) -> Bool { a.alert == b.alert }
+        func hash(into hasher: inout Hasher) { hasher.combine(alert) }
     }
 
     /// One exit of a rep from a watched step.
