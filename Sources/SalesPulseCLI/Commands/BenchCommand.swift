@@ -364,8 +364,7 @@ struct BenchCommand: AsyncParsableCommand {
         let base: Int64 = 1_772_413_200_000
         for round in 0..<4 {
             for index in 0..<customers {
-                let customer = "cust-\(SampleEvents.pad(index, 7))"
-                let time = EventTime(epochMilliseconds: base + Int64(round) * 3_600_000 + Int64(index)).rfc3339UTC
+                let time = Self.memoryEventTime(round: round, index: index, base: base)
                 let data: String
                 let type: String
                 switch round {
@@ -374,7 +373,7 @@ struct BenchCommand: AsyncParsableCommand {
                 case 2: (type, data) = ("sales.action.completed", #"{"flow":"academic","step":"dept_visit","action":"photo_badge","evidence":{"photo":{"hash":"sha256:9f86d081884c7d65","capturedAt":"\#(time)"},"location":{"lat":31.2,"lon":121.4,"accuracyM":18}}}"#)
                 default: (type, data) = ("sales.field.updated", #"{"field":"latest_need","value":"spine","previous":null}"#)
                 }
-                let json = #"{"specversion":"1.0","id":"m-\#(round)-\#(index)","source":"bench","type":"\#(type)","time":"\#(time)","subject":"\#(customer)","repid":"rep-\#(SampleEvents.pad(index % 320 + 1, 4))","region":"east","data":\#(data)}"#
+                let json = Self.memoryEvent(round: round, index: index, type: type, data: data, base: base)
                 if let event = try? decoder.decode(json, referenceTime: reference) { projection.apply(event) }
             }
             Console.status("memory: round \(round + 1)/4 folded")
@@ -393,9 +392,7 @@ struct BenchCommand: AsyncParsableCommand {
         var rules = KeyedRuleProjection()
         let before = Self.residentBytes()
         for index in 0..<customers {
-            let customer = "cust-\(SampleEvents.pad(index, 7))"
-            let time = EventTime(epochMilliseconds: base + 4 * 3_600_000 + Int64(index)).rfc3339UTC
-            let json = #"{"specversion":"1.0","id":"m-4-\#(index)","source":"bench","type":"sales.message.sent","time":"\#(time)","subject":"\#(customer)","repid":"rep-\#(SampleEvents.pad(index % 320 + 1, 4))","region":"east","data":{"channel":"wechat"}}"#
+            let json = Self.memoryEvent(round: 4, index: index, type: "sales.message.sent", data: #"{"channel":"wechat"}"#, base: base)
             if let event = try? decoder.decode(json, referenceTime: reference) { _ = rules.apply(event, outputs: [], configuration: configuration) }
         }
         let after = Self.residentBytes()
@@ -406,6 +403,18 @@ struct BenchCommand: AsyncParsableCommand {
         }
         Console.line("memory: keyed rules, \(entries) pending absences (one message per customer): +\(String(format: "%.0f", Double(after - before) / 1_048_576)) MiB resident (\(String(format: "%.0f", Double(after - before) / Double(entries))) bytes per entry; an entry is \(MemoryLayout<KeyedRuleProjection.Pending>.stride) bytes inline, plus its timer)")
         withExtendedLifetime(rules) {}
+    }
+
+    /// The time of the memory stage's event for customer `index` in `round` (an hour per round).
+    static func memoryEventTime(round: Int, index: Int, base: Int64) -> String {
+        EventTime(epochMilliseconds: base + Int64(round) * 3_600_000 + Int64(index)).rfc3339UTC
+    }
+
+    /// The memory stage's event of `type` with payload `data` for customer `index` in `round`.
+    static func memoryEvent(round: Int, index: Int, type: String, data: String, base: Int64) -> String {
+        let customer = "cust-\(SampleEvents.pad(index, 7))"
+        let time = memoryEventTime(round: round, index: index, base: base)
+        return #"{"specversion":"1.0","id":"m-\#(round)-\#(index)","source":"bench","type":"\#(type)","time":"\#(time)","subject":"\#(customer)","repid":"rep-\#(SampleEvents.pad(index % 320 + 1, 4))","region":"east","data":\#(data)}"#
     }
 
     static func residentBytes() -> Int {

@@ -73,7 +73,8 @@ public struct KafkaBatch: RandomAccessCollection {
 
     /// A hint that the record at `position` will be read soon: starts loading its header (the
     /// partition, offset and payload pointer) into the CPU cache. Out of range: nothing.
-    @inline(__always)
+    /// (A call from another module, not inlined: inlining would expose the librdkafka shim
+    /// outside this folder, and the call costs far less than the load it starts.)
     public func prefetchHeader(at position: Int) {
         guard position >= 0, position < messages.count, let message = messages[position] else { return }
         salespulse_prefetch_header(message)
@@ -82,7 +83,6 @@ public struct KafkaBatch: RandomAccessCollection {
     /// A hint that the record at `position` will be decoded soon: starts loading the first
     /// `lines` 64-byte lines of its value into the CPU cache. Touches the record's header, so
     /// call ``prefetchHeader(at:)`` for it some records earlier. Out of range: nothing.
-    @inline(__always)
     public func prefetchValue(at position: Int, lines: Int = 5) {
         guard position >= 0, position < messages.count, let message = messages[position] else { return }
         salespulse_prefetch_message(message, Int32(lines))
