@@ -2,7 +2,7 @@
 // SalesPulse — an event-sourced stream processor for sales process control.
 // Layers (dependencies point downwards only):
 //   CLI → Runtime → Kafka / Projections → Model
-//   C boundaries: CRdKafka (librdkafka), CLZ4 (liblz4), CSimdJSON (simdjson shim).
+//   C boundaries: CRdKafka (librdkafka), CLZ4 (liblz4), CSimdJSON (simdjson shim), CMalloc (mallopt).
 import PackageDescription
 
 // simdjson's On-Demand API is compiled into our shim, so its SIMD kernel is chosen at compile
@@ -48,6 +48,7 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "CSimdJSON",
             cxxSettings: [.unsafeFlags(simdFlags)],
@@ -99,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "SalesPulseCLI",
             dependencies: [
-                "SalesPulseServer", "SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel", "SalesPulseProjections",
+                "SalesPulseServer", "SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel", "SalesPulseProjections", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -11,6 +11,14 @@ import Testing
         #expect(properties["queued.min.messages"] == "1000000")
     }
 
+    @Test func aBoundedPrefetchSetsQueuedMinMessages() {
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: "b:1", groupID: "g")
+        configuration.queuedMinMessages = 7
+        #expect(configuration.librdkafkaProperties["queued.min.messages"] == "7")
+        configuration.boundedPrefetch = 200_000
+        #expect(configuration.librdkafkaProperties["queued.min.messages"] == "200000")
+    }
+
     @Test func passThroughPropertiesWinOverTypedFields() {
         var configuration = KafkaConsumerConfiguration(bootstrapServers: "b:1", groupID: "g")
         configuration.autoOffsetReset = .latest

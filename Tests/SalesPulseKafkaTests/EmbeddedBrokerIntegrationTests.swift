@@ -173,6 +173,45 @@ import SalesPulseKafka
         cluster.shutdown()
     }
 
+    /// A bounded prefetch stops librdkafka's fetcher at the bound; the consumer wakes it once
+    /// the queue has drained. A backlog forty times the bound is read completely, each record
+    /// once and in order per partition, and the wake-ups were needed to get there.
+    @Test func aBoundedPrefetchReadsABacklogManyTimesItsBound() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("bounded", partitions: 4)
+        let total = 20_000
+        #expect(try publish(total, to: "bounded", bootstrap: cluster.bootstrapServers).delivered == total)
+        let (sequences, offsetsInOrder, wakeups) = try await DedicatedThread.run(name: "test.bounded") { () throws -> ([Int], Bool, Int) in
+            var configuration = KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "bounded")
+            configuration.boundedPrefetch = 500
+            #expect(configuration.librdkafkaProperties["queued.min.messages"] == "500")
+            let consumer = try KafkaConsumer(configuration: configuration, maxBatchSize: 100)
+            try consumer.subscribe(to: ["bounded"])
+            var sequences: [Int] = []
+            var nextOffset: [Int32: Int64] = [:]
+            var inOrder = true
+            let end = ContinuousClock.now + .seconds(120)
+            while sequences.count < total, ContinuousClock.now < end {
+                try consumer.consumeBatch(timeout: .milliseconds(50)) { batch in
+                    for record in batch {
+                        if record.offset != nextOffset[record.partition, default: 0] { inOrder = false }
+                        nextOffset[record.partition] = record.offset + 1
+                        let text = record.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+                        sequences.append(Int(text.dropFirst("value-".count)) ?? -1)
+                    }
+                }
+            }
+            let wakeups = consumer.fetchWakeups
+            consumer.close()
+            return (sequences, inOrder, wakeups)
+        }
+        #expect(sequences.count == total)
+        #expect(Set(sequences) == Set(0..<total))
+        #expect(offsetsInOrder)
+        #expect(wakeups > 0)
+        cluster.shutdown()
+    }
+
     /// Prefetching is a cache hint: asking for any position — tombstones, large values, past the
     /// end of the batch — must leave every record reading as it did.
     @Test func prefetchingRecordsAheadChangesNothingRead() async throws {

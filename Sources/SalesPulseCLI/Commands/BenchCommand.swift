@@ -58,6 +58,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Runs of the process stage, comma-separated: local (counters and rules folded in the input partitions), bare (without counters and rules), repartitioned (counter inputs and rep exits forwarded and folded by repartitioned partitions, as `run` does by default).")
     var processRuns: String = "local,bare,repartitioned"
 
+    @Option(help: PrefetchOption.help)
+    var prefetch: String = "200000"
+
     @Option(help: "Customers the sample events are spread over (decode, fold, process and kafka stages; 1–999999). With fewer customers more of the state stays in the CPU caches: comparing runs shows how much of the per-event cost is waiting for memory.")
     var customers: Int = 100_000
 
@@ -65,6 +68,7 @@ struct BenchCommand: AsyncParsableCommand {
         for run in kafkaRuns.split(separator: ",") where !["full", "bare", "local"].contains(run) {
             throw ValidationError("--kafka-runs: unknown run '\(run)'; use full, bare or local (comma-separated)")
         }
+        _ = try PrefetchOption.parse(prefetch)
         guard (1...999_999).contains(customers) else { throw ValidationError("--customers must be 1 to 999999 (sample customer ids have six digits)") }
         guard publishLingerMilliseconds >= 0 else { throw ValidationError("--publish-linger-ms must be 0 or more (milliseconds)") }
         for run in processRuns.split(separator: ",") where !["local", "bare", "repartitioned"].contains(run) {
@@ -74,6 +78,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         Console.bootstrapLogging()
+        AllocatorTuning.apply()
         let wanted = Set(stages.split(separator: ",").map(String.init))
         let configuration = try Console.loadConfiguration(config)
         if wanted.contains("kafka") { try await kafkaStage(configuration) }
@@ -209,7 +214,7 @@ struct BenchCommand: AsyncParsableCommand {
             // End to end: the runtime on the same topic, replay mode, checkpoint at the end.
             let (processed, checkpointing, status, cpu) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime", total: total)
             Console.line("kafka end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
-            Console.line("kafka end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy")
+            Console.line("kafka end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy; \(status.fetchWakeups) fetcher wake-ups (--prefetch \(prefetch))")
             Console.line("kafka end to end: \(Self.cpuPerEvent(cpu, total)) (raw consume: \(String(format: "%.2f", rawCPU * 1e6 / Double(total))) µs)")
             Console.line("kafka end to end: last timer and rule tick \(String(format: "%.1f", status.lastTickMilliseconds)) ms")
             Console.line("kafka end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
@@ -245,6 +250,7 @@ struct BenchCommand: AsyncParsableCommand {
     func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, group: String, total: Int, repartition: Bool = true) async throws -> (Duration, Duration, ProjectorRuntime.Status, Double) {
         var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
         runtimeConfiguration.repartitionCounters = repartition
+        runtimeConfiguration.prefetchRecords = try PrefetchOption.parse(prefetch)
         runtimeConfiguration.topic = "bench.events"
         runtimeConfiguration.group = group
         runtimeConfiguration.live = false

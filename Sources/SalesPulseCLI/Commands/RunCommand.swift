@@ -64,8 +64,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds between status lines (0 to disable).")
     var statusInterval: Int = 5
 
+    @Option(help: PrefetchOption.help)
+    var prefetch: String = "200000"
+
     func run() async throws {
         Console.bootstrapLogging()
+        AllocatorTuning.apply()
         let process = try Console.loadConfiguration(config)
         guard let interval = DurationText.milliseconds(checkpointInterval), interval > 0 else {
             throw ValidationError("--checkpoint-interval \(checkpointInterval): expected a duration such as 5s")
@@ -77,6 +81,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.checkpointIntervalMilliseconds = interval
         configuration.live = !replay
         configuration.repartitionCounters = repartition
+        configuration.prefetchRecords = try PrefetchOption.parse(prefetch)
         if let foldThreads {
             guard foldThreads >= 1 else { throw ValidationError("--fold-threads \(foldThreads): expected 1 or more") }
             configuration.foldThreads = foldThreads

@@ -32,9 +32,18 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var enableAutoCommit: Bool = true
     /// `auto.commit.interval.ms`.
     public var autoCommitIntervalMilliseconds: Int = 2_000
-    /// `queued.min.messages`: records prefetched per partition. librdkafka 2.0.2's fetcher
-    /// sleeps up to 1 s once the local queue is full, so we keep it large (see LIBRDKAFKA.md).
+    /// `queued.min.messages`: records prefetched. A group consumer forwards its partitions'
+    /// queues to one queue, so this bounds all assigned partitions together. librdkafka 2.0.2's
+    /// fetcher sleeps up to 1 s once the queue is full, so without ``boundedPrefetch`` it is kept
+    /// large (see LIBRDKAFKA.md). Ignored when ``boundedPrefetch`` is set.
     public var queuedMinMessages: Int = 1_000_000
+    /// Prefetch at most about this many records (for all assigned partitions together; a fetch
+    /// response may overshoot it) and wake librdkafka's fetcher as soon as the consumer has
+    /// drained the queue below it (``FetchWaker``), instead of the 1-second sleep. Bounds the
+    /// memory of a consumer that is slower than its broker: with `nil` and the default
+    /// ``queuedMinMessages`` a backlog of a million records is held in memory at once.
+    /// Sets `queued.min.messages`.
+    public var boundedPrefetch: Int?
     /// `queued.max.messages.kbytes`: prefetch bound per partition in KiB.
     public var queuedMaxMessagesKilobytes: Int = 262_144
     /// `fetch.wait.max.ms`.
@@ -67,7 +76,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             "enable.auto.commit": String(enableAutoCommit),
             "auto.commit.interval.ms": String(autoCommitIntervalMilliseconds),
             "enable.auto.offset.store": "false",
-            "queued.min.messages": String(queuedMinMessages),
+            "queued.min.messages": String(boundedPrefetch ?? queuedMinMessages),
             "queued.max.messages.kbytes": String(queuedMaxMessagesKilobytes),
             "fetch.wait.max.ms": String(fetchWaitMaxMilliseconds),
             "enable.partition.eof": String(enablePartitionEOF),

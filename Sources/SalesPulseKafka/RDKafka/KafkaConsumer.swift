@@ -30,6 +30,11 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let logger: Logger
     private var buffer: UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private let closed = Atomic<Bool>(false)
+    /// With a bounded prefetch: the bound, and the thread that wakes the fetcher below it.
+    private let prefetchBound: Int
+    private let waker: FetchWaker?
+    /// The queue may have reached the bound since the last wake-up (consume thread only).
+    private var prefetchMayBeFull = false
 
     /// Creates a consumer and joins nothing yet; call ``subscribe(to:)``.
     /// - Parameters:
@@ -54,7 +59,12 @@ public final class KafkaConsumer: @unchecked Sendable {
         self.logger = logger
         self.buffer = .allocate(capacity: max(1, maxBatchSize))
         self.buffer.initialize(repeating: nil)
+        self.prefetchBound = configuration.boundedPrefetch ?? 0
+        self.waker = configuration.boundedPrefetch == nil ? nil : FetchWaker(handle: handle)
     }
+
+    /// Fetcher wake-ups sent for the bounded prefetch (``KafkaConsumerConfiguration/boundedPrefetch``).
+    public var fetchWakeups: Int { waker?.wakeups ?? 0 }
 
     deinit {
         if !closed.load(ordering: .acquiring) { close() }
@@ -111,7 +121,21 @@ public final class KafkaConsumer: @unchecked Sendable {
             for index in 0..<dataCount { rd_kafka_message_destroy(buffer[index]) ; buffer[index] = nil }
         }
         if let fatal { throw fatal }
+        defer { if let waker { wakeFetcherIfDrained(waker, taken: count) } }
         return try body(KafkaBatch(messages: UnsafeBufferPointer(rebasing: buffer[0..<dataCount])))
+    }
+
+    /// The fetcher stops once the queue holds the bound and sleeps up to a second; it may have
+    /// seen the queue full at any moment since the last check if what is queued now plus what
+    /// this batch took reaches the bound (only fetch responses add to the queue, only the
+    /// consume thread takes from it). Once the queue is below the bound again, wake it.
+    private func wakeFetcherIfDrained(_ waker: FetchWaker, taken: Int) {
+        let queued = Int(rd_kafka_queue_length(queue))
+        if queued + taken >= prefetchBound { prefetchMayBeFull = true }
+        if prefetchMayBeFull && queued < prefetchBound {
+            prefetchMayBeFull = false
+            waker.wake()
+        }
     }
 
     /// Stores offsets to be committed (by auto-commit or ``commit(synchronously:)``).
@@ -234,6 +258,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         context.closing.store(true, ordering: .releasing)
+        waker?.stop()
         leaveGroup(within: .seconds(10))
         let code = rd_kafka_consumer_close(handle)
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {

@@ -37,6 +37,9 @@ public final class ProjectorRuntime: Sendable {
         public var batches: Int
         /// Duration of the last timer and rule tick (it holds the partition lock), in milliseconds.
         public var lastTickMilliseconds: Double
+        /// Times the input consumer woke librdkafka's fetcher after draining its bounded prefetch
+        /// (``RuntimeConfiguration/prefetchRecords``).
+        public var fetchWakeups: Int
     }
 
     public let configuration: RuntimeConfiguration
@@ -48,6 +51,7 @@ public final class ProjectorRuntime: Sendable {
     /// (entries, not records: a batch record carries many).
     private let repartitionCounts = Mutex<(forwarded: Int, consumed: Int)>((0, 0))
     private let stopping = Atomic<Bool>(false)
+    private let fetchWakeups = Atomic<Int>(0)
     private let listeners = Mutex<[@Sendable ([FlowOutput]) -> Void]>([])
     private let ready = Atomic<Bool>(false)
     private let finalStatus = Mutex<Status?>(nil)
@@ -135,6 +139,7 @@ public final class ProjectorRuntime: Sendable {
         // Low fetch wait: dashboards want T+0. The broker answers a fetch after at most this long
         // even when little data is waiting (at high rates fetches fill up long before).
         consumerConfiguration.fetchWaitMaxMilliseconds = configuration.fetchWaitMaxMilliseconds
+        consumerConfiguration.boundedPrefetch = configuration.prefetchRecords
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, maxBatchSize: configuration.batchSize, logger: logger) { [self] event in
             // What the revoked partitions forwarded reaches the repartition topics before another
@@ -175,6 +180,7 @@ public final class ProjectorRuntime: Sendable {
                 defer {
                     let busy = ContinuousClock.now - started
                     counters.withLock { $0.busy += Double(busy.components.seconds) + Double(busy.components.attoseconds) / 1e18; $0.batches += 1 }
+                    fetchWakeups.store(consumer.fetchWakeups, ordering: .relaxed)
                     metrics.foldBatch.recordNanoseconds(busy.nanoseconds)
                 }
                 // Event time → projection updated, per applied event, against one clock reading per batch.
@@ -650,7 +656,7 @@ public final class ProjectorRuntime: Sendable {
              owned.values.reduce(PartitionStatistics()) { $0 + $1.projector.statistics }, owned.values.compactMap(\.projector.watermark).max())
         }
         let c = counters.withLock { $0 }
-        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches, lastTickMilliseconds: c.tick)
+        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches, lastTickMilliseconds: c.tick, fetchWakeups: fetchWakeups.load(ordering: .relaxed))
     }
 }
 

@@ -44,6 +44,13 @@ public struct RuntimeConfiguration: Sendable {
     /// Batches smaller than this are folded on the consume thread alone (waking helpers for a
     /// trickle of live records costs more than it saves).
     public var parallelFoldMinimumBatch: Int = 256
+    /// Records the consumer prefetches from the brokers at most (all owned partitions together;
+    /// a fetch response may overshoot it), see ``KafkaConsumerConfiguration/boundedPrefetch``.
+    /// A backlog stays in the brokers instead of in this process's memory: with `nil`
+    /// (librdkafka's prefetch of up to a million records) the first million records of a
+    /// backlog are held at once, ~1 KB each, and the fresh memory costs the whole job more
+    /// CPU than the records' processing saves (BENCHMARKS.md, session 13).
+    public var prefetchRecords: Int? = 200_000
     /// `fetch.wait.max.ms` of the input consumer: bounds end-to-end latency at low rates.
     public var fetchWaitMaxMilliseconds: Int = 10
 
