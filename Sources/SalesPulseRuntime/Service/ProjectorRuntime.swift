@@ -168,7 +168,9 @@ public final class ProjectorRuntime: Sendable {
         var checkpointInterval = Duration.milliseconds(configuration.checkpointIntervalMilliseconds)
 
         while !stopping.load(ordering: .acquiring) {
-            var outputs: [FlowOutput] = []
+            // Each fold worker's outputs, in worker order (published part by part: merging them
+            // into one array would copy every output once more).
+            var outputs: [[FlowOutput]] = []
             var offsets: [KafkaTopicPartition: Int64] = [:]
             var deadLetters: [KafkaOutgoingMessage] = []
             var forwards: [KafkaOutgoingMessage] = []
@@ -201,7 +203,7 @@ public final class ProjectorRuntime: Sendable {
                 var latencies = LatencyHistogram()
                 var repartitioned = 0
                 for part in parts {
-                    outputs += part.outputs
+                    if !part.outputs.isEmpty { outputs.append(part.outputs) }
                     offsets.merge(part.offsets) { _, new in new }
                     deadLetters += part.deadLetters
                     forwards += part.forwards
@@ -230,7 +232,7 @@ public final class ProjectorRuntime: Sendable {
                 metrics.forwarded.increment(by: forwards.count)
             }
             if !deadLetters.isEmpty { metrics.deadLetters.increment(by: deadLetters.count) }
-            try publish(outputs, producer: producer)
+            for part in outputs { try publish(part, producer: producer) }
             if !offsets.isEmpty {
                 try consumer.store(offsets.map { KafkaPartitionOffset($0.key, offset: $0.value) })
             }
