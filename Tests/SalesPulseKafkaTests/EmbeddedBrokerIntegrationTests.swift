@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import SalesPulseKafka
+@testable import SalesPulseKafka
 
 /// Integration tests: real librdkafka clients talking the Kafka protocol over TCP to the
 /// embedded broker (librdkafka's mock cluster) on 127.0.0.1.
@@ -175,13 +175,14 @@ import SalesPulseKafka
 
     /// A bounded prefetch stops librdkafka's fetcher at the bound; the consumer wakes it once
     /// the queue has drained. A backlog forty times the bound is read completely, each record
-    /// once and in order per partition, and the wake-ups were needed to get there.
-    @Test func aBoundedPrefetchReadsABacklogManyTimesItsBound() async throws {
-        let cluster = try EmbeddedKafkaCluster()
-        try cluster.createTopic("bounded", partitions: 4)
+    /// once and in order per partition, and the wake-ups were needed to get there. With several
+    /// brokers each wake-up reaches every leader of an assigned partition.
+    @Test(arguments: [1, 3]) func aBoundedPrefetchReadsABacklogManyTimesItsBound(brokers: Int) async throws {
+        let cluster = try EmbeddedKafkaCluster(brokers: brokers)
+        try cluster.createTopic("bounded", partitions: 6)
         let total = 20_000
         #expect(try publish(total, to: "bounded", bootstrap: cluster.bootstrapServers).delivered == total)
-        let (sequences, offsetsInOrder, wakeups) = try await DedicatedThread.run(name: "test.bounded") { () throws -> ([Int], Bool, Int) in
+        let (sequences, offsetsInOrder, wakeups, targets) = try await DedicatedThread.run(name: "test.bounded") { () throws -> ([Int], Bool, Int, [KafkaTopicPartition]) in
             var configuration = KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "bounded")
             configuration.boundedPrefetch = 500
             #expect(configuration.librdkafkaProperties["queued.min.messages"] == "500")
@@ -202,13 +203,17 @@ import SalesPulseKafka
                 }
             }
             let wakeups = consumer.fetchWakeups
+            let targets = consumer.fetchWakeTargets()
             consumer.close()
-            return (sequences, inOrder, wakeups)
+            return (sequences, inOrder, wakeups, targets)
         }
         #expect(sequences.count == total)
         #expect(Set(sequences) == Set(0..<total))
         #expect(offsetsInOrder)
         #expect(wakeups > 0)
+        // The embedded broker spreads the six partitions' leaders over the brokers.
+        #expect(targets.count == brokers)
+        #expect(Set(targets.map(\.topic)) == ["bounded"])
         cluster.shutdown()
     }
 

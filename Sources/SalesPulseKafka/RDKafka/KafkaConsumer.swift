@@ -66,6 +66,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Fetcher wake-ups sent for the bounded prefetch (``KafkaConsumerConfiguration/boundedPrefetch``).
     public var fetchWakeups: Int { waker?.wakeups ?? 0 }
 
+    /// The partitions a fetcher wake-up queries now: one assigned partition per leader broker.
+    func fetchWakeTargets() -> [KafkaTopicPartition] { FetchWaker.onePartitionPerLeader(handle) }
+
     deinit {
         if !closed.load(ordering: .acquiring) { close() }
         buffer.deallocate()
