@@ -339,6 +339,14 @@ def main():
             log(f"{len(differences)} of {len(expected)} projections differ, e.g.:")
             for key in differences[:10]:
                 log(f"  {key} at {first_difference(expected.get(key), actual.get(key))}")
+                reference_items, chaos_items = expected.get(key), actual.get(key)
+                if isinstance(reference_items, list) and isinstance(chaos_items, list):
+                    # Lists (open alerts): which elements only one side has.
+                    reference_only = [item for item in reference_items if item not in chaos_items]
+                    chaos_only = [item for item in chaos_items if item not in reference_items]
+                    for side, items in [("only in the reference", reference_only), ("only in the chaos run", chaos_only)]:
+                        for item in items[:3]:
+                            log(f"    {side}: {json.dumps(item, sort_keys=True)}")
             if options.keep:
                 for name, document in [("reference", expected), ("chaos", actual)]:
                     with open(os.path.join(folder, f"{name}.json"), "w") as file:
