@@ -48,8 +48,8 @@ public struct RuntimeConfiguration: Sendable {
     /// a fetch response may overshoot it), see ``KafkaConsumerConfiguration/boundedPrefetch``.
     /// A backlog stays in the brokers instead of in this process's memory: with `nil`
     /// (librdkafka's prefetch of up to a million records) the first million records of a
-    /// backlog are held at once, ~1 KB each, and the fresh memory costs the whole job more
-    /// CPU than the records' processing saves (BENCHMARKS.md, session 13).
+    /// backlog are held at once (~340 bytes each with 306-byte events, measured), and the
+    /// kernel zeroing that fresh memory took a fifth of the job's CPU (BENCHMARKS.md, session 13).
     public var prefetchRecords: Int? = 200_000
     /// `fetch.wait.max.ms` of the input consumer: bounds end-to-end latency at low rates.
     public var fetchWaitMaxMilliseconds: Int = 10
