@@ -247,6 +247,7 @@ def main():
     parser.add_argument("--binary", default=".build/release/salespulse")
     parser.add_argument("--config", default="deploy/config/salespulse.yaml")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, state)")
+    parser.add_argument("--prefetch", default=None, help="--prefetch of every `run` instance (default: run's own)")
     options = parser.parse_args()
     if not os.access(options.binary, os.X_OK):
         log(f"{options.binary} is not an executable: build it with `swift build -c release --product salespulse`")
@@ -295,7 +296,8 @@ def main():
 
         def arguments(group):
             return [options.binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", group,
-                    "--replay", "--checkpoint-interval", "1s", "--status-interval", "0"]
+                    "--replay", "--checkpoint-interval", "1s", "--status-interval", "0"] + \
+                   (["--prefetch", options.prefetch] if options.prefetch else [])
 
         names = [chr(ord("a") + index) if index < 26 else f"i{index}" for index in range(options.instances)]
         instances = [Instance(name, arguments(f"chaos-{options.seed}"), folder) for name in names]

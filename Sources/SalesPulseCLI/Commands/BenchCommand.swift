@@ -59,7 +59,7 @@ struct BenchCommand: AsyncParsableCommand {
     var processRuns: String = "local,bare,repartitioned"
 
     @Option(help: PrefetchOption.help)
-    var prefetch: String = "200000"
+    var prefetch: String = "none"
 
     @Option(help: "Customers the sample events are spread over (decode, fold, process and kafka stages; 1–999999). With fewer customers more of the state stays in the CPU caches: comparing runs shows how much of the per-event cost is waiting for memory.")
     var customers: Int = 100_000

@@ -65,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
     var statusInterval: Int = 5
 
     @Option(help: PrefetchOption.help)
-    var prefetch: String = "200000"
+    var prefetch: String = "none"
 
     func run() async throws {
         Console.bootstrapLogging()
