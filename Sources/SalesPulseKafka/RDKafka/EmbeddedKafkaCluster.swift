@@ -61,6 +61,12 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
         rd_kafka_mock_topic_set_error(cluster, topic, code)
     }
 
+    /// Makes `broker` the leader of a partition (clients follow it through metadata).
+    public func setLeader(of topic: String, partition: Int32, to broker: Int32) throws(KafkaError) {
+        let code = rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(code, context: "making broker \(broker) the leader of \(topic) [\(partition)]") }
+    }
+
     /// Takes a broker down (connections are closed) or brings it back.
     public func setBroker(_ id: Int32, up: Bool) throws(KafkaError) {
         let code = up ? rd_kafka_mock_broker_set_up(cluster, id) : rd_kafka_mock_broker_set_down(cluster, id)

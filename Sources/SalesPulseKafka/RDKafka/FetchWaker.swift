@@ -94,7 +94,8 @@ final class FetchWaker: @unchecked Sendable {
         }.sorted()
         guard !assigned.isEmpty else { return [] }
         var metadata: UnsafePointer<rd_kafka_metadata>?
-        guard rd_kafka_metadata(handle, 0, nil, &metadata, 1_000) == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return assigned }
+        // On the waker's own thread: a slow answer delays only the wake-up.
+        guard rd_kafka_metadata(handle, 0, nil, &metadata, 5_000) == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { return assigned }
         defer { rd_kafka_metadata_destroy(metadata) }
         var leaders: [KafkaTopicPartition: Int32] = [:]
         for topicIndex in 0..<Int(metadata.pointee.topic_cnt) {
