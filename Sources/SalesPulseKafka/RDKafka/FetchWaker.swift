@@ -48,7 +48,9 @@ final class FetchWaker: @unchecked Sendable {
         if signal { requested.signal() }
     }
 
-    /// Stops the thread and waits for it (a wake-up under way takes at most a second).
+    /// Stops the thread and waits for it. A wake-up under way ends within its timeouts: up to
+    /// 5 s for the metadata (only when the choice of partitions is refreshed), then 1 s per
+    /// leader queried; with reachable brokers it takes a few milliseconds.
     func stop() {
         let running = state.withLock { state -> Bool in
             defer { state.stopped = true }
