@@ -131,7 +131,8 @@ public struct CounterState: Sendable, Hashable, Codable {
         if seconds[low] != second { seconds.insert(second, at: low) }
     }
 
-    static func second(of time: EventTime) -> Int64 {
+    /// The whole epoch second `time` falls in (rounded down, also before 1970).
+    public static func second(of time: EventTime) -> Int64 {
         time.epochMilliseconds >= 0 ? time.epochMilliseconds / 1000 : (time.epochMilliseconds - 999) / 1000
     }
 }

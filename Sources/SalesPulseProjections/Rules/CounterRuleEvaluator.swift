@@ -4,8 +4,15 @@ import SalesPulseModel
 /// partitions. Exact in event time: a group's value is known at every second of the retained
 /// history, so "since when has the condition held" is read off the data — the first second of
 /// the current run — and alert ids (rule, group, since) are the same live and replayed, however
-/// often evaluation happens. An open alert keeps its id until the condition stops holding.
-public struct CounterRuleEvaluator: Sendable, Hashable {
+/// often evaluation happens.
+///
+/// Runs last longer than the retained history (a condition may hold for weeks), so the
+/// evaluator remembers each run's first second: it is part of the state (`Codable`, kept in the
+/// checkpoint of the partition that owns the groups), and evaluation steps through event time
+/// at most ``stepMilliseconds`` at a time, so a replay whose watermark jumps days per tick finds
+/// every run where a live evaluation would. An open alert keeps its id until the condition
+/// stops holding.
+public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
     /// Open alerts by id.
     public private(set) var open: [String: Alert] = [:]
     /// Open alert id by rule and group.
@@ -13,8 +20,10 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
     /// Runs in progress by rule and group: the run's first second, and the second up to which
     /// it is known to have held (so each tick only checks what changed since).
     private var runs: [String: Run] = [:]
+    /// The last second evaluated (nil: never): the next evaluation steps on from here.
+    public private(set) var evaluatedThrough: Int64?
 
-    struct Run: Sendable, Hashable {
+    struct Run: Sendable, Hashable, Codable {
         var since: Int64
         var checkedThrough: Int64
     }
@@ -22,9 +31,13 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
     public init() {}
 
     /// Extra history, beyond a rule's own needs, searched for the start of a run: evaluation
-    /// may lag the data by this much (e.g. a replay whose watermark jumps hours per tick)
-    /// without changing which second is found.
+    /// may lag the data by this much without changing which second is found.
     public static let lookbackMarginMilliseconds: Int64 = 6 * 3_600_000
+
+    /// The largest step in event time between two evaluation points: when the watermark moved
+    /// further since the last evaluation, the rules are evaluated at points this far apart on
+    /// the way (a run is then always first seen within the lookback margin of its start).
+    public static let stepMilliseconds: Int64 = lookbackMarginMilliseconds
 
     /// How much history (behind the watermark) a counter must keep for `rules`.
     public static func retentionMilliseconds(of counter: CounterDefinition, rules: [CounterRule]) -> Int64 {
@@ -41,31 +54,71 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
         return lookback
     }
 
-    /// Evaluates every rule at `now`; returns alert changes (fired, then resolved, by id).
-    /// A fired change may repeat an open alert's id with a corrected reason: inputs that
-    /// arrived late changed the value at the second it became due. `evidence` is asked for the
-    /// evidence of each alert as it fires (e.g. the customers waiting longest, for rules that
-    /// want them).
+    /// One rule ready to be judged: its counter, the judge over the current states, and how far
+    /// back a run's start is searched.
+    private struct PreparedRule {
+        let rule: CounterRule
+        let counter: CounterDefinition
+        let judge: RuleJudge
+        let lookbackSeconds: Int64
+    }
+
+    /// Evaluates `rules` (every counter rule of `configuration` when nil) at `now`; returns
+    /// alert changes (fired, then resolved, by id). When the last evaluation is more than
+    /// ``stepMilliseconds`` behind `now`, the rules are first evaluated at points that far apart
+    /// on the way (the changes of each point in turn). A fired change may repeat an open
+    /// alert's id with a corrected reason: inputs that arrived late changed the value at the
+    /// second it became due. `evidence` is asked for the evidence of each alert as it fires
+    /// (e.g. the customers waiting longest, for rules that want them).
     ///
     /// `changedFrom` is the earliest event time of a counter input folded since the previous
     /// evaluation (nil: none, or only within the allowed lateness): runs are re-checked from
-    /// there, so inputs arriving late from lagging partitions that break a run are seen.
-    public mutating func evaluate(at now: EventTime, configuration: ProcessConfiguration, changedFrom: EventTime? = nil, states: (String) -> CounterState, evidence: (CounterRule, Alert) -> [String]? = { _, _ in nil }) -> [Alert] {
+    /// there, as far back as the retained history allows, so inputs arriving late from lagging
+    /// partitions that break a run are seen. On a first evaluation it is where stepping starts.
+    /// `owns` selects the groups this evaluator judges (a partition judges only the groups whose
+    /// data it owns).
+    public mutating func evaluate(at now: EventTime, configuration: ProcessConfiguration, rules: [CounterRule]? = nil, changedFrom: EventTime? = nil,
+                                  owns: (String) -> Bool = { _ in true }, states: (String) -> CounterState,
+                                  evidence: (CounterRule, Alert) -> [String]? = { _, _ in nil }) -> [Alert] {
+        let nowSecond = CounterState.second(of: now)
+        let changedSecond = changedFrom.map(CounterState.second(of:))
+        var prepared: [PreparedRule] = []
+        for rule in rules ?? configuration.counterRules {
+            guard let counter = configuration.counters.first(where: { $0.id == rule.counter }) else { continue }
+            let numerator = CounterSeries(state: states(counter.id), counter: counter)
+            let denominator = rule.per.flatMap { id in configuration.counters.first { $0.id == id } }.map { CounterSeries(state: states($0.id), counter: $0) }
+            prepared.append(PreparedRule(rule: rule, counter: counter, judge: RuleJudge(rule: rule, numerator: numerator, denominator: denominator, organisation: configuration.organisation),
+                                         lookbackSeconds: Self.lookbackMilliseconds(rule, window: counter.windowMilliseconds) / 1000))
+        }
+        let step = Self.stepMilliseconds / 1000
+        var points: [Int64] = []
+        var point = evaluatedThrough ?? min(changedSecond ?? nowSecond, nowSecond)
+        while point + step < nowSecond {
+            point += step
+            points.append(point)
+        }
+        points.append(nowSecond)
+        var changes: [Alert] = []
+        for (index, point) in points.enumerated() {
+            let at = point == nowSecond ? now : EventTime(epochMilliseconds: point * 1000)
+            changes += evaluate(at: at, second: point, rules: prepared, configuration: configuration, changedSecond: index == 0 ? changedSecond : nil, owns: owns, evidence: evidence)
+        }
+        evaluatedThrough = max(evaluatedThrough ?? nowSecond, nowSecond)
+        return changes
+    }
+
+    /// One evaluation point.
+    private mutating func evaluate(at now: EventTime, second nowSecond: Int64, rules: [PreparedRule], configuration: ProcessConfiguration, changedSecond: Int64?,
+                                   owns: (String) -> Bool, evidence: (CounterRule, Alert) -> [String]?) -> [Alert] {
         var wanted: [String: Alert] = [:] // by rule|group
         // Open alerts whose value at their due second changed since they were sent.
         var redescribed: [Alert] = []
         // When a run of an open alert ended (the first second it no longer held), by rule|group.
         var ended: [String: Int64] = [:]
-        let nowSecond = CounterState.second(of: now)
-        let changedSecond = changedFrom.map(CounterState.second(of:))
-        for rule in configuration.counterRules {
-            guard let counter = configuration.counters.first(where: { $0.id == rule.counter }) else { continue }
-            let numerator = CounterSeries(state: states(counter.id), counter: counter)
-            let denominator = rule.per.flatMap { id in configuration.counters.first { $0.id == id } }.map { CounterSeries(state: states($0.id), counter: $0) }
-            let judge = RuleJudge(rule: rule, numerator: numerator, denominator: denominator, organisation: configuration.organisation)
-            let lookbackSeconds = Self.lookbackMilliseconds(rule, window: counter.windowMilliseconds) / 1000
-            let recheckSeconds = configuration.allowedLatenessMilliseconds / 1000 + 1
-            let groups = judge.groups
+        let recheckSeconds = configuration.allowedLatenessMilliseconds / 1000 + 1
+        for prepared in rules {
+            let rule = prepared.rule, counter = prepared.counter, judge = prepared.judge, lookbackSeconds = prepared.lookbackSeconds
+            let groups = judge.groups.filter(owns)
             for key in runs.keys where key.hasPrefix("\(rule.id)|") && !groups.contains(String(key.dropFirst(rule.id.count + 1))) {
                 // The group has no data left: its run ended right after it was last seen holding.
                 if openByKey[key] != nil, let run = runs[key] { ended[key] = min(run.checkedThrough + 1, nowSecond) }
@@ -88,7 +141,9 @@ public struct CounterRuleEvaluator: Sendable, Hashable {
                 // hold the second before its start as well.
                 let since: Int64
                 if let run = runs[key], run.checkedThrough <= nowSecond,
-                   judge.holdsThroughout(group, from: max(run.since, min(run.checkedThrough - recheckSeconds, changedSecond ?? .max)), to: nowSecond),
+                   // Windows are whole only within the lookback: a re-check reaching further
+                   // back would read partly evicted windows and break the run for nothing.
+                   judge.holdsThroughout(group, from: max(run.since, nowSecond - lookbackSeconds, min(run.checkedThrough - recheckSeconds, changedSecond ?? .max)), to: nowSecond),
                    !(run.since - 1 >= nowSecond - lookbackSeconds && judge.holds(group, at: run.since - 1) == true) {
                     since = run.since
                 } else {

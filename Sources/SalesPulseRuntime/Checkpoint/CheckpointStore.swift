@@ -11,7 +11,9 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// de-duplicate by input offsets (``inputOffsets``) instead of event ids. Version 5: the
     /// customers in ``StateWriter``'s positional layout, one byte string under `customers`
     /// (checkpoints write four to six times faster than through the generic `Encoder`).
-    public static let formatVersion: UInt32 = 5
+    /// Version 6: repartitioned partitions keep their counter rules' runs and open alerts
+    /// (``counterRules``) and the earliest counter input not yet evaluated.
+    public static let formatVersion: UInt32 = 6
 
     public var topic: String
     public var partition: Int32
@@ -33,6 +35,11 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// On a repartitioned partition, the highest offset folded from each input partition,
     /// sorted by partition (nil elsewhere).
     public var inputOffsets: [InputOffset]?
+    /// On a repartitioned partition, its counter rules' runs and open alerts (nil before the
+    /// first evaluation, and elsewhere).
+    public var counterRules: CounterRuleEvaluator?
+    /// The earliest event time of a counter input folded and not yet evaluated by the rules.
+    public var earliestCounterInput: EventTime?
 
     /// The highest offset of an input partition a repartitioned partition has folded.
     public struct InputOffset: Sendable, Codable, Equatable {
@@ -43,7 +50,7 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
 
 extension PartitionCheckpoint {
     private enum CodingKeys: String, CodingKey {
-        case topic, partition, nextOffset, watermark, customers, recentIDs, statistics, counters, rules, inputOffsets
+        case topic, partition, nextOffset, watermark, customers, recentIDs, statistics, counters, rules, inputOffsets, counterRules, earliestCounterInput
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -58,6 +65,8 @@ extension PartitionCheckpoint {
         try container.encode(counters, forKey: .counters)
         try container.encodeIfPresent(rules, forKey: .rules)
         try container.encodeIfPresent(inputOffsets, forKey: .inputOffsets)
+        try container.encodeIfPresent(counterRules, forKey: .counterRules)
+        try container.encodeIfPresent(earliestCounterInput, forKey: .earliestCounterInput)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -72,6 +81,8 @@ extension PartitionCheckpoint {
         counters = try container.decode(CounterProjection.self, forKey: .counters)
         rules = try container.decodeIfPresent(KeyedRuleProjection.self, forKey: .rules)
         inputOffsets = try container.decodeIfPresent([InputOffset].self, forKey: .inputOffsets)
+        counterRules = try container.decodeIfPresent(CounterRuleEvaluator.self, forKey: .counterRules)
+        earliestCounterInput = try container.decodeIfPresent(EventTime.self, forKey: .earliestCounterInput)
     }
 
     /// The customers in ``StateWriter``'s layout: the count, then each customer.

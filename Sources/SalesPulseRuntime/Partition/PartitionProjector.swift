@@ -55,8 +55,12 @@ public struct PartitionProjector: Sendable {
     /// Absence deadlines and rep step exits for the keyed rules.
     public private(set) var rules: KeyedRuleProjection
     /// The earliest event time of a counter input folded since ``takeEarliestCounterInput()``
-    /// last ran: how far back counter values changed, for rule evaluation (not checkpointed).
+    /// last ran: how far back counter values changed, for rule evaluation.
     public private(set) var earliestCounterInput: EventTime?
+    /// On a repartitioned partition, the counter rules over its groups: the runs in progress and
+    /// the open alerts, checkpointed with the counters they were computed from, so a restart or
+    /// another instance taking the partition over carries on where this one stopped.
+    public private(set) var counterRules: CounterRuleEvaluator
 
     /// Creates an empty projector, or one restored from a checkpoint.
     public init(topic: String, partition: Int32, configuration: ProcessConfiguration, checkpoint: PartitionCheckpoint? = nil, recentIDCapacity: Int = 1_000_000, role: Role = .input(repartitioning: false)) {
@@ -78,6 +82,8 @@ public struct PartitionProjector: Sendable {
             counters = checkpoint.counters
             rules = checkpoint.rules ?? KeyedRuleProjection()
             inputOffsets = Dictionary(uniqueKeysWithValues: (checkpoint.inputOffsets ?? []).map { ($0.partition, $0.offset) })
+            counterRules = checkpoint.counterRules ?? CounterRuleEvaluator()
+            earliestCounterInput = checkpoint.earliestCounterInput
         } else {
             projection = FlowProjection(configuration: configuration)
             recentIDs = RecentIDs(capacity: recentIDCapacity)
@@ -87,6 +93,7 @@ public struct PartitionProjector: Sendable {
             counters = CounterProjection()
             rules = KeyedRuleProjection()
             inputOffsets = [:]
+            counterRules = CounterRuleEvaluator()
         }
     }
 
@@ -190,6 +197,25 @@ public struct PartitionProjector: Sendable {
         return earliestCounterInput
     }
 
+    /// The counter rules over the counters this partition folds, in the configuration's order.
+    public var foldedCounterRules: [CounterRule] {
+        projection.configuration.counterRules.filter { rule in foldedCounters.contains { $0.id == rule.counter } }
+    }
+
+    /// Evaluates, at the watermark, the counter rules over the groups this repartitioned
+    /// partition owns (pure given its state): from the last evaluation, in steps (see
+    /// ``CounterRuleEvaluator``), re-checking from the earliest counter input folded since.
+    /// `states` gives a counter's state across partitions, for rules comparing a group with
+    /// others (a rep with the team); `owns` tells which groups are this partition's. Nothing
+    /// happens while nothing changed.
+    public mutating func evaluateCounterRules(states: (String) -> CounterState, owns: (String) -> Bool, evidence: (CounterRule, Alert) -> [String]?) -> [Alert] {
+        guard case .repartitioned = role, let watermark else { return [] }
+        let rules = foldedCounterRules
+        guard !rules.isEmpty else { return [] }
+        if earliestCounterInput == nil, counterRules.evaluatedThrough == CounterState.second(of: watermark) { return [] }
+        return counterRules.evaluate(at: watermark, configuration: projection.configuration, rules: rules, changedFrom: takeEarliestCounterInput(), owns: owns, states: states, evidence: evidence)
+    }
+
     /// A rep's exit repartitioned by rep: drop one already recorded, record it.
     private mutating func processRepExit(value: UnsafeRawBufferPointer?) -> Outcome {
         guard let value, let forward = Repartition.ExitForward(decoding: value) else {
@@ -237,6 +263,7 @@ public struct PartitionProjector: Sendable {
         PartitionCheckpoint(topic: topic, partition: partition, nextOffset: nextOffset, watermark: watermark,
                             customers: projection.customers.values.sorted { $0.customer < $1.customer },
                             recentIDs: recentIDs.encoded, statistics: statistics, counters: counters, rules: rules,
-                            inputOffsets: inputOffsets.isEmpty ? nil : inputOffsets.keys.sorted().map { PartitionCheckpoint.InputOffset(partition: $0, offset: inputOffsets[$0]!) })
+                            inputOffsets: inputOffsets.isEmpty ? nil : inputOffsets.keys.sorted().map { PartitionCheckpoint.InputOffset(partition: $0, offset: inputOffsets[$0]!) },
+                            counterRules: counterRules.evaluatedThrough == nil ? nil : counterRules, earliestCounterInput: earliestCounterInput)
     }
 }

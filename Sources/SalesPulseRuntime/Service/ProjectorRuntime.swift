@@ -240,7 +240,7 @@ public final class ProjectorRuntime: Sendable {
 
             if ContinuousClock.now - lastTick >= .seconds(1) {
                 lastTick = .now
-                let changes = tick(lastEventWallClock: lastEventWallClock)
+                let changes = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions)
                 if let lag = try? consumer.lag() {
                     lags.withLock { $0 = lag }
                     metrics.record(lags: lag)
@@ -454,10 +454,12 @@ public final class ProjectorRuntime: Sendable {
     }
 
     /// Advances timers: by the watermark, and for partitions idle in live mode by the wall clock.
-    private func tick(lastEventWallClock: [KafkaTopicPartition: Int64]) -> [FlowOutput] {
+    /// Counter rules are evaluated first, while the counters still hold what the evaluation
+    /// steps through (advancing evicts what the new watermark no longer needs).
+    private func tick(lastEventWallClock: [KafkaTopicPartition: Int64], repartitionPartitions: [String: Int]) -> [FlowOutput] {
         let now = Self.wallClockMilliseconds()
         return partitions.withLock { owned in
-            var outputs: [FlowOutput] = []
+            var outputs = evaluateCounterRules(owned, repartitionPartitions: repartitionPartitions).map(FlowOutput.alert)
             for key in owned.keys.sorted() {
                 let slot = owned[key]!
                 var target = slot.projector.watermark
@@ -466,37 +468,68 @@ public final class ProjectorRuntime: Sendable {
                 guard let target else { continue }
                 outputs += slot.projector.advance(to: target)
             }
-            // Counter rules run on the counters merged across this instance's partitions, at
-            // the latest watermark (deterministic for the same events).
-            let configuration = configuration.process
-            if !configuration.counterRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
-                // How far back counter values changed since the last tick (late inputs from
-                // lagging partitions): runs are re-checked from there.
-                let changedFrom = owned.values.compactMap { $0.projector.takeEarliestCounterInput() }.min()
-                // Each counter is merged once per tick, however many rules read it.
-                var merged: [String: CounterState] = [:]
-                let changes = rules.withLock { evaluator in
-                    evaluator.evaluate(at: now, configuration: configuration, changedFrom: changedFrom, states: { id in
-                        if let state = merged[id] { return state }
-                        let state = CounterState.merge(owned.keys.sorted().compactMap { owned[$0]!.projector.counters.states[id] })
-                        merged[id] = state
-                        return state
-                    }, evidence: { rule, alert in
-                        // Time-to-sign rules: the region's customers waiting longest when the
-                        // alert began, among this instance's customers as they stand now.
-                        guard rule.longestWaitingEvidence > 0 else { return nil }
-                        return WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, among: owned.values.lazy.flatMap { $0.projector.projection.customers.values }, now: alert.since)
-                    })
-                }
-                outputs += changes.map(FlowOutput.alert)
-            }
             // N-in-a-row rules on the reps' step exits merged across partitions.
+            let configuration = configuration.process
             if !configuration.sequenceRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
                 let keyed = owned.keys.sorted().map { owned[$0]!.projector.rules }
                 outputs += sequences.withLock { $0.evaluate(at: now, configuration: configuration, partitions: keyed) }.map(FlowOutput.alert)
             }
             return outputs
         }
+    }
+
+    /// Evaluates the counter rules. Repartitioned (the default): each partition of a
+    /// repartition topic evaluates the rules over its own groups at its own watermark, with the
+    /// runs and open alerts kept in its checkpoint, so the alerts depend only on that partition's
+    /// inputs — not on which instance owns it, what else that instance owns, or restarts. Not
+    /// repartitioned (one instance): one evaluator over the counters merged across the input
+    /// partitions, at the latest watermark; it is not checkpointed, so after a restart a run
+    /// older than the retained history is found again from where that history begins.
+    private func evaluateCounterRules(_ owned: [KafkaTopicPartition: PartitionSlot], repartitionPartitions: [String: Int]) -> [Alert] {
+        let process = configuration.process
+        guard !process.counterRules.isEmpty else { return [] }
+        // Time-to-sign rules: the region's customers waiting longest when the alert began,
+        // among this instance's customers as they stand now.
+        let evidence: (CounterRule, Alert) -> [String]? = { rule, alert in
+            guard rule.longestWaitingEvidence > 0 else { return nil }
+            return WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, among: owned.values.lazy.flatMap { $0.projector.projection.customers.values }, now: alert.since)
+        }
+        let keys = owned.keys.sorted()
+        guard configuration.repartitionCounters else {
+            guard let now = owned.values.compactMap(\.projector.watermark).max() else { return [] }
+            // How far back counter values changed since the last tick (late inputs from
+            // lagging partitions): runs are re-checked from there.
+            let changedFrom = owned.values.compactMap { $0.projector.takeEarliestCounterInput() }.min()
+            // Each counter is merged once per tick, however many rules read it.
+            var merged: [String: CounterState] = [:]
+            return rules.withLock { evaluator in
+                evaluator.evaluate(at: now, configuration: process, changedFrom: changedFrom, states: { id in
+                    if let state = merged[id] { return state }
+                    let state = CounterState.merge(keys.compactMap { owned[$0]!.projector.counters.states[id] })
+                    merged[id] = state
+                    return state
+                }, evidence: evidence)
+            }
+        }
+        // Rules comparing a rep with the team read the teammates' counts, which other
+        // partitions hold: merged across this instance's partitions of that topic, up front.
+        var teamStates: [String: CounterState] = [:]
+        for rule in process.counterRules {
+            guard case .belowTeamMean = rule.condition, teamStates[rule.counter] == nil,
+                  let counter = process.counters.first(where: { $0.id == rule.counter }) else { continue }
+            let topic = Repartition.topic(group: configuration.group, attribute: Repartition.attribute(of: counter))
+            teamStates[rule.counter] = CounterState.merge(keys.filter { $0.topic == topic }.compactMap { owned[$0]!.projector.counters.states[rule.counter] })
+        }
+        var alerts: [Alert] = []
+        for key in keys {
+            let slot = owned[key]!
+            guard case .repartitioned(let attribute) = slot.projector.role, let partitionCount = repartitionPartitions[attribute] else { continue }
+            let own = slot.projector.counters
+            alerts += slot.projector.evaluateCounterRules(states: { id in teamStates[id] ?? own.states[id] ?? CounterState() },
+                                                         owns: { KafkaPartitioner.consistent.partition(of: $0, partitions: partitionCount) == key.partition },
+                                                         evidence: evidence)
+        }
+        return alerts
     }
 
     /// End-to-end latency (event time → projection updated) of the events applied so far.
@@ -507,8 +540,8 @@ public final class ProjectorRuntime: Sendable {
 
     /// Open alerts of counter rules.
     public func openRuleAlerts() -> [Alert] {
-        let absences = partitions.withLock { owned in owned.values.flatMap(\.projector.rules.openAlerts) }
-        return (rules.withLock { Array($0.open.values) } + sequences.withLock { Array($0.open.values) } + absences).sorted { $0.id < $1.id }
+        let (absences, counted) = partitions.withLock { owned in (owned.values.flatMap(\.projector.rules.openAlerts), owned.values.flatMap(\.projector.counterRules.open.values)) }
+        return (rules.withLock { Array($0.open.values) } + counted + sequences.withLock { Array($0.open.values) } + absences).sorted { $0.id < $1.id }
     }
 
     private func publish(_ outputs: [FlowOutput], producer: KafkaProducer) throws {

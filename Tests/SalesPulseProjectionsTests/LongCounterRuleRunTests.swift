@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import SalesPulseModel
+@testable import SalesPulseProjections
+
+/// Runs that outlast the retained history: a condition that holds for days keeps the first
+/// second it held, however often (or rarely) the rules are evaluated, across a restart of the
+/// evaluator from its encoded state, and when late inputs ask for a re-check from beyond the
+/// retained history.
+@Suite struct LongCounterRuleRunTests {
+    typealias F = Fixtures
+    static let configuration = CounterRuleTests.configuration
+
+    /// Mentions of acme every hour for ten days by six reps in turn: from 5 h on, five distinct
+    /// reps within 24 h (the rule `five_reps` holds without a break).
+    static let events = (1...240).map { hour in
+        CounterRuleTests.mention("acme", rep: "rep-\(hour % 6)", hours: Double(hour), id: "m\(hour)")
+    }
+
+    /// Folds events in order as the runtime does: after each one, evaluate at its time (told
+    /// it changed from there), then evict what the watermark no longer needs.
+    static func live(_ events: ArraySlice<SalesEvent>, into projection: inout CounterProjection, evaluator: inout CounterRuleEvaluator) {
+        for event in events {
+            projection.apply(event, counters: configuration.counters)
+            let state = projection
+            _ = evaluator.evaluate(at: event.time, configuration: configuration, changedFrom: event.time, states: { state.states[$0] ?? CounterState() })
+            projection.evict(watermark: event.time, counters: configuration.counters, latenessMilliseconds: configuration.allowedLatenessMilliseconds, rules: configuration.counterRules)
+        }
+    }
+
+    @Test func aRunLongerThanTheRetainedHistoryKeepsItsFirstSecond() {
+        var projection = CounterProjection()
+        var evaluator = CounterRuleEvaluator()
+        Self.live(Self.events[...], into: &projection, evaluator: &evaluator)
+        #expect(evaluator.open.values.map(\.since) == [F.at(5)], "the fifth distinct rep came at 5 h; ten days later the alert still says so")
+    }
+
+    /// A replay folds days of inputs before its first tick: evaluation steps through them.
+    @Test func oneEvaluationAfterDaysOfInputsFindsTheRunWhereTickingLiveDid() {
+        var ticking = CounterProjection()
+        var live = CounterRuleEvaluator()
+        Self.live(Self.events[...], into: &ticking, evaluator: &live)
+        var folded = CounterProjection()
+        for event in Self.events { folded.apply(event, counters: Self.configuration.counters) }
+        var replay = CounterRuleEvaluator()
+        _ = replay.evaluate(at: Self.events.last!.time, configuration: Self.configuration, changedFrom: Self.events.first!.time, states: { folded.states[$0] ?? CounterState() })
+        #expect(replay.open == live.open)
+        #expect(replay.open.count == 1)
+    }
+
+    /// A restart resumes from the evaluator's encoded state (it is part of the checkpoint).
+    @Test func anEvaluatorRestoredFromItsEncodedStateCarriesOn() throws {
+        var projection = CounterProjection()
+        var uninterrupted = CounterRuleEvaluator()
+        Self.live(Self.events[...], into: &projection, evaluator: &uninterrupted)
+        var restartedProjection = CounterProjection()
+        var before = CounterRuleEvaluator()
+        Self.live(Self.events[..<100], into: &restartedProjection, evaluator: &before)
+        var restored = try JSONDecoder().decode(CounterRuleEvaluator.self, from: JSONEncoder().encode(before))
+        #expect(restored == before)
+        Self.live(Self.events[100...], into: &restartedProjection, evaluator: &restored)
+        #expect(restored.open == uninterrupted.open)
+        #expect(restored.open.values.map(\.since) == [F.at(5)])
+    }
+
+    /// An input arriving days late (from a lagging partition) asks for a re-check from its time:
+    /// windows that far back are partly evicted, and reading them must not end the run.
+    @Test func aRecheckFromBeyondTheRetainedHistoryDoesNotEndTheRun() {
+        var projection = CounterProjection()
+        var evaluator = CounterRuleEvaluator()
+        Self.live(Self.events[...], into: &projection, evaluator: &evaluator)
+        let late = CounterRuleTests.mention("acme", rep: "rep-9", hours: 30, id: "late")
+        projection.apply(late, counters: Self.configuration.counters)
+        let state = projection
+        let changes = evaluator.evaluate(at: F.at(240.5), configuration: Self.configuration, changedFrom: late.time, states: { state.states[$0] ?? CounterState() })
+        #expect(changes.isEmpty, "no resolution and no new alert: \(changes.map(\.id))")
+        #expect(evaluator.open.values.map(\.since) == [F.at(5)])
+    }
+}
