@@ -76,4 +76,31 @@ import SalesPulseModel
         #expect(changes.isEmpty, "no resolution and no new alert: \(changes.map(\.id))")
         #expect(evaluator.open.values.map(\.since) == [F.at(5)])
     }
+
+    /// A lagging partition holds back a day of inputs: without them the run seems to stop (fewer
+    /// than five reps in the window); when they arrive, within the lookback, the run carries on
+    /// with its first second, days beyond the retained history.
+    @Test func aRunThatSeemedToStopUntilLateInputsArrivedKeepsItsFirstSecond() {
+        let lagging = Self.events.filter { (120...150).contains(hour(of: $0)) }
+        let onTime = Self.events.filter { !(120...150).contains(hour(of: $0)) }
+        var projection = CounterProjection()
+        var evaluator = CounterRuleEvaluator()
+        var changes: [Alert] = []
+        for event in onTime {
+            projection.apply(event, counters: Self.configuration.counters)
+            if hour(of: event) == 160 {
+                for late in lagging { projection.apply(late, counters: Self.configuration.counters) }
+            }
+            let state = projection
+            let changedFrom = hour(of: event) == 160 ? lagging.first!.time : event.time
+            changes += evaluator.evaluate(at: event.time, configuration: Self.configuration, changedFrom: changedFrom, states: { state.states[$0] ?? CounterState() })
+            projection.evict(watermark: event.time, counters: Self.configuration.counters, latenessMilliseconds: Self.configuration.allowedLatenessMilliseconds, rules: Self.configuration.counterRules)
+        }
+        // Seen without the lagging inputs: the run stopped at 139 h and another began at 155 h.
+        #expect(changes.filter { $0.state == .fired }.map(\.since) == [F.at(5), F.at(155), F.at(5)])
+        #expect(evaluator.open.values.map(\.since) == [F.at(5)], "once they arrived: one run from 5 h")
+        #expect(evaluator.open.keys.first == changes.first?.id, "the alert first fired, open again under its id")
+    }
+
+    func hour(of event: SalesEvent) -> Int { Int((event.time.epochMilliseconds - F.at(0).epochMilliseconds) / 3_600_000) }
 }

@@ -90,6 +90,41 @@ import SalesPulseProjections
         try await runningB.value
     }
 
+    /// A region's time to sign averages over 14 days: the alert fires at the partition of the
+    /// region topic and lists the region's customers waiting longest, read from the instance's
+    /// input partitions (a partition's projector is mutated while it evaluates its rules: the
+    /// evidence must not read it in place).
+    @Test func aTimeToSignAlertAtARepartitionedPartitionListsTheWaitingCustomers() async throws {
+        let day: Int64 = 86_400_000, hour: Int64 = 3_600_000
+        var events: [(key: String, value: String)] = []
+        func feed(_ type: String, _ subject: String, rep: String = "rep-0001", at millis: Int64, _ data: String) {
+            events.append((subject, #"{"specversion":"1.0","id":"tts-\#(events.count)","source":"test","type":"\#(type)","time":"\#(H.stamp(millis))","subject":"\#(subject)","repid":"\#(rep)","region":"east","data":\#(data)}"#))
+        }
+        // Two deals, 10 and 20 days from first contact (average 15 > 14); four customers waiting.
+        feed("sales.lead.created", "won-1", at: Self.t0, #"{"channel":"wechat","contactMode":"visit"}"#)
+        feed("sales.lead.created", "won-2", at: Self.t0 + day, #"{"channel":"wechat","contactMode":"visit"}"#)
+        for index in 0..<4 {
+            feed("sales.lead.created", "wait-\(index)", rep: "rep-000\(index + 2)", at: Self.t0 + Int64(2 + index) * day, #"{"channel":"phone","contactMode":"call"}"#)
+            feed("sales.step.entered", "wait-\(index)", rep: "rep-000\(index + 2)", at: Self.t0 + Int64(2 + index) * day + hour, #"{"flow":"lead_pipeline","step":"proposal"}"#)
+        }
+        feed("sales.deal.won", "won-1", at: Self.t0 + 10 * day, #"{"amount":1000,"currency":"CNY"}"#)
+        feed("sales.deal.won", "won-2", at: Self.t0 + 21 * day, #"{"amount":1000,"currency":"CNY"}"#)
+        feed("sales.lead.created", "later", rep: "rep-0009", at: Self.t0 + 23 * day, #"{"channel":"phone","contactMode":"call"}"#)
+
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("sales.events", partitions: 4)
+        try H.publish(events, to: cluster.bootstrapServers)
+        let runtime = try Self.runtime(bootstrap: cluster.bootstrapServers, directory: H.temporaryDirectory(), group: "tts")
+        let running = Task { try await runtime.run() }
+        func alert() -> Alert? { runtime.openRuleAlerts().first { $0.rule == "counter:region_time_to_sign_over_14d" } }
+        #expect(await H.eventually { alert() != nil })
+        #expect(alert()?.customer == "east")
+        #expect(alert()?.evidence?.map { String($0.prefix(6)) } == ["wait-0", "wait-1", "wait-2"], "longest waiting first")
+        runtime.stop()
+        try await running.value
+    }
+
     /// A rep skips "retrieve similar cases" on three customers in three different input
     /// partitions, so no instance sees all three exits itself: the exits repartitioned by rep
     /// meet at one instance, and the N-in-a-row alert fires exactly once.

@@ -23,6 +23,13 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
     /// The last second evaluated (nil: never): the next evaluation steps on from here.
     public private(set) var evaluatedThrough: Int64?
 
+    /// The last run seen to stop, by rule and group, while the last second it was seen holding
+    /// is within the lookback: inputs that arrive late from a lagging partition may show it did
+    /// not stop after all, and it then carries on with its first second (which may lie beyond
+    /// the retained history).
+    private var stopped: [String: Run] = [:]
+
+    /// A run: its first second and the last evaluation point it was seen holding at.
     struct Run: Sendable, Hashable, Codable {
         var since: Int64
         var checkedThrough: Int64
@@ -124,6 +131,9 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                 if openByKey[key] != nil, let run = runs[key] { ended[key] = min(run.checkedThrough + 1, nowSecond) }
                 runs[key] = nil
             }
+            for (key, run) in stopped where key.hasPrefix("\(rule.id)|") && (run.checkedThrough + 1 < nowSecond - lookbackSeconds || !groups.contains(String(key.dropFirst(rule.id.count + 1)))) {
+                stopped[key] = nil
+            }
             for group in groups {
                 let key = "\(rule.id)|\(group)"
                 guard judge.holds(group, at: nowSecond) == true else {
@@ -132,7 +142,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                     if openByKey[key] != nil, let run = runs[key], run.checkedThrough < nowSecond {
                         ended[key] = (run.checkedThrough + 1...nowSecond).first { judge.holds(group, at: $0) != true }
                     }
-                    runs[key] = nil
+                    if let run = runs.removeValue(forKey: key) { stopped[key] = run }
                     continue
                 }
                 // Incremental: a run known to hold up to the last tick still starts where it did
@@ -147,7 +157,15 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                    !(run.since - 1 >= nowSecond - lookbackSeconds && judge.holds(group, at: run.since - 1) == true) {
                     since = run.since
                 } else {
-                    since = judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds)
+                    let start = judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds)
+                    if let run = stopped[key], start <= run.checkedThrough + 1,
+                       judge.holdsThroughout(group, from: max(run.since, nowSecond - lookbackSeconds), to: start) {
+                        // Late inputs filled the gap: the run seen to stop never did.
+                        since = run.since
+                        stopped[key] = nil
+                    } else {
+                        since = start
+                    }
                 }
                 if let id = openByKey[key], var alert = open[id], alert.since.epochMilliseconds == since * 1000 {
                     runs[key] = Run(since: since, checkedThrough: nowSecond)

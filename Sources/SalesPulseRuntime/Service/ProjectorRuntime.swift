@@ -488,13 +488,15 @@ public final class ProjectorRuntime: Sendable {
     private func evaluateCounterRules(_ owned: [KafkaTopicPartition: PartitionSlot], repartitionPartitions: [String: Int]) -> [Alert] {
         let process = configuration.process
         guard !process.counterRules.isEmpty else { return [] }
+        let keys = owned.keys.sorted()
         // Time-to-sign rules: the region's customers waiting longest when the alert began,
-        // among this instance's customers as they stand now.
+        // among this instance's customers as they stand now. Read from copies of the flow
+        // projections: a partition's own projector is being mutated while it evaluates.
+        let projections = keys.map { owned[$0]!.projector.projection }.filter { !$0.customers.isEmpty }
         let evidence: (CounterRule, Alert) -> [String]? = { rule, alert in
             guard rule.longestWaitingEvidence > 0 else { return nil }
-            return WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, among: owned.values.lazy.flatMap { $0.projector.projection.customers.values }, now: alert.since)
+            return WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, among: projections.lazy.flatMap { $0.customers.values }, now: alert.since)
         }
-        let keys = owned.keys.sorted()
         guard configuration.repartitionCounters else {
             guard let now = owned.values.compactMap(\.projector.watermark).max() else { return [] }
             // How far back counter values changed since the last tick (late inputs from
