@@ -38,7 +38,7 @@ import SalesPulseProjections
         for index in range {
             _ = records[index].withUnsafeBytes { projector.process(value: $0, key: nil, offset: Int64(index), recordTime: EventTime(epochMilliseconds: t0), decoder: EventDecoder()) }
             let own = projector.counters
-            changes += projector.evaluateCounterRules(states: { own.states[$0] ?? CounterState() }, owns: { _ in true }, evidence: { _, _ in nil })
+            changes += projector.evaluateCounterRules(sources: nil, states: { own.states[$0] ?? CounterState() }, owns: { _ in true }, evidence: { _, _ in nil })
             _ = projector.advance(to: projector.watermark!)
         }
         return changes
@@ -75,8 +75,95 @@ import SalesPulseProjections
             _ = Self.records[index].withUnsafeBytes { replay.process(value: $0, key: nil, offset: Int64(index), recordTime: EventTime(epochMilliseconds: Self.t0), decoder: EventDecoder()) }
         }
         let own = replay.counters
-        let changes = replay.evaluateCounterRules(states: { own.states[$0] ?? CounterState() }, owns: { _ in true }, evidence: { _, _ in nil })
+        let changes = replay.evaluateCounterRules(sources: nil, states: { own.states[$0] ?? CounterState() }, owns: { _ in true }, evidence: { _, _ in nil })
         #expect(changes.map(\.id) == Array(ticking.counterRules.open.keys))
         #expect(replay.counterRules.open == ticking.counterRules.open)
+    }
+
+    /// Acme mentioned every hour for ten days, by reps 0–2 in input partition 0 and reps 3–5 in
+    /// input partition 1 (five distinct reps within 24 h from 4 h on), each record followed by
+    /// its input partition's progress.
+    static func records(from source: Int32) -> [[UInt8]] {
+        (0..<240).flatMap { hour -> [[UInt8]] in
+            let time = EventTime(epochMilliseconds: t0 + Int64(hour) * 3_600_000)
+            var batch = Repartition.CounterBatch()
+            batch.append(partition: source, offset: Int64(hour), input: Repartition.CounterInput(type: .competitorMentioned, time: time, attributes: ["competitor": "acme", "repid": "rep-\(Int(source) * 3 + hour % 3)"]))
+            let progress = Repartition.Progress(sources: [Repartition.Progress.Source(partition: source, watermark: time, caughtUp: hour == 239)])
+            return [batch.bytes, progress.bytes]
+        }
+    }
+
+    /// Processes `records` with a tick after each; returns the alert changes.
+    static func process(_ records: [[UInt8]], into projector: inout PartitionProjector, sources: Int?) -> [Alert] {
+        var changes: [Alert] = []
+        for bytes in records {
+            _ = bytes.withUnsafeBytes { projector.process(value: $0, key: nil, offset: projector.nextOffset, recordTime: EventTime(epochMilliseconds: t0), decoder: EventDecoder()) }
+            let own = projector.counters
+            changes += projector.evaluateCounterRules(sources: sources, states: { own.states[$0] ?? CounterState() }, owns: { _ in true }, evidence: { _, _ in nil })
+            _ = projector.advance(to: projector.watermark!)
+        }
+        return changes
+    }
+
+    /// Input partition 1 lags ten days behind input partition 0 (its instance crashed, or
+    /// its prefetch was full): the rules wait for it, and fire as if both had kept pace.
+    @Test func rulesWaitForALaggingInputPartition() {
+        let role = PartitionProjector.Role.of(topic: Self.topic, group: "g", repartitioning: true)
+        let first = Self.records(from: 0), second = Self.records(from: 1)
+        var inStep = PartitionProjector(topic: Self.topic, partition: 0, configuration: Self.configuration, role: role)
+        let interleaved = (0..<first.count).flatMap { [first[$0], second[$0]] }
+        let expected = Self.process(interleaved, into: &inStep, sources: 2)
+        #expect(expected.map(\.state) == [.fired])
+        #expect(expected.first?.since == EventTime(epochMilliseconds: Self.t0 + 2 * 3_600_000), "the fifth and sixth reps at 2 h")
+
+        var lagging = PartitionProjector(topic: Self.topic, partition: 0, configuration: Self.configuration, role: role)
+        #expect(Self.process(first, into: &lagging, sources: 2).isEmpty, "nothing judged before input partition 1 reports")
+        let changes = Self.process(second, into: &lagging, sources: 2)
+        #expect(changes == expected)
+        #expect(lagging.counterRules.open == inStep.counterRules.open)
+
+        // Judged at the partition's own watermark instead, the rule sees three reps for ten days.
+        var ahead = PartitionProjector(topic: Self.topic, partition: 0, configuration: Self.configuration, role: role)
+        _ = Self.process(first + second, into: &ahead, sources: nil)
+        #expect(ahead.counterRules.open != inStep.counterRules.open)
+    }
+
+    @Test func rulesAreJudgedUpToWhereEveryInputPartitionHasGot() {
+        let role = PartitionProjector.Role.of(topic: Self.topic, group: "g", repartitioning: true)
+        var projector = PartitionProjector(topic: Self.topic, partition: 0, configuration: Self.configuration, role: role)
+        func report(_ sources: [Repartition.Progress.Source]) {
+            _ = Repartition.Progress(sources: sources).bytes.withUnsafeBytes { projector.process(value: $0, key: nil, offset: projector.nextOffset, recordTime: EventTime(epochMilliseconds: Self.t0), decoder: EventDecoder()) }
+        }
+        func at(_ hours: Int64) -> EventTime { EventTime(epochMilliseconds: Self.t0 + hours * 3_600_000) }
+        #expect(projector.completeThrough(sources: 3) == nil)
+        report([.init(partition: 0, watermark: at(5), caughtUp: false), .init(partition: 1, watermark: at(2), caughtUp: false)])
+        #expect(projector.completeThrough(sources: 3) == nil, "partition 2 has not reported")
+        report([.init(partition: 2, watermark: nil, caughtUp: false)])
+        #expect(projector.completeThrough(sources: 3) == nil, "partition 2 has no event yet and may have old ones")
+        report([.init(partition: 2, watermark: nil, caughtUp: true)])
+        #expect(projector.completeThrough(sources: 3) == at(2), "an empty partition read to its end does not count")
+        report([.init(partition: 1, watermark: at(1), caughtUp: false)])
+        #expect(projector.completeThrough(sources: 3) == at(2), "a restarted instance's older watermark does not move it back")
+        report([.init(partition: 0, watermark: at(6), caughtUp: true), .init(partition: 1, watermark: at(3), caughtUp: false)])
+        #expect(projector.completeThrough(sources: 3) == at(3))
+        report([.init(partition: 1, watermark: at(3), caughtUp: true)])
+        #expect(projector.completeThrough(sources: 3) == at(6), "all read to their end: as far as any got")
+        #expect(projector.completeThrough(sources: nil) == projector.watermark)
+
+        // Kept in the checkpoint.
+        let restored = PartitionProjector(topic: Self.topic, partition: 0, configuration: Self.configuration, checkpoint: projector.checkpoint(), role: role)
+        #expect(restored.sourceProgress == projector.sourceProgress)
+    }
+
+    @Test func progressRecordsRoundTripAndRefuseDamage() {
+        let progress = Repartition.Progress(sources: [.init(partition: 0, watermark: EventTime(epochMilliseconds: -5), caughtUp: true), .init(partition: 31, watermark: nil, caughtUp: false),
+                                                      .init(partition: 7, watermark: EventTime(epochMilliseconds: Self.t0), caughtUp: false)])
+        let bytes = progress.bytes
+        #expect(bytes.withUnsafeBytes { Repartition.Progress(decoding: $0) } == progress)
+        #expect(Array(bytes.dropLast()).withUnsafeBytes { Repartition.Progress(decoding: $0) } == nil, "cut short")
+        var flags = bytes
+        flags[2] = 0x80
+        #expect(flags.withUnsafeBytes { Repartition.Progress(decoding: $0) } == nil, "unknown flags")
+        #expect(Repartition.CounterBatch().bytes.withUnsafeBytes { Repartition.Progress(decoding: $0) } == nil)
     }
 }

@@ -12,7 +12,8 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// customers in ``StateWriter``'s positional layout, one byte string under `customers`
     /// (checkpoints write four to six times faster than through the generic `Encoder`).
     /// Version 6: repartitioned partitions keep their counter rules' runs and open alerts
-    /// (``counterRules``) and the earliest counter input not yet evaluated.
+    /// (``counterRules``), the earliest counter input not yet evaluated and how far each input
+    /// partition has got (``sourceProgress``).
     public static let formatVersion: UInt32 = 6
 
     public var topic: String
@@ -40,6 +41,8 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     public var counterRules: CounterRuleEvaluator?
     /// The earliest event time of a counter input folded and not yet evaluated by the rules.
     public var earliestCounterInput: EventTime?
+    /// On a repartitioned partition, how far each input partition has got, sorted by partition.
+    public var sourceProgress: [Repartition.Progress.Source]?
 
     /// The highest offset of an input partition a repartitioned partition has folded.
     public struct InputOffset: Sendable, Codable, Equatable {
@@ -50,7 +53,7 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
 
 extension PartitionCheckpoint {
     private enum CodingKeys: String, CodingKey {
-        case topic, partition, nextOffset, watermark, customers, recentIDs, statistics, counters, rules, inputOffsets, counterRules, earliestCounterInput
+        case topic, partition, nextOffset, watermark, customers, recentIDs, statistics, counters, rules, inputOffsets, counterRules, earliestCounterInput, sourceProgress
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -67,6 +70,7 @@ extension PartitionCheckpoint {
         try container.encodeIfPresent(inputOffsets, forKey: .inputOffsets)
         try container.encodeIfPresent(counterRules, forKey: .counterRules)
         try container.encodeIfPresent(earliestCounterInput, forKey: .earliestCounterInput)
+        try container.encodeIfPresent(sourceProgress, forKey: .sourceProgress)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -83,6 +87,7 @@ extension PartitionCheckpoint {
         inputOffsets = try container.decodeIfPresent([InputOffset].self, forKey: .inputOffsets)
         counterRules = try container.decodeIfPresent(CounterRuleEvaluator.self, forKey: .counterRules)
         earliestCounterInput = try container.decodeIfPresent(EventTime.self, forKey: .earliestCounterInput)
+        sourceProgress = try container.decodeIfPresent([Repartition.Progress.Source].self, forKey: .sourceProgress)
     }
 
     /// The customers in ``StateWriter``'s layout: the count, then each customer.

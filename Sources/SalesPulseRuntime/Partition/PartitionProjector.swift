@@ -61,6 +61,9 @@ public struct PartitionProjector: Sendable {
     /// the open alerts, checkpointed with the counters they were computed from, so a restart or
     /// another instance taking the partition over carries on where this one stopped.
     public private(set) var counterRules: CounterRuleEvaluator
+    /// On a repartitioned partition, how far each input partition has got (from the
+    /// ``Repartition/Progress`` records), by input partition.
+    public private(set) var sourceProgress: [Int32: Repartition.Progress.Source]
 
     /// Creates an empty projector, or one restored from a checkpoint.
     public init(topic: String, partition: Int32, configuration: ProcessConfiguration, checkpoint: PartitionCheckpoint? = nil, recentIDCapacity: Int = 1_000_000, role: Role = .input(repartitioning: false)) {
@@ -84,6 +87,7 @@ public struct PartitionProjector: Sendable {
             inputOffsets = Dictionary(uniqueKeysWithValues: (checkpoint.inputOffsets ?? []).map { ($0.partition, $0.offset) })
             counterRules = checkpoint.counterRules ?? CounterRuleEvaluator()
             earliestCounterInput = checkpoint.earliestCounterInput
+            sourceProgress = Dictionary(uniqueKeysWithValues: (checkpoint.sourceProgress ?? []).map { ($0.partition, $0) })
         } else {
             projection = FlowProjection(configuration: configuration)
             recentIDs = RecentIDs(capacity: recentIDCapacity)
@@ -94,6 +98,7 @@ public struct PartitionProjector: Sendable {
             rules = KeyedRuleProjection()
             inputOffsets = [:]
             counterRules = CounterRuleEvaluator()
+            sourceProgress = [:]
         }
     }
 
@@ -168,6 +173,10 @@ public struct PartitionProjector: Sendable {
     /// A batch of repartitioned counter inputs: read it, drop entries at or below the offset
     /// already folded from their input partition, fold the counters.
     private mutating func processRepartitioned(value: UnsafeRawBufferPointer?) -> Outcome {
+        if let value, value.first == Repartition.Progress.format, let progress = Repartition.Progress(decoding: value) {
+            note(progress)
+            return .applied([])
+        }
         guard let value, let entries = Repartition.CounterBatch.entries(decoding: value) else {
             return reject(EventRejection(.malformedJSON, at: "", "not a counter batch record (format \(Repartition.CounterBatch.format)) of a repartition topic"))
         }
@@ -184,6 +193,40 @@ public struct PartitionProjector: Sendable {
             statistics.repartitioned += 1
         }
         return .applied([])
+    }
+
+    /// Records how far input partitions have got: watermarks only move forward (a restarted
+    /// instance reports the older watermark of its checkpoint, and the inputs up to the newer
+    /// one have arrived already); caught up is as last reported.
+    private mutating func note(_ progress: Repartition.Progress) {
+        for source in progress.sources {
+            var merged = source
+            if let known = sourceProgress[source.partition]?.watermark, known > (source.watermark ?? known) { merged.watermark = known }
+            sourceProgress[source.partition] = merged
+        }
+    }
+
+    /// The event time up to which every one of `sources` input partitions has got: the lowest
+    /// watermark among them, or — once every one has been read to the end of its log — the
+    /// highest. Nil while one has not reported, or has reported no event yet without being
+    /// caught up (its first events may be older than anything seen). Input partitions caught
+    /// up without any event do not count. `sources` nil (the input's partition count is not
+    /// known): this partition's own watermark.
+    public func completeThrough(sources: Int?) -> EventTime? {
+        guard let sources else { return watermark }
+        var lowest: EventTime?, highest: EventTime?
+        var allCaughtUp = true
+        for partition in 0..<Int32(sources) {
+            guard let source = sourceProgress[partition] else { return nil }
+            allCaughtUp = allCaughtUp && source.caughtUp
+            guard let time = source.watermark else {
+                if !source.caughtUp { return nil }
+                continue
+            }
+            lowest = min(lowest ?? time, time)
+            highest = max(highest ?? time, time)
+        }
+        return allCaughtUp ? highest : lowest
     }
 
     private mutating func noteCounterInput(at time: EventTime) {
@@ -208,12 +251,14 @@ public struct PartitionProjector: Sendable {
     /// `states` gives a counter's state across partitions, for rules comparing a group with
     /// others (a rep with the team); `owns` tells which groups are this partition's. Nothing
     /// happens while nothing changed.
-    public mutating func evaluateCounterRules(states: (String) -> CounterState, owns: (String) -> Bool, evidence: (CounterRule, Alert) -> [String]?) -> [Alert] {
-        guard case .repartitioned = role, let watermark else { return [] }
+    public mutating func evaluateCounterRules(sources: Int?, states: (String) -> CounterState, owns: (String) -> Bool, evidence: (CounterRule, Alert) -> [String]?) -> [Alert] {
+        guard case .repartitioned = role, let complete = completeThrough(sources: sources) else { return [] }
         let rules = foldedCounterRules
         guard !rules.isEmpty else { return [] }
-        if earliestCounterInput == nil, counterRules.evaluatedThrough == CounterState.second(of: watermark) { return [] }
-        return counterRules.evaluate(at: watermark, configuration: projection.configuration, rules: rules, changedFrom: takeEarliestCounterInput(), owns: owns, states: states, evidence: evidence)
+        // Never back: an input partition reporting again after a gap may lower the point.
+        let second = CounterState.second(of: complete)
+        if let evaluated = counterRules.evaluatedThrough, second < evaluated || (second == evaluated && earliestCounterInput == nil) { return [] }
+        return counterRules.evaluate(at: complete, configuration: projection.configuration, rules: rules, changedFrom: takeEarliestCounterInput(), owns: owns, states: states, evidence: evidence)
     }
 
     /// A rep's exit repartitioned by rep: drop one already recorded, record it.
@@ -243,7 +288,15 @@ public struct PartitionProjector: Sendable {
         let target = max(now, watermark ?? now)
         var outputs = projection.advance(to: target)
         outputs += rules.advance(to: target, configuration: projection.configuration)
-        if let watermark, !foldedCounters.isEmpty { counters.evict(watermark: watermark, counters: foldedCounters, latenessMilliseconds: projection.configuration.allowedLatenessMilliseconds, rules: projection.configuration.counterRules) }
+        if let watermark, !foldedCounters.isEmpty {
+            // Rules evaluate from where they got to, which lagging input partitions may hold
+            // behind the watermark (before their first evaluation: from the first input).
+            var evaluated = watermark
+            if case .repartitioned = role {
+                evaluated = counterRules.evaluatedThrough.map { EventTime(epochMilliseconds: $0 * 1000) } ?? earliestCounterInput ?? watermark
+            }
+            counters.evict(watermark: min(watermark, evaluated), counters: foldedCounters, latenessMilliseconds: projection.configuration.allowedLatenessMilliseconds, rules: projection.configuration.counterRules)
+        }
         count(outputs)
         return outputs
     }
@@ -264,6 +317,7 @@ public struct PartitionProjector: Sendable {
                             customers: projection.customers.values.sorted { $0.customer < $1.customer },
                             recentIDs: recentIDs.encoded, statistics: statistics, counters: counters, rules: rules,
                             inputOffsets: inputOffsets.isEmpty ? nil : inputOffsets.keys.sorted().map { PartitionCheckpoint.InputOffset(partition: $0, offset: inputOffsets[$0]!) },
-                            counterRules: counterRules.evaluatedThrough == nil ? nil : counterRules, earliestCounterInput: earliestCounterInput)
+                            counterRules: counterRules.evaluatedThrough == nil ? nil : counterRules, earliestCounterInput: earliestCounterInput,
+                            sourceProgress: sourceProgress.isEmpty ? nil : sourceProgress.keys.sorted().map { sourceProgress[$0]! })
     }
 }

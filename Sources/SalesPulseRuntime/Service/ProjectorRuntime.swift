@@ -150,6 +150,9 @@ public final class ProjectorRuntime: Sendable {
             return starts
         }
         let repartitionTopics = try ensureRepartitionTopics()
+        // Counter rules wait for every input partition's progress (``Repartition/Progress``).
+        let inputPartitions = repartitionTopics.isEmpty ? nil : inputPartitionCount()
+        var progressSent: [Repartition.Progress.Source] = []
         try consumer.subscribe(to: [configuration.topic] + repartitionTopics.map(\.topic))
         let repartitionPartitions = Dictionary(uniqueKeysWithValues: repartitionTopics.map { ($0.attribute, $0.partitions) })
         logger.info("consuming", metadata: ["kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.group)", "fold.threads": "\(configuration.foldThreads)"])
@@ -240,11 +243,18 @@ public final class ProjectorRuntime: Sendable {
 
             if ContinuousClock.now - lastTick >= .seconds(1) {
                 lastTick = .now
-                let changes = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions)
-                if let lag = try? consumer.lag() {
+                let lag = try? consumer.lag()
+                if let lag {
                     lags.withLock { $0 = lag }
                     metrics.record(lags: lag)
                 }
+                // After the inputs forwarded so far (same producer, same partitions: in order).
+                let progress = inputProgress(lag: lag ?? [:], lastEventWallClock: lastEventWallClock)
+                if progress != progressSent {
+                    try sendProgress(progress, to: repartitionTopics, with: producer)
+                    progressSent = progress
+                }
+                let changes = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions)
                 let took = ContinuousClock.now - lastTick
                 metrics.tick.recordNanoseconds(took.nanoseconds)
                 counters.withLock { $0.tick = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15 }
@@ -441,6 +451,47 @@ public final class ProjectorRuntime: Sendable {
         return topics.indices.map { (topics[$0], attributes[$0], partitionCounts[$0]) }
     }
 
+    /// The input topic's partition count (nil when it cannot be read: rules then follow each
+    /// repartitioned partition's own watermark).
+    private func inputPartitionCount() -> Int? {
+        do {
+            let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
+            if let count = try admin.metadata(topic: configuration.topic).topics.first(where: { $0.name == configuration.topic })?.partitions.count, count > 0 { return count }
+        } catch {
+            logger.warning("partition count of \(configuration.topic) unknown: counter rules follow each partition's own watermark", metadata: ["error": "\(error)"])
+        }
+        return nil
+    }
+
+    /// How far the input partitions this instance owns have got: the watermark (in live mode, a
+    /// partition idle for longer than ``RuntimeConfiguration/idleAfterMilliseconds`` advances
+    /// with the wall clock, as its timers do) and whether it was read to the end of its log.
+    private func inputProgress(lag: [KafkaTopicPartition: Int64], lastEventWallClock: [KafkaTopicPartition: Int64]) -> [Repartition.Progress.Source] {
+        let now = Self.wallClockMilliseconds()
+        return partitions.withLock { owned in
+            owned.keys.filter { $0.topic == configuration.topic }.sorted().map { key in
+                var watermark = owned[key]!.projector.watermark
+                if configuration.live && now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds {
+                    watermark = max(watermark ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now))
+                }
+                return Repartition.Progress.Source(partition: key.partition, watermark: watermark, caughtUp: lag[key] == 0)
+            }
+        }
+    }
+
+    /// Sends the progress of this instance's input partitions to every partition of the
+    /// counter repartition topics.
+    private func sendProgress(_ sources: [Repartition.Progress.Source], to topics: [(topic: String, attribute: String, partitions: Int)], with producer: KafkaProducer) throws {
+        guard !sources.isEmpty else { return }
+        let value = Repartition.Progress(sources: sources).bytes
+        for topic in topics where topic.attribute != Repartition.repExits {
+            for partition in 0..<topic.partitions {
+                try producer.enqueue(KafkaOutgoingMessage(topic: topic.topic, partition: Int32(partition), key: nil, value: value,
+                                                          headers: [KafkaHeader(name: "salespulse-source", string: configuration.topic)]))
+            }
+        }
+    }
+
     /// The record carrying a batch of counter inputs to a partition of a repartition topic.
     private func counterBatchRecord(_ batch: Repartition.CounterBatch, to destination: RepartitionOutbox.Destination) -> KafkaOutgoingMessage {
         KafkaOutgoingMessage(topic: Repartition.topic(group: configuration.group, attribute: destination.attribute), partition: destination.partition, key: nil, value: batch.bytes,
@@ -456,10 +507,10 @@ public final class ProjectorRuntime: Sendable {
     /// Advances timers: by the watermark, and for partitions idle in live mode by the wall clock.
     /// Counter rules are evaluated first, while the counters still hold what the evaluation
     /// steps through (advancing evicts what the new watermark no longer needs).
-    private func tick(lastEventWallClock: [KafkaTopicPartition: Int64], repartitionPartitions: [String: Int]) -> [FlowOutput] {
+    private func tick(lastEventWallClock: [KafkaTopicPartition: Int64], repartitionPartitions: [String: Int], inputPartitions: Int?) -> [FlowOutput] {
         let now = Self.wallClockMilliseconds()
         return partitions.withLock { owned in
-            var outputs = evaluateCounterRules(owned, repartitionPartitions: repartitionPartitions).map(FlowOutput.alert)
+            var outputs = evaluateCounterRules(owned, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions).map(FlowOutput.alert)
             for key in owned.keys.sorted() {
                 let slot = owned[key]!
                 var target = slot.projector.watermark
@@ -485,7 +536,7 @@ public final class ProjectorRuntime: Sendable {
     /// repartitioned (one instance): one evaluator over the counters merged across the input
     /// partitions, at the latest watermark; it is not checkpointed, so after a restart a run
     /// older than the retained history is found again from where that history begins.
-    private func evaluateCounterRules(_ owned: [KafkaTopicPartition: PartitionSlot], repartitionPartitions: [String: Int]) -> [Alert] {
+    private func evaluateCounterRules(_ owned: [KafkaTopicPartition: PartitionSlot], repartitionPartitions: [String: Int], inputPartitions: Int?) -> [Alert] {
         let process = configuration.process
         guard !process.counterRules.isEmpty else { return [] }
         let keys = owned.keys.sorted()
@@ -527,7 +578,7 @@ public final class ProjectorRuntime: Sendable {
             let slot = owned[key]!
             guard case .repartitioned(let attribute) = slot.projector.role, let partitionCount = repartitionPartitions[attribute] else { continue }
             let own = slot.projector.counters
-            alerts += slot.projector.evaluateCounterRules(states: { id in teamStates[id] ?? own.states[id] ?? CounterState() },
+            alerts += slot.projector.evaluateCounterRules(sources: inputPartitions, states: { id in teamStates[id] ?? own.states[id] ?? CounterState() },
                                                          owns: { KafkaPartitioner.consistent.partition(of: $0, partitions: partitionCount) == key.partition },
                                                          evidence: evidence)
         }
