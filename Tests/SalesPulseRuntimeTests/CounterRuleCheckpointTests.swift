@@ -166,4 +166,30 @@ import SalesPulseProjections
         #expect(flags.withUnsafeBytes { Repartition.Progress(decoding: $0) } == nil, "unknown flags")
         #expect(Repartition.CounterBatch().bytes.withUnsafeBytes { Repartition.Progress(decoding: $0) } == nil)
     }
+
+    /// While the rules wait for a lagging input partition, the counters they read keep the data
+    /// the rules still need, but serve only what eviction at the watermark keeps; a counter no
+    /// rule reads is evicted at the watermark as ever.
+    @Test func countersKeepWhatWaitingRulesNeedAndServeWhatTheWatermarkKeeps() throws {
+        let configuration = try ConfigurationLoader.parse(yaml: """
+        flows:
+          - id: a
+            steps: [{id: s}]
+        counters:
+          - {id: competitor_reps_24h, type: sales.competitor.mentioned, distinct: repid, groupBy: competitor, window: 24h}
+          - {id: mentions_1h, type: sales.competitor.mentioned, count: true, groupBy: competitor, window: 1h}
+        rules:
+          - {id: five_reps, counter: competitor_reps_24h, atLeast: 5}
+        """)
+        let role = PartitionProjector.Role.of(topic: Self.topic, group: "g", repartitioning: true)
+        var projector = PartitionProjector(topic: Self.topic, partition: 0, configuration: configuration, role: role)
+        _ = Self.process(Self.records(from: 0), into: &projector, sources: 2)
+        let horizon = Self.t0 / 1000 + 239 * 3600 - (2 * 24 + 6) * 3600 - 31 // the window twice, the lookback margin and the lateness
+        let oldest = { (state: CounterState) in state.occurrences.values.flatMap(\.values).compactMap(\.first).min() ?? .max }
+        let buckets = { (state: CounterState) in state.buckets.values.flatMap(\.keys).min() ?? .max }
+        #expect(oldest(projector.counters.states["competitor_reps_24h"]!) == Self.t0 / 1000, "kept from the first input: the rules have not begun")
+        #expect(oldest(try #require(projector.servedCounterState("competitor_reps_24h"))) >= horizon)
+        #expect(buckets(projector.counters.states["mentions_1h"]!) > Self.t0 / 1000 + 239 * 3600 - 2 * 3600, "no rule reads it: an hour and the lateness kept")
+        #expect(projector.servedCounterState("mentions_1h") == projector.counters.states["mentions_1h"])
+    }
 }

@@ -35,6 +35,8 @@ public struct PartitionProjector: Sendable {
     public let role: Role
     /// The counters this partition folds (all, none when forwarded, or those of its attribute).
     private let foldedCounters: [CounterDefinition]
+    /// The counter rules over the counters this partition folds, in the configuration's order.
+    public let foldedCounterRules: [CounterRule]
     /// What an input partition that forwards its counter inputs forwards, per event type.
     private let forwardPlan: Repartition.ForwardPlan
     /// Forwards produced by the last ``process(value:key:offset:recordTime:decoder:derived:)``.
@@ -75,6 +77,8 @@ public struct PartitionProjector: Sendable {
         case .repartitioned(let attribute): foldedCounters = configuration.counters.filter { Repartition.attribute(of: $0) == attribute }
         case .repExits: foldedCounters = []
         }
+        let folded = foldedCounters
+        foldedCounterRules = configuration.counterRules.filter { rule in folded.contains { $0.id == rule.counter } }
         forwardPlan = Repartition.ForwardPlan(counters: role == .input(repartitioning: true) ? configuration.counters : [])
         if let checkpoint {
             projection = FlowProjection(configuration: configuration, customers: checkpoint.customers)
@@ -240,10 +244,6 @@ public struct PartitionProjector: Sendable {
         return earliestCounterInput
     }
 
-    /// The counter rules over the counters this partition folds, in the configuration's order.
-    public var foldedCounterRules: [CounterRule] {
-        projection.configuration.counterRules.filter { rule in foldedCounters.contains { $0.id == rule.counter } }
-    }
 
     /// Evaluates, at the watermark, the counter rules over the groups this repartitioned
     /// partition owns (pure given its state): from the last evaluation, in steps (see
@@ -289,13 +289,18 @@ public struct PartitionProjector: Sendable {
         var outputs = projection.advance(to: target)
         outputs += rules.advance(to: target, configuration: projection.configuration)
         if let watermark, !foldedCounters.isEmpty {
-            // Rules evaluate from where they got to, which lagging input partitions may hold
-            // behind the watermark (before their first evaluation: from the first input).
-            var evaluated = watermark
-            if case .repartitioned = role {
-                evaluated = counterRules.evaluatedThrough.map { EventTime(epochMilliseconds: $0 * 1000) } ?? earliestCounterInput ?? watermark
+            let lateness = projection.configuration.allowedLatenessMilliseconds, rules = projection.configuration.counterRules
+            let held = foldedCounters.filter(isReadByRules)
+            if case .repartitioned = role, !held.isEmpty {
+                // Rules evaluate from where they got to, which lagging input partitions may hold
+                // behind the watermark (before their first evaluation: from the first input):
+                // the counters they read keep what they still need.
+                let evaluated = counterRules.evaluatedThrough.map { EventTime(epochMilliseconds: $0 * 1000) } ?? earliestCounterInput ?? watermark
+                counters.evict(watermark: min(watermark, evaluated), counters: held, latenessMilliseconds: lateness, rules: rules)
+                counters.evict(watermark: watermark, counters: foldedCounters.filter { !isReadByRules($0) }, latenessMilliseconds: lateness, rules: rules)
+            } else {
+                counters.evict(watermark: watermark, counters: foldedCounters, latenessMilliseconds: lateness, rules: rules)
             }
-            counters.evict(watermark: min(watermark, evaluated), counters: foldedCounters, latenessMilliseconds: projection.configuration.allowedLatenessMilliseconds, rules: projection.configuration.counterRules)
         }
         count(outputs)
         return outputs
@@ -309,6 +314,26 @@ public struct PartitionProjector: Sendable {
             default: break
             }
         }
+    }
+
+    /// Whether a counter rule of this partition reads `counter`.
+    private func isReadByRules(_ counter: CounterDefinition) -> Bool {
+        foldedCounterRules.contains { $0.counter == counter.id || $0.per == counter.id }
+    }
+
+    /// A counter's state as served (values, series): what eviction at the watermark keeps.
+    /// While the rules lag behind the watermark the partition keeps older data for them; served,
+    /// it would make the oldest points of a series depend on how far the rules had got.
+    public func servedCounterState(_ id: String) -> CounterState? {
+        guard var state = counters.states[id] else { return nil }
+        guard case .repartitioned = role, let watermark, (counterRules.evaluatedThrough ?? Int64.min) < CounterState.second(of: watermark),
+              let counter = foldedCounters.first(where: { $0.id == id }), isReadByRules(counter) else { return state }
+        let configuration = projection.configuration
+        var single = CounterProjection()
+        single.states[id] = state
+        single.evict(watermark: watermark, counters: [counter], latenessMilliseconds: configuration.allowedLatenessMilliseconds, rules: configuration.counterRules)
+        state = single.states[id] ?? CounterState()
+        return state
     }
 
     /// A checkpoint of the current state.

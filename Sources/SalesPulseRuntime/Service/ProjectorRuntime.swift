@@ -530,9 +530,11 @@ public final class ProjectorRuntime: Sendable {
     }
 
     /// Evaluates the counter rules. Repartitioned (the default): each partition of a
-    /// repartition topic evaluates the rules over its own groups at its own watermark, with the
-    /// runs and open alerts kept in its checkpoint, so the alerts depend only on that partition's
-    /// inputs — not on which instance owns it, what else that instance owns, or restarts. Not
+    /// repartition topic evaluates the rules over its own groups up to where every input
+    /// partition has got (``PartitionProjector/completeThrough(sources:)``), with the runs and
+    /// open alerts kept in its checkpoint, so the alerts depend only on that partition's inputs —
+    /// not on which instance owns it, what else that instance owns, which input lags, or
+    /// restarts. Not
     /// repartitioned (one instance): one evaluator over the counters merged across the input
     /// partitions, at the latest watermark; it is not checkpointed, so after a restart a run
     /// older than the retained history is found again from where that history begins.
@@ -719,7 +721,7 @@ public final class ProjectorRuntime: Sendable {
 
     /// A counter's state merged across the partitions this instance owns.
     public func counterState(_ id: String) -> CounterState {
-        CounterState.merge(partitions.withLock { owned in owned.values.compactMap { $0.projector.counters.states[id] } })
+        CounterState.merge(partitions.withLock { owned in owned.keys.sorted().compactMap { owned[$0]!.projector.servedCounterState(id) } })
     }
 
     /// All customer states (sorted by id), e.g. for reports and comparisons.
