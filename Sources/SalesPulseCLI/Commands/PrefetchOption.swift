@@ -4,7 +4,7 @@ import ArgumentParser
 /// ahead of processing (``RuntimeConfiguration/prefetchRecords``).
 enum PrefetchOption {
     /// The option's help text.
-    static let help: ArgumentHelp = "Records fetched ahead of processing at most, all owned partitions together (e.g. 200000: less memory and CPU on a backlog), or 'none' (the default for now) for librdkafka's own prefetch of up to 1,000,000 records. See BENCHMARKS.md, session 13, for the figures and why the bound is not the default yet."
+    static let help: ArgumentHelp = "Records fetched ahead of processing at most, all owned partitions together (e.g. 200000: less memory on a backlog), or 'none' (the default) for librdkafka's own prefetch of up to 1,000,000 records. See BENCHMARKS.md, sessions 13 and 14, for the figures."
 
     /// `none` (no bound) or a positive record count.
     static func parse(_ text: String) throws -> Int? {

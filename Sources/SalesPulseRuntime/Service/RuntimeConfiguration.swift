@@ -51,11 +51,9 @@ public struct RuntimeConfiguration: Sendable {
     /// backlog are held at once (~340 bytes each with 306-byte events, measured), and the
     /// kernel zeroing that fresh memory took a fifth of the job's CPU (BENCHMARKS.md, session 13).
     ///
-    /// Off (`nil`) by default for now: with a bound of 200,000 the crash-and-scale soak found
-    /// counter-rule alerts whose `since` (and id) depended on when rules were evaluated, for a
-    /// condition holding longer than the rule's lookback (BENCHMARKS.md, session 13). That is a
-    /// flaw of the rule evaluator, which the changed timing exposes; the bound goes back on
-    /// when it is fixed.
+    /// Off (`nil`) by default: a bound of 200,000 measured no faster than librdkafka's own
+    /// prefetch in two sittings (BENCHMARKS.md, sessions 13 and 14). The crash-and-scale soak
+    /// passes with it since counter rules wait for every input partition (session 14).
     public var prefetchRecords: Int? = nil
     /// `fetch.wait.max.ms` of the input consumer: bounds end-to-end latency at low rates.
     public var fetchWaitMaxMilliseconds: Int = 10
