@@ -148,6 +148,8 @@ import SalesPulseProjections
         #expect(projector.completeThrough(sources: 3) == at(3))
         report([.init(partition: 1, watermark: at(3), caughtUp: true)])
         #expect(projector.completeThrough(sources: 3) == at(6), "all read to their end: as far as any got")
+        report([.init(partition: 0, watermark: at(8), caughtUp: false)])
+        #expect(projector.completeThrough(sources: 3) == at(8), "partitions read to their end do not hold it back")
         #expect(projector.completeThrough(sources: nil) == projector.watermark)
 
         // Kept in the checkpoint.

@@ -211,26 +211,23 @@ public struct PartitionProjector: Sendable {
     }
 
     /// The event time up to which every one of `sources` input partitions has got: the lowest
-    /// watermark among them, or — once every one has been read to the end of its log — the
-    /// highest. Nil while one has not reported, or has reported no event yet without being
-    /// caught up (its first events may be older than anything seen). Input partitions caught
-    /// up without any event do not count. `sources` nil (the input's partition count is not
-    /// known): this partition's own watermark.
+    /// watermark among those not yet read to the end of their log (one that has been has
+    /// nothing more to send now; what it receives later arrives late, and rules re-check it),
+    /// or the highest once every one has been. Nil while one has not reported, or has reported
+    /// no event yet without being caught up (its first events may be older than anything
+    /// seen). `sources` nil (the input's partition count is not known): this partition's own
+    /// watermark.
     public func completeThrough(sources: Int?) -> EventTime? {
         guard let sources else { return watermark }
-        var lowest: EventTime?, highest: EventTime?
-        var allCaughtUp = true
+        var pending: EventTime?, highest: EventTime?
         for partition in 0..<Int32(sources) {
             guard let source = sourceProgress[partition] else { return nil }
-            allCaughtUp = allCaughtUp && source.caughtUp
-            guard let time = source.watermark else {
-                if !source.caughtUp { return nil }
-                continue
-            }
-            lowest = min(lowest ?? time, time)
-            highest = max(highest ?? time, time)
+            if let time = source.watermark { highest = max(highest ?? time, time) }
+            guard !source.caughtUp else { continue }
+            guard let time = source.watermark else { return nil }
+            pending = min(pending ?? time, time)
         }
-        return allCaughtUp ? highest : lowest
+        return pending ?? highest
     }
 
     private mutating func noteCounterInput(at time: EventTime) {

@@ -5,7 +5,7 @@ extension Repartition {
     /// How far input partitions have got: every instance sends one to each partition of the
     /// counter repartition topics once a tick (when it changed), after the counter inputs it
     /// forwarded, for the input partitions it owns. A repartitioned partition evaluates its
-    /// counter rules only as far as every input partition has got (see
+    /// counter rules only as far as every input partition with records still to read has got (see
     /// ``PartitionProjector/completeThrough(sources:)``): inputs from a lagging input partition
     /// then arrive before the rules are judged on the seconds they belong to, not days after,
     /// so the alerts are the same whichever instance lags and when (Flink's watermarks travel
