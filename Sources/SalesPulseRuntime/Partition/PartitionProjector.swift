@@ -242,12 +242,13 @@ public struct PartitionProjector: Sendable {
     }
 
 
-    /// Evaluates, at the watermark, the counter rules over the groups this repartitioned
-    /// partition owns (pure given its state): from the last evaluation, in steps (see
+    /// Evaluates the counter rules over the groups this repartitioned partition owns (pure
+    /// given its state), up to where its `sources` input partitions have got
+    /// (``completeThrough(sources:)``): from the last evaluation, in steps (see
     /// ``CounterRuleEvaluator``), re-checking from the earliest counter input folded since.
     /// `states` gives a counter's state across partitions, for rules comparing a group with
     /// others (a rep with the team); `owns` tells which groups are this partition's. Nothing
-    /// happens while nothing changed.
+    /// happens while nothing changed, nor before every input partition has reported.
     public mutating func evaluateCounterRules(sources: Int?, states: (String) -> CounterState, owns: (String) -> Bool, evidence: (CounterRule, Alert) -> [String]?) -> [Alert] {
         guard case .repartitioned = role, let complete = completeThrough(sources: sources) else { return [] }
         let rules = foldedCounterRules
