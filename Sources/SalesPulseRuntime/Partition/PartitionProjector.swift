@@ -174,15 +174,16 @@ public struct PartitionProjector: Sendable {
         Repartition.ForwardPlan(counters: counters).forwards(of: event, derived: derived)
     }
 
-    /// A batch of repartitioned counter inputs: read it, drop entries at or below the offset
-    /// already folded from their input partition, fold the counters.
+    /// A record of a counter repartition topic: a progress record updates how far the input
+    /// partitions have got; of a batch of counter inputs, drop the entries at or below the offset
+    /// already folded from their input partition and fold the counters.
     private mutating func processRepartitioned(value: UnsafeRawBufferPointer?) -> Outcome {
-        if let value, value.first == Repartition.Progress.format, let progress = Repartition.Progress(decoding: value) {
+        if let value, let progress = Repartition.Progress(decoding: value) {
             note(progress)
             return .applied([])
         }
         guard let value, let entries = Repartition.CounterBatch.entries(decoding: value) else {
-            return reject(EventRejection(.malformedJSON, at: "", "not a counter batch record (format \(Repartition.CounterBatch.format)) of a repartition topic"))
+            return reject(EventRejection(.malformedJSON, at: "", "neither a counter batch record (format \(Repartition.CounterBatch.format)) nor a progress record (format \(Repartition.Progress.format)) of a repartition topic"))
         }
         for entry in entries {
             if let folded = inputOffsets[entry.partition], entry.offset <= folded {
@@ -240,7 +241,6 @@ public struct PartitionProjector: Sendable {
         defer { earliestCounterInput = nil }
         return earliestCounterInput
     }
-
 
     /// Evaluates the counter rules over the groups this repartitioned partition owns (pure
     /// given its state), up to where its `sources` input partitions have got
