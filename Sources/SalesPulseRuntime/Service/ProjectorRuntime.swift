@@ -545,7 +545,8 @@ public final class ProjectorRuntime: Sendable {
         // Time-to-sign rules: the region's customers waiting longest when the alert began,
         // among this instance's customers as they stand now. Read from copies of the flow
         // projections: a partition's own projector is being mutated while it evaluates.
-        let projections = keys.map { owned[$0]!.projector.projection }.filter { !$0.customers.isEmpty }
+        let wantsEvidence = process.counterRules.contains { $0.longestWaitingEvidence > 0 }
+        let projections = wantsEvidence ? keys.map { owned[$0]!.projector.projection }.filter { !$0.customers.isEmpty } : []
         let evidence: (CounterRule, Alert) -> [String]? = { rule, alert in
             guard rule.longestWaitingEvidence > 0 else { return nil }
             return WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, among: projections.lazy.flatMap { $0.customers.values }, now: alert.since)
