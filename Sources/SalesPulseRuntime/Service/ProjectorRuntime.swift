@@ -193,12 +193,12 @@ public final class ProjectorRuntime: Sendable {
                 let parts = partitions.withLock { owned in
                     let slots = SlotTable(slots: owned)
                     let used = batch.count >= configuration.parallelFoldMinimumBatch ? workers.count : 1
-                    let assignment = Self.assign(batch, workers: used)
+                    let shares = Self.assign(batch, workers: used)
                     var parts = [BatchPart](repeating: BatchPart(), count: used)
                     parts.withUnsafeMutableBufferPointer { parts in
                         // Each worker writes only its own element.
                         workers.run(workers: used) { worker, decoder in
-                            parts[worker] = fold(batch, worker: worker, assignment: assignment, slots: slots.slots, decoder: decoder, batchClock: batchClock, repartitionPartitions: repartitionPartitions)
+                            parts[worker] = fold(batch, positions: shares[worker], slots: slots.slots, decoder: decoder, batchClock: batchClock, repartitionPartitions: repartitionPartitions)
                         }
                     }
                     return parts
@@ -329,29 +329,37 @@ public final class ProjectorRuntime: Sendable {
         var repartitionedEntries = 0
     }
 
-    /// Which worker folds each partition of a batch (indexed by partition number): whole
-    /// partitions, largest first, each to the worker with the fewest records so far. A batch
-    /// often holds long runs of few partitions, so balancing by record count matters.
-    static func assign(_ batch: KafkaBatch, workers: Int) -> [Int] {
+    /// The positions in a batch of the records each worker folds, in batch order: whole
+    /// partitions (by partition number), largest first, each to the worker with the fewest
+    /// records so far. A batch often holds long runs of few partitions, so balancing by record
+    /// count matters. A worker walks only its own positions: it neither reads the other
+    /// workers' record headers nor prefetches their values.
+    static func assign(_ batch: KafkaBatch, workers: Int) -> [[Int32]] {
+        guard workers > 1 else { return [batch.indices.map { Int32($0) }] }
+        var partitionOf = [Int32](repeating: 0, count: batch.count)
         var records: [Int] = []
-        for record in batch {
-            let partition = Int(record.partition)
-            if partition >= records.count { records += [Int](repeating: 0, count: partition + 1 - records.count) }
-            records[partition] += 1
+        for position in batch.indices {
+            let partition = batch[position].partition
+            partitionOf[position] = partition
+            if Int(partition) >= records.count { records += [Int](repeating: 0, count: Int(partition) + 1 - records.count) }
+            records[Int(partition)] += 1
         }
         var assignment = [Int](repeating: 0, count: records.count)
-        guard workers > 1 else { return assignment }
         var load = [Int](repeating: 0, count: workers)
         for partition in records.indices.sorted(by: { (records[$0], $1) > (records[$1], $0) }) where records[partition] > 0 {
             let worker = load.indices.min { load[$0] < load[$1] }!
             assignment[partition] = worker
             load[worker] += records[partition]
         }
-        return assignment
+        var positions = load.map { _ in [Int32]() }
+        for worker in positions.indices { positions[worker].reserveCapacity(load[worker]) }
+        for position in partitionOf.indices { positions[assignment[Int(partitionOf[position])]].append(Int32(position)) }
+        return positions
     }
 
-    /// Decodes and folds, in batch order, the records of the partitions assigned to `worker`.
-    private func fold(_ batch: KafkaBatch, worker: Int, assignment: [Int], slots: [KafkaTopicPartition: PartitionSlot], decoder: EventDecoder, batchClock: Int64, repartitionPartitions: [String: Int]) -> BatchPart {
+    /// Decodes and folds, in batch order, the records at `positions` (those of the partitions
+    /// assigned to this worker).
+    private func fold(_ batch: KafkaBatch, positions: [Int32], slots: [KafkaTopicPartition: PartitionSlot], decoder: EventDecoder, batchClock: Int64, repartitionPartitions: [String: Int]) -> BatchPart {
         var part = BatchPart()
         var outbox = RepartitionOutbox(partitionCounts: repartitionPartitions)
         // Records of one partition come in runs: look the slot up once per run.
@@ -360,22 +368,18 @@ public final class ProjectorRuntime: Sendable {
         var currentKey = KafkaTopicPartition(topic: "", partition: -1)
         var slot: PartitionSlot?
         var repartitioned = false
-        for position in batch.indices {
+        for index in positions.indices {
             // Records are read in order: start loading later ones while this one is worked on.
-            batch.prefetchHeader(at: position + 16)
-            batch.prefetchValue(at: position + 4)
-            let record = batch[position]
+            if index + 16 < positions.count { batch.prefetchHeader(at: Int(positions[index + 16])) }
+            if index + 4 < positions.count { batch.prefetchValue(at: Int(positions[index + 4])) }
+            let record = batch[Int(positions[index])]
             if record.partition != currentPartition || record.topicIdentity != currentTopic {
                 if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
                 currentPartition = record.partition
                 currentTopic = record.topicIdentity
-                if assignment[Int(currentPartition)] == worker {
-                    currentKey = record.topicPartition
-                    slot = slots[currentKey]
-                    if case .input = slot?.projector.role { repartitioned = false } else { repartitioned = slot != nil }
-                } else {
-                    slot = nil
-                }
+                currentKey = record.topicPartition
+                slot = slots[currentKey]
+                if case .input = slot?.projector.role { repartitioned = false } else { repartitioned = slot != nil }
             }
             guard let slot else { continue }
             let recordTime = EventTime(epochMilliseconds: record.timestampMilliseconds ?? Self.wallClockMilliseconds())
