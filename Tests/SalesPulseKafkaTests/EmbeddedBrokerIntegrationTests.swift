@@ -117,6 +117,41 @@ import Testing
         await producer.shutdown()
     }
 
+    @Test func aPreparedProducerKnowsATopicsPartitionsBeforeItsFirstRecord() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("prepared", partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+        // A topic that does not exist is only logged.
+        producer.prepare(topics: ["prepared", "prepared", "never-created"])
+        // The partitions are known: a record for one the topic lacks is refused at once instead
+        // of waiting, queued, for the client's next metadata scan.
+        #expect {
+            try producer.enqueue(KafkaOutgoingMessage(topic: "prepared", partition: 7, key: "k", value: "v"))
+        } throws: { error in
+            (error as? KafkaError)?.code == .unknownTopicOrPartition
+        }
+        let report = try await producer.send(KafkaOutgoingMessage(topic: "prepared", partition: 1, key: "k", value: "v"))
+        #expect(report.topicPartition == KafkaTopicPartition(topic: "prepared", partition: 1))
+        #expect(producer.tally == KafkaDeliveryTally(delivered: 1, failed: 0, firstError: nil))
+        await producer.shutdown()
+        cluster.shutdown()
+    }
+
+    @Test func anUnpreparedProducerQueuesARecordForAnUnknownTopic() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("unprepared", partitions: 2)
+        var configuration = KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
+        configuration.messageTimeoutMilliseconds = 5_000
+        let producer = try KafkaProducer(configuration: configuration)
+        // Without ``KafkaProducer/prepare(topics:timeout:)`` the client has not seen the topic:
+        // the same record is queued and fails only once its metadata arrives.
+        try producer.enqueue(KafkaOutgoingMessage(topic: "unprepared", partition: 7, key: "k", value: "v"))
+        try? producer.flush(timeout: .seconds(10))
+        #expect(producer.tally.failed == 1)
+        await producer.shutdown()
+        cluster.shutdown()
+    }
+
     @Test func brokerSideErrorsSurfaceAsDeliveryErrors() async throws {
         let cluster = try EmbeddedKafkaCluster()
         try cluster.createTopic("denied", partitions: 1)
