@@ -303,6 +303,47 @@ import Testing
         cluster.shutdown()
     }
 
+    /// Fold threads free their records as they go: a released record is not freed again when the
+    /// batch ends, releasing twice or out of range does nothing, and the records not released
+    /// read as before.
+    @Test func recordsReleasedInsideTheBatchAreFreedOnceAndTheOthersStayReadable() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("released", partitions: 1)
+        let total = 500
+        _ = try publish(total, to: "released", bootstrap: cluster.bootstrapServers)
+        let (values, batches) = try await DedicatedThread.run(name: "test.release") { () throws -> ([String], Int) in
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "released"), maxBatchSize: 64)
+            try consumer.subscribe(to: ["released"])
+            var values: [String] = []
+            var batches = 0
+            let end = ContinuousClock.now + .seconds(60)
+            while values.count < total, ContinuousClock.now < end {
+                try consumer.consumeBatch(timeout: .milliseconds(50)) { batch in
+                    guard !batch.isEmpty else { return }
+                    batches += 1
+                    var read = [String?](repeating: nil, count: batch.count)
+                    // Even positions first, each released once read, then the odd ones.
+                    for position in stride(from: 0, to: batch.count, by: 2) {
+                        read[position] = batch[position].value.map { String(decoding: $0, as: UTF8.self) }
+                        batch.release(at: position)
+                        batch.release(at: position)
+                    }
+                    batch.release(at: -1)
+                    batch.release(at: batch.count)
+                    for position in stride(from: 1, to: batch.count, by: 2) {
+                        read[position] = batch[position].value.map { String(decoding: $0, as: UTF8.self) }
+                    }
+                    values += read.map { $0 ?? "" }
+                }
+            }
+            consumer.close()
+            return (values, batches)
+        }
+        #expect(values == (0..<total).map { "value-\($0)" })
+        #expect(batches >= total / 64)
+        cluster.shutdown()
+    }
+
     @Test func fixedPortForwarderLetsClientsBootstrap() async throws {
         let cluster = try EmbeddedKafkaCluster()
         try cluster.createTopic("fwd", partitions: 1)

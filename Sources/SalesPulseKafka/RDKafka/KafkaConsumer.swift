@@ -121,11 +121,15 @@ public final class KafkaConsumer: @unchecked Sendable {
             rd_kafka_message_destroy(message)
         }
         defer {
-            for index in 0..<dataCount { rd_kafka_message_destroy(buffer[index]) ; buffer[index] = nil }
+            // Records the closure released (``KafkaBatch/release(at:)``) are nil already.
+            for index in 0..<dataCount {
+                if let message = buffer[index] { rd_kafka_message_destroy(message) }
+                buffer[index] = nil
+            }
         }
         if let fatal { throw fatal }
         defer { if let waker { wakeFetcherIfDrained(waker, taken: count) } }
-        return try body(KafkaBatch(messages: UnsafeBufferPointer(rebasing: buffer[0..<dataCount])))
+        return try body(KafkaBatch(messages: UnsafeMutableBufferPointer(rebasing: buffer[0..<dataCount])))
     }
 
     /// The fetcher stops once the queue holds the bound and sleeps up to a second; it may have

@@ -65,7 +65,7 @@ public struct KafkaRecord {
 
 /// The records of one batch, in order of arrival; valid only inside the consume closure.
 public struct KafkaBatch: RandomAccessCollection {
-    let messages: UnsafeBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>?>
+    let messages: UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>?>
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { messages.count }
@@ -86,6 +86,18 @@ public struct KafkaBatch: RandomAccessCollection {
     public func prefetchValue(at position: Int, lines: Int = 5) {
         guard position >= 0, position < messages.count, let message = messages[position] else { return }
         salespulse_prefetch_message(message, Int32(lines))
+    }
+
+    /// Gives the record at `position` back to librdkafka as soon as it has been read, instead of
+    /// with the rest of the batch when the consume closure returns: a fold thread frees its own
+    /// records while they are still in its cache, in parallel with the others, rather than the
+    /// consume thread freeing them all afterwards. From then on the record must not be read
+    /// (nor the batch iterated); each position may be released by one thread only. Thread-safe
+    /// for distinct positions; out of range or already released: nothing.
+    public func release(at position: Int) {
+        guard position >= 0, position < messages.count, let message = messages[position] else { return }
+        messages[position] = nil
+        rd_kafka_message_destroy(message)
     }
 
     /// Copies every record of the batch.

@@ -375,7 +375,11 @@ public final class ProjectorRuntime: Sendable {
             // Records are read in order: start loading later ones while this one is worked on.
             if index + 16 < positions.count { batch.prefetchHeader(at: Int(positions[index + 16])) }
             if index + 4 < positions.count { batch.prefetchValue(at: Int(positions[index + 4])) }
-            let record = batch[Int(positions[index])]
+            let position = Int(positions[index])
+            // Everything kept from a record is copied (dead letters, forwards): free it here,
+            // on this thread, while it is in this core's cache.
+            defer { batch.release(at: position) }
+            let record = batch[position]
             if record.partition != currentPartition || record.topicIdentity != currentTopic {
                 if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
                 currentPartition = record.partition
