@@ -196,12 +196,24 @@ public final class ProjectorRuntime: Sendable {
                 let parts = partitions.withLock { owned in
                     let slots = SlotTable(slots: owned)
                     let used = batch.count >= configuration.parallelFoldMinimumBatch ? workers.count : 1
-                    let shares = Self.assign(batch, workers: used)
+                    let groups = used > 1 ? Self.partitionGroups(of: batch) : [batch.indices.map { Int32($0) }]
+                    // Groups are claimed one at a time, largest first: a fold thread slowed down
+                    // (it shares its core with librdkafka's threads) takes fewer.
+                    let claimed = Atomic<Int>(0)
                     var parts = [BatchPart](repeating: BatchPart(), count: used)
                     parts.withUnsafeMutableBufferPointer { parts in
                         // Each worker writes only its own element.
                         workers.run(workers: used) { worker, decoder in
-                            parts[worker] = fold(batch, positions: shares[worker], slots: slots.slots, decoder: decoder, batchClock: batchClock, repartitionPartitions: repartitionPartitions)
+                            var part = BatchPart()
+                            var outbox = RepartitionOutbox(partitionCounts: repartitionPartitions)
+                            while true {
+                                let group = claimed.wrappingAdd(1, ordering: .relaxed).oldValue
+                                guard group < groups.count else { break }
+                                fold(batch, positions: groups[group], slots: slots.slots, decoder: decoder, batchClock: batchClock, into: &part, outbox: &outbox)
+                            }
+                            for (destination, batch) in outbox.drain() { part.forwards.append(counterBatchRecord(batch, to: destination)) }
+                            part.forwardedInputs += outbox.gathered
+                            parts[worker] = part
                         }
                     }
                     return parts
@@ -332,39 +344,33 @@ public final class ProjectorRuntime: Sendable {
         var repartitionedEntries = 0
     }
 
-    /// The positions in a batch of the records each worker folds, in batch order: whole
-    /// partitions (by partition number), largest first, each to the worker with the fewest
-    /// records so far. A batch often holds long runs of few partitions, so balancing by record
-    /// count matters. A worker walks only its own positions: it neither reads the other
-    /// workers' record headers nor prefetches their values.
-    static func assign(_ batch: KafkaBatch, workers: Int) -> [[Int32]] {
-        guard workers > 1 else { return [batch.indices.map { Int32($0) }] }
-        var partitionOf = [Int32](repeating: 0, count: batch.count)
-        var records: [Int] = []
+    /// The positions of a batch's records grouped by partition number (a partition's records,
+    /// of the input topic and of repartition topics alike, are folded by one thread, in batch
+    /// order), the groups largest first by bytes (a repartition record carries many entries, so
+    /// record counts misjudge the work). Fold threads claim groups one at a time: the batch ends
+    /// at most one group's work after the first thread runs out, however unevenly the threads
+    /// are slowed down. A thread reads only its groups' record headers and prefetches only
+    /// their values.
+    static func partitionGroups(of batch: KafkaBatch) -> [[Int32]] {
+        var groups: [[Int32]] = []
+        var weights: [Int] = []
         for position in batch.indices {
-            let partition = batch[position].partition
-            partitionOf[position] = partition
-            if Int(partition) >= records.count { records += [Int](repeating: 0, count: Int(partition) + 1 - records.count) }
-            records[Int(partition)] += 1
+            let record = batch[position]
+            let partition = Int(record.partition)
+            if partition >= groups.count {
+                groups += [[Int32]](repeating: [], count: partition + 1 - groups.count)
+                weights += [Int](repeating: 0, count: partition + 1 - weights.count)
+            }
+            groups[partition].append(Int32(position))
+            weights[partition] += 64 + (record.value?.count ?? 0)
         }
-        var assignment = [Int](repeating: 0, count: records.count)
-        var load = [Int](repeating: 0, count: workers)
-        for partition in records.indices.sorted(by: { (records[$0], $1) > (records[$1], $0) }) where records[partition] > 0 {
-            let worker = load.indices.min { load[$0] < load[$1] }!
-            assignment[partition] = worker
-            load[worker] += records[partition]
-        }
-        var positions = load.map { _ in [Int32]() }
-        for worker in positions.indices { positions[worker].reserveCapacity(load[worker]) }
-        for position in partitionOf.indices { positions[assignment[Int(partitionOf[position])]].append(Int32(position)) }
-        return positions
+        return groups.indices.filter { !groups[$0].isEmpty }.sorted { (weights[$0], $1) > (weights[$1], $0) }.map { groups[$0] }
     }
 
-    /// Decodes and folds, in batch order, the records at `positions` (those of the partitions
-    /// assigned to this worker).
-    private func fold(_ batch: KafkaBatch, positions: [Int32], slots: [KafkaTopicPartition: PartitionSlot], decoder: EventDecoder, batchClock: Int64, repartitionPartitions: [String: Int]) -> BatchPart {
-        var part = BatchPart()
-        var outbox = RepartitionOutbox(partitionCounts: repartitionPartitions)
+    /// Decodes and folds, in batch order, the records at `positions` (one partition group of
+    /// ``partitionGroups(of:)``, or the whole batch), adding what they produce to `part` and
+    /// their counter inputs to `outbox` (drained once the thread has no group left).
+    private func fold(_ batch: KafkaBatch, positions: [Int32], slots: [KafkaTopicPartition: PartitionSlot], decoder: EventDecoder, batchClock: Int64, into part: inout BatchPart, outbox: inout RepartitionOutbox) {
         // Records of one partition come in runs: look the slot up once per run.
         var currentPartition: Int32 = -1
         var currentTopic: UInt = 0
@@ -420,9 +426,6 @@ public final class ProjectorRuntime: Sendable {
             }
         }
         if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
-        for (destination, batch) in outbox.drain() { part.forwards.append(counterBatchRecord(batch, to: destination)) }
-        part.forwardedInputs += outbox.gathered
-        return part
     }
 
     /// The repartition topics of the configuration's counters, created if missing: through
