@@ -50,6 +50,7 @@ import SalesPulseProjections
         var uninterrupted = PartitionProjector(topic: Self.topic, partition: 0, configuration: Self.configuration, role: role)
         let all = Self.fold(0..<240, into: &uninterrupted)
         #expect(all.map(\.state) == [.fired], "acme fires once and stays open for ten days")
+        #expect(uninterrupted.statistics.alertsFired == 1 && uninterrupted.statistics.alertsResolved == 0, "counted with the partition's alerts")
         #expect(uninterrupted.counterRules.open.values.map(\.since) == [EventTime(epochMilliseconds: Self.t0 + 4 * 3_600_000)])
 
         var first = PartitionProjector(topic: Self.topic, partition: 0, configuration: Self.configuration, role: role)
@@ -62,6 +63,7 @@ import SalesPulseProjections
         let after = Self.fold(100..<240, into: &restored)
         #expect(after.isEmpty, "the open alert is not fired again with another start: \(after.map(\.since))")
         #expect(restored.counterRules.open == uninterrupted.counterRules.open)
+        #expect(restored.statistics.alertsFired == 1, "the count comes back with the checkpoint, the alert is not counted twice")
     }
 
     /// Another instance without the checkpoint replays the partition from the beginning: one

@@ -256,7 +256,10 @@ public struct PartitionProjector: Sendable {
         // Never back: an input partition reporting again after a gap may lower the point.
         let second = CounterState.second(of: complete)
         if let evaluated = counterRules.evaluatedThrough, second < evaluated || (second == evaluated && earliestCounterInput == nil) { return [] }
-        return counterRules.evaluate(at: complete, configuration: projection.configuration, rules: rules, changedFrom: takeEarliestCounterInput(), owns: owns, states: states, evidence: evidence)
+        let changes = counterRules.evaluate(at: complete, configuration: projection.configuration, rules: rules, changedFrom: takeEarliestCounterInput(), owns: owns, states: states, evidence: evidence)
+        // Counted with the partition's other alerts (checkpointed with the runs that fired them).
+        count(changes.map(FlowOutput.alert))
+        return changes
     }
 
     /// A rep's exit repartitioned by rep: drop one already recorded, record it.

@@ -24,6 +24,8 @@ public final class ProjectorRuntime: Sendable {
     public struct Status: Sendable {
         public var partitions: [KafkaTopicPartition]
         public var customers: Int
+        /// Summed over the owned partitions, alerts of the rules evaluated across partitions
+        /// (N-in-a-row; counter rules with `--no-repartition`) included.
         public var statistics: PartitionStatistics
         public var watermark: EventTime?
         public var recordsConsumed: Int
@@ -60,6 +62,9 @@ public final class ProjectorRuntime: Sendable {
     private let checkpoints = CheckpointWriter()
     private let rules = Mutex(CounterRuleEvaluator())
     private let sequences = Mutex(SequenceRuleEvaluator())
+    /// Alerts fired and resolved by the rules evaluated across partitions (N-in-a-row rules;
+    /// counter rules with `--no-repartition`), which no partition's statistics count; since start.
+    private let runtimeRuleAlerts = Mutex<(fired: Int, resolved: Int)>((0, 0))
     private let lags = Mutex<[KafkaTopicPartition: Int64]>([:])
     /// Partition ownership across the group's instances (when ``RuntimeConfiguration/advertisedURL`` is set).
     public let directory: PartitionDirectory?
@@ -537,7 +542,9 @@ public final class ProjectorRuntime: Sendable {
             let configuration = configuration.process
             if !configuration.sequenceRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
                 let keyed = owned.keys.sorted().map { owned[$0]!.projector.rules }
-                outputs += sequences.withLock { $0.evaluate(at: now, configuration: configuration, partitions: keyed) }.map(FlowOutput.alert)
+                let changes = sequences.withLock { $0.evaluate(at: now, configuration: configuration, partitions: keyed) }
+                countRuntimeRuleAlerts(changes)
+                outputs += changes.map(FlowOutput.alert)
             }
             return outputs
         }
@@ -572,7 +579,7 @@ public final class ProjectorRuntime: Sendable {
             let changedFrom = owned.values.compactMap { $0.projector.takeEarliestCounterInput() }.min()
             // Each counter is merged once per tick, however many rules read it.
             var merged: [String: CounterState] = [:]
-            return rules.withLock { evaluator in
+            let changes = rules.withLock { evaluator in
                 evaluator.evaluate(at: now, configuration: process, changedFrom: changedFrom, states: { id in
                     if let state = merged[id] { return state }
                     let state = CounterState.merge(keys.compactMap { owned[$0]!.projector.counters.states[id] })
@@ -580,6 +587,8 @@ public final class ProjectorRuntime: Sendable {
                     return state
                 }, evidence: evidence)
             }
+            countRuntimeRuleAlerts(changes)
+            return changes
         }
         // Rules comparing a rep with the team read the teammates' counts, which other
         // partitions hold: merged across this instance's partitions of that topic, up front.
@@ -607,6 +616,12 @@ public final class ProjectorRuntime: Sendable {
 
     /// Consumer lag per owned partition (records behind the high watermark), refreshed every second.
     public var consumerLag: [KafkaTopicPartition: Int64] { lags.withLock { $0 } }
+
+    private func countRuntimeRuleAlerts(_ changes: [Alert]) {
+        guard !changes.isEmpty else { return }
+        let fired = changes.filter { $0.state == .fired }.count
+        runtimeRuleAlerts.withLock { $0.fired += fired; $0.resolved += changes.count - fired }
+    }
 
     /// Open alerts of counter rules.
     public func openRuleAlerts() -> [Alert] {
@@ -761,10 +776,14 @@ public final class ProjectorRuntime: Sendable {
 
     /// A status summary.
     public func status() -> Status {
-        let (keys, customers, statistics, watermark) = partitions.withLock { owned in
+        let (keys, customers, partitionStatistics, watermark) = partitions.withLock { owned in
             (owned.keys.sorted(), owned.values.reduce(0) { $0 + $1.projector.projection.customers.count },
              owned.values.reduce(PartitionStatistics()) { $0 + $1.projector.statistics }, owned.values.compactMap(\.projector.watermark).max())
         }
+        var statistics = partitionStatistics
+        let ruleAlerts = runtimeRuleAlerts.withLock { $0 }
+        statistics.alertsFired += ruleAlerts.fired
+        statistics.alertsResolved += ruleAlerts.resolved
         let c = counters.withLock { $0 }
         return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches, lastTickMilliseconds: c.tick, fetchWakeups: fetchWakeups.load(ordering: .relaxed))
     }
