@@ -216,7 +216,7 @@ public final class ProjectorRuntime: Sendable {
                                 guard group < groups.count else { break }
                                 fold(batch, positions: groups[group], slots: slots.slots, decoder: decoder, batchClock: batchClock, into: &part, outbox: &outbox)
                             }
-                            for (destination, batch) in outbox.drain() { part.forwards.append(counterBatchRecord(batch, to: destination)) }
+                            for (destination, entries) in outbox.drain() { part.forwards.append(counterBatchRecord(entries, to: destination)) }
                             part.forwardedInputs += outbox.gathered
                             parts[worker] = part
                         }
