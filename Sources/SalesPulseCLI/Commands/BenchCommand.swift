@@ -82,7 +82,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         Console.bootstrapLogging()
-        AllocatorTuning.apply()
+        Console.line("allocator: \(Allocator.description)")
         let wanted = Set(stages.split(separator: ",").map(String.init))
         let configuration = try Console.loadConfiguration(config)
         if wanted.contains("kafka") { try await kafkaStage(configuration) }

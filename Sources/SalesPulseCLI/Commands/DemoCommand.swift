@@ -45,7 +45,6 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         Console.bootstrapLogging()
-        AllocatorTuning.apply()
         let process = try Console.loadConfiguration(config)
         guard let historyMilliseconds = DurationText.milliseconds(history) else { throw ValidationError("--history \(history): expected a duration such as 4d") }
         guard rate > 0, customers > 0 else { throw ValidationError("--rate and --customers must be positive") }

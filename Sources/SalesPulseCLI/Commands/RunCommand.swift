@@ -69,7 +69,6 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         Console.bootstrapLogging()
-        AllocatorTuning.apply()
         let process = try Console.loadConfiguration(config)
         guard let interval = DurationText.milliseconds(checkpointInterval), interval > 0 else {
             throw ValidationError("--checkpoint-interval \(checkpointInterval): expected a duration such as 5s")
