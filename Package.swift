@@ -49,8 +49,8 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
-        // The executable's allocator: with glibc's malloc the end-to-end job spent 16 % more CPU
-        // per event and peaked 70 % higher in memory (BENCHMARKS.md, session 16). Only the
+        // The executable's allocator: with glibc's malloc the end-to-end job spent 13 % more CPU
+        // per event and peaked 73 % higher in memory (BENCHMARKS.md, session 16). Only the
         // executable links it.
         .systemLibrary(
             name: "CJemalloc",

@@ -2,8 +2,8 @@ import CJemalloc
 
 /// The process's memory allocator: jemalloc, linked into the executable (`CJemalloc`).
 ///
-/// With glibc's malloc the end-to-end job spent 16 % more CPU per event and its peak resident
-/// size was 70 % larger (BENCHMARKS.md, session 16). The consume loop frees on one thread what
+/// With glibc's malloc the end-to-end job spent 13 % more CPU per event and its peak resident
+/// size was 73 % larger (BENCHMARKS.md, session 16). The consume loop frees on one thread what
 /// another allocated (librdkafka's fetched records, each batch's outputs); glibc returns such a
 /// block to its owning arena under that arena's lock, jemalloc through per-thread caches.
 /// Linking jemalloc replaces malloc and free for Swift's runtime, librdkafka and simdjson alike;
