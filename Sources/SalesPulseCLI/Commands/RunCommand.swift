@@ -109,6 +109,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("--http \(http): \(error)")
             }
         }
+        Console.status("consuming \(topic) in group \(group) (allocator: \(Allocator.description))")
         let statusInterval = self.statusInterval
         let reporter = Task {
             guard statusInterval > 0 else { return }
