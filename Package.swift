@@ -140,6 +140,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Links the executable's module, and with it jemalloc: these tests, and every other test
+        // in the same test process, allocate as the shipped executable does.
+        .testTarget(
+            name: "SalesPulseCLITests",
+            dependencies: ["SalesPulseCLI"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SalesPulseProjectionsTests",
             dependencies: ["SalesPulseProjections", "SalesPulseModel"],

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Testing
+@testable import SalesPulseCLI
+
+/// Command-line options are rejected before anything starts, with a message naming the option.
+@Suite struct OptionValidationTests {
+    @Test func prefetchTakesNoneOrAPositiveRecordCount() throws {
+        #expect(try PrefetchOption.parse("none") == nil)
+        #expect(try PrefetchOption.parse("200000") == 200_000)
+        for text in ["0", "-5", "lots", "", "None"] {
+            #expect(throws: ValidationError.self, "--prefetch \(text)") { try PrefetchOption.parse(text) }
+        }
+    }
+
+    @Test(arguments: [
+        (["bench", "--kafka-runs", "full,nope"], "unknown run 'nope'"),
+        (["bench", "--kafka-rounds", "0"], "--kafka-rounds must be 1 or more"),
+        (["bench", "--customers", "1000000"], "--customers must be 1 to 999999"),
+        (["bench", "--process-runs", "remote"], "unknown run 'remote'"),
+        (["bench", "--prefetch", "0"], "--prefetch 0"),
+        (["bench", "--publish-linger-ms=-1"], "--publish-linger-ms must be 0 or more"),
+    ])
+    func benchRejectsABadOption(arguments: [String], message: String) {
+        do {
+            _ = try SalesPulse.parseAsRoot(arguments)
+            Issue.record("\(arguments) was accepted")
+        } catch {
+            let text = SalesPulse.message(for: error)
+            #expect(text.contains(message), "\(arguments): \(text)")
+        }
+    }
+
+    @Test func benchAcceptsItsDefaults() throws {
+        let command = try SalesPulse.parseAsRoot(["bench", "--stages", "decode", "--kafka-rounds", "3"])
+        let bench = try #require(command as? BenchCommand)
+        #expect(bench.kafkaRounds == 3)
+        #expect(bench.prefetch == "none")
+    }
+}
