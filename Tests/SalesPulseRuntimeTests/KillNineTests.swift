@@ -23,6 +23,13 @@ import SalesPulseProjections
         throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "no .build/debug/salespulse: run `swift build` first"])
     }
 
+    /// When the newest checkpoint (`*.ckpt`, renamed into place once complete) in `folder` was
+    /// written; nil when there is none.
+    static func newestCheckpoint(in folder: String) -> Date? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.filter { $0.hasSuffix(".ckpt") } ?? []
+        return names.compactMap { try? FileManager.default.attributesOfItem(atPath: folder + "/" + $0)[.modificationDate] as? Date }.max()
+    }
+
     @Test func killNineAtRandomPointsThenRestartGivesTheUninterruptedProjections() async throws {
         let cluster = try EmbeddedKafkaCluster()
         defer { cluster.shutdown() }
@@ -52,21 +59,27 @@ import SalesPulseProjections
             child.environment = ProcessInfo.processInfo.environment.merging(["SALESPULSE_LOG_LEVEL": "info"]) { $1 }
             child.standardOutput = log
             child.standardError = log
+            let started = Date()
             try child.run()
             // Kill once the child is consuming (its log says partitions were restored), at a
-            // random moment after that.
+            // random moment after that. The first child may die before its first checkpoint; the
+            // others are killed only after writing one of their own, so that every run restores
+            // from periodic checkpoints, however slowly a loaded machine runs the debug child.
             let consuming = await H.eventually(.seconds(60)) {
                 (try? String(contentsOfFile: directory + "/child-\(attempt).log", encoding: .utf8))?.contains("partition restored") == true
             }
             #expect(consuming, "child \(attempt) never got its partitions: \((try? String(contentsOfFile: directory + "/child-\(attempt).log", encoding: .utf8)) ?? "")")
-            try await Task.sleep(for: .milliseconds(Int.random(in: 100...900, using: &generator)))
+            if attempt > 0 {
+                let checkpointed = await H.eventually(.seconds(60)) { Self.newestCheckpoint(in: directory + "/state").map { $0 > started } ?? false }
+                #expect(checkpointed, "child \(attempt) wrote no checkpoint within 60 s (--checkpoint-interval 100ms)")
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: attempt == 0 ? 100...900 : 0...400, using: &generator)))
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
             #expect(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL, "attempt \(attempt) was killed, not stopped")
-            let checkpoints = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/state"))?.filter { !$0.hasPrefix(".") } ?? []
-            if !checkpoints.isEmpty { killedWithCheckpoints += 1 }
+            if let newest = Self.newestCheckpoint(in: directory + "/state"), newest > started { killedWithCheckpoints += 1 }
         }
-        #expect(killedWithCheckpoints > 0, "the children wrote periodic checkpoints before being killed")
+        #expect(killedWithCheckpoints >= 2, "the children wrote periodic checkpoints before being killed")
 
         // The final instance restores what the killed ones checkpointed and finishes the log.
         var configuration = RuntimeConfiguration(bootstrapServers: cluster.bootstrapServers, process: H.configuration)
