@@ -3,9 +3,10 @@ import CJemalloc
 /// The process's memory allocator: jemalloc, linked into the executable (`CJemalloc`).
 ///
 /// With glibc's malloc the end-to-end job spent 13 % more CPU per event and its peak resident
-/// size was 73 % larger (BENCHMARKS.md, session 16). The consume loop frees on one thread what
-/// another allocated (librdkafka's fetched records, each batch's outputs); glibc returns such a
-/// block to its owning arena under that arena's lock, jemalloc through per-thread caches.
+/// size was 73 % larger (BENCHMARKS.md, session 16). The likely reason, from the profile: the
+/// consume loop frees on one thread what another allocated (librdkafka's fetched records, each
+/// batch's outputs); glibc returns such a block to its owning arena under that arena's lock
+/// (threads waiting for it showed in the profile), jemalloc through per-thread caches.
 /// Linking jemalloc replaces malloc and free for Swift's runtime, librdkafka and simdjson alike;
 /// `MALLOC_CONF` tunes it as documented by jemalloc.
 enum Allocator {
