@@ -6,8 +6,8 @@ import Synchronization
 ///
 /// A batch's records are split by partition: each worker claims partitions one at a time and
 /// decodes and folds their records, in their order, while the others do the same for theirs;
-/// the batch ends when every worker has finished (fork–join). Partitions share no state, so the result is
-/// the same as folding the batch on one thread — only faster. Each worker owns an
+/// the batch ends when every worker has finished (fork–join). Partitions share no state, so the
+/// result is the same as folding the batch on one thread — only faster. Each worker owns an
 /// ``EventDecoder``. Small batches (a trickle of live records) are folded on the calling thread
 /// alone: waking a helper costs more than it saves.
 final class FoldWorkers: @unchecked Sendable {
