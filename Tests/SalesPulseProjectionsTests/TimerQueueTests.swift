@@ -75,36 +75,3 @@ import SalesPulseModel
         #expect(restored == original)
     }
 }
-
-@Suite struct ShardedMapTests {
-    @Test func behavesLikeADictionaryUnderRandomOperations() {
-        var generator = SystemRandomNumberGenerator()
-        var model: [String: Int] = [:]
-        var map = ShardedMap<Int>()
-        for step in 0..<20_000 {
-            let key = "cust-\(Int.random(in: 0..<3_000, using: &generator))"
-            switch Int.random(in: 0..<4, using: &generator) {
-            case 0: model[key] = nil; map[key] = nil
-            case 1: model[key, default: 0] += step; map[key, default: 0] += step
-            case 2: #expect(map.insertIfAbsent(key, step) == (model[key] == nil)); if model[key] == nil { model[key] = step }
-            default: #expect(map.modify(key) { $0 += 1; return $0 } == model[key].map { $0 + 1 }); if model[key] != nil { model[key]! += 1 }
-            }
-        }
-        #expect(map.count == model.count)
-        #expect(Dictionary(uniqueKeysWithValues: map.map { ($0.key, $0.value) }) == model)
-        #expect(map.values.sorted() == model.values.sorted())
-        #expect((0..<ShardedMap<Int>.shardCount).reduce(0) { $0 + map.values(inShard: $1).count } == model.count)
-        #expect(ShardedMap(model.keys.sorted().map { ($0, model[$0]!) }.shuffled(), key: \.0).count == model.count)
-    }
-
-    @Test func equalContentsAreEqualWhateverTheInsertionOrder() {
-        let keys = (0..<1_000).map { "id-\($0)" }
-        var a = ShardedMap<Int>(), b = ShardedMap<Int>()
-        for key in keys { a[key] = key.count }
-        for key in keys.reversed() { b[key] = key.count }
-        #expect(a == b)
-        #expect(a.hashValue == b.hashValue)
-        b["id-7"] = 0
-        #expect(a != b)
-    }
-}
