@@ -11,14 +11,25 @@ import Synchronization
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure decode+validate throughput on one core (and more stages as they land).",
+        abstract: "Measure the hot path stage by stage, up to the end-to-end job on the embedded broker.",
         discussion: """
-        Stages: decode (decode+validate on one core), fold (flow projection on pre-decoded events),
-        process (the consume thread's per-record work without Kafka: decode, validate, dedupe,
-        fold, counters and keyed rules over --partitions projectors), kafka (end to end on the embedded broker: the raw librdkafka consume rate of a topic,
-        then the projector runtime consuming the same topic through decode, validation,
-        de-duplication, all projections and timers to checkpointed state). Prints events/s per
-        stage. Build with -c release for meaningful figures.
+        Stages (--stages, comma-separated; default: decode,fold,kafka,latency):
+          decode   decode and validate sample events, one core
+          fold     the flow projection on pre-decoded events, one core
+          process  the per-record work without Kafka, one core: decode,
+                   validate, de-duplicate, fold, counters and keyed rules
+                   over --partitions projectors (--process-runs)
+          kafka    end to end on the embedded broker: the raw librdkafka
+                   consume rate of a topic, then the projector runtime on
+                   the same topic through decode, validation,
+                   de-duplication, all projections and timers to
+                   checkpointed state (--kafka-runs; --kafka-rounds gives
+                   medians and each round's share of the raw rate)
+          latency  publish to Server-Sent Event latency at a fixed rate
+          memory   resident memory of flow state for 1,000,000 customers
+          groups   the cost of a counter with 10,000 active group keys
+        Prints events/s (and CPU per event) per stage. Build with -c release
+        for meaningful figures; BENCHMARKS.md records them with commands.
         """
     )
 
