@@ -44,7 +44,8 @@ public struct EventFingerprint: Hashable, Sendable {
         b = Self.rotate(b ^ (tail &* 0x4CF5_AD43_2745_937F), 33) &* 0x87C3_7B91_1142_53D5
         a = Self.finalise(a &+ b)
         b = Self.finalise(b ^ Self.rotate(a, 17))
-        // (0, 0) marks an empty slot in ``RecentIDs``' table.
+        // Never (0, 0): it marked an empty slot of ``RecentIDs``' table until session 17, and
+        // fingerprints, stored in checkpoints, must never change.
         if a == 0 && b == 0 { b = 1 }
         high = a
         low = b
