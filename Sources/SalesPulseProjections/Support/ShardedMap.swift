@@ -1,5 +1,6 @@
 /// A map keyed by string, split into a fixed number of shards by a stable hash of the key, each
-/// shard a flat open-addressing table (see ``KeyHash`` and `ShardedMap+Shard.swift`).
+/// shard a flat array of entries found through a ``SlotTable`` (see ``KeyHash`` and
+/// `ShardedMap+Shard.swift`).
 ///
 /// Why not `[String: Value]`:
 /// - One hash of the key's bytes picks both the shard and the slot. A `Dictionary` keyed by
@@ -50,9 +51,10 @@ public struct ShardedMap<Value>: Sequence {
             let hash = KeyHash(key)
             let shard = Self.shard(of: hash)
             if let newValue {
-                switch shards[shard].find(key, hash: hash) {
-                case .found(let index): shards[shard].entries[index].value = newValue
-                case .absent(let slot): shards[shard].insert(key, newValue, hash: hash, at: slot)
+                if let index = shards[shard].index(of: key, hash: hash) {
+                    shards[shard].entries[index].value = newValue
+                } else {
+                    shards[shard].insert(key, newValue, hash: hash)
                 }
             } else {
                 shards[shard].remove(key, hash: hash)
@@ -75,8 +77,8 @@ public struct ShardedMap<Value>: Sequence {
     public mutating func insertIfAbsent(_ key: String, _ value: @autoclosure () -> Value) -> Bool {
         let hash = KeyHash(key)
         let shard = Self.shard(of: hash)
-        guard case .absent(let slot) = shards[shard].find(key, hash: hash) else { return false }
-        shards[shard].insert(key, value(), hash: hash, at: slot)
+        guard shards[shard].index(of: key, hash: hash) == nil else { return false }
+        shards[shard].insert(key, value(), hash: hash)
         return true
     }
 
