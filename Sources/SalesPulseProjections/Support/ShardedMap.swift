@@ -22,7 +22,7 @@ public struct ShardedMap<Value>: Sequence {
     /// Shards per map.
     public static var shardCount: Int { 64 }
 
-    var shards: [Shard]
+    private var shards: [Shard]
 
     /// Creates an empty map.
     public init() {
