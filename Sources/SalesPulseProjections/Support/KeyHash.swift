@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A 64-bit hash of a key's UTF-8 bytes, the same in every process: ``ShardedMap`` takes its
 /// shard from the low bits and its slot tag from the high 32.
 ///
@@ -69,10 +75,13 @@ struct KeyHash: Sendable, Equatable {
 
 extension String {
     /// True when both strings have the same UTF-8 bytes (no Unicode canonical equivalence).
+    /// Compared by `memcmp` (a generic `elementsEqual` over the bytes went one byte at a time).
     @inline(__always)
     func hasSameUTF8(as other: String) -> Bool {
         let same = utf8.withContiguousStorageIfAvailable { mine in
-            other.utf8.withContiguousStorageIfAvailable { theirs in mine.elementsEqual(theirs) }
+            other.utf8.withContiguousStorageIfAvailable { theirs in
+                mine.count == theirs.count && (mine.isEmpty || memcmp(mine.baseAddress!, theirs.baseAddress!, mine.count) == 0)
+            }
         }
         return (same ?? nil) ?? utf8.elementsEqual(other.utf8)
     }
