@@ -3,7 +3,7 @@
 // Layers (dependencies point downwards only):
 //   CLI → Runtime → Kafka / Projections → Model
 //   C boundaries: CRdKafka (librdkafka), CLZ4 (liblz4), CSimdJSON (simdjson shim), CJemalloc (the
-//   executable's allocator).
+//   executable's allocator), CPrefetch (the CPU's prefetch hint).
 import PackageDescription
 
 // simdjson's On-Demand API is compiled into our shim, so its SIMD kernel is chosen at compile
@@ -57,6 +57,8 @@ let package = Package(
             pkgConfig: "jemalloc",
             providers: [.apt(["libjemalloc-dev"])]
         ),
+        // The CPU's prefetch hint (header only), for the customer lookups of the fold.
+        .systemLibrary(name: "CPrefetch"),
         .target(
             name: "CSimdJSON",
             cxxSettings: [.unsafeFlags(simdFlags)],
@@ -74,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "SalesPulseProjections",
-            dependencies: ["SalesPulseModel"],
+            dependencies: ["SalesPulseModel", "CPrefetch"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -108,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "SalesPulseCLI",
             dependencies: [
-                "SalesPulseServer", "SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel", "SalesPulseProjections", "CJemalloc",
+                "SalesPulseServer", "SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel", "SalesPulseProjections", "CJemalloc", "CPrefetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

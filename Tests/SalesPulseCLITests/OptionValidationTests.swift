@@ -17,6 +17,7 @@ import Testing
         (["bench", "--kafka-rounds", "0"], "--kafka-rounds must be 1 or more"),
         (["bench", "--customers", "1000000"], "--customers must be 1 to 999999"),
         (["bench", "--process-runs", "remote"], "unknown run 'remote'"),
+        (["bench", "--look-ahead", "full,psychic"], "--look-ahead: unknown mode 'psychic'"),
         (["bench", "--prefetch", "0"], "--prefetch 0"),
         (["bench", "--publish-linger-ms=-1"], "--publish-linger-ms must be 0 or more"),
     ])
@@ -35,5 +36,6 @@ import Testing
         let bench = try #require(command as? BenchCommand)
         #expect(bench.kafkaRounds == 3)
         #expect(bench.prefetch == "none")
+        #expect(bench.lookAhead == "full")
     }
 }

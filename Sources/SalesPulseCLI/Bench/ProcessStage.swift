@@ -62,10 +62,21 @@ enum ProcessStage {
         return (write, read, bytes)
     }
 
+    /// What ``fold(_:partitions:configuration:lookAhead:)`` tells the projectors of the records
+    /// coming next (`bench --look-ahead`).
+    enum LookAhead: String {
+        /// As the runtime's fold loop: the partition's next two records, keys and values.
+        case full
+        /// Their keys only: the customers are prefetched, not the ids.
+        case customers
+        /// Nothing.
+        case none
+    }
+
     /// Processes every record once on fresh projectors; returns the wall-clock time and the
     /// CPU seconds of this thread taken by the records.
-    static func measure(_ records: [Record], partitions: Int, configuration: ProcessConfiguration) -> (wall: Duration, cpu: Double, statistics: PartitionStatistics) {
-        let (elapsed, cpu, projectors) = fold(records, partitions: partitions, configuration: configuration)
+    static func measure(_ records: [Record], partitions: Int, configuration: ProcessConfiguration, lookAhead: LookAhead = .full) -> (wall: Duration, cpu: Double, statistics: PartitionStatistics) {
+        let (elapsed, cpu, projectors) = fold(records, partitions: partitions, configuration: configuration, lookAhead: lookAhead)
         return (elapsed, cpu, projectors.reduce(PartitionStatistics()) { $0 + $1.statistics })
     }
 
@@ -127,20 +138,32 @@ enum ProcessStage {
         return (elapsed, cpu, all.reduce(PartitionStatistics()) { $0 + $1.statistics })
     }
 
-    /// Processes every record once on fresh projectors; returns the wall-clock and CPU time taken
-    /// and the projectors.
-    static func fold(_ records: [Record], partitions: Int, configuration: ProcessConfiguration) -> (wall: Duration, cpu: Double, projectors: [PartitionProjector]) {
+    /// Processes every record once on fresh projectors, as the runtime's fold loop does: values
+    /// prefetched 4 records ahead (see ``PackedRecords``), and — unless `lookAhead` is `none` —
+    /// the partition's next two records given to the look-ahead of
+    /// ``PartitionProjector/process(value:key:offset:recordTime:decoder:next:keyAfterNext:)``.
+    /// Returns the wall-clock and CPU time taken and the projectors.
+    static func fold(_ records: [Record], partitions: Int, configuration: ProcessConfiguration, lookAhead: LookAhead = .full) -> (wall: Duration, cpu: Double, projectors: [PartitionProjector]) {
         var projectors = (0..<partitions).map { PartitionProjector(topic: "bench", partition: Int32($0), configuration: configuration) }
         var offsets = [Int64](repeating: 0, count: partitions)
         let decoder = makeDecoder()
+        let packed = PackedRecords(records)
         let (elapsed, cpu) = CPUTime.measureThread {
-            for record in records {
-                record.value.withUnsafeBytes { value in
-                    record.key.withUnsafeBytes { key in
-                        _ = projectors[record.partition].process(value: value, key: key, offset: offsets[record.partition], recordTime: Self.recordTime, decoder: decoder)
+            packed.withBytes { bytes in
+                packed.forEach { index, partition, key, value in
+                    // The look-ahead the runtime's fold loop gives: the partition's next two records.
+                    var next: PartitionProjector.UpcomingRecord?
+                    var keyAfterNext: UnsafeRawBufferPointer?
+                    if lookAhead != .none, index + 1 < packed.count, packed.partition(at: index + 1) == partition {
+                        let upcoming = packed.record(at: index + 1, in: bytes)
+                        next = PartitionProjector.UpcomingRecord(key: upcoming.key, value: lookAhead == .full ? upcoming.value : nil)
+                        if index + 2 < packed.count, packed.partition(at: index + 2) == partition {
+                            keyAfterNext = packed.record(at: index + 2, in: bytes).key
+                        }
                     }
+                    _ = projectors[partition].process(value: value, key: key, offset: offsets[partition], recordTime: Self.recordTime, decoder: decoder, next: next, keyAfterNext: keyAfterNext)
+                    offsets[partition] += 1
                 }
-                offsets[record.partition] += 1
             }
         }
         return (elapsed, cpu, projectors)

@@ -72,6 +72,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Runs of the process stage, comma-separated: local (counters and rules folded in the input partitions), bare (without counters and rules), repartitioned (counter inputs and rep exits forwarded and folded by repartitioned partitions, as `run` does by default).")
     var processRuns: String = "local,bare,repartitioned"
 
+    @Option(help: "Look-ahead of the process stage's local and bare runs, comma-separated: full (the runtime's: the next record's customer and id, the customer slot of the one after), customers (the customers only), none. With several, each is a run of its own, their rounds taken in turn.")
+    var lookAhead: String = "full"
+
     @Option(help: PrefetchOption.help)
     var prefetch: String = "none"
 
@@ -88,6 +91,9 @@ struct BenchCommand: AsyncParsableCommand {
         guard publishLingerMilliseconds >= 0 else { throw ValidationError("--publish-linger-ms must be 0 or more (milliseconds)") }
         for run in processRuns.split(separator: ",") where !["local", "bare", "repartitioned"].contains(run) {
             throw ValidationError("--process-runs: unknown run '\(run)'; use local, bare or repartitioned (comma-separated)")
+        }
+        for mode in lookAhead.split(separator: ",") where ProcessStage.LookAhead(rawValue: String(mode)) == nil {
+            throw ValidationError("--look-ahead: unknown mode '\(mode)'; use full, customers or none (comma-separated)")
         }
     }
 
@@ -140,31 +146,40 @@ struct BenchCommand: AsyncParsableCommand {
         bare.absenceRules = []
         bare.sequenceRules = []
         let runs = Set(processRuns.split(separator: ",").map(String.init))
-        /// Best of `rounds` runs of `measure`, printed under `title`.
-        func report(_ title: String, _ measure: () -> (wall: Duration, cpu: Double, statistics: PartitionStatistics)) {
-            var best = Duration.seconds(1_000_000)
-            var bestCPU = Double.infinity
-            var statistics = PartitionStatistics()
-            for round in 1...rounds {
-                let (elapsed, cpu, tally) = measure()
-                best = min(best, elapsed)
-                bestCPU = min(bestCPU, cpu)
-                statistics = tally
-                Console.status("process round \(round): \(rate(events, elapsed)) events/s (\(Int(Double(events) / cpu)) per CPU-second)")
-            }
-            let forwarded = statistics.repartitioned > 0 ? ", forwarded entries folded \(statistics.repartitioned)" : ""
-            Console.line("process \(title): \(rate(events, best)) events/s (\(Int(Double(events) / bestCPU)) per CPU-second), applied \(statistics.applied)\(forwarded), rejected \(statistics.rejected)")
-        }
+        let lookAheads = lookAhead.split(separator: ",").compactMap { ProcessStage.LookAhead(rawValue: String($0)) }
+        typealias Measurement = (wall: Duration, cpu: Double, statistics: PartitionStatistics)
+        var variants: [(title: String, measure: () -> Measurement)] = []
         for (run, label, variant) in [("local", "with counters and rules", configuration), ("bare", "without counters and rules", bare)] where runs.contains(run) {
-            report("(decode, validate, dedupe, fold, counters, rules; 1 core, no Kafka) \(label)") {
-                ProcessStage.measure(records, partitions: partitions, configuration: variant)
+            for mode in lookAheads {
+                let described = lookAheads.count > 1 || mode != .full ? ", look-ahead \(mode.rawValue)" : ""
+                variants.append(("(decode, validate, dedupe, fold, counters, rules; 1 core, no Kafka) \(label)\(described)", {
+                    ProcessStage.measure(records, partitions: partitions, configuration: variant, lookAhead: mode)
+                }))
             }
         }
         if runs.contains("repartitioned") {
             // The runtime's default: counters and rep exits forwarded and folded by repartitioned partitions.
-            report("repartitioned, as the runtime by default (counter inputs and rep exits forwarded in batch records and folded by the repartitioned partitions, both sides on 1 core, no Kafka)") {
+            variants.append(("repartitioned, as the runtime by default (counter inputs and rep exits forwarded in batch records and folded by the repartitioned partitions, both sides on 1 core, no Kafka)", {
                 ProcessStage.measureRepartitioned(records, partitions: partitions, configuration: configuration)
+            }))
+        }
+        // Rounds taken in turn, so that a slow phase of the machine does not fall on one variant.
+        var best = [Duration](repeating: .seconds(1_000_000), count: variants.count)
+        var bestCPU = [Double](repeating: .infinity, count: variants.count)
+        var statistics = [PartitionStatistics](repeating: PartitionStatistics(), count: variants.count)
+        for round in 1...rounds {
+            for (index, variant) in variants.enumerated() {
+                let (elapsed, cpu, tally) = variant.measure()
+                best[index] = min(best[index], elapsed)
+                bestCPU[index] = min(bestCPU[index], cpu)
+                statistics[index] = tally
+                let label = variants.count > 1 ? " [\(index + 1)/\(variants.count)]" : ""
+                Console.status("process round \(round)\(label): \(rate(events, elapsed)) events/s (\(Int(Double(events) / cpu)) per CPU-second)")
             }
+        }
+        for (index, variant) in variants.enumerated() {
+            let forwarded = statistics[index].repartitioned > 0 ? ", forwarded entries folded \(statistics[index].repartitioned)" : ""
+            Console.line("process \(variant.title): \(rate(events, best[index])) events/s (\(Int(Double(events) / bestCPU[index])) per CPU-second), applied \(statistics[index].applied)\(forwarded), rejected \(statistics[index].rejected)")
         }
         // Checkpoint cost of the resulting state.
         let (_, _, projectors) = ProcessStage.fold(records, partitions: partitions, configuration: configuration)

@@ -1,3 +1,5 @@
+import CPrefetch
+
 extension ShardedMap {
     /// One shard of a ``ShardedMap``: its entries in one array, found through a ``SlotTable``
     /// tagged with the high 32 bits of each key's ``KeyHash``. A removal moves the last entry
@@ -16,6 +18,32 @@ extension ShardedMap {
         @inline(__always)
         func index(of key: String, hash: KeyHash) -> Int? {
             table.position(of: hash.tag) { entries[$0].key.hasSameUTF8(as: key) }
+        }
+
+        /// Starts loading the slot where a lookup of `hash` begins.
+        @inline(__always)
+        mutating func prefetchSlot(of hash: KeyHash) {
+            table.prefetchHome(of: hash.tag)
+        }
+
+        /// Starts loading every cache line of the entry a lookup of `hash` most likely reads
+        /// (found by its tag alone): best once the slot is in cache.
+        @inline(__always)
+        mutating func prefetchEntry(of hash: KeyHash) {
+            guard let index = table.likelyPosition(of: hash.tag) else { return }
+            entries.withUnsafeBufferPointer { entries in
+                // The array's header (its reference count and count, which every change through
+                // the array reads) ends where the first entry starts.
+                salespulse_prefetch_read(UnsafeRawPointer(entries.baseAddress!) - 24)
+                let start = UnsafeRawPointer(entries.baseAddress! + index)
+                var offset = 0
+                while offset < MemoryLayout<Entry>.stride {
+                    salespulse_prefetch_read(start + offset)
+                    offset += 64
+                }
+                // The entry's last line, when it starts in the middle of a line.
+                salespulse_prefetch_read(start + (MemoryLayout<Entry>.stride - 1))
+            }
         }
 
         /// The entry index of `key`, inserting `makeValue()` first when absent.

@@ -102,6 +102,25 @@ public struct ShardedMap<Value>: Sequence {
         return body(&shards[shard].entries[index].value)
     }
 
+    /// Starts loading the slot where a lookup of the key with UTF-8 bytes `key` begins: a hint
+    /// for a lookup coming soon, which changes nothing. With ``prefetchEntry(forKey:)`` a
+    /// caller that knows its next keys pipelines the lookups' cache misses (the slot, then the
+    /// entry it points at), which otherwise wait one for the other.
+    @inline(__always)
+    public mutating func prefetchSlot(forKey key: UnsafeRawBufferPointer) {
+        let hash = KeyHash(bytes: key)
+        shards[Self.shard(of: hash)].prefetchSlot(of: hash)
+    }
+
+    /// Starts loading the entry (key and value) of the key with UTF-8 bytes `key`, if present,
+    /// reading its slot: best a little after ``prefetchSlot(forKey:)``, once the slot is in
+    /// cache. A hint, which changes nothing.
+    @inline(__always)
+    public mutating func prefetchEntry(forKey key: UnsafeRawBufferPointer) {
+        let hash = KeyHash(bytes: key)
+        shards[Self.shard(of: hash)].prefetchEntry(of: hash)
+    }
+
     /// Mutates every value in place.
     public mutating func modifyEach(_ body: (inout Value) -> Void) {
         for shard in shards.indices {

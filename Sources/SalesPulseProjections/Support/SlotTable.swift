@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// An open-addressing table (linear probing, backward-shift deletion) of 8-byte slots, each
 /// pointing at a position in an array its owner keeps. A slot is 0 when empty; otherwise its
 /// high 32 bits are a tag of the key's hash, whose low bits are also the slot's home, and its
@@ -31,16 +33,38 @@ public struct SlotTable: Sendable {
     @inlinable @inline(__always)
     public func position(of tag: UInt32, where matches: (Int) -> Bool) -> Int? {
         guard mask >= 0 else { return nil }
-        var index = Int(truncatingIfNeeded: tag) & mask
-        while true {
-            let slot = slots[index]
-            if slot == 0 { return nil }
-            if UInt32(truncatingIfNeeded: slot >> 32) == tag {
-                let position = Self.position(in: slot)
-                if matches(position) { return position }
+        // Through the buffer: an index into the array is checked against its count, which lies
+        // in the array's header, a cache line the slot's may not share. `mask` keeps the index
+        // in bounds.
+        return slots.withUnsafeBufferPointer { slots in
+            var index = Int(truncatingIfNeeded: tag) & mask
+            while true {
+                let slot = slots[index]
+                if slot == 0 { return nil }
+                if UInt32(truncatingIfNeeded: slot >> 32) == tag {
+                    let position = Self.position(in: slot)
+                    if matches(position) { return position }
+                }
+                index = (index + 1) & mask
             }
-            index = (index + 1) & mask
         }
+    }
+
+    /// Starts loading the slot where `tag`'s probe run begins: a hint for a lookup coming soon,
+    /// which changes nothing (`mutating` so that a table held in an array is borrowed in place:
+    /// a copy would retain the slot array, a write to its header).
+    @inlinable @inline(__always)
+    public mutating func prefetchHome(of tag: UInt32) {
+        guard mask >= 0 else { return }
+        let home = Int(truncatingIfNeeded: tag) & mask
+        slots.withUnsafeBufferPointer { salespulse_prefetch_read($0.baseAddress! + home) }
+    }
+
+    /// The position of the first entry tagged `tag`, without asking whether its key is the one
+    /// sought: the entry a lookup of that tag most likely reads, for prefetching it.
+    @inlinable @inline(__always)
+    public func likelyPosition(of tag: UInt32) -> Int? {
+        position(of: tag) { _ in true }
     }
 
     /// Points an empty slot of `tag`'s probe run at `position` (the table must have room).

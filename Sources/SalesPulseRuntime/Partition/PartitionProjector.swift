@@ -43,8 +43,10 @@ public struct PartitionProjector: Sendable {
     public private(set) var forwards: [Repartition.Forward] = []
     /// Rep exits to forward, produced by the last ``process(value:key:offset:recordTime:decoder:derived:)``.
     public private(set) var exitForwards: [Repartition.ExitForward] = []
-    public private(set) var projection: FlowProjection
-    public private(set) var recentIDs: RecentIDs
+    // Set within the module: the look-ahead (`PartitionProjector+LookAhead.swift`) prefetches
+    // through them.
+    public internal(set) var projection: FlowProjection
+    public internal(set) var recentIDs: RecentIDs
     /// On a repartitioned partition: the highest offset folded from each input partition
     /// (entries at or below it are re-forwards, dropped).
     public private(set) var inputOffsets: [Int32: Int64]
@@ -111,7 +113,13 @@ public struct PartitionProjector: Sendable {
     ///
     /// A repartitioned partition folds only its counters from ``Repartition/CounterBatch``
     /// records (or, for rep exits, the N-in-a-row state).
-    public mutating func process(value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?, offset: Int64, recordTime: EventTime, decoder: EventDecoder) -> Outcome? {
+    ///
+    /// A caller that knows the partition's next records passes them, for a look-ahead that
+    /// changes no result, only when memory is read: the loads `next`'s turn will wait for start
+    /// now (its id's slot in the table of recent ids, its customer's state), and of the record
+    /// after it (`keyAfterNext`, its Kafka key) the customer's slot in the customer map, which
+    /// the next look-ahead needs to find the state. See `PartitionProjector+LookAhead.swift`.
+    public mutating func process(value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?, offset: Int64, recordTime: EventTime, decoder: EventDecoder, next: UpcomingRecord? = nil, keyAfterNext: UnsafeRawBufferPointer? = nil) -> Outcome? {
         guard offset >= nextOffset else { return nil }
         nextOffset = offset + 1
         if !forwards.isEmpty { forwards = [] }
@@ -121,6 +129,7 @@ public struct PartitionProjector: Sendable {
         case .repExits: return processRepExit(value: value)
         case .input: break
         }
+        lookAhead(next: next, keyAfterNext: keyAfterNext)
         guard let value else {
             return reject(EventRejection(.tombstone, at: "", "a record with no value (tombstone) is not an event"))
         }

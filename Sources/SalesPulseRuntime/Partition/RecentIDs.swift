@@ -46,6 +46,13 @@ public struct RecentIDs: Sendable, Equatable {
         return true
     }
 
+    /// Starts loading the slot an insert or lookup of `fingerprint` reads first: a hint for one
+    /// coming soon, which changes nothing (`mutating` so that the set is not copied to give it).
+    @inline(__always)
+    public mutating func prefetch(_ fingerprint: EventFingerprint) {
+        table.prefetchHome(of: Self.tag(of: fingerprint))
+    }
+
     /// True when the id is among the recent ones.
     public func contains(_ id: String) -> Bool { contains(EventFingerprint(id)) }
 

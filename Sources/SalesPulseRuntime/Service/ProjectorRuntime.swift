@@ -409,7 +409,20 @@ public final class ProjectorRuntime: Sendable {
                 continue
             }
             part.inputRecords += 1
-            let outcome = slot.projector.process(value: record.value, key: record.key, offset: record.offset, recordTime: recordTime, decoder: decoder)
+            // The partition's next two records, for the look-ahead of `process`.
+            var next: PartitionProjector.UpcomingRecord?
+            var keyAfterNext: UnsafeRawBufferPointer?
+            if index + 1 < positions.count {
+                let upcoming = batch[Int(positions[index + 1])]
+                if upcoming.partition == currentPartition, upcoming.topicIdentity == currentTopic {
+                    next = PartitionProjector.UpcomingRecord(key: upcoming.key, value: upcoming.value)
+                    if index + 2 < positions.count {
+                        let later = batch[Int(positions[index + 2])]
+                        if later.partition == currentPartition, later.topicIdentity == currentTopic { keyAfterNext = later.key }
+                    }
+                }
+            }
+            let outcome = slot.projector.process(value: record.value, key: record.key, offset: record.offset, recordTime: recordTime, decoder: decoder, next: next, keyAfterNext: keyAfterNext)
             switch outcome {
             case .applied(let produced):
                 part.outputs += produced
