@@ -208,6 +208,41 @@ import Testing
         cluster.shutdown()
     }
 
+    /// A partition assigned at its end (as from a checkpoint taken after its last record) has
+    /// no position in librdkafka until a new record arrives: its lag is known only from the
+    /// offset it was assigned to start from. (The runtime's counter rules waited for such a
+    /// partition to report being caught up: soak seed 26.)
+    @Test func aPartitionAssignedAtItsEndHasNoLagUntilGivenItsStart() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("ended", partitions: 1)
+        _ = try publish(20, to: "ended", bootstrap: cluster.bootstrapServers)
+        let partition = KafkaTopicPartition(topic: "ended", partition: 0)
+        let result = try await DedicatedThread.run(name: "test.ended") { () throws -> (read: Int, without: Int64?, with: Int64?) in
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "at-the-end")) { event in
+                guard case .assigned(let assigned) = event else { return [:] }
+                return Dictionary(uniqueKeysWithValues: assigned.map { ($0, 20) })
+            }
+            try consumer.subscribe(to: ["ended"])
+            var read = 0
+            var lag: [KafkaTopicPartition: Int64] = [:]
+            var started: [KafkaTopicPartition: Int64] = [:]
+            // Until assigned and the high watermark is known (from the fetches at the end).
+            let end = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < end {
+                read += try consumer.consumeBatch(timeout: .milliseconds(50)) { $0.count }
+                started = try consumer.lag { _ in 20 }
+                if started[partition] != nil { break }
+            }
+            lag = try consumer.lag()
+            consumer.close()
+            return (read, lag[partition], started[partition])
+        }
+        #expect(result.read == 0)
+        #expect(result.without == nil)
+        #expect(result.with == 0)
+        cluster.shutdown()
+    }
+
     /// A bounded prefetch stops librdkafka's fetcher at the bound; the consumer wakes it once
     /// the queue has drained. A backlog of a hundred times the bound is read completely, each record
     /// once and in order per partition, and the wake-ups were needed to get there. With several

@@ -90,6 +90,47 @@ import SalesPulseProjections
         try await runningB.value
     }
 
+    /// An instance that takes input partitions over at their end (checkpointed after their
+    /// last record, nothing new since) counts them as caught up: librdkafka knows no position
+    /// for such a partition until a record arrives, and the counter rules, which wait for every
+    /// input partition, were judged only up to those partitions' watermark. (The crash-and-scale
+    /// soak with seed 26 found an alert that never fired.) Here five reps mention a competitor
+    /// in partition 0 only, an hour after the other partitions' last events.
+    @Test func partitionsTakenOverAtTheirEndDoNotHoldTheCounterRulesBack() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("sales.events", partitions: 4)
+        func customer(in partition: Int32, _ nth: Int) -> String {
+            var found = 0
+            for index in 0... {
+                let id = "end-\(index)"
+                guard KafkaPartitioner.consistent.partition(of: id, partitions: 4) == partition else { continue }
+                if found == nth { return id }
+                found += 1
+            }
+            fatalError("unreachable")
+        }
+        func event(_ id: String, _ type: String, _ subject: String, rep: String, at millis: Int64, _ data: String) -> (key: String, value: String) {
+            (subject, #"{"specversion":"1.0","id":"\#(id)","source":"test","type":"\#(type)","time":"\#(H.stamp(millis))","subject":"\#(subject)","repid":"\#(rep)","region":"east","data":\#(data)}"#)
+        }
+        let first = (Int32(0)..<4).map { event("first-\($0)", "sales.message.sent", customer(in: $0, 0), rep: "rep-0001", at: Self.t0, #"{"channel":"wechat"}"#) }
+        try H.publish(first, to: cluster.bootstrapServers)
+        let directory = H.temporaryDirectory()
+        let a = try Self.runtime(bootstrap: cluster.bootstrapServers, directory: directory, group: "ends")
+        let runningA = Task { try await a.run() }
+        #expect(await H.eventually { a.status().statistics.applied == first.count })
+        a.stop()
+        try await runningA.value
+
+        let later = (0..<5).map { event("later-\($0)", "sales.competitor.mentioned", customer(in: 0, $0), rep: "rep-000\($0 + 1)", at: Self.t0 + 3_600_000 + Int64($0) * 1000, #"{"competitor":"acme"}"#) }
+        try H.publish(later, to: cluster.bootstrapServers)
+        let b = try Self.runtime(bootstrap: cluster.bootstrapServers, directory: directory, group: "ends")
+        let runningB = Task { try await b.run() }
+        #expect(await H.eventually { b.openRuleAlerts().contains { $0.rule == "counter:competitor_mentioned_by_5_reps" && $0.customer == "acme" } })
+        b.stop()
+        try await runningB.value
+    }
+
     /// A region's time to sign averages over 14 days: the alert fires at the partition of the
     /// region topic and lists the region's customers waiting longest, read from the instance's
     /// input partitions (a partition's projector is mutated while it evaluates its rules: the

@@ -232,14 +232,21 @@ public final class KafkaConsumer: @unchecked Sendable {
     }
 
     /// Consumer lag per assigned partition: high watermark minus current position, from the
-    /// client's cached watermarks (no broker round trip). Partitions with no position yet are left out.
-    public func lag() throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+    /// client's cached watermarks (no broker round trip).
+    ///
+    /// librdkafka knows a partition's position only once a record of it has been consumed since
+    /// it was assigned: a partition assigned at its end (a checkpoint taken after its last
+    /// record) has none for as long as nothing new arrives. `start` gives the offset such a
+    /// partition was assigned to start from (the rebalance handler's); partitions with neither
+    /// are left out, as are those whose high watermark is not known yet.
+    public func lag(start: (KafkaTopicPartition) -> Int64? = { _ in nil }) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         let assigned = try assignment()
         let list = RDKafkaPartitionList.make(assigned)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         _ = rd_kafka_position(handle, list)
         var result: [KafkaTopicPartition: Int64] = [:]
-        for (partition, position, _) in RDKafkaPartitionList.elements(of: list) where position >= 0 {
+        for (partition, consumed, _) in RDKafkaPartitionList.elements(of: list) {
+            guard let position = consumed >= 0 ? consumed : start(partition), position >= 0 else { continue }
             var low: Int64 = -1
             var high: Int64 = -1
             if rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 {

@@ -263,7 +263,11 @@ public final class ProjectorRuntime: Sendable {
 
             if ContinuousClock.now - lastTick >= .seconds(1) {
                 lastTick = .now
-                let lag = try? consumer.lag()
+                // A partition taken over at its end has no position in librdkafka until a new
+                // record arrives: its projector's next offset is where it stands (without it the
+                // partition never counted as caught up, and counter rules waited for it).
+                let starts = partitions.withLock { owned in owned.mapValues { $0.projector.nextOffset } }
+                let lag = try? consumer.lag { starts[$0] }
                 if let lag {
                     lags.withLock { $0 = lag }
                     metrics.record(lags: lag)
