@@ -65,6 +65,7 @@ struct PackedRecords {
     /// Calls `body` with the packed bytes (for ``record(at:in:)``).
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { bytes.withUnsafeBytes(body) }
 
+    /// Number of records.
     var count: Int { layouts.count }
 
     private func key(_ layout: Layout, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {

@@ -1,4 +1,3 @@
-import CPrefetch
 import SalesPulseModel
 import SalesPulseProjections
 

@@ -39,9 +39,9 @@ public struct PartitionProjector: Sendable {
     public let foldedCounterRules: [CounterRule]
     /// What an input partition that forwards its counter inputs forwards, per event type.
     private let forwardPlan: Repartition.ForwardPlan
-    /// Forwards produced by the last ``process(value:key:offset:recordTime:decoder:derived:)``.
+    /// Forwards produced by the last ``process(value:key:offset:recordTime:decoder:next:keyAfterNext:)``.
     public private(set) var forwards: [Repartition.Forward] = []
-    /// Rep exits to forward, produced by the last ``process(value:key:offset:recordTime:decoder:derived:)``.
+    /// Rep exits to forward, produced by the last ``process(value:key:offset:recordTime:decoder:next:keyAfterNext:)``.
     public private(set) var exitForwards: [Repartition.ExitForward] = []
     // Set within the module: the look-ahead (`PartitionProjector+LookAhead.swift`) prefetches
     // through them.
