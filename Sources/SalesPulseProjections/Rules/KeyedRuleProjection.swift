@@ -23,6 +23,9 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         /// The fired alert, boxed (immutable, so sharing the box between copies is safe).
         private var fired: FiredAlert?
 
+        /// True once the deadline passed and the alert fired (without copying the alert out).
+        public var hasFired: Bool { fired != nil }
+
         /// The alert, once the deadline passed.
         public var alert: Alert? {
             get { fired?.alert }
@@ -105,14 +108,21 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
 
     public init() {}
 
-    /// The checkpoint form keys pending absences by `rule|customer`, as before the nesting.
+    /// The coded form keys pending absences by `rule|customer`, as before the nesting.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        for waiting in try container.decode([String: Pending].self, forKey: .pending).values {
+        self.init(pending: try container.decode([String: Pending].self, forKey: .pending).values,
+                  exits: try container.decode([String: [StepExit]].self, forKey: .exits))
+    }
+
+    /// The state holding `pending` absences and `exits`, with a timer for every pending
+    /// absence whose alert has not fired (what restoring a checkpoint needs).
+    init<S: Sequence>(pending entries: S, exits: [String: [StepExit]]) where S.Element == Pending {
+        for waiting in entries {
             pending[waiting.rule, default: [:]][waiting.customer] = waiting
-            if waiting.alert == nil { deadlines[waiting.rule, default: TimerQueue()].schedule(waiting.customer, at: waiting.deadline.epochMilliseconds + 1) }
+            if !waiting.hasFired { deadlines[waiting.rule, default: TimerQueue()].schedule(waiting.customer, at: waiting.deadline.epochMilliseconds + 1) }
         }
-        exits = try container.decode([String: [StepExit]].self, forKey: .exits)
+        self.exits = exits
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -216,22 +226,25 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// trigger (resolving its alert), a trigger arms one. Returns the due time of a timer to
     /// schedule (nil when the live one is early enough) and whether no customer is left pending.
     private static func fold(_ event: SalesEvent, rule: AbsenceRule, answers: Bool, triggers: Bool, into customers: inout [String: Pending], changes: inout [FlowOutput], configuration: ProcessConfiguration) -> (timer: Int64?, emptied: Bool) {
-        // The entry is read field by field where it lies: a `Pending` holds its whole alert, and
-        // copying it out (and comparing it back) per event showed up in profiles.
+        // The entry is copied out once and read from the copy: every `customers.values[slot]`
+        // read copied the whole entry (four strings and the alert box) and destroyed it again,
+        // up to seven times an event (a quarter of this fold's time, BENCHMARKS.md session 19).
         let slot = customers.index(forKey: event.subject)
+        var existing = slot.map { customers.values[$0] }
         // A deadline passed before this event: the alert fires first, as a tick between the
         // events would have fired it. Whether one ran (batches differ between runs, replays
         // and restarts) then changes nothing: an answer resolves the fired alert either way.
-        if let slot, customers.values[slot].alert == nil, customers.values[slot].deadline < event.time {
-            let alert = Self.alert(for: customers.values[slot], rule: rule, configuration: configuration)
+        if let slot, let entry = existing, !entry.hasFired, entry.deadline < event.time {
+            let alert = Self.alert(for: entry, rule: rule, configuration: configuration)
             customers.values[slot].alert = alert
+            existing?.alert = alert
             changes.append(.alert(alert))
         }
         var timer: Int64?
         var keep = slot != nil  // the existing entry stays as it is
-        if let slot, answers, event.time >= customers.values[slot].since {
+        if let entry = existing, answers, event.time >= entry.since {
             keep = false
-            if var alert = customers.values[slot].alert {
+            if var alert = entry.alert {
                 alert.state = .resolved
                 alert.resolvedAt = event.time
                 changes.append(.alert(alert))
@@ -239,12 +252,12 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         }
         // An event both answering and triggering (e.g. "no interaction for 90 days") re-arms.
         var armed: Pending?
-        if triggers, !keep || (event.time < customers.values[slot!].since && customers.values[slot!].alert == nil) {
+        if triggers, !keep || (event.time < existing!.since && !existing!.hasFired) {
             let deadline = event.time.adding(milliseconds: rule.withinMilliseconds)
             armed = Pending(rule: rule.id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
             // A previous trigger without an alert still has a timer due no later than its own
             // deadline + 1 (the invariant); if that is not after the new one it will do.
-            if let slot, customers.values[slot].alert == nil, customers.values[slot].deadline.epochMilliseconds <= deadline.epochMilliseconds {
+            if let entry = existing, !entry.hasFired, entry.deadline.epochMilliseconds <= deadline.epochMilliseconds {
                 timer = nil
             } else {
                 timer = deadline.epochMilliseconds + 1
