@@ -13,8 +13,10 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// (checkpoints write four to six times faster than through the generic `Encoder`).
     /// Version 6: repartitioned partitions keep their counter rules' runs and open alerts
     /// (``counterRules``), the earliest counter input not yet evaluated and how far each input
-    /// partition has got (``sourceProgress``).
-    public static let formatVersion: UInt32 = 6
+    /// partition has got (``sourceProgress``). Version 7: the keyed rules' state in
+    /// ``StateWriter``'s positional layout, one byte string under `rules`, sorted (see
+    /// ``KeyedRuleProjection/write(to:)``).
+    public static let formatVersion: UInt32 = 7
 
     public var topic: String
     public var partition: Int32
@@ -66,7 +68,7 @@ extension PartitionCheckpoint {
         try container.encode(recentIDs, forKey: .recentIDs)
         try container.encode(statistics, forKey: .statistics)
         try container.encode(counters, forKey: .counters)
-        try container.encodeIfPresent(rules, forKey: .rules)
+        try container.encodeIfPresent(rules.map { Data(Self.ruleBytes($0)) }, forKey: .rules)
         try container.encodeIfPresent(inputOffsets, forKey: .inputOffsets)
         try container.encodeIfPresent(counterRules, forKey: .counterRules)
         try container.encodeIfPresent(earliestCounterInput, forKey: .earliestCounterInput)
@@ -83,7 +85,7 @@ extension PartitionCheckpoint {
         recentIDs = try container.decode(Data.self, forKey: .recentIDs)
         statistics = try container.decode(PartitionStatistics.self, forKey: .statistics)
         counters = try container.decode(CounterProjection.self, forKey: .counters)
-        rules = try container.decodeIfPresent(KeyedRuleProjection.self, forKey: .rules)
+        rules = try container.decodeIfPresent(Data.self, forKey: .rules).map { try Self.rules(from: [UInt8]($0)) }
         inputOffsets = try container.decodeIfPresent([InputOffset].self, forKey: .inputOffsets)
         counterRules = try container.decodeIfPresent(CounterRuleEvaluator.self, forKey: .counterRules)
         earliestCounterInput = try container.decodeIfPresent(EventTime.self, forKey: .earliestCounterInput)
@@ -96,6 +98,21 @@ extension PartitionCheckpoint {
         writer.write(count: customers.count)
         for customer in customers { customer.write(to: &writer) }
         return writer.bytes
+    }
+
+    /// The keyed rules' state in ``StateWriter``'s layout.
+    static func ruleBytes(_ rules: KeyedRuleProjection) -> [UInt8] {
+        var writer = StateWriter()
+        rules.write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Reads what ``ruleBytes(_:)`` wrote; throws when the bytes are truncated or corrupt.
+    static func rules(from bytes: [UInt8]) throws(StateReadError) -> KeyedRuleProjection {
+        var reader = StateReader(bytes)
+        let rules = try KeyedRuleProjection(reading: &reader)
+        guard reader.isAtEnd else { throw StateReadError(position: reader.position, "unexpected bytes after the keyed rules' state") }
+        return rules
     }
 
     /// Reads what ``customerBytes(_:)`` wrote; throws when the bytes are truncated or corrupt.
