@@ -20,6 +20,7 @@ import Testing
         #expect(map.count == model.count)
         #expect(Dictionary(uniqueKeysWithValues: map.map { ($0.key, $0.value) }) == model)
         #expect(map.values.sorted() == model.values.sorted())
+        #expect(map.valuesSortedByKey() == model.keys.sorted().map { model[$0]! }, "in key order, each with its own key's value")
         #expect((0..<ShardedMap<Int>.shardCount).reduce(0) { $0 + map.values(inShard: $1).count } == model.count)
         #expect(ShardedMap(model.keys.sorted().map { ($0, model[$0]!) }.shuffled(), key: \.0).count == model.count)
     }

@@ -140,6 +140,18 @@ public struct ShardedMap<Value>: Sequence {
     /// The values, shard by shard.
     public var values: some Sequence<Value> { shards.lazy.flatMap { $0.entries.lazy.map(\.value) } }
 
+    /// The values in the order of their keys (`String`'s `<`): their positions are sorted by
+    /// key and each value is copied once, into its place.
+    func valuesSortedByKey() -> [Value] {
+        var positions: [(key: String, shard: Int32, index: Int32)] = []
+        positions.reserveCapacity(count)
+        for shard in shards.indices {
+            for index in shards[shard].entries.indices { positions.append((shards[shard].entries[index].key, Int32(shard), Int32(index))) }
+        }
+        positions.sort { $0.key < $1.key }
+        return positions.map { shards[Int($0.shard)].entries[Int($0.index)].value }
+    }
+
     /// The keys, shard by shard.
     public var keys: some Sequence<String> { shards.lazy.flatMap { $0.entries.lazy.map(\.key) } }
 

@@ -13,8 +13,9 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// (checkpoints write four to six times faster than through the generic `Encoder`).
     /// Version 6: repartitioned partitions keep their counter rules' runs and open alerts
     /// (``counterRules``), the earliest counter input not yet evaluated and how far each input
-    /// partition has got (``sourceProgress``). Version 7: the keyed rules' state in
-    /// ``StateWriter``'s positional layout, one byte string under `rules`, sorted (see
+    /// partition has got (``sourceProgress``). Version 7: the counters and the keyed rules'
+    /// state in ``StateWriter``'s positional layout, sorted, one byte string each under
+    /// `counters` and `rules` (see ``CounterProjection/write(to:)`` and
     /// ``KeyedRuleProjection/write(to:)``).
     public static let formatVersion: UInt32 = 7
 
@@ -67,8 +68,8 @@ extension PartitionCheckpoint {
         try container.encode(Data(Self.customerBytes(customers)), forKey: .customers)
         try container.encode(recentIDs, forKey: .recentIDs)
         try container.encode(statistics, forKey: .statistics)
-        try container.encode(counters, forKey: .counters)
-        try container.encodeIfPresent(rules.map { Data(Self.ruleBytes($0)) }, forKey: .rules)
+        try container.encode(Data(Self.bytes(of: counters.write)), forKey: .counters)
+        try container.encodeIfPresent(rules.map { Data(Self.bytes(of: $0.write)) }, forKey: .rules)
         try container.encodeIfPresent(inputOffsets, forKey: .inputOffsets)
         try container.encodeIfPresent(counterRules, forKey: .counterRules)
         try container.encodeIfPresent(earliestCounterInput, forKey: .earliestCounterInput)
@@ -84,8 +85,10 @@ extension PartitionCheckpoint {
         customers = try Self.customers(from: [UInt8](container.decode(Data.self, forKey: .customers)))
         recentIDs = try container.decode(Data.self, forKey: .recentIDs)
         statistics = try container.decode(PartitionStatistics.self, forKey: .statistics)
-        counters = try container.decode(CounterProjection.self, forKey: .counters)
-        rules = try container.decodeIfPresent(Data.self, forKey: .rules).map { try Self.rules(from: [UInt8]($0)) }
+        counters = try Self.read([UInt8](container.decode(Data.self, forKey: .counters)), what: "counters") { reader throws(StateReadError) in try CounterProjection(reading: &reader) }
+        rules = try container.decodeIfPresent(Data.self, forKey: .rules).map { data throws(StateReadError) in
+            try Self.read([UInt8](data), what: "keyed rules' state") { reader throws(StateReadError) in try KeyedRuleProjection(reading: &reader) }
+        }
         inputOffsets = try container.decodeIfPresent([InputOffset].self, forKey: .inputOffsets)
         counterRules = try container.decodeIfPresent(CounterRuleEvaluator.self, forKey: .counterRules)
         earliestCounterInput = try container.decodeIfPresent(EventTime.self, forKey: .earliestCounterInput)
@@ -100,19 +103,20 @@ extension PartitionCheckpoint {
         return writer.bytes
     }
 
-    /// The keyed rules' state in ``StateWriter``'s layout.
-    static func ruleBytes(_ rules: KeyedRuleProjection) -> [UInt8] {
+    /// What `write` writes to a ``StateWriter``.
+    static func bytes(of write: (inout StateWriter) -> Void) -> [UInt8] {
         var writer = StateWriter()
-        rules.write(to: &writer)
+        write(&writer)
         return writer.bytes
     }
 
-    /// Reads what ``ruleBytes(_:)`` wrote; throws when the bytes are truncated or corrupt.
-    static func rules(from bytes: [UInt8]) throws(StateReadError) -> KeyedRuleProjection {
+    /// Reads `bytes` with `read`, which must take all of them; throws when they are truncated
+    /// or corrupt.
+    static func read<T>(_ bytes: [UInt8], what: String, with read: (inout StateReader) throws(StateReadError) -> T) throws(StateReadError) -> T {
         var reader = StateReader(bytes)
-        let rules = try KeyedRuleProjection(reading: &reader)
-        guard reader.isAtEnd else { throw StateReadError(position: reader.position, "unexpected bytes after the keyed rules' state") }
-        return rules
+        let value = try read(&reader)
+        guard reader.isAtEnd else { throw StateReadError(position: reader.position, "unexpected bytes after the \(what)") }
+        return value
     }
 
     /// Reads what ``customerBytes(_:)`` wrote; throws when the bytes are truncated or corrupt.

@@ -349,7 +349,7 @@ public struct PartitionProjector: Sendable {
     /// A checkpoint of the current state.
     public func checkpoint() -> PartitionCheckpoint {
         PartitionCheckpoint(topic: topic, partition: partition, nextOffset: nextOffset, watermark: watermark,
-                            customers: projection.customers.values.sortedByCustomerID(),
+                            customers: projection.customersSortedByID(),
                             recentIDs: recentIDs.encoded, statistics: statistics, counters: counters, rules: rules,
                             inputOffsets: inputOffsets.isEmpty ? nil : inputOffsets.keys.sorted().map { PartitionCheckpoint.InputOffset(partition: $0, offset: inputOffsets[$0]!) },
                             counterRules: counterRules.evaluatedThrough == nil ? nil : counterRules, earliestCounterInput: earliestCounterInput,

@@ -778,7 +778,7 @@ public final class ProjectorRuntime: Sendable {
 
     /// All customer states (sorted by id), e.g. for reports and comparisons.
     public func allCustomers() -> [CustomerState] {
-        snapshot().flatMap { $0.customers.values }.sortedByCustomerID()
+        snapshot().flatMap { $0.customersSortedByID() }.sortedByCustomerID()
     }
 
     /// Input records consumed so far (cheap: no partition lock, unlike ``status()``).
