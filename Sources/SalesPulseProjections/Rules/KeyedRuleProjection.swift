@@ -94,8 +94,17 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     }
 
     /// Pending absences by rule id, then customer (no entry for a rule with none pending).
-    /// Two lookups of short ids instead of one of a `rule|customer` string built per event.
-    public private(set) var pending: [String: [String: Pending]] = [:]
+    public var pending: [String: [String: Pending]] {
+        var byRule: [String: [String: Pending]] = [:]
+        for group in groups where !group.customers.isEmpty { byRule[group.rule] = group.customers }
+        return byRule
+    }
+    /// Pending absences of each rule that has had any, by customer, the rules in the order they
+    /// first armed one. A configuration has a handful of absence rules: a rule's group is found
+    /// by comparing ids (the configuration's own strings, equal at the first check), where a
+    /// dictionary keyed by rule id hashed the id two or three times an event. A group left
+    /// empty stays (``pending`` leaves it out).
+    private var groups: [(rule: String, customers: [String: Pending])] = []
     /// Exits by `rule|rep`, in event-time order: the latest one done right (which ended the
     /// previous run of misses) and every missed one after it — the current run (see
     /// ``record(_:configuration:)``).
@@ -119,10 +128,17 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// absence whose alert has not fired (what restoring a checkpoint needs).
     init<S: Sequence>(pending entries: S, exits: [String: [StepExit]]) where S.Element == Pending {
         for waiting in entries {
-            pending[waiting.rule, default: [:]][waiting.customer] = waiting
+            groups[group(of: waiting.rule)].customers[waiting.customer] = waiting
             if !waiting.hasFired { deadlines[waiting.rule, default: TimerQueue()].schedule(waiting.customer, at: waiting.deadline.epochMilliseconds + 1) }
         }
         self.exits = exits
+    }
+
+    /// The index of `rule`'s group, added empty if it has none yet.
+    private mutating func group(of rule: String) -> Int {
+        if let index = groups.firstIndex(where: { $0.rule == rule }) { return index }
+        groups.append((rule, [:]))
+        return groups.count - 1
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -209,10 +225,11 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
                 let triggers = rules[index].after.contains(event.type)
                 guard answers || triggers else { continue }
                 let id = rules[index].id
+                let existing = groups.firstIndex { $0.rule == id }
                 // Nothing pending and nothing to arm: no entry is made.
-                if !triggers, pending[id]?[event.subject] == nil { continue }
-                let (timer, emptied) = Self.fold(event, rule: rules[index], answers: answers, triggers: triggers, into: &pending[id, default: [:]], changes: &changes, configuration: configuration)
-                if emptied { pending[id] = nil }
+                if !triggers, existing.flatMap({ groups[$0].customers.index(forKey: event.subject) }) == nil { continue }
+                let group = existing ?? group(of: id)
+                let timer = Self.fold(event, rule: index, of: rules, answers: answers, triggers: triggers, into: &groups[group].customers, changes: &changes, configuration: configuration)
                 if let timer { deadlines[id, default: TimerQueue()].schedule(event.subject, at: timer) }
             }
         }
@@ -224,8 +241,11 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
 
     /// Folds an event into one rule's pending absences: an expected event answers the pending
     /// trigger (resolving its alert), a trigger arms one. Returns the due time of a timer to
-    /// schedule (nil when the live one is early enough) and whether no customer is left pending.
-    private static func fold(_ event: SalesEvent, rule: AbsenceRule, answers: Bool, triggers: Bool, into customers: inout [String: Pending], changes: inout [FlowOutput], configuration: ProcessConfiguration) -> (timer: Int64?, emptied: Bool) {
+    /// schedule (nil when the live one is early enough).
+    /// The rule is passed as its position among `rules`: a rule passed by value was copied out
+    /// of the buffer (its id, type lists and notify list retained and released) for every
+    /// event it concerned, where the fold mostly reads one duration.
+    private static func fold(_ event: SalesEvent, rule index: Int, of rules: UnsafeBufferPointer<AbsenceRule>, answers: Bool, triggers: Bool, into customers: inout [String: Pending], changes: inout [FlowOutput], configuration: ProcessConfiguration) -> Int64? {
         // The entry is copied out once and read from the copy: every `customers.values[slot]`
         // read copied the whole entry (four strings and the alert box) and destroyed it again,
         // up to seven times an event (a quarter of this fold's time, BENCHMARKS.md session 19).
@@ -235,7 +255,7 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         // events would have fired it. Whether one ran (batches differ between runs, replays
         // and restarts) then changes nothing: an answer resolves the fired alert either way.
         if let slot, let entry = existing, !entry.hasFired, entry.deadline < event.time {
-            let alert = Self.alert(for: entry, rule: rule, configuration: configuration)
+            let alert = Self.alert(for: entry, rule: rules[index], configuration: configuration)
             customers.values[slot].alert = alert
             existing?.alert = alert
             changes.append(.alert(alert))
@@ -253,8 +273,8 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         // An event both answering and triggering (e.g. "no interaction for 90 days") re-arms.
         var armed: Pending?
         if triggers, !keep || (event.time < existing!.since && !existing!.hasFired) {
-            let deadline = event.time.adding(milliseconds: rule.withinMilliseconds)
-            armed = Pending(rule: rule.id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
+            let deadline = event.time.adding(milliseconds: rules[index].withinMilliseconds)
+            armed = Pending(rule: rules[index].id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
             // A previous trigger without an alert still has a timer due no later than its own
             // deadline + 1 (the invariant); if that is not after the new one it will do.
             if let entry = existing, !entry.hasFired, entry.deadline.epochMilliseconds <= deadline.epochMilliseconds {
@@ -270,7 +290,7 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         case (nil, let armed?): customers[event.subject] = armed
         case (nil, nil): break
         }
-        return (timer, customers.isEmpty)
+        return timer
     }
 
     /// Fires absence alerts whose deadline passed by `now` (strictly: at exactly the deadline
@@ -280,12 +300,13 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         var changes: [FlowOutput] = []
         // Only the deadlines due are visited (entries of answered triggers are skipped).
         for ruleID in deadlines.keys.sorted() {
+            let group = groups.firstIndex { $0.rule == ruleID }
             while let (customer, _) = deadlines[ruleID]!.popDue(atOrBefore: now.epochMilliseconds) {
-                guard let waiting = pending[ruleID]?[customer], waiting.alert == nil else { continue }
+                guard let group, let waiting = groups[group].customers[customer], waiting.alert == nil else { continue }
                 if waiting.deadline >= now { deadlines[ruleID]!.schedule(customer, at: waiting.deadline.epochMilliseconds + 1); continue }
                 guard let rule = configuration.absenceRules.first(where: { $0.id == waiting.rule }) else { continue }
                 let alert = Self.alert(for: waiting, rule: rule, configuration: configuration)
-                pending[ruleID]![customer]!.alert = alert
+                groups[group].customers[customer]!.alert = alert
                 changes.append(.alert(alert))
             }
         }
@@ -302,7 +323,7 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     }
 
     /// Open absence alerts.
-    public var openAlerts: [Alert] { pending.values.flatMap { $0.values.compactMap(\.alert) } }
+    public var openAlerts: [Alert] { groups.flatMap { $0.customers.values.compactMap(\.alert) } }
 }
 
 /// Evaluates N-in-a-row rules on the reps' exits merged across partitions (pure): a rep whose
