@@ -29,28 +29,56 @@ public struct RepartitionOutbox: Sendable {
     public let maxRecordBytes: Int
     /// Inputs gathered so far.
     public private(set) var gathered = 0
-    private var batches: [Destination: Repartition.CounterBatch] = [:]
+    /// The attributes with their partition counts, sorted by name: a forward's attribute is
+    /// found by comparing names (the forward plan's own strings, equal at the first check),
+    /// and its batch by position. Two dictionaries, keyed by the attribute and by the
+    /// attribute and partition, hashed the attribute twice per forward.
+    private var topics: [(attribute: String, partitions: Int)]
+    /// The batch being gathered for each partition of each topic (by the positions above).
+    private var batches: [[Repartition.CounterBatch?]]
 
     /// An empty outbox for repartition topics with these partition counts.
     public init(partitionCounts: [String: Int], maxRecordBytes: Int = 256 << 10) {
         self.partitionCounts = partitionCounts
         self.maxRecordBytes = maxRecordBytes
+        topics = partitionCounts.keys.sorted().map { ($0, max(1, partitionCounts[$0]!)) }
+        batches = topics.map { [Repartition.CounterBatch?](repeating: nil, count: $0.partitions) }
     }
 
     /// Adds an input forwarded from `offset` of input partition `partition`.
     /// - Returns: a batch that is full and must be sent now, with where to.
     public mutating func add(_ forward: Repartition.Forward, from partition: Int32, offset: Int64) -> (Destination, Repartition.CounterBatch)? {
-        let destination = Destination(attribute: forward.attribute, partition: KafkaPartitioner.consistent.partition(of: forward.key, partitions: partitionCounts[forward.attribute] ?? 1))
+        let topic = position(of: forward.attribute)
+        let target = Int(KafkaPartitioner.consistent.partition(of: forward.key, partitions: topics[topic].partitions))
         gathered += 1
-        // Appended in place (one lookup); a full batch is handed back and the next one begun.
-        let size = batches[destination, default: Repartition.CounterBatch()].append(partition: partition, offset: offset, input: forward.input)
-        guard size >= maxRecordBytes, let full = batches.removeValue(forKey: destination) else { return nil }
-        return (destination, full)
+        // Appended in place; a full batch is handed back and the next one begun.
+        if batches[topic][target] == nil { batches[topic][target] = Repartition.CounterBatch() }
+        let size = batches[topic][target]!.append(partition: partition, offset: offset, input: forward.input)
+        guard size >= maxRecordBytes, let full = batches[topic][target] else { return nil }
+        batches[topic][target] = nil
+        return (Destination(attribute: topics[topic].attribute, partition: Int32(target)), full)
     }
 
     /// The batches gathered and not yet handed back, ordered by destination; empties the outbox.
     public mutating func drain() -> [(Destination, Repartition.CounterBatch)] {
-        defer { batches = [:] }
-        return batches.keys.sorted().map { ($0, batches[$0]!) }
+        var drained: [(Destination, Repartition.CounterBatch)] = []
+        for topic in topics.indices {
+            for target in batches[topic].indices {
+                guard let batch = batches[topic][target] else { continue }
+                drained.append((Destination(attribute: topics[topic].attribute, partition: Int32(target)), batch))
+                batches[topic][target] = nil
+            }
+        }
+        return drained
+    }
+
+    /// The position of `attribute` among the topics, added (one partition, in name order) if
+    /// it is not listed.
+    private mutating func position(of attribute: String) -> Int {
+        if let position = topics.firstIndex(where: { $0.attribute == attribute }) { return position }
+        let position = topics.firstIndex { $0.attribute > attribute } ?? topics.count
+        topics.insert((attribute, 1), at: position)
+        batches.insert([nil], at: position)
+        return position
     }
 }
