@@ -291,6 +291,7 @@ struct BenchCommand: AsyncParsableCommand {
             Console.line("\(label) end to end: \(Self.cpuPerEvent(cpu, total)) (raw consume: \(String(format: "%.2f", rawCPU * 1e6 / Double(total))) µs)")
             Console.line("\(label) end to end: last timer and rule tick \(String(format: "%.1f", status.lastTickMilliseconds)) ms")
             Console.line("\(label) end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
+            Console.line("\(label) end to end: stopping took \(String(format: "%.0f", seconds(checkpointing) * 1000)) ms (producer flush, final checkpoint, commit, leaving the group), of which the final checkpoint \(status.finalCheckpointMilliseconds.map { String(format: "%.0f", $0) } ?? "?") ms (\(status.customers) customers)")
             described += ": \(rate(total, processed)) events/s (\(Int(Double(total) / status.processingSeconds))/s while busy)"
             round.full = .init(rate: Double(total) / seconds(processed), cpu: cpu * 1e6 / Double(total))
         }

@@ -42,12 +42,16 @@ public final class ProjectorRuntime: Sendable {
         /// Times the input consumer woke librdkafka's fetcher after draining its bounded prefetch
         /// (``RuntimeConfiguration/prefetchRecords``).
         public var fetchWakeups: Int
+        /// How long the final checkpoint at shutdown took (every owned partition, on the fold
+        /// threads), in milliseconds; nil until it is written.
+        public var finalCheckpointMilliseconds: Double?
     }
 
     public let configuration: RuntimeConfiguration
     private let logger: Logger
     private let store: CheckpointStore
     private let partitions = Mutex<[KafkaTopicPartition: PartitionSlot]>([:])
+    private let finalCheckpointMilliseconds = Mutex<Double?>(nil)
     private let counters = Mutex<(consumed: Int, dlq: Int, checkpoints: Int, bytes: Int, milliseconds: Double, busy: Double, batches: Int, tick: Double)>((0, 0, 0, 0, 0, 0, 0, 0))
     /// Counter inputs and rep exits forwarded to repartition topics, and those consumed
     /// (entries, not records: a batch record carries many).
@@ -306,7 +310,12 @@ public final class ProjectorRuntime: Sendable {
         logger.info("stopping: checkpointing and closing")
         let stopStarted = ContinuousClock.now
         acknowledgeProduced(producer, before: "final checkpoint")
-        checkpoints.afterPendingWrites { checkpointAll(workers: workers) }
+        checkpoints.afterPendingWrites {
+            let started = ContinuousClock.now
+            checkpointAll(workers: workers)
+            let took = ContinuousClock.now - started
+            finalCheckpointMilliseconds.withLock { $0 = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15 }
+        }
         // Nothing is folded after this: the revocation in close() has nothing new to write.
         finalCheckpointWritten.store(true, ordering: .releasing)
         let checkpointed = ContinuousClock.now
@@ -802,7 +811,8 @@ public final class ProjectorRuntime: Sendable {
         statistics.alertsFired += ruleAlerts.fired
         statistics.alertsResolved += ruleAlerts.resolved
         let c = counters.withLock { $0 }
-        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches, lastTickMilliseconds: c.tick, fetchWakeups: fetchWakeups.load(ordering: .relaxed))
+        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches, lastTickMilliseconds: c.tick, fetchWakeups: fetchWakeups.load(ordering: .relaxed),
+                      finalCheckpointMilliseconds: finalCheckpointMilliseconds.withLock { $0 })
     }
 }
 
