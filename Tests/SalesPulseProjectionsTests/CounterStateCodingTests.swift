@@ -30,17 +30,10 @@ import SalesPulseModel
         return projection
     }
 
-    static func bytes(_ projection: CounterProjection) -> [UInt8] {
-        var writer = StateWriter()
-        projection.write(to: &writer)
-        return writer.bytes
-    }
+    static func bytes(_ projection: CounterProjection) -> [UInt8] { StateWriter.bytes(projection.write) }
 
     static func read(_ bytes: [UInt8]) throws(StateReadError) -> CounterProjection {
-        var reader = StateReader(bytes)
-        let projection = try CounterProjection(reading: &reader)
-        guard reader.isAtEnd else { throw StateReadError(position: reader.position, "trailing bytes") }
-        return projection
+        try StateReader.read(bytes) { reader throws(StateReadError) in try CounterProjection(reading: &reader) }
     }
 
     @Test func everyMeasureRoundTrips() throws {
@@ -57,15 +50,7 @@ import SalesPulseModel
     }
 
     @Test func everyTruncationThrowsAndDamageNeverTraps() {
-        let bytes = Self.bytes(Self.projection())
-        for length in 0..<bytes.count {
-            #expect(throws: StateReadError.self) { try Self.read(Array(bytes[..<length])) }
-        }
-        for index in bytes.indices {
-            var damaged = bytes
-            damaged[index] ^= 0xA5
-            _ = try? Self.read(damaged)
-        }
+        DamagedStateBytes.expectRefused(Self.bytes(Self.projection()), read: Self.read)
     }
 
     /// A step of zero between seconds (two equal seconds) is refused: it would break the

@@ -31,17 +31,10 @@ import SalesPulseModel
         return rules
     }
 
-    static func bytes(_ rules: KeyedRuleProjection) -> [UInt8] {
-        var writer = StateWriter()
-        rules.write(to: &writer)
-        return writer.bytes
-    }
+    static func bytes(_ rules: KeyedRuleProjection) -> [UInt8] { StateWriter.bytes(rules.write) }
 
     static func read(_ bytes: [UInt8]) throws(StateReadError) -> KeyedRuleProjection {
-        var reader = StateReader(bytes)
-        let rules = try KeyedRuleProjection(reading: &reader)
-        guard reader.isAtEnd else { throw StateReadError(position: reader.position, "trailing bytes") }
-        return rules
+        try StateReader.read(bytes) { reader throws(StateReadError) in try KeyedRuleProjection(reading: &reader) }
     }
 
     @Test func pendingAbsencesFiredAlertsAndExitsRoundTrip() throws {
@@ -74,14 +67,6 @@ import SalesPulseModel
     }
 
     @Test func everyTruncationThrowsAndDamageNeverTraps() {
-        let bytes = Self.bytes(Self.state())
-        for length in 0..<bytes.count {
-            #expect(throws: StateReadError.self) { try Self.read(Array(bytes[..<length])) }
-        }
-        for index in bytes.indices {
-            var damaged = bytes
-            damaged[index] ^= 0xA5
-            _ = try? Self.read(damaged)
-        }
+        DamagedStateBytes.expectRefused(Self.bytes(Self.state()), read: Self.read)
     }
 }

@@ -12,20 +12,13 @@ extension CounterProjection {
     /// counters took half the time of its checkpoint once customers were written this way
     /// (BENCHMARKS.md, session 19).
     public func write(to writer: inout StateWriter) {
-        writer.write(count: states.count)
-        for id in states.keys.sorted() {
-            writer.write(id)
-            states[id]!.write(to: &writer)
-        }
+        writer.write(states) { $1.write(to: &$0) }
     }
 
     /// Reads what ``write(to:)`` wrote.
     public init(reading reader: inout StateReader) throws(StateReadError) {
         self.init()
-        for _ in 0..<(try reader.readCount()) {
-            let id = try reader.readString()
-            states[id] = try CounterState(reading: &reader)
-        }
+        states = try reader.readDictionary { reader throws(StateReadError) in try CounterState(reading: &reader) }
     }
 }
 
@@ -33,20 +26,10 @@ extension CounterState {
     /// Writes the distinct occurrences (group, value, seconds) and the buckets (group, second,
     /// amount), each level sorted.
     public func write(to writer: inout StateWriter) {
-        writer.write(count: occurrences.count)
-        for group in occurrences.keys.sorted() {
-            let values = occurrences[group]!
-            writer.write(group)
-            writer.write(count: values.count)
-            for value in values.keys.sorted() {
-                writer.write(value)
-                Self.write(seconds: values[value]!, to: &writer)
-            }
+        writer.write(occurrences) { writer, values in
+            writer.write(values) { Self.write(seconds: $1, to: &$0) }
         }
-        writer.write(count: buckets.count)
-        for group in buckets.keys.sorted() {
-            let amounts = buckets[group]!
-            writer.write(group)
+        writer.write(buckets) { writer, amounts in
             let seconds = amounts.keys.sorted()
             Self.write(seconds: seconds, to: &writer)
             for second in seconds { writer.write(amounts[second]!) }
@@ -56,22 +39,15 @@ extension CounterState {
     /// Reads what ``write(to:)`` wrote; throws on seconds out of order (damaged bytes).
     public init(reading reader: inout StateReader) throws(StateReadError) {
         self.init()
-        for _ in 0..<(try reader.readCount()) {
-            let group = try reader.readString()
-            var values: [String: [Int64]] = [:]
-            for _ in 0..<(try reader.readCount()) {
-                let value = try reader.readString()
-                values[value] = try Self.readSeconds(from: &reader)
-            }
-            occurrences[group] = values
+        occurrences = try reader.readDictionary { reader throws(StateReadError) in
+            try reader.readDictionary { reader throws(StateReadError) in try Self.readSeconds(from: &reader) }
         }
-        for _ in 0..<(try reader.readCount()) {
-            let group = try reader.readString()
+        buckets = try reader.readDictionary { reader throws(StateReadError) in
             let seconds = try Self.readSeconds(from: &reader)
             var amounts: [Int64: Double] = [:]
             amounts.reserveCapacity(seconds.count)
             for second in seconds { amounts[second] = try reader.readDouble() }
-            buckets[group] = amounts
+            return amounts
         }
     }
 

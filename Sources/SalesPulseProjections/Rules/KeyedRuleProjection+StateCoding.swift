@@ -8,22 +8,12 @@ extension KeyedRuleProjection {
     /// Writes the state: the pending absences grouped by rule, then the reps' exits.
     ///
     /// Positional, like a customer: through the generic `Encoder` every absence was a keyed
-    /// container of seven named fields, most of the time of a checkpoint once customers were
-    /// written this way (BENCHMARKS.md, session 19).
+    /// container of seven named fields, 18 % of a checkpoint's time (BENCHMARKS.md, session 19).
     public func write(to writer: inout StateWriter) {
-        writer.write(count: pending.count)
-        for rule in pending.keys.sorted() {
-            let customers = pending[rule]!
-            writer.write(rule)
-            writer.write(count: customers.count)
-            for customer in customers.keys.sorted() {
-                customers[customer]!.write(to: &writer)
-            }
+        writer.write(pending) { writer, customers in
+            writer.write(customers) { $1.write(to: &$0) }
         }
-        writer.write(count: exits.count)
-        for key in exits.keys.sorted() {
-            writer.write(key)
-            let kept = exits[key]!
+        writer.write(exits) { writer, kept in
             writer.write(count: kept.count)
             for exit in kept {
                 writer.write(exit.at)
@@ -35,32 +25,23 @@ extension KeyedRuleProjection {
 
     /// Reads a state written by ``write(to:)``, timers included.
     public init(reading reader: inout StateReader) throws(StateReadError) {
-        var entries: [Pending] = []
-        for _ in 0..<(try reader.readCount()) {
-            let rule = try reader.readString()
-            let count = try reader.readCount()
-            entries.reserveCapacity(entries.count + count)
-            for _ in 0..<count { entries.append(try Pending(reading: &reader, rule: rule)) }
+        let pending = try reader.readDictionary { reader throws(StateReadError) in
+            try reader.readDictionary { reader throws(StateReadError) in try Pending(reading: &reader) }
         }
-        var exits: [String: [StepExit]] = [:]
-        for _ in 0..<(try reader.readCount()) {
-            let key = try reader.readString()
-            let count = try reader.readCount()
+        let exits = try reader.readDictionary { reader throws(StateReadError) in
             var kept: [StepExit] = []
-            kept.reserveCapacity(count)
-            for _ in 0..<count {
+            for _ in 0..<(try reader.readCount()) {
                 kept.append(StepExit(at: try reader.readTime(), customer: try reader.readString(), missed: try reader.readBool()))
             }
-            exits[key] = kept
+            return kept
         }
-        self.init(pending: entries, exits: exits)
+        self.init(pending: pending.flatMap { rule, customers in customers.map { customer, entry in entry.withRule(rule, customer: customer) } }, exits: exits)
     }
 }
 
 extension KeyedRuleProjection.Pending {
-    /// Writes the entry without its rule id (written once for the rule's group).
+    /// Writes the entry without its rule id and customer (the keys it is written under).
     func write(to writer: inout StateWriter) {
-        writer.write(customer)
         writer.write(since)
         writer.write(deadline)
         writer.write(rep)
@@ -68,10 +49,19 @@ extension KeyedRuleProjection.Pending {
         writer.write(alert) { $1.write(to: &$0) }
     }
 
-    /// Reads an entry written by ``write(to:)`` for `rule`.
-    init(reading reader: inout StateReader, rule: String) throws(StateReadError) {
-        self.init(rule: rule, customer: try reader.readString(), since: try reader.readTime(), deadline: try reader.readTime(),
+    /// Reads an entry written by ``write(to:)``; its rule and customer are given by
+    /// ``withRule(_:customer:)``.
+    init(reading reader: inout StateReader) throws(StateReadError) {
+        self.init(rule: "", customer: "", since: try reader.readTime(), deadline: try reader.readTime(),
                   rep: try reader.readOptionalString(), region: try reader.readOptionalString(),
                   alert: try reader.readOptional { reader throws(StateReadError) in try Alert(reading: &reader) })
+    }
+
+    /// The entry under `rule` for `customer`.
+    func withRule(_ rule: String, customer: String) -> Self {
+        var entry = self
+        entry.rule = rule
+        entry.customer = customer
+        return entry
     }
 }

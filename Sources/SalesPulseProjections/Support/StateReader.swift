@@ -110,6 +110,27 @@ public struct StateReader {
     /// Reads an optional time.
     public mutating func readOptionalTime() throws(StateReadError) -> EventTime? { try readOptional { reader throws(StateReadError) in try reader.readTime() } }
 
+    /// Reads a dictionary keyed by strings, as ``StateWriter`` writes one.
+    public mutating func readDictionary<Value>(_ body: (inout StateReader) throws(StateReadError) -> Value) throws(StateReadError) -> [String: Value] {
+        let count = try readCount()
+        var dictionary: [String: Value] = [:]
+        dictionary.reserveCapacity(count)
+        for _ in 0..<count {
+            let key = try readString()
+            dictionary[key] = try body(&self)
+        }
+        return dictionary
+    }
+
+    /// Reads `bytes` with `body`, which must read all of them; throws when they are truncated,
+    /// corrupt or followed by more.
+    public static func read<Value>(_ bytes: [UInt8], with body: (inout StateReader) throws(StateReadError) -> Value) throws(StateReadError) -> Value {
+        var reader = StateReader(bytes)
+        let value = try body(&reader)
+        guard reader.isAtEnd else { throw StateReadError(position: reader.position, "unexpected bytes after the state") }
+        return value
+    }
+
     /// Reads a map keyed by strings, as ``StateWriter`` writes it (key order).
     public mutating func readMap<Value>(_ body: (inout StateReader) throws(StateReadError) -> Value) throws(StateReadError) -> SmallMap<Value> {
         let count = try readCount()

@@ -73,6 +73,23 @@ public struct StateWriter {
     /// Appends an optional time.
     public mutating func write(_ time: EventTime?) { write(time) { $0.write($1) } }
 
+    /// Appends a dictionary keyed by strings like a ``SmallMap``: the count, then key and value
+    /// in key order (sorted here, so the bytes do not depend on the dictionary's order).
+    public mutating func write<Value>(_ dictionary: [String: Value], _ body: (inout StateWriter, Value) -> Void) {
+        write(count: dictionary.count)
+        for key in dictionary.keys.sorted() {
+            write(key)
+            body(&self, dictionary[key]!)
+        }
+    }
+
+    /// The bytes `body` writes to a new writer.
+    public static func bytes(_ body: (inout StateWriter) -> Void) -> [UInt8] {
+        var writer = StateWriter()
+        body(&writer)
+        return writer.bytes
+    }
+
     /// Appends a ``SmallMap``: the count, then key and value in key order (the map's own order).
     public mutating func write<Value>(_ map: SmallMap<Value>, _ body: (inout StateWriter, Value) -> Void) {
         write(count: map.count)

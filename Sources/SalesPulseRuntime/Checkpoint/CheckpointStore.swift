@@ -68,8 +68,8 @@ extension PartitionCheckpoint {
         try container.encode(Data(Self.customerBytes(customers)), forKey: .customers)
         try container.encode(recentIDs, forKey: .recentIDs)
         try container.encode(statistics, forKey: .statistics)
-        try container.encode(Data(Self.bytes(of: counters.write)), forKey: .counters)
-        try container.encodeIfPresent(rules.map { Data(Self.bytes(of: $0.write)) }, forKey: .rules)
+        try container.encode(Data(StateWriter.bytes(counters.write)), forKey: .counters)
+        try container.encodeIfPresent(rules.map { Data(StateWriter.bytes($0.write)) }, forKey: .rules)
         try container.encodeIfPresent(inputOffsets, forKey: .inputOffsets)
         try container.encodeIfPresent(counterRules, forKey: .counterRules)
         try container.encodeIfPresent(earliestCounterInput, forKey: .earliestCounterInput)
@@ -85,9 +85,9 @@ extension PartitionCheckpoint {
         customers = try Self.customers(from: [UInt8](container.decode(Data.self, forKey: .customers)))
         recentIDs = try container.decode(Data.self, forKey: .recentIDs)
         statistics = try container.decode(PartitionStatistics.self, forKey: .statistics)
-        counters = try Self.read([UInt8](container.decode(Data.self, forKey: .counters)), what: "counters") { reader throws(StateReadError) in try CounterProjection(reading: &reader) }
+        counters = try StateReader.read([UInt8](container.decode(Data.self, forKey: .counters))) { reader throws(StateReadError) in try CounterProjection(reading: &reader) }
         rules = try container.decodeIfPresent(Data.self, forKey: .rules).map { data throws(StateReadError) in
-            try Self.read([UInt8](data), what: "keyed rules' state") { reader throws(StateReadError) in try KeyedRuleProjection(reading: &reader) }
+            try StateReader.read([UInt8](data)) { reader throws(StateReadError) in try KeyedRuleProjection(reading: &reader) }
         }
         inputOffsets = try container.decodeIfPresent([InputOffset].self, forKey: .inputOffsets)
         counterRules = try container.decodeIfPresent(CounterRuleEvaluator.self, forKey: .counterRules)
@@ -101,22 +101,6 @@ extension PartitionCheckpoint {
         writer.write(count: customers.count)
         for customer in customers { customer.write(to: &writer) }
         return writer.bytes
-    }
-
-    /// What `write` writes to a ``StateWriter``.
-    static func bytes(of write: (inout StateWriter) -> Void) -> [UInt8] {
-        var writer = StateWriter()
-        write(&writer)
-        return writer.bytes
-    }
-
-    /// Reads `bytes` with `read`, which must take all of them; throws when they are truncated
-    /// or corrupt.
-    static func read<T>(_ bytes: [UInt8], what: String, with read: (inout StateReader) throws(StateReadError) -> T) throws(StateReadError) -> T {
-        var reader = StateReader(bytes)
-        let value = try read(&reader)
-        guard reader.isAtEnd else { throw StateReadError(position: reader.position, "unexpected bytes after the \(what)") }
-        return value
     }
 
     /// Reads what ``customerBytes(_:)`` wrote; throws when the bytes are truncated or corrupt.
