@@ -242,13 +242,15 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// Folds an event into one rule's pending absences: an expected event answers the pending
     /// trigger (resolving its alert), a trigger arms one. Returns the due time of a timer to
     /// schedule (nil when the live one is early enough).
+    ///
     /// The rule is passed as its position among `rules`: a rule passed by value was copied out
     /// of the buffer (its id, type lists and notify list retained and released) for every
     /// event it concerned, where the fold mostly reads one duration.
     private static func fold(_ event: SalesEvent, rule index: Int, of rules: UnsafeBufferPointer<AbsenceRule>, answers: Bool, triggers: Bool, into customers: inout [String: Pending], changes: inout [FlowOutput], configuration: ProcessConfiguration) -> Int64? {
         // The entry is copied out once and read from the copy: every `customers.values[slot]`
         // read copied the whole entry (four strings and the alert box) and destroyed it again,
-        // up to seven times an event (a quarter of this fold's time, BENCHMARKS.md session 19).
+        // up to seven times an event (nearly half of this fold's samples, BENCHMARKS.md
+        // session 19).
         let slot = customers.index(forKey: event.subject)
         var existing = slot.map { customers.values[$0] }
         // A deadline passed before this event: the alert fires first, as a tick between the

@@ -285,7 +285,7 @@ public final class ProjectorRuntime: Sendable {
                 let changes = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions)
                 let took = ContinuousClock.now - lastTick
                 metrics.tick.recordNanoseconds(took.nanoseconds)
-                counters.withLock { $0.tick = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15 }
+                counters.withLock { $0.tick = took.fractionalMilliseconds }
                 try publish(changes, producer: producer)
             }
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval, !checkpoints.isWriting, acknowledgeProduced(producer, before: "checkpoint") {
@@ -314,7 +314,7 @@ public final class ProjectorRuntime: Sendable {
             let started = ContinuousClock.now
             checkpointAll(workers: workers)
             let took = ContinuousClock.now - started
-            finalCheckpointMilliseconds.withLock { $0 = Double(took.components.seconds) * 1000 + Double(took.components.attoseconds) / 1e15 }
+            finalCheckpointMilliseconds.withLock { $0 = took.fractionalMilliseconds }
         }
         // Nothing is folded after this: the revocation in close() has nothing new to write.
         finalCheckpointWritten.store(true, ordering: .releasing)
@@ -726,7 +726,7 @@ public final class ProjectorRuntime: Sendable {
             let elapsed = ContinuousClock.now - start
             metrics.checkpoint.recordNanoseconds(elapsed.nanoseconds)
             metrics.checkpointBytes.record(bytes)
-            let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+            let milliseconds = elapsed.fractionalMilliseconds
             counters.withLock { $0.checkpoints += 1; $0.bytes = bytes; $0.milliseconds = milliseconds }
         } catch {
             logger.error("checkpoint failed: \(error)")
@@ -829,4 +829,6 @@ extension Duration {
     var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
     /// The duration in whole nanoseconds (for metrics).
     var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+    /// The duration in milliseconds with their fraction (for status figures).
+    var fractionalMilliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
 }
