@@ -280,6 +280,33 @@ import SalesPulseProjections
         #expect(record(["objection", "repid"]).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) }?.first?.input.value(of: "repid") == "x")
         #expect(record(["repid", "objection"]).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) } == nil)
         #expect(record(["repid", "repid"]).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) } == nil)
+        // Names compare as strings do, beyond ASCII too.
+        #expect(record(["région", "zone"]).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) }?.first?.input.value(of: "région") == "x")
+        #expect(record(["zone", "région"]).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) } == nil)
+        #expect(record(["e\u{301}", "é"]).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) } == nil, "canonically equal: repeated")
+    }
+
+    /// A batch is folded whole or not at all: a record whose last entry is damaged hands over
+    /// no entry, not the ones before it; a sound one hands every entry over in order, each
+    /// with its own attributes although one array is reused.
+    @Test func counterBatchesAreHandedOverWholeOrNotAtAll() {
+        var batch = Repartition.CounterBatch()
+        let inputs = (0..<5).map { index in
+            Repartition.CounterInput(type: .objectionChosen, time: EventTime(epochMilliseconds: 1_000 * Int64(index)),
+                                     attributes: index.isMultiple(of: 2) ? ["objection": "price-\(index)", "repid": "rep-\(index)"] : ["objection": "timing"])
+        }
+        for (index, input) in inputs.enumerated() { batch.append(partition: Int32(index % 2), offset: Int64(10 + index), input: input) }
+        var handed: [Repartition.CounterBatch.Entry] = []
+        #expect(batch.bytes.withUnsafeBytes { bytes in
+            Repartition.CounterBatch.forEachEntry(in: bytes) { handed.append(.init(partition: $0, offset: $1, input: $2)) }
+        })
+        #expect(handed == inputs.enumerated().map { .init(partition: Int32($0.offset % 2), offset: Int64(10 + $0.offset), input: $0.element) })
+        var damaged = batch.bytes
+        #expect(damaged.suffix(6) == [5] + Array("rep-4".utf8))
+        damaged[damaged.count - 6] = 0x7f // the last value's length: now past the end
+        var calls = 0
+        #expect(!damaged.withUnsafeBytes { bytes in Repartition.CounterBatch.forEachEntry(in: bytes) { _, _, _ in calls += 1 } })
+        #expect(calls == 0)
     }
 
     /// A rep's exit travels as a small binary record: it round-trips exactly (UTC offset of the

@@ -58,34 +58,5 @@ extension Repartition {
             count += 1
             return bytes.count
         }
-
-        /// The entries of a record value, in order; nil when it is not a batch of this format
-        /// (or is cut short).
-        public static func entries(decoding bytes: UnsafeRawBufferPointer) -> [Entry]? {
-            guard bytes.count >= 1, bytes[0] == format else { return nil }
-            var reader = StateReader(Array(bytes))
-            var entries: [Entry] = []
-            do {
-                _ = try reader.readByte()
-                while !reader.isAtEnd {
-                    guard let partition = Int32(exactly: try reader.read()), let offset = Int64(exactly: try reader.read()),
-                          let type = SalesEventType(rawValue: try reader.readByte()) else { return nil }
-                    let time = EventTime(epochMilliseconds: try reader.readInt64())
-                    let count = try reader.readCount()
-                    var attributes: [CounterInput.Attribute] = []
-                    attributes.reserveCapacity(count)
-                    for _ in 0..<count {
-                        let attribute = CounterInput.Attribute(name: try reader.readString(), value: try reader.readString())
-                        // Written sorted, each name once: anything else is not a record of ours.
-                        guard attributes.last.map({ $0.name < attribute.name }) ?? true else { return nil }
-                        attributes.append(attribute)
-                    }
-                    entries.append(Entry(partition: partition, offset: offset, input: CounterInput(type: type, time: time, sortedAttributes: attributes)))
-                }
-            } catch {
-                return nil
-            }
-            return entries
-        }
     }
 }

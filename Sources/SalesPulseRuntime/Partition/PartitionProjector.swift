@@ -191,22 +191,31 @@ public struct PartitionProjector: Sendable {
             note(progress)
             return .applied([])
         }
-        guard let value, let entries = Repartition.CounterBatch.entries(decoding: value) else {
+        let folded = value.map { value in
+            Repartition.CounterBatch.forEachEntry(in: value) { partition, offset, input in
+                // One lookup: an input partition not seen yet starts below every offset.
+                let fresh = Self.advance(&inputOffsets[partition, default: Int64.min], to: offset)
+                guard fresh else {
+                    statistics.repartitionDuplicates += 1
+                    return
+                }
+                if watermark == nil || input.time > watermark! { watermark = input.time }
+                counters.apply(type: input.type, time: input.time, counters: foldedCounters) { input.value(of: $0) }
+                noteCounterInput(at: input.time)
+                statistics.repartitioned += 1
+            }
+        }
+        guard folded == true else {
             return reject(EventRejection(.malformedJSON, at: "", "neither a counter batch record (format \(Repartition.CounterBatch.format)) nor a progress record (format \(Repartition.Progress.format)) of a repartition topic"))
         }
-        for entry in entries {
-            if let folded = inputOffsets[entry.partition], entry.offset <= folded {
-                statistics.repartitionDuplicates += 1
-                continue
-            }
-            inputOffsets[entry.partition] = entry.offset
-            let input = entry.input
-            if watermark == nil || input.time > watermark! { watermark = input.time }
-            counters.apply(type: input.type, time: input.time, counters: foldedCounters) { input.value(of: $0) }
-            noteCounterInput(at: input.time)
-            statistics.repartitioned += 1
-        }
         return .applied([])
+    }
+
+    /// Moves `folded` up to `offset` unless it is there already (a re-forward).
+    private static func advance(_ folded: inout Int64, to offset: Int64) -> Bool {
+        guard offset > folded else { return false }
+        folded = offset
+        return true
     }
 
     /// Records how far input partitions have got: watermarks only move forward (a restarted
