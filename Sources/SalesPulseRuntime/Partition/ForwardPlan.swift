@@ -42,10 +42,17 @@ extension Repartition {
         /// event without a value for a group-by attribute is not forwarded there (its counters
         /// would not count it).
         public func forwards(of event: SalesEvent, derived: [String: String]) -> [Forward] {
-            let routes = routes[Int(event.type.rawValue)]
-            guard !routes.isEmpty else { return [] }
             var forwards: [Forward] = []
-            forwards.reserveCapacity(routes.count)
+            self.forwards(of: event, derived: derived, into: &forwards)
+            return forwards
+        }
+
+        /// ``forwards(of:derived:)`` in place of what `forwards` held (its storage reused: a
+        /// partition forwards for most events it applies).
+        public func forwards(of event: SalesEvent, derived: [String: String], into forwards: inout [Forward]) {
+            forwards.removeAll(keepingCapacity: true)
+            let routes = routes[Int(event.type.rawValue)]
+            guard !routes.isEmpty else { return }
             for route in routes {
                 let key = route.attribute == "all" ? "all" : Self.value(of: route.attribute, in: event, derived: derived)
                 guard let key else { continue }
@@ -56,7 +63,6 @@ extension Repartition {
                 }
                 forwards.append(Forward(attribute: route.attribute, key: key, input: CounterInput(type: event.type, time: event.time, sortedAttributes: attributes)))
             }
-            return forwards
         }
 
         private static func value(of name: String, in event: SalesEvent, derived: [String: String]) -> String? {

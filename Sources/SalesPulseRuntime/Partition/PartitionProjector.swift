@@ -122,8 +122,9 @@ public struct PartitionProjector: Sendable {
     public mutating func process(value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?, offset: Int64, recordTime: EventTime, decoder: EventDecoder, next: UpcomingRecord? = nil, keyAfterNext: UnsafeRawBufferPointer? = nil) -> Outcome? {
         guard offset >= nextOffset else { return nil }
         nextOffset = offset + 1
-        if !forwards.isEmpty { forwards = [] }
-        if !exitForwards.isEmpty { exitForwards = [] }
+        // Emptied keeping their storage for the next forwards.
+        if !forwards.isEmpty { forwards.removeAll(keepingCapacity: true) }
+        if !exitForwards.isEmpty { exitForwards.removeAll(keepingCapacity: true) }
         switch role {
         case .repartitioned: return processRepartitioned(value: value)
         case .repExits: return processRepExit(value: value)
@@ -156,7 +157,7 @@ public struct PartitionProjector: Sendable {
                 derived[CounterDefinition.timeToSignDays] = String(Double(milliseconds) / 86_400_000)
             }
             if case .input(repartitioning: true) = role {
-                forwards = forwardPlan.forwards(of: event, derived: derived)
+                forwardPlan.forwards(of: event, derived: derived, into: &forwards)
             } else {
                 counters.apply(event, counters: foldedCounters, derived: derived)
                 noteCounterInput(at: event.time)
