@@ -181,6 +181,10 @@ public final class ProjectorRuntime: Sendable {
         // would add up to the whole timeout to the latency of every trickle of records).
         var flowing = false
         var checkpointInterval = Duration.milliseconds(configuration.checkpointIntervalMilliseconds)
+        // Each fold worker's output array of the last batch, emptied, for the next: grown anew
+        // each batch, the arrays (up to megabytes) were copied at every doubling into fresh
+        // memory the kernel had to fault in.
+        var spareOutputs: [[FlowOutput]] = []
 
         while !stopping.load(ordering: .acquiring) {
             // Each fold worker's outputs, in worker order (published part by part: merging them
@@ -210,10 +214,13 @@ public final class ProjectorRuntime: Sendable {
                     // (it shares its core with librdkafka's threads) takes fewer.
                     let claimed = Atomic<Int>(0)
                     var parts = [BatchPart](repeating: BatchPart(), count: used)
+                    // Swapped, not copied, from here to the worker's part: the arrays stay unique.
+                    for worker in 0..<min(used, spareOutputs.count) { swap(&parts[worker].outputs, &spareOutputs[worker]) }
                     parts.withUnsafeMutableBufferPointer { parts in
-                        // Each worker writes only its own element.
+                        // Each worker works on its own element.
                         workers.run(workers: used) { worker, decoder in
                             var part = BatchPart()
+                            swap(&part, &parts[worker])
                             var outbox = RepartitionOutbox(partitionCounts: repartitionPartitions)
                             while true {
                                 let group = claimed.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -230,7 +237,7 @@ public final class ProjectorRuntime: Sendable {
                 var latencies = LatencyHistogram()
                 var repartitioned = 0
                 for part in parts {
-                    if !part.outputs.isEmpty { outputs.append(part.outputs) }
+                    outputs.append(part.outputs)
                     offsets.merge(part.offsets) { _, new in new }
                     deadLetters += part.deadLetters
                     forwards += part.forwards
@@ -260,6 +267,12 @@ public final class ProjectorRuntime: Sendable {
             }
             if !deadLetters.isEmpty { metrics.deadLetters.increment(by: deadLetters.count) }
             for part in outputs { try publish(part, producer: producer) }
+            // Back to the spares (a worker unused this batch keeps its own).
+            for worker in outputs.indices {
+                if worker == spareOutputs.count { spareOutputs.append([]) }
+                swap(&spareOutputs[worker], &outputs[worker])
+                spareOutputs[worker].removeAll(keepingCapacity: true)
+            }
             if !offsets.isEmpty {
                 try consumer.store(offsets.map { KafkaPartitionOffset($0.key, offset: $0.value) })
             }
