@@ -192,6 +192,7 @@ public struct PartitionProjector: Sendable {
             note(progress)
             return .applied([])
         }
+        // A batch is checked whole before its first entry is folded (nil: a tombstone).
         let folded = value.map { value in
             Repartition.CounterBatch.forEachEntry(in: value) { partition, offset, input in
                 // One lookup: an input partition not seen yet starts below every offset.
@@ -205,8 +206,8 @@ public struct PartitionProjector: Sendable {
                 noteCounterInput(at: input.time)
                 statistics.repartitioned += 1
             }
-        }
-        guard folded == true else {
+        } ?? false
+        guard folded else {
             return reject(EventRejection(.malformedJSON, at: "", "neither a counter batch record (format \(Repartition.CounterBatch.format)) nor a progress record (format \(Repartition.Progress.format)) of a repartition topic"))
         }
         return .applied([])
