@@ -36,12 +36,12 @@ enum CounterGroupsStage {
         for round in 0..<rounds {
             let at = now.adding(milliseconds: Int64(round) * 1_000)
             let start = ContinuousClock.now
-            let a = projection.states[distinct.id]!.values(at: at, counter: distinct)
-            let b = projection.states[count.id]!.values(at: at, counter: count)
+            let a = projection.state(of: distinct.id)!.values(at: at, counter: distinct)
+            let b = projection.state(of: count.id)!.values(at: at, counter: count)
             valuesTime += ContinuousClock.now - start
             precondition(a.count == groups && b.count == groups)
             let ruleStart = ContinuousClock.now
-            _ = evaluator.evaluate(at: at, configuration: configuration, states: { projection.states[$0] ?? CounterState() })
+            _ = evaluator.evaluate(at: at, configuration: configuration, states: { projection.state(of: $0) ?? CounterState() })
             rulesTime += ContinuousClock.now - ruleStart
         }
         func ms(_ d: Duration) -> Double { (Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15) / Double(rounds) }

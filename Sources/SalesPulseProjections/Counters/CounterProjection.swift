@@ -29,9 +29,11 @@ public struct CounterProjection: Sendable, Hashable, Codable {
         }
     }
 
-    /// The state of the counter `id` (empty if it has no data).
-    public func state(of id: String) -> CounterState {
-        ids.firstIndex(of: id).map { slots[$0] } ?? CounterState()
+    /// The state of the counter `id`, nil when it has no data: what `states[id]` gives, without
+    /// building the dictionary (rule evaluation reads counters one by one, every tick).
+    public func state(of id: String) -> CounterState? {
+        guard let slot = ids.firstIndex(of: id), !slots[slot].isEmpty else { return nil }
+        return slots[slot]
     }
 
     /// Folds one event into every counter (pure).

@@ -346,14 +346,14 @@ public struct PartitionProjector: Sendable {
     /// While the rules lag behind the watermark the partition keeps older data for them; served,
     /// it would make the oldest points of a series depend on how far the rules had got.
     public func servedCounterState(_ id: String) -> CounterState? {
-        guard var state = counters.states[id] else { return nil }
+        guard var state = counters.state(of: id) else { return nil }
         guard case .repartitioned = role, let watermark, (counterRules.evaluatedThrough ?? Int64.min) < CounterState.second(of: watermark),
               let counter = foldedCounters.first(where: { $0.id == id }), isReadByRules(counter) else { return state }
         let configuration = projection.configuration
         var single = CounterProjection()
         single.states[id] = state
         single.evict(watermark: watermark, counters: [counter], latenessMilliseconds: configuration.allowedLatenessMilliseconds, rules: configuration.counterRules)
-        state = single.states[id] ?? CounterState()
+        state = single.state(of: id) ?? CounterState()
         return state
     }
 

@@ -621,7 +621,7 @@ public final class ProjectorRuntime: Sendable {
             let changes = rules.withLock { evaluator in
                 evaluator.evaluate(at: now, configuration: process, changedFrom: changedFrom, states: { id in
                     if let state = merged[id] { return state }
-                    let state = CounterState.merge(keys.compactMap { owned[$0]!.projector.counters.states[id] })
+                    let state = CounterState.merge(keys.compactMap { owned[$0]!.projector.counters.state(of: id) })
                     merged[id] = state
                     return state
                 }, evidence: evidence)
@@ -636,14 +636,14 @@ public final class ProjectorRuntime: Sendable {
             guard case .belowTeamMean = rule.condition, teamStates[rule.counter] == nil,
                   let counter = process.counters.first(where: { $0.id == rule.counter }) else { continue }
             let topic = Repartition.topic(group: configuration.group, attribute: Repartition.attribute(of: counter))
-            teamStates[rule.counter] = CounterState.merge(keys.filter { $0.topic == topic }.compactMap { owned[$0]!.projector.counters.states[rule.counter] })
+            teamStates[rule.counter] = CounterState.merge(keys.filter { $0.topic == topic }.compactMap { owned[$0]!.projector.counters.state(of: rule.counter) })
         }
         var alerts: [Alert] = []
         for key in keys {
             let slot = owned[key]!
             guard case .repartitioned(let attribute) = slot.projector.role, let partitionCount = repartitionPartitions[attribute] else { continue }
             let own = slot.projector.counters
-            alerts += slot.projector.evaluateCounterRules(sources: inputPartitions, states: { id in teamStates[id] ?? own.states[id] ?? CounterState() },
+            alerts += slot.projector.evaluateCounterRules(sources: inputPartitions, states: { id in teamStates[id] ?? own.state(of: id) ?? CounterState() },
                                                          owns: { KafkaPartitioner.consistent.partition(of: $0, partitions: partitionCount) == key.partition },
                                                          evidence: evidence)
         }
