@@ -100,20 +100,20 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         return byRule
     }
     /// Pending absences of each rule that has had any, by customer, the rules in the order they
-    /// first armed one. A configuration has a handful of absence rules: a rule's group is found
-    /// by comparing ids (the configuration's own strings, equal at the first check), where a
-    /// dictionary keyed by rule id hashed the id two or three times an event. A group left
-    /// empty stays (``pending`` leaves it out).
-    private var groups: [(rule: String, customers: [String: Pending])] = []
+    /// first armed one, with their deadlines. A configuration has a handful of absence rules: a
+    /// rule's group is found by comparing ids (the configuration's own strings, equal at the
+    /// first check), where dictionaries keyed by rule id hashed the id two or three times an
+    /// event. A group left empty stays (``pending`` leaves it out).
+    ///
+    /// `deadlines`: the group's pending deadlines by due time, keyed by customer (derived from
+    /// `customers`; not encoded, not compared). Keyed by the customer id the entry already
+    /// holds, a timer costs no string of its own. Invariant: every pending entry without an
+    /// alert has a live timer due at or before its deadline + 1 ms.
+    private var groups: [(rule: String, customers: [String: Pending], deadlines: TimerQueue)] = []
     /// Exits by `rule|rep`, in event-time order: the latest one done right (which ended the
     /// previous run of misses) and every missed one after it — the current run (see
     /// ``record(_:configuration:)``).
     public private(set) var exits: [String: [StepExit]] = [:]
-    /// Pending deadlines by due time: one queue per rule id, keyed by customer (derived from
-    /// `pending`; not encoded, not compared). Keyed by the customer id the entry already holds,
-    /// a timer costs no string of its own. Invariant: every pending entry without an alert has
-    /// a live timer due at or before its deadline + 1 ms.
-    private var deadlines: [String: TimerQueue] = [:]
 
     public init() {}
 
@@ -128,8 +128,9 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// absence whose alert has not fired (what restoring a checkpoint needs).
     init<S: Sequence>(pending entries: S, exits: [String: [StepExit]]) where S.Element == Pending {
         for waiting in entries {
-            groups[group(of: waiting.rule)].customers[waiting.customer] = waiting
-            if !waiting.hasFired { deadlines[waiting.rule, default: TimerQueue()].schedule(waiting.customer, at: waiting.deadline.epochMilliseconds + 1) }
+            let group = group(of: waiting.rule)
+            groups[group].customers[waiting.customer] = waiting
+            if !waiting.hasFired { groups[group].deadlines.schedule(waiting.customer, at: waiting.deadline.epochMilliseconds + 1) }
         }
         self.exits = exits
     }
@@ -137,7 +138,7 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// The index of `rule`'s group, added empty if it has none yet.
     private mutating func group(of rule: String) -> Int {
         if let index = groups.firstIndex(where: { $0.rule == rule }) { return index }
-        groups.append((rule, [:]))
+        groups.append((rule, [:], TimerQueue()))
         return groups.count - 1
     }
 
@@ -226,11 +227,13 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
                 guard answers || triggers else { continue }
                 let id = rules[index].id
                 let existing = groups.firstIndex { $0.rule == id }
+                // The customer's entry, found once (one hash of the customer per rule).
+                let slot = existing.flatMap { groups[$0].customers.index(forKey: event.subject) }
                 // Nothing pending and nothing to arm: no entry is made.
-                if !triggers, existing.flatMap({ groups[$0].customers.index(forKey: event.subject) }) == nil { continue }
+                if !triggers, slot == nil { continue }
                 let group = existing ?? group(of: id)
-                let timer = Self.fold(event, rule: index, of: rules, answers: answers, triggers: triggers, into: &groups[group].customers, changes: &changes, configuration: configuration)
-                if let timer { deadlines[id, default: TimerQueue()].schedule(event.subject, at: timer) }
+                let timer = Self.fold(event, rule: index, of: rules, answers: answers, triggers: triggers, into: &groups[group].customers, at: slot, changes: &changes, configuration: configuration)
+                if let timer { groups[group].deadlines.schedule(event.subject, at: timer) }
             }
         }
         if recordingExits {
@@ -246,12 +249,12 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// The rule is passed as its position among `rules`: a rule passed by value was copied out
     /// of the buffer (its id, type lists and notify list retained and released) for every
     /// event it concerned, where the fold mostly reads one duration.
-    private static func fold(_ event: SalesEvent, rule index: Int, of rules: UnsafeBufferPointer<AbsenceRule>, answers: Bool, triggers: Bool, into customers: inout [String: Pending], changes: inout [FlowOutput], configuration: ProcessConfiguration) -> Int64? {
+    /// `slot` is the event's customer's entry in `customers`, if it has one.
+    private static func fold(_ event: SalesEvent, rule index: Int, of rules: UnsafeBufferPointer<AbsenceRule>, answers: Bool, triggers: Bool, into customers: inout [String: Pending], at slot: Dictionary<String, Pending>.Index?, changes: inout [FlowOutput], configuration: ProcessConfiguration) -> Int64? {
         // The entry is copied out once and read from the copy: every `customers.values[slot]`
         // read copied the whole entry (four strings and the alert box) and destroyed it again,
         // up to seven times an event (nearly half of this fold's samples, BENCHMARKS.md
         // session 19).
-        let slot = customers.index(forKey: event.subject)
         var existing = slot.map { customers.values[$0] }
         // A deadline passed before this event: the alert fires first, as a tick between the
         // events would have fired it. Whether one ran (batches differ between runs, replays
@@ -301,11 +304,10 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         guard !configuration.absenceRules.isEmpty else { return [] }
         var changes: [FlowOutput] = []
         // Only the deadlines due are visited (entries of answered triggers are skipped).
-        for ruleID in deadlines.keys.sorted() {
-            let group = groups.firstIndex { $0.rule == ruleID }
-            while let (customer, _) = deadlines[ruleID]!.popDue(atOrBefore: now.epochMilliseconds) {
-                guard let group, let waiting = groups[group].customers[customer], waiting.alert == nil else { continue }
-                if waiting.deadline >= now { deadlines[ruleID]!.schedule(customer, at: waiting.deadline.epochMilliseconds + 1); continue }
+        for group in groups.indices.sorted(by: { groups[$0].rule < groups[$1].rule }) {
+            while let (customer, _) = groups[group].deadlines.popDue(atOrBefore: now.epochMilliseconds) {
+                guard let waiting = groups[group].customers[customer], waiting.alert == nil else { continue }
+                if waiting.deadline >= now { groups[group].deadlines.schedule(customer, at: waiting.deadline.epochMilliseconds + 1); continue }
                 guard let rule = configuration.absenceRules.first(where: { $0.id == waiting.rule }) else { continue }
                 let alert = Self.alert(for: waiting, rule: rule, configuration: configuration)
                 groups[group].customers[customer]!.alert = alert
