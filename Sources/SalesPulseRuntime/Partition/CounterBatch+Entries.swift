@@ -67,7 +67,8 @@ extension Repartition.CounterBatch {
     }
 }
 
-/// Reads a batch record where it lies, with the checks of ``StateReader``.
+/// Reads a batch record where it lies, with the checks of ``StateReader`` (which reads an array
+/// it owns: for a record, a copy of up to 256 KiB per batch).
 private struct BatchCursor {
     /// What starts each entry.
     struct EntryHeader {
