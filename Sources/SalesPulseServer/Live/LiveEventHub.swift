@@ -1,4 +1,5 @@
 import Foundation
+import SalesPulseModel
 import SalesPulseProjections
 import Synchronization
 
@@ -22,28 +23,30 @@ public final class LiveEventHub: Sendable {
 
     struct State {
         var nextID = 1
-        var ring: [Event] = []
+        var ring: BoundedHistory<Event>
         var subscribers: [Int: AsyncStream<Event>.Continuation] = [:]
         var nextSubscriber = 0
-        var resolved: [Alert] = []
+        var resolved: BoundedHistory<Alert>
         var closed = false
     }
 
-    private let state = Mutex(State())
-    private let capacity: Int
+    private let state: Mutex<State>
 
-    /// Creates a hub keeping the last `capacity` events for resumption.
-    public init(capacity: Int = 10_000) { self.capacity = capacity }
+    /// Creates a hub keeping the last `capacity` events for resumption (and as many resolved
+    /// alerts).
+    public init(capacity: Int = 10_000) {
+        state = Mutex(State(ring: BoundedHistory(capacity: max(1, capacity)), resolved: BoundedHistory(capacity: max(1, capacity))))
+    }
 
     /// Publishes a projection's outputs (alerts and step changes).
     public func publish(_ outputs: [FlowOutput]) {
         for output in outputs {
             switch output {
             case .alert(let alert):
-                publish(topic: "alerts", region: alert.region, data: Self.json(AlertView(alert)))
-                if alert.state == .resolved { state.withLock { $0.resolved.append(alert); if $0.resolved.count > capacity { $0.resolved.removeFirst($0.resolved.count - capacity) } } }
+                publish(topic: "alerts", region: alert.region, data: Self.json(alert))
+                if alert.state == .resolved { state.withLock { $0.resolved.append(alert) } }
             case .stepChanged(let customer, let flow, let from, let to, let at):
-                publish(topic: "steps", region: nil, data: Self.json(["customer": customer, "flow": flow, "from": from ?? "", "to": to, "at": at.rfc3339UTC]))
+                publish(topic: "steps", region: nil, data: Self.stepJSON(customer: customer, flow: flow, from: from, to: to, at: at))
             default:
                 break
             }
@@ -56,20 +59,19 @@ public final class LiveEventHub: Sendable {
             let event = Event(id: state.nextID, topic: topic, region: region, data: data)
             state.nextID += 1
             state.ring.append(event)
-            if state.ring.count > capacity { state.ring.removeFirst(state.ring.count - capacity) }
             for continuation in state.subscribers.values { continuation.yield(event) }
         }
     }
 
     /// Resolved alerts kept in memory (most recent last).
-    public var resolvedAlerts: [Alert] { state.withLock { $0.resolved } }
+    public var resolvedAlerts: [Alert] { state.withLock { $0.resolved.elements } }
 
     /// Subscribes: events after `lastEventID` still in the ring first, then live ones.
     public func subscribe(after lastEventID: Int?) -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(4_096))
         let id = state.withLock { state -> Int in
             if state.closed { continuation.finish(); return -1 }
-            if let lastEventID { for event in state.ring where event.id > lastEventID { continuation.yield(event) } }
+            if let lastEventID { for event in state.ring.elements where event.id > lastEventID { continuation.yield(event) } }
             let id = state.nextSubscriber
             state.nextSubscriber += 1
             state.subscribers[id] = continuation
@@ -93,6 +95,40 @@ public final class LiveEventHub: Sendable {
 
     /// Number of connected subscribers.
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    /// An alert as the stream sends it: ``AlertView``'s members, sorted, written directly (the
+    /// bytes `JSONEncoder` wrote with `.sortedKeys`, without its cost per alert).
+    static func json(_ alert: Alert) -> String {
+        var view = JSONObjectWriter()
+        view.field("customer", alert.customer)
+        view.field("departments", alert.departments)
+        view.field("director", alert.director)
+        view.field("evidence", alert.evidence)
+        view.field("flow", alert.flow)
+        view.field("id", alert.id)
+        view.field("reason", alert.reason)
+        view.field("region", alert.region)
+        view.field("rep", alert.rep)
+        view.field("resolvedAt", alert.resolvedAt?.rfc3339UTC)
+        view.field("rule", alert.rule)
+        view.field("severity", alert.severity ?? "warning")
+        view.field("since", alert.since.rfc3339UTC)
+        view.field("state", alert.state.rawValue)
+        view.field("step", alert.step)
+        view.field("supervisor", alert.supervisor)
+        return String(decoding: view.finish(), as: UTF8.self)
+    }
+
+    /// A step change as the stream sends it (`from` is empty for a customer's first step).
+    static func stepJSON(customer: String, flow: String, from: String?, to: String, at: EventTime) -> String {
+        var change = JSONObjectWriter(capacity: 160)
+        change.field("at", at.rfc3339UTC)
+        change.field("customer", customer)
+        change.field("flow", flow)
+        change.field("from", from ?? "")
+        change.field("to", to)
+        return String(decoding: change.finish(), as: UTF8.self)
+    }
 
     static func json(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()

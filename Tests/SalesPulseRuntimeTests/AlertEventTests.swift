@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import SalesPulseModel
+import SalesPulseProjections
+@testable import SalesPulseRuntime
+
+/// Alerts on the alerts topic: the JSON written directly must be byte for byte what the
+/// Foundation version wrote (consumers and replays see the same records as before).
+@Suite struct AlertEventTests {
+    /// The Foundation serialisation `AlertEvent.json` replaced, kept as the reference.
+    static func reference(_ alert: Alert) -> [UInt8] {
+        var object: [String: Any] = [
+            "specversion": "1.0", "id": "\(alert.id).\(alert.state.rawValue)", "source": "salespulse",
+            "type": "salespulse.alert.\(alert.state.rawValue)", "time": (alert.resolvedAt ?? alert.since).rfc3339UTC,
+            "subject": alert.customer, "datacontenttype": "application/json",
+        ]
+        var data: [String: Any] = [
+            "alertId": alert.id, "rule": alert.rule, "customer": alert.customer,
+            "since": alert.since.rfc3339UTC, "reason": alert.reason, "state": alert.state.rawValue,
+        ]
+        for (key, value) in [("rep", alert.rep), ("supervisor", alert.supervisor), ("director", alert.director), ("region", alert.region), ("flow", alert.flow), ("step", alert.step)] {
+            if let value { data[key] = value }
+        }
+        if let resolvedAt = alert.resolvedAt { data["resolvedAt"] = resolvedAt.rfc3339UTC }
+        if !alert.departments.isEmpty { data["departments"] = alert.departments }
+        data["severity"] = alert.severity ?? "warning"
+        if let evidence = alert.evidence { data["evidence"] = evidence }
+        object["data"] = data
+        return Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+    }
+
+    static var alerts: [Alert] {
+        let since = EventTime(epochMilliseconds: 1_772_413_200_000)
+        let bare = Alert(rule: "lead-activation", customer: "cust-1", rep: nil, organisation: Organisation(), region: nil, since: since, reason: "missing \"need\" \\ budget")
+        var full = Alert(rule: "step-sla", customer: "cust-2/东", rep: "rep-7", organisation: Organisation(), region: "east", flow: "academic", step: "dept_visit", since: since, reason: "at dept_visit for more than 72h; blocked: 价格\n")
+        full.supervisor = "sup-1"
+        full.director = "dir-1"
+        full.departments = ["orthopaedics", "it/ops"]
+        full.severity = "critical"
+        full.evidence = ["photo", "gps"]
+        var resolved = full
+        resolved.state = .resolved
+        resolved.resolvedAt = since.adding(milliseconds: 3_600_000)
+        resolved.evidence = []
+        return [bare, full, resolved]
+    }
+
+    @Test func theJSONIsWhatFoundationWrote() {
+        for alert in Self.alerts {
+            #expect(AlertEvent.json(alert) == Self.reference(alert), "\(alert.rule) \(alert.state)")
+        }
+    }
+
+    @Test func theJSONParsesAndCarriesTheDeterministicID() throws {
+        for alert in Self.alerts {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(AlertEvent.json(alert))) as? [String: Any])
+            #expect(object["id"] as? String == "\(alert.id).\(alert.state.rawValue)")
+            #expect((object["data"] as? [String: Any])?["reason"] as? String == alert.reason)
+        }
+    }
+}
