@@ -38,7 +38,7 @@ public struct Alert: Sendable, Hashable, Codable {
     /// Creates a fired alert with its deterministic id.
     public init(rule: String, customer: String, rep: String?, organisation: Organisation, region: String?, flow: String? = nil, step: String? = nil, since: EventTime, reason: String) {
         let placement = rep.flatMap(organisation.placement(of:))
-        self.id = Alert.identifier(rule: rule, key: [customer, flow ?? "", step ?? ""].joined(separator: "/"), since: since)
+        self.id = Alert.identifier(rule: rule, customer: customer, flow: flow, step: step, since: since)
         self.rule = rule
         self.customer = customer
         self.rep = rep
@@ -52,14 +52,49 @@ public struct Alert: Sendable, Hashable, Codable {
         self.state = .fired
     }
 
-    /// The deterministic id of an alert.
+    /// The deterministic id of an alert: 16 hex digits of the FNV-1a hash of
+    /// `rule|key|since` (since in epoch milliseconds).
     public static func identifier(rule: String, key: String, since: EventTime) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(rule)|\(key)|\(since.epochMilliseconds)".utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
+        var hash = IdentifierHash()
+        hash.add(rule)
+        hash.add("|")
+        hash.add(key)
+        hash.add("|")
+        hash.add(String(since.epochMilliseconds))
+        return hash.hex
+    }
+
+    /// The id of an alert on a customer, or on a customer's step of a flow: that of the key
+    /// `customer/flow/step` (absent parts empty), hashed without building the key — timers
+    /// work out the ids of the alerts that hold at every event of a customer with one open.
+    public static func identifier(rule: String, customer: String, flow: String?, step: String?, since: EventTime) -> String {
+        var hash = IdentifierHash()
+        hash.add(rule)
+        hash.add("|")
+        hash.add(customer)
+        hash.add("/")
+        if let flow { hash.add(flow) }
+        hash.add("/")
+        if let step { hash.add(step) }
+        hash.add("|")
+        hash.add(String(since.epochMilliseconds))
+        return hash.hex
+    }
+
+    /// 64-bit FNV-1a over UTF-8 text, fed in parts.
+    private struct IdentifierHash {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+        mutating func add(_ text: String) {
+            for byte in text.utf8 {
+                value ^= UInt64(byte)
+                value &*= 0x0000_0100_0000_01b3
+            }
         }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+
+        var hex: String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
     }
 }

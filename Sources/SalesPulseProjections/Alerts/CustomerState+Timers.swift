@@ -25,7 +25,19 @@ extension CustomerState {
         let anyDue = (dues.earliest.map { $0 <= now.epochMilliseconds } ?? false) || (activation.isToBeActivated && outcome == nil)
         if openAlerts.isEmpty && !anyDue { return [] }
         defer { nextTimerDue = timerDues(after: now.epochMilliseconds, configuration: configuration).next }
-        var wanted: [String: Alert] = [:]
+        // The ids of the alerts that hold now; an alert is built (its reason text, the rep's
+        // place in the organisation) only if it is not open yet: a customer with an open alert
+        // is reconciled at each of its events, and an open alert stays as it was fired.
+        var wanted: [String] = []
+        var fired: [Alert] = []
+        func want(_ id: String, _ alert: () -> Alert) {
+            if wanted.contains(id) {
+                if let index = fired.firstIndex(where: { $0.id == id }) { fired[index] = alert() }
+                return
+            }
+            wanted.append(id)
+            if openAlerts[id] == nil { fired.append(alert()) }
+        }
         let organisation = configuration.organisation
         let closed = outcome != nil
 
@@ -33,40 +45,49 @@ extension CustomerState {
             activation = .toBeActivated(since: deadline)
         }
         if case .toBeActivated(let since) = activation, !closed {
-            let missing = configuration.activation.requiredFields.filter { fields[$0] == nil || fields[$0]!.updatedAt > since }
-            let alert = Alert(rule: TimerRule.leadActivation, customer: customer, rep: rep, organisation: organisation, region: region, since: since,
-                              reason: "lead not activated within \(DurationText.text(configuration.activation.windowMilliseconds)): missing \(missing.joined(separator: ", "))")
-            wanted[alert.id] = alert
+            want(Alert.identifier(rule: TimerRule.leadActivation, customer: customer, flow: nil, step: nil, since: since)) {
+                let missing = configuration.activation.requiredFields.filter { fields[$0] == nil || fields[$0]!.updatedAt > since }
+                return Alert(rule: TimerRule.leadActivation, customer: customer, rep: rep, organisation: organisation, region: region, since: since,
+                             reason: "lead not activated within \(DurationText.text(configuration.activation.windowMilliseconds)): missing \(missing.joined(separator: ", "))")
+            }
         }
         if !closed {
-            for (flowID, flow) in flows {
-                guard let current = flow.current, let definition = configuration.flow(named: flowID) else { continue }
+            // By index: iterating `(key, value)` pairs would copy each whole flow state.
+            for index in flows.entries.indices {
+                guard let current = flows.entries[index].value.current else { continue }
+                let flowID = flows.entries[index].key
+                guard let definition = configuration.flow(named: flowID) else { continue }
                 if let sla = definition.step(named: current.step)?.slaMilliseconds, now.epochMilliseconds - current.enteredAt.epochMilliseconds > sla {
-                    var reason = "at \(current.step) for more than \(DurationText.text(sla))"
-                    if let blockage = current.blockage { reason += "; blocked: \(blockage.reason)" }
-                    let alert = Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: organisation, region: region, flow: flowID, step: current.step, since: current.enteredAt.adding(milliseconds: sla), reason: reason)
-                    wanted[alert.id] = alert
+                    let since = current.enteredAt.adding(milliseconds: sla)
+                    want(Alert.identifier(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: current.step, since: since)) {
+                        var reason = "at \(current.step) for more than \(DurationText.text(sla))"
+                        if let blockage = current.blockage { reason += "; blocked: \(blockage.reason)" }
+                        return Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: organisation, region: region, flow: flowID, step: current.step, since: since, reason: reason)
+                    }
                 }
                 for rule in configuration.inactivity where rule.flow == flowID && rule.step == current.step {
                     let lastTouch = max(lastCommunicationAt ?? current.enteredAt, current.enteredAt)
                     if now.epochMilliseconds - lastTouch.epochMilliseconds > rule.afterMilliseconds {
-                        let alert = Alert(rule: TimerRule.inactivity(rule.id), customer: customer, rep: rep, organisation: organisation, region: region, flow: flowID, step: current.step, since: lastTouch.adding(milliseconds: rule.afterMilliseconds), reason: "no communication at \(current.step) for more than \(DurationText.text(rule.afterMilliseconds)); supervisor to step in and review")
-                        wanted[alert.id] = alert
+                        let since = lastTouch.adding(milliseconds: rule.afterMilliseconds)
+                        let name = TimerRule.inactivity(rule.id)
+                        want(Alert.identifier(rule: name, customer: customer, flow: flowID, step: current.step, since: since)) {
+                            Alert(rule: name, customer: customer, rep: rep, organisation: organisation, region: region, flow: flowID, step: current.step, since: since, reason: "no communication at \(current.step) for more than \(DurationText.text(rule.afterMilliseconds)); supervisor to step in and review")
+                        }
                     }
                 }
             }
         }
         var outputs: [FlowOutput] = []
         if wanted.isEmpty && openAlerts.isEmpty { return [] }
-        for id in Array(openAlerts.keys) where wanted[id] == nil {
+        for id in Array(openAlerts.keys) where !wanted.contains(id) {
             var resolved = openAlerts.removeValue(forKey: id)!
             resolved.state = .resolved
             resolved.resolvedAt = max(now, resolved.since)
             outputs.append(.alert(resolved))
         }
-        for id in wanted.keys.sorted() where openAlerts[id] == nil {
-            openAlerts[id] = wanted[id]!
-            outputs.append(.alert(wanted[id]!))
+        for alert in fired.sorted(by: { $0.id < $1.id }) {
+            openAlerts[alert.id] = alert
+            outputs.append(.alert(alert))
         }
         return outputs
     }

@@ -129,16 +129,16 @@ public struct ShardedMap<Value>: Sequence {
     }
 
     /// The values of one shard (`0..<shardCount`), for work done a shard at a time.
-    public func values(inShard shard: Int) -> some Collection<Value> { shards[shard].entries.lazy.map(\.value) }
+    public func values(inShard shard: Int) -> some Collection<Value> { shards[shard].entries.lazy.map { $0.value } }
 
     /// Number of entries.
     public var count: Int { shards.reduce(0) { $0 + $1.entries.count } }
 
     /// True when the map holds nothing.
-    public var isEmpty: Bool { shards.allSatisfy(\.entries.isEmpty) }
+    public var isEmpty: Bool { shards.allSatisfy { $0.entries.isEmpty } }
 
     /// The values, shard by shard.
-    public var values: some Sequence<Value> { shards.lazy.flatMap { $0.entries.lazy.map(\.value) } }
+    public var values: some Sequence<Value> { shards.lazy.flatMap { $0.entries.lazy.map { $0.value } } }
 
     /// The values in the order of their keys (`String`'s `<`): their positions are sorted by
     /// key and each value is copied once, into its place.
@@ -153,7 +153,7 @@ public struct ShardedMap<Value>: Sequence {
     }
 
     /// The keys, shard by shard.
-    public var keys: some Sequence<String> { shards.lazy.flatMap { $0.entries.lazy.map(\.key) } }
+    public var keys: some Sequence<String> { shards.lazy.flatMap { $0.entries.lazy.map { $0.key } } }
 
     public func makeIterator() -> some IteratorProtocol<(key: String, value: Value)> {
         shards.lazy.flatMap { $0.entries.lazy.map { (key: $0.key, value: $0.value) } }.makeIterator()
