@@ -487,7 +487,10 @@ public final class ProjectorRuntime: Sendable {
         if !missing.isEmpty {
             let partitions = (try? admin.metadata(topic: configuration.topic).topics.first { $0.name == configuration.topic }?.partitions.count) ?? nil
             do {
-                try admin.createTopics(missing.map { KafkaNewTopic(name: $0, partitions: Int32(max(1, partitions ?? 1))) }, timeout: .seconds(5))
+                // A controller creates topics in milliseconds; the embedded broker has none and
+                // the request can only time out, which held up every start by the timeout (5 s
+                // until session 21). The metadata requests below then create the topics.
+                try admin.createTopics(missing.map { KafkaNewTopic(name: $0, partitions: Int32(max(1, partitions ?? 1))) }, timeout: .milliseconds(1_500))
             } catch {
                 logger.info("CreateTopics failed; relying on automatic topic creation", metadata: ["error": "\(error)"])
             }
