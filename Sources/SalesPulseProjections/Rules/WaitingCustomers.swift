@@ -8,10 +8,22 @@ public enum WaitingCustomers {
     /// their latest steps. Rule evaluation passes the time the alert began, so a customer
     /// contacted after it is not listed, however late the rule runs.
     public static func longest(_ count: Int, region: String, among customers: some Sequence<CustomerState>, now: EventTime) -> [String] {
-        let waiting = customers.filter { $0.region == region && $0.outcome == nil && $0.firstContactAt.map { $0 <= now } == true }
-            .map { (state: $0, wait: now.epochMilliseconds - $0.firstContactAt!.epochMilliseconds) }
-            .sorted { ($1.wait, $0.state.customer) < ($0.wait, $1.state.customer) }
-            .prefix(count)
+        // The longest waits kept in order as the customers go by (a handful of entries): the
+        // whole region filtered into an array and sorted copied every customer state and sorted
+        // tens of thousands of them for each alert. Same order: longer wait first, then id.
+        guard count > 0 else { return [] }
+        var waiting: [(state: CustomerState, wait: Int64)] = []
+        func precedes(_ wait: Int64, _ customer: String, _ other: (state: CustomerState, wait: Int64)) -> Bool {
+            wait != other.wait ? wait > other.wait : customer < other.state.customer
+        }
+        for state in customers where state.region == region && state.outcome == nil {
+            guard let firstContact = state.firstContactAt, firstContact <= now else { continue }
+            let wait = now.epochMilliseconds - firstContact.epochMilliseconds
+            if waiting.count == count, let last = waiting.last, !precedes(wait, state.customer, last) { continue }
+            let position = waiting.firstIndex { precedes(wait, state.customer, $0) } ?? waiting.count
+            waiting.insert((state, wait), at: position)
+            if waiting.count > count { waiting.removeLast() }
+        }
         return waiting.map { entry in
             let state = entry.state
             let days = (Double(entry.wait) / 86_400_000 * 10).rounded() / 10
