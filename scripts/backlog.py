@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Backlog catch-up of `salespulse run`: the real command, as an operator starts it on a topic
+that already holds history.
+
+Generates the soak's events (customers walking the lead pipeline over 20 days, ~1 % duplicates,
+0.3 % invalid; see soak.py), publishes them to `salespulse broker`, then starts
+`salespulse run --replay` in a fresh group for each binary and `--prefetch` setting in turn and
+polls `/metrics` every half second until every input partition has no lag and the applied count
+no longer moves. Prints, per run: seconds from the process start to the last applied event
+(group join and topic setup included), to the first applied event, events applied per second in
+between, the process's CPU seconds and its peak resident memory.
+
+    swift build -c release --product salespulse
+    python3 scripts/backlog.py [--events 1000000] [--partitions 64] [--rounds 2]
+                               [--binary A[,B]] [--prefetch none[,100000]]
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import soak  # noqa: E402  (the event generator and HTTP helpers)
+
+
+def log(message):
+    print(f"backlog: {message}", file=sys.stderr, flush=True)
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_megabytes(pid):
+    return int(re.search(r"VmHWM:\s+(\d+) kB", open(f"/proc/{pid}/status").read()).group(1)) // 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--partitions", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--binary", default=".build/release/salespulse", help="comma-separated binaries, run in turn")
+    parser.add_argument("--config", default="deploy/config/salespulse.yaml")
+    parser.add_argument("--prefetch", default="none", help="comma-separated --prefetch settings, run in turn")
+    parser.add_argument("--seed", type=int, default=7)
+    options = parser.parse_args()
+    binaries = options.binary.split(",")
+    for binary in binaries:
+        if not os.access(binary, os.X_OK):
+            log(f"{binary} is not an executable: build it with `swift build -c release --product salespulse`")
+            return 2
+    folder = tempfile.mkdtemp(prefix="salespulse-backlog-")
+    broker = None
+    try:
+        started = time.time()
+        lines = soak.generate(options.events, options.customers, options.seed)
+        path = os.path.join(folder, "events.jsonl")
+        with open(path, "w") as file:
+            file.write("\n".join(lines) + "\n")
+        log(f"generated {len(lines)} events in {time.time() - started:.1f} s")
+        broker = subprocess.Popen([binaries[0], "broker", "--topic", f"sales.events:{options.partitions}"], stdout=subprocess.PIPE,
+                                  stderr=open(os.path.join(folder, "broker.log"), "w"), text=True)
+        bootstrap = broker.stdout.readline().split(" ", 1)[1].strip()
+        published = subprocess.run([binaries[0], "publish", "--bootstrap", bootstrap, path], capture_output=True, text=True)
+        log(f"published: {published.stdout.strip().splitlines()[-1] if published.stdout.strip() else published.stderr[-200:]}")
+        if published.returncode != 0:
+            return 2
+        run = 0
+        for _ in range(options.rounds):
+            for binary in binaries:
+                for prefetch in options.prefetch.split(","):
+                    run += 1
+                    port = soak.free_port()
+                    arguments = [binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", f"backlog-{run}", "--replay",
+                                 "--status-interval", "0", "--state-dir", os.path.join(folder, f"state-{run}"), "--http", f"127.0.0.1:{port}",
+                                 "--prefetch", prefetch]
+                    start = time.time()
+                    process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, stderr=open(os.path.join(folder, f"run-{run}.log"), "w"))
+                    first = None
+                    previous = None  # (applied, when first seen)
+                    result = None
+                    while time.time() - start < 900 and process.poll() is None:
+                        time.sleep(0.5)
+                        try:
+                            _, text = soak.get(port, "/metrics")
+                        except OSError:
+                            continue
+                        found = re.search(r"^salespulse_events_applied_total (\S+)", text, re.M)
+                        applied = float(found.group(1)) if found else 0
+                        if applied > 0 and first is None:
+                            first = time.time() - start
+                        lags = [float(value) for topic, value in re.findall(r'^salespulse_consumer_lag\{(?:[^}]*?)topic="([^"]+)"[^}]*\} (\S+)', text, re.M)
+                                if topic == "sales.events"]
+                        if previous and previous[0] == applied and applied > 0 and len(lags) == options.partitions and not any(lags):
+                            result = (previous[1], applied, cpu_seconds(process.pid), peak_megabytes(process.pid))
+                            break
+                        if not previous or previous[0] != applied:
+                            previous = (applied, time.time() - start)
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(120)
+                    if result is None:
+                        log(f"{binary} --prefetch {prefetch}: did not catch up (log: {folder}/run-{run}.log)")
+                        return 1
+                    last, applied, cpu, peak = result
+                    rate = applied / max(0.001, last - first)
+                    print(f"{binary} --prefetch {prefetch}: {applied:,.0f} applied, last at {last:.1f} s (first at {first:.1f} s): "
+                          f"{rate:,.0f} events/s in between; CPU {cpu:.1f} s; peak RSS {peak} MB", flush=True)
+        return 0
+    finally:
+        if broker:
+            broker.terminate()
+            broker.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
