@@ -14,24 +14,7 @@ public enum AlertEvent {
     public static func json(_ alert: Alert) -> [UInt8] {
         let state = alert.state.rawValue
         var event = JSONObjectWriter()
-        event.object("data") { data in
-            data.field("alertId", alert.id)
-            data.field("customer", alert.customer)
-            data.field("departments", alert.departments.isEmpty ? nil : alert.departments)
-            data.field("director", alert.director)
-            data.field("evidence", alert.evidence)
-            data.field("flow", alert.flow)
-            data.field("reason", alert.reason)
-            data.field("region", alert.region)
-            data.field("rep", alert.rep)
-            data.field("resolvedAt", alert.resolvedAt?.rfc3339UTC)
-            data.field("rule", alert.rule)
-            data.field("severity", alert.severity ?? "warning")
-            data.field("since", alert.since.rfc3339UTC)
-            data.field("state", state)
-            data.field("step", alert.step)
-            data.field("supervisor", alert.supervisor)
-        }
+        event.object("data") { alert.writeMembers(into: &$0, idKey: "alertId", departmentsWhenEmpty: false) }
         event.field("datacontenttype", "application/json")
         event.field("id", "\(alert.id).\(state)")
         event.field("source", "salespulse")

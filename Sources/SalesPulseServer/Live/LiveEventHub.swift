@@ -100,22 +100,7 @@ public final class LiveEventHub: Sendable {
     /// bytes `JSONEncoder` wrote with `.sortedKeys`, without its cost per alert).
     static func json(_ alert: Alert) -> String {
         var view = JSONObjectWriter()
-        view.field("customer", alert.customer)
-        view.field("departments", alert.departments)
-        view.field("director", alert.director)
-        view.field("evidence", alert.evidence)
-        view.field("flow", alert.flow)
-        view.field("id", alert.id)
-        view.field("reason", alert.reason)
-        view.field("region", alert.region)
-        view.field("rep", alert.rep)
-        view.field("resolvedAt", alert.resolvedAt?.rfc3339UTC)
-        view.field("rule", alert.rule)
-        view.field("severity", alert.severity ?? "warning")
-        view.field("since", alert.since.rfc3339UTC)
-        view.field("state", alert.state.rawValue)
-        view.field("step", alert.step)
-        view.field("supervisor", alert.supervisor)
+        alert.writeMembers(into: &view, idKey: "id", departmentsWhenEmpty: true)
         return String(decoding: view.finish(), as: UTF8.self)
     }
 

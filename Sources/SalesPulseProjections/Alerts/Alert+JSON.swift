@@ -1,0 +1,35 @@
+import SalesPulseModel
+
+extension Alert {
+    /// Writes the alert's attributes as members of `object`, sorted by name (what the alerts
+    /// topic and the live stream send): the id under `idKey` at its place in that order, absent
+    /// attributes left out, `departments` left out when empty unless `departmentsWhenEmpty`,
+    /// `severity` defaulting to `warning`.
+    public func writeMembers(into object: inout JSONObjectWriter, idKey: String, departmentsWhenEmpty: Bool) {
+        var idWritten = false
+        /// `key`, after the id if the id sorts before it and is not written yet.
+        func next(_ key: String) -> String {
+            if !idWritten && idKey < key {
+                object.field(idKey, id)
+                idWritten = true
+            }
+            return key
+        }
+        object.field(next("customer"), customer)
+        object.field(next("departments"), departments.isEmpty && !departmentsWhenEmpty ? nil : departments)
+        object.field(next("director"), director)
+        object.field(next("evidence"), evidence)
+        object.field(next("flow"), flow)
+        object.field(next("reason"), reason)
+        object.field(next("region"), region)
+        object.field(next("rep"), rep)
+        object.field(next("resolvedAt"), resolvedAt?.rfc3339UTC)
+        object.field(next("rule"), rule)
+        object.field(next("severity"), severity ?? "warning")
+        object.field(next("since"), since.rfc3339UTC)
+        object.field(next("state"), state.rawValue)
+        object.field(next("step"), step)
+        object.field(next("supervisor"), supervisor)
+        if !idWritten { object.field(idKey, id) }
+    }
+}
