@@ -27,29 +27,30 @@ extension CustomerState {
         defer { nextTimerDue = timerDues(after: now.epochMilliseconds, configuration: configuration).next }
         // The ids of the alerts that hold now; an alert is built (its reason text, the rep's
         // place in the organisation) only if it is not open yet: a customer with an open alert
-        // is reconciled at each of its events, and an open alert stays as it was fired.
+        // is reconciled at each of its events, and an open alert stays as it was fired. (No
+        // closures building alerts on demand: their contexts copied the configuration.)
         var wanted: [String] = []
         var fired: [Alert] = []
-        func want(_ id: String, _ alert: () -> Alert) {
-            if wanted.contains(id) {
-                if let index = fired.firstIndex(where: { $0.id == id }) { fired[index] = alert() }
-                return
-            }
+        /// Notes that the alert `id` holds; true if it must be built (not open, or built already
+        /// for an earlier condition with the same id, which the later one replaces).
+        func mustBuild(_ id: String) -> Bool {
+            guard !wanted.contains(id) else { return fired.contains { $0.id == id } }
             wanted.append(id)
-            if openAlerts[id] == nil { fired.append(alert()) }
+            return openAlerts.index(forKey: id) == nil
         }
-        let organisation = configuration.organisation
+        func fire(_ alert: Alert) {
+            if let index = fired.firstIndex(where: { $0.id == alert.id }) { fired[index] = alert } else { fired.append(alert) }
+        }
         let closed = outcome != nil
 
         if case .pending(let deadline) = activation, now > deadline {
             activation = .toBeActivated(since: deadline)
         }
-        if case .toBeActivated(let since) = activation, !closed {
-            want(Alert.identifier(rule: TimerRule.leadActivation, customer: customer, flow: nil, step: nil, since: since)) {
-                let missing = configuration.activation.requiredFields.filter { fields[$0] == nil || fields[$0]!.updatedAt > since }
-                return Alert(rule: TimerRule.leadActivation, customer: customer, rep: rep, organisation: organisation, region: region, since: since,
-                             reason: "lead not activated within \(DurationText.text(configuration.activation.windowMilliseconds)): missing \(missing.joined(separator: ", "))")
-            }
+        if case .toBeActivated(let since) = activation, !closed,
+           mustBuild(Alert.identifier(rule: TimerRule.leadActivation, customer: customer, flow: nil, step: nil, since: since)) {
+            let missing = configuration.activation.requiredFields.filter { fields[$0] == nil || fields[$0]!.updatedAt > since }
+            fire(Alert(rule: TimerRule.leadActivation, customer: customer, rep: rep, organisation: configuration.organisation, region: region, since: since,
+                       reason: "lead not activated within \(DurationText.text(configuration.activation.windowMilliseconds)): missing \(missing.joined(separator: ", "))"))
         }
         if !closed {
             // By index: iterating `(key, value)` pairs would copy each whole flow state.
@@ -59,27 +60,34 @@ extension CustomerState {
                 guard let definition = configuration.flow(named: flowID) else { continue }
                 if let sla = definition.step(named: current.step)?.slaMilliseconds, now.epochMilliseconds - current.enteredAt.epochMilliseconds > sla {
                     let since = current.enteredAt.adding(milliseconds: sla)
-                    want(Alert.identifier(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: current.step, since: since)) {
+                    if mustBuild(Alert.identifier(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: current.step, since: since)) {
                         var reason = "at \(current.step) for more than \(DurationText.text(sla))"
                         if let blockage = current.blockage { reason += "; blocked: \(blockage.reason)" }
-                        return Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: organisation, region: region, flow: flowID, step: current.step, since: since, reason: reason)
+                        fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: current.step, since: since, reason: reason))
                     }
                 }
                 for rule in configuration.inactivity where rule.flow == flowID && rule.step == current.step {
                     let lastTouch = max(lastCommunicationAt ?? current.enteredAt, current.enteredAt)
-                    if now.epochMilliseconds - lastTouch.epochMilliseconds > rule.afterMilliseconds {
-                        let since = lastTouch.adding(milliseconds: rule.afterMilliseconds)
-                        let name = TimerRule.inactivity(rule.id)
-                        want(Alert.identifier(rule: name, customer: customer, flow: flowID, step: current.step, since: since)) {
-                            Alert(rule: name, customer: customer, rep: rep, organisation: organisation, region: region, flow: flowID, step: current.step, since: since, reason: "no communication at \(current.step) for more than \(DurationText.text(rule.afterMilliseconds)); supervisor to step in and review")
-                        }
+                    guard now.epochMilliseconds - lastTouch.epochMilliseconds > rule.afterMilliseconds else { continue }
+                    let since = lastTouch.adding(milliseconds: rule.afterMilliseconds)
+                    let name = TimerRule.inactivity(rule.id)
+                    if mustBuild(Alert.identifier(rule: name, customer: customer, flow: flowID, step: current.step, since: since)) {
+                        fire(Alert(rule: name, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: current.step, since: since, reason: "no communication at \(current.step) for more than \(DurationText.text(rule.afterMilliseconds)); supervisor to step in and review"))
                     }
                 }
             }
         }
         var outputs: [FlowOutput] = []
         if wanted.isEmpty && openAlerts.isEmpty { return [] }
-        for id in Array(openAlerts.keys) where !wanted.contains(id) {
+        // In key order, without copying the keys first: an entry that no longer holds is
+        // removed where it stands.
+        var position = 0
+        while position < openAlerts.entries.count {
+            let id = openAlerts.entries[position].key
+            guard !wanted.contains(id) else {
+                position += 1
+                continue
+            }
             var resolved = openAlerts.removeValue(forKey: id)!
             resolved.state = .resolved
             resolved.resolvedAt = max(now, resolved.since)
