@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SalesPulseModel
 
@@ -214,5 +215,24 @@ import Testing
     @Test func eventTimeFormatsAsRFC3339() {
         #expect(EventTime(epochMilliseconds: 1_772_414_104_123).rfc3339UTC == "2026-03-02T01:15:04.123Z")
         #expect(EventTime(epochMilliseconds: 0).rfc3339UTC == "1970-01-01T00:00:00.000Z")
+        #expect(EventTime(epochMilliseconds: -1).rfc3339UTC == "1969-12-31T23:59:59.999Z")
+        #expect(EventTime(epochMilliseconds: 253_402_300_799_999).rfc3339UTC == "9999-12-31T23:59:59.999Z")
+        #expect(EventTime(epochMilliseconds: 253_402_300_800_000).rfc3339UTC == "10000-01-01T00:00:00.000Z")
+    }
+
+    /// The text written in place agrees with Foundation's formatter across four centuries,
+    /// both sides of 1970 and every millisecond position.
+    @Test func eventTimeFormattingAgreesWithFoundation() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var random: UInt64 = 42
+        for _ in 0..<2_000 {
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            // 1700 … 2100, in milliseconds.
+            let millis = -8_520_336_000_000 + Int64((random >> 20) % 12_623_040_000_000)
+            let expected = formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+            #expect(EventTime(epochMilliseconds: millis).rfc3339UTC == expected, "\(millis)")
+        }
     }
 }

@@ -30,7 +30,35 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let days = Int(floorDiv(seconds, 86_400))
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
         let (year, month, day) = civil(fromDays: days)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+        guard (0...9999).contains(year) else {
+            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+        }
+        // Four-digit years (all but the pathological): the 24 characters written in place.
+        // Interpolating seven padded numbers was a third of publishing an alert.
+        return String(unsafeUninitializedCapacity: 24) { text in
+            func put(_ value: Int, _ width: Int, at end: Int) {
+                var value = value
+                for position in stride(from: end - 1, through: end - width, by: -1) {
+                    text[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            put(year, 4, at: 4)
+            text[4] = UInt8(ascii: "-")
+            put(month, 2, at: 7)
+            text[7] = UInt8(ascii: "-")
+            put(day, 2, at: 10)
+            text[10] = UInt8(ascii: "T")
+            put(secondOfDay / 3600, 2, at: 13)
+            text[13] = UInt8(ascii: ":")
+            put(secondOfDay / 60 % 60, 2, at: 16)
+            text[16] = UInt8(ascii: ":")
+            put(secondOfDay % 60, 2, at: 19)
+            text[19] = UInt8(ascii: ".")
+            put(millis, 3, at: 23)
+            text[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 
     /// 2000-01-01T00:00:00Z: events before this are rejected (device clocks reset to 1970).
