@@ -40,4 +40,16 @@ import SalesPulseModel
             #expect(listed == Self.reference(count, region: "east", among: customers, now: now), "seed \(seed)")
         }
     }
+
+    @Test func theCustomersOfSeveralProjectionsAreListedAsOneSequence() {
+        let customers = Self.customers(seed: 7, count: 300)
+        let projections = stride(from: 0, to: customers.count, by: 100).map {
+            FlowProjection(configuration: Fixtures.configuration, customers: customers[$0..<min($0 + 100, customers.count)])
+        }
+        let now = EventTime(epochMilliseconds: 6_000)
+        for count in [1, 5, 40] {
+            #expect(WaitingCustomers.longest(count, region: "west", amongCustomersOf: projections, now: now)
+                == WaitingCustomers.longest(count, region: "west", among: customers, now: now))
+        }
+    }
 }

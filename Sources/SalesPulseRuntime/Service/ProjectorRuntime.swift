@@ -612,7 +612,7 @@ public final class ProjectorRuntime: Sendable {
         let projections = wantsEvidence ? keys.map { owned[$0]!.projector.projection }.filter { !$0.customers.isEmpty } : []
         let evidence: (CounterRule, Alert) -> [String]? = { rule, alert in
             guard rule.longestWaitingEvidence > 0 else { return nil }
-            return WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, among: projections.lazy.flatMap { $0.customers.values }, now: alert.since)
+            return WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, amongCustomersOf: projections, now: alert.since)
         }
         guard configuration.repartitionCounters else {
             guard let now = owned.values.compactMap(\.projector.watermark).max() else { return [] }
