@@ -56,8 +56,8 @@ public final class HTTPService: Sendable {
                 try? await Task.sleep(for: .seconds(1))
                 let now = queries.currentTime()
                 if tick % 10 == 0 {
-                    phi = queries.metrics(now: now).overall.processHealthIndex(weights: queries.processConfiguration.healthWeights) ?? 0
-                    openAlerts = Double(queries.openAlerts().count)
+                    phi = queries.overallMetrics(now: now).processHealthIndex(weights: queries.processConfiguration.healthWeights) ?? 0
+                    openAlerts = Double(queries.openAlertCount())
                 }
                 tick += 1
                 let counters = Dictionary(queries.counters().map { ($0.0, $0.2) }, uniquingKeysWith: { $1 })

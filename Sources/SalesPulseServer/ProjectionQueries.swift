@@ -15,6 +15,11 @@ public protocol ProjectionQueries: Sendable {
     func metrics(now: EventTime) -> MetricsReport
     /// Open alerts.
     func openAlerts() -> [Alert]
+    /// The overall metric sums as of `now` (`metrics(now:).overall`, which a source may compute
+    /// without the groupings).
+    func overallMetrics(now: EventTime) -> MetricSums
+    /// The number of open alerts (`openAlerts().count`, which a source may count in place).
+    func openAlertCount() -> Int
     /// Where a customer's state lives in a multi-instance group.
     func locate(customer id: String) -> CustomerLocation
     /// Whether partitions are restored and serving.
@@ -35,6 +40,12 @@ extension ProjectionQueries {
 
     /// No operational metrics.
     public func metricsExposition() -> String { "" }
+
+    /// The full report's overall sums.
+    public func overallMetrics(now: EventTime) -> MetricSums { metrics(now: now).overall }
+
+    /// The open alerts, counted.
+    public func openAlertCount() -> Int { openAlerts().count }
 }
 
 extension ProjectorRuntime: ProjectionQueries {

@@ -40,7 +40,7 @@ public struct SalesPulseHTTPServer: Sendable {
                 }
                 text += "\(name) \(value)\n"
             }
-            let phi = queries.metrics(now: queries.currentTime()).overall.processHealthIndex(weights: queries.processConfiguration.healthWeights)
+            let phi = queries.overallMetrics(now: queries.currentTime()).processHealthIndex(weights: queries.processConfiguration.healthWeights)
             text += "# HELP salespulse_process_health_index Process health index (0-100)\n# TYPE salespulse_process_health_index gauge\nsalespulse_process_health_index \(phi ?? 0)\n"
             // Operational metrics recorded through swift-metrics (records in/out, lag, latency…).
             text += queries.metricsExposition()

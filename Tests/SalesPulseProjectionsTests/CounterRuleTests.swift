@@ -54,6 +54,42 @@ import SalesPulseModel
         #expect(resolved.first?.id == fired.first?.id)
     }
 
+    /// A series read by binary search over its sorted data (as an evaluation over several points
+    /// reads it) gives the value the scan of the buckets gives, at every second around the data:
+    /// distinct reps, counts and sums, with groups that have no data.
+    @Test func seriesSortedOnceReadTheValuesAScanReads() throws {
+        let configuration = try ConfigurationLoader.parse(yaml: """
+        flows:
+          - id: a
+            steps: [{id: s}]
+        counters:
+          - {id: reps, type: sales.competitor.mentioned, distinct: repid, groupBy: competitor, window: 3h}
+          - {id: mentions, type: sales.competitor.mentioned, count: true, groupBy: competitor, window: 2h}
+          - {id: won, type: sales.deal.won, sum: amount, groupBy: region, window: 90m}
+        """)
+        var generator = SystemRandomNumberGenerator()
+        var projection = CounterProjection()
+        for index in 0..<400 {
+            let hours = Double(Int.random(in: 0..<(12 * 3600), using: &generator)) / 3600
+            let rep = "rep-\(Int.random(in: 0..<6, using: &generator))"
+            let competitor = ["acme", "medix", "zeta"][Int.random(in: 0..<3, using: &generator)]
+            projection.apply(F.event(.competitorMentioned(competitor: competitor), rep: rep, at: hours, id: "m\(index)"), counters: configuration.counters)
+            let amount = Double(Int.random(in: 1...9_999, using: &generator)) / 7
+            projection.apply(F.event(.dealWon(amount: amount, currency: "CNY"), rep: rep, at: hours, id: "w\(index)"), counters: configuration.counters)
+        }
+        for counter in configuration.counters {
+            let state = projection.states[counter.id] ?? CounterState()
+            let scanned = CounterSeries(state: state, counter: counter)
+            let sorted = CounterSeries(state: state, counter: counter, preparingEagerly: true)
+            for group in ["acme", "medix", "zeta", "east", "nobody"] {
+                for minute in stride(from: -30, through: 15 * 60, by: 7) {
+                    let second = CounterState.second(of: F.at(Double(minute) / 60))
+                    #expect(sorted.value(group, at: second) == scanned.value(group, at: second), "\(counter.id)[\(group)] at minute \(minute)")
+                }
+            }
+        }
+    }
+
     @Test func alertIDsDoNotDependOnWhenTheRuleIsEvaluated() {
         let events = (1...5).map { Self.mention("acme", rep: "rep-\($0)", hours: Double($0), id: "\($0)") }
         let counters = Self.state(events)

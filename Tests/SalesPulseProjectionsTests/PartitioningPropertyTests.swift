@@ -73,6 +73,27 @@ import SalesPulseModel
         }
         #expect(merged == single.customers)
         #expect(report == single.metrics(now: end))
+        // The totals and the open-alert count read in place, shard by shard, are the full
+        // report's and the states' own.
+        let shards = 0..<ShardedMap<CustomerState>.shardCount
+        #expect(shards.reduce(MetricSums()) { $0 + single.overallMetrics(now: end, shard: $1) } == single.metrics(now: end).overall)
+        #expect(shards.reduce(0) { $0 + single.openAlertCount(shard: $1) } == single.customers.values.reduce(0) { $0 + $1.openAlerts.count })
+    }
+
+    /// Outputs put in order by their ordering key: non-decreasing keys, and outputs with equal
+    /// keys in the order they came (the fold's outputs, shuffled, with repeats).
+    @Test(arguments: [21, 22, 23] as [UInt64])
+    func outputsSortByTheirOrderingKeyKeepingTiesInOrder(_ seed: UInt64) {
+        var (_, outputs) = F.fold(Self.randomEvents(seed: seed, count: 300), until: 300)
+        var random = Generator(state: seed)
+        outputs += (0..<40).map { _ in outputs[random.next(outputs.count)] }
+        let shuffled = outputs.indices.map { ($0, random.next(1_000_000)) }.sorted { $0.1 < $1.1 }.map { outputs[$0.0] }
+        let sorted = shuffled.sortedByOrderingKey()
+        #expect(sorted.count == shuffled.count)
+        #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0.orderingKey <= $1.orderingKey })
+        for key in Set(shuffled.map(\.orderingKey)) {
+            #expect(sorted.filter { $0.orderingKey == key } == shuffled.filter { $0.orderingKey == key })
+        }
     }
 
     /// Ticks (the watermark advancing timers between batches) may come after any event: a

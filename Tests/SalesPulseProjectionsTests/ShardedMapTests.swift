@@ -22,6 +22,11 @@ import Testing
         #expect(map.values.sorted() == model.values.sorted())
         #expect(map.valuesSortedByKey() == model.keys.sorted().map { model[$0]! }, "in key order, each with its own key's value")
         #expect((0..<ShardedMap<Int>.shardCount).reduce(0) { $0 + map.values(inShard: $1).count } == model.count)
+        for shard in 0..<ShardedMap<Int>.shardCount {
+            var lent: [Int] = []
+            map.forEachValue(inShard: shard) { lent.append($0) }
+            #expect(lent == Array(map.values(inShard: shard)), "every value of the shard, once, in the shard's order")
+        }
         #expect(ShardedMap(model.keys.sorted().map { ($0, model[$0]!) }.shuffled(), key: \.0).count == model.count)
     }
 

@@ -59,6 +59,12 @@ import SalesPulseProjections
         #expect(statistics.rejected == bad.count)
         #expect(statistics.rejectedByReason == ["timestamp-without-offset": 1, "malformed-json": 1, "unknown-type": 1, "subject-key-mismatch": 1])
         #expect(Self.settle(runtime.allCustomers(), at: Self.end) == Self.settle(try Self.reference(good), at: Self.end))
+        // What /metrics reads in place: the full report's totals and the open alerts' count.
+        // (Timers may fire between two reads while the runtime runs: compared until they agree.)
+        let now = runtime.status().watermark ?? Self.end
+        #expect(runtime.overallMetrics(now: now).customers == 20)
+        #expect(await H.eventually { runtime.overallMetrics(now: now) == runtime.metrics(now: now).overall })
+        #expect(await H.eventually { runtime.openAlertCount() == runtime.openAlerts().count })
         runtime.stop()
         try await running.value
 

@@ -93,7 +93,7 @@ struct DemoCommand: AsyncParsableCommand {
                 if runtime.isStopping { break }
                 let status = runtime.status()
                 let now = EventTime(epochMilliseconds: simulator.simulatedNow)
-                let phi = runtime.metrics(now: now).overall.processHealthIndex(weights: process.healthWeights)
+                let phi = runtime.overallMetrics(now: now).processHealthIndex(weights: process.healthWeights)
                 let rateNow = status.recordsConsumed - previous
                 previous = status.recordsConsumed
                 let s = status.statistics
@@ -102,7 +102,7 @@ struct DemoCommand: AsyncParsableCommand {
                     let reps = runtime.counterState(counter.id).values(at: now, counter: counter)["price_too_high"] ?? 0
                     headline = " | 'price too high' reps (1h): \(Int(reps))"
                 }
-                Console.line("[\(now.rfc3339UTC.prefix(16))] \(rateNow) ev/s | customers \(status.customers) | applied \(s.applied) | DLQ \(s.rejected) | dup \(s.duplicates) | violations \(s.violations) | open alerts \(runtime.openAlerts().count) | PHI \(phi.map { String(format: "%.1f", $0) } ?? "-")\(headline)")
+                Console.line("[\(now.rfc3339UTC.prefix(16))] \(rateNow) ev/s | customers \(status.customers) | applied \(s.applied) | DLQ \(s.rejected) | dup \(s.duplicates) | violations \(s.violations) | open alerts \(runtime.openAlertCount()) | PHI \(phi.map { String(format: "%.1f", $0) } ?? "-")\(headline)")
             }
         }
         if duration > 0 {

@@ -34,6 +34,16 @@ extension FlowOutput {
 }
 
 extension Array where Element == FlowOutput {
+    /// The outputs in the order of their ``FlowOutput/orderingKey`` (outputs with equal keys
+    /// keep their order). Each key is built once, not at every comparison: a sort of n outputs
+    /// compares about n log n times, and a key is a string interpolated from several fields.
+    func sortedByOrderingKey() -> [FlowOutput] {
+        guard count > 1 else { return self }
+        let keys = map { $0.orderingKey }
+        let order = indices.sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }
+        return order.map { self[$0] }
+    }
+
     /// Appends `more`. Into an empty array it takes `more` itself instead of copying it (the
     /// fold's first outputs of an event: one allocation less per such event).
     @inlinable

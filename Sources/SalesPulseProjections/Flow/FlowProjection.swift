@@ -97,13 +97,32 @@ public struct FlowProjection: Sendable, Hashable {
             if let next { timers.schedule(customer, at: next) }
         }
         // Dictionary order differs between processes: order the outputs deterministically.
-        return outputs.sorted { $0.orderingKey < $1.orderingKey }
+        return outputs.sortedByOrderingKey()
     }
 
     /// The metrics of the customers in one shard of the customer map (`0..<ShardedMap.shardCount`):
     /// lets a caller sharing the projection with a writer hold its lock for one shard at a time.
     public func metrics(now: EventTime, shard: Int) -> MetricsReport {
-        MetricsReport.compute(customers.values(inShard: shard), configuration: configuration, now: now)
+        var report = MetricsReport()
+        customers.forEachValue(inShard: shard) { report.add($0, configuration: configuration, now: now) }
+        return report
+    }
+
+    /// The overall metric sums of the customers in one shard of the customer map: what
+    /// ``metrics(now:shard:)`` reports as `overall`, without the groupings by rep, team and
+    /// region (three lookups per customer), for a caller that needs only the totals, such as
+    /// the process health index on `/metrics`.
+    public func overallMetrics(now: EventTime, shard: Int) -> MetricSums {
+        var sums = MetricSums()
+        customers.forEachValue(inShard: shard) { sums.add($0, configuration: configuration, now: now) }
+        return sums
+    }
+
+    /// The number of open customer alerts in one shard of the customer map, counted in place.
+    public func openAlertCount(shard: Int) -> Int {
+        var count = 0
+        customers.forEachValue(inShard: shard) { count += $0.openAlerts.count }
+        return count
     }
 
     /// The metrics of this projection's customers as of `now`.

@@ -68,6 +68,11 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
         let counter: CounterDefinition
         let judge: RuleJudge
         let lookbackSeconds: Int64
+        /// The groups judged that this evaluator owns (the states do not change during one
+        /// evaluation, so neither do they).
+        let groups: Set<String>
+        /// `"<rule id>|"`, which begins the keys of this rule's runs and open alerts.
+        let keyPrefix: String
     }
 
     /// Evaluates `rules` (every counter rule of `configuration` when nil) at `now`; returns
@@ -89,14 +94,6 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                                   evidence: (CounterRule, Alert) -> [String]? = { _, _ in nil }) -> [Alert] {
         let nowSecond = CounterState.second(of: now)
         let changedSecond = changedFrom.map(CounterState.second(of:))
-        var prepared: [PreparedRule] = []
-        for rule in rules ?? configuration.counterRules {
-            guard let counter = configuration.counters.first(where: { $0.id == rule.counter }) else { continue }
-            let numerator = CounterSeries(state: states(counter.id), counter: counter)
-            let denominator = rule.per.flatMap { id in configuration.counters.first { $0.id == id } }.map { CounterSeries(state: states($0.id), counter: $0) }
-            prepared.append(PreparedRule(rule: rule, counter: counter, judge: RuleJudge(rule: rule, numerator: numerator, denominator: denominator, organisation: configuration.organisation),
-                                         lookbackSeconds: Self.lookbackMilliseconds(rule, window: counter.windowMilliseconds) / 1000))
-        }
         let step = Self.stepMilliseconds / 1000
         var points: [Int64] = []
         var point = evaluatedThrough ?? min(changedSecond ?? nowSecond, nowSecond)
@@ -105,10 +102,23 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
             points.append(point)
         }
         points.append(nowSecond)
+        // Several points read each group's values at many seconds: sorted once, searched after.
+        let eager = points.count > 1
+        var prepared: [PreparedRule] = []
+        for rule in rules ?? configuration.counterRules {
+            guard let counter = configuration.counters.first(where: { $0.id == rule.counter }) else { continue }
+            let numerator = CounterSeries(state: states(counter.id), counter: counter, preparingEagerly: eager)
+            let denominator = rule.per.flatMap { id in configuration.counters.first { $0.id == id } }
+                .map { CounterSeries(state: states($0.id), counter: $0, preparingEagerly: eager) }
+            let judge = RuleJudge(rule: rule, numerator: numerator, denominator: denominator, organisation: configuration.organisation)
+            prepared.append(PreparedRule(rule: rule, counter: counter, judge: judge,
+                                         lookbackSeconds: Self.lookbackMilliseconds(rule, window: counter.windowMilliseconds) / 1000,
+                                         groups: judge.groups.filter(owns), keyPrefix: "\(rule.id)|"))
+        }
         var changes: [Alert] = []
         for (index, point) in points.enumerated() {
             let at = point == nowSecond ? now : EventTime(epochMilliseconds: point * 1000)
-            changes += evaluate(at: at, second: point, rules: prepared, configuration: configuration, changedSecond: index == 0 ? changedSecond : nil, owns: owns, evidence: evidence)
+            changes += evaluate(at: at, second: point, rules: prepared, configuration: configuration, changedSecond: index == 0 ? changedSecond : nil, evidence: evidence)
         }
         evaluatedThrough = max(evaluatedThrough ?? nowSecond, nowSecond)
         return changes
@@ -116,7 +126,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
 
     /// One evaluation point.
     private mutating func evaluate(at now: EventTime, second nowSecond: Int64, rules: [PreparedRule], configuration: ProcessConfiguration, changedSecond: Int64?,
-                                   owns: (String) -> Bool, evidence: (CounterRule, Alert) -> [String]?) -> [Alert] {
+                                   evidence: (CounterRule, Alert) -> [String]?) -> [Alert] {
         var wanted: [String: Alert] = [:] // by rule|group
         // Open alerts whose value at their due second changed since they were sent.
         var redescribed: [Alert] = []
@@ -125,17 +135,17 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
         let recheckSeconds = configuration.allowedLatenessMilliseconds / 1000 + 1
         for prepared in rules {
             let rule = prepared.rule, counter = prepared.counter, judge = prepared.judge, lookbackSeconds = prepared.lookbackSeconds
-            let groups = judge.groups.filter(owns)
-            for key in runs.keys where key.hasPrefix("\(rule.id)|") && !groups.contains(String(key.dropFirst(rule.id.count + 1))) {
+            let groups = prepared.groups, keyPrefix = prepared.keyPrefix
+            for key in runs.keys where key.hasPrefix(keyPrefix) && !groups.contains(String(key.dropFirst(rule.id.count + 1))) {
                 // The group has no data left: its run ended right after it was last seen holding.
                 if openByKey[key] != nil, let run = runs[key] { ended[key] = min(run.checkedThrough + 1, nowSecond) }
                 runs[key] = nil
             }
-            for (key, run) in stopped where key.hasPrefix("\(rule.id)|") && (run.checkedThrough + 1 < nowSecond - lookbackSeconds || !groups.contains(String(key.dropFirst(rule.id.count + 1)))) {
+            for (key, run) in stopped where key.hasPrefix(keyPrefix) && (run.checkedThrough + 1 < nowSecond - lookbackSeconds || !groups.contains(String(key.dropFirst(rule.id.count + 1)))) {
                 stopped[key] = nil
             }
             for group in groups {
-                let key = "\(rule.id)|\(group)"
+                let key = keyPrefix + group
                 guard judge.holds(group, at: nowSecond) == true else {
                     // Resolved at the first second it stopped holding since the last evaluation,
                     // not at this evaluation's time: the same however often evaluation happens.
@@ -174,9 +184,9 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                     // it (the same alert, re-sent with the final value).
                     let due = since + (rule.sustainedMilliseconds + 999) / 1000
                     if nowSecond - due <= lookbackSeconds {
-                        let latest = Self.alert(rule: rule, counter: counter, group: group, since: since, value: judge.describe(group, at: due), configuration: configuration)
-                        if latest.reason != alert.reason {
-                            alert.reason = latest.reason
+                        let latest = Self.reason(rule: rule, counter: counter, group: group, value: judge.describe(group, at: due))
+                        if latest != alert.reason {
+                            alert.reason = latest
                             open[id] = alert
                             redescribed.append(alert)
                         }
@@ -215,6 +225,17 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
     static func alert(rule: CounterRule, counter: CounterDefinition, group: String, since: Int64, value: String, configuration: ProcessConfiguration) -> Alert {
         let rep = counter.groupBy == "repid" ? group : nil
         let region = counter.groupBy == "region" ? group : nil
+        var alert = Alert(rule: "counter:\(rule.id)", customer: group, rep: rep, organisation: configuration.organisation, region: region,
+                          since: EventTime(epochMilliseconds: since * 1000),
+                          reason: reason(rule: rule, counter: counter, group: group, value: value))
+        alert.departments = rule.notify.compactMap { configuration.organisation.departments[$0] }
+        alert.severity = rule.severity
+        return alert
+    }
+
+    /// The alert's reason: the counter, group and value (`value`: as ``RuleJudge/describe(_:at:)``
+    /// words it), and the condition.
+    static func reason(rule: CounterRule, counter: CounterDefinition, group: String, value: String) -> String {
         var condition: String
         switch rule.condition {
         case .atLeast(let threshold): condition = "≥ \(FieldValue.number(threshold))"
@@ -223,12 +244,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
         case .belowTeamMean(let fraction): condition = "below \(FieldValue.number(fraction * 100))% of the team mean"
         }
         if rule.sustainedMilliseconds > 0 { condition += " for \(DurationText.text(rule.sustainedMilliseconds))" }
-        var alert = Alert(rule: "counter:\(rule.id)", customer: group, rep: rep, organisation: configuration.organisation, region: region,
-                          since: EventTime(epochMilliseconds: since * 1000),
-                          reason: "\(rule.per.map { "\(counter.id)/\($0)" } ?? counter.id)[\(group)] = \(value) \(condition) within \(DurationText.text(counter.windowMilliseconds))")
-        alert.departments = rule.notify.compactMap { configuration.organisation.departments[$0] }
-        alert.severity = rule.severity
-        return alert
+        return "\(rule.per.map { "\(counter.id)/\($0)" } ?? counter.id)[\(group)] = \(value) \(condition) within \(DurationText.text(counter.windowMilliseconds))"
     }
 }
 

@@ -7,50 +7,74 @@ struct CounterSeries {
     let counter: CounterDefinition
     let windowSeconds: Int64
     private let state: CounterState
+    /// Whether every group is prepared at its first lookup (see ``init(state:counter:preparingEagerly:)``).
+    private let preparesEagerly: Bool
     /// Groups prepared for many lookups (sorted seconds), built on first need during one evaluation.
     private final class Prepared {
-        var sums: [String: (seconds: [Int64], prefix: [Double])] = [:]
-        var distinct: [String: [[Int64]]] = [:]
+        var groups: [String: PreparedGroup] = [:]
+    }
+    /// One group's data sorted by second: per-second amounts as prefix sums (counts and sums),
+    /// or each distinct value's sorted seconds.
+    private enum PreparedGroup {
+        case sums(seconds: [Int64], prefix: [Double])
+        case distinct([[Int64]])
+        case empty
     }
     private let prepared = Prepared()
 
-    init(state: CounterState, counter: CounterDefinition) {
+    /// A series over `state`. `preparingEagerly`: sort each group's data at its first lookup,
+    /// worth it when the evaluation reads many seconds (several evaluation points); otherwise a
+    /// group is sorted only when its change points are asked for, and single values are read by
+    /// a scan of the group's buckets.
+    init(state: CounterState, counter: CounterDefinition, preparingEagerly: Bool = false) {
         self.counter = counter
         self.windowSeconds = max(1, counter.windowMilliseconds / 1000)
         self.state = state
+        self.preparesEagerly = preparingEagerly
     }
 
     /// Groups with any retained data.
     var groups: Set<String> { Set(state.buckets.keys).union(state.occurrences.keys) }
 
-    /// Sorts a group's data once, for the many lookups of a run search.
-    private func prepare(_ group: String) {
-        if prepared.sums[group] == nil, let buckets = state.buckets[group] {
+    /// A group's data sorted once, for the many lookups of a run search.
+    @discardableResult
+    private func prepare(_ group: String) -> PreparedGroup {
+        if let done = prepared.groups[group] { return done }
+        let made: PreparedGroup
+        if let buckets = state.buckets[group] {
             let seconds = buckets.keys.sorted()
             var prefix: [Double] = [0]
             prefix.reserveCapacity(seconds.count + 1)
             for second in seconds { prefix.append(prefix.last! + buckets[second]!) }
-            prepared.sums[group] = (seconds, prefix)
+            made = .sums(seconds: seconds, prefix: prefix)
+        } else if let values = state.occurrences[group] {
+            made = .distinct(values.keys.sorted().map { values[$0]! })
+        } else {
+            made = .empty
         }
-        if prepared.distinct[group] == nil, let values = state.occurrences[group] {
-            prepared.distinct[group] = values.keys.sorted().map { values[$0]! }
-        }
+        prepared.groups[group] = made
+        return made
     }
 
     /// The value of `group` for the window ending at `second` (seconds in (second − window, second]):
-    /// a scan of the group's buckets, or a binary search once the group is prepared.
+    /// a binary search once the group is prepared, else a scan of the group's buckets.
     func value(_ group: String, at second: Int64) -> Double {
         let first = second - windowSeconds + 1
-        if let series = prepared.sums[group] {
-            return series.prefix[Self.upperBound(series.seconds, second)] - series.prefix[Self.lowerBound(series.seconds, first)]
-        }
-        if let values = prepared.distinct[group] {
-            var count = 0
-            for seconds in values {
-                let index = Self.lowerBound(seconds, first)
-                if index < seconds.count && seconds[index] <= second { count += 1 }
+        let known = preparesEagerly ? prepare(group) : prepared.groups[group]
+        if let known {
+            switch known {
+            case .sums(let seconds, let prefix):
+                return prefix[Self.upperBound(seconds, second)] - prefix[Self.lowerBound(seconds, first)]
+            case .distinct(let values):
+                var count = 0
+                for seconds in values {
+                    let index = Self.lowerBound(seconds, first)
+                    if index < seconds.count && seconds[index] <= second { count += 1 }
+                }
+                return Double(count)
+            case .empty:
+                return 0
             }
-            return Double(count)
         }
         if let buckets = state.buckets[group] {
             var total = 0.0
@@ -67,7 +91,6 @@ struct CounterSeries {
 
     /// Seconds in `range` at which the value of `group` may change.
     func changePoints(_ group: String, in range: ClosedRange<Int64>) -> [Int64] {
-        prepare(group)
         var points: [Int64] = []
         func add(_ seconds: [Int64]) {
             for second in seconds {
@@ -75,8 +98,11 @@ struct CounterSeries {
                 if range.contains(second + windowSeconds) { points.append(second + windowSeconds) }
             }
         }
-        if let series = prepared.sums[group] { add(series.seconds) }
-        for seconds in prepared.distinct[group] ?? [] { add(seconds) }
+        switch prepare(group) {
+        case .sums(let seconds, _): add(seconds)
+        case .distinct(let values): for seconds in values { add(seconds) }
+        case .empty: break
+        }
         return points
     }
 

@@ -314,7 +314,7 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
                 changes.append(.alert(alert))
             }
         }
-        return changes.sorted { $0.orderingKey < $1.orderingKey }
+        return changes.sortedByOrderingKey()
     }
 
     /// The alert of a pending absence whose deadline passed.

@@ -128,6 +128,16 @@ public struct ShardedMap<Value>: Sequence {
         }
     }
 
+    /// Calls `body` with every value of one shard (`0..<shardCount`) in turn, lent in place: a
+    /// scan that only reads (sums, counts) copies no value, where iterating
+    /// ``values(inShard:)`` copies each (for a customer state, a retain of every field).
+    @inline(__always)
+    public func forEachValue(inShard shard: Int, _ body: (borrowing Value) -> Void) {
+        shards[shard].entries.withUnsafeBufferPointer { entries in
+            for index in entries.indices { body(entries[index].value) }
+        }
+    }
+
     /// The values of one shard (`0..<shardCount`), for work done a shard at a time.
     public func values(inShard shard: Int) -> some Collection<Value> { shards[shard].entries.lazy.map { $0.value } }
 

@@ -776,6 +776,37 @@ public final class ProjectorRuntime: Sendable {
         return report
     }
 
+    /// The overall metric sums as of `now` (``metrics(now:)``'s `overall`, without the groupings
+    /// by rep, team and region), computed shard by shard like it.
+    public func overallMetrics(now: EventTime) -> MetricSums {
+        let keys = partitions.withLock { $0.keys.sorted() }
+        var sums = MetricSums()
+        for key in keys {
+            for shard in 0..<ShardedMap<CustomerState>.shardCount {
+                guard let part = partitions.withLock({ $0[key]?.projector.projection.overallMetrics(now: now, shard: shard) }) else { break }
+                sums = sums + part
+            }
+        }
+        return sums
+    }
+
+    /// The number of open alerts (``openAlerts()``'s count), counted where they are kept
+    /// instead of copied, gathered and sorted.
+    public func openAlertCount() -> Int {
+        let keys = partitions.withLock { $0.keys.sorted() }
+        var count = partitions.withLock { owned in
+            owned.values.reduce(0) { $0 + $1.projector.rules.openAlerts.count + $1.projector.counterRules.open.count }
+        }
+        count += rules.withLock { $0.open.count } + sequences.withLock { $0.open.count }
+        for key in keys {
+            for shard in 0..<ShardedMap<CustomerState>.shardCount {
+                guard let part = partitions.withLock({ $0[key]?.projector.projection.openAlertCount(shard: shard) }) else { break }
+                count += part
+            }
+        }
+        return count
+    }
+
     /// The owned projections, copied under the lock in O(partitions): the copies share storage
     /// with the live ones (copy on write), so scans over every customer run without holding the
     /// lock the consume thread needs; a shard the consume thread changes meanwhile is copied then.
