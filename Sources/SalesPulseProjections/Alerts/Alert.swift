@@ -60,7 +60,7 @@ public struct Alert: Sendable, Hashable, Codable {
         hash.add("|")
         hash.add(key)
         hash.add("|")
-        hash.add(String(since.epochMilliseconds))
+        hash.add(decimal: since.epochMilliseconds)
         return hash.hex
     }
 
@@ -77,7 +77,7 @@ public struct Alert: Sendable, Hashable, Codable {
         hash.add("/")
         if let step { hash.add(step) }
         hash.add("|")
-        hash.add(String(since.epochMilliseconds))
+        hash.add(decimal: since.epochMilliseconds)
         return hash.hex
     }
 
@@ -85,16 +85,51 @@ public struct Alert: Sendable, Hashable, Codable {
     private struct IdentifierHash {
         var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
+        @inline(__always)
+        mutating func add(byte: UInt8) {
+            value ^= UInt64(byte)
+            value &*= 0x0000_0100_0000_01b3
+        }
+
         mutating func add(_ text: String) {
-            for byte in text.utf8 {
-                value ^= UInt64(byte)
-                value &*= 0x0000_0100_0000_01b3
+            // Contiguous bytes when the string is native (always, for strings built in Swift):
+            // a plain loop over memory instead of the UTF-8 view's index steps.
+            let hashed = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+                for byte in bytes { add(byte: byte) }
+                return true
+            }
+            if hashed == nil {
+                for byte in text.utf8 { add(byte: byte) }
             }
         }
 
+        /// The bytes of `number` in decimal (`String(number)`'s), without building that string.
+        mutating func add(decimal number: Int64) {
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 20 digits at most, and a sign
+            let magnitude = number.magnitude
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                var remaining = magnitude
+                var end = buffer.count
+                repeat {
+                    end -= 1
+                    buffer[end] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                    remaining /= 10
+                } while remaining > 0
+                if number < 0 { add(byte: UInt8(ascii: "-")) }
+                for index in end..<buffer.count { add(byte: buffer[index]) }
+            }
+        }
+
+        /// 16 lowercase hex digits, zero-padded.
         var hex: String {
-            let digits = String(value, radix: 16)
-            return String(repeating: "0", count: 16 - digits.count) + digits
+            let value = value
+            return String(unsafeUninitializedCapacity: 16) { buffer in
+                let digits: StaticString = "0123456789abcdef"
+                for index in 0..<16 {
+                    buffer[index] = digits.utf8Start[Int((value >> UInt64(60 - 4 * index)) & 0xF)]
+                }
+                return 16
+            }
         }
     }
 }
