@@ -90,6 +90,55 @@ import SalesPulseProjections
         try await runningB.value
     }
 
+    /// A tick's per-partition work (counter rules, timers) runs on the fold threads: one fold
+    /// thread or three give the same customers and the same open alerts, counter-rule and timer
+    /// alerts among them.
+    @Test func oneFoldThreadOrSeveralGiveTheSameProjectionsAndAlerts() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("sales.events", partitions: 4)
+        var events = Self.events()
+        func feed(_ type: String, _ subject: String, rep: String, at millis: Int64, _ data: String) {
+            events.append((subject, #"{"specversion":"1.0","id":"x-\#(events.count)","source":"test","type":"\#(type)","time":"\#(H.stamp(millis))","subject":"\#(subject)","repid":"\#(rep)","region":"east","data":\#(data)}"#))
+        }
+        // Leads never activated (a timer at 24 h); 29 hours later six reps name one competitor
+        // within minutes (a counter rule over 24 h), and an hour after that events in every
+        // partition move the watermarks past the timers.
+        let hour: Int64 = 3_600_000
+        for index in 0..<30 { feed("sales.lead.created", "lead-\(index)", rep: "rep-\(index % 5)", at: Self.t0 + Int64(index) * 1_000, #"{"channel":"wechat","contactMode":"visit"}"#) }
+        for rep in 0..<6 { feed("sales.competitor.mentioned", "cust-\(rep)", rep: "rep-\(rep)", at: Self.t0 + 29 * hour + Int64(rep) * 60_000, #"{"competitor":"medix"}"#) }
+        for index in 0..<24 { feed("sales.message.sent", "late-\(index)", rep: "rep-1", at: Self.t0 + 30 * hour + Int64(index), #"{"channel":"sms"}"#) }
+        try H.publish(events, to: cluster.bootstrapServers)
+
+        func fold(threads: Int) async throws -> (customers: [CustomerState], alerts: [Alert]) {
+            let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: H.temporaryDirectory(), group: "threads-\(threads)", process: Self.configuration) { runtime in
+                runtime.validation.maxFutureSkewMilliseconds = Int64.max / 4
+                runtime.foldThreads = threads
+            }
+            let running = Task { try await runtime.run() }
+            #expect(await H.eventually { runtime.status().statistics.applied == events.count })
+            // Counter rules follow every input partition's progress, reported a tick later.
+            // Settled: the open alerts unchanged over several ticks.
+            var alerts: [Alert] = []
+            var unchangedSince = ContinuousClock.now
+            #expect(await H.eventually {
+                let now = runtime.openAlerts()
+                if now != alerts { (alerts, unchangedSince) = (now, .now) }
+                return ContinuousClock.now - unchangedSince > .milliseconds(3_500)
+                    && now.contains { $0.rule.hasPrefix("counter:") } && now.contains { $0.rule == CustomerState.TimerRule.leadActivation }
+            })
+            let customers = runtime.allCustomers()
+            runtime.stop()
+            try await running.value
+            return (customers, alerts)
+        }
+        let one = try await fold(threads: 1)
+        let three = try await fold(threads: 3)
+        #expect(one.customers.count == 120 + 30 + 24)
+        #expect(one.customers == three.customers)
+        #expect(one.alerts == three.alerts)
+    }
+
     /// An instance that takes input partitions over at their end (checkpointed after their
     /// last record, nothing new since) counts them as caught up: librdkafka knows no position
     /// for such a partition until a record arrives, and the counter rules, which wait for every

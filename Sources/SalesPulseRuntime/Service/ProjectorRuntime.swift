@@ -295,7 +295,7 @@ public final class ProjectorRuntime: Sendable {
                     try sendProgress(progress, to: repartitionTopics, with: producer)
                     progressSent = progress
                 }
-                let changes = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions)
+                let changes = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions, workers: workers)
                 let took = ContinuousClock.now - lastTick
                 metrics.tick.recordNanoseconds(took.nanoseconds)
                 counters.withLock { $0.tick = took.fractionalMilliseconds }
@@ -568,28 +568,58 @@ public final class ProjectorRuntime: Sendable {
     /// Advances timers: by the watermark, and for partitions idle in live mode by the wall clock.
     /// Counter rules are evaluated first, while the counters still hold what the evaluation
     /// steps through (advancing evicts what the new watermark no longer needs).
-    private func tick(lastEventWallClock: [KafkaTopicPartition: Int64], repartitionPartitions: [String: Int], inputPartitions: Int?) -> [FlowOutput] {
+    private func tick(lastEventWallClock: [KafkaTopicPartition: Int64], repartitionPartitions: [String: Int], inputPartitions: Int?, workers: FoldWorkers) -> [FlowOutput] {
         let now = Self.wallClockMilliseconds()
         return partitions.withLock { owned in
-            var outputs = evaluateCounterRules(owned, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions).map(FlowOutput.alert)
-            for key in owned.keys.sorted() {
-                let slot = owned[key]!
-                var target = slot.projector.watermark
-                let idle = now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds
-                if configuration.live && idle { target = max(target ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now)) }
-                guard let target else { continue }
-                outputs += slot.projector.advance(to: target)
+            let keys = owned.keys.sorted()
+            let slots = keys.map { owned[$0]! }
+            let rules = counterRuleWork(owned, keys: keys, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions)
+            // Each partition's counter rules, then its timers: partitions share no state (what
+            // rules read of others — teammates' counts, waiting customers — was copied above),
+            // so the fold workers take them one at a time, and the outputs are put together in
+            // partition order as a single thread would produce them.
+            var partitionAlerts = [[Alert]](repeating: [], count: keys.count)
+            var advanced = [[FlowOutput]](repeating: [], count: keys.count)
+            let claimed = Atomic<Int>(0)
+            partitionAlerts.withUnsafeMutableBufferPointer { partitionAlerts in
+                advanced.withUnsafeMutableBufferPointer { advanced in
+                    workers.run(workers: min(workers.count, keys.count)) { _, _ in
+                        while true {
+                            let index = claimed.wrappingAdd(1, ordering: .relaxed).oldValue
+                            guard index < keys.count else { break }
+                            let key = keys[index], slot = slots[index]
+                            if let evaluate = rules.perPartition { partitionAlerts[index] = evaluate(key, slot) }
+                            var target = slot.projector.watermark
+                            let idle = now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds
+                            if configuration.live && idle { target = max(target ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now)) }
+                            guard let target else { continue }
+                            advanced[index] = slot.projector.advance(to: target)
+                        }
+                    }
+                }
             }
+            var outputs = rules.merged.map(FlowOutput.alert)
+            for alerts in partitionAlerts { outputs += alerts.map(FlowOutput.alert) }
+            for part in advanced { outputs += part }
             // N-in-a-row rules on the reps' step exits merged across partitions.
-            let configuration = configuration.process
-            if !configuration.sequenceRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
-                let keyed = owned.keys.sorted().map { owned[$0]!.projector.rules }
-                let changes = sequences.withLock { $0.evaluate(at: now, configuration: configuration, partitions: keyed) }
+            let process = configuration.process
+            if !process.sequenceRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
+                let keyed = keys.map { owned[$0]!.projector.rules }
+                let changes = sequences.withLock { $0.evaluate(at: now, configuration: process, partitions: keyed) }
                 countRuntimeRuleAlerts(changes)
                 outputs += changes.map(FlowOutput.alert)
             }
             return outputs
         }
+    }
+
+    /// A tick's counter-rule work: alerts of rules evaluated over counters merged across the
+    /// partitions (`merged`), or the evaluation of one repartitioned partition's rules
+    /// (`perPartition`, which gives nothing for other partitions), safe to call for several
+    /// partitions at once.
+    private struct CounterRuleWork {
+        var merged: [Alert] = []
+        var perPartition: ((KafkaTopicPartition, PartitionSlot) -> [Alert])?
     }
 
     /// Evaluates the counter rules. Repartitioned (the default): each partition of a
@@ -601,10 +631,9 @@ public final class ProjectorRuntime: Sendable {
     /// repartitioned (one instance): one evaluator over the counters merged across the input
     /// partitions, at the latest watermark; it is not checkpointed, so after a restart a run
     /// older than the retained history is found again from where that history begins.
-    private func evaluateCounterRules(_ owned: [KafkaTopicPartition: PartitionSlot], repartitionPartitions: [String: Int], inputPartitions: Int?) -> [Alert] {
+    private func counterRuleWork(_ owned: [KafkaTopicPartition: PartitionSlot], keys: [KafkaTopicPartition], repartitionPartitions: [String: Int], inputPartitions: Int?) -> CounterRuleWork {
         let process = configuration.process
-        guard !process.counterRules.isEmpty else { return [] }
-        let keys = owned.keys.sorted()
+        guard !process.counterRules.isEmpty else { return CounterRuleWork() }
         // Time-to-sign rules: the region's customers waiting longest when the alert began,
         // among this instance's customers as they stand now. Read from copies of the flow
         // projections: a partition's own projector is being mutated while it evaluates.
@@ -615,7 +644,7 @@ public final class ProjectorRuntime: Sendable {
             return WaitingCustomers.longest(rule.longestWaitingEvidence, region: alert.customer, amongCustomersOf: projections, now: alert.since)
         }
         guard configuration.repartitionCounters else {
-            guard let now = owned.values.compactMap(\.projector.watermark).max() else { return [] }
+            guard let now = owned.values.compactMap(\.projector.watermark).max() else { return CounterRuleWork() }
             // How far back counter values changed since the last tick (late inputs from
             // lagging partitions): runs are re-checked from there.
             let changedFrom = owned.values.compactMap { $0.projector.takeEarliestCounterInput() }.min()
@@ -630,7 +659,7 @@ public final class ProjectorRuntime: Sendable {
                 }, evidence: evidence)
             }
             countRuntimeRuleAlerts(changes)
-            return changes
+            return CounterRuleWork(merged: changes)
         }
         // Rules comparing a rep with the team read the teammates' counts, which other
         // partitions hold: merged across this instance's partitions of that topic, up front.
@@ -641,16 +670,13 @@ public final class ProjectorRuntime: Sendable {
             let topic = Repartition.topic(group: configuration.group, attribute: Repartition.attribute(of: counter))
             teamStates[rule.counter] = CounterState.merge(keys.filter { $0.topic == topic }.compactMap { owned[$0]!.projector.counters.state(of: rule.counter) })
         }
-        var alerts: [Alert] = []
-        for key in keys {
-            let slot = owned[key]!
-            guard case .repartitioned(let attribute) = slot.projector.role, let partitionCount = repartitionPartitions[attribute] else { continue }
+        return CounterRuleWork(perPartition: { [teamStates] key, slot in
+            guard case .repartitioned(let attribute) = slot.projector.role, let partitionCount = repartitionPartitions[attribute] else { return [] }
             let own = slot.projector.counters
-            alerts += slot.projector.evaluateCounterRules(sources: inputPartitions, states: { id in teamStates[id] ?? own.state(of: id) ?? CounterState() },
-                                                         owns: { KafkaPartitioner.consistent.partition(of: $0, partitions: partitionCount) == key.partition },
-                                                         evidence: evidence)
-        }
-        return alerts
+            return slot.projector.evaluateCounterRules(sources: inputPartitions, states: { id in teamStates[id] ?? own.state(of: id) ?? CounterState() },
+                                                       owns: { KafkaPartitioner.consistent.partition(of: $0, partitions: partitionCount) == key.partition },
+                                                       evidence: evidence)
+        })
     }
 
     /// End-to-end latency (event time → projection updated) of the events applied so far.
