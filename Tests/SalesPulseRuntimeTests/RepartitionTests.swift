@@ -137,6 +137,21 @@ import SalesPulseProjections
         #expect(one.customers.count == 120 + 30 + 24)
         #expect(one.customers == three.customers)
         #expect(one.alerts == three.alerts)
+        // Each run sent every timer alert it holds open to the alerts topic once, as
+        // AlertEvent writes it (written by the fold threads).
+        let timerAlerts = one.alerts.filter { $0.rule == CustomerState.TimerRule.leadActivation }
+        #expect(timerAlerts.count == 30)
+        var wanted = Dictionary(timerAlerts.map { (AlertEvent.json($0), 2) }, uniquingKeysWith: +)
+        let reader = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "alerts-reader"))
+        try reader.subscribe(to: [AlertEvent.topic])
+        let end = ContinuousClock.now + .seconds(60)
+        while wanted.values.contains(where: { $0 > 0 }), ContinuousClock.now < end {
+            try reader.consumeBatch(timeout: .milliseconds(100)) { batch in
+                for message in batch.owned() { if let value = message.value, wanted[value] != nil { wanted[value]! -= 1 } }
+            }
+        }
+        reader.close()
+        #expect(wanted.values.allSatisfy { $0 == 0 }, "each open timer alert on the alerts topic once per run")
     }
 
     /// An instance that takes input partitions over at their end (checkpointed after their

@@ -190,6 +190,8 @@ public final class ProjectorRuntime: Sendable {
             // Each fold worker's outputs, in worker order (published part by part: merging them
             // into one array would copy every output once more).
             var outputs: [[FlowOutput]] = []
+            // Each fold worker's alerts as alerts-topic records, written by that worker.
+            var alertRecords: [[KafkaOutgoingMessage]] = []
             var offsets: [KafkaTopicPartition: Int64] = [:]
             var deadLetters: [KafkaOutgoingMessage] = []
             var forwards: [KafkaOutgoingMessage] = []
@@ -228,6 +230,9 @@ public final class ProjectorRuntime: Sendable {
                                 fold(batch, positions: groups[group], slots: slots.slots, decoder: decoder, batchClock: batchClock, into: &part, outbox: &outbox)
                             }
                             for (destination, entries) in outbox.drain() { part.forwards.append(counterBatchRecord(entries, to: destination)) }
+                            // Written here, on every fold thread, not by the consume thread alone
+                            // as it publishes.
+                            part.alertRecords = Self.alertRecords(part.outputs)
                             part.forwardedInputs += outbox.gathered
                             parts[worker] = part
                         }
@@ -238,6 +243,7 @@ public final class ProjectorRuntime: Sendable {
                 var repartitioned = 0
                 for part in parts {
                     outputs.append(part.outputs)
+                    alertRecords.append(part.alertRecords)
                     offsets.merge(part.offsets) { _, new in new }
                     deadLetters += part.deadLetters
                     forwards += part.forwards
@@ -266,7 +272,7 @@ public final class ProjectorRuntime: Sendable {
                 metrics.forwarded.increment(by: forwards.count)
             }
             if !deadLetters.isEmpty { metrics.deadLetters.increment(by: deadLetters.count) }
-            for part in outputs { try publish(part, producer: producer) }
+            for (part, records) in zip(outputs, alertRecords) { try publish(part, alertRecords: records, producer: producer) }
             // Back to the spares (a worker unused this batch keeps its own).
             for worker in outputs.indices {
                 if worker == spareOutputs.count { spareOutputs.append([]) }
@@ -373,6 +379,8 @@ public final class ProjectorRuntime: Sendable {
         var inputRecords = 0
         /// Repartitioned entries (counter inputs, rep exits) consumed.
         var repartitionedEntries = 0
+        /// The alerts among ``outputs`` as records for the alerts topic.
+        var alertRecords: [KafkaOutgoingMessage] = []
     }
 
     /// The positions of a batch's records grouped by partition number (a partition's records,
@@ -697,17 +705,23 @@ public final class ProjectorRuntime: Sendable {
         return (rules.withLock { Array($0.open.values) } + counted + sequences.withLock { Array($0.open.values) } + absences).sorted { $0.id < $1.id }
     }
 
-    private func publish(_ outputs: [FlowOutput], producer: KafkaProducer) throws {
+    /// Sends the alerts among `outputs` to the alerts topic (`alertRecords`: those records,
+    /// written already; nil: written here) and hands `outputs` to the listeners.
+    private func publish(_ outputs: [FlowOutput], alertRecords: [KafkaOutgoingMessage]? = nil, producer: KafkaProducer) throws {
         guard !outputs.isEmpty else { return }
-        var alerts = 0
-        for output in outputs {
-            if case .alert(let alert) = output {
-                try producer.enqueue(KafkaOutgoingMessage(topic: AlertEvent.topic, key: Array(alert.customer.utf8), value: AlertEvent.json(alert)))
-                alerts += 1
-            }
-        }
-        if alerts > 0 { metrics.alertsOut.increment(by: alerts) }
+        let records = alertRecords ?? Self.alertRecords(outputs)
+        for record in records { try producer.enqueue(record) }
+        if !records.isEmpty { metrics.alertsOut.increment(by: records.count) }
         for listener in listeners.withLock({ $0 }) { listener(outputs) }
+    }
+
+    /// The alerts among `outputs`, in order, as records for the alerts topic (keyed by customer).
+    static func alertRecords(_ outputs: [FlowOutput]) -> [KafkaOutgoingMessage] {
+        var records: [KafkaOutgoingMessage] = []
+        for case .alert(let alert) in outputs {
+            records.append(KafkaOutgoingMessage(topic: AlertEvent.topic, key: Array(alert.customer.utf8), value: AlertEvent.json(alert)))
+        }
+        return records
     }
 
     private func rebalance(_ event: KafkaRebalanceEvent) -> [KafkaTopicPartition: Int64] {
