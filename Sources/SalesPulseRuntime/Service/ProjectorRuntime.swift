@@ -805,46 +805,38 @@ public final class ProjectorRuntime: Sendable {
     /// every customer, and nothing is copied. The sums are exact; with records flowing they mix
     /// shards read a few milliseconds apart, like any live dashboard query.
     public func metrics(now: EventTime) -> MetricsReport {
-        let keys = partitions.withLock { $0.keys.sorted() }
-        var report = MetricsReport()
-        for key in keys {
-            for shard in 0..<ShardedMap<CustomerState>.shardCount {
-                guard let part = partitions.withLock({ $0[key]?.projector.projection.metrics(now: now, shard: shard) }) else { break }
-                report = report + part
-            }
-        }
-        return report
+        combineShards(MetricsReport(), +) { projection, shard in projection.metrics(now: now, shard: shard) }
     }
 
     /// The overall metric sums as of `now` (``metrics(now:)``'s `overall`, without the groupings
     /// by rep, team and region), computed shard by shard like it.
     public func overallMetrics(now: EventTime) -> MetricSums {
+        combineShards(MetricSums(), +) { projection, shard in projection.overallMetrics(now: now, shard: shard) }
+    }
+
+    /// `read` applied to each shard of each owned partition's flow projection in turn (partitions
+    /// in order), each call under the partition lock, and the results combined with `combine`
+    /// from `initial`: the consume thread waits at most for one shard. A partition released
+    /// meanwhile is skipped.
+    private func combineShards<R: Sendable>(_ initial: R, _ combine: (R, R) -> R, _ read: @Sendable (FlowProjection, Int) -> R) -> R {
         let keys = partitions.withLock { $0.keys.sorted() }
-        var sums = MetricSums()
+        var result = initial
         for key in keys {
             for shard in 0..<ShardedMap<CustomerState>.shardCount {
-                guard let part = partitions.withLock({ $0[key]?.projector.projection.overallMetrics(now: now, shard: shard) }) else { break }
-                sums = sums + part
+                guard let part = partitions.withLock({ owned in owned[key].map { read($0.projector.projection, shard) } }) else { break }
+                result = combine(result, part)
             }
         }
-        return sums
+        return result
     }
 
     /// The number of open alerts (``openAlerts()``'s count), counted where they are kept
     /// instead of copied, gathered and sorted.
     public func openAlertCount() -> Int {
-        let keys = partitions.withLock { $0.keys.sorted() }
-        var count = partitions.withLock { owned in
+        let ruleAlerts = partitions.withLock { owned in
             owned.values.reduce(0) { $0 + $1.projector.rules.openAlerts.count + $1.projector.counterRules.open.count }
-        }
-        count += rules.withLock { $0.open.count } + sequences.withLock { $0.open.count }
-        for key in keys {
-            for shard in 0..<ShardedMap<CustomerState>.shardCount {
-                guard let part = partitions.withLock({ $0[key]?.projector.projection.openAlertCount(shard: shard) }) else { break }
-                count += part
-            }
-        }
-        return count
+        } + rules.withLock { $0.open.count } + sequences.withLock { $0.open.count }
+        return combineShards(ruleAlerts, +) { projection, shard in projection.openAlertCount(shard: shard) }
     }
 
     /// The owned projections, copied under the lock in O(partitions): the copies share storage
@@ -856,15 +848,8 @@ public final class ProjectorRuntime: Sendable {
 
     /// Open alerts (customer timers and counter rules), sorted by id.
     public func openAlerts() -> [Alert] {
-        let keys = partitions.withLock { $0.keys.sorted() }
-        var alerts = openRuleAlerts()
-        for key in keys {
-            for shard in 0..<ShardedMap<CustomerState>.shardCount {
-                guard let part = partitions.withLock({ $0[key]?.projector.projection.customers.values(inShard: shard).flatMap(\.openAlerts.values) }) else { break }
-                alerts += part
-            }
-        }
-        return alerts.sorted { $0.id < $1.id }
+        combineShards(openRuleAlerts(), +) { projection, shard in projection.customers.values(inShard: shard).flatMap(\.openAlerts.values) }
+            .sorted { $0.id < $1.id }
     }
 
     /// A counter's state merged across the partitions this instance owns.
