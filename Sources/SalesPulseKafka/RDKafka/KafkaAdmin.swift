@@ -25,6 +25,14 @@ public final class KafkaAdmin: @unchecked Sendable {
         withExtendedLifetime(context) {}
     }
 
+    /// The cluster's id, or nil when none is known within `timeout`. librdkafka's mock cluster
+    /// (the embedded broker) names itself `mockCluster…`.
+    public func clusterID(timeout: Duration = .seconds(1)) -> String? {
+        guard let id = rd_kafka_clusterid(handle, Int32(timeout.milliseconds)) else { return nil }
+        defer { rd_kafka_mem_free(handle, id) }
+        return String(cString: id)
+    }
+
     /// Creates topics. A topic that already exists is not an error.
     /// - Throws: ``KafkaError`` naming the first topic that failed and why.
     public func createTopics(_ topics: [KafkaNewTopic], timeout: Duration = .seconds(30)) throws(KafkaError) {

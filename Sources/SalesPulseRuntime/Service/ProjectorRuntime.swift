@@ -484,6 +484,9 @@ public final class ProjectorRuntime: Sendable {
     /// CreateTopics with the input topic's partition count, or — where the broker does not
     /// implement it (the embedded broker) — by the broker's automatic creation on a metadata
     /// request. Empty when counters are not repartitioned.
+    /// How librdkafka's mock cluster (the embedded broker) begins its cluster id.
+    static let embeddedClusterIDPrefix = "mockCluster"
+
     private func ensureRepartitionTopics() throws -> [(topic: String, attribute: String, partitions: Int)] {
         guard configuration.repartitionCounters else { return [] }
         let attributes = Repartition.attributes(of: configuration.process)
@@ -494,13 +497,19 @@ public final class ProjectorRuntime: Sendable {
         let missing = topics.filter { !existing.contains($0) }
         if !missing.isEmpty {
             let partitions = (try? admin.metadata(topic: configuration.topic).topics.first { $0.name == configuration.topic }?.partitions.count) ?? nil
-            do {
-                // A controller creates topics in milliseconds; the embedded broker has none and
-                // the request can only time out, which held up every start by the timeout (5 s
-                // until session 21). The metadata requests below then create the topics.
-                try admin.createTopics(missing.map { KafkaNewTopic(name: $0, partitions: Int32(max(1, partitions ?? 1))) }, timeout: .milliseconds(1_500))
-            } catch {
-                logger.info("CreateTopics failed; relying on automatic topic creation", metadata: ["error": "\(error)"])
+            // A controller creates topics in milliseconds. The embedded broker (librdkafka's mock
+            // cluster, which names itself "mockCluster…"; a Kafka cluster id is a base64 UUID)
+            // implements no CreateTopics: the request could only time out, which held up every
+            // start by the timeout (5 s until session 21, then 1.5 s). There, and when the
+            // request fails, the metadata requests below create the topics.
+            if let cluster = admin.clusterID(timeout: .milliseconds(500)), cluster.hasPrefix(Self.embeddedClusterIDPrefix) {
+                logger.info("embedded broker: relying on automatic topic creation", metadata: ["kafka.cluster": "\(cluster)"])
+            } else {
+                do {
+                    try admin.createTopics(missing.map { KafkaNewTopic(name: $0, partitions: Int32(max(1, partitions ?? 1))) }, timeout: .milliseconds(1_500))
+                } catch {
+                    logger.info("CreateTopics failed; relying on automatic topic creation", metadata: ["error": "\(error)"])
+                }
             }
         }
         // Counter inputs are sent to explicit partitions: every instance needs the same counts.
