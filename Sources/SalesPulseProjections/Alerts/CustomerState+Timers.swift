@@ -24,7 +24,10 @@ extension CustomerState {
         nextTimerDue = dues.next
         let anyDue = (dues.earliest.map { $0 <= now.epochMilliseconds } ?? false) || (activation.isToBeActivated && outcome == nil)
         if openAlerts.isEmpty && !anyDue { return [] }
-        defer { nextTimerDue = timerDues(after: now.epochMilliseconds, configuration: configuration).next }
+        // Of what the due times depend on, only the activation can change below (pending to
+        // be activated): worked out again only then.
+        let activationBefore = activation
+        defer { if activation != activationBefore { nextTimerDue = timerDues(after: now.epochMilliseconds, configuration: configuration).next } }
         // The ids of the alerts that hold now; an alert is built (its reason text, the rep's
         // place in the organisation) only if it is not open yet: a customer with an open alert
         // is reconciled at each of its events, and an open alert stays as it was fired. (No
