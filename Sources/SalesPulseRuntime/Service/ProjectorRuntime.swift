@@ -480,13 +480,13 @@ public final class ProjectorRuntime: Sendable {
         if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
     }
 
+    /// How librdkafka's mock cluster (the embedded broker) begins its cluster id.
+    static let embeddedClusterIDPrefix = "mockCluster"
+
     /// The repartition topics of the configuration's counters, created if missing: through
     /// CreateTopics with the input topic's partition count, or — where the broker does not
     /// implement it (the embedded broker) — by the broker's automatic creation on a metadata
     /// request. Empty when counters are not repartitioned.
-    /// How librdkafka's mock cluster (the embedded broker) begins its cluster id.
-    static let embeddedClusterIDPrefix = "mockCluster"
-
     private func ensureRepartitionTopics() throws -> [(topic: String, attribute: String, partitions: Int)] {
         guard configuration.repartitionCounters else { return [] }
         let attributes = Repartition.attributes(of: configuration.process)
