@@ -590,32 +590,34 @@ public final class ProjectorRuntime: Sendable {
         return partitions.withLock { owned in
             let keys = owned.keys.sorted()
             let slots = keys.map { owned[$0]! }
-            let rules = counterRuleWork(owned, keys: keys, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions)
-            // Each partition's counter rules, then its timers: partitions share no state (what
-            // rules read of others — teammates' counts, waiting customers — was copied above),
-            // so the fold workers take them one at a time, and the outputs are put together in
-            // partition order as a single thread would produce them.
+            // Each partition's counter rules, then every partition's timers. Partitions share no
+            // state (what rules read of others — teammates' counts, waiting customers — is copied
+            // first), so the fold workers take the partitions one at a time, and the outputs are
+            // put together in partition order as a single thread would produce them. The copies
+            // are dropped before timers advance: a flow projection changed while a copy of it
+            // lives would copy every shard it touches.
+            var outputs: [FlowOutput] = []
             var partitionAlerts = [[Alert]](repeating: [], count: keys.count)
-            var advanced = [[FlowOutput]](repeating: [], count: keys.count)
-            let claimed = Atomic<Int>(0)
-            partitionAlerts.withUnsafeMutableBufferPointer { partitionAlerts in
-                advanced.withUnsafeMutableBufferPointer { advanced in
-                    workers.run(workers: min(workers.count, keys.count)) { _, _ in
-                        while true {
-                            let index = claimed.wrappingAdd(1, ordering: .relaxed).oldValue
-                            guard index < keys.count else { break }
-                            let key = keys[index], slot = slots[index]
-                            if let evaluate = rules.perPartition { partitionAlerts[index] = evaluate(key, slot) }
-                            var target = slot.projector.watermark
-                            let idle = now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds
-                            if configuration.live && idle { target = max(target ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now)) }
-                            guard let target else { continue }
-                            advanced[index] = slot.projector.advance(to: target)
-                        }
+            do {
+                let rules = counterRuleWork(owned, keys: keys, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions)
+                outputs = rules.merged.map(FlowOutput.alert)
+                if let evaluate = rules.perPartition {
+                    partitionAlerts.withUnsafeMutableBufferPointer { partitionAlerts in
+                        Self.forEachPartition(keys.count, on: workers) { index in partitionAlerts[index] = evaluate(keys[index], slots[index]) }
                     }
                 }
             }
-            var outputs = rules.merged.map(FlowOutput.alert)
+            var advanced = [[FlowOutput]](repeating: [], count: keys.count)
+            advanced.withUnsafeMutableBufferPointer { advanced in
+                Self.forEachPartition(keys.count, on: workers) { index in
+                    let key = keys[index], slot = slots[index]
+                    var target = slot.projector.watermark
+                    let idle = now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds
+                    if configuration.live && idle { target = max(target ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now)) }
+                    guard let target else { return }
+                    advanced[index] = slot.projector.advance(to: target)
+                }
+            }
             for alerts in partitionAlerts { outputs += alerts.map(FlowOutput.alert) }
             for part in advanced { outputs += part }
             // N-in-a-row rules on the reps' step exits merged across partitions.
@@ -627,6 +629,19 @@ public final class ProjectorRuntime: Sendable {
                 outputs += changes.map(FlowOutput.alert)
             }
             return outputs
+        }
+    }
+
+    /// Calls `body` with each index in `0..<count` once, on the fold workers, which take the
+    /// indices one at a time (`body` must touch only what belongs to its index).
+    private static func forEachPartition(_ count: Int, on workers: FoldWorkers, _ body: (Int) -> Void) {
+        let claimed = Atomic<Int>(0)
+        workers.run(workers: min(workers.count, count)) { _, _ in
+            while true {
+                let index = claimed.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < count else { break }
+                body(index)
+            }
         }
     }
 
