@@ -23,6 +23,20 @@ import SalesPulseModel
         F.event(.competitorMentioned(competitor: competitor), customer: "c-\(id)", rep: rep, at: hours, id: id)
     }
 
+    /// A configuration counting mentions per competitor within an hour (`mentions_1h`), with
+    /// one rule over it (`rule`, a YAML flow mapping).
+    static func mentionsPerHour(rule: String) throws -> ProcessConfiguration {
+        try ConfigurationLoader.parse(yaml: """
+        flows:
+          - id: a
+            steps: [{id: s}]
+        counters:
+          - {id: mentions_1h, type: sales.competitor.mentioned, count: true, groupBy: competitor, window: 1h}
+        rules:
+          - \(rule)
+        """)
+    }
+
     static func state(_ events: [SalesEvent]) -> CounterProjection {
         var projection = CounterProjection()
         for event in events { projection.apply(event, counters: configuration.counters) }
@@ -193,15 +207,7 @@ import SalesPulseModel
     /// A rule that late inputs can break in the middle of its run (fewer than 3 mentions in an
     /// hour, for 2 hours).
     @Test func lateInputsThatBreakARunAreSeenWhateverTheArrivalOrder() throws {
-        let configuration = try ConfigurationLoader.parse(yaml: """
-        flows:
-          - id: a
-            steps: [{id: s}]
-        counters:
-          - {id: mentions_1h, type: sales.competitor.mentioned, count: true, groupBy: competitor, window: 1h}
-        rules:
-          - {id: quiet, counter: mentions_1h, below: 3, for: 2h}
-        """)
+        let configuration = try Self.mentionsPerHour(rule: "{id: quiet, counter: mentions_1h, below: 3, for: 2h}")
         // Two mentions an hour all day (below 3: holds), but a burst at 3 h breaks the run: open
         // since the burst left the window (4 h). Arriving late, the burst must end the run seen
         // from 0 h.

@@ -102,5 +102,40 @@ import SalesPulseModel
         #expect(evaluator.open.keys.first == changes.first?.id, "the alert first fired, open again under its id")
     }
 
+    /// A mention every half hour keeps `mentioned_3h` (at least one in the last hour, for 3 h)
+    /// holding from 0 h to 60 h. The mentions of 40.5–41.5 h and 44.5–45.5 h come from a
+    /// lagging partition and arrive together at 48 h: until then the run breaks at 41 h, starts
+    /// again at 42 h, breaks at 45 h and starts again at 46 h. When they arrive, both gaps are
+    /// within the lookback (10 h): the run is one again, with its first second at 0 h, two days
+    /// beyond the retained history (soak seed 36 lost it and started the run at the lookback).
+    @Test func aRunBrokenTwiceUntilLateInputsArrivedKeepsItsFirstSecond() throws {
+        let configuration = try CounterRuleTests.mentionsPerHour(rule: "{id: mentioned_3h, counter: mentions_1h, atLeast: 1, for: 3h}")
+        let halfHours = (0...120).map { Double($0) / 2 }
+        let lagging: Set<Double> = [40.5, 41, 41.5, 44.5, 45, 45.5]
+        func mention(_ hours: Double) -> SalesEvent { CounterRuleTests.mention("acme", rep: "rep-1", hours: hours, id: "m\(hours)") }
+        func run(arrivingLateAt arrival: Double?) -> (changes: [Alert], open: [String: Alert]) {
+            var projection = CounterProjection()
+            var evaluator = CounterRuleEvaluator()
+            var changes: [Alert] = []
+            for hours in halfHours where arrival == nil || !lagging.contains(hours) {
+                projection.apply(mention(hours), counters: configuration.counters)
+                var changedFrom = mention(hours).time
+                if hours == arrival {
+                    for late in lagging.sorted() { projection.apply(mention(late), counters: configuration.counters) }
+                    changedFrom = mention(lagging.min()!).time
+                }
+                let state = projection
+                changes += evaluator.evaluate(at: mention(hours).time, configuration: configuration, changedFrom: changedFrom, states: { state.states[$0] ?? CounterState() })
+                projection.evict(watermark: mention(hours).time, counters: configuration.counters, latenessMilliseconds: configuration.allowedLatenessMilliseconds, rules: configuration.counterRules)
+            }
+            return (changes, evaluator.open)
+        }
+        let inOrder = run(arrivingLateAt: nil)
+        #expect(inOrder.open.values.map(\.since) == [F.at(0)])
+        let late = run(arrivingLateAt: 48)
+        #expect(late.changes.filter { $0.state == .resolved }.count == 1, "seen without the lagging inputs, the run broke at 41 h")
+        #expect(late.open == inOrder.open, "once they arrived: one run from 0 h, under the alert's first id")
+    }
+
     func hour(of event: SalesEvent) -> Int { Int((event.time.epochMilliseconds - F.at(0).epochMilliseconds) / 3_600_000) }
 }

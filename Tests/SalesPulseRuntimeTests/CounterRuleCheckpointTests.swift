@@ -84,13 +84,13 @@ import SalesPulseProjections
 
     /// Acme mentioned every hour for ten days, by reps 0–2 in input partition 0 and reps 3–5 in
     /// input partition 1 (five distinct reps within 24 h from 4 h on), each record followed by
-    /// its input partition's progress.
-    static func records(from source: Int32) -> [[UInt8]] {
+    /// its input partition's progress (read to its end after the hours in `caughtUpAfter`).
+    static func records(from source: Int32, caughtUpAfter: Set<Int> = [239]) -> [[UInt8]] {
         (0..<240).flatMap { hour -> [[UInt8]] in
             let time = EventTime(epochMilliseconds: t0 + Int64(hour) * 3_600_000)
             var batch = Repartition.CounterBatch()
             batch.append(partition: source, offset: Int64(hour), input: Repartition.CounterInput(type: .competitorMentioned, time: time, attributes: ["competitor": "acme", "repid": "rep-\(Int(source) * 3 + hour % 3)"]))
-            let progress = Repartition.Progress(sources: [Repartition.Progress.Source(partition: source, watermark: time, caughtUp: hour == 239)])
+            let progress = Repartition.Progress(sources: [Repartition.Progress.Source(partition: source, watermark: time, caughtUp: caughtUpAfter.contains(hour))])
             return [batch.bytes, progress.bytes]
         }
     }
@@ -130,6 +130,28 @@ import SalesPulseProjections
         #expect(ahead.counterRules.open != inStep.counterRules.open)
     }
 
+    /// Input partition 1 was read to its end at 99 h, and its instance stopped before hours
+    /// 100–239 were appended; input partition 0 goes on to 239 h, and partition 1's later
+    /// hours arrive only then (another instance took it over). The stale "read to its end"
+    /// holds the rules within 3 h of 99 h: judged past it, they would see three reps for days,
+    /// resolve the alert, and find the run again only as far back as their lookback (soak seed 36).
+    @Test func aPartitionReadToItsEndHoldsTheRulesWhileAnotherHasRecordsLeft() {
+        let role = PartitionProjector.Role.of(topic: Self.topic, group: "g", repartitioning: true)
+        let first = Self.records(from: 0), second = Self.records(from: 1, caughtUpAfter: [99, 239])
+        var inStep = PartitionProjector(topic: Self.topic, partition: 0, configuration: Self.configuration, role: role)
+        let expected = Self.process((0..<first.count).flatMap { [first[$0], second[$0]] }, into: &inStep, sources: 2)
+        #expect(expected.map(\.state) == [.fired])
+
+        var stale = PartitionProjector(topic: Self.topic, partition: 0, configuration: Self.configuration, role: role)
+        let untilStop = 2 * 100 // hours 0–99 of each: a batch and a progress record per hour
+        var changes = Self.process((0..<untilStop).flatMap { [first[$0], second[$0]] }, into: &stale, sources: 2)
+        changes += Self.process(Array(first[untilStop...]), into: &stale, sources: 2)
+        #expect(stale.counterRules.evaluatedThrough == CounterState.second(of: EventTime(epochMilliseconds: Self.t0 + 99 * 3_600_000 + PartitionProjector.aheadOfPartitionsReadToEndMilliseconds)))
+        changes += Self.process(Array(second[untilStop...]), into: &stale, sources: 2)
+        #expect(changes == expected)
+        #expect(stale.counterRules.open == inStep.counterRules.open)
+    }
+
     @Test func rulesAreJudgedUpToWhereEveryInputPartitionHasGot() {
         let role = PartitionProjector.Role.of(topic: Self.topic, group: "g", repartitioning: true)
         var projector = PartitionProjector(topic: Self.topic, partition: 0, configuration: Self.configuration, role: role)
@@ -151,7 +173,11 @@ import SalesPulseProjections
         report([.init(partition: 1, watermark: at(3), caughtUp: true)])
         #expect(projector.completeThrough(sources: 3) == at(6), "all read to their end: as far as any got")
         report([.init(partition: 0, watermark: at(8), caughtUp: false)])
-        #expect(projector.completeThrough(sources: 3) == at(8), "partitions read to their end do not hold it back")
+        #expect(projector.completeThrough(sources: 3) == at(6), "one read to its end (at 3 h) lets it go 3 h past, no further")
+        report([.init(partition: 0, watermark: at(20), caughtUp: true)])
+        #expect(projector.completeThrough(sources: 3) == at(6), "all read to their end: as far as any got, 3 h past the one behind at most")
+        report([.init(partition: 1, watermark: at(19), caughtUp: false)])
+        #expect(projector.completeThrough(sources: 3) == at(19))
         #expect(projector.completeThrough(sources: nil) == projector.watermark)
 
         // Kept in the checkpoint.

@@ -23,16 +23,29 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
     /// The last second evaluated (nil: never): the next evaluation steps on from here.
     public private(set) var evaluatedThrough: Int64?
 
-    /// The last run seen to stop, by rule and group, while the last second it was seen holding
-    /// is within the lookback: inputs that arrive late from a lagging partition may show it did
-    /// not stop after all, and it then carries on with its first second (which may lie beyond
-    /// the retained history).
-    private var stopped: [String: Run] = [:]
+    /// The runs seen to stop (or to break, when a re-check found a second they no longer held
+    /// at), by rule and group, oldest first, while the last second each was seen holding is
+    /// within the lookback: inputs that arrive late from a lagging partition may fill the gaps
+    /// after them, and the run then carries on with the first second of the earliest one it
+    /// joins up with (which may lie beyond the retained history). At most
+    /// ``stoppedRunsKept`` per group.
+    private var stopped: [String: [StoppedRun]] = [:]
+
+    /// How many stopped runs a group keeps (the latest).
+    static let stoppedRunsKept = 32
 
     /// A run: its first second and the last evaluation point it was seen holding at.
     struct Run: Sendable, Hashable, Codable {
         var since: Int64
         var checkedThrough: Int64
+    }
+
+    /// A stopped run, with the reason of its alert if one was open: joined up again after its
+    /// due second has left the retained history, the alert says what it said.
+    struct StoppedRun: Sendable, Hashable, Codable {
+        var since: Int64
+        var checkedThrough: Int64
+        var reason: String?
     }
 
     public init() {}
@@ -97,6 +110,11 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
         let step = Self.stepMilliseconds / 1000
         var points: [Int64] = []
         var point = evaluatedThrough ?? min(changedSecond ?? nowSecond, nowSecond)
+        // Inputs older than any rule's reach from `now`: judged again first where the last
+        // evaluation was, whose lookback reaches further back, so gaps they fill are seen.
+        if let evaluated = evaluatedThrough, let changed = changedSecond, evaluated < nowSecond, changed < nowSecond - Self.lookbackMarginMilliseconds / 1000 {
+            points.append(evaluated)
+        }
         while point + step < nowSecond {
             point += step
             points.append(point)
@@ -141,8 +159,10 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                 if openByKey[key] != nil, let run = runs[key] { ended[key] = min(run.checkedThrough + 1, nowSecond) }
                 runs[key] = nil
             }
-            for (key, run) in stopped where key.hasPrefix(keyPrefix) && (run.checkedThrough + 1 < nowSecond - lookbackSeconds || !groups.contains(String(key.dropFirst(rule.id.count + 1)))) {
-                stopped[key] = nil
+            for (key, runs) in stopped where key.hasPrefix(keyPrefix) {
+                // Gaps before the lookback can no longer be checked: such runs join nothing.
+                let kept = groups.contains(String(key.dropFirst(rule.id.count + 1))) ? runs.filter { $0.checkedThrough + 1 >= nowSecond - lookbackSeconds } : []
+                stopped[key] = kept.isEmpty ? nil : kept
             }
             for group in groups {
                 let key = keyPrefix + group
@@ -152,7 +172,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                     if openByKey[key] != nil, let run = runs[key], run.checkedThrough < nowSecond {
                         ended[key] = (run.checkedThrough + 1...nowSecond).first { judge.holds(group, at: $0) != true }
                     }
-                    if let run = runs.removeValue(forKey: key) { stopped[key] = run }
+                    if let run = runs.removeValue(forKey: key) { noteStopped(run, key: key) }
                     continue
                 }
                 // Incremental: a run known to hold up to the last tick still starts where it did
@@ -160,6 +180,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                 // or back to the earliest input folded since) and late inputs did not make it
                 // hold the second before its start as well.
                 let since: Int64
+                var joinedReason: String?
                 if let run = runs[key], run.checkedThrough <= nowSecond,
                    // Windows are whole only within the lookback: a re-check reaching further
                    // back would read partly evicted windows and break the run for nothing.
@@ -167,15 +188,13 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                    !(run.since - 1 >= nowSecond - lookbackSeconds && judge.holds(group, at: run.since - 1) == true) {
                     since = run.since
                 } else {
-                    let start = judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds)
-                    if let run = stopped[key], start <= run.checkedThrough + 1,
-                       judge.holdsThroughout(group, from: max(run.since, nowSecond - lookbackSeconds), to: start) {
-                        // Late inputs filled the gap: the run seen to stop never did.
-                        since = run.since
-                        stopped[key] = nil
-                    } else {
-                        since = start
+                    if let run = runs[key] {
+                        // Broken (or started earlier): known to have held up to where the re-check began.
+                        let checkedFrom = max(run.since, nowSecond - lookbackSeconds, min(run.checkedThrough - recheckSeconds, changedSecond ?? .max))
+                        noteStopped(Run(since: run.since, checkedThrough: max(run.since, checkedFrom - 1)), key: key)
                     }
+                    (since, joinedReason) = joinStopped(key, group: group, start: judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds),
+                                                        now: nowSecond, lookbackSeconds: lookbackSeconds, judge: judge)
                 }
                 if let id = openByKey[key], var alert = open[id], alert.since.epochMilliseconds == since * 1000 {
                     runs[key] = Run(since: since, checkedThrough: nowSecond)
@@ -200,6 +219,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                 // evaluation's time: the same however often (and wherever) evaluation happens.
                 let due = since + (rule.sustainedMilliseconds + 999) / 1000
                 var alert = Self.alert(rule: rule, counter: counter, group: group, since: since, value: judge.describe(group, at: due), configuration: configuration)
+                if nowSecond - due > lookbackSeconds, let joinedReason { alert.reason = joinedReason }
                 alert.evidence = evidence(rule, alert)
                 wanted[key] = alert
             }
@@ -220,6 +240,41 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
             changes.append(alert)
         }
         return changes.sorted { ($0.state == .fired ? 0 : 1, $0.id) < ($1.state == .fired ? 0 : 1, $1.id) }
+    }
+
+    /// Keeps `run` among the group's stopped runs (the latest ``stoppedRunsKept``), with the
+    /// reason of its open alert.
+    private mutating func noteStopped(_ run: Run, key: String) {
+        var runs = stopped[key] ?? []
+        let alert = openByKey[key].flatMap { open[$0] }
+        runs.append(StoppedRun(since: run.since, checkedThrough: run.checkedThrough,
+                               reason: alert?.since.epochMilliseconds == run.since * 1000 ? alert?.reason : nil))
+        if runs.count > Self.stoppedRunsKept { runs.removeFirst(runs.count - Self.stoppedRunsKept) }
+        stopped[key] = runs
+    }
+
+    /// The first second of the run that holds from `start` (its start as the retained history
+    /// shows it) to now, joined with the stopped runs that late inputs have since joined up with
+    /// it: latest first, a stopped run joins when the seconds from its start (as far back as the
+    /// lookback reaches) to the run's start all hold now, and it was last seen holding no earlier
+    /// than the lookback or the run's start (otherwise the gap is beyond checking). With the
+    /// reason of the alert of the earliest run joined, if it had one.
+    private mutating func joinStopped(_ key: String, group: String, start: Int64, now nowSecond: Int64, lookbackSeconds: Int64, judge: RuleJudge) -> (since: Int64, reason: String?) {
+        guard let runs = stopped[key] else { return (start, nil) }
+        var since = start, reason: String?, joined = false
+        for run in runs.reversed() where run.since < since {
+            let from = max(run.since, nowSecond - lookbackSeconds)
+            guard run.checkedThrough + 1 >= min(since, nowSecond - lookbackSeconds),
+                  from > since || (judge.holds(group, at: from) == true && judge.holdsThroughout(group, from: from, to: since)) else { break }
+            since = run.since
+            reason = run.reason
+            joined = true
+        }
+        if joined {
+            let earlier = runs.filter { $0.since < since }
+            stopped[key] = earlier.isEmpty ? nil : earlier
+        }
+        return (since, reason)
     }
 
     static func alert(rule: CounterRule, counter: CounterDefinition, group: String, since: Int64, value: String, configuration: ProcessConfiguration) -> Alert {

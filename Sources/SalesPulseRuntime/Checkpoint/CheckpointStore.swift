@@ -16,8 +16,9 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// partition has got (``sourceProgress``). Version 7: the counters and the keyed rules'
     /// state in ``StateWriter``'s positional layout, sorted, one byte string each under
     /// `counters` and `rules` (see ``CounterProjection/write(to:)`` and
-    /// ``KeyedRuleProjection/write(to:)``).
-    public static let formatVersion: UInt32 = 7
+    /// ``KeyedRuleProjection/write(to:)``). Version 8: the counter rules keep every stopped run
+    /// of a group within the lookback, not only the last.
+    public static let formatVersion: UInt32 = 8
 
     public var topic: String
     public var partition: Int32

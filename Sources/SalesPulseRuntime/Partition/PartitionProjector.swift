@@ -234,22 +234,42 @@ public struct PartitionProjector: Sendable {
     /// The event time up to which every one of `sources` input partitions has got: the lowest
     /// watermark among those not yet read to the end of their log (one that has been has
     /// nothing more to send now; what it receives later arrives late, and rules re-check it),
-    /// or the highest once every one has been. Nil while one has not reported, or has reported
-    /// no event yet without being caught up (its first events may be older than anything
-    /// seen). `sources` nil (the input's partition count is not known): this partition's own
-    /// watermark.
+    /// or the highest once every one has been — but never more than
+    /// ``aheadOfPartitionsReadToEndMilliseconds`` past the watermark of one read to its end.
+    /// Nil while one has not reported, or has reported no event yet without being caught up
+    /// (its first events may be older than anything seen). An empty partition read to its end
+    /// does not count. `sources` nil (the input's partition count is not known): this
+    /// partition's own watermark.
     public func completeThrough(sources: Int?) -> EventTime? {
         guard let sources else { return watermark }
-        var pending: EventTime?, highest: EventTime?
+        var pending: EventTime?, highest: EventTime?, limit: EventTime?
         for partition in 0..<Int32(sources) {
             guard let source = sourceProgress[partition] else { return nil }
-            if let time = source.watermark { highest = max(highest ?? time, time) }
-            guard !source.caughtUp else { continue }
-            guard let time = source.watermark else { return nil }
-            pending = min(pending ?? time, time)
+            guard let time = source.watermark else {
+                if source.caughtUp { continue }
+                return nil
+            }
+            highest = max(highest ?? time, time)
+            if source.caughtUp {
+                let bound = EventTime(epochMilliseconds: time.epochMilliseconds + Self.aheadOfPartitionsReadToEndMilliseconds)
+                limit = min(limit ?? bound, bound)
+            } else {
+                pending = min(pending ?? time, time)
+            }
         }
-        return pending ?? highest
+        guard let point = pending ?? highest else { return nil }
+        return limit.map { min($0, point) } ?? point
     }
+
+    /// How far past the watermark of an input partition read to the end of its log the rules
+    /// may be judged. "Read to its end" is only as fresh as the partition's last report: the
+    /// instance that made it may have stopped before new records came, and until another takes
+    /// the partition over its records wait while the other partitions (a replay, days of event
+    /// time a second) race ahead. Within this bound, well inside every rule's lookback
+    /// (``CounterRuleEvaluator/lookbackMarginMilliseconds``), the records arriving late are
+    /// re-checked and the runs they join up are found whole. In live mode an idle partition
+    /// reports the wall clock as its watermark, so this holds nothing back for long.
+    public static let aheadOfPartitionsReadToEndMilliseconds: Int64 = CounterRuleEvaluator.lookbackMarginMilliseconds / 2
 
     private mutating func noteCounterInput(at time: EventTime) {
         if earliestCounterInput == nil || time < earliestCounterInput! { earliestCounterInput = time }

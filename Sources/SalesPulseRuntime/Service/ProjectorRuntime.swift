@@ -543,16 +543,24 @@ public final class ProjectorRuntime: Sendable {
 
     /// How far the input partitions this instance owns have got: the watermark (in live mode, a
     /// partition idle for longer than ``RuntimeConfiguration/idleAfterMilliseconds`` advances
-    /// with the wall clock, as its timers do) and whether it was read to the end of its log.
+    /// with the wall clock, as its timers do) and whether it was read to the end of its log. A
+    /// partition read to its end is as far as the instance's latest input partition: it has
+    /// nothing before that to send now (so a replay whose partitions end at different times is
+    /// judged to the end: ``PartitionProjector/completeThrough(sources:)`` goes only a few hours
+    /// past a partition read to its end).
     private func inputProgress(lag: [KafkaTopicPartition: Int64], lastEventWallClock: [KafkaTopicPartition: Int64]) -> [Repartition.Progress.Source] {
         let now = Self.wallClockMilliseconds()
         return partitions.withLock { owned in
-            owned.keys.filter { $0.topic == configuration.topic }.sorted().map { key in
+            let inputs = owned.keys.filter { $0.topic == configuration.topic }.sorted()
+            let latest = inputs.compactMap { owned[$0]!.projector.watermark }.max()
+            return inputs.map { key in
                 var watermark = owned[key]!.projector.watermark
                 if configuration.live && now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds {
                     watermark = max(watermark ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now))
                 }
-                return Repartition.Progress.Source(partition: key.partition, watermark: watermark, caughtUp: lag[key] == 0)
+                let caughtUp = lag[key] == 0
+                if caughtUp, let latest { watermark = max(watermark ?? latest, latest) }
+                return Repartition.Progress.Source(partition: key.partition, watermark: watermark, caughtUp: caughtUp)
             }
         }
     }
