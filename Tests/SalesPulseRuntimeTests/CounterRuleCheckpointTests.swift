@@ -178,6 +178,10 @@ import SalesPulseProjections
         #expect(projector.completeThrough(sources: 3) == at(6), "all read to their end: as far as any got, 3 h past the one behind at most")
         report([.init(partition: 1, watermark: at(19), caughtUp: false)])
         #expect(projector.completeThrough(sources: 3) == at(19))
+        report([.init(partition: 0, watermark: at(12), caughtUp: false)])
+        #expect(projector.completeThrough(sources: 3) == at(12), "read to its end, a partition is reported as far as its instance got; with records again, its own watermark counts")
+        report([.init(partition: 0, watermark: at(11), caughtUp: false)])
+        #expect(projector.completeThrough(sources: 3) == at(12), "and from then on moves forward only")
         #expect(projector.completeThrough(sources: nil) == projector.watermark)
 
         // Kept in the checkpoint.

@@ -222,11 +222,15 @@ public struct PartitionProjector: Sendable {
 
     /// Records how far input partitions have got: watermarks only move forward (a restarted
     /// instance reports the older watermark of its checkpoint, and the inputs up to the newer
-    /// one have arrived already); caught up is as last reported.
+    /// one have arrived already) — except from a partition read to its end to one with records
+    /// again: read to its end, a partition is reported as far as its instance's latest one, and
+    /// its own records before that are still to come. Caught up is as last reported.
     private mutating func note(_ progress: Repartition.Progress) {
         for source in progress.sources {
             var merged = source
-            if let known = sourceProgress[source.partition]?.watermark, known > (source.watermark ?? known) { merged.watermark = known }
+            if let known = sourceProgress[source.partition], let time = known.watermark, time > (source.watermark ?? time), !known.caughtUp || source.caughtUp {
+                merged.watermark = time
+            }
             sourceProgress[source.partition] = merged
         }
     }
