@@ -181,17 +181,18 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                 // hold the second before its start as well.
                 let since: Int64
                 var joinedReason: String?
-                if let run = runs[key], run.checkedThrough <= nowSecond,
-                   // Windows are whole only within the lookback: a re-check reaching further
-                   // back would read partly evicted windows and break the run for nothing.
-                   judge.holdsThroughout(group, from: max(run.since, nowSecond - lookbackSeconds, min(run.checkedThrough - recheckSeconds, changedSecond ?? .max)), to: nowSecond),
+                // Windows are whole only within the lookback: a re-check reaching further back
+                // would read partly evicted windows and break the run for nothing.
+                let known = runs[key]
+                let recheckFrom = known.map { max($0.since, nowSecond - lookbackSeconds, min($0.checkedThrough - recheckSeconds, changedSecond ?? .max)) }
+                if let run = known, let recheckFrom, run.checkedThrough <= nowSecond,
+                   judge.holdsThroughout(group, from: recheckFrom, to: nowSecond),
                    !(run.since - 1 >= nowSecond - lookbackSeconds && judge.holds(group, at: run.since - 1) == true) {
                     since = run.since
                 } else {
-                    if let run = runs[key] {
+                    if let run = known, let recheckFrom {
                         // Broken (or started earlier): known to have held up to where the re-check began.
-                        let checkedFrom = max(run.since, nowSecond - lookbackSeconds, min(run.checkedThrough - recheckSeconds, changedSecond ?? .max))
-                        noteStopped(Run(since: run.since, checkedThrough: max(run.since, checkedFrom - 1)), key: key)
+                        noteStopped(Run(since: run.since, checkedThrough: max(run.since, recheckFrom - 1)), key: key)
                     }
                     (since, joinedReason) = joinStopped(key, group: group, start: judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds),
                                                         now: nowSecond, lookbackSeconds: lookbackSeconds, judge: judge)
