@@ -146,7 +146,7 @@ let package = Package(
         // in the same test process, allocate as the shipped executable does.
         .testTarget(
             name: "SalesPulseCLITests",
-            dependencies: ["SalesPulseCLI"],
+            dependencies: ["SalesPulseCLI", "SalesPulseRuntime"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -12,7 +12,7 @@ between, the process's CPU seconds and its peak resident memory.
 
     swift build -c release --product salespulse
     python3 scripts/backlog.py [--events 1000000] [--partitions 64] [--rounds 2]
-                               [--binary A[,B]] [--prefetch none[,100000]]
+                               [--binary A[,B]] [--prefetch default[,none,100000]]
 """
 import argparse
 import os
@@ -49,7 +49,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--binary", default=".build/release/salespulse", help="comma-separated binaries, run in turn")
     parser.add_argument("--config", default="deploy/config/salespulse.yaml")
-    parser.add_argument("--prefetch", default="none", help="comma-separated --prefetch settings, run in turn")
+    parser.add_argument("--prefetch", default="default",
+                        help="comma-separated --prefetch settings, run in turn ('default': the binary's own)")
     parser.add_argument("--seed", type=int, default=7)
     options = parser.parse_args()
     binaries = options.binary.split(",")
@@ -80,8 +81,9 @@ def main():
                     run += 1
                     port = soak.free_port()
                     arguments = [binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", f"backlog-{run}", "--replay",
-                                 "--status-interval", "0", "--state-dir", os.path.join(folder, f"state-{run}"), "--http", f"127.0.0.1:{port}",
-                                 "--prefetch", prefetch]
+                                 "--status-interval", "0", "--state-dir", os.path.join(folder, f"state-{run}"), "--http", f"127.0.0.1:{port}"]
+                    if prefetch != "default":
+                        arguments += ["--prefetch", prefetch]
                     start = time.time()
                     process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, stderr=open(os.path.join(folder, f"run-{run}.log"), "w"))
                     first = None

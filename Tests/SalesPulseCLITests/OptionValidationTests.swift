@@ -1,6 +1,7 @@
 import ArgumentParser
 import Testing
 @testable import SalesPulseCLI
+import SalesPulseRuntime
 
 /// Command-line options are rejected before anything starts, with a message naming the option.
 @Suite struct OptionValidationTests {
@@ -35,7 +36,7 @@ import Testing
         let command = try SalesPulse.parseAsRoot(["bench", "--stages", "decode", "--kafka-rounds", "3"])
         let bench = try #require(command as? BenchCommand)
         #expect(bench.kafkaRounds == 3)
-        #expect(bench.prefetch == "none")
+        #expect(try PrefetchOption.parse(bench.prefetch) == RuntimeConfiguration.defaultPrefetchRecords)
         #expect(bench.lookAhead == "full")
     }
 }

@@ -76,7 +76,7 @@ struct BenchCommand: AsyncParsableCommand {
     var lookAhead: String = "full"
 
     @Option(help: PrefetchOption.help)
-    var prefetch: String = "none"
+    var prefetch: String = PrefetchOption.defaultValue
 
     @Option(help: "Customers the sample events are spread over (decode, fold, process and kafka stages; 1–999999). With fewer customers more of the state stays in the CPU caches: comparing runs shows how much of the per-event cost is waiting for memory.")
     var customers: Int = 100_000

@@ -1,10 +1,14 @@
 import ArgumentParser
+import SalesPulseRuntime
 
 /// The `--prefetch` option of `run` and `bench`: how many records the input consumer fetches
 /// ahead of processing (``RuntimeConfiguration/prefetchRecords``).
 enum PrefetchOption {
     /// The option's help text.
-    static let help: ArgumentHelp = "Records fetched ahead of processing at most, all owned partitions together (e.g. 200000: less memory on a backlog), or 'none' (the default) for librdkafka's own prefetch of up to 1,000,000 records. See BENCHMARKS.md, sessions 13 and 14, for the figures."
+    static let help: ArgumentHelp = "Records fetched ahead of processing at most, all owned partitions together (a backlog stays in Kafka, not in memory), or 'none' for librdkafka's own prefetch of up to 1,000,000 records. See BENCHMARKS.md, sessions 13, 14 and 24, for the figures."
+
+    /// The option's default: ``RuntimeConfiguration/defaultPrefetchRecords``.
+    static let defaultValue = String(RuntimeConfiguration.defaultPrefetchRecords)
 
     /// `none` (no bound) or a positive record count.
     static func parse(_ text: String) throws -> Int? {

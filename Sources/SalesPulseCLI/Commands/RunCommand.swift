@@ -65,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
     var statusInterval: Int = 5
 
     @Option(help: PrefetchOption.help)
-    var prefetch: String = "none"
+    var prefetch: String = PrefetchOption.defaultValue
 
     func run() async throws {
         Console.bootstrapLogging()

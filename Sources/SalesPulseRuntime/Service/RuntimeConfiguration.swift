@@ -45,16 +45,21 @@ public struct RuntimeConfiguration: Sendable {
     /// trickle of live records costs more than it saves).
     public var parallelFoldMinimumBatch: Int = 256
     /// Records the consumer prefetches from the brokers at most (all owned partitions together;
-    /// a fetch response may overshoot it), see ``KafkaConsumerConfiguration/boundedPrefetch``.
-    /// A backlog stays in the brokers instead of in this process's memory: with `nil`
-    /// (librdkafka's prefetch of up to a million records) the first million records of a
-    /// backlog are held at once (~340 bytes each with 306-byte events, measured), and the
-    /// kernel zeroing that fresh memory took a fifth of the job's CPU (BENCHMARKS.md, session 13).
+    /// a fetch response may overshoot it), see ``KafkaConsumerConfiguration/boundedPrefetch``;
+    /// `nil` for librdkafka's own prefetch of up to a million records.
     ///
-    /// Off (`nil`) by default: a bound of 200,000 measured no faster than librdkafka's own
-    /// prefetch in two sittings (BENCHMARKS.md, sessions 13 and 14). The crash-and-scale soak
-    /// passes with it since counter rules wait for every input partition (session 14).
-    public var prefetchRecords: Int? = nil
+    /// A backlog stays in the brokers instead of in this process's memory. Without a bound the
+    /// first million records of a backlog are held at once (~340 bytes each with 306-byte
+    /// events), and the kernel zeroing that fresh memory for librdkafka's fetch buffers took a
+    /// tenth to a fifth of the job's CPU (BENCHMARKS.md, sessions 13 and 24). With the default
+    /// bound the buffers are reused: on the realistic backlog (`scripts/backlog.py`) the run
+    /// took 6.0 – 6.4 CPU seconds instead of 7.4 – 9.1 and peaked at 584 – 625 MB instead of
+    /// 778 – 862 MB in three alternating pairs (session 24). A live consumer keeps up and never
+    /// reaches the bound.
+    public var prefetchRecords: Int? = RuntimeConfiguration.defaultPrefetchRecords
+
+    /// The default of ``prefetchRecords``.
+    public static let defaultPrefetchRecords = 50_000
     /// `fetch.wait.max.ms` of the input consumer: bounds end-to-end latency at low rates.
     public var fetchWaitMaxMilliseconds: Int = 10
 
