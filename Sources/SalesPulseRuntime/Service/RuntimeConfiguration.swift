@@ -53,8 +53,8 @@ public struct RuntimeConfiguration: Sendable {
     /// events), and the kernel zeroing that fresh memory for librdkafka's fetch buffers took a
     /// tenth to a fifth of the job's CPU (BENCHMARKS.md, sessions 13 and 24). With the default
     /// bound the buffers are reused: on the realistic backlog (`scripts/backlog.py`) the run
-    /// took 6.0 – 6.4 CPU seconds instead of 7.4 – 9.1 and peaked at 584 – 625 MB instead of
-    /// 778 – 862 MB in three alternating pairs (session 24). A live consumer keeps up and never
+    /// took 6.65 CPU seconds on average instead of 7.75 and peaked at 584 – 625 MB instead of
+    /// 700 – 862 MB in six alternating pairs (session 24). A live consumer keeps up and never
     /// reaches the bound.
     public var prefetchRecords: Int? = RuntimeConfiguration.defaultPrefetchRecords
 
