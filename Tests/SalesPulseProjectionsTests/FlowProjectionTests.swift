@@ -184,6 +184,21 @@ import SalesPulseModel
         #expect(projection.metrics(now: F.at(3)).overall.complianceRate == 1)
     }
 
+    @Test func aLateEntryOfTheCurrentStepIsPlacedInHistoryAndOneAtTheSameTimeChangesNothing() {
+        let (projection, outputs) = F.fold([
+            F.enter("academic", "review", at: 5),
+            F.enter("academic", "review", at: 5), // the same time: nothing changes
+            F.enter("academic", "review", at: 1), // late: an earlier visit of the same step
+        ])
+        let flow = projection.customers["c1"]!.flows["academic"]!
+        #expect(flow.current?.step == "review")
+        #expect(flow.current?.enteredAt == F.at(5))
+        #expect(flow.history.map(\.step) == ["review"])
+        #expect(flow.history[0].enteredAt == F.at(1))
+        #expect(flow.history[0].exitedAt == F.at(5))
+        #expect(outputs == [.stepChanged(customer: "c1", flow: "academic", from: nil, to: "review", at: F.at(5))])
+    }
+
     @Test func aLateStepEntryIsPlacedInHistory() {
         let (projection, _) = F.fold([
             F.enter("academic", "review", at: 5),

@@ -98,6 +98,9 @@ extension CustomerState {
     }
 
     private mutating func enter(step: String, flow definition: FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {
+        // Re-entering the current step (not late) changes nothing: answered before the flow's
+        // state is moved out of the map and put back, which shifts the map's entries twice.
+        if let current = flows[definition.id]?.current, !(time < current.enteredAt), current.step == step { return [] }
         let required = definition.mandatoryActionIDs(ofStep: step)
         // Moved out of the dictionary, not copied: appending to the history would otherwise
         // copy the whole array (copy-on-write of a shared buffer) on every step change.
@@ -119,7 +122,6 @@ extension CustomerState {
             state.history.insert(visit, at: index)
             return []
         }
-        if current.step == step { return [] } // re-entering the current step changes nothing
         current.exitedAt = time
         var outputs: [FlowOutput] = []
         let missing = current.missing
