@@ -15,7 +15,8 @@ public struct CounterState: Sendable, Hashable, Codable {
     /// Folds one event (pure). `derived` supplies attributes computed by the flow projection
     /// (e.g. `timeToSignDays` of a won deal), looked up before the event's own.
     public mutating func apply(_ event: SalesEvent, counter: CounterDefinition, derived: [String: String] = [:]) {
-        apply(type: event.type, time: event.time, counter: counter) { derived[$0] ?? event.attribute(named: $0) }
+        // An empty dictionary still hashes the key it is asked for; most events derive nothing.
+        apply(type: event.type, time: event.time, counter: counter) { (derived.isEmpty ? nil : derived[$0]) ?? event.attribute(named: $0) }
     }
 
     /// Folds one occurrence given by its type, time and attribute lookup (pure): what a
