@@ -40,6 +40,30 @@ import SalesPulseModel
         #expect(map.index(forKey: "absent") == nil)
     }
 
+    @Test(arguments: [1, 8, 9, 50])
+    func aValueTakenOutAndPutBackKeepsItsPlaceAndIsNotCopied(count: Int) {
+        var map = SmallMap<[Int]>()
+        for key in Self.keys(count, multiplier: 1) {
+            var value = [1, 2, 3]
+            value.reserveCapacity(16)
+            map[key] = value
+        }
+        let keysBefore = Array(map.keys)
+        let position = map.index(forKey: "k\(count / 2)")!
+        let stored = map[position].value.withUnsafeBufferPointer { $0.baseAddress }
+        var value = map.takeValue(at: position, leaving: [])
+        #expect(map[position].value == [])
+        #expect(Array(map.keys) == keysBefore)
+        // The map holds no reference to the taken array any more: appending within its
+        // capacity writes to the same buffer (a shared buffer would be copied first).
+        value.append(4)
+        #expect(value.withUnsafeBufferPointer { $0.baseAddress } == stored)
+        map.putValue(value, at: position)
+        #expect(map["k\(count / 2)"] == [1, 2, 3, 4])
+        #expect(Array(map.keys) == keysBefore)
+        #expect(map.count == count)
+    }
+
     @Test(arguments: [3, 8, 9, 50])
     func equalAndSameHashWhateverTheInsertionOrder(count: Int) {
         var forward = SmallMap<String>()

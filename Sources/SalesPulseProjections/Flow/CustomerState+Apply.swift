@@ -98,21 +98,19 @@ extension CustomerState {
     }
 
     private mutating func enter(step: String, flow definition: FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {
-        // Re-entering the current step (not late) changes nothing: answered before the flow's
-        // state is moved out of the map and put back, which shifts the map's entries twice.
-        if let current = flows[definition.id]?.current, !(time < current.enteredAt), current.step == step { return [] }
-        let required = definition.mandatoryActionIDs(ofStep: step)
-        // Moved out of the dictionary, not copied: appending to the history would otherwise
+        if flows.index(forKey: definition.id) == nil { flows[definition.id] = FlowState(flow: definition.id) }
+        let position = flows.index(forKey: definition.id)!
+        // Taken out of the map in place, not copied: appending to the history would otherwise
         // copy the whole array (copy-on-write of a shared buffer) on every step change.
-        var state = flows.removeValue(forKey: definition.id) ?? FlowState(flow: definition.id)
-        defer { flows[definition.id] = state }
+        var state = flows.takeValue(at: position, leaving: FlowState(flow: definition.id))
+        defer { flows.putValue(state, at: position) }
         guard var current = state.current else {
-            state.current = StepVisit(step: step, enteredAt: time, required: required)
+            state.current = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
             return [.stepChanged(customer: customer, flow: definition.id, from: nil, to: step, at: time)]
         }
         if time < current.enteredAt {
             // Late: this entry happened before the current visit. Record it in history at its place.
-            var visit = StepVisit(step: step, enteredAt: time, required: required)
+            var visit = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
             let next = state.history.first { $0.enteredAt > time }?.enteredAt ?? current.enteredAt
             visit.exitedAt = next
             if let previous = state.history.lastIndex(where: { $0.enteredAt <= time }), state.history[previous].exitedAt.map({ $0 > time }) ?? true {
@@ -122,6 +120,7 @@ extension CustomerState {
             state.history.insert(visit, at: index)
             return []
         }
+        if current.step == step { return [] } // re-entering the current step changes nothing
         current.exitedAt = time
         var outputs: [FlowOutput] = []
         let missing = current.missing
@@ -129,14 +128,14 @@ extension CustomerState {
             outputs.append(.complianceViolation(customer: customer, flow: definition.id, step: current.step, missing: missing, at: time, rep: rep))
         }
         state.history.append(current)
-        state.current = StepVisit(step: step, enteredAt: time, required: required)
+        state.current = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
         outputs.append(.stepChanged(customer: customer, flow: definition.id, from: current.step, to: step, at: time))
         return outputs
     }
 
     private mutating func complete(action: String, step: String, flow definition: FlowDefinition, evidence: Evidence, event: SalesEvent, configuration: ProcessConfiguration) -> [FlowOutput] {
         let time = event.time
-        guard flows.index(forKey: definition.id) != nil else {
+        guard let position = flows.index(forKey: definition.id) else {
             misplacedActions += 1
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "the customer has not entered flow \(definition.id)")]
         }
@@ -144,10 +143,10 @@ extension CustomerState {
             misplacedActions += 1
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "step \(step) has no action \(action) in flow \(definition.id)")]
         }
-        // Moved out of the dictionary and the visit out of the flow state, not copied: adding
+        // Taken out of the map in place and the visit out of the flow state, not copied: adding
         // to the visit's dictionaries would otherwise copy them (copy-on-write) on every action.
-        var state = flows.removeValue(forKey: definition.id)!
-        defer { flows[definition.id] = state }
+        var state = flows.takeValue(at: position, leaving: FlowState(flow: definition.id))
+        defer { flows.putValue(state, at: position) }
         // Find the visit this action belongs to: the current one, or a past visit of that step
         // whose time window contains the action (a late event).
         var visit: StepVisit
