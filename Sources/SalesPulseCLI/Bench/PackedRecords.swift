@@ -1,4 +1,5 @@
 import CPrefetch
+import SalesPulseRuntime
 
 /// Sample records laid out as a consumer's fetch buffers hold them: each record's key and value
 /// side by side in one block of bytes, the records in the order they are processed. Records
@@ -49,6 +50,27 @@ struct PackedRecords {
                     let layout = layouts[index]
                     body(index, layout.partition, key(layout, in: bytes), UnsafeRawBufferPointer(rebasing: bytes[layout.valueStart..<layout.valueStart + layout.valueCount]))
                 }
+            }
+        }
+    }
+
+    /// ``forEach(_:)`` with the look-ahead the runtime's fold loop gives
+    /// ``SalesPulseRuntime/PartitionProjector/process(value:key:offset:recordTime:decoder:next:keyAfterNext:)``:
+    /// the partition's next record (its value too when `lookAhead` is `full`) and the key of the
+    /// one after it, when they follow in order.
+    func forEach(lookAhead: ProcessStage.LookAhead, _ body: (_ index: Int, _ partition: Int, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ next: PartitionProjector.UpcomingRecord?, _ keyAfterNext: UnsafeRawBufferPointer?) -> Void) {
+        withBytes { bytes in
+            forEach { index, partition, key, value in
+                var next: PartitionProjector.UpcomingRecord?
+                var keyAfterNext: UnsafeRawBufferPointer?
+                if lookAhead != .none, index + 1 < count, self.partition(at: index + 1) == partition {
+                    let upcoming = record(at: index + 1, in: bytes)
+                    next = PartitionProjector.UpcomingRecord(key: upcoming.key, value: lookAhead == .full ? upcoming.value : nil)
+                    if index + 2 < count, self.partition(at: index + 2) == partition {
+                        keyAfterNext = record(at: index + 2, in: bytes).key
+                    }
+                }
+                body(index, partition, key, value, next, keyAfterNext)
             }
         }
     }

@@ -83,7 +83,9 @@ enum ProcessStage {
     /// Processes every record once as the runtime does by default: the input partitions forward
     /// counter inputs and rep exits, gathered per consumed batch of `batchSize` records into
     /// ``Repartition/CounterBatch`` records, and the repartitioned partitions fold those records
-    /// (everything on this thread; only the broker round trip is left out). Returns the
+    /// (everything on this thread; only the broker round trip is left out). The records are
+    /// packed and looked ahead as in ``fold(_:partitions:configuration:lookAhead:)``, so the two
+    /// runs differ only by the forwarding. Returns the
     /// wall-clock and CPU time taken and the statistics of all projectors.
     static func measureRepartitioned(_ records: [Record], partitions: Int, configuration: ProcessConfiguration, batchSize: Int = 16_384) -> (wall: Duration, cpu: Double, statistics: PartitionStatistics) {
         var inputs = (0..<partitions).map { PartitionProjector(topic: "bench", partition: Int32($0), configuration: configuration, role: .input(repartitioning: true)) }
@@ -105,33 +107,28 @@ enum ProcessStage {
             }
             repartitionedOffsets[attribute]![partition] += 1
         }
+        let packed = PackedRecords(records)
         let (elapsed, cpu) = CPUTime.measureThread {
-            var start = 0
-            while start < records.count {
-                var outbox = RepartitionOutbox(partitionCounts: counts)
-                for record in records[start..<min(start + batchSize, records.count)] {
-                    let partition = record.partition
-                    let offset = inputOffsets[partition]
-                    record.value.withUnsafeBytes { value in
-                        record.key.withUnsafeBytes { key in
-                            _ = inputs[partition].process(value: value, key: key, offset: offset, recordTime: Self.recordTime, decoder: decoder)
-                        }
-                    }
-                    inputOffsets[partition] += 1
-                    for forward in inputs[partition].forwards {
-                        if let (destination, full) = outbox.add(forward, from: Int32(partition), offset: offset) {
-                            deliver(full.bytes, attribute: destination.attribute, partition: Int(destination.partition))
-                        }
-                    }
-                    for exit in inputs[partition].exitForwards {
-                        let target = Int(KafkaPartitioner.consistent.partition(of: exit.exit.rep, partitions: partitions))
-                        deliver(exit.encoded, attribute: Repartition.repExits, partition: target)
+            var outbox = RepartitionOutbox(partitionCounts: counts)
+            packed.forEach(lookAhead: .full) { index, partition, key, value, next, keyAfterNext in
+                let offset = inputOffsets[partition]
+                _ = inputs[partition].process(value: value, key: key, offset: offset, recordTime: Self.recordTime, decoder: decoder, next: next, keyAfterNext: keyAfterNext)
+                inputOffsets[partition] += 1
+                for forward in inputs[partition].forwards {
+                    if let (destination, full) = outbox.add(forward, from: Int32(partition), offset: offset) {
+                        deliver(full.bytes, attribute: destination.attribute, partition: Int(destination.partition))
                     }
                 }
-                for (destination, batch) in outbox.drain() {
-                    deliver(batch.bytes, attribute: destination.attribute, partition: Int(destination.partition))
+                for exit in inputs[partition].exitForwards {
+                    let target = Int(KafkaPartitioner.consistent.partition(of: exit.exit.rep, partitions: partitions))
+                    deliver(exit.encoded, attribute: Repartition.repExits, partition: target)
                 }
-                start += batchSize
+                // The end of a consumed batch: what it forwarded is sent.
+                if (index + 1) % batchSize == 0 || index + 1 == packed.count {
+                    for (destination, batch) in outbox.drain() {
+                        deliver(batch.bytes, attribute: destination.attribute, partition: Int(destination.partition))
+                    }
+                }
             }
         }
         let all = inputs + repartitioned.values.flatMap { $0 }
@@ -149,21 +146,9 @@ enum ProcessStage {
         let decoder = makeDecoder()
         let packed = PackedRecords(records)
         let (elapsed, cpu) = CPUTime.measureThread {
-            packed.withBytes { bytes in
-                packed.forEach { index, partition, key, value in
-                    // The look-ahead the runtime's fold loop gives: the partition's next two records.
-                    var next: PartitionProjector.UpcomingRecord?
-                    var keyAfterNext: UnsafeRawBufferPointer?
-                    if lookAhead != .none, index + 1 < packed.count, packed.partition(at: index + 1) == partition {
-                        let upcoming = packed.record(at: index + 1, in: bytes)
-                        next = PartitionProjector.UpcomingRecord(key: upcoming.key, value: lookAhead == .full ? upcoming.value : nil)
-                        if index + 2 < packed.count, packed.partition(at: index + 2) == partition {
-                            keyAfterNext = packed.record(at: index + 2, in: bytes).key
-                        }
-                    }
-                    _ = projectors[partition].process(value: value, key: key, offset: offsets[partition], recordTime: Self.recordTime, decoder: decoder, next: next, keyAfterNext: keyAfterNext)
-                    offsets[partition] += 1
-                }
+            packed.forEach(lookAhead: lookAhead) { _, partition, key, value, next, keyAfterNext in
+                _ = projectors[partition].process(value: value, key: key, offset: offsets[partition], recordTime: Self.recordTime, decoder: decoder, next: next, keyAfterNext: keyAfterNext)
+                offsets[partition] += 1
             }
         }
         return (elapsed, cpu, projectors)
