@@ -6,12 +6,33 @@ extension Repartition {
     /// of the counters counting that type (in the counters' order), with the attribute names
     /// those counters read, sorted and each once.
     public struct ForwardPlan: Sendable {
+        /// An attribute a route reads, resolved once: a derived value (e.g. `timeToSignDays`)
+        /// is looked up by name, the event's own by ``EventAttribute`` — by name, the event
+        /// compared it with each attribute name in turn, for every input it forwarded.
+        struct Lookup: Sendable {
+            var name: String
+            var attribute: EventAttribute?
+
+            init(_ name: String) {
+                self.name = name
+                attribute = EventAttribute(rawValue: name)
+            }
+
+            /// The value for `event`, a derived one first.
+            @inline(__always)
+            func value(in event: SalesEvent, derived: [String: String]) -> String? {
+                (derived.isEmpty ? nil : derived[name]) ?? attribute.flatMap { event.attribute($0) }
+            }
+        }
+
         /// The inputs for one repartition topic.
         struct Route: Sendable {
             /// The group-by attribute (`all` for counters without one).
             var attribute: String
-            /// The attributes the route's counters read, sorted, each once.
-            var names: [String]
+            /// The group-by attribute's lookup (nil for `all`).
+            var key: Lookup?
+            /// The attributes the route's counters read, sorted by name, each once.
+            var names: [Lookup]
         }
 
         /// Routes by event type (indexed by the type's raw value).
@@ -19,18 +40,20 @@ extension Repartition {
 
         /// The plan of these counters.
         public init(counters: [CounterDefinition]) {
-            var routes = [[Route]](repeating: [], count: SalesEventType.allCases.count)
+            // Per type: the group-by attributes in the counters' order, and what each one's read.
+            var order = [[String]](repeating: [], count: SalesEventType.allCases.count)
+            var read = [[String: Set<String>]](repeating: [:], count: SalesEventType.allCases.count)
             for counter in counters {
+                let type = Int(counter.type.rawValue)
                 let attribute = Repartition.attribute(of: counter)
-                var typeRoutes = routes[Int(counter.type.rawValue)]
-                let index = typeRoutes.firstIndex { $0.attribute == attribute } ?? {
-                    typeRoutes.append(Route(attribute: attribute, names: []))
-                    return typeRoutes.count - 1
-                }()
-                typeRoutes[index].names = Array(Set(typeRoutes[index].names + counter.attributesRead)).sorted()
-                routes[Int(counter.type.rawValue)] = typeRoutes
+                if read[type][attribute] == nil { order[type].append(attribute) }
+                read[type][attribute, default: []].formUnion(counter.attributesRead)
             }
-            self.routes = routes
+            routes = order.indices.map { type in
+                order[type].map { attribute in
+                    Route(attribute: attribute, key: attribute == "all" ? nil : Lookup(attribute), names: read[type][attribute]!.sorted().map(Lookup.init))
+                }
+            }
         }
 
         /// Whether events of `type` forward anything.
@@ -54,19 +77,20 @@ extension Repartition {
             let routes = routes[Int(event.type.rawValue)]
             guard !routes.isEmpty else { return }
             for route in routes {
-                let key = route.attribute == "all" ? "all" : Self.value(of: route.attribute, in: event, derived: derived)
-                guard let key else { continue }
+                let key: String
+                if let lookup = route.key {
+                    guard let value = lookup.value(in: event, derived: derived) else { continue }
+                    key = value
+                } else {
+                    key = "all"
+                }
                 var attributes: [CounterInput.Attribute] = []
                 attributes.reserveCapacity(route.names.count)
                 for name in route.names {
-                    if let value = Self.value(of: name, in: event, derived: derived) { attributes.append(CounterInput.Attribute(name: name, value: value)) }
+                    if let value = name.value(in: event, derived: derived) { attributes.append(CounterInput.Attribute(name: name.name, value: value)) }
                 }
                 forwards.append(Forward(attribute: route.attribute, key: key, input: CounterInput(type: event.type, time: event.time, sortedAttributes: attributes)))
             }
-        }
-
-        private static func value(of name: String, in event: SalesEvent, derived: [String: String]) -> String? {
-            (derived.isEmpty ? nil : derived[name]) ?? event.attribute(named: name)
         }
     }
 }
