@@ -410,66 +410,80 @@ public final class ProjectorRuntime: Sendable {
     /// ``partitionGroups(of:)``, or the whole batch), adding what they produce to `part` and
     /// their counter inputs to `outbox` (drained once the thread has no group left).
     private func fold(_ batch: KafkaBatch, positions: [Int32], slots: [KafkaTopicPartition: PartitionSlot], decoder: EventDecoder, batchClock: Int64, into part: inout BatchPart, outbox: inout RepartitionOutbox) {
-        // Records of one partition come in runs: look the slot up once per run.
-        var currentPartition: Int32 = -1
-        var currentTopic: UInt = 0
-        var currentKey = KafkaTopicPartition(topic: "", partition: -1)
-        var slot: PartitionSlot?
-        var repartitioned = false
-        for index in positions.indices {
+        // Records of one partition come in runs: the slot is looked up once per run, and its
+        // projector borrowed for the whole run (read through the slot record by record, it was
+        // accessed — checked for exclusive access, its output arrays retained — several times
+        // a record).
+        var index = 0
+        while index < positions.count {
+            let record = batch[Int(positions[index])]
+            let key = record.topicPartition
+            guard let slot = slots[key] else {
+                // Not owned (revoked meanwhile): skipped, and freed here like the rest.
+                batch.release(at: Int(positions[index]))
+                index += 1
+                continue
+            }
+            index = foldRun(batch, positions: positions, from: index, of: key, projector: &slot.projector, decoder: decoder, batchClock: batchClock, into: &part, outbox: &outbox)
+            part.offsets[key] = slot.projector.nextOffset
+        }
+    }
+
+    /// Folds the records from `positions[start]` on that belong to partition `key`, up to the
+    /// first that does not; returns its index (the end of the run).
+    private func foldRun(_ batch: KafkaBatch, positions: [Int32], from start: Int, of key: KafkaTopicPartition, projector: inout PartitionProjector, decoder: EventDecoder, batchClock: Int64, into part: inout BatchPart, outbox: inout RepartitionOutbox) -> Int {
+        let first = batch[Int(positions[start])]
+        let (partition, topic) = (first.partition, first.topicIdentity)
+        let repartitioned: Bool
+        if case .input = projector.role { repartitioned = false } else { repartitioned = true }
+        var index = start
+        while index < positions.count {
             // Records are read in order: start loading later ones while this one is worked on.
             if index + 16 < positions.count { batch.prefetchHeader(at: Int(positions[index + 16])) }
             if index + 4 < positions.count { batch.prefetchValue(at: Int(positions[index + 4])) }
             let position = Int(positions[index])
+            let record = batch[position]
+            guard record.partition == partition, record.topicIdentity == topic else { return index }
+            index += 1
             // Everything kept from a record is copied (dead letters, forwards): free it here,
             // on this thread, while it is in this core's cache.
             defer { batch.release(at: position) }
-            let record = batch[position]
-            if record.partition != currentPartition || record.topicIdentity != currentTopic {
-                if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
-                currentPartition = record.partition
-                currentTopic = record.topicIdentity
-                currentKey = record.topicPartition
-                slot = slots[currentKey]
-                if case .input = slot?.projector.role { repartitioned = false } else { repartitioned = slot != nil }
-            }
-            guard let slot else { continue }
             let recordTime = EventTime(epochMilliseconds: record.timestampMilliseconds ?? Self.wallClockMilliseconds())
             if repartitioned {
-                let before = slot.projector.statistics.repartitioned + slot.projector.statistics.repartitionDuplicates
-                let outcome = slot.projector.process(value: record.value, key: nil, offset: record.offset, recordTime: recordTime, decoder: decoder)
-                part.repartitionedEntries += slot.projector.statistics.repartitioned + slot.projector.statistics.repartitionDuplicates - before
-                if case .rejected(let rejection)? = outcome { part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: currentKey.topic)) }
+                let before = projector.statistics.repartitioned + projector.statistics.repartitionDuplicates
+                let outcome = projector.process(value: record.value, key: nil, offset: record.offset, recordTime: recordTime, decoder: decoder)
+                part.repartitionedEntries += projector.statistics.repartitioned + projector.statistics.repartitionDuplicates - before
+                if case .rejected(let rejection)? = outcome { part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: key.topic)) }
                 continue
             }
             part.inputRecords += 1
             // The partition's next two records, for the look-ahead of `process`.
             var next: PartitionProjector.UpcomingRecord?
             var keyAfterNext: UnsafeRawBufferPointer?
-            if index + 1 < positions.count {
-                let upcoming = batch[Int(positions[index + 1])]
-                if upcoming.partition == currentPartition, upcoming.topicIdentity == currentTopic {
+            if index < positions.count {
+                let upcoming = batch[Int(positions[index])]
+                if upcoming.partition == partition, upcoming.topicIdentity == topic {
                     next = PartitionProjector.UpcomingRecord(key: upcoming.key, value: upcoming.value)
-                    if index + 2 < positions.count {
-                        let later = batch[Int(positions[index + 2])]
-                        if later.partition == currentPartition, later.topicIdentity == currentTopic { keyAfterNext = later.key }
+                    if index + 1 < positions.count {
+                        let later = batch[Int(positions[index + 1])]
+                        if later.partition == partition, later.topicIdentity == topic { keyAfterNext = later.key }
                     }
                 }
             }
-            let outcome = slot.projector.process(value: record.value, key: record.key, offset: record.offset, recordTime: recordTime, decoder: decoder, next: next, keyAfterNext: keyAfterNext)
+            let outcome = projector.process(value: record.value, key: record.key, offset: record.offset, recordTime: recordTime, decoder: decoder, next: next, keyAfterNext: keyAfterNext)
             switch outcome {
             case .applied(let produced):
                 part.outputs += produced
-                if let time = slot.projector.lastAppliedTime {
+                if let time = projector.lastAppliedTime {
                     part.latencies.record(milliseconds: batchClock - time.epochMilliseconds)
                     if let perEvent = metrics.eventLatency { perEvent.recordMilliseconds(max(0, batchClock - time.epochMilliseconds)) }
                 }
-                for forward in slot.projector.forwards {
+                for forward in projector.forwards {
                     if let (destination, full) = outbox.add(forward, from: record.partition, offset: record.offset) {
                         part.forwards.append(counterBatchRecord(full, to: destination))
                     }
                 }
-                for forward in slot.projector.exitForwards {
+                for forward in projector.exitForwards {
                     part.forwards.append(exitRecord(forward, of: record))
                     part.forwardedInputs += 1
                 }
@@ -477,7 +491,7 @@ public final class ProjectorRuntime: Sendable {
             case .duplicate, nil: break
             }
         }
-        if let slot { part.offsets[currentKey] = slot.projector.nextOffset }
+        return index
     }
 
     /// How librdkafka's mock cluster (the embedded broker) begins its cluster id.
