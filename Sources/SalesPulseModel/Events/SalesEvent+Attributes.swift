@@ -1,22 +1,58 @@
 /// An attribute of a sales event usable in counter filters and group-bys: an envelope attribute
-/// or a payload field, named as in the configuration.
+/// or a payload field. Each case is named as the attribute is in the configuration.
 ///
-/// Resolve a name once (`EventAttribute(rawValue:)`) where it is read for many events: a
-/// lookup by name compares the name with each known one in turn.
-public enum EventAttribute: String, Sendable, Hashable, CaseIterable {
+/// Resolve a name once (``init(named:)``) where it is read for many events; reading by name
+/// compares the name with each attribute name in turn.
+public enum EventAttribute: Sendable, Hashable, CaseIterable {
     case type, source, subject, repid, region
     case flow, step, action, reason, objection, competitor, channel, level
     case query, hit, field, quote, amount, currency, code, sku, contactMode
+
+    /// The attribute named `name` in a configuration, if events have one.
+    ///
+    /// A `switch` over the names, which compares them in turn: a `String` raw value's
+    /// synthesised `init(rawValue:)` hashes the name into a cache instead, which made reading
+    /// by name (counters folded in place) about 7 % slower per event in the process stage.
+    public init?(named name: String) {
+        switch name {
+        case "type": self = .type
+        case "source": self = .source
+        case "subject": self = .subject
+        case "repid": self = .repid
+        case "region": self = .region
+        case "flow": self = .flow
+        case "step": self = .step
+        case "action": self = .action
+        case "reason": self = .reason
+        case "objection": self = .objection
+        case "competitor": self = .competitor
+        case "channel": self = .channel
+        case "level": self = .level
+        case "query": self = .query
+        case "hit": self = .hit
+        case "field": self = .field
+        case "quote": self = .quote
+        case "amount": self = .amount
+        case "currency": self = .currency
+        case "code": self = .code
+        case "sku": self = .sku
+        case "contactMode": self = .contactMode
+        default: return nil
+        }
+    }
+
+    /// The attribute's name in a configuration (the case's name).
+    public var name: String { "\(self)" }
 }
 
 extension SalesEvent {
     /// Names usable in counter filters and group-bys: envelope attributes and payload fields.
-    public static let attributeNames: Set<String> = Set(EventAttribute.allCases.map(\.rawValue))
+    public static let attributeNames: Set<String> = Set(EventAttribute.allCases.map(\.name))
 
     /// The value of a named attribute as text (numbers in shortest form), or nil when absent
     /// (or not an attribute of events).
     public func attribute(named name: String) -> String? {
-        EventAttribute(rawValue: name).flatMap(attribute)
+        EventAttribute(named: name).flatMap(attribute)
     }
 
     /// The value of an attribute as text (numbers in shortest form), or nil when absent.

@@ -13,6 +13,9 @@ public struct CounterProjection: Sendable, Hashable, Codable {
     private var ids: [String] = []
     /// Counter states, by slot.
     private var slots: [CounterState] = []
+    /// The attributes each slot's counter reads, resolved (see ``ResolvedAttributes``); laid
+    /// out with the slots, empty until then.
+    private var reads: [ResolvedAttributes] = []
 
     public init() {}
 
@@ -26,6 +29,8 @@ public struct CounterProjection: Sendable, Hashable, Codable {
         set {
             ids = newValue.keys.sorted()
             slots = ids.map { newValue[$0]! }
+            // Laid out again, with the definitions, at the first fold.
+            reads = []
         }
     }
 
@@ -41,7 +46,8 @@ public struct CounterProjection: Sendable, Hashable, Codable {
         // Through the buffer: definitions of other types are skipped without being copied.
         counters.withUnsafeBufferPointer { counters in
             for index in counters.indices where counters[index].type == event.type {
-                slots[slot(of: counters, at: index)].apply(event, counter: counters[index], derived: derived)
+                let slot = slot(of: counters, at: index)
+                slots[slot].apply(event, counter: counters[index], reading: reads[slot], derived: derived)
             }
         }
     }
@@ -70,7 +76,7 @@ public struct CounterProjection: Sendable, Hashable, Codable {
     /// The slot of `counters[index]`: that index once the layout follows these definitions.
     @inline(__always)
     private mutating func slot(of counters: UnsafeBufferPointer<CounterDefinition>, at index: Int) -> Int {
-        if index < ids.count, ids[index] == counters[index].id { return index }
+        if index < ids.count, reads.count == ids.count, ids[index] == counters[index].id { return index }
         lay(out: counters)
         return index
     }
@@ -92,6 +98,7 @@ public struct CounterProjection: Sendable, Hashable, Codable {
         }
         ids = newIDs
         slots = newSlots
+        reads = counters.map(ResolvedAttributes.init) + byID.keys.map { _ in ResolvedAttributes() }
     }
 
     public static func == (a: CounterProjection, b: CounterProjection) -> Bool { a.states == b.states }

@@ -15,8 +15,16 @@ public struct CounterState: Sendable, Hashable, Codable {
     /// Folds one event (pure). `derived` supplies attributes computed by the flow projection
     /// (e.g. `timeToSignDays` of a won deal), looked up before the event's own.
     public mutating func apply(_ event: SalesEvent, counter: CounterDefinition, derived: [String: String] = [:]) {
+        apply(event, counter: counter, reading: ResolvedAttributes(counter), derived: derived)
+    }
+
+    /// ``apply(_:counter:derived:)`` with the attributes the counter reads resolved beforehand.
+    @inline(__always)
+    mutating func apply(_ event: SalesEvent, counter: CounterDefinition, reading attributes: ResolvedAttributes, derived: [String: String]) {
         // An empty dictionary still hashes the key it is asked for; most events derive nothing.
-        apply(type: event.type, time: event.time, counter: counter) { (derived.isEmpty ? nil : derived[$0]) ?? event.attribute(named: $0) }
+        apply(type: event.type, time: event.time, counter: counter) { name in
+            (derived.isEmpty ? nil : derived[name]) ?? attributes.attribute(named: name).flatMap { event.attribute($0) }
+        }
     }
 
     /// Folds one occurrence given by its type, time and attribute lookup (pure): what a

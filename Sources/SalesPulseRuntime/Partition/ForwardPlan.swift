@@ -15,7 +15,7 @@ extension Repartition {
 
             init(_ name: String) {
                 self.name = name
-                attribute = EventAttribute(rawValue: name)
+                attribute = EventAttribute(named: name)
             }
 
             /// The value for `event`, a derived one first.
