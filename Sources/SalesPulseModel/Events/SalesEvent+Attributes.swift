@@ -11,8 +11,9 @@ public enum EventAttribute: Sendable, Hashable, CaseIterable {
     /// The attribute named `name` in a configuration, if events have one.
     ///
     /// A `switch` over the names, which compares them in turn: a `String` raw value's
-    /// synthesised `init(rawValue:)` hashes the name into a cache instead, which made reading
-    /// by name (counters folded in place) about 7 % slower per event in the process stage.
+    /// synthesised `init(rawValue:)` hashes the name into a cache instead, and counters folded
+    /// in place, which read attributes by name, ran 6 – 10 % slower with it in the process
+    /// stage (BENCHMARKS.md, session 25).
     public init?(named name: String) {
         switch name {
         case "type": self = .type
