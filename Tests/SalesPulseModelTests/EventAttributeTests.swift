@@ -2,8 +2,8 @@ import Testing
 @testable import SalesPulseModel
 
 /// Attributes read by counters: each name resolves to the attribute of that name and back, a
-/// name no event has resolves to nothing, and reading a resolved attribute gives what reading it
-/// by name gives.
+/// name no event has resolves to nothing, reading a resolved attribute gives what reading it by
+/// name gives, and a reference reads a derived value before the event's own.
 @Suite struct EventAttributeTests {
     @Test func everyAttributeIsFoundByItsNameAndNothingElseIs() {
         for attribute in EventAttribute.allCases {
@@ -37,5 +37,16 @@ import Testing
             }
             #expect(event.attribute(named: "timeToSignDays") == nil)
         }
+
+        // A reference reads a derived value first, then the event's own; a name events do not
+        // have reads only a derived value.
+        let region = AttributeReference("region")
+        let days = AttributeReference("timeToSignDays")
+        #expect(region.attribute == .region && days.attribute == nil)
+        #expect(region.value(in: events[0], derived: [:]) == "east")
+        #expect(region.value(in: events[0], derived: ["region": "west"]) == "west")
+        #expect(region.value(in: events[1], derived: ["timeToSignDays": "2.5"]) == nil)
+        #expect(days.value(in: events[0], derived: [:]) == nil)
+        #expect(days.value(in: events[0], derived: ["timeToSignDays": "2.5"]) == "2.5")
     }
 }

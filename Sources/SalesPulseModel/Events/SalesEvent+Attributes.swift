@@ -91,3 +91,26 @@ extension SalesEvent {
         }
     }
 }
+
+/// An attribute named in a configuration (a counter's filter, group-by or measure), resolved
+/// once: read for many events, the event's own attribute is found by ``EventAttribute``, not
+/// by comparing the name with each attribute name in turn.
+public struct AttributeReference: Sendable, Hashable {
+    /// The name as configured.
+    public let name: String
+    /// The event attribute it names; nil for a derived one (e.g. `timeToSignDays`).
+    public let attribute: EventAttribute?
+
+    public init(_ name: String) {
+        self.name = name
+        attribute = EventAttribute(named: name)
+    }
+
+    /// The value for `event`: from `derived` (attributes the flow projection computes) first,
+    /// then the event's own.
+    @inline(__always)
+    public func value(in event: SalesEvent, derived: [String: String]) -> String? {
+        // An empty dictionary still hashes the key it is asked for; most events derive nothing.
+        (derived.isEmpty ? nil : derived[name]) ?? attribute.flatMap { event.attribute($0) }
+    }
+}

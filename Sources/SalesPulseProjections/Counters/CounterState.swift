@@ -21,10 +21,7 @@ public struct CounterState: Sendable, Hashable, Codable {
     /// ``apply(_:counter:derived:)`` with the attributes the counter reads resolved beforehand.
     @inline(__always)
     mutating func apply(_ event: SalesEvent, counter: CounterDefinition, reading attributes: ResolvedAttributes, derived: [String: String]) {
-        // An empty dictionary still hashes the key it is asked for; most events derive nothing.
-        apply(type: event.type, time: event.time, counter: counter) { name in
-            (derived.isEmpty ? nil : derived[name]) ?? attributes.attribute(named: name).flatMap { event.attribute($0) }
-        }
+        apply(type: event.type, time: event.time, counter: counter) { attributes.value(named: $0, in: event, derived: derived) }
     }
 
     /// Folds one occurrence given by its type, time and attribute lookup (pure): what a

@@ -1,29 +1,26 @@
 import SalesPulseModel
 
-/// The attributes a counter reads, each name resolved once to the ``EventAttribute`` it names
-/// (nil for a derived one such as `timeToSignDays`).
+/// The attributes a counter reads, resolved once (see ``AttributeReference``).
 ///
-/// Finding a name among a counter's one to three is a comparison or two of strings that share
-/// storage with the definition's (equal at once); resolving it again, for every event
-/// counted, compared it with every attribute name in turn.
+/// A name is found among the counter's one to three by comparing short strings; resolving it
+/// again for every event counted compared it with every attribute name in turn.
 struct ResolvedAttributes: Sendable {
-    private var names: [String] = []
-    private var attributes: [EventAttribute?] = []
+    private var references: [AttributeReference] = []
 
-    /// Nothing resolved: every name is resolved when asked.
+    /// Nothing resolved: every name is resolved when read.
     init() {}
 
     init(_ counter: CounterDefinition) {
-        for name in counter.attributesRead where !names.contains(name) {
-            names.append(name)
-            attributes.append(EventAttribute(named: name))
+        for name in counter.attributesRead where !references.contains(where: { $0.name == name }) {
+            references.append(AttributeReference(name))
         }
     }
 
-    /// The attribute `name` resolves to; nil for a derived or unknown name.
+    /// The value of the attribute named `name` for `event` (see
+    /// ``AttributeReference/value(in:derived:)``).
     @inline(__always)
-    func attribute(named name: String) -> EventAttribute? {
-        for index in names.indices where names[index] == name { return attributes[index] }
-        return EventAttribute(named: name)
+    func value(named name: String, in event: SalesEvent, derived: [String: String]) -> String? {
+        for reference in references where reference.name == name { return reference.value(in: event, derived: derived) }
+        return AttributeReference(name).value(in: event, derived: derived)
     }
 }

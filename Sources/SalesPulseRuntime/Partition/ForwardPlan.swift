@@ -6,33 +6,14 @@ extension Repartition {
     /// of the counters counting that type (in the counters' order), with the attribute names
     /// those counters read, sorted and each once.
     public struct ForwardPlan: Sendable {
-        /// An attribute a route reads, resolved once: a derived value (e.g. `timeToSignDays`)
-        /// is looked up by name, the event's own by ``EventAttribute`` — by name, the event
-        /// compared it with each attribute name in turn, for every input it forwarded.
-        struct Lookup: Sendable {
-            var name: String
-            var attribute: EventAttribute?
-
-            init(_ name: String) {
-                self.name = name
-                attribute = EventAttribute(named: name)
-            }
-
-            /// The value for `event`, a derived one first.
-            @inline(__always)
-            func value(in event: SalesEvent, derived: [String: String]) -> String? {
-                (derived.isEmpty ? nil : derived[name]) ?? attribute.flatMap { event.attribute($0) }
-            }
-        }
-
         /// The inputs for one repartition topic.
         struct Route: Sendable {
             /// The group-by attribute (`all` for counters without one).
             var attribute: String
-            /// The group-by attribute's lookup (nil for `all`).
-            var key: Lookup?
-            /// The attributes the route's counters read, sorted by name, each once.
-            var names: [Lookup]
+            /// The group-by attribute, resolved (nil for `all`).
+            var key: AttributeReference?
+            /// The attributes the route's counters read, resolved, sorted by name, each once.
+            var names: [AttributeReference]
         }
 
         /// Routes by event type (indexed by the type's raw value).
@@ -51,7 +32,7 @@ extension Repartition {
             }
             routes = order.indices.map { type in
                 order[type].map { attribute in
-                    Route(attribute: attribute, key: attribute == "all" ? nil : Lookup(attribute), names: read[type][attribute]!.sorted().map(Lookup.init))
+                    Route(attribute: attribute, key: attribute == "all" ? nil : AttributeReference(attribute), names: read[type][attribute]!.sorted().map(AttributeReference.init))
                 }
             }
         }
