@@ -424,16 +424,16 @@ public final class ProjectorRuntime: Sendable {
                 index += 1
                 continue
             }
-            index = foldRun(batch, positions: positions, from: index, of: key, projector: &slot.projector, decoder: decoder, batchClock: batchClock, into: &part, outbox: &outbox)
+            index = foldRun(batch, positions: positions, from: index, of: key, identity: (record.partition, record.topicIdentity), projector: &slot.projector, decoder: decoder, batchClock: batchClock, into: &part, outbox: &outbox)
             part.offsets[key] = slot.projector.nextOffset
         }
     }
 
-    /// Folds the records from `positions[start]` on that belong to partition `key`, up to the
-    /// first that does not; returns its index (the end of the run).
-    private func foldRun(_ batch: KafkaBatch, positions: [Int32], from start: Int, of key: KafkaTopicPartition, projector: inout PartitionProjector, decoder: EventDecoder, batchClock: Int64, into part: inout BatchPart, outbox: inout RepartitionOutbox) -> Int {
-        let first = batch[Int(positions[start])]
-        let (partition, topic) = (first.partition, first.topicIdentity)
+    /// Folds the records from `positions[start]` on that belong to partition `key` (`identity`:
+    /// its number and librdkafka topic, as records carry them), up to the first that does not;
+    /// returns its index (the end of the run).
+    private func foldRun(_ batch: KafkaBatch, positions: [Int32], from start: Int, of key: KafkaTopicPartition, identity: (partition: Int32, topic: UInt), projector: inout PartitionProjector, decoder: EventDecoder, batchClock: Int64, into part: inout BatchPart, outbox: inout RepartitionOutbox) -> Int {
+        let (partition, topic) = identity
         let repartitioned: Bool
         if case .input = projector.role { repartitioned = false } else { repartitioned = true }
         var index = start
