@@ -251,50 +251,58 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// event it concerned, where the fold mostly reads one duration.
     /// `slot` is the event's customer's entry in `customers`, if it has one.
     private static func fold(_ event: SalesEvent, rule index: Int, of rules: UnsafeBufferPointer<AbsenceRule>, answers: Bool, triggers: Bool, into customers: inout [String: Pending], at slot: Dictionary<String, Pending>.Index?, changes: inout [FlowOutput], configuration: ProcessConfiguration) -> Int64? {
-        // The entry is copied out once and read from the copy: every `customers.values[slot]`
-        // read copied the whole entry (four strings and the alert box) and destroyed it again,
-        // up to seven times an event (nearly half of this fold's samples, BENCHMARKS.md
-        // session 19).
-        var existing = slot.map { customers.values[$0] }
+        guard let slot else {
+            // Nothing pending: a trigger arms an entry (the caller skips other events).
+            guard triggers else { return nil }
+            let deadline = event.time.adding(milliseconds: rules[index].withinMilliseconds)
+            customers[event.subject] = Pending(rule: rules[index].id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
+            return deadline.epochMilliseconds + 1
+        }
+        // The entry is folded where it lies, through the dictionary's in-place accessor: a copy
+        // read out (four strings and the alert box retained, then released) and written back
+        // was most of this fold's cost (BENCHMARKS.md, sessions 19 and 26).
+        var answered = false
+        let timer = foldPending(&customers.values[slot], event, rule: index, of: rules, answers: answers, triggers: triggers, answered: &answered, changes: &changes, configuration: configuration)
+        if answered { customers.remove(at: slot) }
+        return timer
+    }
+
+    /// Folds an event into the customer's pending entry in place. Sets `answered` when the event
+    /// answered the entry without arming it again: the caller removes it.
+    @inline(__always)
+    private static func foldPending(_ entry: inout Pending, _ event: SalesEvent, rule index: Int, of rules: UnsafeBufferPointer<AbsenceRule>, answers: Bool, triggers: Bool, answered: inout Bool, changes: inout [FlowOutput], configuration: ProcessConfiguration) -> Int64? {
         // A deadline passed before this event: the alert fires first, as a tick between the
         // events would have fired it. Whether one ran (batches differ between runs, replays
         // and restarts) then changes nothing: an answer resolves the fired alert either way.
-        if let slot, let entry = existing, !entry.hasFired, entry.deadline < event.time {
+        if !entry.hasFired, entry.deadline < event.time {
             let alert = Self.alert(for: entry, rule: rules[index], configuration: configuration)
-            customers.values[slot].alert = alert
-            existing?.alert = alert
+            entry.alert = alert
             changes.append(.alert(alert))
         }
-        var timer: Int64?
-        var keep = slot != nil  // the existing entry stays as it is
-        if let entry = existing, answers, event.time >= entry.since {
-            keep = false
+        if answers, event.time >= entry.since {
+            answered = true
             if var alert = entry.alert {
                 alert.state = .resolved
                 alert.resolvedAt = event.time
                 changes.append(.alert(alert))
             }
         }
-        // An event both answering and triggering (e.g. "no interaction for 90 days") re-arms.
-        var armed: Pending?
-        if triggers, !keep || (event.time < existing!.since && !existing!.hasFired) {
-            let deadline = event.time.adding(milliseconds: rules[index].withinMilliseconds)
-            armed = Pending(rule: rules[index].id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
-            // A previous trigger without an alert still has a timer due no later than its own
-            // deadline + 1 (the invariant); if that is not after the new one it will do.
-            if let entry = existing, !entry.hasFired, entry.deadline.epochMilliseconds <= deadline.epochMilliseconds {
-                timer = nil
-            } else {
-                timer = deadline.epochMilliseconds + 1
-            }
-        }
-        // One hash of the customer: an existing entry is replaced or removed at its index.
-        switch (slot, armed) {
-        case (let slot?, let armed?): customers.values[slot] = armed
-        case (let slot?, nil): if !keep { customers.remove(at: slot) }
-        case (nil, let armed?): customers[event.subject] = armed
-        case (nil, nil): break
-        }
+        // An event both answering and triggering (e.g. "no interaction for 90 days") re-arms;
+        // a trigger earlier than an unfired pending one moves it back. Otherwise the entry
+        // stays as it is (or goes, answered).
+        guard triggers, answered || (event.time < entry.since && !entry.hasFired) else { return nil }
+        let deadline = event.time.adding(milliseconds: rules[index].withinMilliseconds)
+        // A previous trigger without an alert still has a timer due no later than its own
+        // deadline + 1 (the invariant); if that is not after the new one it will do.
+        let timer: Int64? = !entry.hasFired && entry.deadline.epochMilliseconds <= deadline.epochMilliseconds ? nil : deadline.epochMilliseconds + 1
+        // Re-armed in place: what a new entry for this rule and customer would hold.
+        entry.customer = event.subject
+        entry.since = event.time
+        entry.deadline = deadline
+        entry.rep = event.rep
+        entry.region = event.region
+        entry.alert = nil
+        answered = false
         return timer
     }
 
