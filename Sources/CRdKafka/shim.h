@@ -32,6 +32,16 @@ static inline void salespulse_prefetch_header(const rd_kafka_message_t *message)
     __builtin_prefetch((const char *)message + 103, 0, 3);
 }
 
+/// Asks the CPU to start loading the line of librdkafka's own record (the op holding a consumed
+/// message) that freeing the message reads first: its type, 16 bytes in (the list links before
+/// it). `_private` points at that op for a consumed message; reading it touches the header, so
+/// call salespulse_prefetch_header for the message some records earlier. A hint: a prefetch
+/// never faults, so a different layout would cost time, never a result.
+static inline void salespulse_prefetch_release(const rd_kafka_message_t *message) {
+    const char *op = (const char *)message->_private;
+    if (op != NULL) __builtin_prefetch(op + 16, 0, 3);
+}
+
 static inline rd_kafka_error_t *salespulse_produce(rd_kafka_t *rk, const char *topic,
                                                    int32_t partition, const void *key,
                                                    size_t key_len, const void *value,

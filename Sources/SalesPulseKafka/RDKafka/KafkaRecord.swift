@@ -88,6 +88,15 @@ public struct KafkaBatch: RandomAccessCollection {
         salespulse_prefetch_message(message, Int32(lines))
     }
 
+    /// A hint that the record at `position` will be released soon (``release(at:)``): starts
+    /// loading the part of librdkafka's own record that freeing it reads first, which is not
+    /// among the lines ``prefetchHeader(at:)`` loads. Touches the record's header, so call that
+    /// some records earlier. Out of range or released: nothing.
+    public func prefetchRelease(at position: Int) {
+        guard position >= 0, position < messages.count, let message = messages[position] else { return }
+        salespulse_prefetch_release(message)
+    }
+
     /// Gives the record at `position` back to librdkafka as soon as it has been read, instead of
     /// with the rest of the batch when the consume closure returns: a fold thread frees its own
     /// records while they are still in its cache, in parallel with the others, rather than the

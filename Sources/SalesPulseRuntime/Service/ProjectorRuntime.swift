@@ -440,6 +440,7 @@ public final class ProjectorRuntime: Sendable {
         while index < positions.count {
             // Records are read in order: start loading later ones while this one is worked on.
             if index + 16 < positions.count { batch.prefetchHeader(at: Int(positions[index + 16])) }
+            if index + 8 < positions.count { batch.prefetchRelease(at: Int(positions[index + 8])) }
             if index + 4 < positions.count { batch.prefetchValue(at: Int(positions[index + 4])) }
             let position = Int(positions[index])
             let record = batch[position]
