@@ -3,8 +3,14 @@
 /// after a quote). Keyed by customer, in event time; resolved by the expected event.
 public struct AbsenceRule: Sendable, Hashable {
     public var id: String
-    public var after: [SalesEventType]
-    public var expect: [SalesEventType]
+    /// The trigger types, in the order configured.
+    public var after: [SalesEventType] { didSet { afterTypes = SalesEventTypeSet(after) } }
+    /// The types that answer a trigger, in the order configured.
+    public var expect: [SalesEventType] { didSet { expectTypes = SalesEventTypeSet(expect) } }
+    /// `after` as a set, kept with it: what the fold asks for every event.
+    public private(set) var afterTypes: SalesEventTypeSet
+    /// `expect` as a set, kept with it.
+    public private(set) var expectTypes: SalesEventTypeSet
     public var withinMilliseconds: Int64
     public var severity: String
     public var notify: [String]
@@ -13,6 +19,8 @@ public struct AbsenceRule: Sendable, Hashable {
         self.id = id
         self.after = after
         self.expect = expect
+        self.afterTypes = SalesEventTypeSet(after)
+        self.expectTypes = SalesEventTypeSet(expect)
         self.withinMilliseconds = withinMilliseconds
         self.severity = severity
         self.notify = notify

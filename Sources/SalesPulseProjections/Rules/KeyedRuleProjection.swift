@@ -222,8 +222,8 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         var changes: [FlowOutput] = []
         configuration.absenceRules.withUnsafeBufferPointer { rules in
             for index in rules.indices {
-                let answers = rules[index].expect.contains(event.type)
-                let triggers = rules[index].after.contains(event.type)
+                let answers = rules[index].expectTypes.contains(event.type)
+                let triggers = rules[index].afterTypes.contains(event.type)
                 guard answers || triggers else { continue }
                 let id = rules[index].id
                 let existing = groups.firstIndex { $0.rule == id }
