@@ -227,5 +227,15 @@ import SalesPulseModel
         let (projection, outputs) = F.fold([F.enter("nope", "x", at: 0)])
         #expect(projection.customers["c1"]!.flows.isEmpty)
         #expect(outputs == [.unknownFlow(customer: "c1", flow: "nope", at: F.at(0))])
+        // Blockages and actions in an unknown flow too, also for a customer in a known one.
+        let (other, more) = F.fold([
+            F.enter("academic", "visit", at: 0),
+            F.event(.stepBlocked(flow: "nope", step: "visit", reason: "doctor_abroad"), at: 1),
+            F.act("nope", "visit", "badge_photo", F.goodPhoto, at: 2),
+        ])
+        #expect(Array(other.customers["c1"]!.flows.keys) == ["academic"])
+        #expect(other.customers["c1"]!.flows["academic"]!.current?.blockage == nil)
+        #expect(other.customers["c1"]!.misplacedActions == 0)
+        #expect(Array(more.dropFirst()) == [.unknownFlow(customer: "c1", flow: "nope", at: F.at(1)), .unknownFlow(customer: "c1", flow: "nope", at: F.at(2))])
     }
 }

@@ -42,6 +42,17 @@ public struct ProcessConfiguration: Sendable, Hashable {
     /// The flow with this id. A linear scan: configurations hold a handful of flows, and
     /// measured on the fold benchmark it beats hashing the id (see BENCHMARKS.md).
     public func flow(named id: String) -> FlowDefinition? { flows.first { $0.id == id } }
+
+    /// Lends the flow with this id to `body` where it lies and returns what `body` returns; nil
+    /// when there is no such flow. ``flow(named:)`` returns a copy (its id, name and step list
+    /// retained, then released), which the fold would pay on every flow event.
+    @inlinable @inline(__always)
+    public func withFlow<R>(named id: String, _ body: (borrowing FlowDefinition) -> R) -> R? {
+        flows.withUnsafeBufferPointer { flows in
+            for index in flows.indices where flows[index].id == id { return body(flows[index]) }
+            return nil
+        }
+    }
 }
 
 /// A flow: an ordered list of steps (e.g. the seed's academic path for doctors).

@@ -30,30 +30,30 @@ extension CustomerState {
                 fields[field] = FieldState(value: value, updatedAt: time, updatedBy: event.rep)
             }
             updateActivation(configuration)
+        // The flow's definition is lent where it lies in the configuration (not copied).
         case .stepEntered(let flow, let step):
-            guard let definition = configuration.flow(named: flow) else {
-                outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
-                break
-            }
             // Nothing is in `outputs` before the switch: take the array instead of copying it.
-            outputs = enter(step: step, flow: definition, at: time, rep: event.rep)
-        case .stepBlocked(let flow, let step, let reason):
-            guard let definition = configuration.flow(named: flow) else {
+            guard let entered = configuration.withFlow(named: flow, { enter(step: step, flow: $0, at: time, rep: event.rep) }) else {
                 outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
                 break
             }
-            let configured = definition.step(named: step)?.blockageReasons.contains(reason) ?? false
+            outputs = entered
+        case .stepBlocked(let flow, let step, let reason):
+            guard let configured = configuration.withFlow(named: flow, { $0.step(named: step)?.blockageReasons.contains(reason) ?? false }) else {
+                outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
+                break
+            }
             flows.modifyValue(forKey: flow) { state in
                 if state.current?.step == step {
                     state.current!.blockage = Blockage(reason: reason, at: time, isConfiguredReason: configured)
                 }
             }
         case .actionCompleted(let flow, let step, let action, let evidence):
-            guard let definition = configuration.flow(named: flow) else {
+            guard let completed = configuration.withFlow(named: flow, { complete(action: action, step: step, flow: $0, evidence: evidence, event: event, configuration: configuration) }) else {
                 outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
                 break
             }
-            outputs = complete(action: action, step: step, flow: definition, evidence: evidence, event: event, configuration: configuration)
+            outputs = completed
         case .quoteSent:
             quotesSentSinceOpened += 1
             actionExecutions += 1
@@ -97,7 +97,7 @@ extension CustomerState {
         }
     }
 
-    private mutating func enter(step: String, flow definition: FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {
+    private mutating func enter(step: String, flow definition: borrowing FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {
         if flows.index(forKey: definition.id) == nil { flows[definition.id] = FlowState(flow: definition.id) }
         let position = flows.index(forKey: definition.id)!
         // Taken out of the map in place, not copied: appending to the history would otherwise
@@ -133,7 +133,7 @@ extension CustomerState {
         return outputs
     }
 
-    private mutating func complete(action: String, step: String, flow definition: FlowDefinition, evidence: Evidence, event: SalesEvent, configuration: ProcessConfiguration) -> [FlowOutput] {
+    private mutating func complete(action: String, step: String, flow definition: borrowing FlowDefinition, evidence: Evidence, event: SalesEvent, configuration: ProcessConfiguration) -> [FlowOutput] {
         let time = event.time
         guard let position = flows.index(forKey: definition.id) else {
             misplacedActions += 1
