@@ -24,13 +24,22 @@ import SalesPulseModel
         // period, so every key meets every operation.
         for step in 0..<(count * 6 + 10) {
             let key = "k\((step * 31 + 7) % (count + 3))"
-            switch (step * 13 / 3) % 4 {
+            switch (step * 13 / 3) % 6 {
             case 0: map[key] = nil; dictionary[key] = nil
             case 1: #expect(map.removeValue(forKey: key) == dictionary.removeValue(forKey: key))
             case 2: map[key, default: 0] += step; dictionary[key, default: 0] += step
+            case 3:
+                // Stored unless the value there is odd.
+                map.store(step, forKey: key) { $0 % 2 == 1 }
+                if dictionary[key].map({ $0 % 2 == 1 }) != true { dictionary[key] = step }
+            case 4:
+                let index = map.index(forKey: key) { -step }
+                if dictionary[key] == nil { dictionary[key] = -step }
+                #expect(map[index].key == key)
             default: map[key] = step; dictionary[key] = step
             }
             #expect(map[key] == dictionary[key])
+            #expect(map.withValue(forKey: key) { $0 * 2 } == dictionary[key].map { $0 * 2 })
         }
         #expect(map.count == dictionary.count)
         #expect(Array(map.keys) == dictionary.keys.sorted())

@@ -24,11 +24,8 @@ extension CustomerState {
                 updateActivation(configuration)
             }
         case .fieldUpdated(let field, let value, _):
-            if let existing = fields[field], existing.updatedAt > time {
-                // A late update older than the current value: the audit trail keeps it, the state does not.
-            } else {
-                fields[field] = FieldState(value: value, updatedAt: time, updatedBy: event.rep)
-            }
+            // A late update older than the current value: the audit trail keeps it, the state does not.
+            fields.store(FieldState(value: value, updatedAt: time, updatedBy: event.rep), forKey: field) { $0.updatedAt > time }
             updateActivation(configuration)
         // The flow's definition is lent where it lies in the configuration (not copied).
         case .stepEntered(let flow, let step):
@@ -81,15 +78,15 @@ extension CustomerState {
         case .pending(let deadline):
             var latest: EventTime?
             for field in required {
-                guard let state = fields[field], state.updatedAt <= deadline else { return }
-                if latest == nil || state.updatedAt > latest! { latest = state.updatedAt }
+                guard let updatedAt = fields.withValue(forKey: field, { $0.updatedAt }), updatedAt <= deadline else { return }
+                if latest == nil || updatedAt > latest! { latest = updatedAt }
             }
             activation = .activated(at: latest ?? deadline)
         case .toBeActivated:
             var latest: EventTime?
             for field in required {
-                guard let state = fields[field] else { return }
-                if latest == nil || state.updatedAt > latest! { latest = state.updatedAt }
+                guard let updatedAt = fields.withValue(forKey: field, { $0.updatedAt }) else { return }
+                if latest == nil || updatedAt > latest! { latest = updatedAt }
             }
             if let latest { activation = .activatedLate(at: latest) }
         default:
@@ -98,8 +95,7 @@ extension CustomerState {
     }
 
     private mutating func enter(step: String, flow definition: borrowing FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {
-        if flows.index(forKey: definition.id) == nil { flows[definition.id] = FlowState(flow: definition.id) }
-        let position = flows.index(forKey: definition.id)!
+        let position = flows.index(forKey: definition.id) { FlowState(flow: definition.id) }
         // Taken out of the map in place, not copied: appending to the history would otherwise
         // copy the whole array (copy-on-write of a shared buffer) on every step change.
         var state = flows.takeValue(at: position, leaving: FlowState(flow: definition.id))

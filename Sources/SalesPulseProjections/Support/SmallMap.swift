@@ -128,6 +128,38 @@ public struct SmallMap<Value>: RandomAccessCollection, ExpressibleByDictionaryLi
         return try body(&entries[index].value)
     }
 
+    /// Stores `value` for `key` unless the value there is to be kept (`keeps` is true for it),
+    /// finding a present key once: reading the old value first and assigning after searched
+    /// twice and copied the old value out.
+    @inlinable
+    public mutating func store(_ value: Value, forKey key: String, unlessKept keeps: (Value) -> Bool) {
+        // Found by equality (cheaper than ordering strings, see ``index(forKey:)``); the place
+        // of a new key is searched for only when it is missing.
+        if let index = index(forKey: key) {
+            if !keeps(entries[index].value) { entries[index].value = value }
+        } else {
+            entries.insert(Entry(key: key, value: value), at: position(of: key).index)
+        }
+    }
+
+    /// Lends `key`'s value to `body`, if present, and returns what `body` returns: reading one
+    /// property through the subscript copies the whole value out first.
+    @inlinable
+    public func withValue<R>(forKey key: String, _ body: (Value) -> R) -> R? {
+        guard let index = index(forKey: key) else { return nil }
+        return entries.withUnsafeBufferPointer { body($0[index].value) }
+    }
+
+    /// The index of `key`'s entry, inserting `makeValue()` for it first if absent: one search
+    /// when present.
+    @inlinable
+    public mutating func index(forKey key: String, inserting makeValue: () -> Value) -> Int {
+        if let index = index(forKey: key) { return index }
+        let index = position(of: key).index
+        entries.insert(Entry(key: key, value: makeValue()), at: index)
+        return index
+    }
+
     /// Moves the value at `index` (from ``index(forKey:)``) out, leaving `placeholder` in its
     /// place until ``putValue(_:at:)`` puts it back: the value is not copied (a copy would copy
     /// its arrays at their next change) and no entry moves (removing and inserting again shifts
