@@ -90,6 +90,9 @@ import SalesPulseModel
         #expect(state.misplacedActions == 2)
         #expect(state.flows["academic"]!.current!.completed.isEmpty)
         #expect(outputs.filter { if case .misplacedAction = $0 { true } else { false } }.count == 2)
+        #expect(outputs.compactMap(\.detail) == ["the customer is at visit, not review", "step visit has no action no_such_action in flow academic"])
+        let (_, notEntered) = F.fold([F.act("academic", "visit", "badge_photo", F.goodPhoto, at: 0)])
+        #expect(notEntered.compactMap(\.detail) == ["the customer has not entered flow academic"])
     }
 
     @Test func reEnteringTheCurrentStepChangesNothingButLoopingBackStartsANewVisit() {

@@ -133,11 +133,11 @@ extension CustomerState {
         let time = event.time
         guard let position = flows.index(forKey: definition.id) else {
             misplacedActions += 1
-            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "the customer has not entered flow \(definition.id)")]
+            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .flowNotEntered)]
         }
         guard let actionDefinition = definition.action(named: action, inStep: step) else {
             misplacedActions += 1
-            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "step \(step) has no action \(action) in flow \(definition.id)")]
+            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .unknownAction)]
         }
         // Taken out of the map in place and the visit out of the flow state, not copied: adding
         // to the visit's dictionaries would otherwise copy them (copy-on-write) on every action.
@@ -154,8 +154,7 @@ extension CustomerState {
             historyIndex = index
         } else {
             misplacedActions += 1
-            let at = state.current?.step ?? "no step"
-            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, detail: "the customer is at \(at), not \(step)")]
+            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .atAnotherStep(state.current?.step))]
         }
         var outputs: [FlowOutput] = []
         let (problems, summary) = EvidenceCheck.check(evidence, against: actionDefinition.evidence, actionTime: time)

@@ -11,11 +11,35 @@ public enum FlowOutput: Sendable, Hashable {
     /// An action was repeated without the flow advancing (the Nth time, N ≥ threshold).
     case ineffectiveAction(customer: String, action: String, count: Int, at: EventTime, rep: String?)
     /// An action was reported for a step the customer is not at, or is not in the step's checklist.
-    case misplacedAction(customer: String, flow: String, step: String, action: String, at: EventTime, detail: String)
+    case misplacedAction(customer: String, flow: String, step: String, action: String, at: EventTime, reason: Misplacement)
     /// An event named a flow the configuration does not know.
     case unknownFlow(customer: String, flow: String, at: EventTime)
     /// An alert fired or resolved.
     case alert(Alert)
+}
+
+/// Why an action was misplaced. A value, not a sentence: nothing on the fold's path reads it,
+/// and a sentence interpolated for every such event was most of the cost of folding one
+/// (BENCHMARKS.md, session 26). ``FlowOutput/detail`` words it.
+public enum Misplacement: Sendable, Hashable {
+    /// The customer has not entered the action's flow.
+    case flowNotEntered
+    /// The step has no such action in the flow.
+    case unknownAction
+    /// The customer is at another step of the flow (nil: at none).
+    case atAnotherStep(String?)
+}
+
+extension FlowOutput {
+    /// For a misplaced action, why, in words (nil for other outputs).
+    public var detail: String? {
+        guard case .misplacedAction(_, let flow, let step, let action, _, let reason) = self else { return nil }
+        switch reason {
+        case .flowNotEntered: return "the customer has not entered flow \(flow)"
+        case .unknownAction: return "step \(step) has no action \(action) in flow \(flow)"
+        case .atAnotherStep(let current): return "the customer is at \(current ?? "no step"), not \(step)"
+        }
+    }
 }
 
 extension FlowOutput {
