@@ -312,6 +312,36 @@ import SalesPulseProjections
         #expect(Array(json.utf8).withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) } == nil)
     }
 
+    /// A batch record's bytes are exactly the documented encoding, field by field: format byte,
+    /// then per entry partition, offset, type, zig-zag time, attribute count and the name and
+    /// value pairs as length and UTF-8 — with varints of one to ten bytes, a negative time, an
+    /// empty value, a non-ASCII one and one longer than 127 bytes.
+    @Test func counterBatchBytesAreTheDocumentedEncoding() {
+        let inputs: [(Int32, Int64, Repartition.CounterInput)] = [
+            (0, 0, Repartition.CounterInput(type: .leadCreated, time: EventTime(epochMilliseconds: 0), attributes: [:])),
+            (3, 1_234_567, Repartition.CounterInput(type: .objectionChosen, time: EventTime(epochMilliseconds: 1_772_414_104_123), attributes: ["objection": "price_too_high", "repid": "rep-0007"])),
+            (Int32.max, Int64.max, Repartition.CounterInput(type: .dealWon, time: EventTime(epochMilliseconds: -5), attributes: ["region": "华东", "timeToSignDays": "", "query": String(repeating: "q", count: 200)])),
+            (127, 128, Repartition.CounterInput(type: .dealLost, time: EventTime(epochMilliseconds: Int64.min / 2), attributes: ["a": "b"])),
+        ]
+        var batch = Repartition.CounterBatch()
+        var expected: [UInt8] = [Repartition.CounterBatch.format]
+        for (partition, offset, input) in inputs {
+            batch.append(partition: partition, offset: offset, input: input)
+            expected.appendVarint(UInt64(UInt32(bitPattern: partition)))
+            expected.appendVarint(UInt64(bitPattern: offset))
+            expected.append(input.type.rawValue)
+            let milliseconds = input.time.epochMilliseconds
+            expected.appendVarint(UInt64(bitPattern: (milliseconds << 1) ^ (milliseconds >> 63)))
+            expected.appendVarint(UInt64(input.attributes.count))
+            for attribute in input.attributes {
+                expected.appendString(attribute.name)
+                expected.appendString(attribute.value)
+            }
+            #expect(batch.bytes == expected, "after the entry from \(partition)/\(offset)")
+        }
+        #expect(batch.bytes.withUnsafeBytes { Repartition.CounterBatch.entries(decoding: $0) }?.map(\.input) == inputs.map(\.2))
+    }
+
     /// The forward plan, worked out once from the counters, forwards what each counter reads:
     /// a won deal goes to the region topic with its derived time to sign, in name order; an
     /// event without a value for a group-by attribute is not forwarded there; a type no counter
