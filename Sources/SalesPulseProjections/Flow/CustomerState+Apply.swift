@@ -27,13 +27,14 @@ extension CustomerState {
             // A late update older than the current value: the audit trail keeps it, the state does not.
             fields.store(FieldState(value: value, updatedAt: time, updatedBy: event.rep), forKey: field) { $0.updatedAt > time }
             updateActivation(configuration)
-        // The flow's definition is lent where it lies in the configuration (not copied).
         case .stepEntered(let flow, let step):
-            // Nothing is in `outputs` before the switch: take the array instead of copying it.
+            // The flow's definition is lent where it lies in the configuration (`withFlow`, not
+            // copied), here and for blockages and actions.
             guard let entered = configuration.withFlow(named: flow, { enter(step: step, flow: $0, at: time, rep: event.rep) }) else {
                 outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
                 break
             }
+            // Nothing is in `outputs` before the switch: take the array instead of copying it.
             outputs = entered
         case .stepBlocked(let flow, let step, let reason):
             guard let configured = configuration.withFlow(named: flow, { $0.step(named: step)?.blockageReasons.contains(reason) ?? false }) else {
