@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SalesPulseModel
 @testable import SalesPulseRuntime
 
 /// De-duplication by id fingerprints: duplicates within the capacity are caught, the oldest ids
@@ -59,6 +60,10 @@ import Testing
         #expect(EventFingerprint("") != EventFingerprint("\u{0}"))
         let known = (fingerprint.high, fingerprint.low)
         #expect(known.0 == Self.knownHigh && known.1 == Self.knownLow, "got \(String(known.0, radix: 16)) \(String(known.1, radix: 16))")
+        // An id as an event keeps it (in the value, or as a string when long) has its string's fingerprint.
+        for id in ["5b0c7a52-0d6e-4f0e-9a51-3f7c2a1d9e01", "", "a", String(repeating: "x", count: 40), String(repeating: "x", count: 41), "订单-0001"] {
+            #expect(EventFingerprint(EventID(id)) == EventFingerprint(id), "\(id)")
+        }
     }
 
     @Test func aMillionDistinctIdsHaveDistinctFingerprints() {

@@ -146,14 +146,14 @@ public final class EventDecoder {
         id: UnsafeRawBufferPointer, type: SalesEventType, source: UnsafeRawBufferPointer, time: EventTime,
         subject: UnsafeRawBufferPointer, rep: UnsafeRawBufferPointer?, region: UnsafeRawBufferPointer?, payload: consuming EventPayload
     ) -> SalesEvent {
-        let id = utf8String(id)
+        let id = EventID(utf8: id)
         let source = strings.string(source)
         let subject = utf8String(subject)
         var repText: String?
         if let rep { repText = strings.string(rep) }
         var regionText: String?
         if let region { regionText = strings.string(region) }
-        return SalesEvent(id: id, type: type, source: source, time: time, subject: subject, rep: repText, region: regionText, payload: payload)
+        return SalesEvent(eventID: id, type: type, source: source, time: time, subject: subject, rep: repText, region: regionText, payload: payload)
     }
 
     /// A string of validated UTF-8 bytes through the typed-buffer path of `String(decoding:as:)`.

@@ -1,7 +1,8 @@
 /// A decoded, validated sales event: the CloudEvents envelope plus its typed payload.
 public struct SalesEvent: Sendable, Hashable {
-    /// CloudEvents `id`: unique per event, used for de-duplication.
-    public var id: String
+    /// CloudEvents `id`: unique per event, used for de-duplication (kept in the value, see
+    /// ``EventID``; ``id`` spells it).
+    public var eventID: EventID
     /// CloudEvents `type`.
     public var type: SalesEventType
     /// The typed payload.
@@ -19,6 +20,12 @@ public struct SalesEvent: Sendable, Hashable {
 
     /// The customer id (alias of ``subject``).
     public var customer: String { subject }
+
+    /// CloudEvents `id`, as written (made from ``eventID`` when read).
+    public var id: String {
+        get { eventID.string }
+        set { eventID = EventID(newValue) }
+    }
 }
 
 extension SalesEvent {
@@ -30,6 +37,11 @@ extension SalesEvent {
     /// retaining and releasing every string once more per decoded event; the memberwise
     /// initialiser builds it in place.
     public init(id: String, type: SalesEventType, source: String, time: EventTime, subject: String, rep: String? = nil, region: String? = nil, payload: EventPayload) {
-        self.init(id: id, type: type, payload: payload, source: source, time: time, subject: subject, rep: rep, region: region)
+        self.init(eventID: EventID(id), type: type, payload: payload, source: source, time: time, subject: subject, rep: rep, region: region)
+    }
+
+    /// Creates an event whose id is given as it is kept.
+    public init(eventID: EventID, type: SalesEventType, source: String, time: EventTime, subject: String, rep: String? = nil, region: String? = nil, payload: EventPayload) {
+        self.init(eventID: eventID, type: type, payload: payload, source: source, time: time, subject: subject, rep: rep, region: region)
     }
 }

@@ -1,3 +1,5 @@
+import SalesPulseModel
+
 /// A 128-bit fingerprint of an event id, for de-duplication without keeping the id strings.
 ///
 /// Two independent 64-bit lanes over the id's UTF-8 bytes (8-byte words, multiply–rotate
@@ -20,6 +22,11 @@ public struct EventFingerprint: Hashable, Sendable {
     public init(_ id: String) {
         var id = id
         self = id.withUTF8 { EventFingerprint(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The fingerprint of an id as an event keeps it: the same as of its string.
+    public init(_ id: EventID) {
+        self = id.withUTF8 { EventFingerprint(bytes: $0) }
     }
 
     /// The fingerprint of an id's UTF-8 bytes.

@@ -140,7 +140,7 @@ public struct PartitionProjector: Sendable {
         } catch {
             return reject(error)
         }
-        guard recentIDs.insert(event.id) else {
+        guard recentIDs.insert(EventFingerprint(event.eventID)) else {
             statistics.duplicates += 1
             return .duplicate
         }
