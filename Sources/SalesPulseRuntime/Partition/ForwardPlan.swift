@@ -54,7 +54,9 @@ extension Repartition {
         /// ``forwards(of:derived:)`` in place of what `forwards` held (its storage reused: a
         /// partition forwards for most events it applies).
         public func forwards(of event: SalesEvent, derived: [String: String], into forwards: inout [Forward]) {
-            forwards.removeAll(keepingCapacity: true)
+            // Usually handed over empty already (the projector empties its forwards per record):
+            // emptying an empty array still goes through the general range replacement.
+            if !forwards.isEmpty { forwards.removeAll(keepingCapacity: true) }
             let routes = routes[Int(event.type.rawValue)]
             guard !routes.isEmpty else { return }
             for route in routes {
