@@ -1,43 +1,118 @@
 /// The whole process configuration: flows with their steps, checklists and SLAs, freshness,
 /// lead activation, inactivity, health weights and the organisation. Loaded from YAML by
 /// ``ConfigurationLoader``; every field has a default except the flows.
+///
+/// A value type whose fields live in one shared, immutable box: the value is a single
+/// reference, so passing it to a function costs nothing. Held inline (144 bytes), it was
+/// copied to the stack at every call that took it, several times per event (BENCHMARKS.md,
+/// session 27). Setting a field copies the fields into a new box; configurations are built
+/// once and then only read.
 public struct ProcessConfiguration: Sendable, Hashable {
+    /// The fields, as a plain value.
+    @usableFromInline
+    struct Fields: Sendable, Hashable {
+        @usableFromInline var flows: [FlowDefinition]
+        @usableFromInline var freshness: FreshnessRule
+        @usableFromInline var activation: ActivationRule
+        @usableFromInline var inactivity: [InactivityRule]
+        @usableFromInline var ineffectiveRepeats: Int
+        @usableFromInline var healthWeights: HealthWeights
+        @usableFromInline var allowedLatenessMilliseconds: Int64
+        @usableFromInline var organisation: Organisation
+        @usableFromInline var counters: [CounterDefinition] = []
+        @usableFromInline var counterRules: [CounterRule] = []
+        @usableFromInline var absenceRules: [AbsenceRule] = []
+        @usableFromInline var sequenceRules: [SequenceRule] = []
+    }
+
+    /// The box holding the fields; never changed once made.
+    @usableFromInline
+    final class Box: Sendable {
+        @usableFromInline let fields: Fields
+        @usableFromInline init(_ fields: Fields) { self.fields = fields }
+    }
+
+    @usableFromInline var box: Box
+
+    /// Changes the fields through a copy in a new box.
+    @inlinable
+    mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = box.fields
+        change(&fields)
+        box = Box(fields)
+    }
+
     /// The flows, in declaration order (a customer may be in several at once).
-    public var flows: [FlowDefinition]
+    @inlinable public var flows: [FlowDefinition] {
+        _read { yield box.fields.flows }
+        set { update { $0.flows = newValue } }
+    }
     /// Data freshness: key fields and horizon.
-    public var freshness: FreshnessRule
+    @inlinable public var freshness: FreshnessRule {
+        _read { yield box.fields.freshness }
+        set { update { $0.freshness = newValue } }
+    }
     /// Lead activation: fields required within a window after creation.
-    public var activation: ActivationRule
+    @inlinable public var activation: ActivationRule {
+        _read { yield box.fields.activation }
+        set { update { $0.activation = newValue } }
+    }
     /// Inactivity rules: a step with no communication for a while.
-    public var inactivity: [InactivityRule]
+    @inlinable public var inactivity: [InactivityRule] {
+        _read { yield box.fields.inactivity }
+        set { update { $0.inactivity = newValue } }
+    }
     /// How many repetitions of an action without the flow advancing make it ineffective (default 3).
-    public var ineffectiveRepeats: Int
+    @inlinable public var ineffectiveRepeats: Int {
+        _read { yield box.fields.ineffectiveRepeats }
+        set { update { $0.ineffectiveRepeats = newValue } }
+    }
     /// Process health index weights.
-    public var healthWeights: HealthWeights
+    @inlinable public var healthWeights: HealthWeights {
+        _read { yield box.fields.healthWeights }
+        set { update { $0.healthWeights = newValue } }
+    }
     /// Events may arrive this late (event time behind the partition's watermark) and still be applied in order. Default 30s.
-    public var allowedLatenessMilliseconds: Int64
+    @inlinable public var allowedLatenessMilliseconds: Int64 {
+        _read { yield box.fields.allowedLatenessMilliseconds }
+        set { update { $0.allowedLatenessMilliseconds = newValue } }
+    }
     /// Who works for whom.
-    public var organisation: Organisation
+    @inlinable public var organisation: Organisation {
+        _read { yield box.fields.organisation }
+        set { update { $0.organisation = newValue } }
+    }
     /// Sliding-window counters.
-    public var counters: [CounterDefinition] = []
+    @inlinable public var counters: [CounterDefinition] {
+        _read { yield box.fields.counters }
+        set { update { $0.counters = newValue } }
+    }
     /// Threshold rules on counters.
-    public var counterRules: [CounterRule] = []
+    @inlinable public var counterRules: [CounterRule] {
+        _read { yield box.fields.counterRules }
+        set { update { $0.counterRules = newValue } }
+    }
     /// Absence / deadline rules, per customer.
-    public var absenceRules: [AbsenceRule] = []
+    @inlinable public var absenceRules: [AbsenceRule] {
+        _read { yield box.fields.absenceRules }
+        set { update { $0.absenceRules = newValue } }
+    }
     /// N-in-a-row rules, per rep.
-    public var sequenceRules: [SequenceRule] = []
+    @inlinable public var sequenceRules: [SequenceRule] {
+        _read { yield box.fields.sequenceRules }
+        set { update { $0.sequenceRules = newValue } }
+    }
 
     /// Creates a configuration.
     public init(flows: [FlowDefinition], freshness: FreshnessRule = FreshnessRule(), activation: ActivationRule = ActivationRule(), inactivity: [InactivityRule] = [], ineffectiveRepeats: Int = 3, healthWeights: HealthWeights = HealthWeights(), allowedLatenessMilliseconds: Int64 = 30_000, organisation: Organisation = Organisation()) {
-        self.flows = flows
-        self.freshness = freshness
-        self.activation = activation
-        self.inactivity = inactivity
-        self.ineffectiveRepeats = ineffectiveRepeats
-        self.healthWeights = healthWeights
-        self.allowedLatenessMilliseconds = allowedLatenessMilliseconds
-        self.organisation = organisation
+        box = Box(Fields(flows: flows, freshness: freshness, activation: activation, inactivity: inactivity, ineffectiveRepeats: ineffectiveRepeats,
+                         healthWeights: healthWeights, allowedLatenessMilliseconds: allowedLatenessMilliseconds, organisation: organisation))
     }
+
+    /// Equal fields (the same box, or boxes holding equal fields).
+    public static func == (a: ProcessConfiguration, b: ProcessConfiguration) -> Bool { a.box === b.box || a.box.fields == b.box.fields }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(box.fields) }
 
     /// The flow with this id. A linear scan: configurations hold a handful of flows, and
     /// measured on the fold benchmark it beats hashing the id (see BENCHMARKS.md).
