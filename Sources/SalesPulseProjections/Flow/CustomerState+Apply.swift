@@ -97,18 +97,20 @@ extension CustomerState {
 
     private mutating func enter(step: String, flow definition: borrowing FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {
         let position = flows.index(forKey: definition.id) { FlowState(flow: definition.id) }
-        // Taken out of the map in place, not copied: appending to the history would otherwise
-        // copy the whole array (copy-on-write of a shared buffer) on every step change.
-        var state = flows.takeValue(at: position, leaving: FlowState(flow: definition.id))
-        defer { flows.putValue(state, at: position) }
-        guard var current = state.current else {
+        // The flow's state is folded where it lies in the map: taken out and put back, it was
+        // copied back (every field retained) and the placeholder left for it made and dropped.
+        return Self.enter(step: step, into: &flows[valueAt: position], flow: definition, at: time, rep: rep, customer: customer)
+    }
+
+    private static func enter(step: String, into state: inout FlowState, flow definition: borrowing FlowDefinition, at time: EventTime, rep: String?, customer: String) -> [FlowOutput] {
+        guard let enteredAt = state.current?.enteredAt else {
             state.current = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
             return [.stepChanged(customer: customer, flow: definition.id, from: nil, to: step, at: time)]
         }
-        if time < current.enteredAt {
+        if time < enteredAt {
             // Late: this entry happened before the current visit. Record it in history at its place.
             var visit = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
-            let next = state.history.first { $0.enteredAt > time }?.enteredAt ?? current.enteredAt
+            let next = state.history.first { $0.enteredAt > time }?.enteredAt ?? enteredAt
             visit.exitedAt = next
             if let previous = state.history.lastIndex(where: { $0.enteredAt <= time }), state.history[previous].exitedAt.map({ $0 > time }) ?? true {
                 state.history[previous].exitedAt = time
@@ -117,16 +119,19 @@ extension CustomerState {
             state.history.insert(visit, at: index)
             return []
         }
-        if current.step == step { return [] } // re-entering the current step changes nothing
+        if state.current!.step == step { return [] } // re-entering the current step changes nothing
+        // The current visit is moved into the history, not copied there.
+        var current = state.current.take()!
         current.exitedAt = time
         var outputs: [FlowOutput] = []
         let missing = current.missing
         if !missing.isEmpty {
             outputs.append(.complianceViolation(customer: customer, flow: definition.id, step: current.step, missing: missing, at: time, rep: rep))
         }
+        let from = current.step
         state.history.append(current)
         state.current = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
-        outputs.append(.stepChanged(customer: customer, flow: definition.id, from: current.step, to: step, at: time))
+        outputs.append(.stepChanged(customer: customer, flow: definition.id, from: from, to: step, at: time))
         return outputs
     }
 

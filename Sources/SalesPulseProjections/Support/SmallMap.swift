@@ -160,6 +160,14 @@ public struct SmallMap<Value>: RandomAccessCollection, ExpressibleByDictionaryLi
         return index
     }
 
+    /// The value at `index` (from ``index(forKey:)``), read and mutated where it lies: passed
+    /// `inout` to a function, nothing is copied, moved or left in its place.
+    @inlinable
+    public subscript(valueAt index: Int) -> Value {
+        _read { yield entries[index].value }
+        _modify { yield &entries[index].value }
+    }
+
     /// Moves the value at `index` (from ``index(forKey:)``) out, leaving `placeholder` in its
     /// place until ``putValue(_:at:)`` puts it back: the value is not copied (a copy would copy
     /// its arrays at their next change) and no entry moves (removing and inserting again shifts
