@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Finds an event's id in its JSON without decoding it: the string after the first `"id"`
 /// key, among the value's first bytes. For prefetching only (see
 /// `PartitionProjector+LookAhead.swift`): it does not parse, so it can be fooled (an `"id"` key
@@ -21,12 +15,12 @@ enum EventIDScan {
         // `"id"` as a little-endian word: a quote, i, d, a quote.
         let key = UInt32(0x22) | UInt32(UInt8(ascii: "i")) << 8 | UInt32(UInt8(ascii: "d")) << 16 | UInt32(0x22) << 24
         var index = 0
+        // Byte by byte: the key is a few dozen bytes in, after a handful of quotes, and a call
+        // to `memchr` for each quote cost more than the bytes it skipped (BENCHMARKS.md,
+        // session 27).
         while index + 4 <= limit {
-            // Quotes are found by memchr (vectorised); each is checked for `"id"`.
-            guard let quote = memchr(base + index, 0x22, limit - index) else { return nil }
-            index = UnsafeRawPointer(quote) - base
-            guard index + 4 <= limit else { return nil }
-            guard base.loadUnaligned(fromByteOffset: index, as: UInt32.self) == UInt32(littleEndian: key) else {
+            guard base.load(fromByteOffset: index, as: UInt8.self) == 0x22,
+                  base.loadUnaligned(fromByteOffset: index, as: UInt32.self) == UInt32(littleEndian: key) else {
                 index += 1
                 continue
             }
@@ -39,11 +33,17 @@ enum EventIDScan {
             cursor += 1
             while cursor < count, base.load(fromByteOffset: cursor, as: UInt8.self) == 0x20 { cursor += 1 }
             guard cursor < count, base.load(fromByteOffset: cursor, as: UInt8.self) == 0x22 else { return nil }
+            // Up to the closing quote; an escape before it gives up.
             let start = cursor + 1
-            guard start < count, let close = memchr(base + start, 0x22, count - start) else { return nil }
-            let end = UnsafeRawPointer(close) - base
-            guard memchr(base + start, 0x5C, end - start) == nil else { return nil }
-            return UnsafeRawBufferPointer(start: base + start, count: end - start)
+            var end = start
+            while end < count {
+                switch base.load(fromByteOffset: end, as: UInt8.self) {
+                case 0x22: return UnsafeRawBufferPointer(start: base + start, count: end - start)
+                case 0x5C: return nil
+                default: end += 1
+                }
+            }
+            return nil
         }
         return nil
     }
