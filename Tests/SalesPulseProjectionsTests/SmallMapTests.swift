@@ -50,7 +50,7 @@ import SalesPulseModel
     }
 
     @Test(arguments: [1, 8, 9, 50])
-    func aValueTakenOutAndPutBackKeepsItsPlaceAndIsNotCopied(count: Int) {
+    func aValueChangedWhereItLiesKeepsItsPlaceAndIsNotCopied(count: Int) {
         var map = SmallMap<[Int]>()
         for key in Self.keys(count, multiplier: 1) {
             var value = [1, 2, 3]
@@ -60,14 +60,11 @@ import SalesPulseModel
         let keysBefore = Array(map.keys)
         let position = map.index(forKey: "k\(count / 2)")!
         let stored = map[position].value.withUnsafeBufferPointer { $0.baseAddress }
-        var value = map.takeValue(at: position, leaving: [])
-        #expect(map[position].value == [])
-        #expect(Array(map.keys) == keysBefore)
-        // The map holds no reference to the taken array any more: appending within its
-        // capacity writes to the same buffer (a shared buffer would be copied first).
-        value.append(4)
-        #expect(value.withUnsafeBufferPointer { $0.baseAddress } == stored)
-        map.putValue(value, at: position)
+        #expect(map[valueAt: position] == [1, 2, 3])
+        // Changed through the accessor, the array is the map's only reference: appending within
+        // its capacity writes to the same buffer (a copy would have a buffer of its own).
+        map[valueAt: position].append(4)
+        #expect(map[position].value.withUnsafeBufferPointer { $0.baseAddress } == stored)
         #expect(map["k\(count / 2)"] == [1, 2, 3, 4])
         #expect(Array(map.keys) == keysBefore)
         #expect(map.count == count)

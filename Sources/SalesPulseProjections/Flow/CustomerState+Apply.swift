@@ -145,22 +145,21 @@ extension CustomerState {
             misplacedActions += 1
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .unknownAction)]
         }
-        // Taken out of the map in place and the visit out of the flow state, not copied: adding
-        // to the visit's dictionaries would otherwise copy them (copy-on-write) on every action.
-        var state = flows.takeValue(at: position, leaving: FlowState(flow: definition.id))
-        defer { flows.putValue(state, at: position) }
+        // The flow's state is read and changed where it lies in the map (`flows[valueAt:]`), and
+        // the current visit taken out of it, not copied: adding to the visit's dictionaries
+        // would otherwise copy them (copy-on-write) on every action.
         // Find the visit this action belongs to: the current one, or a past visit of that step
         // whose time window contains the action (a late event).
         var visit: StepVisit
         var historyIndex: Int?
-        if state.current.map({ $0.step == step && time >= $0.enteredAt }) ?? false {
-            visit = state.current.take()!
-        } else if let index = state.history.lastIndex(where: { $0.step == step && $0.enteredAt <= time && ($0.exitedAt.map { time < $0 } ?? true) }) {
-            visit = state.history[index]
+        if flows[valueAt: position].current.map({ $0.step == step && time >= $0.enteredAt }) ?? false {
+            visit = flows[valueAt: position].current.take()!
+        } else if let index = flows[valueAt: position].history.lastIndex(where: { $0.step == step && $0.enteredAt <= time && ($0.exitedAt.map { time < $0 } ?? true) }) {
+            visit = flows[valueAt: position].history[index]
             historyIndex = index
         } else {
             misplacedActions += 1
-            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .atAnotherStep(state.current?.step))]
+            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .atAnotherStep(flows[valueAt: position].current?.step))]
         }
         var outputs: [FlowOutput] = []
         let (problems, summary) = EvidenceCheck.check(evidence, against: actionDefinition.evidence, actionTime: time)
@@ -179,7 +178,7 @@ extension CustomerState {
             ineffectiveExecutions += 1
             outputs.append(.ineffectiveAction(customer: customer, action: action, count: count, at: time, rep: event.rep))
         }
-        if let historyIndex { state.history[historyIndex] = visit } else { state.current = visit }
+        if let historyIndex { flows[valueAt: position].history[historyIndex] = visit } else { flows[valueAt: position].current = visit }
         return outputs
     }
 }

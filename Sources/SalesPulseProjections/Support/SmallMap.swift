@@ -168,21 +168,6 @@ public struct SmallMap<Value>: RandomAccessCollection, ExpressibleByDictionaryLi
         _modify { yield &entries[index].value }
     }
 
-    /// Moves the value at `index` (from ``index(forKey:)``) out, leaving `placeholder` in its
-    /// place until ``putValue(_:at:)`` puts it back: the value is not copied (a copy would copy
-    /// its arrays at their next change) and no entry moves (removing and inserting again shifts
-    /// the entries after it twice).
-    @inlinable
-    public mutating func takeValue(at index: Int, leaving placeholder: Value) -> Value {
-        var value = placeholder
-        swap(&value, &entries[index].value)
-        return value
-    }
-
-    /// Puts a value taken with ``takeValue(at:leaving:)`` back at `index`.
-    @inlinable
-    public mutating func putValue(_ value: Value, at index: Int) { entries[index].value = value }
-
     /// Removes `key`'s entry and returns its value (moved out, not copied).
     @inlinable
     @discardableResult

@@ -19,8 +19,7 @@ enum EventIDScan {
         // to `memchr` for each quote cost more than the bytes it skipped (BENCHMARKS.md,
         // session 27).
         while index + 4 <= limit {
-            guard base.load(fromByteOffset: index, as: UInt8.self) == 0x22,
-                  base.loadUnaligned(fromByteOffset: index, as: UInt32.self) == UInt32(littleEndian: key) else {
+            guard base.loadUnaligned(fromByteOffset: index, as: UInt32.self) == UInt32(littleEndian: key) else {
                 index += 1
                 continue
             }
