@@ -210,6 +210,40 @@ import Testing
         cluster.shutdown()
     }
 
+    /// A stop request ends the consume thread's wait for records at once: the wait returns,
+    /// empty, long before its timeout. An interrupt with no wait under way ends the next one;
+    /// after close it does nothing.
+    @Test func aWaitForRecordsEndsWhenInterruptedFromAnotherThread() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("quiet", partitions: 1)
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "interrupted"))
+        try consumer.subscribe(to: ["quiet"])
+        let timeout = Duration.seconds(60)
+        let waiting = Task {
+            try await DedicatedThread.run(name: "test.interrupted") { () throws -> (Int, Duration) in
+                let start = ContinuousClock.now
+                let count = try consumer.consumeBatch(timeout: timeout) { $0.count }
+                return (count, ContinuousClock.now - start)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        consumer.interruptWait()
+        let (count, waited) = try await waiting.value
+        #expect(count == 0)
+        #expect(waited < timeout)
+
+        let next = try await DedicatedThread.run(name: "test.interrupted") { () throws -> Duration in
+            consumer.interruptWait()
+            let start = ContinuousClock.now
+            _ = try consumer.consumeBatch(timeout: timeout) { $0.count }
+            return ContinuousClock.now - start
+        }
+        #expect(next < timeout)
+        try await DedicatedThread.run(name: "test.interrupted") { consumer.close() }
+        consumer.interruptWait()
+        cluster.shutdown()
+    }
+
     /// A partition assigned at its end (as from a checkpoint taken after its last record) has
     /// no position in librdkafka until a new record arrives: its lag is known only from the
     /// offset it was assigned to start from. (The runtime's counter rules waited for such a

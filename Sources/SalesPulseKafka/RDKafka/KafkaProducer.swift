@@ -176,6 +176,11 @@ public final class KafkaProducer: @unchecked Sendable {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         do { try flush(timeout: timeout) } catch { logger.warning("\(error)") }
         context.running.store(false, ordering: .releasing)
+        // Ends the delivery thread's current poll now rather than at its timeout (up to 100 ms
+        // of every stop); the yield is kept by the queue if the poll has not started yet.
+        let main = rd_kafka_queue_get_main(handle)
+        rd_kafka_queue_yield(main)
+        rd_kafka_queue_destroy(main)
         deliveryThreadDone.wait()
         let waiters = context.state.withLock { state in
             defer { state.waiters.removeAll() }

@@ -57,6 +57,8 @@ public final class ProjectorRuntime: Sendable {
     /// (entries, not records: a batch record carries many).
     private let repartitionCounts = Mutex<(forwarded: Int, consumed: Int)>((0, 0))
     private let stopping = Atomic<Bool>(false)
+    /// The consume loop's consumer while it runs: a stop interrupts its wait for records.
+    private let activeConsumer = Mutex<KafkaConsumer?>(nil)
     private let fetchWakeups = Atomic<Int>(0)
     private let listeners = Mutex<[@Sendable ([FlowOutput]) -> Void]>([])
     private let ready = Atomic<Bool>(false)
@@ -92,13 +94,16 @@ public final class ProjectorRuntime: Sendable {
     }
 
     /// Asks the loop to stop: it drains, checkpoints, commits and closes.
-    public func stop() { stopping.store(true, ordering: .releasing) }
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
+        activeConsumer.withLock { $0?.interruptWait() }
+    }
 
     /// Stops like a crash (`kill -9`): no final checkpoint, no commit, revoked partitions are
     /// dropped unsaved. For crash-recovery tests; only periodic checkpoints survive.
     public func simulateCrash() {
         crashing.store(true, ordering: .releasing)
-        stopping.store(true, ordering: .releasing)
+        stop()
     }
 
     /// True once ``stop()`` (or a simulated crash) was requested.
@@ -158,6 +163,8 @@ public final class ProjectorRuntime: Sendable {
             announceOwnership(with: producer)
             return starts
         }
+        activeConsumer.withLock { $0 = consumer }
+        defer { activeConsumer.withLock { $0 = nil } }
         let repartitionTopics = try ensureRepartitionTopics()
         // Forwards go out from the first batch: the producer learns their topics now, not at
         // its next metadata scan up to a second later (``KafkaProducer/prepare(topics:timeout:)``).
