@@ -47,7 +47,7 @@ public struct CounterProjection: Sendable, Hashable, Codable {
         counters.withUnsafeBufferPointer { counters in
             for index in counters.indices where counters[index].type == event.type {
                 let slot = slot(of: counters, at: index)
-                slots[slot].apply(event, counter: counters[index], reading: reads[slot], derived: derived)
+                slots[slot].apply(event, counter: counters.baseAddress! + index, reading: reads[slot], derived: derived)
             }
         }
     }
@@ -57,7 +57,7 @@ public struct CounterProjection: Sendable, Hashable, Codable {
     public mutating func apply(type: SalesEventType, time: EventTime, counters: [CounterDefinition], attribute lookup: (String) -> String?) {
         counters.withUnsafeBufferPointer { counters in
             for index in counters.indices where counters[index].type == type {
-                slots[slot(of: counters, at: index)].apply(type: type, time: time, counter: counters[index], attribute: lookup)
+                slots[slot(of: counters, at: index)].apply(type: type, time: time, counter: counters.baseAddress! + index, attribute: lookup)
             }
         }
     }

@@ -15,31 +15,42 @@ public struct CounterState: Sendable, Hashable, Codable {
     /// Folds one event (pure). `derived` supplies attributes computed by the flow projection
     /// (e.g. `timeToSignDays` of a won deal), looked up before the event's own.
     public mutating func apply(_ event: SalesEvent, counter: CounterDefinition, derived: [String: String] = [:]) {
-        apply(event, counter: counter, reading: ResolvedAttributes(counter), derived: derived)
+        withUnsafePointer(to: counter) { apply(event, counter: $0, reading: ResolvedAttributes(counter), derived: derived) }
     }
 
     /// ``apply(_:counter:derived:)`` with the attributes the counter reads resolved beforehand.
     @inline(__always)
-    mutating func apply(_ event: SalesEvent, counter: CounterDefinition, reading attributes: ResolvedAttributes, derived: [String: String]) {
+    mutating func apply(_ event: SalesEvent, counter: UnsafePointer<CounterDefinition>, reading attributes: ResolvedAttributes, derived: [String: String]) {
         apply(type: event.type, time: event.time, counter: counter) { attributes.value(named: $0, in: event, derived: derived) }
     }
 
     /// Folds one occurrence given by its type, time and attribute lookup (pure): what a
     /// repartitioned counter input carries instead of the whole event.
     public mutating func apply(type: SalesEventType, time: EventTime, counter: CounterDefinition, attribute lookup: (String) -> String?) {
-        guard type == counter.type else { return }
-        for (name, expected) in counter.filter where lookup(name) != expected { return }
+        withUnsafePointer(to: counter) { apply(type: type, time: time, counter: $0, attribute: lookup) }
+    }
+
+    /// ``apply(type:time:counter:attribute:)`` with the definition read where it lies (in the
+    /// configuration's array): passed by value from there, it was copied (its id, filter and
+    /// names retained, then released) for every occurrence, because the fold's calls out could
+    /// in principle change the array.
+    @inline(__always)
+    mutating func apply(type: SalesEventType, time: EventTime, counter: UnsafePointer<CounterDefinition>, attribute lookup: (String) -> String?) {
+        guard type == counter.pointee.type else { return }
+        if !counter.pointee.filter.isEmpty {
+            for (name, expected) in counter.pointee.filter where lookup(name) != expected { return }
+        }
         let group: String
-        if let groupBy = counter.groupBy {
+        if let groupBy = counter.pointee.groupBy {
             guard let value = lookup(groupBy) else { return }
             group = value
         } else {
             group = "all"
         }
         let exact = Self.second(of: time)
-        let resolution = counter.resolutionSeconds
+        let resolution = counter.pointee.resolutionSeconds
         let second = resolution == 1 ? exact : exact - ((exact % resolution) + resolution) % resolution
-        switch counter.measure {
+        switch counter.pointee.measure {
         case .count:
             buckets[group, default: [:]][second, default: 0] += 1
         case .sum(let attribute):
