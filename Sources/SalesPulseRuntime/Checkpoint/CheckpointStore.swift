@@ -146,6 +146,24 @@ public struct CheckpointStore: Sendable {
     /// Writes a checkpoint atomically; returns the file size.
     @discardableResult
     public func write(_ checkpoint: PartitionCheckpoint) throws -> Int {
+        let staged = try stage(checkpoint)
+        try publish([staged])
+        return staged.size
+    }
+
+    /// A checkpoint written and synced to its temporary file, not yet in place: ``publish(_:)``
+    /// puts it there.
+    public struct Staged: Sendable {
+        let temporary: String
+        let final: String
+        /// The file size in bytes.
+        public let size: Int
+    }
+
+    /// Encodes, compresses and writes a checkpoint to its temporary file and syncs it; the
+    /// checkpoint in place is unchanged until ``publish(_:)``. Lets what must be durable before
+    /// the new checkpoint is (e.g. the records produced up to it) finish meanwhile.
+    public func stage(_ checkpoint: PartitionCheckpoint) throws -> Staged {
         let state = try BinaryStateEncoder().encode(checkpoint)
         let compressed = LZ4Frame.compress(state)
         var bytes: [UInt8] = Array("SPCK".utf8)
@@ -166,10 +184,18 @@ public struct CheckpointStore: Sendable {
         }
         guard fsync(descriptor) == 0 else { close(descriptor); throw CheckpointError(path: temporary, reason: "fsync failed") }
         close(descriptor)
-        guard rename(temporary, final) == 0 else { throw CheckpointError(path: final, reason: "rename failed: \(String(cString: strerror(errno)))") }
+        return Staged(temporary: temporary, final: final, size: bytes.count)
+    }
+
+    /// Puts staged checkpoints in place (each renamed over the old one) and syncs the folder
+    /// once for all of them.
+    public func publish(_ staged: [Staged]) throws {
+        guard !staged.isEmpty else { return }
+        for file in staged {
+            guard rename(file.temporary, file.final) == 0 else { throw CheckpointError(path: file.final, reason: "rename failed: \(String(cString: strerror(errno)))") }
+        }
         let folder = open(directory, O_RDONLY)
         if folder >= 0 { fsync(folder); close(folder) }
-        return bytes.count
     }
 
     /// Reads a checkpoint; nil when there is none; throws when it is corrupt or incompatible.

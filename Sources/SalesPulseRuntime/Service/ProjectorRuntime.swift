@@ -335,13 +335,23 @@ public final class ProjectorRuntime: Sendable {
         }
         logger.info("stopping: checkpointing and closing")
         let stopStarted = ContinuousClock.now
-        acknowledgeProduced(producer, before: "final checkpoint")
+        // The last outputs are acknowledged while the final checkpoint is encoded and written;
+        // the files are put in place once they are, so a crash in between leaves the previous
+        // checkpoint. One after the other, the flush (tens of milliseconds for the last
+        // forwards) came on top of the checkpoint.
+        let acknowledged = DispatchGroup()
+        acknowledged.enter()
+        DedicatedThread.start(name: "salespulse.final-flush") { [self] in
+            acknowledgeProduced(producer, before: "final checkpoint")
+            acknowledged.leave()
+        }
         checkpoints.afterPendingWrites {
             let started = ContinuousClock.now
-            checkpointAll(workers: workers)
+            checkpointAll(workers: workers, publishingAfter: { acknowledged.wait() })
             let took = ContinuousClock.now - started
             finalCheckpointMilliseconds.withLock { $0 = took.fractionalMilliseconds }
         }
+        acknowledged.wait()
         // Nothing is folded after this: the revocation in close() has nothing new to write.
         finalCheckpointWritten.store(true, ordering: .releasing)
         let checkpointed = ContinuousClock.now
@@ -817,10 +827,21 @@ public final class ProjectorRuntime: Sendable {
 
     /// Checkpoints every owned partition, the partitions shared out among the fold threads
     /// (each checkpoint is a separate file, encoded from a copy-on-write snapshot).
-    private func checkpointAll(workers: FoldWorkers) {
+    /// Checkpoints every owned partition on the fold workers, then puts the files in place
+    /// together once `ready` returns (one folder sync for all).
+    private func checkpointAll(workers: FoldWorkers, publishingAfter ready: () -> Void) {
         let snapshot = Snapshot(projectors: partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } })
+        let staged = Mutex<[CheckpointStore.Staged]>([])
         workers.run(workers: min(workers.count, snapshot.projectors.count)) { worker, _ in
-            for index in stride(from: worker, to: snapshot.projectors.count, by: workers.count) { write(snapshot.projectors[index]) }
+            for index in stride(from: worker, to: snapshot.projectors.count, by: workers.count) {
+                if let file = stage(snapshot.projectors[index]) { staged.withLock { $0.append(file) } }
+            }
+        }
+        ready()
+        do {
+            try store.publish(staged.withLock { $0 })
+        } catch {
+            logger.error("checkpoint failed: \(error)")
         }
     }
 
@@ -833,14 +854,31 @@ public final class ProjectorRuntime: Sendable {
         let start = ContinuousClock.now
         do {
             let bytes = try store.write(projector.checkpoint())
-            let elapsed = ContinuousClock.now - start
-            metrics.checkpoint.recordNanoseconds(elapsed.nanoseconds)
-            metrics.checkpointBytes.record(bytes)
-            let milliseconds = elapsed.fractionalMilliseconds
-            counters.withLock { $0.checkpoints += 1; $0.bytes = bytes; $0.milliseconds = milliseconds }
+            recordCheckpoint(bytes: bytes, since: start)
         } catch {
             logger.error("checkpoint failed: \(error)")
         }
+    }
+
+    /// Writes a projector's checkpoint to its temporary file (``CheckpointStore/stage(_:)``).
+    private func stage(_ projector: PartitionProjector) -> CheckpointStore.Staged? {
+        let start = ContinuousClock.now
+        do {
+            let staged = try store.stage(projector.checkpoint())
+            recordCheckpoint(bytes: staged.size, since: start)
+            return staged
+        } catch {
+            logger.error("checkpoint failed: \(error)")
+            return nil
+        }
+    }
+
+    private func recordCheckpoint(bytes: Int, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        metrics.checkpoint.recordNanoseconds(elapsed.nanoseconds)
+        metrics.checkpointBytes.record(bytes)
+        let milliseconds = elapsed.fractionalMilliseconds
+        counters.withLock { $0.checkpoints += 1; $0.bytes = bytes; $0.milliseconds = milliseconds }
     }
 
     public static func wallClockMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
