@@ -367,6 +367,45 @@ import SalesPulseProjections
         #expect(plan.forwards(of: event("sales.message.sent", region: "east", data: #"{"channel":"wechat"}"#), derived: [:]).isEmpty)
     }
 
+    /// A projector's forwards are written over the last record's, their storage reused: after
+    /// every record they are exactly what a fresh plan gives for its event — fewer, other
+    /// attributes, none at all for a duplicate, a rejected record or a type no counter counts.
+    @Test func forwardsWrittenOverTheLastRecordsAreTheFreshPlans() {
+        let decoder = EventDecoder()
+        let role = PartitionProjector.Role.input(repartitioning: true)
+        var projector = PartitionProjector(topic: "sales.events", partition: 0, configuration: Self.configuration, role: role)
+        func json(_ id: String, _ type: String, region: String?, _ data: String) -> String {
+            let region = region.map { #","region":"\#($0)""# } ?? ""
+            return #"{"specversion":"1.0","id":"\#(id)","source":"test","type":"\#(type)","time":"2026-03-02T09:15:04.123+08:00","subject":"cust-1","repid":"rep-0007"\#(region),"data":\#(data)}"#
+        }
+        let records = [
+            json("f-1", "sales.deal.won", region: "east", #"{"amount":1000,"currency":"CNY"}"#),
+            json("f-2", "sales.objection.chosen", region: "east", #"{"objection":"price_too_high"}"#),
+            json("f-2", "sales.objection.chosen", region: "east", #"{"objection":"price_too_high"}"#), // a duplicate
+            json("f-3", "sales.message.sent", region: "east", #"{"channel":"wechat"}"#),
+            json("f-4", "sales.objection.chosen", region: "west", #"{"objection":"timing"}"#),
+            #"{"specversion":"1.0","id":"broken"#, // rejected
+            json("f-5", "sales.deal.won", region: nil, #"{"amount":1000,"currency":"CNY"}"#),
+            json("f-6", "sales.deal.won", region: "north", #"{"amount":2000,"currency":"CNY"}"#),
+        ]
+        var counts: [Int] = []
+        for (offset, record) in records.enumerated() {
+            let outcome = Array(record.utf8).withUnsafeBytes { projector.process(value: $0, key: nil, offset: Int64(offset), recordTime: EventTime(epochMilliseconds: Int64.max / 4), decoder: decoder) }
+            var expected: [Repartition.Forward] = []
+            if case .applied = outcome {
+                let event = try! EventDecoder().decode(record, referenceTime: EventTime(epochMilliseconds: Int64.max / 4))
+                var derived: [String: String] = [:]
+                if event.type == .dealWon, let milliseconds = projector.projection.customers[event.subject]?.timeToSignMilliseconds {
+                    derived[CounterDefinition.timeToSignDays] = String(Double(milliseconds) / 86_400_000)
+                }
+                expected = PartitionProjector.forwards(of: event, counters: Self.configuration.counters, derived: derived)
+            }
+            #expect(Array(projector.forwards) == expected, "after record \(offset)")
+            counts.append(projector.forwards.count)
+        }
+        #expect(counts == [1, 1, 0, 0, 1, 0, 0, 1])
+    }
+
     /// Attributes are written in name order, each once; a record with them out of order or
     /// repeated was not written by us and is refused.
     @Test func counterBatchesWithUnsortedAttributesAreRefused() {

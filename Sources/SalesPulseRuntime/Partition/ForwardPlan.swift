@@ -47,18 +47,18 @@ extension Repartition {
         /// would not count it).
         public func forwards(of event: SalesEvent, derived: [String: String]) -> [Forward] {
             var forwards: [Forward] = []
-            self.forwards(of: event, derived: derived, into: &forwards)
+            _ = self.forwards(of: event, derived: derived, into: &forwards)
             return forwards
         }
 
-        /// ``forwards(of:derived:)`` in place of what `forwards` held (its storage reused: a
-        /// partition forwards for most events it applies).
-        public func forwards(of event: SalesEvent, derived: [String: String], into forwards: inout [Forward]) {
-            // Usually handed over empty already (the projector empties its forwards per record):
-            // emptying an empty array still goes through the general range replacement.
-            if !forwards.isEmpty { forwards.removeAll(keepingCapacity: true) }
+        /// ``forwards(of:derived:)`` written over the first elements of `slots` (appended when
+        /// there are too few); returns how many. The slots' storage, their attribute arrays
+        /// included, is reused: a partition forwards for most events it applies, and a new array
+        /// per forward, and destroying them all per record, cost about 2 % of the per-event work
+        /// (BENCHMARKS.md, session 28). Slots past the count are left as they were.
+        public func forwards(of event: SalesEvent, derived: [String: String], into slots: inout [Forward]) -> Int {
             let routes = routes[Int(event.type.rawValue)]
-            guard !routes.isEmpty else { return }
+            var count = 0
             for route in routes {
                 let key: String
                 if let lookup = route.key {
@@ -67,13 +67,20 @@ extension Repartition {
                 } else {
                     key = "all"
                 }
-                var attributes: [CounterInput.Attribute] = []
-                attributes.reserveCapacity(route.names.count)
-                for name in route.names {
-                    if let value = name.value(in: event, derived: derived) { attributes.append(CounterInput.Attribute(name: name.name, value: value)) }
+                if count == slots.count {
+                    slots.append(Forward(attribute: route.attribute, key: key, input: CounterInput(type: event.type, time: event.time, sortedAttributes: [])))
+                } else {
+                    slots[count].attribute = route.attribute
+                    slots[count].key = key
                 }
-                forwards.append(Forward(attribute: route.attribute, key: key, input: CounterInput(type: event.type, time: event.time, sortedAttributes: attributes)))
+                slots[count].input.refill(type: event.type, time: event.time) { attributes in
+                    for name in route.names {
+                        if let value = name.value(in: event, derived: derived) { attributes.append(CounterInput.Attribute(name: name.name, value: value)) }
+                    }
+                }
+                count += 1
             }
+            return count
         }
     }
 }

@@ -40,7 +40,11 @@ public struct PartitionProjector: Sendable {
     /// What an input partition that forwards its counter inputs forwards, per event type.
     private let forwardPlan: Repartition.ForwardPlan
     /// Forwards produced by the last ``process(value:key:offset:recordTime:decoder:next:keyAfterNext:)``.
-    public private(set) var forwards: [Repartition.Forward] = []
+    public var forwards: ArraySlice<Repartition.Forward> { forwardSlots[..<forwardCount] }
+    /// The forwards' storage, reused from record to record (see ``Repartition/ForwardPlan``):
+    /// the first `forwardCount` are the last record's, the rest wait to be overwritten.
+    private var forwardSlots: [Repartition.Forward] = []
+    private var forwardCount = 0
     /// Rep exits to forward, produced by the last ``process(value:key:offset:recordTime:decoder:next:keyAfterNext:)``.
     public private(set) var exitForwards: [Repartition.ExitForward] = []
     // Set within the module: the look-ahead (`PartitionProjector+LookAhead.swift`) prefetches
@@ -122,8 +126,8 @@ public struct PartitionProjector: Sendable {
     public mutating func process(value: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?, offset: Int64, recordTime: EventTime, decoder: EventDecoder, next: UpcomingRecord? = nil, keyAfterNext: UnsafeRawBufferPointer? = nil) -> Outcome? {
         guard offset >= nextOffset else { return nil }
         nextOffset = offset + 1
-        // Emptied keeping their storage for the next forwards.
-        if !forwards.isEmpty { forwards.removeAll(keepingCapacity: true) }
+        // None yet for this record (their slots are overwritten, not destroyed).
+        forwardCount = 0
         if !exitForwards.isEmpty { exitForwards.removeAll(keepingCapacity: true) }
         switch role {
         case .repartitioned: return processRepartitioned(value: value)
@@ -157,7 +161,7 @@ public struct PartitionProjector: Sendable {
                 derived[CounterDefinition.timeToSignDays] = String(Double(milliseconds) / 86_400_000)
             }
             if case .input(repartitioning: true) = role {
-                forwardPlan.forwards(of: event, derived: derived, into: &forwards)
+                forwardCount = forwardPlan.forwards(of: event, derived: derived, into: &forwardSlots)
             } else {
                 counters.apply(event, counters: foldedCounters, derived: derived)
                 noteCounterInput(at: event.time)

@@ -97,6 +97,16 @@ public enum Repartition {
             self.attributes = sortedAttributes
         }
 
+        /// Makes this input one of `type` at `time` whose attributes `fill` appends (sorted by
+        /// name, each once) to the emptied array, its storage kept.
+        @inline(__always)
+        mutating func refill(type: SalesEventType, time: EventTime, _ fill: (inout [Attribute]) -> Void) {
+            self.type = type
+            self.time = time
+            attributes.removeAll(keepingCapacity: true)
+            fill(&attributes)
+        }
+
         /// The value of the attribute named `name`, if the input carries it.
         public func value(of name: String) -> String? {
             for attribute in attributes where attribute.name == name { return attribute.value }
