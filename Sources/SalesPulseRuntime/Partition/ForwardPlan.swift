@@ -54,8 +54,8 @@ extension Repartition {
         /// ``forwards(of:derived:)`` written over the first elements of `slots` (appended when
         /// there are too few); returns how many. The slots' storage, their attribute arrays
         /// included, is reused: a partition forwards for most events it applies, and a new array
-        /// per forward, and destroying them all per record, cost about 2 % of the per-event work
-        /// (BENCHMARKS.md, session 28). Slots past the count are left as they were.
+        /// per forward, and destroying them all per record, took about 2 % of the repartitioned
+        /// run's samples (BENCHMARKS.md, session 28). Slots past the count are left as they were.
         public func forwards(of event: SalesEvent, derived: [String: String], into slots: inout [Forward]) -> Int {
             let routes = routes[Int(event.type.rawValue)]
             var count = 0

@@ -351,7 +351,6 @@ public final class ProjectorRuntime: Sendable {
             let took = ContinuousClock.now - started
             finalCheckpointMilliseconds.withLock { $0 = took.fractionalMilliseconds }
         }
-        acknowledged.wait()
         // Nothing is folded after this: the revocation in close() has nothing new to write.
         finalCheckpointWritten.store(true, ordering: .releasing)
         let checkpointed = ContinuousClock.now
@@ -826,9 +825,8 @@ public final class ProjectorRuntime: Sendable {
     }
 
     /// Checkpoints every owned partition, the partitions shared out among the fold threads
-    /// (each checkpoint is a separate file, encoded from a copy-on-write snapshot).
-    /// Checkpoints every owned partition on the fold workers, then puts the files in place
-    /// together once `ready` returns (one folder sync for all).
+    /// (each checkpoint is a separate file, encoded from a copy-on-write snapshot), and puts the
+    /// files in place together once `ready` returns (one folder sync for all).
     private func checkpointAll(workers: FoldWorkers, publishingAfter ready: () -> Void) {
         let snapshot = Snapshot(projectors: partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } })
         let staged = Mutex<[CheckpointStore.Staged]>([])
