@@ -56,26 +56,33 @@ extension CustomerState {
                        reason: "lead not activated within \(DurationText.text(configuration.activation.windowMilliseconds)): missing \(missing.joined(separator: ", "))"))
         }
         if !closed {
-            // By index: iterating `(key, value)` pairs would copy each whole flow state.
+            // By index, reading the current step's name and entry time where they lie (iterating
+            // `(key, value)` pairs would copy each whole flow state), and the step's SLA and the
+            // inactivity rules in place: binding the visit, the flow and step definitions or each
+            // rule copied them (strings and arrays retained, then released) for every customer
+            // with an open alert at each of its events (BENCHMARKS.md, session 28).
+            let inactivity = configuration.inactivity
             for index in flows.entries.indices {
-                guard let current = flows.entries[index].value.current else { continue }
+                guard let enteredAt = flows.entries[index].value.current?.enteredAt else { continue }
                 let flowID = flows.entries[index].key
-                guard let definition = configuration.flow(named: flowID) else { continue }
-                if let sla = definition.step(named: current.step)?.slaMilliseconds, now.epochMilliseconds - current.enteredAt.epochMilliseconds > sla {
-                    let since = current.enteredAt.adding(milliseconds: sla)
-                    if mustBuild(Alert.identifier(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: current.step, since: since)) {
-                        var reason = "at \(current.step) for more than \(DurationText.text(sla))"
-                        if let blockage = current.blockage { reason += "; blocked: \(blockage.reason)" }
-                        fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: current.step, since: since, reason: reason))
+                let step = flows.entries[index].value.current!.step
+                guard let sla = configuration.withFlow(named: flowID, { $0.slaMilliseconds(ofStep: step) }) else { continue }
+                if let sla, now.epochMilliseconds - enteredAt.epochMilliseconds > sla {
+                    let since = enteredAt.adding(milliseconds: sla)
+                    if mustBuild(Alert.identifier(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: step, since: since)) {
+                        var reason = "at \(step) for more than \(DurationText.text(sla))"
+                        if let blockage = flows.entries[index].value.current!.blockage { reason += "; blocked: \(blockage.reason)" }
+                        fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: reason))
                     }
                 }
-                for rule in configuration.inactivity where rule.flow == flowID && rule.step == current.step {
-                    let lastTouch = max(lastCommunicationAt ?? current.enteredAt, current.enteredAt)
-                    guard now.epochMilliseconds - lastTouch.epochMilliseconds > rule.afterMilliseconds else { continue }
-                    let since = lastTouch.adding(milliseconds: rule.afterMilliseconds)
-                    let name = TimerRule.inactivity(rule.id)
-                    if mustBuild(Alert.identifier(rule: name, customer: customer, flow: flowID, step: current.step, since: since)) {
-                        fire(Alert(rule: name, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: current.step, since: since, reason: "no communication at \(current.step) for more than \(DurationText.text(rule.afterMilliseconds)); supervisor to step in and review"))
+                for rule in inactivity.indices where inactivity[rule].flow == flowID && inactivity[rule].step == step {
+                    let after = inactivity[rule].afterMilliseconds
+                    let lastTouch = max(lastCommunicationAt ?? enteredAt, enteredAt)
+                    guard now.epochMilliseconds - lastTouch.epochMilliseconds > after else { continue }
+                    let since = lastTouch.adding(milliseconds: after)
+                    let name = TimerRule.inactivity(inactivity[rule].id)
+                    if mustBuild(Alert.identifier(rule: name, customer: customer, flow: flowID, step: step, since: since)) {
+                        fire(Alert(rule: name, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: "no communication at \(step) for more than \(DurationText.text(after)); supervisor to step in and review"))
                     }
                 }
             }
