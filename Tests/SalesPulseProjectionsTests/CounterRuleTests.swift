@@ -104,6 +104,61 @@ import SalesPulseModel
         }
     }
 
+    /// Rules judge a group only at its change points: the value of a series changes from one
+    /// second to the next only at a listed change point, and a distinct count lists only the
+    /// seconds where it really changes — with values seen in bursts (spans that overlap and
+    /// join) and alone, counts and sums, and ranges cutting through the data.
+    @Test func seriesChangeOnlyAtTheirChangePoints() throws {
+        let configuration = try ConfigurationLoader.parse(yaml: """
+        flows:
+          - id: a
+            steps: [{id: s}]
+        counters:
+          - {id: reps, type: sales.competitor.mentioned, distinct: repid, groupBy: competitor, window: 20m}
+          - {id: mentions, type: sales.competitor.mentioned, count: true, groupBy: competitor, window: 15m}
+          - {id: won, type: sales.deal.won, sum: amount, groupBy: region, window: 10m}
+        """)
+        var generator = SystemRandomNumberGenerator()
+        var projection = CounterProjection()
+        for index in 0..<150 {
+            // Bursts in the first 40 minutes of each hour, on whole minutes: one value's span
+            // (a window long) often ends where another's begins, and the count does not change.
+            let hours = Double(Int.random(in: 0..<4, using: &generator)) + Double(Int.random(in: 0..<40, using: &generator)) / 60
+            let rep = "rep-\(Int.random(in: 0..<4, using: &generator))"
+            let competitor = ["acme", "medix"][Int.random(in: 0..<2, using: &generator)]
+            projection.apply(F.event(.competitorMentioned(competitor: competitor), rep: rep, at: hours, id: "m\(index)"), counters: configuration.counters)
+            projection.apply(F.event(.dealWon(amount: Double(index % 7 + 1), currency: "CNY"), rep: rep, at: hours, id: "w\(index)"), counters: configuration.counters)
+        }
+        // One rep's mention leaves the 20-minute window at the second another's enters it: the
+        // distinct count does not change there.
+        for (index, (rep, minutes)) in [("rep-1", 0.0), ("rep-2", 20.0), ("rep-1", 50.0)].enumerated() {
+            projection.apply(F.event(.competitorMentioned(competitor: "zeta"), rep: rep, at: minutes / 60, id: "z\(index)"), counters: configuration.counters)
+        }
+        for counter in configuration.counters {
+            let state = projection.states[counter.id] ?? CounterState()
+            let series = CounterSeries(state: state, counter: counter, preparingEagerly: true)
+            let scanned = CounterSeries(state: state, counter: counter)
+            for group in ["acme", "medix", "zeta", "east", "nobody"] {
+                let first = CounterState.second(of: F.at(-0.5)), last = CounterState.second(of: F.at(4.5))
+                for second in first...last where series.value(group, at: second) != scanned.value(group, at: second) {
+                    Issue.record("\(counter.id)[\(group)] at \(second): \(series.value(group, at: second)), scanned \(scanned.value(group, at: second))")
+                    break
+                }
+                for (low, high) in [(first, last), (first + 5_000, first + 9_000), (last - 2_000, last + 10)] {
+                    let points = Set(series.changePoints(group, in: low...high))
+                    for second in (low + 1)...high where series.value(group, at: second) != series.value(group, at: second - 1) {
+                        #expect(points.contains(second), "\(counter.id)[\(group)] changes at \(second) unlisted")
+                    }
+                    if case .distinct = counter.measure {
+                        for point in points where point > low {
+                            #expect(series.value(group, at: point) != series.value(group, at: point - 1), "\(counter.id)[\(group)] listed \(point) without a change")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func alertIDsDoNotDependOnWhenTheRuleIsEvaluated() {
         let events = (1...5).map { Self.mention("acme", rep: "rep-\($0)", hours: Double($0), id: "\($0)") }
         let counters = Self.state(events)

@@ -310,6 +310,13 @@ struct RuleJudge {
     let numerator: CounterSeries
     let denominator: CounterSeries?
     let organisation: Organisation
+    /// Team means computed so far (the states do not change while a judge is in use).
+    private let teamMeans = TeamMeans()
+
+    /// Team means by team and second (nil: the team is not judged then).
+    private final class TeamMeans {
+        var byTeam: [String: [Int64: Double?]] = [:]
+    }
 
     /// Groups judged: those with data, and for team comparisons every rep of those reps' teams.
     var groups: Set<String> {
@@ -349,13 +356,30 @@ struct RuleJudge {
             guard current >= max(rule.minimum, 1) else { return false }
             return current >= (1 + increase) * previous
         case .belowTeamMean(let fraction):
-            let team = teammates(of: group)
-            let values = team.compactMap { value($0, at: second) }
-            guard !values.isEmpty else { return nil }
-            let mean = values.reduce(0, +) / Double(team.count)
-            guard mean > 0, mean >= rule.minimum else { return nil }
+            guard let mean = teamMean(of: group, at: second) else { return nil }
             return (value(group, at: second) ?? 0) < fraction * mean
         }
+    }
+
+    /// The mean value of the team of `rep` at `second` (nil: no teammate has a value, or the
+    /// mean is zero or below the rule's minimum). Computed once per team and second: every rep
+    /// of a team is judged against the same mean at the same change points, and recomputing it
+    /// for each made a team's judgement quadratic in its size (half the counter-rule work in a
+    /// replay of the soak's backlog, with teams of 40).
+    func teamMean(of rep: String, at second: Int64) -> Double? {
+        guard let team = organisation.placement(of: rep)?.team else { return mean(of: [rep], at: second) }
+        if let known = teamMeans.byTeam[team]?[second] { return known }
+        let mean = mean(of: organisation.reps(inTeam: team), at: second)
+        teamMeans.byTeam[team, default: [:]][second] = .some(mean)
+        return mean
+    }
+
+    private func mean(of team: [String], at second: Int64) -> Double? {
+        let values = team.compactMap { value($0, at: second) }
+        guard !values.isEmpty else { return nil }
+        let mean = values.reduce(0, +) / Double(team.count)
+        guard mean > 0, mean >= rule.minimum else { return nil }
+        return mean
     }
 
     /// Seconds in `range` at which the condition for `group` may change: where its value (or

@@ -14,10 +14,11 @@ struct CounterSeries {
         var groups: [String: PreparedGroup] = [:]
     }
     /// One group's data sorted by second: per-second amounts as prefix sums (counts and sums),
-    /// or each distinct value's sorted seconds.
+    /// or the distinct count as a step function (the seconds at which it changes, and the count
+    /// from each on).
     private enum PreparedGroup {
         case sums(seconds: [Int64], prefix: [Double])
-        case distinct([[Int64]])
+        case steps(seconds: [Int64], counts: [Double])
         case empty
     }
     private let prepared = Prepared()
@@ -42,13 +43,18 @@ struct CounterSeries {
         if let done = prepared.groups[group] { return done }
         let made: PreparedGroup
         if let buckets = state.buckets[group] {
-            let seconds = buckets.keys.sorted()
-            var prefix: [Double] = [0]
-            prefix.reserveCapacity(seconds.count + 1)
-            for second in seconds { prefix.append(prefix.last! + buckets[second]!) }
+            // Sorted with their amounts: sorting the seconds alone looked each amount up again.
+            let sorted = buckets.sorted { $0.key < $1.key }
+            var seconds: [Int64] = [], prefix: [Double] = [0]
+            seconds.reserveCapacity(sorted.count)
+            prefix.reserveCapacity(sorted.count + 1)
+            for (second, amount) in sorted {
+                seconds.append(second)
+                prefix.append(prefix.last! + amount)
+            }
             made = .sums(seconds: seconds, prefix: prefix)
         } else if let values = state.occurrences[group] {
-            made = .distinct(values.keys.sorted().map { values[$0]! })
+            made = Self.steps(values.values, windowSeconds: windowSeconds)
         } else {
             made = .empty
         }
@@ -65,13 +71,9 @@ struct CounterSeries {
             switch known {
             case .sums(let seconds, let prefix):
                 return prefix[Self.upperBound(seconds, second)] - prefix[Self.lowerBound(seconds, first)]
-            case .distinct(let values):
-                var count = 0
-                for seconds in values {
-                    let index = Self.lowerBound(seconds, first)
-                    if index < seconds.count && seconds[index] <= second { count += 1 }
-                }
-                return Double(count)
+            case .steps(let seconds, let counts):
+                let index = Self.upperBound(seconds, second)
+                return index == 0 ? 0 : counts[index - 1]
             case .empty:
                 return 0
             }
@@ -89,19 +91,66 @@ struct CounterSeries {
         return 0
     }
 
-    /// Seconds in `range` at which the value of `group` may change.
+    /// The distinct count of a group's values (each value's sorted seconds) as a step function:
+    /// a value counts at `t` when it occurred in (t − window, t], so each occurrence at `s`
+    /// counts from `s` to `s + window − 1`; a value's overlapping spans are joined, and the
+    /// count changes where the joined spans begin and end. Only real changes are kept. Read by
+    /// one binary search, where a count over the values searched each value's seconds.
+    private static func steps(_ values: some Collection<[Int64]>, windowSeconds: Int64) -> PreparedGroup {
+        var edges: [(second: Int64, change: Int)] = []
+        for seconds in values {
+            guard var start = seconds.first else { continue }
+            var end = start + windowSeconds - 1
+            for second in seconds.dropFirst() {
+                if second > end + 1 {
+                    edges.append((start, 1))
+                    edges.append((end + 1, -1))
+                    start = second
+                }
+                end = second + windowSeconds - 1
+            }
+            edges.append((start, 1))
+            edges.append((end + 1, -1))
+        }
+        edges.sort { $0.second < $1.second }
+        var seconds: [Int64] = [], counts: [Double] = []
+        var count = 0, index = 0
+        while index < edges.count {
+            let second = edges[index].second
+            var change = 0
+            while index < edges.count && edges[index].second == second {
+                change += edges[index].change
+                index += 1
+            }
+            guard change != 0 else { continue }
+            count += change
+            seconds.append(second)
+            counts.append(Double(count))
+        }
+        return seconds.isEmpty ? .empty : .steps(seconds: seconds, counts: counts)
+    }
+
+    /// Seconds in `range` at which the value of `group` may change (each at most once for a
+    /// distinct count; a count or sum may list a second twice).
     func changePoints(_ group: String, in range: ClosedRange<Int64>) -> [Int64] {
         var points: [Int64] = []
-        func add(_ seconds: [Int64]) {
-            for second in seconds {
-                if range.contains(second) { points.append(second) }
-                if range.contains(second + windowSeconds) { points.append(second + windowSeconds) }
+        /// The seconds of sorted `seconds` in `low...high`, each shifted by `shift`.
+        func add(_ seconds: [Int64], _ low: Int64, _ high: Int64, shift: Int64) {
+            var index = Self.lowerBound(seconds, low)
+            while index < seconds.count && seconds[index] <= high {
+                points.append(seconds[index] + shift)
+                index += 1
             }
         }
         switch prepare(group) {
-        case .sums(let seconds, _): add(seconds)
-        case .distinct(let values): for seconds in values { add(seconds) }
-        case .empty: break
+        case .sums(let seconds, _):
+            // A bucket changes the value when it enters the window and when it leaves it.
+            add(seconds, range.lowerBound, range.upperBound, shift: 0)
+            add(seconds, range.lowerBound - windowSeconds, range.upperBound - windowSeconds, shift: windowSeconds)
+        case .steps(let seconds, _):
+            add(seconds, range.lowerBound, range.upperBound, shift: 0)
+        case .empty:
+            break
         }
         return points
     }
