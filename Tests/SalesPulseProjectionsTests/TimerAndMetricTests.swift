@@ -50,6 +50,28 @@ import SalesPulseModel
         #expect(resolved.map(\.state) == [.resolved])
     }
 
+    /// Open timer alerts of every kind stay as they were fired while they hold: a customer's
+    /// later events and ticks neither fire them again nor resolve them (each of its events
+    /// works out the ids of the alerts that hold and finds them among the open ones).
+    @Test func openTimerAlertsAreNotFiredAgainWhileTheyHold() {
+        var projection = FlowProjection(configuration: F.configuration)
+        projection.apply(F.event(.leadCreated(channel: "wechat", contactMode: "visit"), at: 0))
+        projection.apply(F.enter("pipeline", "need_confirmation", at: 0))
+        projection.apply(F.enter("academic", "visit", at: 1))
+        let fired = F.alerts(projection.advance(to: F.at(80)))
+        #expect(fired.map(\.rule).sorted() == ["inactivity:silent", "lead-activation", "step-sla"])
+        let open = projection.customers["c1"]!.openAlerts
+        for hours in [81.0, 90, 150] {
+            #expect(F.alerts(projection.apply(Self.field("latest_need", at: hours))).isEmpty, "event at \(hours) h")
+            #expect(F.alerts(projection.advance(to: F.at(hours + 0.5))).isEmpty, "tick at \(hours + 0.5) h")
+        }
+        #expect(projection.customers["c1"]!.openAlerts == open)
+        // Contact ends the inactivity alone.
+        let resolved = F.alerts(projection.apply(F.event(.messageSent(channel: "sms"), at: 151)))
+        #expect(resolved.map(\.rule) == ["inactivity:silent"])
+        #expect(resolved.map(\.state) == [.resolved])
+    }
+
     @Test(arguments: [
         ([71.0, 73.0], 0.5),
         ([72.0, 72.0], 1.0),

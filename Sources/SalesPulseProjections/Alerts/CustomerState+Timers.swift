@@ -31,18 +31,25 @@ extension CustomerState {
         // The ids of the alerts that hold now; an alert is built (its reason text, the rep's
         // place in the organisation) only if it is not open yet: a customer with an open alert
         // is reconciled at each of its events, and an open alert stays as it was fired. (No
-        // closures building alerts on demand: their contexts copied the configuration.)
-        var wanted: [String] = []
-        var fired: [Alert] = []
-        /// Notes that the alert `id` holds; true if it must be built (not open, or built already
-        /// for an earlier condition with the same id, which the later one replaces).
-        func mustBuild(_ id: String) -> Bool {
-            guard !wanted.contains(id) else { return fired.contains { $0.id == id } }
-            wanted.append(id)
-            return openAlerts.index(forKey: id) == nil
+        // closures building alerts on demand: their contexts copied the configuration.) Ids are
+        // compared as their digits (``IdentifierDigits``): no id string is built for a lookup.
+        var wanted: [IdentifierDigits] = []
+        var fired: [(id: IdentifierDigits, alert: Alert)] = []
+        /// Notes that the alert with the id of `hash` holds; true if it must be built (not open,
+        /// or built already for an earlier condition with the same id, which the later one
+        /// replaces). `fire` then gets the alert, whose id is the one of `hash`.
+        var building = IdentifierDigits(hash: 0)
+        func mustBuild(_ hash: UInt64) -> Bool {
+            building = IdentifierDigits(hash: hash)
+            guard !wanted.contains(building) else { return fired.contains { $0.id == building } }
+            wanted.append(building)
+            // By index: `contains(where:)` copied each entry, its whole alert, to look at its id.
+            return openAlerts.entries.withUnsafeBufferPointer { entries in
+                !entries.indices.contains { IdentifierDigits(entries[$0].key) == building }
+            }
         }
         func fire(_ alert: Alert) {
-            if let index = fired.firstIndex(where: { $0.id == alert.id }) { fired[index] = alert } else { fired.append(alert) }
+            if let index = fired.firstIndex(where: { $0.id == building }) { fired[index].alert = alert } else { fired.append((building, alert)) }
         }
         let closed = outcome != nil
 
@@ -50,7 +57,7 @@ extension CustomerState {
             activation = .toBeActivated(since: deadline)
         }
         if case .toBeActivated(let since) = activation, !closed,
-           mustBuild(Alert.identifier(rule: TimerRule.leadActivation, customer: customer, flow: nil, step: nil, since: since)) {
+           mustBuild(Alert.identifierHash(rule: TimerRule.leadActivation, customer: customer, flow: nil, step: nil, since: since)) {
             let missing = configuration.activation.requiredFields.filter { fields[$0] == nil || fields[$0]!.updatedAt > since }
             fire(Alert(rule: TimerRule.leadActivation, customer: customer, rep: rep, organisation: configuration.organisation, region: region, since: since,
                        reason: "lead not activated within \(DurationText.text(configuration.activation.windowMilliseconds)): missing \(missing.joined(separator: ", "))"))
@@ -69,7 +76,7 @@ extension CustomerState {
                 guard let sla = configuration.withFlow(named: flowID, { $0.slaMilliseconds(ofStep: step) }) else { continue }
                 if let sla, now.epochMilliseconds - enteredAt.epochMilliseconds > sla {
                     let since = enteredAt.adding(milliseconds: sla)
-                    if mustBuild(Alert.identifier(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: step, since: since)) {
+                    if mustBuild(Alert.identifierHash(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: step, since: since)) {
                         var reason = "at \(step) for more than \(DurationText.text(sla))"
                         if let blockage = flows.entries[index].value.current!.blockage { reason += "; blocked: \(blockage.reason)" }
                         fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: reason))
@@ -81,7 +88,7 @@ extension CustomerState {
                     guard now.epochMilliseconds - lastTouch.epochMilliseconds > after else { continue }
                     let since = lastTouch.adding(milliseconds: after)
                     let name = TimerRule.inactivity(inactivity[rule].id)
-                    if mustBuild(Alert.identifier(rule: name, customer: customer, flow: flowID, step: step, since: since)) {
+                    if mustBuild(Alert.identifierHash(rule: name, customer: customer, flow: flowID, step: step, since: since)) {
                         fire(Alert(rule: name, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: "no communication at \(step) for more than \(DurationText.text(after)); supervisor to step in and review"))
                     }
                 }
@@ -93,17 +100,16 @@ extension CustomerState {
         // removed where it stands.
         var position = 0
         while position < openAlerts.entries.count {
-            let id = openAlerts.entries[position].key
-            guard !wanted.contains(id) else {
-                position += 1
+            guard let id = IdentifierDigits(openAlerts.entries[position].key), wanted.contains(id) else {
+                var resolved = openAlerts.entries.remove(at: position).value
+                resolved.state = .resolved
+                resolved.resolvedAt = max(now, resolved.since)
+                outputs.append(.alert(resolved))
                 continue
             }
-            var resolved = openAlerts.removeValue(forKey: id)!
-            resolved.state = .resolved
-            resolved.resolvedAt = max(now, resolved.since)
-            outputs.append(.alert(resolved))
+            position += 1
         }
-        for alert in fired.sorted(by: { $0.id < $1.id }) {
+        for (_, alert) in fired.sorted(by: { $0.alert.id < $1.alert.id }) {
             openAlerts[alert.id] = alert
             outputs.append(.alert(alert))
         }
