@@ -12,7 +12,7 @@ between, the process's CPU seconds and its peak resident memory.
 
     swift build -c release --product salespulse
     python3 scripts/backlog.py [--events 1000000] [--partitions 64] [--rounds 2]
-                               [--binary A[,B]] [--prefetch default[,none,100000]]
+                               [--binary A[,B]] [--prefetch default[,none,100000]] [--poll 0.5]
 """
 import argparse
 import os
@@ -52,6 +52,7 @@ def main():
     parser.add_argument("--prefetch", default="default",
                         help="comma-separated --prefetch settings, run in turn ('default': the binary's own)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--poll", type=float, default=0.5, help="seconds between two reads of /metrics (the resolution of the times)")
     options = parser.parse_args()
     binaries = options.binary.split(",")
     for binary in binaries:
@@ -90,7 +91,7 @@ def main():
                     previous = None  # (applied, when first seen)
                     result = None
                     while time.time() - start < 900 and process.poll() is None:
-                        time.sleep(0.5)
+                        time.sleep(options.poll)
                         try:
                             _, text = soak.get(port, "/metrics")
                         except OSError:

@@ -2,7 +2,8 @@
 /// written (write them sorted for the canonical order of `JSONSerialization`'s and
 /// `JSONEncoder`'s `.sortedKeys`). Strings are escaped as Foundation escapes them with
 /// `.withoutEscapingSlashes`: `"` and `\`, `\b \f \n \r \t`, other control characters as
-/// `\u00xx`; everything else, `/` and non-ASCII included, as is.
+/// `\u00xx`; everything else, `/` and non-ASCII included, as is. Member names are literals,
+/// written as they are: they must need no escaping (no `"`, `\` or control character).
 ///
 /// Alerts leave the runtime as JSON on the alerts topic and on the live stream, one per alert
 /// change. Foundation serialised each with key sorting that compares through the locale: about
@@ -27,19 +28,19 @@ public struct JSONObjectWriter: Sendable {
     }
 
     /// A string member.
-    public mutating func field(_ key: String, _ value: String) {
+    public mutating func field(_ key: StaticString, _ value: String) {
         begin(key)
         append(string: value)
     }
 
     /// A string member, left out when `value` is nil.
-    public mutating func field(_ key: String, _ value: String?) {
+    public mutating func field(_ key: StaticString, _ value: String?) {
         guard let value else { return }
         field(key, value)
     }
 
     /// An array of strings, left out when `values` is nil.
-    public mutating func field(_ key: String, _ values: [String]?) {
+    public mutating func field(_ key: StaticString, _ values: [String]?) {
         guard let values else { return }
         begin(key)
         bytes.append(UInt8(ascii: "["))
@@ -51,7 +52,7 @@ public struct JSONObjectWriter: Sendable {
     }
 
     /// A member that is an object, written by `body`.
-    public mutating func object(_ key: String, _ body: (inout JSONObjectWriter) -> Void) {
+    public mutating func object(_ key: StaticString, _ body: (inout JSONObjectWriter) -> Void) {
         begin(key)
         bytes.append(UInt8(ascii: "{"))
         empty = true
@@ -60,10 +61,16 @@ public struct JSONObjectWriter: Sendable {
         empty = false
     }
 
-    private mutating func begin(_ key: String) {
+    /// The member name, quoted as it is: escaping names scanned each of their bytes, for a
+    /// dozen literals per alert.
+    private mutating func begin(_ key: StaticString) {
         if !empty { bytes.append(UInt8(ascii: ",")) }
         empty = false
-        append(string: key)
+        let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        assert(!name.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }, "a member name needing escapes: \(key)")
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: name)
+        bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
 

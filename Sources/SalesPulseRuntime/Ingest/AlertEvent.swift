@@ -13,7 +13,9 @@ public enum AlertEvent {
     /// empty; `severity` defaults to `warning`.
     public static func json(_ alert: Alert) -> [UInt8] {
         let state = alert.state.rawValue
-        var event = JSONObjectWriter()
+        // Room for the whole event at once: most alerts' events are longer than the default
+        // 512 bytes, and growing copied them.
+        var event = JSONObjectWriter(capacity: 1024)
         event.object("data") { alert.writeMembers(into: &$0, idKey: "alertId", departmentsWhenEmpty: false) }
         event.field("datacontenttype", "application/json")
         event.field("id", "\(alert.id).\(state)")

@@ -308,11 +308,11 @@ public final class ProjectorRuntime: Sendable {
                     try sendProgress(progress, to: repartitionTopics, with: producer)
                     progressSent = progress
                 }
-                let changes = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions, workers: workers)
+                let (changes, records) = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions, workers: workers)
                 let took = ContinuousClock.now - lastTick
                 metrics.tick.recordNanoseconds(took.nanoseconds)
                 counters.withLock { $0.tick = took.fractionalMilliseconds }
-                try publish(changes, producer: producer)
+                try publish(changes, alertRecords: records, producer: producer)
             }
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval, !checkpoints.isWriting, acknowledgeProduced(producer, before: "checkpoint") {
                 // Snapshots between batches (each consistent with its offset), written off this thread.
@@ -623,8 +623,11 @@ public final class ProjectorRuntime: Sendable {
 
     /// Advances timers: by the watermark, and for partitions idle in live mode by the wall clock.
     /// Counter rules are evaluated first, while the counters still hold what the evaluation
-    /// steps through (advancing evicts what the new watermark no longer needs).
-    private func tick(lastEventWallClock: [KafkaTopicPartition: Int64], repartitionPartitions: [String: Int], inputPartitions: Int?, workers: FoldWorkers) -> [FlowOutput] {
+    /// steps through (advancing evicts what the new watermark no longer needs). Returns the
+    /// outputs and, in the same order, the alerts among them as alerts-topic records, each
+    /// partition's written by the fold worker that advanced it: written on the consume thread
+    /// as it published, they held up the next batch (a tick on a backlog fires thousands).
+    private func tick(lastEventWallClock: [KafkaTopicPartition: Int64], repartitionPartitions: [String: Int], inputPartitions: Int?, workers: FoldWorkers) -> ([FlowOutput], [KafkaOutgoingMessage]) {
         let now = Self.wallClockMilliseconds()
         return partitions.withLock { owned in
             let keys = owned.keys.sorted()
@@ -636,38 +639,57 @@ public final class ProjectorRuntime: Sendable {
             // are dropped before timers advance: a flow projection changed while a copy of it
             // lives would copy every shard it touches.
             var outputs: [FlowOutput] = []
-            var partitionAlerts = [[Alert]](repeating: [], count: keys.count)
+            var partitionAlerts = [[FlowOutput]](repeating: [], count: keys.count)
+            var partitionRecords = [[KafkaOutgoingMessage]](repeating: [], count: keys.count)
             do {
                 let rules = counterRuleWork(owned, keys: keys, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions)
                 outputs = rules.merged.map(FlowOutput.alert)
                 if let evaluate = rules.perPartition {
                     partitionAlerts.withUnsafeMutableBufferPointer { partitionAlerts in
-                        Self.forEachPartition(keys.count, on: workers) { index in partitionAlerts[index] = evaluate(keys[index], slots[index]) }
+                        partitionRecords.withUnsafeMutableBufferPointer { partitionRecords in
+                            Self.forEachPartition(keys.count, on: workers) { index in
+                                partitionAlerts[index] = evaluate(keys[index], slots[index]).map(FlowOutput.alert)
+                                partitionRecords[index] = Self.alertRecords(partitionAlerts[index])
+                            }
+                        }
                     }
                 }
             }
+            var records = Self.alertRecords(outputs)
             var advanced = [[FlowOutput]](repeating: [], count: keys.count)
+            var advancedRecords = [[KafkaOutgoingMessage]](repeating: [], count: keys.count)
             advanced.withUnsafeMutableBufferPointer { advanced in
-                Self.forEachPartition(keys.count, on: workers) { index in
-                    let key = keys[index], slot = slots[index]
-                    var target = slot.projector.watermark
-                    let idle = now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds
-                    if configuration.live && idle { target = max(target ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now)) }
-                    guard let target else { return }
-                    advanced[index] = slot.projector.advance(to: target)
+                advancedRecords.withUnsafeMutableBufferPointer { advancedRecords in
+                    Self.forEachPartition(keys.count, on: workers) { index in
+                        let key = keys[index], slot = slots[index]
+                        var target = slot.projector.watermark
+                        let idle = now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds
+                        if configuration.live && idle { target = max(target ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now)) }
+                        guard let target else { return }
+                        advanced[index] = slot.projector.advance(to: target)
+                        advancedRecords[index] = Self.alertRecords(advanced[index])
+                    }
                 }
             }
-            for alerts in partitionAlerts { outputs += alerts.map(FlowOutput.alert) }
-            for part in advanced { outputs += part }
+            for index in keys.indices {
+                outputs += partitionAlerts[index]
+                records += partitionRecords[index]
+            }
+            for index in keys.indices {
+                outputs += advanced[index]
+                records += advancedRecords[index]
+            }
             // N-in-a-row rules on the reps' step exits merged across partitions.
             let process = configuration.process
             if !process.sequenceRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
                 let keyed = keys.map { owned[$0]!.projector.rules }
                 let changes = sequences.withLock { $0.evaluate(at: now, configuration: process, partitions: keyed) }
                 countRuntimeRuleAlerts(changes)
-                outputs += changes.map(FlowOutput.alert)
+                let sequenced = changes.map(FlowOutput.alert)
+                outputs += sequenced
+                records += Self.alertRecords(sequenced)
             }
-            return outputs
+            return (outputs, records)
         }
     }
 

@@ -49,6 +49,14 @@ public final class LiveEventHub: Sendable {
         var nextSubscriber = 0
         var resolved: BoundedHistory<Alert>
         var closed = false
+
+        /// Numbers an event, keeps it in the ring and hands it to every subscriber.
+        mutating func publish(topic: String, region: String?, payload: Payload) {
+            let event = Event(id: nextID, topic: topic, region: region, payload: payload)
+            nextID += 1
+            ring.append(event)
+            for continuation in subscribers.values { continuation.yield(event) }
+        }
     }
 
     private let state: Mutex<State>
@@ -60,32 +68,28 @@ public final class LiveEventHub: Sendable {
     }
 
     /// Publishes a projection's outputs (alerts and step changes).
+    /// All under one hold of the lock: the runtime publishes every batch's outputs here on its
+    /// consume thread, and taking the lock for each output added to the time the next batch
+    /// waited.
     public func publish(_ outputs: [FlowOutput]) {
-        for output in outputs {
-            switch output {
-            case .alert(let alert):
-                publish(topic: "alerts", region: alert.region, payload: .alert(alert))
-                if alert.state == .resolved { state.withLock { $0.resolved.append(alert) } }
-            case .stepChanged(let customer, let flow, let from, let to, let at):
-                publish(topic: "steps", region: nil, payload: .step(customer: customer, flow: flow, from: from, to: to, at: at))
-            default:
-                break
+        state.withLock { state in
+            for output in outputs {
+                switch output {
+                case .alert(let alert):
+                    state.publish(topic: "alerts", region: alert.region, payload: .alert(alert))
+                    if alert.state == .resolved { state.resolved.append(alert) }
+                case .stepChanged(let customer, let flow, let from, let to, let at):
+                    state.publish(topic: "steps", region: nil, payload: .step(customer: customer, flow: flow, from: from, to: to, at: at))
+                default:
+                    break
+                }
             }
         }
     }
 
     /// Publishes one event.
     public func publish(topic: String, region: String?, data: String) {
-        publish(topic: topic, region: region, payload: .json(data))
-    }
-
-    private func publish(topic: String, region: String?, payload: Payload) {
-        state.withLock { state in
-            let event = Event(id: state.nextID, topic: topic, region: region, payload: payload)
-            state.nextID += 1
-            state.ring.append(event)
-            for continuation in state.subscribers.values { continuation.yield(event) }
-        }
+        state.withLock { $0.publish(topic: topic, region: region, payload: .json(data)) }
     }
 
     /// Resolved alerts kept in memory (most recent last).
