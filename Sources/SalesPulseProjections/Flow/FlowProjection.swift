@@ -48,6 +48,9 @@ public struct FlowProjection: Sendable, Hashable {
 
     private static func fold(_ event: SalesEvent, into state: inout CustomerState, timers: inout TimerQueue, configuration: ProcessConfiguration) -> [FlowOutput] {
         let dueBefore = state.nextTimerDue
+        // Reconciling looks up the alerts that hold among the open ones, whose storage is rarely
+        // in cache: it loads while the event is applied.
+        state.openAlerts.prefetchEntries()
         // Timers due by the event's time fire first, on the state they came due in, as a tick
         // between the events would have: whether one ran (batches differ between runs, replays
         // and restarts) then changes nothing, e.g. the rep and region an alert carries.

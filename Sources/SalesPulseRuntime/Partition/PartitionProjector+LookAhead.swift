@@ -14,6 +14,8 @@ import SalesPulseProjections
 // Measured and left out: loading the heap blocks of the current customer's maps (fields,
 // flows, open alerts) before its record is decoded. Finding them costs a second lookup of the
 // customer, which took as much time as the fold saved (`bench --stages process`, profiles).
+// (Once the fold has found the customer, it starts loading the open alerts' storage while
+// the event is applied: `FlowProjection`'s fold.)
 //
 // Nothing read ahead changes a result: a prefetch for an id or a key that is wrong, missing or
 // about to move costs only time. (Decoding the next record a turn early, to know its id for
