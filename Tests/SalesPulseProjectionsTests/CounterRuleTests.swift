@@ -159,6 +159,56 @@ import SalesPulseModel
         }
     }
 
+    /// A team's mean, read from its reps' prepared data, is the mean of the values looked up
+    /// rep by rep (reps with no value count in the divisor, not the sum), with and without a
+    /// denominator counter and its minimum, at every minute around the data.
+    @Test func teamMeansReadFromPreparedDataEqualTheMeanOfEachRepsValue() throws {
+        let configuration = try ConfigurationLoader.parse(yaml: """
+        flows:
+          - id: a
+            steps: [{id: s}]
+        counters:
+          - {id: mentions, type: sales.competitor.mentioned, count: true, groupBy: repid, window: 1h}
+          - {id: wins, type: sales.deal.won, count: true, groupBy: repid, window: 1h}
+        rules:
+          - {id: low, counter: mentions, belowTeamMean: 0.7}
+          - {id: low_per_win, counter: mentions, per: wins, belowTeamMean: 0.7, minimum: 2}
+        organisation:
+          regions:
+            - id: east
+              director: dir-east
+              teams:
+                - {id: t1, supervisor: sup-1, reps: [rep-1..rep-4]}
+                - {id: t2, supervisor: sup-2, reps: [rep-5..rep-8]}
+        """)
+        var generator = SystemRandomNumberGenerator()
+        var projection = CounterProjection()
+        for index in 0..<300 {
+            let hours = Double(Int.random(in: 0..<(6 * 60), using: &generator)) / 60
+            let rep = "rep-\(Int.random(in: 1...7, using: &generator))" // rep-8 never has a value
+            projection.apply(F.event(.competitorMentioned(competitor: "acme"), rep: rep, at: hours, id: "m\(index)"), counters: configuration.counters)
+            if index % 3 == 0 {
+                projection.apply(F.event(.dealWon(amount: 1, currency: "CNY"), rep: rep, at: hours, id: "w\(index)"), counters: configuration.counters)
+            }
+        }
+        func series(_ id: String?) -> CounterSeries? {
+            id.flatMap { id in configuration.counters.first { $0.id == id } }.map { CounterSeries(state: projection.states[$0.id] ?? CounterState(), counter: $0, preparingEagerly: true) }
+        }
+        for rule in configuration.counterRules {
+            let judge = RuleJudge(rule: rule, numerator: series(rule.counter)!, denominator: series(rule.per), organisation: configuration.organisation)
+            for minute in stride(from: -10, through: 7 * 60, by: 3) {
+                let second = CounterState.second(of: F.at(Double(minute) / 60))
+                for rep in ["rep-1", "rep-6", "rep-8"] {
+                    let team = configuration.organisation.reps(inTeam: configuration.organisation.placement(of: rep)!.team)
+                    let values = team.compactMap { judge.value($0, at: second) }
+                    let mean = values.isEmpty ? nil : values.reduce(0, +) / Double(team.count)
+                    let expected = mean.flatMap { $0 > 0 && $0 >= rule.minimum ? $0 : nil }
+                    #expect(judge.teamMean(of: rep, at: second) == expected, "\(rule.id), \(rep) at minute \(minute)")
+                }
+            }
+        }
+    }
+
     @Test func alertIDsDoNotDependOnWhenTheRuleIsEvaluated() {
         let events = (1...5).map { Self.mention("acme", rep: "rep-\($0)", hours: Double($0), id: "\($0)") }
         let counters = Self.state(events)

@@ -12,11 +12,24 @@ struct CounterSeries {
     /// Groups prepared for many lookups (sorted seconds), built on first need during one evaluation.
     private final class Prepared {
         var groups: [String: PreparedGroup] = [:]
+        /// The group looked up last, and its data: a rule reads one group at many seconds in a
+        /// row (a run's change points), and hashing its name for each read was a fifth of
+        /// the evaluation.
+        var lastGroup: String?
+        var last: PreparedGroup?
+
+        func lookup(_ group: String) -> PreparedGroup? {
+            if let lastGroup, lastGroup == group { return last }
+            guard let found = groups[group] else { return nil }
+            lastGroup = group
+            last = found
+            return found
+        }
     }
     /// One group's data sorted by second: per-second amounts as prefix sums (counts and sums),
     /// or the distinct count as a step function (the seconds at which it changes, and the count
     /// from each on).
-    private enum PreparedGroup {
+    fileprivate enum PreparedGroup {
         case sums(seconds: [Int64], prefix: [Double])
         case steps(seconds: [Int64], counts: [Double])
         case empty
@@ -40,7 +53,7 @@ struct CounterSeries {
     /// A group's data sorted once, for the many lookups of a run search.
     @discardableResult
     private func prepare(_ group: String) -> PreparedGroup {
-        if let done = prepared.groups[group] { return done }
+        if let done = prepared.lookup(group) { return done }
         let made: PreparedGroup
         if let buckets = state.buckets[group] {
             // Sorted with their amounts: sorting the seconds alone looked each amount up again.
@@ -66,18 +79,8 @@ struct CounterSeries {
     /// a binary search once the group is prepared, else a scan of the group's buckets.
     func value(_ group: String, at second: Int64) -> Double {
         let first = second - windowSeconds + 1
-        let known = preparesEagerly ? prepare(group) : prepared.groups[group]
-        if let known {
-            switch known {
-            case .sums(let seconds, let prefix):
-                return prefix[Self.upperBound(seconds, second)] - prefix[Self.lowerBound(seconds, first)]
-            case .steps(let seconds, let counts):
-                let index = Self.upperBound(seconds, second)
-                return index == 0 ? 0 : counts[index - 1]
-            case .empty:
-                return 0
-            }
-        }
+        let known = preparesEagerly ? prepare(group) : prepared.lookup(group)
+        if let known { return value(of: known, at: second) }
         if let buckets = state.buckets[group] {
             var total = 0.0
             for (bucket, amount) in buckets where bucket >= first && bucket <= second { total += amount }
@@ -89,6 +92,30 @@ struct CounterSeries {
             return Double(count)
         }
         return 0
+    }
+
+    /// One group's data prepared for reads by binary search, held to read it without looking
+    /// the group up by name each time (``group(_:)``, ``value(_:at:)-(Group,_)``).
+    struct Group {
+        fileprivate let data: PreparedGroup
+    }
+
+    /// The data of `group`, prepared (sorted) on first need.
+    func group(_ name: String) -> Group { Group(data: prepare(name)) }
+
+    /// The value of a prepared group for the window ending at `second`.
+    func value(_ group: Group, at second: Int64) -> Double { value(of: group.data, at: second) }
+
+    private func value(of prepared: PreparedGroup, at second: Int64) -> Double {
+        switch prepared {
+        case .sums(let seconds, let prefix):
+            return prefix[Self.upperBound(seconds, second)] - prefix[Self.lowerBound(seconds, second - windowSeconds + 1)]
+        case .steps(let seconds, let counts):
+            let index = Self.upperBound(seconds, second)
+            return index == 0 ? 0 : counts[index - 1]
+        case .empty:
+            return 0
+        }
     }
 
     /// The distinct count of a group's values (each value's sorted seconds) as a step function:
