@@ -68,19 +68,26 @@ import SalesPulseModel
         #expect(resolved.first?.id == fired.first?.id)
     }
 
-    /// A series read by binary search over its sorted data (as an evaluation over several points
-    /// reads it) gives the value the scan of the buckets gives, at every second around the data:
-    /// distinct reps, counts and sums, with groups that have no data.
-    @Test func seriesSortedOnceReadTheValuesAScanReads() throws {
-        let configuration = try ConfigurationLoader.parse(yaml: """
+    /// Counters of each measure over competitor mentions and won deals, with the given windows:
+    /// distinct reps per competitor (`reps`), mentions per competitor (`mentions`) and the
+    /// amount won per region (`won`).
+    static func threeMeasures(windows: (reps: String, mentions: String, won: String)) throws -> ProcessConfiguration {
+        try ConfigurationLoader.parse(yaml: """
         flows:
           - id: a
             steps: [{id: s}]
         counters:
-          - {id: reps, type: sales.competitor.mentioned, distinct: repid, groupBy: competitor, window: 3h}
-          - {id: mentions, type: sales.competitor.mentioned, count: true, groupBy: competitor, window: 2h}
-          - {id: won, type: sales.deal.won, sum: amount, groupBy: region, window: 90m}
+          - {id: reps, type: sales.competitor.mentioned, distinct: repid, groupBy: competitor, window: \(windows.reps)}
+          - {id: mentions, type: sales.competitor.mentioned, count: true, groupBy: competitor, window: \(windows.mentions)}
+          - {id: won, type: sales.deal.won, sum: amount, groupBy: region, window: \(windows.won)}
         """)
+    }
+
+    /// A series read by binary search over its sorted data (as an evaluation over several points
+    /// reads it) gives the value the scan of the buckets gives, at every second around the data:
+    /// distinct reps, counts and sums, with groups that have no data.
+    @Test func seriesSortedOnceReadTheValuesAScanReads() throws {
+        let configuration = try Self.threeMeasures(windows: ("3h", "2h", "90m"))
         var generator = SystemRandomNumberGenerator()
         var projection = CounterProjection()
         for index in 0..<400 {
@@ -109,15 +116,7 @@ import SalesPulseModel
     /// seconds where it really changes — with values seen in bursts (spans that overlap and
     /// join) and alone, counts and sums, and ranges cutting through the data.
     @Test func seriesChangeOnlyAtTheirChangePoints() throws {
-        let configuration = try ConfigurationLoader.parse(yaml: """
-        flows:
-          - id: a
-            steps: [{id: s}]
-        counters:
-          - {id: reps, type: sales.competitor.mentioned, distinct: repid, groupBy: competitor, window: 20m}
-          - {id: mentions, type: sales.competitor.mentioned, count: true, groupBy: competitor, window: 15m}
-          - {id: won, type: sales.deal.won, sum: amount, groupBy: region, window: 10m}
-        """)
+        let configuration = try Self.threeMeasures(windows: ("20m", "15m", "10m"))
         var generator = SystemRandomNumberGenerator()
         var projection = CounterProjection()
         for index in 0..<150 {

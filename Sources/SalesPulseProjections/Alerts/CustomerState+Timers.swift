@@ -35,10 +35,11 @@ extension CustomerState {
         // compared as their digits (``IdentifierDigits``): no id string is built for a lookup.
         var wanted: [IdentifierDigits] = []
         var fired: [(id: IdentifierDigits, alert: Alert)] = []
+        // The id of the alert `mustBuild` last noted, which `fire` stores the built alert under.
+        var building = IdentifierDigits(hash: 0)
         /// Notes that the alert with the id of `hash` holds; true if it must be built (not open,
         /// or built already for an earlier condition with the same id, which the later one
-        /// replaces). `fire` then gets the alert, whose id is the one of `hash`.
-        var building = IdentifierDigits(hash: 0)
+        /// replaces), and `fire` then gets it.
         func mustBuild(_ hash: UInt64) -> Bool {
             building = IdentifierDigits(hash: hash)
             guard !wanted.contains(building) else { return fired.contains { $0.id == building } }

@@ -1,0 +1,47 @@
+/// An alert id's 16 hex digits as two words of their bytes: ids compared as two integers,
+/// without building a string for the id that is looked for or comparing strings. A customer
+/// with an open alert has the ids of the alerts that hold worked out and looked up among its
+/// open ones at each of its events; 16-character ids are heap strings, and each comparison
+/// went through the general string comparison to `memcmp` (about 5 % of the real command's
+/// CPU on the soak's backlog).
+struct IdentifierDigits: Equatable {
+    let first: UInt64
+    let second: UInt64
+
+    /// The digits of the id whose hash is `value`.
+    init(hash value: UInt64) {
+        var bytes: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &bytes) { Self.write(value, into: $0) }
+        (first, second) = bytes
+    }
+
+    /// The digits of `id` (nil: not 16 bytes long, so no id of ours).
+    @inline(__always)
+    init?(_ id: borrowing String) {
+        guard id.utf8.count == 16 else { return nil }
+        let read = { (bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) in
+            let raw = UnsafeRawBufferPointer(bytes)
+            return (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        }
+        if let digits = id.utf8.withContiguousStorageIfAvailable(read) {
+            (first, second) = digits
+        } else {
+            (first, second) = Array(id.utf8).withUnsafeBufferPointer(read)
+        }
+    }
+
+    /// 16 lowercase hex digits, zero-padded.
+    static func hex(_ value: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 16) { buffer in
+            write(value, into: UnsafeMutableRawBufferPointer(buffer))
+            return 16
+        }
+    }
+
+    private static func write(_ value: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
+        let digits: StaticString = "0123456789abcdef"
+        for index in 0..<16 {
+            buffer[index] = digits.utf8Start[Int((value >> UInt64(60 - 4 * index)) & 0xF)]
+        }
+    }
+}
