@@ -20,7 +20,8 @@ extension CustomerState {
         let now = max(requested, reconciledAt ?? requested)
         reconciledAt = now
         // One pass over the timer conditions: does any hold now, and when does the next start to?
-        let dues = timerDues(after: now.epochMilliseconds, configuration: configuration)
+        let dues = Self.timerDues(after: now.epochMilliseconds, activation: activation, closed: outcome != nil, flows: flows, lastCommunicationAt: lastCommunicationAt,
+                                  configuration: configuration)
         nextTimerDue = dues.next
         let anyDue = (dues.earliest.map { $0 <= now.epochMilliseconds } ?? false) || (activation.isToBeActivated && outcome == nil)
         if openAlerts.isEmpty && !anyDue { return [] }
@@ -140,8 +141,16 @@ extension CustomerState {
     /// Every timer condition has the form "now > threshold", so it starts to hold at
     /// threshold + 1 ms. Returns the earliest such time of all conditions (does any hold now?)
     /// and the earliest one after `after` (when must the customer be looked at next?).
-    /// No allocation: this runs for every event.
     private func timerDues(after: Int64, configuration: ProcessConfiguration) -> (earliest: Int64?, next: Int64?) {
+        Self.timerDues(after: after, activation: activation, closed: outcome != nil, flows: flows, lastCommunicationAt: lastCommunicationAt, configuration: configuration)
+    }
+
+    /// ``timerDues(after:configuration:)`` from the parts of the state it reads. Static, so that
+    /// `reconcile`, which runs for every event, passes those parts: calling the method there
+    /// copied the whole state first (its nested functions read the state too), retaining and
+    /// releasing each of its fields. No allocation.
+    private static func timerDues(after: Int64, activation: Activation, closed: Bool, flows: borrowing SmallMap<FlowState>, lastCommunicationAt: EventTime?,
+                                  configuration: ProcessConfiguration) -> (earliest: Int64?, next: Int64?) {
         var earliest: Int64?
         var next: Int64?
         func consider(_ threshold: Int64) {
@@ -150,7 +159,8 @@ extension CustomerState {
             if due > after && due < (next ?? Int64.max) { next = due }
         }
         if case .pending(let deadline) = activation { consider(deadline.epochMilliseconds) }
-        if outcome != nil { return (earliest, next) }
+        if closed { return (earliest, next) }
+        let inactivity = configuration.inactivity
         // By index, reading only the current step's name and entry time: iterating `(key, value)`
         // pairs would copy each whole flow state (its visits, arrays and maps) per event.
         for index in flows.entries.indices {
@@ -158,9 +168,10 @@ extension CustomerState {
             let flowID = flows.entries[index].key
             let step = flows.entries[index].value.current!.step
             if let sla = configuration.slaMilliseconds(flow: flowID, step: step) { consider(enteredAt.epochMilliseconds &+ sla) }
-            for rule in configuration.inactivity where rule.flow == flowID && rule.step == step {
+            // By index: binding each rule copied it (its strings retained and released).
+            for rule in inactivity.indices where inactivity[rule].flow == flowID && inactivity[rule].step == step {
                 let lastTouch = max(lastCommunicationAt ?? enteredAt, enteredAt)
-                consider(lastTouch.epochMilliseconds &+ rule.afterMilliseconds)
+                consider(lastTouch.epochMilliseconds &+ inactivity[rule].afterMilliseconds)
             }
         }
         return (earliest, next)
