@@ -91,11 +91,15 @@ public struct StateWriter {
     }
 
     /// Appends a ``SmallMap``: the count, then key and value in key order (the map's own order).
+    /// The entries are lent to `body` where they lie: iterating them copied each (for an open
+    /// alert or a flow state, a retain and release of every field) in every checkpoint.
     public mutating func write<Value>(_ map: SmallMap<Value>, _ body: (inout StateWriter, Value) -> Void) {
         write(count: map.count)
-        for entry in map.entries {
-            write(entry.key)
-            body(&self, entry.value)
+        map.entries.withUnsafeBufferPointer { entries in
+            for index in entries.indices {
+                write(entries[index].key)
+                body(&self, entries[index].value)
+            }
         }
     }
 }
