@@ -71,10 +71,12 @@ public struct Alert: Sendable, Hashable, Codable {
         IdentifierDigits.hex(identifierHash(rule: rule, customer: customer, flow: flow, step: step, since: since))
     }
 
-    /// The hash ``identifier(rule:customer:flow:step:since:)`` writes in hex.
-    static func identifierHash(rule: String, customer: String, flow: String?, step: String?, since: EventTime) -> UInt64 {
+    /// The hash ``identifier(rule:customer:flow:step:since:)`` writes in hex, of the rule named
+    /// `rule` followed by `ruleSuffix` (hashed in turn, as the name would be).
+    static func identifierHash(rule: String, ruleSuffix: String = "", customer: String, flow: String?, step: String?, since: EventTime) -> UInt64 {
         var hash = IdentifierHash()
         hash.add(rule)
+        hash.add(ruleSuffix)
         hash.add("|")
         hash.add(customer)
         hash.add("/")

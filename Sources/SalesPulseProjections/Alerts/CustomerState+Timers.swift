@@ -5,7 +5,9 @@ extension CustomerState {
     public enum TimerRule {
         public static let stepSLA = "step-sla"
         public static let leadActivation = "lead-activation"
-        public static func inactivity(_ id: String) -> String { "inactivity:\(id)" }
+        public static func inactivity(_ id: String) -> String { inactivityPrefix + id }
+        /// What the names of inactivity rules begin with.
+        static let inactivityPrefix = "inactivity:"
     }
 
     /// Fires and resolves the time-driven alerts as of `now` (event time: the partition's
@@ -69,29 +71,33 @@ extension CustomerState {
             // `(key, value)` pairs would copy each whole flow state), and the step's SLA and the
             // inactivity rules in place: binding the visit, the flow and step definitions or each
             // rule copied them (strings and arrays retained, then released) for every customer
-            // with an open alert at each of its events (BENCHMARKS.md, session 28).
+            // with an open alert at each of its events (BENCHMARKS.md, session 28). The entries
+            // are lent in place: read through the array, each whole entry was copied first.
             let inactivity = configuration.inactivity
-            for index in flows.entries.indices {
-                guard let enteredAt = flows.entries[index].value.current?.enteredAt else { continue }
-                let flowID = flows.entries[index].key
-                let step = flows.entries[index].value.current!.step
-                guard let sla = configuration.withFlow(named: flowID, { $0.slaMilliseconds(ofStep: step) }) else { continue }
-                if let sla, now.epochMilliseconds - enteredAt.epochMilliseconds > sla {
-                    let since = enteredAt.adding(milliseconds: sla)
-                    if mustBuild(Alert.identifierHash(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: step, since: since)) {
-                        var reason = "at \(step) for more than \(DurationText.text(sla))"
-                        if let blockage = flows.entries[index].value.current!.blockage { reason += "; blocked: \(blockage.reason)" }
-                        fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: reason))
+            flows.entries.withUnsafeBufferPointer { flowEntries in
+                for index in flowEntries.indices {
+                    guard let enteredAt = flowEntries[index].value.current?.enteredAt else { continue }
+                    let flowID = flowEntries[index].key
+                    let step = flowEntries[index].value.current!.step
+                    guard let sla = configuration.withFlow(named: flowID, { $0.slaMilliseconds(ofStep: step) }) else { continue }
+                    if let sla, now.epochMilliseconds - enteredAt.epochMilliseconds > sla {
+                        let since = enteredAt.adding(milliseconds: sla)
+                        if mustBuild(Alert.identifierHash(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: step, since: since)) {
+                            var reason = "at \(step) for more than \(DurationText.text(sla))"
+                            if let blockage = flowEntries[index].value.current!.blockage { reason += "; blocked: \(blockage.reason)" }
+                            fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: reason))
+                        }
                     }
-                }
-                for rule in inactivity.indices where inactivity[rule].flow == flowID && inactivity[rule].step == step {
-                    let after = inactivity[rule].afterMilliseconds
-                    let lastTouch = max(lastCommunicationAt ?? enteredAt, enteredAt)
-                    guard now.epochMilliseconds - lastTouch.epochMilliseconds > after else { continue }
-                    let since = lastTouch.adding(milliseconds: after)
-                    let name = TimerRule.inactivity(inactivity[rule].id)
-                    if mustBuild(Alert.identifierHash(rule: name, customer: customer, flow: flowID, step: step, since: since)) {
-                        fire(Alert(rule: name, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: "no communication at \(step) for more than \(DurationText.text(after)); supervisor to step in and review"))
+                    for rule in inactivity.indices where inactivity[rule].flow == flowID && inactivity[rule].step == step {
+                        let after = inactivity[rule].afterMilliseconds
+                        let lastTouch = max(lastCommunicationAt ?? enteredAt, enteredAt)
+                        guard now.epochMilliseconds - lastTouch.epochMilliseconds > after else { continue }
+                        let since = lastTouch.adding(milliseconds: after)
+                        // The rule's name (`inactivity:<id>`) hashed in its two parts: built only to fire.
+                        if mustBuild(Alert.identifierHash(rule: TimerRule.inactivityPrefix, ruleSuffix: inactivity[rule].id, customer: customer, flow: flowID, step: step, since: since)) {
+                            fire(Alert(rule: TimerRule.inactivity(inactivity[rule].id), customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step,
+                                       since: since, reason: "no communication at \(step) for more than \(DurationText.text(after)); supervisor to step in and review"))
+                        }
                     }
                 }
             }
