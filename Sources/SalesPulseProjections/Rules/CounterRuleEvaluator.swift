@@ -318,7 +318,7 @@ struct RuleJudge {
         var byTeam: [String: [Int64: Double?]] = [:]
         /// Each team's reps' data, in the team's order: read at every second a mean is asked
         /// for, without looking each rep up by name.
-        var members: [String: [(numerator: CounterSeries.Group, denominator: CounterSeries.Group?)]] = [:]
+        var members: [String: [Member]] = [:]
     }
 
     /// Groups judged: those with data, and for team comparisons every rep of those reps' teams.
@@ -370,47 +370,43 @@ struct RuleJudge {
     /// for each made a team's judgement quadratic in its size (half the counter-rule work in a
     /// replay of the soak's backlog, with teams of 40).
     func teamMean(of rep: String, at second: Int64) -> Double? {
-        guard let team = organisation.placement(of: rep)?.team else { return mean(of: [rep], at: second) }
+        // A rep in no team is its own team.
+        guard let team = organisation.placement(of: rep)?.team else { return mean(of: [member(rep)], at: second) }
         if let known = teamMeans.byTeam[team]?[second] { return known }
-        let mean = mean(of: team, at: second)
+        let members: [Member]
+        if let known = teamMeans.members[team] {
+            members = known
+        } else {
+            members = organisation.reps(inTeam: team).map(member)
+            teamMeans.members[team] = members
+        }
+        let mean = mean(of: members, at: second)
         teamMeans.byTeam[team, default: [:]][second] = .some(mean)
         return mean
     }
 
-    /// The mean of `team`'s reps' values (nil: no rep has one, or it is zero or below the rule's
-    /// minimum), each rep's data read where it was prepared.
-    private func mean(of team: String, at second: Int64) -> Double? {
-        let members: [(numerator: CounterSeries.Group, denominator: CounterSeries.Group?)]
-        if let known = teamMeans.members[team] {
-            members = known
-        } else {
-            members = organisation.reps(inTeam: team).map { (numerator.group($0), denominator?.group($0)) }
-            teamMeans.members[team] = members
-        }
+    /// A rep's data in the numerator and denominator series, prepared for reads.
+    private typealias Member = (numerator: CounterSeries.Group, denominator: CounterSeries.Group?)
+
+    private func member(_ rep: String) -> Member { (numerator.group(rep), denominator?.group(rep)) }
+
+    /// The mean of the members' values (``value(_:at:)``'s, each read where it was prepared)
+    /// over all members, valued or not (nil: none has a value, or the mean is zero or below the
+    /// rule's minimum).
+    private func mean(of members: [Member], at second: Int64) -> Double? {
         var sum = 0.0, valued = 0
         for member in members {
-            let top = numerator.value(member.numerator, at: second)
-            var value = top
+            var value = numerator.value(member.numerator, at: second)
             if let denominator, let bottom = member.denominator.map({ denominator.value($0, at: second) }) {
                 guard bottom > 0, bottom >= rule.minimum else { continue }
-                value = top / bottom
+                value /= bottom
             }
             sum += value
             valued += 1
         }
-        return Self.mean(sum: sum, valued: valued, count: members.count, minimum: rule.minimum)
-    }
-
-    /// ``mean(of:at:)`` of reps looked up by name (a rep in no team is its own team).
-    private func mean(of reps: [String], at second: Int64) -> Double? {
-        let values = reps.compactMap { value($0, at: second) }
-        return Self.mean(sum: values.reduce(0, +), valued: values.count, count: reps.count, minimum: rule.minimum)
-    }
-
-    private static func mean(sum: Double, valued: Int, count: Int, minimum: Double) -> Double? {
         guard valued > 0 else { return nil }
-        let mean = sum / Double(count)
-        guard mean > 0, mean >= minimum else { return nil }
+        let mean = sum / Double(members.count)
+        guard mean > 0, mean >= rule.minimum else { return nil }
         return mean
     }
 

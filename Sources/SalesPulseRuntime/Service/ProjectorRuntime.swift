@@ -639,45 +639,31 @@ public final class ProjectorRuntime: Sendable {
             // are dropped before timers advance: a flow projection changed while a copy of it
             // lives would copy every shard it touches.
             var outputs: [FlowOutput] = []
-            var partitionAlerts = [[FlowOutput]](repeating: [], count: keys.count)
-            var partitionRecords = [[KafkaOutgoingMessage]](repeating: [], count: keys.count)
+            var ruled = [TickPart](repeating: TickPart(), count: keys.count)
             do {
                 let rules = counterRuleWork(owned, keys: keys, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions)
                 outputs = rules.merged.map(FlowOutput.alert)
                 if let evaluate = rules.perPartition {
-                    partitionAlerts.withUnsafeMutableBufferPointer { partitionAlerts in
-                        partitionRecords.withUnsafeMutableBufferPointer { partitionRecords in
-                            Self.forEachPartition(keys.count, on: workers) { index in
-                                partitionAlerts[index] = evaluate(keys[index], slots[index]).map(FlowOutput.alert)
-                                partitionRecords[index] = Self.alertRecords(partitionAlerts[index])
-                            }
-                        }
+                    ruled.withUnsafeMutableBufferPointer { ruled in
+                        Self.forEachPartition(keys.count, on: workers) { index in ruled[index] = TickPart(evaluate(keys[index], slots[index]).map(FlowOutput.alert)) }
                     }
                 }
             }
             var records = Self.alertRecords(outputs)
-            var advanced = [[FlowOutput]](repeating: [], count: keys.count)
-            var advancedRecords = [[KafkaOutgoingMessage]](repeating: [], count: keys.count)
+            var advanced = [TickPart](repeating: TickPart(), count: keys.count)
             advanced.withUnsafeMutableBufferPointer { advanced in
-                advancedRecords.withUnsafeMutableBufferPointer { advancedRecords in
-                    Self.forEachPartition(keys.count, on: workers) { index in
-                        let key = keys[index], slot = slots[index]
-                        var target = slot.projector.watermark
-                        let idle = now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds
-                        if configuration.live && idle { target = max(target ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now)) }
-                        guard let target else { return }
-                        advanced[index] = slot.projector.advance(to: target)
-                        advancedRecords[index] = Self.alertRecords(advanced[index])
-                    }
+                Self.forEachPartition(keys.count, on: workers) { index in
+                    let key = keys[index], slot = slots[index]
+                    var target = slot.projector.watermark
+                    let idle = now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds
+                    if configuration.live && idle { target = max(target ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now)) }
+                    guard let target else { return }
+                    advanced[index] = TickPart(slot.projector.advance(to: target))
                 }
             }
-            for index in keys.indices {
-                outputs += partitionAlerts[index]
-                records += partitionRecords[index]
-            }
-            for index in keys.indices {
-                outputs += advanced[index]
-                records += advancedRecords[index]
+            for part in ruled + advanced {
+                outputs += part.outputs
+                records += part.records
             }
             // N-in-a-row rules on the reps' step exits merged across partitions.
             let process = configuration.process
@@ -690,6 +676,20 @@ public final class ProjectorRuntime: Sendable {
                 records += Self.alertRecords(sequenced)
             }
             return (outputs, records)
+        }
+    }
+
+    /// One partition's share of a tick: its outputs and, in the same order, the alerts among
+    /// them as alerts-topic records, written where the outputs were made (on a fold worker).
+    private struct TickPart {
+        var outputs: [FlowOutput] = []
+        var records: [KafkaOutgoingMessage] = []
+
+        init() {}
+
+        init(_ outputs: [FlowOutput]) {
+            self.outputs = outputs
+            records = ProjectorRuntime.alertRecords(outputs)
         }
     }
 
