@@ -8,11 +8,13 @@ Generates the soak's events (customers walking the lead pipeline over 20 days, ~
 polls `/metrics` every half second until every input partition has no lag and the applied count
 no longer moves. Prints, per run: seconds from the process start to the last applied event
 (group join and topic setup included), to the first applied event, events applied per second in
-between, the process's CPU seconds and its peak resident memory.
+between, the process's CPU seconds, its peak resident memory and its minor page faults (each a
+first touch of a page: the heap growing, or memory returned to the system and taken again).
 
     swift build -c release --product salespulse
     python3 scripts/backlog.py [--events 1000000] [--partitions 64] [--rounds 2]
                                [--binary A[,B]] [--prefetch default[,none,100000]] [--poll 0.5]
+                               [--bootstrap HOST:PORT]
 """
 import argparse
 import os
@@ -37,6 +39,10 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def minor_faults(pid):
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[7])
+
+
 def peak_megabytes(pid):
     return int(re.search(r"VmHWM:\s+(\d+) kB", open(f"/proc/{pid}/status").read()).group(1)) // 1024
 
@@ -53,6 +59,8 @@ def main():
                         help="comma-separated --prefetch settings, run in turn ('default': the binary's own)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--poll", type=float, default=0.5, help="seconds between two reads of /metrics (the resolution of the times)")
+    parser.add_argument("--bootstrap", help="a broker whose sales.events already holds the events (e.g. an earlier run's, kept with"
+                        " `salespulse broker`): nothing is generated or published; --partitions must match its topic")
     options = parser.parse_args()
     binaries = options.binary.split(",")
     for binary in binaries:
@@ -62,26 +70,28 @@ def main():
     folder = tempfile.mkdtemp(prefix="salespulse-backlog-")
     broker = None
     try:
-        started = time.time()
-        lines = soak.generate(options.events, options.customers, options.seed)
-        path = os.path.join(folder, "events.jsonl")
-        with open(path, "w") as file:
-            file.write("\n".join(lines) + "\n")
-        log(f"generated {len(lines)} events in {time.time() - started:.1f} s")
-        broker = subprocess.Popen([binaries[0], "broker", "--topic", f"sales.events:{options.partitions}"], stdout=subprocess.PIPE,
-                                  stderr=open(os.path.join(folder, "broker.log"), "w"), text=True)
-        bootstrap = broker.stdout.readline().split(" ", 1)[1].strip()
-        published = subprocess.run([binaries[0], "publish", "--bootstrap", bootstrap, path], capture_output=True, text=True)
-        log(f"published: {published.stdout.strip().splitlines()[-1] if published.stdout.strip() else published.stderr[-200:]}")
-        if published.returncode != 0:
-            return 2
+        bootstrap = options.bootstrap
+        if bootstrap is None:
+            started = time.time()
+            lines = soak.generate(options.events, options.customers, options.seed)
+            path = os.path.join(folder, "events.jsonl")
+            with open(path, "w") as file:
+                file.write("\n".join(lines) + "\n")
+            log(f"generated {len(lines)} events in {time.time() - started:.1f} s")
+            broker = subprocess.Popen([binaries[0], "broker", "--topic", f"sales.events:{options.partitions}"], stdout=subprocess.PIPE,
+                                      stderr=open(os.path.join(folder, "broker.log"), "w"), text=True)
+            bootstrap = broker.stdout.readline().split(" ", 1)[1].strip()
+            published = subprocess.run([binaries[0], "publish", "--bootstrap", bootstrap, path], capture_output=True, text=True)
+            log(f"published: {published.stdout.strip().splitlines()[-1] if published.stdout.strip() else published.stderr[-200:]}")
+            if published.returncode != 0:
+                return 2
         run = 0
         for _ in range(options.rounds):
             for binary in binaries:
                 for prefetch in options.prefetch.split(","):
                     run += 1
                     port = soak.free_port()
-                    arguments = [binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", f"backlog-{run}", "--replay",
+                    arguments = [binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", f"backlog-{os.getpid()}-{run}", "--replay",
                                  "--status-interval", "0", "--state-dir", os.path.join(folder, f"state-{run}"), "--http", f"127.0.0.1:{port}"]
                     if prefetch != "default":
                         arguments += ["--prefetch", prefetch]
@@ -103,7 +113,7 @@ def main():
                         lags = [float(value) for topic, value in re.findall(r'^salespulse_consumer_lag\{(?:[^}]*?)topic="([^"]+)"[^}]*\} (\S+)', text, re.M)
                                 if topic == "sales.events"]
                         if previous and previous[0] == applied and applied > 0 and len(lags) == options.partitions and not any(lags):
-                            result = (previous[1], applied, cpu_seconds(process.pid), peak_megabytes(process.pid))
+                            result = (previous[1], applied, cpu_seconds(process.pid), peak_megabytes(process.pid), minor_faults(process.pid))
                             break
                         if not previous or previous[0] != applied:
                             previous = (applied, time.time() - start)
@@ -112,10 +122,10 @@ def main():
                     if result is None:
                         log(f"{binary} --prefetch {prefetch}: did not catch up (log: {folder}/run-{run}.log)")
                         return 1
-                    last, applied, cpu, peak = result
+                    last, applied, cpu, peak, faults = result
                     rate = applied / max(0.001, last - first)
                     print(f"{binary} --prefetch {prefetch}: {applied:,.0f} applied, last at {last:.1f} s (first at {first:.1f} s): "
-                          f"{rate:,.0f} events/s in between; CPU {cpu:.1f} s; peak RSS {peak} MB", flush=True)
+                          f"{rate:,.0f} events/s in between; CPU {cpu:.1f} s; peak RSS {peak} MB; {faults:,} minor page faults", flush=True)
         return 0
     finally:
         if broker:
