@@ -21,16 +21,33 @@ extension CustomerState {
     public mutating func reconcile(now requested: EventTime, configuration: ProcessConfiguration) -> [FlowOutput] {
         let now = max(requested, reconciledAt ?? requested)
         reconciledAt = now
+        // The earliest due time after the last reconciliation, worked out from its inputs.
+        let dueBefore = nextTimerDue
         // One pass over the timer conditions: does any hold now, and when does the next start to?
         let dues = Self.timerDues(after: now.epochMilliseconds, activation: activation, closed: outcome != nil, flows: flows, lastCommunicationAt: lastCommunicationAt,
                                   configuration: configuration)
         nextTimerDue = dues.next
         let anyDue = (dues.earliest.map { $0 <= now.epochMilliseconds } ?? false) || (activation.isToBeActivated && outcome == nil)
-        if openAlerts.isEmpty && !anyDue { return [] }
+        if openAlerts.isEmpty && !anyDue {
+            // The due times above may come from other inputs than the signature's.
+            timerInputs.signature = 0
+            return []
+        }
+        // Nothing the timers read changed since the last full reconciliation, and no due time
+        // passed since the last one: the alerts that hold are the open ones (``TimerInputs``).
+        let signature = TimerInputs.signature(activation: activation, closed: outcome != nil, flows: flows, lastCommunicationAt: lastCommunicationAt,
+                                              inactivity: configuration.inactivity)
+        if signature == timerInputs.signature && (dueBefore.map { $0 > now.epochMilliseconds } ?? true) { return [] }
+        timerInputs.signature = signature
         // Of what the due times depend on, only the activation can change below (pending to
-        // be activated): worked out again only then.
+        // be activated): worked out again only then (and the signature is then unknown).
         let activationBefore = activation
-        defer { if activation != activationBefore { nextTimerDue = timerDues(after: now.epochMilliseconds, configuration: configuration).next } }
+        defer {
+            if activation != activationBefore {
+                nextTimerDue = timerDues(after: now.epochMilliseconds, configuration: configuration).next
+                timerInputs.signature = 0
+            }
+        }
         // The ids of the alerts that hold now; an alert is built (its reason text, the rep's
         // place in the organisation) only if it is not open yet: a customer with an open alert
         // is reconciled at each of its events, and an open alert stays as it was fired. (No
@@ -140,6 +157,7 @@ extension CustomerState {
 
     /// Recomputes ``nextTimerDue`` from the state (after restoring a checkpoint).
     public mutating func refreshNextTimerDue(configuration: ProcessConfiguration) {
+        timerInputs = TimerInputs()
         nextTimerDue = reconciledAt.flatMap { timerDues(after: $0.epochMilliseconds, configuration: configuration).next }
             ?? timerDues(after: Int64.min, configuration: configuration).next
     }

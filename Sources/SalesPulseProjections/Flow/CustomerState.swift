@@ -41,6 +41,8 @@ public struct CustomerState: Sendable, Hashable, Codable {
     /// reconciliation: a function of the fields above, kept so the projection's timer queue
     /// can tell when it changed.
     public var nextTimerDue: Int64?
+    /// What the timers read at the last full reconciliation (in memory only; see ``TimerInputs``).
+    public var timerInputs = TimerInputs()
 
     /// Creates an empty state.
     public init(customer: String) {

@@ -1,0 +1,107 @@
+import SalesPulseModel
+
+/// What a customer's timers read when they were last reconciled in full, as a 64-bit
+/// signature: lets ``CustomerState/reconcile(now:configuration:)`` skip the work of finding the
+/// alerts that hold (their ids hashed and looked up among the open ones) when an event changed
+/// none of it and no timer came due since. The open alerts are then exactly those that hold.
+///
+/// The inputs are those the timer conditions read: the activation, whether the deal is
+/// decided, each flow's current step and when it was entered, and the last communication where
+/// an inactivity rule watches the current step. Alert ids and due times are functions of them
+/// (and of the configuration), so equal inputs and no due time passed give the same alerts.
+///
+/// Kept in memory only: a restored customer starts with no signature (the first reconciliation
+/// is a full one, under the configuration of this run), checkpoints do not hold it, and it takes
+/// no part in equality or hashing, so a projection that skipped equals one that did not.
+public struct TimerInputs: Sendable, Hashable, Codable {
+    /// The signature; 0 when unknown (never reconciled in full, or changed since).
+    var signature: UInt64 = 0
+
+    /// No signature: the next reconciliation is a full one.
+    public init() {}
+
+    /// Always equal: a memo, not part of the state.
+    public static func == (a: TimerInputs, b: TimerInputs) -> Bool { true }
+    public func hash(into hasher: inout Hasher) {}
+
+    /// Encoded as null and decoded as unknown: a memo, not part of the state.
+    public init(from decoder: any Decoder) throws {}
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encodeNil()
+    }
+
+    /// The signature of the timer inputs of a customer (never 0).
+    static func signature(activation: Activation, closed: Bool, flows: borrowing SmallMap<FlowState>, lastCommunicationAt: EventTime?,
+                          inactivity: [InactivityRule]) -> UInt64 {
+        var mixer = Mixer()
+        switch activation {
+        case .notALead: mixer.add(1)
+        case .pending(let deadline): mixer.add(2); mixer.add(deadline.epochMilliseconds)
+        case .activated(let at): mixer.add(3); mixer.add(at.epochMilliseconds)
+        case .toBeActivated(let since): mixer.add(4); mixer.add(since.epochMilliseconds)
+        case .activatedLate(let at): mixer.add(5); mixer.add(at.epochMilliseconds)
+        }
+        mixer.add(closed ? 1 : 0)
+        if !closed {
+            // By index, reading the current step where it lies (as the due times are worked out).
+            for index in flows.entries.indices {
+                guard let enteredAt = flows.entries[index].value.current?.enteredAt else { continue }
+                mixer.add(flows.entries[index].key)
+                let step = flows.entries[index].value.current!.step
+                mixer.add(step)
+                mixer.add(enteredAt.epochMilliseconds)
+                for rule in inactivity.indices where inactivity[rule].flow == flows.entries[index].key && inactivity[rule].step == step {
+                    mixer.add(Int64(rule))
+                    mixer.add(lastCommunicationAt?.epochMilliseconds ?? Int64.min)
+                }
+            }
+        }
+        return mixer.value | 1
+    }
+
+    /// Mixes values into 64 bits: a multiply and xor-shift per word; a string's UTF-8 bytes
+    /// eight at a time (the last word zero-padded), then its length, so that adjacent strings
+    /// cannot trade bytes.
+    private struct Mixer {
+        var value: UInt64 = 0xCBF2_9CE4_8422_2325
+
+        mutating func add(_ word: Int64) { add(bits: UInt64(bitPattern: word)) }
+
+        private mutating func add(bits: UInt64) {
+            value = (value ^ bits) &* 0x9E37_79B9_7F4A_7C15
+            value ^= value >> 29
+        }
+
+        mutating func add(_ text: String) {
+            // Word by word where the bytes lie (native and small strings); byte by byte otherwise.
+            let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+                let raw = UnsafeRawBufferPointer(bytes)
+                var index = 0
+                while index + 8 <= raw.count {
+                    add(bits: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                    index += 8
+                }
+                var tail: UInt64 = 0
+                var shift: UInt64 = 0
+                while index < raw.count {
+                    tail |= UInt64(raw[index]) << shift
+                    shift += 8
+                    index += 1
+                }
+                add(bits: tail)
+            }
+            if done == nil {
+                var tail: UInt64 = 0
+                var shift: UInt64 = 0
+                for byte in text.utf8 {
+                    tail |= UInt64(byte) << shift
+                    shift += 8
+                    if shift == 64 { add(bits: tail); tail = 0; shift = 0 }
+                }
+                add(bits: tail)
+            }
+            add(Int64(text.utf8.count))
+        }
+    }
+}

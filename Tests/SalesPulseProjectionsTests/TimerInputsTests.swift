@@ -1,0 +1,148 @@
+import Testing
+import SalesPulseModel
+@testable import SalesPulseProjections
+
+/// A customer whose timer inputs did not change since its last full reconciliation, and whose
+/// timers did not come due since, skips working out which alerts hold (``TimerInputs``): the
+/// skip must never change an output or the state.
+@Suite struct TimerInputsTests {
+    typealias F = Fixtures
+    typealias Generator = PartitioningPropertyTests.Generator
+
+    /// Events of a few customers walking the fixture's flows, `spacing` hours apart: step
+    /// entries (all timed steps), blockages, actions, field updates (the activation's fields
+    /// among them), messages (the inactivity rule's contact), leads, and won or lost deals.
+    static func events(seed: UInt64, count: Int, spacing: Double) -> [SalesEvent] {
+        var random = Generator(state: seed)
+        let steps = [("academic", "visit"), ("academic", "review"), ("academic", "sign"), ("delivery", "receipt"), ("delivery", "invoice"),
+                     ("pipeline", "need_confirmation"), ("pipeline", "proposal")]
+        let fields = ["first_contact_mode", "core_need", "next_follow_up", "latest_need"]
+        return (0..<count).map { index in
+            let (flow, step) = steps[random.next(steps.count)]
+            let payload: EventPayload = switch random.next(12) {
+            case 0, 1: .stepEntered(flow: flow, step: step)
+            case 2: .stepBlocked(flow: flow, step: step, reason: "doctor_abroad")
+            case 3: .actionCompleted(flow: "academic", step: "visit", action: "photo", evidence: random.next(2) == 0 ? F.goodPhoto : .none)
+            case 4, 5: .fieldUpdated(field: fields[random.next(fields.count)], value: .number(Double(index)), previous: .null)
+            case 6: .leadCreated(channel: "c", contactMode: "m")
+            case 7: random.next(4) == 0 ? .dealWon(amount: 1, currency: "CNY") : .dealLost(reason: nil)
+            case 8: .objectionChosen(objection: "price_too_high")
+            default: .messageSent(channel: "wechat")
+            }
+            let hours = Double(index) * spacing * (0.5 + Double(random.next(100)) / 100)
+            return F.event(payload, customer: "c\(random.next(4))", rep: "rep-\(1 + random.next(6))", at: hours, id: "e\(index)")
+        }.sorted { $0.time < $1.time }
+    }
+
+    /// Folds the events as ``FlowProjection`` does, one state per customer, with ticks between
+    /// them; `remembering: false` forgets the signature before every reconciliation.
+    static func fold(_ events: [SalesEvent], remembering: Bool, tickEvery hours: Double) -> (states: [String: CustomerState], outputs: [[FlowOutput]], skipped: Int) {
+        var states: [String: CustomerState] = [:]
+        var outputs: [[FlowOutput]] = []
+        var skipped = 0
+        func forget(_ state: inout CustomerState) { if !remembering { state.timerInputs = TimerInputs() } }
+        var nextTick = events.first.map { $0.time.adding(milliseconds: Int64(hours * Double(F.hour))) }
+        for event in events {
+            while let tick = nextTick, tick < event.time {
+                for customer in states.keys.sorted() {
+                    forget(&states[customer]!)
+                    outputs.append(states[customer]!.reconcileDue(atOrBefore: tick, configuration: F.configuration))
+                }
+                nextTick = tick.adding(milliseconds: Int64(hours * Double(F.hour)))
+            }
+            var state = states[event.subject] ?? CustomerState(customer: event.subject)
+            forget(&state)
+            var step = state.reconcileDue(atOrBefore: event.time, configuration: F.configuration)
+            step += state.apply(event, configuration: F.configuration)
+            forget(&state)
+            // The reconciliation below skips (the conditions it checks, counted to show it does).
+            let now = max(event.time, state.reconciledAt ?? event.time).epochMilliseconds
+            if !state.openAlerts.isEmpty, state.timerInputs.signature != 0, state.timerInputs.signature == signature(of: state), state.nextTimerDue.map({ $0 > now }) ?? true {
+                skipped += 1
+            }
+            step += state.reconcile(now: event.time, configuration: F.configuration)
+            outputs.append(step)
+            states[event.subject] = state
+        }
+        return (states, outputs, skipped)
+    }
+
+    static func signature(of state: CustomerState) -> UInt64 {
+        TimerInputs.signature(activation: state.activation, closed: state.outcome != nil, flows: state.flows, lastCommunicationAt: state.lastCommunicationAt,
+                              inactivity: F.configuration.inactivity)
+    }
+
+    @Test(arguments: [(1, 0.5, 1.0), (2, 2.0, 5.0), (3, 6.0, 24.0), (4, 11.0, 7.0), (5, 19.0, 50.0), (6, 31.0, 13.0)] as [(UInt64, Double, Double)])
+    func skippingUnchangedTimerInputsChangesNothing(_ seed: UInt64, _ spacing: Double, _ tick: Double) {
+        let events = Self.events(seed: seed, count: 600, spacing: spacing)
+        let full = Self.fold(events, remembering: false, tickEvery: tick)
+        let remembered = Self.fold(events, remembering: true, tickEvery: tick)
+        // The first difference only: the whole sequences would bury it.
+        let firstDifference = zip(remembered.outputs, full.outputs).enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(firstDifference == nil, "step \(firstDifference?.offset ?? -1): \(firstDifference?.element.0 ?? []) instead of \(firstDifference?.element.1 ?? [])")
+        #expect(remembered.outputs.count == full.outputs.count)
+        #expect(remembered.states.keys.sorted() == full.states.keys.sorted())
+        for (customer, state) in full.states {
+            #expect(remembered.states[customer] == state, "\(customer)")
+            #expect(remembered.states[customer]?.nextTimerDue == state.nextTimerDue, "\(customer)")
+            #expect(remembered.states[customer]?.reconciledAt == state.reconciledAt, "\(customer)")
+        }
+        // The sequences reach open alerts that hold across later events, where the skip applies.
+        #expect(remembered.skipped > 0)
+        #expect(full.skipped == 0)
+    }
+
+    /// The signature covers every input: changing any one of them changes it.
+    @Test func everyTimerInputChangesTheSignature() {
+        var state = CustomerState(customer: "c1")
+        state.apply(F.event(.leadCreated(channel: "c", contactMode: "m"), at: 0), configuration: F.configuration)
+        state.apply(F.enter("pipeline", "need_confirmation", at: 1), configuration: F.configuration)
+        state.apply(F.enter("academic", "visit", at: 2), configuration: F.configuration)
+        state.apply(F.event(.messageSent(channel: "sms"), at: 3), configuration: F.configuration)
+        let signature = Self.signature(of:)
+        let base = signature(state)
+        #expect(base != 0)
+        var changes: [(String, CustomerState)] = []
+        var changed = state
+        changed.activation = .toBeActivated(since: F.at(24))
+        changes.append(("activation", changed))
+        changed = state
+        changed.outcome = .lost(at: F.at(4), reason: nil)
+        changes.append(("outcome", changed))
+        changed = state
+        changed.lastCommunicationAt = F.at(5)
+        changes.append(("last communication at a watched step", changed))
+        changed = state
+        changed.apply(F.enter("academic", "review", at: 2), configuration: F.configuration)
+        changes.append(("step", changed))
+        changed = state
+        changed.flows["academic"]!.current!.enteredAt = F.at(6)
+        changes.append(("entry time", changed))
+        changed = state
+        changed.apply(F.enter("delivery", "receipt", at: 2), configuration: F.configuration)
+        changes.append(("another flow", changed))
+        for (what, state) in changes { #expect(signature(state) != base, "\(what)") }
+        // A lead in no flow: the decision alone changes it.
+        var lead = CustomerState(customer: "c2")
+        lead.apply(F.event(.leadCreated(channel: "c", contactMode: "m"), customer: "c2", at: 0), configuration: F.configuration)
+        var decided = lead
+        decided.outcome = .lost(at: F.at(4), reason: nil)
+        #expect(signature(decided) != signature(lead))
+        // Nothing the timers read: the signature stays.
+        changed = state
+        changed.apply(F.event(.fieldUpdated(field: "latest_need", value: .string("x"), previous: .null), at: 7), configuration: F.configuration)
+        #expect(signature(changed) == base)
+    }
+
+    /// A lead in no flow whose activation alert is open: deciding the deal resolves it, though
+    /// nothing else the timers read changed.
+    @Test func decidingALeadsDealResolvesItsActivationAlert() {
+        var projection = FlowProjection(configuration: F.configuration)
+        projection.apply(F.event(.leadCreated(channel: "c", contactMode: "m"), at: 0))
+        #expect(F.alerts(projection.advance(to: F.at(25))).map(\.rule) == ["lead-activation"])
+        #expect(F.alerts(projection.apply(F.event(.objectionChosen(objection: "price_too_high"), at: 26))).isEmpty)
+        let resolved = F.alerts(projection.apply(F.event(.dealLost(reason: nil), at: 27)))
+        #expect(resolved.map(\.state) == [.resolved])
+        #expect(projection.customers["c1"]!.openAlerts.isEmpty)
+    }
+}
