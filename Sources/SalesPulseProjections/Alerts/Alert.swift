@@ -37,8 +37,17 @@ public struct Alert: Sendable, Hashable, Codable {
 
     /// Creates a fired alert with its deterministic id.
     public init(rule: String, customer: String, rep: String?, organisation: Organisation, region: String?, flow: String? = nil, step: String? = nil, since: EventTime, reason: String) {
+        self.init(rule: rule, customer: customer, rep: rep, organisation: organisation, region: region, flow: flow, step: step, since: since, reason: reason,
+                  identifierHash: Alert.identifierHash(rule: rule, customer: customer, flow: flow, step: step, since: since))
+    }
+
+    /// Creates a fired alert whose id's hash (``identifierHash(rule:ruleSuffix:customer:flow:step:since:)``
+    /// of these attributes) is worked out already: timers hash it to look the alert up among
+    /// the open ones before building it.
+    init(rule: String, customer: String, rep: String?, organisation: Organisation, region: String?, flow: String? = nil, step: String? = nil, since: EventTime, reason: String,
+         identifierHash: UInt64) {
         let placement = rep.flatMap(organisation.placement(of:))
-        self.id = Alert.identifier(rule: rule, customer: customer, flow: flow, step: step, since: since)
+        self.id = IdentifierDigits.hex(identifierHash)
         self.rule = rule
         self.customer = customer
         self.rep = rep

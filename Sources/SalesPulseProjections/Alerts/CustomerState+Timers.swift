@@ -57,11 +57,14 @@ extension CustomerState {
         var fired: [(id: IdentifierDigits, alert: Alert)] = []
         // The id of the alert `mustBuild` last noted, which `fire` stores the built alert under.
         var building = IdentifierDigits(hash: 0)
+        // Its hash, which the built alert's id is written from (not hashed again).
+        var buildingHash: UInt64 = 0
         /// Notes that the alert with the id of `hash` holds; true if it must be built (not open,
         /// or built already for an earlier condition with the same id, which the later one
         /// replaces), and `fire` then gets it.
         func mustBuild(_ hash: UInt64) -> Bool {
             building = IdentifierDigits(hash: hash)
+            buildingHash = hash
             guard !wanted.contains(building) else { return fired.contains { $0.id == building } }
             wanted.append(building)
             // By index: `contains(where:)` copied each entry, its whole alert, to look at its id.
@@ -81,7 +84,8 @@ extension CustomerState {
            mustBuild(Alert.identifierHash(rule: TimerRule.leadActivation, customer: customer, flow: nil, step: nil, since: since)) {
             let missing = configuration.activation.requiredFields.filter { fields[$0] == nil || fields[$0]!.updatedAt > since }
             fire(Alert(rule: TimerRule.leadActivation, customer: customer, rep: rep, organisation: configuration.organisation, region: region, since: since,
-                       reason: "lead not activated within \(DurationText.text(configuration.activation.windowMilliseconds)): missing \(missing.joined(separator: ", "))"))
+                       reason: "lead not activated within \(DurationText.text(configuration.activation.windowMilliseconds)): missing \(missing.joined(separator: ", "))",
+                       identifierHash: buildingHash))
         }
         if !closed {
             // By index, reading the current step's name and entry time where they lie (iterating
@@ -102,7 +106,8 @@ extension CustomerState {
                         if mustBuild(Alert.identifierHash(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: step, since: since)) {
                             var reason = "at \(step) for more than \(DurationText.text(sla))"
                             if let blockage = flowEntries[index].value.current!.blockage { reason += "; blocked: \(blockage.reason)" }
-                            fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: reason))
+                            fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: reason,
+                                       identifierHash: buildingHash))
                         }
                     }
                     for rule in inactivity.indices where inactivity[rule].flow == flowID && inactivity[rule].step == step {
@@ -113,7 +118,8 @@ extension CustomerState {
                         // The rule's name (`inactivity:<id>`) hashed in its two parts: built only to fire.
                         if mustBuild(Alert.identifierHash(rule: TimerRule.inactivityPrefix, ruleSuffix: inactivity[rule].id, customer: customer, flow: flowID, step: step, since: since)) {
                             fire(Alert(rule: TimerRule.inactivity(inactivity[rule].id), customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step,
-                                       since: since, reason: "no communication at \(step) for more than \(DurationText.text(after)); supervisor to step in and review"))
+                                       since: since, reason: "no communication at \(step) for more than \(DurationText.text(after)); supervisor to step in and review",
+                                       identifierHash: buildingHash))
                         }
                     }
                 }
@@ -134,7 +140,10 @@ extension CustomerState {
             }
             position += 1
         }
-        for (_, alert) in fired.sorted(by: { $0.alert.id < $1.alert.id }) {
+        // In id order, each alert moved out of `fired` (sorting in place moves them; `sorted` and
+        // iterating copied each alert twice, a dozen strings retained and released each time).
+        fired.sort { $0.alert.id > $1.alert.id }
+        while let (_, alert) = fired.popLast() {
             openAlerts[alert.id] = alert
             outputs.append(.alert(alert))
         }
