@@ -60,48 +60,18 @@ public struct TimerInputs: Sendable, Hashable, Codable {
         return mixer.value | 1
     }
 
-    /// Mixes values into 64 bits: a multiply and xor-shift per word; a string's UTF-8 bytes
-    /// eight at a time (the last word zero-padded), then its length, so that adjacent strings
-    /// cannot trade bytes.
+    /// Mixes values into 64 bits: a multiply and xor-shift per word; a string by its
+    /// ``KeyHash`` (its UTF-8 bytes eight at a time, its length included).
     private struct Mixer {
         var value: UInt64 = 0xCBF2_9CE4_8422_2325
 
         mutating func add(_ word: Int64) { add(bits: UInt64(bitPattern: word)) }
 
+        mutating func add(_ text: String) { add(bits: KeyHash(text).value) }
+
         private mutating func add(bits: UInt64) {
             value = (value ^ bits) &* 0x9E37_79B9_7F4A_7C15
             value ^= value >> 29
-        }
-
-        mutating func add(_ text: String) {
-            // Word by word where the bytes lie (native and small strings); byte by byte otherwise.
-            let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
-                let raw = UnsafeRawBufferPointer(bytes)
-                var index = 0
-                while index + 8 <= raw.count {
-                    add(bits: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                    index += 8
-                }
-                var tail: UInt64 = 0
-                var shift: UInt64 = 0
-                while index < raw.count {
-                    tail |= UInt64(raw[index]) << shift
-                    shift += 8
-                    index += 1
-                }
-                add(bits: tail)
-            }
-            if done == nil {
-                var tail: UInt64 = 0
-                var shift: UInt64 = 0
-                for byte in text.utf8 {
-                    tail |= UInt64(byte) << shift
-                    shift += 8
-                    if shift == 64 { add(bits: tail); tail = 0; shift = 0 }
-                }
-                add(bits: tail)
-            }
-            add(Int64(text.utf8.count))
         }
     }
 }
