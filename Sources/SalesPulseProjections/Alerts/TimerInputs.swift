@@ -12,21 +12,22 @@ import SalesPulseModel
 ///
 /// Kept in memory only: a restored customer starts with no signature (the first reconciliation
 /// is a full one, under the configuration of this run), checkpoints do not hold it, and it takes
-/// no part in equality or hashing, so a projection that skipped equals one that did not.
-public struct TimerInputs: Sendable, Hashable, Codable {
+/// no part in equality or hashing, so a projection that skipped equals one that did not. Two
+/// different inputs share a signature with a chance of about 2⁻⁶⁴ per comparison.
+struct TimerInputs: Sendable, Hashable, Codable {
     /// The signature; 0 when unknown (never reconciled in full, or changed since).
     var signature: UInt64 = 0
 
     /// No signature: the next reconciliation is a full one.
-    public init() {}
+    init() {}
 
     /// Always equal: a memo, not part of the state.
-    public static func == (a: TimerInputs, b: TimerInputs) -> Bool { true }
-    public func hash(into hasher: inout Hasher) {}
+    static func == (a: TimerInputs, b: TimerInputs) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 
     /// Encoded as null and decoded as unknown: a memo, not part of the state.
-    public init(from decoder: any Decoder) throws {}
-    public func encode(to encoder: any Encoder) throws {
+    init(from decoder: any Decoder) throws {}
+    func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encodeNil()
     }

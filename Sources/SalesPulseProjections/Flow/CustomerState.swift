@@ -42,7 +42,7 @@ public struct CustomerState: Sendable, Hashable, Codable {
     /// can tell when it changed.
     public var nextTimerDue: Int64?
     /// What the timers read at the last full reconciliation (in memory only; see ``TimerInputs``).
-    public var timerInputs = TimerInputs()
+    var timerInputs = TimerInputs()
 
     /// Creates an empty state.
     public init(customer: String) {
