@@ -23,6 +23,25 @@ import SalesPulseModel
         #expect(writer.finish() == Self.foundation(["a": text, "b": [text, "x"]]), "\(Array(text.utf8))")
     }
 
+    /// Strings are scanned eight bytes at a time: a character needing an escape, at any place
+    /// in a word or across words, and next to non-ASCII text, is escaped as Foundation does.
+    @Test(arguments: ["\"", "\\", "\u{00}", "\u{1F}", "\n", "\u{7F}", "é", "/", " "])
+    func aCharacterAtAnyPlaceOfALongStringIsEscapedAsFoundationEscapesIt(_ special: String) {
+        for length in [7, 8, 9, 16, 23, 24, 25] {
+            for place in 0..<length {
+                let text = String(repeating: "a", count: place) + special + String(repeating: "中", count: length - place)
+                var writer = JSONObjectWriter()
+                writer.field("a", text)
+                #expect(writer.finish() == Self.foundation(["a": text]), "\(special) at \(place) of \(length)")
+            }
+        }
+        // Every ASCII byte, in one string.
+        let ascii = String(decoding: (0..<128).map { UInt8($0) }, as: UTF8.self)
+        var writer = JSONObjectWriter()
+        writer.field("a", ascii)
+        #expect(writer.finish() == Self.foundation(["a": ascii]))
+    }
+
     @Test func nestedObjectsOptionalsAndArraysMatchFoundation() {
         var writer = JSONObjectWriter(capacity: 8)
         writer.object("data") { data in
