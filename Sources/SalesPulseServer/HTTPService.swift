@@ -6,7 +6,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// Runs the HTTP server as a service with graceful shutdown, and publishes a `status` event
-/// (throughput, customers, PHI, open alerts) on the live stream every second.
+/// (throughput, customers, PHI, open alerts) and each counter's values on the live stream every
+/// second while a client is subscribed to it.
 public final class HTTPService: Sendable {
     private let server: SalesPulseHTTPServer
     private let host: String
@@ -48,18 +49,19 @@ public final class HTTPService: Sendable {
         let queries = server.queries
         let ticker = Task {
             // Counters every second; PHI and open alerts scan every customer under the partition
-            // lock (which the consume thread needs), so they are refreshed every 10 s only.
-            var tick = 0
+            // lock (which the consume thread needs), so they are refreshed every 10 s only; and
+            // only while a client listens (``LiveTickSchedule``).
+            var schedule = LiveTickSchedule()
             var phi = 0.0
             var openAlerts = 0.0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
+                guard case .publish(let refreshHealth) = schedule.next(listeners: hub.subscriberCount) else { continue }
                 let now = queries.currentTime()
-                if tick % 10 == 0 {
+                if refreshHealth {
                     phi = queries.overallMetrics(now: now).processHealthIndex(weights: queries.processConfiguration.healthWeights) ?? 0
                     openAlerts = Double(queries.openAlertCount())
                 }
-                tick += 1
                 let counters = Dictionary(queries.counters().map { ($0.0, $0.2) }, uniquingKeysWith: { $1 })
                 let status: [String: Double] = [
                     "applied": counters["salespulse_events_applied_total"] ?? 0,
