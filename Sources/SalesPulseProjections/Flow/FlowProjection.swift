@@ -28,6 +28,10 @@ public struct FlowProjection: Sendable, Hashable {
         hasher.combine(customers)
     }
 
+    /// The number of customers: the map's count, specialized here (read from another module,
+    /// the generic count ran unspecialized, a retain and release of each shard's entries).
+    public var customerCount: Int { customers.count }
+
     /// Timer entries queued (for statistics and tests).
     public var queuedTimers: Int { timers.count }
 
@@ -117,7 +121,7 @@ public struct FlowProjection: Sendable, Hashable {
     /// the process health index on `/metrics`.
     public func overallMetrics(now: EventTime, shard: Int) -> MetricSums {
         var sums = MetricSums()
-        customers.forEachValue(inShard: shard) { sums.add($0, configuration: configuration, now: now) }
+        customers.forEachValueAddress(inShard: shard) { sums.add(customerAt: $0, configuration: configuration, now: now) }
         return sums
     }
 

@@ -52,7 +52,15 @@ public struct StepVisit: Sendable, Hashable, Codable {
     /// Mandatory actions not yet completed, in declaration order.
     public var missing: [String] { required.filter { completed[$0] == nil } }
     /// Mandatory actions completed.
-    public var doneCount: Int { required.count - missing.count }
+    public var doneCount: Int { Self.doneCount(required: required, completed: completed) }
+
+    /// How many of `required` are in `completed`, counted without building the list of the
+    /// missing ones.
+    static func doneCount(required: [String], completed: SmallMap<CompletedAction>) -> Int {
+        var done = 0
+        for action in required where completed.index(forKey: action) != nil { done += 1 }
+        return done
+    }
     /// Time spent at the step, if exited.
     public var dwellMilliseconds: Int64? { exitedAt.map { $0.epochMilliseconds - enteredAt.epochMilliseconds } }
 }

@@ -25,30 +25,45 @@ public struct MetricSums: Sendable, Hashable, Codable {
 
     /// Adds one customer's contribution as of `now`.
     public mutating func add(_ state: CustomerState, configuration: ProcessConfiguration, now: EventTime) {
+        withUnsafePointer(to: state) { add(customerAt: $0, configuration: configuration, now: now) }
+    }
+
+    /// ``add(_:configuration:now:)`` reading the state where it lies (``ShardedMap/forEachValueAddress(inShard:_:)``),
+    /// field by field: a state passed by value from a map is copied whole first, and visits
+    /// iterated by value are copied each. No allocation.
+    public mutating func add(customerAt state: UnsafePointer<CustomerState>, configuration: ProcessConfiguration, now: EventTime) {
         customers += 1
-        for flow in state.flows.values {
-            for visit in flow.history {
-                mandatoryDone += visit.doneCount
-                mandatoryRequired += visit.required.count
+        state.pointee.flows.entries.withUnsafeBufferPointer { flows in
+            for flow in flows.indices {
+                flows[flow].value.history.withUnsafeBufferPointer { history in
+                    for visit in history.indices {
+                        mandatoryRequired += history[visit].required.count
+                        mandatoryDone += StepVisit.doneCount(required: history[visit].required, completed: history[visit].completed)
+                    }
+                }
             }
         }
-        for field in configuration.freshness.keyFields {
-            keyFields += 1
-            if let updated = state.fields[field]?.updatedAt, now.epochMilliseconds - updated.epochMilliseconds <= configuration.freshness.horizonMilliseconds {
-                freshKeyFields += 1
+        let fields = state.pointee.fields
+        fields.entries.withUnsafeBufferPointer { entries in
+            for field in configuration.freshness.keyFields {
+                keyFields += 1
+                guard let index = fields.index(forKey: field) else { continue }
+                if now.epochMilliseconds - entries[index].value.updatedAt.epochMilliseconds <= configuration.freshness.horizonMilliseconds {
+                    freshKeyFields += 1
+                }
             }
         }
-        ineffectiveExecutions += state.ineffectiveExecutions
-        actionExecutions += state.actionExecutions
-        switch state.activation {
+        ineffectiveExecutions += state.pointee.ineffectiveExecutions
+        actionExecutions += state.pointee.actionExecutions
+        switch state.pointee.activation {
         case .activated: leadsActivated += 1; leadsDecided += 1
         case .toBeActivated, .activatedLate: leadsDecided += 1
         case .pending(let deadline) where now > deadline: leadsDecided += 1
         default: break
         }
-        if let time = state.timeToSignMilliseconds {
+        if case .won(let at, _, _) = state.pointee.outcome, let start = state.pointee.firstContactAt {
             dealsWon += 1
-            timeToSignMillisecondsTotal += time
+            timeToSignMillisecondsTotal += at.epochMilliseconds - start.epochMilliseconds
         }
     }
 

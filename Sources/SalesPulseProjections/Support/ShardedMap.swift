@@ -138,11 +138,32 @@ public struct ShardedMap<Value>: Sequence {
         }
     }
 
+    /// Calls `body` with the address of every value of one shard (`0..<shardCount`) in turn,
+    /// valid during the call: for a scan that reads a few fields of each, in place. A value
+    /// lent to a closure (``forEachValue(inShard:_:)``) is copied first when the closure passes
+    /// it on to a function that is not inlined (for a customer state, a retain and a release of
+    /// every field: half the time of computing PHI over every customer).
+    @inline(__always)
+    public func forEachValueAddress(inShard shard: Int, _ body: (UnsafePointer<Value>) -> Void) {
+        shards[shard].entries.withUnsafeBufferPointer { entries in
+            guard let base = entries.baseAddress else { return }
+            for index in entries.indices { body((base + index).pointer(to: \.value)!) }
+        }
+    }
+
     /// The values of one shard (`0..<shardCount`), for work done a shard at a time.
     public func values(inShard shard: Int) -> some Collection<Value> { shards[shard].entries.lazy.map { $0.value } }
 
     /// Number of entries.
-    public var count: Int { shards.reduce(0) { $0 + $1.entries.count } }
+    public var count: Int {
+        // By index, in place: `reduce` passed each shard by value, a retain and a release of
+        // its arrays (the status, which `/metrics` reads, counts every partition's customers).
+        shards.withUnsafeBufferPointer { shards in
+            var count = 0
+            for shard in shards.indices { count += shards[shard].entries.count }
+            return count
+        }
+    }
 
     /// True when the map holds nothing.
     public var isEmpty: Bool { shards.allSatisfy { $0.entries.isEmpty } }

@@ -987,7 +987,7 @@ public final class ProjectorRuntime: Sendable {
     /// A status summary.
     public func status() -> Status {
         let (keys, customers, partitionStatistics, watermark) = partitions.withLock { owned in
-            (owned.keys.sorted(), owned.values.reduce(0) { $0 + $1.projector.projection.customers.count },
+            (owned.keys.sorted(), owned.values.reduce(0) { $0 + $1.projector.projection.customerCount },
              owned.values.reduce(PartitionStatistics()) { $0 + $1.projector.statistics }, owned.values.compactMap(\.projector.watermark).max())
         }
         var statistics = partitionStatistics
