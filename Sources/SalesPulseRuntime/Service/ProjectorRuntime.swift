@@ -410,6 +410,9 @@ public final class ProjectorRuntime: Sendable {
         var groups: [[Int32]] = []
         var weights: [Int] = []
         for position in batch.indices {
+            // Each record's header is a librdkafka message of its own, rarely in cache: reading
+            // them in turn waited for each (this pass is serial, the other fold thread idle).
+            batch.prefetchHeader(at: position + 16)
             let record = batch[position]
             let partition = Int(record.partition)
             if partition >= groups.count {
