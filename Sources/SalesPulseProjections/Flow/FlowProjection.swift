@@ -111,7 +111,7 @@ public struct FlowProjection: Sendable, Hashable {
     /// lets a caller sharing the projection with a writer hold its lock for one shard at a time.
     public func metrics(now: EventTime, shard: Int) -> MetricsReport {
         var report = MetricsReport()
-        customers.forEachValue(inShard: shard) { report.add($0, configuration: configuration, now: now) }
+        customers.forEachValueAddress(inShard: shard) { report.add(customerAt: $0, configuration: configuration, now: now) }
         return report
     }
 

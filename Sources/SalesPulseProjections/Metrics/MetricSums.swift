@@ -70,6 +70,12 @@ public struct MetricSums: Sendable, Hashable, Codable {
     /// Merges partial sums.
     public static func + (lhs: MetricSums, rhs: MetricSums) -> MetricSums {
         var sum = lhs
+        sum += rhs
+        return sum
+    }
+
+    /// Adds partial sums in place.
+    public static func += (sum: inout MetricSums, rhs: MetricSums) {
         sum.mandatoryDone += rhs.mandatoryDone
         sum.mandatoryRequired += rhs.mandatoryRequired
         sum.freshKeyFields += rhs.freshKeyFields
@@ -81,7 +87,6 @@ public struct MetricSums: Sendable, Hashable, Codable {
         sum.dealsWon += rhs.dealsWon
         sum.timeToSignMillisecondsTotal += rhs.timeToSignMillisecondsTotal
         sum.customers += rhs.customers
-        return sum
     }
 
     /// Compliance rate: mandatory actions done ÷ required, at steps exited (nil when none).

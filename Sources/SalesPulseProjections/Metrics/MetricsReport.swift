@@ -17,16 +17,22 @@ public struct MetricsReport: Sendable, Hashable, Codable {
     /// Adds a customer to every grouping it belongs to. Rep: the customer's owner; team and
     /// region: the rep's placement in the organisation, else the customer's own region.
     public mutating func add(_ state: CustomerState, configuration: ProcessConfiguration, now: EventTime) {
+        withUnsafePointer(to: state) { add(customerAt: $0, configuration: configuration, now: now) }
+    }
+
+    /// ``add(_:configuration:now:)`` reading the state where it lies (see
+    /// ``MetricSums/add(customerAt:configuration:now:)``): passed by value from the customer map,
+    /// each state was copied whole first.
+    public mutating func add(customerAt state: UnsafePointer<CustomerState>, configuration: ProcessConfiguration, now: EventTime) {
         var single = MetricSums()
-        single.add(state, configuration: configuration, now: now)
-        overall = overall + single
-        let rep = state.rep ?? "unassigned"
-        byRep[rep, default: MetricSums()] = byRep[rep, default: MetricSums()] + single
-        let placement = state.rep.flatMap(configuration.organisation.placement(of:))
-        let team = placement?.team ?? "unassigned"
-        byTeam[team, default: MetricSums()] = byTeam[team, default: MetricSums()] + single
-        let region = placement?.region ?? state.region ?? "unassigned"
-        byRegion[region, default: MetricSums()] = byRegion[region, default: MetricSums()] + single
+        single.add(customerAt: state, configuration: configuration, now: now)
+        overall += single
+        // Added in place, one lookup per grouping (read and written back, each took two).
+        let owner = state.pointee.rep
+        byRep[owner ?? "unassigned", default: MetricSums()] += single
+        let placement = owner.flatMap(configuration.organisation.placement(of:))
+        byTeam[placement?.team ?? "unassigned", default: MetricSums()] += single
+        byRegion[placement?.region ?? state.pointee.region ?? "unassigned", default: MetricSums()] += single
     }
 
     /// Computes the report over customers as of `now`.
