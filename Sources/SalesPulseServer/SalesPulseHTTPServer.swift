@@ -22,6 +22,7 @@ public struct SalesPulseHTTPServer: Sendable {
         let router = Router()
         let queries = self.queries
         let hub = self.hub
+        let health = HealthIndexGauge()
         router.get("/") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
@@ -32,7 +33,8 @@ public struct SalesPulseHTTPServer: Sendable {
         router.get("/metrics") { _, _ in
             var text = ""
             var described = Set<String>()
-            for (name, help, value) in queries.counters() {
+            let counters = queries.counters()
+            for (name, help, value) in counters {
                 let base = String(name.prefix { $0 != "{" })
                 let type = base.hasSuffix("_total") ? "counter" : "gauge"
                 if described.insert(base).inserted {
@@ -40,7 +42,13 @@ public struct SalesPulseHTTPServer: Sendable {
                 }
                 text += "\(name) \(value)\n"
             }
-            let phi = queries.overallMetrics(now: queries.currentTime()).processHealthIndex(weights: queries.processConfiguration.healthWeights)
+            let now = queries.currentTime()
+            func counter(_ name: String) -> Double { counters.first { $0.0 == name }?.2 ?? 0 }
+            let version = HealthIndexGauge.Version(applied: counter("salespulse_events_applied_total"), customers: counter("salespulse_customers"),
+                                                   partitions: counter("salespulse_partitions_owned"), now: now)
+            let phi = health.value(for: version) {
+                queries.overallMetrics(now: now).processHealthIndex(weights: queries.processConfiguration.healthWeights)
+            }
             text += "# HELP salespulse_process_health_index Process health index (0-100)\n# TYPE salespulse_process_health_index gauge\nsalespulse_process_health_index \(phi ?? 0)\n"
             // Operational metrics recorded through swift-metrics (records in/out, lag, latency…).
             text += queries.metricsExposition()
