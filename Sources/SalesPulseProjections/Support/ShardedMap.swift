@@ -129,8 +129,10 @@ public struct ShardedMap<Value>: Sequence {
     }
 
     /// Calls `body` with every value of one shard (`0..<shardCount`) in turn, lent in place: a
-    /// scan that only reads (sums, counts) copies no value, where iterating
-    /// ``values(inShard:)`` copies each (for a customer state, a retain of every field).
+    /// closure that reads a field itself copies no value, where iterating ``values(inShard:)``
+    /// copies each (for a customer state, a retain of every field). A closure that passes the
+    /// value on to a function that is not inlined copies it whole: such scans take each value's
+    /// address instead (``forEachValueAddress(inShard:_:)``).
     @inline(__always)
     public func forEachValue(inShard shard: Int, _ body: (borrowing Value) -> Void) {
         shards[shard].entries.withUnsafeBufferPointer { entries in
