@@ -7,7 +7,7 @@ import Synchronization
 
 /// Runs the HTTP server as a service with graceful shutdown, and publishes a `status` event
 /// (throughput, customers, PHI, open alerts) and each counter's values on the live stream every
-/// second while a client is subscribed to it.
+/// second, each while a client is subscribed to its topic.
 public final class HTTPService: Sendable {
     private let server: SalesPulseHTTPServer
     private let host: String
@@ -48,28 +48,33 @@ public final class HTTPService: Sendable {
         let hub = server.hub
         let queries = server.queries
         let ticker = Task {
-            // Counters every second; PHI and open alerts scan every customer under the partition
-            // lock (which the consume thread needs), so they are refreshed every 10 s only; and
-            // only while a client listens (``LiveTickSchedule``).
+            // The status and counters every second; PHI and open alerts scan every customer under
+            // the partition lock (which the consume thread needs), so they are refreshed every
+            // 10 s only; each topic only while a client listens to it (``LiveTickSchedule``).
             var schedule = LiveTickSchedule()
             var phi = 0.0
             var openAlerts = 0.0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                guard case .publish(let refreshHealth) = schedule.next(listeners: hub.subscriberCount) else { continue }
+                let statusWork = schedule.next(listeners: hub.subscriberCount(topic: "status"))
+                let countersWanted = hub.subscriberCount(topic: "counters") > 0
+                guard statusWork != .none || countersWanted else { continue }
                 let now = queries.currentTime()
-                if refreshHealth {
-                    phi = queries.overallMetrics(now: now).processHealthIndex(weights: queries.processConfiguration.healthWeights) ?? 0
-                    openAlerts = Double(queries.openAlertCount())
+                if case .publish(let refreshHealth) = statusWork {
+                    if refreshHealth {
+                        phi = queries.overallMetrics(now: now).processHealthIndex(weights: queries.processConfiguration.healthWeights) ?? 0
+                        openAlerts = Double(queries.openAlertCount())
+                    }
+                    let counters = Dictionary(queries.counters().map { ($0.0, $0.2) }, uniquingKeysWith: { $1 })
+                    let status: [String: Double] = [
+                        "applied": counters["salespulse_events_applied_total"] ?? 0,
+                        "customers": counters["salespulse_customers"] ?? 0,
+                        "openAlerts": openAlerts,
+                        "phi": phi,
+                    ]
+                    hub.publish(topic: "status", region: nil, data: LiveEventHub.json(status))
                 }
-                let counters = Dictionary(queries.counters().map { ($0.0, $0.2) }, uniquingKeysWith: { $1 })
-                let status: [String: Double] = [
-                    "applied": counters["salespulse_events_applied_total"] ?? 0,
-                    "customers": counters["salespulse_customers"] ?? 0,
-                    "openAlerts": openAlerts,
-                    "phi": phi,
-                ]
-                hub.publish(topic: "status", region: nil, data: LiveEventHub.json(status))
+                guard countersWanted else { continue }
                 for counter in queries.processConfiguration.counters {
                     let values = queries.counterState(counter.id).values(at: now, counter: counter)
                     hub.publish(topic: "counters", region: nil, data: LiveEventHub.json(CounterTick(counter: counter.id, at: now.rfc3339UTC, values: values)))

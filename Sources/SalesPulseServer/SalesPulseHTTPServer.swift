@@ -158,7 +158,7 @@ public struct SalesPulseHTTPServer: Sendable {
                 guard let id = Int(header) else { return Problem.badRequest("Last-Event-ID must be an event id number").response }
                 lastEventID = id
             }
-            let stream = hub.subscribe(after: lastEventID)
+            let stream = hub.subscribe(after: lastEventID, topics: topics)
             let body = ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: ": salespulse live stream\nretry: 2000\n\n"))
                 for await event in stream where topics.contains(event.topic) && (region == nil || event.region == nil || event.region == region) {

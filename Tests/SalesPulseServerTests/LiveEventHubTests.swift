@@ -70,6 +70,29 @@ import SalesPulseProjections
         #expect(all == ["8", "9", "10", "11", "12"])
     }
 
+    @Test func subscribersGetOnlyTheirTopicsAndAreCountedByTopic() async {
+        let hub = LiveEventHub(capacity: 10)
+        hub.publish(topic: "status", region: nil, data: "s1")
+        hub.publish(topic: "alerts", region: nil, data: "a1")
+        let statusOnly = hub.subscribe(after: 0, topics: ["status"])
+        let everything = hub.subscribe(after: nil)
+        #expect(hub.subscriberCount == 2)
+        #expect(hub.subscriberCount(topic: "status") == 2)
+        #expect(hub.subscriberCount(topic: "alerts") == 1)
+        #expect(hub.subscriberCount(topic: "counters") == 1)
+        hub.publish(topic: "counters", region: nil, data: "c1")
+        hub.publish(topic: "status", region: nil, data: "s2")
+        hub.finishAll()
+        var received: [String] = []
+        for await event in statusOnly { received.append(event.data) }
+        // Resumption replays only the asked-for topics too.
+        #expect(received == ["s1", "s2"])
+        var all: [String] = []
+        for await event in everything { all.append(event.data) }
+        #expect(all == ["c1", "s2"])
+        #expect(hub.subscriberCount(topic: "status") == 0)
+    }
+
     @Test func resolvedAlertsAreBoundedToTheCapacity() {
         let hub = LiveEventHub(capacity: 2)
         for index in 0..<3 {

@@ -45,7 +45,7 @@ public final class LiveEventHub: Sendable {
     struct State {
         var nextID = 1
         var ring: BoundedHistory<Event>
-        var subscribers: [Int: AsyncStream<Event>.Continuation] = [:]
+        var subscribers: [Int: Subscriber] = [:]
         var nextSubscriber = 0
         var resolved: BoundedHistory<Alert>
         var closed = false
@@ -55,8 +55,16 @@ public final class LiveEventHub: Sendable {
             let event = Event(id: nextID, topic: topic, region: region, payload: payload)
             nextID += 1
             ring.append(event)
-            for continuation in subscribers.values { continuation.yield(event) }
+            for subscriber in subscribers.values where subscriber.wants(topic) { subscriber.continuation.yield(event) }
         }
+    }
+
+    /// A connected client: where its events go, and the topics it asked for (nil: all).
+    struct Subscriber {
+        var continuation: AsyncStream<Event>.Continuation
+        var topics: Set<String>?
+
+        func wants(_ topic: String) -> Bool { topics?.contains(topic) ?? true }
     }
 
     private let state: Mutex<State>
@@ -95,15 +103,17 @@ public final class LiveEventHub: Sendable {
     /// Resolved alerts kept in memory (most recent last).
     public var resolvedAlerts: [Alert] { state.withLock { $0.resolved.elements } }
 
-    /// Subscribes: events after `lastEventID` still in the ring first, then live ones.
-    public func subscribe(after lastEventID: Int?) -> AsyncStream<Event> {
+    /// Subscribes to `topics` (nil: every topic): events after `lastEventID` still in the ring
+    /// first, then live ones.
+    public func subscribe(after lastEventID: Int?, topics: Set<String>? = nil) -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(4_096))
+        let subscriber = Subscriber(continuation: continuation, topics: topics)
         let id = state.withLock { state -> Int in
             if state.closed { continuation.finish(); return -1 }
-            if let lastEventID { for event in state.ring.elements where event.id > lastEventID { continuation.yield(event) } }
+            if let lastEventID { for event in state.ring.elements where event.id > lastEventID && subscriber.wants(event.topic) { continuation.yield(event) } }
             let id = state.nextSubscriber
             state.nextSubscriber += 1
-            state.subscribers[id] = continuation
+            state.subscribers[id] = subscriber
             return id
         }
         continuation.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) } }
@@ -117,13 +127,16 @@ public final class LiveEventHub: Sendable {
         let continuations = state.withLock { state in
             state.closed = true
             defer { state.subscribers.removeAll() }
-            return Array(state.subscribers.values)
+            return state.subscribers.values.map(\.continuation)
         }
         for continuation in continuations { continuation.finish() }
     }
 
     /// Number of connected subscribers.
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    /// Number of connected subscribers that asked for `topic`.
+    public func subscriberCount(topic: String) -> Int { state.withLock { $0.subscribers.values.count { $0.wants(topic) } } }
 
     /// An alert as the stream sends it: ``AlertView``'s members, sorted, written directly (the
     /// bytes `JSONEncoder` wrote with `.sortedKeys`, without its cost per alert).

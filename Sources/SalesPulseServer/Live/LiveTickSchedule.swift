@@ -1,19 +1,21 @@
-/// What the live stream's once-a-second tick publishes, given how many clients listen.
+/// What the live stream's once-a-second `status` tick does, given how many clients listen to
+/// that topic.
 ///
-/// A tick reads every partition's counters under the runtime's partition lock, which the fold
-/// threads need, and merges them; every tenth also works out PHI and counts the open alerts,
-/// scanning every customer under that lock. Nobody listening, none of it is done (a backlog's
-/// profile put 3 % of the process's CPU in ticks nobody received, with the fold threads
-/// stalled while they held the lock). Ticks are snapshots, so a client that subscribes, or
-/// reconnects with `Last-Event-ID`, misses none it needs: the next comes within a second, with
-/// PHI and the open alerts worked out afresh.
+/// Every tenth status tick works out PHI and counts the open alerts, scanning every customer
+/// under the runtime's partition lock, which the fold threads need. Nobody listening, nothing is
+/// done (the `counters` tick, which reads every partition's counters under that lock and merges
+/// them, likewise runs only while a client listens to its topic: a backlog's profile put 3 % of
+/// the process's CPU in ticks nobody received, with the fold threads stalled while they held
+/// the lock). Ticks are snapshots, so a client that subscribes, or reconnects with
+/// `Last-Event-ID`, misses none it needs: the next comes within a second, with PHI and the open
+/// alerts worked out afresh.
 struct LiveTickSchedule: Sendable {
     /// What one tick does.
     enum Work: Equatable, Sendable {
         /// Nothing: no client listens.
         case none
-        /// Publish the status and every counter; `refreshHealth`: work out PHI and the open
-        /// alerts first (otherwise the last figures are published again).
+        /// Publish the status; `refreshHealth`: work out PHI and the open alerts first
+        /// (otherwise the last figures are published again).
         case publish(refreshHealth: Bool)
     }
 
