@@ -37,6 +37,21 @@ import SalesPulseModel
         #expect(value(applied: 3, after: 1_200) == 3)
     }
 
+    @Test func aScrapeFindingTheProjectionsAsThePreviousOneDidGetsTheExactFigure() {
+        let gauge = HealthIndexGauge(maximumAge: .seconds(1))
+        let start = ContinuousClock.now
+        var computed = 0
+        func value(applied: Double, after milliseconds: Int) -> Double? {
+            gauge.value(for: Self.version(applied: applied), at: start + .milliseconds(milliseconds)) { computed += 1; return applied }
+        }
+        #expect(value(applied: 1, after: 0) == 1)
+        #expect(value(applied: 7, after: 100) == 1)
+        // Settled: the same state as at the previous scrape, within the second.
+        #expect(value(applied: 7, after: 200) == 7)
+        #expect(value(applied: 7, after: 300) == 7)
+        #expect(computed == 2)
+    }
+
     @Test func everyPartOfTheVersionCounts() {
         let start = ContinuousClock.now
         let base = Self.version(applied: 5)
