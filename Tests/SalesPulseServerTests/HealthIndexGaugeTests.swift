@@ -18,38 +18,41 @@ import SalesPulseModel
         #expect(computed == 1)
     }
 
-    @Test func aChangingStateIsWorkedOutAtMostOnceAMaximumAge() {
+    /// A gauge scraped at chosen times, counting how often it works the figure out (the figure
+    /// is the events applied, so a stale one shows).
+    final class Scrapes {
         let gauge = HealthIndexGauge(maximumAge: .seconds(1))
         let start = ContinuousClock.now
         var computed = 0
+
         func value(applied: Double, after milliseconds: Int) -> Double? {
-            gauge.value(for: Self.version(applied: applied), at: start + .milliseconds(milliseconds)) { computed += 1; return applied }
+            gauge.value(for: HealthIndexGaugeTests.version(applied: applied), at: start + .milliseconds(milliseconds)) { computed += 1; return applied }
         }
-        #expect(value(applied: 1, after: 0) == 1)
-        // Events applied since, within the second: the last figure.
-        #expect(value(applied: 2, after: 300) == 1)
-        #expect(value(applied: 3, after: 999) == 1)
-        #expect(computed == 1)
+    }
+
+    @Test func aChangingStateIsWorkedOutAtMostOnceAMaximumAge() {
+        let scrapes = Scrapes()
+        #expect(scrapes.value(applied: 1, after: 0) == 1)
+        // Events applied between every two scrapes, within the second: the last figure.
+        #expect(scrapes.value(applied: 2, after: 300) == 1)
+        #expect(scrapes.value(applied: 3, after: 999) == 1)
+        #expect(scrapes.computed == 1)
         // A second old: worked out for the current state.
-        #expect(value(applied: 3, after: 1_000) == 3)
-        #expect(computed == 2)
+        #expect(scrapes.value(applied: 4, after: 1_000) == 4)
+        #expect(scrapes.computed == 2)
         // And exact from then on while nothing changes.
-        #expect(value(applied: 3, after: 1_200) == 3)
+        #expect(scrapes.value(applied: 4, after: 1_200) == 4)
+        #expect(scrapes.computed == 2)
     }
 
     @Test func aScrapeFindingTheProjectionsAsThePreviousOneDidGetsTheExactFigure() {
-        let gauge = HealthIndexGauge(maximumAge: .seconds(1))
-        let start = ContinuousClock.now
-        var computed = 0
-        func value(applied: Double, after milliseconds: Int) -> Double? {
-            gauge.value(for: Self.version(applied: applied), at: start + .milliseconds(milliseconds)) { computed += 1; return applied }
-        }
-        #expect(value(applied: 1, after: 0) == 1)
-        #expect(value(applied: 7, after: 100) == 1)
+        let scrapes = Scrapes()
+        #expect(scrapes.value(applied: 1, after: 0) == 1)
+        #expect(scrapes.value(applied: 7, after: 100) == 1)
         // Settled: the same state as at the previous scrape, within the second.
-        #expect(value(applied: 7, after: 200) == 7)
-        #expect(value(applied: 7, after: 300) == 7)
-        #expect(computed == 2)
+        #expect(scrapes.value(applied: 7, after: 200) == 7)
+        #expect(scrapes.value(applied: 7, after: 300) == 7)
+        #expect(scrapes.computed == 2)
     }
 
     @Test func everyPartOfTheVersionCounts() {
