@@ -62,7 +62,7 @@ public final class HTTPService: Sendable {
                 let now = queries.currentTime()
                 if case .publish(let refreshHealth) = statusWork {
                     if refreshHealth {
-                        phi = queries.overallMetrics(now: now).processHealthIndex(weights: queries.processConfiguration.healthWeights) ?? 0
+                        phi = queries.processHealthIndex(now: now) ?? 0
                         openAlerts = Double(queries.openAlertCount())
                     }
                     let counters = Dictionary(queries.counters().map { ($0.0, $0.2) }, uniquingKeysWith: { $1 })

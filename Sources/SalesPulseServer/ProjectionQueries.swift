@@ -44,6 +44,12 @@ extension ProjectionQueries {
     /// The full report's overall sums.
     public func overallMetrics(now: EventTime) -> MetricSums { metrics(now: now).overall }
 
+    /// The process health index over every customer as of `now`, with the configured weights
+    /// (nil before any component has data): a scan of every customer.
+    public func processHealthIndex(now: EventTime) -> Double? {
+        overallMetrics(now: now).processHealthIndex(weights: processConfiguration.healthWeights)
+    }
+
     /// The open alerts, counted.
     public func openAlertCount() -> Int { openAlerts().count }
 }

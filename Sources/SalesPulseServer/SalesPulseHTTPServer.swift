@@ -46,9 +46,7 @@ public struct SalesPulseHTTPServer: Sendable {
             func counter(_ name: String) -> Double { counters.first { $0.0 == name }?.2 ?? 0 }
             let version = HealthIndexGauge.Version(applied: counter("salespulse_events_applied_total"), customers: counter("salespulse_customers"),
                                                    partitions: counter("salespulse_partitions_owned"), now: now)
-            let phi = health.value(for: version) {
-                queries.overallMetrics(now: now).processHealthIndex(weights: queries.processConfiguration.healthWeights)
-            }
+            let phi = health.value(for: version) { queries.processHealthIndex(now: now) }
             text += "# HELP salespulse_process_health_index Process health index (0-100)\n# TYPE salespulse_process_health_index gauge\nsalespulse_process_health_index \(phi ?? 0)\n"
             // Operational metrics recorded through swift-metrics (records in/out, lag, latency…).
             text += queries.metricsExposition()
