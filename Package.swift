@@ -139,6 +139,7 @@ let package = Package(
             dependencies: [
                 "SalesPulseServer", "SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

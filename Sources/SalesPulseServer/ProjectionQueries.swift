@@ -9,12 +9,18 @@ public protocol ProjectionQueries: Sendable {
     var processConfiguration: ProcessConfiguration { get }
     /// One customer's state, if owned here.
     func customer(_ id: String) -> CustomerState?
-    /// All owned customers.
-    func allCustomers() -> [CustomerState]
+    /// Calls `visit` with the address of every owned customer's state, valid during the call:
+    /// for summaries that read a few fields of each customer without copying any. `visit` must
+    /// be quick (a source may hold a lock meanwhile) and must not query the source.
+    func forEachCustomerAddress(_ visit: (UnsafePointer<CustomerState>) -> Void)
     /// Metrics as of `now`.
     func metrics(now: EventTime) -> MetricsReport
-    /// Open alerts.
+    /// Open alerts, sorted by id.
     func openAlerts() -> [Alert]
+    /// The first `limit` open alerts by id that began (or resolved) at or after `since` (nil:
+    /// all), and how many match (``openAlerts()`` filtered and cut, which a source may select
+    /// without copying the others).
+    func openAlerts(since: EventTime?, limit: Int) -> (alerts: [Alert], total: Int)
     /// The overall metric sums as of `now` (`metrics(now:).overall`, which a source may compute
     /// without the groupings).
     func overallMetrics(now: EventTime) -> MetricSums
@@ -48,6 +54,12 @@ extension ProjectionQueries {
     /// (nil before any component has data): a scan of every customer.
     public func processHealthIndex(now: EventTime) -> Double? {
         overallMetrics(now: now).processHealthIndex(weights: processConfiguration.healthWeights)
+    }
+
+    /// ``openAlerts()`` filtered and cut.
+    public func openAlerts(since: EventTime?, limit: Int) -> (alerts: [Alert], total: Int) {
+        let matching = openAlerts().filter { Alert.began($0.resolvedAt ?? $0.since, since: since) }
+        return (Array(matching.prefix(limit)), matching.count)
     }
 
     /// The open alerts, counted.

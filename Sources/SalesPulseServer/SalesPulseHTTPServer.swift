@@ -76,7 +76,7 @@ public struct SalesPulseHTTPServer: Sendable {
             guard let flow = queries.processConfiguration.flow(named: id) else {
                 return Problem.notFound("no flow '\(id)'; configured flows: \(queries.processConfiguration.flows.map(\.id).joined(separator: ", "))").response
             }
-            return JSONResponse.make(FlowSummary.make(flow: flow, customers: queries.allCustomers(), now: queries.currentTime()))
+            return JSONResponse.make(FlowSummary.make(flow: flow, now: queries.currentTime(), forEachCustomer: queries.forEachCustomerAddress))
         }
         router.get("/v1/metrics/:name") { request, context -> Response in
             let name = try context.parameters.require("name")
@@ -84,18 +84,18 @@ public struct SalesPulseHTTPServer: Sendable {
                 return Problem.notFound("no metric '\(name)'; available: \(MetricValues.names.joined(separator: ", "))").response
             }
             let by = request.uri.queryParameters.get("by")
-            let report = queries.metrics(now: queries.currentTime())
+            let now = queries.currentTime()
             let weights = queries.processConfiguration.healthWeights
             let groups: [String: MetricSums]
             switch by {
-            case nil: groups = ["overall": report.overall]
-            case "rep": groups = report.byRep
-            case "team": groups = report.byTeam
-            case "region": groups = report.byRegion
+            case nil: groups = ["overall": queries.overallMetrics(now: now)]
+            case "rep": groups = queries.metrics(now: now).byRep
+            case "team": groups = queries.metrics(now: now).byTeam
+            case "region": groups = queries.metrics(now: now).byRegion
             case let other?: return Problem.badRequest("by=\(other) is not supported; use by=rep, by=team or by=region").response
             }
             let values = groups.mapValues { MetricValues($0, weights: weights) }
-            return JSONResponse.make(MetricResponse(metric: name, by: by ?? "overall", at: queries.currentTime().rfc3339UTC,
+            return JSONResponse.make(MetricResponse(metric: name, by: by ?? "overall", at: now.rfc3339UTC,
                                                     values: values.mapValues { $0.value(named: name) }, customers: values.mapValues(\.customers)))
         }
         router.get("/v1/counters/:name") { request, context -> Response in
@@ -135,14 +135,24 @@ public struct SalesPulseHTTPServer: Sendable {
                 }
                 since = parsed
             }
-            let alerts: [Alert]
+            var limit = Int.max
+            if let text = request.uri.queryParameters.get("limit") {
+                guard let value = Int(text), value >= 1 else {
+                    return Problem.badRequest("limit=\(text): give the largest number of alerts to return, 1 or more (the total is in the SalesPulse-Total-Count header)").response
+                }
+                limit = value
+            }
+            let page: (alerts: [Alert], total: Int)
             switch state {
-            case "open": alerts = queries.openAlerts()
-            case "resolved": alerts = hub.resolvedAlerts
+            case "open": page = queries.openAlerts(since: since, limit: limit)
+            case "resolved":
+                let matching = hub.resolvedAlerts.filter { Alert.began($0.resolvedAt ?? $0.since, since: since) }
+                page = (Array(matching.prefix(limit)), matching.count)
             default: return Problem.badRequest("state=\(state) is not supported; use state=open or state=resolved").response
             }
-            let filtered = alerts.filter { alert in since.map { (alert.resolvedAt ?? alert.since) >= $0 } ?? true }
-            return JSONResponse.make(filtered.map(AlertView.init))
+            var response = JSONResponse.make(page.alerts.map(AlertView.init))
+            response.headers[HTTPField.Name("SalesPulse-Total-Count")!] = String(page.total)
+            return response
         }
         router.get("/v1/stream") { request, _ -> Response in
             let topics = Set((request.uri.queryParameters.get("topics") ?? "alerts,steps,status,counters").split(separator: ",").map(String.init))

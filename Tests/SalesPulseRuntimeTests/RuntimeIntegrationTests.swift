@@ -65,6 +65,23 @@ import SalesPulseProjections
         #expect(runtime.overallMetrics(now: now).customers == 20)
         #expect(await H.eventually { runtime.overallMetrics(now: now) == runtime.metrics(now: now).overall })
         #expect(await H.eventually { runtime.openAlertCount() == runtime.openAlerts().count })
+        // What the flow and metric endpoints read in place: every customer of every partition,
+        // grouped as the report over copies of the states.
+        var visited: [String] = []
+        runtime.forEachCustomerAddress { visited.append($0.pointee.customer) }
+        #expect(visited.sorted() == runtime.allCustomers().map(\.customer))
+        #expect(await H.eventually { runtime.metrics(now: now) == MetricsReport.compute(runtime.allCustomers(), configuration: runtime.configuration.process, now: now) })
+        // A page of open alerts selected in place: the sorted list, filtered and cut. (Read
+        // again until two reads agree, as above: timers may fire meanwhile.)
+        #expect(runtime.openAlerts().count >= 2, "the script leaves alerts open")
+        #expect(await H.eventually {
+            let open = runtime.openAlerts()
+            let from = open.map(\.since).sorted()[open.count / 2]
+            return ([(nil, 1), (nil, Int.max), (from, 1), (from, open.count)] as [(EventTime?, Int)]).allSatisfy { since, limit in
+                let matching = open.filter { $0.since >= since ?? $0.since }
+                return runtime.openAlerts(since: since, limit: limit) == (Array(matching.prefix(limit)), matching.count)
+            }
+        })
         runtime.stop()
         try await running.value
 

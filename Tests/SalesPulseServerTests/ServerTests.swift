@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
@@ -33,7 +34,9 @@ final class FoldedProjections: ProjectionQueries, Sendable {
     }
 
     func customer(_ id: String) -> CustomerState? { projection.customers[id] }
-    func allCustomers() -> [CustomerState] { projection.customers.values.sorted { $0.customer < $1.customer } }
+    func forEachCustomerAddress(_ visit: (UnsafePointer<CustomerState>) -> Void) {
+        for shard in 0..<ShardedMap<CustomerState>.shardCount { projection.customers.forEachValueAddress(inShard: shard, visit) }
+    }
     func metrics(now: EventTime) -> MetricsReport { projection.metrics(now: now) }
     func openAlerts() -> [Alert] { projection.customers.values.flatMap(\.openAlerts.values).sorted { $0.id < $1.id } }
     var isReady: Bool { ready.load(ordering: .acquiring) }
@@ -167,6 +170,50 @@ final class FoldedProjections: ProjectionQueries, Sendable {
             try await client.execute(uri: "/v1/alerts?state=maybe", method: .get) { #expect($0.status == .badRequest) }
             try await client.execute(uri: "/v1/alerts?since=yesterday", method: .get) { #expect($0.status == .badRequest) }
             try await client.execute(uri: "/v1/stream?topics=gossip", method: .get) { #expect($0.status == .badRequest) }
+        }
+    }
+
+    /// The war-room page shows 60 open alerts and their number: `limit` returns the first by id,
+    /// and the header counts those matching before the limit.
+    @Test func alertsAreLimitedAndCounted() async throws {
+        let stuck = (1...4).map { index in
+            Self.event("s\(index)", "sales.step.entered", "hosp-\(index)", "2026-03-0\(index)T00:00:00Z", #"{"flow":"delivery","step":"hospital_receipt"}"#, rep: "rep-0100")
+        }
+        let queries = try FoldedProjections(events: stuck, now: EventTime(epochMilliseconds: 1_772_323_200_000 + 10 * 24 * 3_600_000))
+        let app = Application(router: SalesPulseHTTPServer(queries: queries, hub: LiveEventHub()).router())
+        try await app.test(.router) { client in
+            let all = queries.openAlerts().map(\.id)
+            #expect(all.count == 4 && all == all.sorted())
+            func ids(_ response: TestResponse) throws -> [String] {
+                (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [[String: Any]]).map { $0["id"] as! String }
+            }
+            let total = HTTPField.Name("SalesPulse-Total-Count")!
+            try await client.execute(uri: "/v1/alerts?state=open", method: .get) { response in
+                let listed = try ids(response)
+                #expect(listed == all)
+                #expect(response.headers[total] == "4")
+            }
+            try await client.execute(uri: "/v1/alerts?state=open&limit=2", method: .get) { response in
+                let listed = try ids(response)
+                #expect(listed == Array(all.prefix(2)))
+                #expect(response.headers[total] == "4")
+            }
+            // Alerts since 3 March (stuck 72 h after entering on the 1st to 4th: the last two).
+            try await client.execute(uri: "/v1/alerts?state=open&since=2026-03-06T00:00:00Z&limit=1", method: .get) { response in
+                let listed = try ids(response)
+                #expect(listed.count == 1)
+                #expect(response.headers[total] == "2")
+            }
+            try await client.execute(uri: "/v1/alerts?state=open&limit=9", method: .get) { response in
+                let listed = try ids(response)
+                #expect(listed == all)
+            }
+            for bad in ["0", "-3", "ten"] {
+                try await client.execute(uri: "/v1/alerts?limit=\(bad)", method: .get) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(String(buffer: response.body).contains("limit=\(bad)"))
+                }
+            }
         }
     }
 

@@ -107,18 +107,17 @@ public struct FlowProjection: Sendable, Hashable {
         return outputs.sortedByOrderingKey()
     }
 
-    /// The metrics of the customers in one shard of the customer map (`0..<ShardedMap.shardCount`):
-    /// lets a caller sharing the projection with a writer hold its lock for one shard at a time.
-    public func metrics(now: EventTime, shard: Int) -> MetricsReport {
-        var report = MetricsReport()
-        customers.forEachValueAddress(inShard: shard) { report.add(customerAt: $0, configuration: configuration, now: now) }
-        return report
+    /// Adds the customers in one shard of the customer map (`0..<ShardedMap.shardCount`) to
+    /// `grouping`, each read where it lies: lets a caller sharing the projection with a writer
+    /// hold its lock for one shard at a time, and gather every shard into one grouping.
+    public func addMetrics(now: EventTime, shard: Int, to grouping: inout MetricsGrouping) {
+        customers.forEachValueAddress(inShard: shard) { grouping.add(customerAt: $0, configuration: configuration, now: now) }
     }
 
     /// The overall metric sums of the customers in one shard of the customer map: what
-    /// ``metrics(now:shard:)`` reports as `overall`, without the groupings by rep, team and
-    /// region (three lookups per customer), for a caller that needs only the totals, such as
-    /// the process health index on `/metrics`.
+    /// ``metrics(now:)`` reports as `overall`, without the groupings by rep, team and region
+    /// (a lookup per customer), for a caller that needs only the totals, such as the process
+    /// health index on `/metrics`.
     public func overallMetrics(now: EventTime, shard: Int) -> MetricSums {
         var sums = MetricSums()
         customers.forEachValueAddress(inShard: shard) { sums.add(customerAt: $0, configuration: configuration, now: now) }
@@ -134,7 +133,9 @@ public struct FlowProjection: Sendable, Hashable {
 
     /// The metrics of this projection's customers as of `now`.
     public func metrics(now: EventTime) -> MetricsReport {
-        MetricsReport.compute(customers.values, configuration: configuration, now: now)
+        var grouping = MetricsGrouping()
+        for shard in 0..<ShardedMap<CustomerState>.shardCount { addMetrics(now: now, shard: shard, to: &grouping) }
+        return grouping.report(organisation: configuration.organisation)
     }
 
     /// Replaces the customer states (restoring a checkpoint).

@@ -18,6 +18,15 @@ public struct FlowState: Sendable, Hashable, Codable {
 
     /// Visits (exited) whose mandatory actions were incomplete when the flow advanced.
     public var violations: [StepVisit] { history.filter { !$0.missing.isEmpty } }
+
+    /// The number of ``violations``, counted without building any list.
+    public var violationCount: Int {
+        var count = 0
+        for visit in history.indices where StepVisit.doneCount(required: history[visit].required, completed: history[visit].completed) < history[visit].required.count {
+            count += 1
+        }
+        return count
+    }
 }
 
 /// One stay of a customer at a step.

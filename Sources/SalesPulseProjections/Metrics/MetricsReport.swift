@@ -14,32 +14,13 @@ public struct MetricsReport: Sendable, Hashable, Codable {
         byRegion = [:]
     }
 
-    /// Adds a customer to every grouping it belongs to. Rep: the customer's owner; team and
-    /// region: the rep's placement in the organisation, else the customer's own region.
-    public mutating func add(_ state: CustomerState, configuration: ProcessConfiguration, now: EventTime) {
-        withUnsafePointer(to: state) { add(customerAt: $0, configuration: configuration, now: now) }
-    }
-
-    /// ``add(_:configuration:now:)`` reading the state where it lies (see
-    /// ``MetricSums/add(customerAt:configuration:now:)``): passed by value from the customer map,
-    /// each state was copied whole first.
-    public mutating func add(customerAt state: UnsafePointer<CustomerState>, configuration: ProcessConfiguration, now: EventTime) {
-        var single = MetricSums()
-        single.add(customerAt: state, configuration: configuration, now: now)
-        overall += single
-        // Added in place, one lookup per grouping (read and written back, each took two).
-        let owner = state.pointee.rep
-        byRep[owner ?? "unassigned", default: MetricSums()] += single
-        let placement = owner.flatMap(configuration.organisation.placement(of:))
-        byTeam[placement?.team ?? "unassigned", default: MetricSums()] += single
-        byRegion[placement?.region ?? state.pointee.region ?? "unassigned", default: MetricSums()] += single
-    }
-
-    /// Computes the report over customers as of `now`.
+    /// Computes the report over customers as of `now` (through ``MetricsGrouping``).
     public static func compute<S: Sequence>(_ customers: S, configuration: ProcessConfiguration, now: EventTime) -> MetricsReport where S.Element == CustomerState {
-        var report = MetricsReport()
-        for state in customers { report.add(state, configuration: configuration, now: now) }
-        return report
+        var grouping = MetricsGrouping()
+        for state in customers {
+            withUnsafePointer(to: state) { grouping.add(customerAt: $0, configuration: configuration, now: now) }
+        }
+        return grouping.report(organisation: configuration.organisation)
     }
 
     /// Merges reports from several partitions or instances (exact: sums add).

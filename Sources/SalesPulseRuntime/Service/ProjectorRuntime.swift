@@ -917,32 +917,54 @@ public final class ProjectorRuntime: Sendable {
     ///
     /// Computed one shard of one partition at a time, each under the partition lock: the consume
     /// thread waits at most for one shard (1/64 of a partition's customers), never for a scan of
-    /// every customer, and nothing is copied. The sums are exact; with records flowing they mix
-    /// shards read a few milliseconds apart, like any live dashboard query.
+    /// every customer, and nothing is copied. Every shard adds to one ``MetricsGrouping`` (one
+    /// lookup per customer), from which the groupings are derived once. The sums are exact; with
+    /// records flowing they mix shards read a few milliseconds apart, like any live dashboard query.
     public func metrics(now: EventTime) -> MetricsReport {
-        combineShards(MetricsReport(), +) { projection, shard in projection.metrics(now: now, shard: shard) }
+        var grouping = MetricsGrouping()
+        forEachShard { projection, shard in projection.addMetrics(now: now, shard: shard, to: &grouping) }
+        return grouping.report(organisation: configuration.process.organisation)
     }
 
     /// The overall metric sums as of `now` (``metrics(now:)``'s `overall`, without the groupings
     /// by rep, team and region), computed shard by shard like it.
     public func overallMetrics(now: EventTime) -> MetricSums {
-        combineShards(MetricSums(), +) { projection, shard in projection.overallMetrics(now: now, shard: shard) }
+        combineShards(MetricSums(), +=) { projection, shard in projection.overallMetrics(now: now, shard: shard) }
     }
 
-    /// `read` applied to each shard of each owned partition's flow projection in turn (partitions
-    /// in order), each call under the partition lock, and the results combined with `combine`
-    /// from `initial`: the consume thread waits at most for one shard. A partition released
-    /// meanwhile is skipped.
-    private func combineShards<R: Sendable>(_ initial: R, _ combine: (R, R) -> R, _ read: @Sendable (FlowProjection, Int) -> R) -> R {
-        let keys = partitions.withLock { $0.keys.sorted() }
+    /// Calls `visit` with the address of every customer state this instance owns, valid during
+    /// the call, one shard of one partition at a time under the partition lock (so the consume
+    /// thread waits at most for one shard, and nothing is copied): for a summary that reads a
+    /// few fields of each customer. `visit` must be quick and must not query the runtime.
+    public func forEachCustomerAddress(_ visit: (UnsafePointer<CustomerState>) -> Void) {
+        forEachShard { projection, shard in projection.customers.forEachValueAddress(inShard: shard, visit) }
+    }
+
+    /// `read` applied to each shard of each owned partition's flow projection in turn, and each
+    /// result added to `initial` in place with `add` (see ``forEachShard(_:)``). In place: the
+    /// result lives in the closure's context, so `result = result + part` copied all of it for
+    /// every shard (the 114,222 open alerts of a 1 M backlog took minutes, under the lock).
+    private func combineShards<R>(_ initial: R, _ add: (inout R, R) -> Void, _ read: (FlowProjection, Int) -> R) -> R {
         var result = initial
+        forEachShard { projection, shard in add(&result, read(projection, shard)) }
+        return result
+    }
+
+    /// `visit` called with each shard of each owned partition's flow projection in turn
+    /// (partitions in order), each call under the partition lock: the consume thread waits at
+    /// most for one shard. A partition released meanwhile is skipped.
+    private func forEachShard(_ visit: (FlowProjection, Int) -> Void) {
+        let keys = partitions.withLock { $0.keys.sorted() }
         for key in keys {
             for shard in 0..<ShardedMap<CustomerState>.shardCount {
-                guard let part = partitions.withLock({ owned in owned[key].map { read($0.projector.projection, shard) } }) else { break }
-                result = combine(result, part)
+                let owned = partitions.withLock { owned -> Bool in
+                    guard let partition = owned[key] else { return false }
+                    visit(partition.projector.projection, shard)
+                    return true
+                }
+                if !owned { break }
             }
         }
-        return result
     }
 
     /// The number of open alerts (``openAlerts()``'s count), counted where they are kept
@@ -951,7 +973,7 @@ public final class ProjectorRuntime: Sendable {
         let ruleAlerts = partitions.withLock { owned in
             owned.values.reduce(0) { $0 + $1.projector.rules.openAlerts.count + $1.projector.counterRules.open.count }
         } + rules.withLock { $0.open.count } + sequences.withLock { $0.open.count }
-        return combineShards(ruleAlerts, +) { projection, shard in projection.openAlertCount(shard: shard) }
+        return combineShards(ruleAlerts, +=) { projection, shard in projection.openAlertCount(shard: shard) }
     }
 
     /// The owned projections, copied under the lock in O(partitions): the copies share storage
@@ -963,8 +985,24 @@ public final class ProjectorRuntime: Sendable {
 
     /// Open alerts (customer timers and counter rules), sorted by id.
     public func openAlerts() -> [Alert] {
-        combineShards(openRuleAlerts(), +) { projection, shard in projection.customers.values(inShard: shard).flatMap(\.openAlerts.values) }
-            .sorted { $0.id < $1.id }
+        var alerts = openRuleAlerts()
+        // Each customer's alerts read where they lie: lent by value, every state was copied.
+        forEachCustomerAddress { alerts.append(contentsOf: $0.pointee.openAlerts.values) }
+        return alerts.sorted { $0.id < $1.id }
+    }
+
+    /// The first `limit` open alerts by id that began (or resolved) at or after `since`, and how
+    /// many match: ``openAlerts()`` filtered and cut, without copying the alerts left out.
+    public func openAlerts(since: EventTime?, limit: Int) -> (alerts: [Alert], total: Int) {
+        var selection = FirstAlertsByID(limit: limit)
+        for alert in openRuleAlerts() where Alert.began(alert.resolvedAt ?? alert.since, since: since) { selection.consider(alert) }
+        forEachCustomerAddress { state in
+            let alerts = state.pointee.openAlerts
+            for index in alerts.indices where Alert.began(alerts[valueAt: index].resolvedAt ?? alerts[valueAt: index].since, since: since) {
+                selection.consider(id: alerts[valueAt: index].id) { alerts[valueAt: index] }
+            }
+        }
+        return (selection.alerts, selection.total)
     }
 
     /// A counter's state merged across the partitions this instance owns.

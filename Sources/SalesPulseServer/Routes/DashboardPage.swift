@@ -36,8 +36,8 @@ enum DashboardPage {
       const regions = Object.keys(all[0].values).sort();
       document.getElementById('regions').innerHTML = '<tr><th>region</th><th>PHI</th><th>compliance</th><th>freshness</th><th>effectiveness</th><th>customers</th></tr>' +
         regions.map(r => `<tr><td>${r}</td><td>${all[0].values[r]==null?'–':all[0].values[r].toFixed(1)}</td><td>${pct(all[1].values[r])}</td><td>${pct(all[2].values[r])}</td><td>${pct(all[3].values[r])}</td><td>${all[0].customers[r]}</td></tr>`).join('');
-      const alerts = await j('/v1/alerts?state=open');
-      document.getElementById('open').textContent = alerts.length;
+      const answer = await fetch('/v1/alerts?state=open&limit=60'); const alerts = await answer.json();
+      document.getElementById('open').textContent = answer.headers.get('SalesPulse-Total-Count');
       document.getElementById('alerts').innerHTML = '<tr><th>rule</th><th>customer</th><th>step</th><th>since</th><th>to</th></tr>' +
         alerts.slice(0,60).map(a => `<tr><td>${a.rule}</td><td><a style="color:#93c5fd" href="/v1/customers/${a.customer}">${a.customer}</a></td><td>${a.step||''}</td><td>${a.since}</td><td>${a.supervisor||''}</td></tr>`).join('');
       const sel = document.getElementById('flow');
