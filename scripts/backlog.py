@@ -11,10 +11,14 @@ no longer moves. Prints, per run: seconds from the process start to the last app
 between, the process's CPU seconds, its peak resident memory and its minor page faults (each a
 first touch of a page: the heap growing, or memory returned to the system and taken again).
 
+With --war-room, the war-room page (`/`) is open during each run: every 2 s it asks what the
+page asks (four metrics by region, four overall, the first 60 open alerts, a flow summary), and
+the number of refreshes and their mean time are printed too.
+
     swift build -c release --product salespulse
     python3 scripts/backlog.py [--events 1000000] [--partitions 64] [--rounds 2]
                                [--binary A[,B]] [--prefetch default[,none,100000]] [--poll 0.5]
-                               [--bootstrap HOST:PORT]
+                               [--bootstrap HOST:PORT] [--war-room]
 """
 import argparse
 import os
@@ -24,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -47,6 +52,22 @@ def peak_megabytes(pid):
     return int(re.search(r"VmHWM:\s+(\d+) kB", open(f"/proc/{pid}/status").read()).group(1)) // 1024
 
 
+def war_room(port, stop, refreshes):
+    """The war-room page's refresh every 2 s (as `/` does), until `stop`; each refresh's seconds
+    appended to `refreshes`."""
+    names = ["phi", "compliance", "freshness", "effectiveness"]
+    paths = [f"/v1/metrics/{name}?by=region" for name in names] + [f"/v1/metrics/{name}" for name in names] + \
+        ["/v1/alerts?state=open&limit=60", "/v1/flows/lead_pipeline"]
+    while not stop.wait(2.0):
+        started = time.time()
+        try:
+            for path in paths:
+                soak.get(port, path)
+        except OSError:
+            continue
+        refreshes.append(time.time() - started)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -61,6 +82,7 @@ def main():
     parser.add_argument("--poll", type=float, default=0.5, help="seconds between two reads of /metrics (the resolution of the times)")
     parser.add_argument("--bootstrap", help="a broker whose sales.events already holds the events (e.g. an earlier run's, kept with"
                         " `salespulse broker`): nothing is generated or published; --partitions must match its topic")
+    parser.add_argument("--war-room", action="store_true", help="keep the war-room page's queries going during each run, every 2 s")
     options = parser.parse_args()
     binaries = options.binary.split(",")
     for binary in binaries:
@@ -97,6 +119,11 @@ def main():
                         arguments += ["--prefetch", prefetch]
                     start = time.time()
                     process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL, stderr=open(os.path.join(folder, f"run-{run}.log"), "w"))
+                    stop = threading.Event()
+                    refreshes = []
+                    viewer = threading.Thread(target=war_room, args=(port, stop, refreshes), daemon=True)
+                    if options.war_room:
+                        viewer.start()
                     first = None
                     previous = None  # (applied, when first seen)
                     result = None
@@ -117,6 +144,9 @@ def main():
                             break
                         if not previous or previous[0] != applied:
                             previous = (applied, time.time() - start)
+                    stop.set()
+                    if options.war_room:
+                        viewer.join()
                     process.send_signal(signal.SIGTERM)
                     process.wait(120)
                     if result is None:
@@ -126,6 +156,9 @@ def main():
                     rate = applied / max(0.001, last - first)
                     print(f"{binary} --prefetch {prefetch}: {applied:,.0f} applied, last at {last:.1f} s (first at {first:.1f} s): "
                           f"{rate:,.0f} events/s in between; CPU {cpu:.1f} s; peak RSS {peak} MB; {faults:,} minor page faults", flush=True)
+                    if options.war_room:
+                        mean = sum(refreshes) / len(refreshes) if refreshes else 0
+                        print(f"  war room: {len(refreshes)} refreshes, {mean * 1000:,.0f} ms each on average", flush=True)
         return 0
     finally:
         if broker:
