@@ -85,18 +85,16 @@ public struct SalesPulseHTTPServer: Sendable {
             }
             let by = request.uri.queryParameters.get("by")
             let now = queries.currentTime()
-            let weights = queries.processConfiguration.healthWeights
-            let groups: [String: MetricSums]
-            switch by {
-            case nil: groups = ["overall": queries.overallMetrics(now: now)]
-            case "rep": groups = queries.metrics(now: now).byRep
-            case "team": groups = queries.metrics(now: now).byTeam
-            case "region": groups = queries.metrics(now: now).byRegion
-            case let other?: return Problem.badRequest("by=\(other) is not supported; use by=rep, by=team or by=region").response
-            }
-            let values = groups.mapValues { MetricValues($0, weights: weights) }
+            guard let values = Self.metricValues(queries, by: by, now: now) else { return Self.unsupported(by: by) }
             return JSONResponse.make(MetricResponse(metric: name, by: by ?? "overall", at: now.rfc3339UTC,
                                                     values: values.mapValues { $0.value(named: name) }, customers: values.mapValues(\.customers)))
+        }
+        router.get("/v1/metrics") { request, _ -> Response in
+            let by = request.uri.queryParameters.get("by")
+            let now = queries.currentTime()
+            guard let values = Self.metricValues(queries, by: by, now: now) else { return Self.unsupported(by: by) }
+            let byMetric = Dictionary(uniqueKeysWithValues: MetricValues.names.map { name in (name, values.mapValues { $0.value(named: name) }) })
+            return JSONResponse.make(MetricsResponse(by: by ?? "overall", at: now.rfc3339UTC, values: byMetric, customers: values.mapValues(\.customers)))
         }
         router.get("/v1/counters/:name") { request, context -> Response in
             let name = try context.parameters.require("name")
@@ -228,6 +226,36 @@ struct CounterResponse: Codable, Sendable {
 }
 
 /// A metric's values by group.
+extension SalesPulseHTTPServer {
+    /// Every metric's values by rep, team or region (nil: overall only; the report's groupings
+    /// are worked out only when asked for), or nil when `by` names no grouping.
+    static func metricValues(_ queries: any ProjectionQueries, by: String?, now: EventTime) -> [String: MetricValues]? {
+        let groups: [String: MetricSums]
+        switch by {
+        case nil: groups = ["overall": queries.overallMetrics(now: now)]
+        case "rep": groups = queries.metrics(now: now).byRep
+        case "team": groups = queries.metrics(now: now).byTeam
+        case "region": groups = queries.metrics(now: now).byRegion
+        default: return nil
+        }
+        let weights = queries.processConfiguration.healthWeights
+        return groups.mapValues { MetricValues($0, weights: weights) }
+    }
+
+    static func unsupported(by: String?) -> Response {
+        Problem.badRequest("by=\(by ?? "") is not supported; use by=rep, by=team or by=region, or leave it out for the overall values").response
+    }
+}
+
+/// `GET /v1/metrics`: every metric at once, by group.
+struct MetricsResponse: Codable, Sendable {
+    var by: String
+    var at: String
+    /// Metric name → group → value (null when the group has no data for it).
+    var values: [String: [String: Double?]]
+    var customers: [String: Int]
+}
+
 struct MetricResponse: Codable, Sendable {
     var metric: String
     var by: String

@@ -153,6 +153,35 @@ final class FoldedProjections: ProjectionQueries, Sendable {
         }
     }
 
+    /// `/v1/metrics` (what the war-room page asks for) gives every metric of one scan: each the
+    /// values and customers `/v1/metrics/{name}` gives, overall and by every grouping.
+    @Test func everyMetricAtOnceIsEachMetricsOwn() async throws {
+        try await withServer { client, _ in
+            func json(_ uri: String) async throws -> [String: Any] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .ok, "\(uri)")
+                    return try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                }
+            }
+            for by in [nil, "rep", "team", "region"] as [String?] {
+                let query = by.map { "?by=\($0)" } ?? ""
+                let all = try await json("/v1/metrics\(query)")
+                let values = all["values"] as! [String: [String: Any]]
+                #expect(Set(values.keys) == Set(MetricValues.names))
+                #expect(all["by"] as? String == by ?? "overall")
+                for name in MetricValues.names {
+                    let one = try await json("/v1/metrics/\(name)\(query)")
+                    #expect(NSDictionary(dictionary: values[name]!) == NSDictionary(dictionary: one["values"] as! [String: Any]), "\(name)\(query)")
+                    #expect(all["customers"] as? [String: Int] == one["customers"] as? [String: Int])
+                }
+            }
+            try await client.execute(uri: "/v1/metrics?by=city", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("by=city"))
+            }
+        }
+    }
+
     @Test func alertsAreListedAndFiltered() async throws {
         try await withServer { client, _ in
             try await client.execute(uri: "/v1/alerts?state=open", method: .get) { response in

@@ -26,16 +26,14 @@ enum DashboardPage {
     const pct = v => v == null ? '–' : (100*v).toFixed(1) + '%';
     async function j(u){ const r = await fetch(u); return r.json(); }
     async function refresh(){
-      const names = ['phi','compliance','freshness','effectiveness'];
-      const all = await Promise.all(names.map(n => j('/v1/metrics/'+n+'?by=region')));
-      const overall = await j('/v1/metrics/phi');
-      const phi = overall.values.overall; document.getElementById('phi').textContent = phi == null ? '–' : phi.toFixed(1);
+      const [regional, overall] = await Promise.all([j('/v1/metrics?by=region'), j('/v1/metrics')]);
+      const phi = overall.values.phi.overall; document.getElementById('phi').textContent = phi == null ? '–' : phi.toFixed(1);
       document.getElementById('phi').className = 'big ' + (phi != null && phi < 90 ? 'red' : 'green');
-      for (const [i,n] of names.entries()) if (i>0){ const o = await j('/v1/metrics/'+n); document.getElementById(n).textContent = pct(o.values.overall); }
+      for (const n of ['compliance','freshness','effectiveness']) document.getElementById(n).textContent = pct(overall.values[n].overall);
       document.getElementById('at').textContent = 'as of ' + overall.at;
-      const regions = Object.keys(all[0].values).sort();
+      const v = regional.values, regions = Object.keys(regional.customers).sort();
       document.getElementById('regions').innerHTML = '<tr><th>region</th><th>PHI</th><th>compliance</th><th>freshness</th><th>effectiveness</th><th>customers</th></tr>' +
-        regions.map(r => `<tr><td>${r}</td><td>${all[0].values[r]==null?'–':all[0].values[r].toFixed(1)}</td><td>${pct(all[1].values[r])}</td><td>${pct(all[2].values[r])}</td><td>${pct(all[3].values[r])}</td><td>${all[0].customers[r]}</td></tr>`).join('');
+        regions.map(r => `<tr><td>${r}</td><td>${v.phi[r]==null?'–':v.phi[r].toFixed(1)}</td><td>${pct(v.compliance[r])}</td><td>${pct(v.freshness[r])}</td><td>${pct(v.effectiveness[r])}</td><td>${regional.customers[r]}</td></tr>`).join('');
       const answer = await fetch('/v1/alerts?state=open&limit=60'); const alerts = await answer.json();
       document.getElementById('open').textContent = answer.headers.get('SalesPulse-Total-Count');
       document.getElementById('alerts').innerHTML = '<tr><th>rule</th><th>customer</th><th>step</th><th>since</th><th>to</th></tr>' +
