@@ -225,7 +225,6 @@ struct CounterResponse: Codable, Sendable {
     }
 }
 
-/// A metric's values by group.
 extension SalesPulseHTTPServer {
     /// Every metric's values by rep, team or region (nil: overall only; the report's groupings
     /// are worked out only when asked for), or nil when `by` names no grouping.
@@ -242,6 +241,7 @@ extension SalesPulseHTTPServer {
         return groups.mapValues { MetricValues($0, weights: weights) }
     }
 
+    /// The answer to a `by` that names no grouping.
     static func unsupported(by: String?) -> Response {
         Problem.badRequest("by=\(by ?? "") is not supported; use by=rep, by=team or by=region, or leave it out for the overall values").response
     }
@@ -256,6 +256,7 @@ struct MetricsResponse: Codable, Sendable {
     var customers: [String: Int]
 }
 
+/// `GET /v1/metrics/{name}`: a metric's values by group.
 struct MetricResponse: Codable, Sendable {
     var metric: String
     var by: String

@@ -957,12 +957,12 @@ public final class ProjectorRuntime: Sendable {
         let keys = partitions.withLock { $0.keys.sorted() }
         for key in keys {
             for shard in 0..<ShardedMap<CustomerState>.shardCount {
-                let owned = partitions.withLock { owned -> Bool in
+                let stillOwned = partitions.withLock { owned -> Bool in
                     guard let partition = owned[key] else { return false }
                     visit(partition.projector.projection, shard)
                     return true
                 }
-                if !owned { break }
+                if !stillOwned { break }
             }
         }
     }

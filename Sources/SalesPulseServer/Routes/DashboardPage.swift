@@ -37,7 +37,7 @@ enum DashboardPage {
       const answer = await fetch('/v1/alerts?state=open&limit=60'); const alerts = await answer.json();
       document.getElementById('open').textContent = answer.headers.get('SalesPulse-Total-Count');
       document.getElementById('alerts').innerHTML = '<tr><th>rule</th><th>customer</th><th>step</th><th>since</th><th>to</th></tr>' +
-        alerts.slice(0,60).map(a => `<tr><td>${a.rule}</td><td><a style="color:#93c5fd" href="/v1/customers/${a.customer}">${a.customer}</a></td><td>${a.step||''}</td><td>${a.since}</td><td>${a.supervisor||''}</td></tr>`).join('');
+        alerts.map(a => `<tr><td>${a.rule}</td><td><a style="color:#93c5fd" href="/v1/customers/${a.customer}">${a.customer}</a></td><td>${a.step||''}</td><td>${a.since}</td><td>${a.supervisor||''}</td></tr>`).join('');
       const sel = document.getElementById('flow');
       if (sel.value) { const f = await j('/v1/flows/'+sel.value);
         document.getElementById('steps').innerHTML = '<tr><th>step</th><th>customers</th><th>stuck</th><th>blocked</th><th>dwell p50 h</th><th>p90 h</th></tr>' +
