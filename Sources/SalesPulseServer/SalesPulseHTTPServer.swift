@@ -83,18 +83,18 @@ public struct SalesPulseHTTPServer: Sendable {
             guard MetricValues.names.contains(name) else {
                 return Problem.notFound("no metric '\(name)'; available: \(MetricValues.names.joined(separator: ", "))").response
             }
-            let by = request.uri.queryParameters.get("by")
-            let now = queries.currentTime()
-            guard let values = Self.metricValues(queries, by: by, now: now) else { return Self.unsupported(by: by) }
-            return JSONResponse.make(MetricResponse(metric: name, by: by ?? "overall", at: now.rfc3339UTC,
-                                                    values: values.mapValues { $0.value(named: name) }, customers: values.mapValues(\.customers)))
+            let asked: MetricsAsked
+            do throws(Problem) { asked = try MetricsAsked(request, queries) } catch { return error.response }
+            return JSONResponse.make(MetricResponse(metric: name, by: asked.grouping, at: asked.now.rfc3339UTC,
+                                                    values: asked.values.mapValues { $0.value(named: name) }, customers: asked.values.mapValues(\.customers)))
         }
         router.get("/v1/metrics") { request, _ -> Response in
-            let by = request.uri.queryParameters.get("by")
-            let now = queries.currentTime()
-            guard let values = Self.metricValues(queries, by: by, now: now) else { return Self.unsupported(by: by) }
-            let byMetric = Dictionary(uniqueKeysWithValues: MetricValues.names.map { name in (name, values.mapValues { $0.value(named: name) }) })
-            return JSONResponse.make(MetricsResponse(by: by ?? "overall", at: now.rfc3339UTC, values: byMetric, customers: values.mapValues(\.customers)))
+            let asked: MetricsAsked
+            do throws(Problem) { asked = try MetricsAsked(request, queries) } catch { return error.response }
+            let byMetric = Dictionary(uniqueKeysWithValues: MetricValues.names.map { name in (name, asked.values.mapValues { $0.value(named: name) }) })
+            let weights = queries.processConfiguration.healthWeights
+            return JSONResponse.make(MetricsResponse(by: asked.grouping, at: asked.now.rfc3339UTC, values: byMetric, customers: asked.values.mapValues(\.customers), sums: asked.sums,
+                                                     healthWeights: ["compliance": weights.compliance, "freshness": weights.freshness, "effectiveness": weights.effectiveness]))
         }
         router.get("/v1/counters/:name") { request, context -> Response in
             let name = try context.parameters.require("name")
@@ -225,25 +225,42 @@ struct CounterResponse: Codable, Sendable {
     }
 }
 
-extension SalesPulseHTTPServer {
-    /// Every metric's values by rep, team or region (nil: overall only; the report's groupings
-    /// are worked out only when asked for), or nil when `by` names no grouping.
-    static func metricValues(_ queries: any ProjectionQueries, by: String?, now: EventTime) -> [String: MetricValues]? {
-        let groups: [String: MetricSums]
-        switch by {
-        case nil: groups = ["overall": queries.overallMetrics(now: now)]
-        case "rep": groups = queries.metrics(now: now).byRep
-        case "team": groups = queries.metrics(now: now).byTeam
-        case "region": groups = queries.metrics(now: now).byRegion
-        default: return nil
-        }
-        let weights = queries.processConfiguration.healthWeights
-        return groups.mapValues { MetricValues($0, weights: weights) }
-    }
+/// What a metrics route was asked for (`by`, `at`) and the sums and values that answer it.
+struct MetricsAsked {
+    /// `by`, or `overall`.
+    var grouping: String
+    /// The time the metrics are worked out at: `?at=` (RFC 3339 with an offset), else the
+    /// projections' current time. Several instances asked with the same `at` give sums that
+    /// add up to one instance's (each instance's own time is its partitions' watermark).
+    var now: EventTime
+    /// The sums behind the metrics, by group (the report's groupings are worked out only when
+    /// `by` asks for one).
+    var sums: [String: MetricSums]
+    /// Every metric's value, by group.
+    var values: [String: MetricValues]
 
-    /// The answer to a `by` that names no grouping.
-    static func unsupported(by: String?) -> Response {
-        Problem.badRequest("by=\(by ?? "") is not supported; use by=rep, by=team or by=region, or leave it out for the overall values").response
+    /// Reads `by` and `at` and works the sums out; a problem names a bad parameter.
+    init(_ request: Request, _ queries: any ProjectionQueries) throws(Problem) {
+        let by = request.uri.queryParameters.get("by")
+        if let text = request.uri.queryParameters.get("at") {
+            var millis: Int64 = 0
+            guard let time = RFC3339.parse(text, into: &millis) else {
+                throw Problem.badRequest("at=\(text) is not an RFC 3339 time with an offset, e.g. 2026-03-02T09:00:00+08:00 (or leave it out for the projections' current time)")
+            }
+            now = time
+        } else {
+            now = queries.currentTime()
+        }
+        switch by {
+        case nil: sums = ["overall": queries.overallMetrics(now: now)]
+        case "rep": sums = queries.metrics(now: now).byRep
+        case "team": sums = queries.metrics(now: now).byTeam
+        case "region": sums = queries.metrics(now: now).byRegion
+        case let other?: throw Problem.badRequest("by=\(other) is not supported; use by=rep, by=team or by=region, or leave it out for the overall values")
+        }
+        grouping = by ?? "overall"
+        let weights = queries.processConfiguration.healthWeights
+        values = sums.mapValues { MetricValues($0, weights: weights) }
     }
 }
 
@@ -254,6 +271,11 @@ struct MetricsResponse: Codable, Sendable {
     /// Metric name → group → value (null when the group has no data for it).
     var values: [String: [String: Double?]]
     var customers: [String: Int]
+    /// Group → the sums the values are worked out from: instances' answers merge exactly by
+    /// adding them (README, "Global views").
+    var sums: [String: MetricSums]
+    /// The configured weights of PHI's components, to work PHI out from merged sums.
+    var healthWeights: [String: Double]
 }
 
 /// `GET /v1/metrics/{name}`: a metric's values by group.

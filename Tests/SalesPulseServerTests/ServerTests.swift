@@ -202,6 +202,71 @@ final class FoldedProjections: ProjectionQueries, Sendable {
         }
     }
 
+    /// `?at=` is the time metrics are worked out at (freshness depends on it), on both routes;
+    /// the answer says which.
+    @Test func metricsAsOfAnotherTime() async throws {
+        let update = Self.event("f1", "sales.field.updated", "c-9", "2026-03-03T00:00:00Z", #"{"field":"latest_need","value":"spine","previous":null}"#)
+        let queries = try FoldedProjections(events: [update], now: Self.now)
+        let app = Application(router: SalesPulseHTTPServer(queries: queries, hub: LiveEventHub()).router())
+        try await app.test(.router) { client in
+            func freshness(_ uri: String) async throws -> (at: String?, value: Double?) {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .ok, "\(uri)")
+                    let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                    let values = json["values"] as! [String: Any]
+                    let overall = (values["freshness"] as? [String: Any]) ?? values
+                    return (json["at"] as? String, overall["overall"] as? Double)
+                }
+            }
+            // One of three key fields, updated a day before `now` (72 h horizon): fresh now and
+            // a day later, stale a week later.
+            for route in ["/v1/metrics", "/v1/metrics/freshness"] {
+                let current = try await freshness(route)
+                #expect(current.at == Self.now.rfc3339UTC && current.value == 1.0 / 3, "\(route)")
+                let later = try await freshness(route + "?at=2026-03-05T01:00:00%2B01:00")
+                #expect(later.at == "2026-03-05T00:00:00.000Z" && later.value == 1.0 / 3, "\(route)")
+                let week = try await freshness(route + "?at=2026-03-10T00:00:00Z")
+                #expect(week.at == "2026-03-10T00:00:00.000Z" && week.value == 0, "\(route)")
+            }
+            for uri in ["/v1/metrics?at=yesterday", "/v1/metrics/phi?at=2027-01-01T00:00:00"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .badRequest, "\(uri)")
+                    #expect(String(buffer: response.body).contains("at="))
+                }
+            }
+        }
+    }
+
+    /// Global views: two instances owning disjoint customers answer `/v1/metrics` with the sums
+    /// behind each group's values; added group by group, they are one instance's sums over
+    /// every customer, and give its values.
+    @Test func instancesSumsMergeByAddition() async throws {
+        func answer(_ events: [String], by: String?) async throws -> MetricsResponse {
+            let queries = try FoldedProjections(events: events, now: Self.now)
+            let app = Application(router: SalesPulseHTTPServer(queries: queries, hub: LiveEventHub()).router())
+            return try await app.test(.router) { client in
+                try await client.execute(uri: "/v1/metrics" + (by.map { "?by=\($0)" } ?? ""), method: .get) { response in
+                    try JSONDecoder().decode(MetricsResponse.self, from: Data(buffer: response.body))
+                }
+            }
+        }
+        let owners: Set = ["doc-1", "c-1", "c-3"]
+        let (first, second) = (Self.events.filter { event in owners.contains { event.contains("\"subject\":\"\($0)\"") } },
+                               Self.events.filter { event in !owners.contains { event.contains("\"subject\":\"\($0)\"") } })
+        #expect(!first.isEmpty && !second.isEmpty && first.count + second.count == Self.events.count)
+        let weights = try FoldedProjections(events: [], now: Self.now).processConfiguration.healthWeights
+        for by in [nil, "rep", "team", "region"] as [String?] {
+            let whole = try await answer(Self.events, by: by)
+            let merged = try await answer(first, by: by).sums.merging(try await answer(second, by: by).sums, uniquingKeysWith: +)
+            #expect(merged == whole.sums, "by \(by ?? "overall")")
+            #expect(whole.sums.values.reduce(0) { $0 + $1.customers } == 6)
+            for (group, sums) in merged {
+                let values = MetricValues(sums, weights: weights)
+                for name in MetricValues.names { #expect(values.value(named: name) == whole.values[name]?[group] ?? nil, "\(name) of \(group)") }
+            }
+        }
+    }
+
     /// The war-room page shows 60 open alerts and their number: `limit` returns the first by id,
     /// and the header counts those matching before the limit.
     @Test func alertsAreLimitedAndCounted() async throws {
