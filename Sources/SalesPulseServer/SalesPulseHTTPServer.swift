@@ -71,12 +71,14 @@ public struct SalesPulseHTTPServer: Sendable {
                 return Problem.unavailable("customer '\(id)' is not in this instance's partitions and its owner is not known yet: \(reason); retry shortly").response
             }
         }
-        router.get("/v1/flows/:flow") { _, context -> Response in
+        router.get("/v1/flows/:flow") { request, context -> Response in
             let id = try context.parameters.require("flow")
             guard let flow = queries.processConfiguration.flow(named: id) else {
                 return Problem.notFound("no flow '\(id)'; configured flows: \(queries.processConfiguration.flows.map(\.id).joined(separator: ", "))").response
             }
-            return JSONResponse.make(FlowSummary.make(flow: flow, now: queries.currentTime(), forEachCustomer: queries.forEachCustomerAddress))
+            let now: EventTime
+            do throws(Problem) { now = try MetricsAsked.time(asked: request, queries) } catch { return error.response }
+            return JSONResponse.make(FlowSummary.make(flow: flow, now: now, forEachCustomer: queries.forEachCustomerAddress))
         }
         router.get("/v1/metrics/:name") { request, context -> Response in
             let name = try context.parameters.require("name")
@@ -242,15 +244,7 @@ struct MetricsAsked {
     /// Reads `by` and `at` and works the sums out; a problem names a bad parameter.
     init(_ request: Request, _ queries: any ProjectionQueries) throws(Problem) {
         let by = request.uri.queryParameters.get("by")
-        if let text = request.uri.queryParameters.get("at") {
-            var millis: Int64 = 0
-            guard let time = RFC3339.parse(text, into: &millis) else {
-                throw Problem.badRequest("at=\(text) is not an RFC 3339 time with an offset, e.g. 2026-03-02T09:00:00+08:00 (or leave it out for the projections' current time)")
-            }
-            now = time
-        } else {
-            now = queries.currentTime()
-        }
+        now = try Self.time(asked: request, queries)
         switch by {
         case nil: sums = ["overall": queries.overallMetrics(now: now)]
         case "rep": sums = queries.metrics(now: now).byRep
@@ -261,6 +255,16 @@ struct MetricsAsked {
         grouping = by ?? "overall"
         let weights = queries.processConfiguration.healthWeights
         values = sums.mapValues { MetricValues($0, weights: weights) }
+    }
+
+    /// `?at=` (RFC 3339 with an offset), else the projections' current time.
+    static func time(asked request: Request, _ queries: any ProjectionQueries) throws(Problem) -> EventTime {
+        guard let text = request.uri.queryParameters.get("at") else { return queries.currentTime() }
+        var millis: Int64 = 0
+        guard let time = RFC3339.parse(text, into: &millis) else {
+            throw Problem.badRequest("at=\(text) is not an RFC 3339 time with an offset, e.g. 2026-03-02T09:00:00+08:00 (or leave it out for the projections' current time)")
+        }
+        return time
     }
 }
 

@@ -134,6 +134,15 @@ final class FoldedProjections: ProjectionQueries, Sendable {
                 #expect(receipt["stuck"] as? Int == 1)
                 #expect(receipt["dwellHoursMax"] as? Double == 73)
             }
+            // As of a day earlier (`at`): 49 h at the step, not yet beyond its 72 h SLA.
+            try await client.execute(uri: "/v1/flows/delivery?at=2026-03-03T01:00:00Z", method: .get) { response in
+                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+                let receipt = (json["steps"] as! [[String: Any]]).first { $0["step"] as? String == "hospital_receipt" }!
+                #expect(json["at"] as? String == "2026-03-03T01:00:00.000Z")
+                #expect(receipt["stuck"] as? Int == 0)
+                #expect(receipt["dwellHoursMax"] as? Double == 49)
+            }
+            try await client.execute(uri: "/v1/flows/delivery?at=soon", method: .get) { #expect($0.status == .badRequest) }
             try await client.execute(uri: "/v1/flows/nope", method: .get) { #expect($0.status == .notFound) }
         }
     }
