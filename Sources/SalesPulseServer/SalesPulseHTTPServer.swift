@@ -150,9 +150,7 @@ public struct SalesPulseHTTPServer: Sendable {
                 page = (Array(matching.prefix(limit)), matching.count)
             default: return Problem.badRequest("state=\(state) is not supported; use state=open or state=resolved").response
             }
-            var response = JSONResponse.make(page.alerts.map(AlertView.init))
-            response.headers[HTTPField.Name("SalesPulse-Total-Count")!] = String(page.total)
-            return response
+            return AlertList.response(page.alerts, total: page.total)
         }
         router.get("/v1/stream") { request, _ -> Response in
             let topics = Set((request.uri.queryParameters.get("topics") ?? "alerts,steps,status,counters").split(separator: ",").map(String.init))

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Testing
 import SalesPulseModel
 import SalesPulseProjections
@@ -32,6 +33,16 @@ import SalesPulseProjections
         for alert in Self.alerts {
             #expect(LiveEventHub.json(alert) == Self.encoded(AlertView(alert)), "\(alert.rule) \(alert.state)")
         }
+    }
+
+    /// `/v1/alerts` writes its list as the stream writes each alert: the bytes `JSONEncoder`
+    /// gives the views, for no alert, one, and all of them.
+    @Test func alertListsAreTheAlertViewsJSON() {
+        for count in [0, 1, Self.alerts.count] {
+            let alerts = Array(Self.alerts.prefix(count))
+            #expect(String(buffer: AlertList.body(alerts)) == Self.encoded(alerts.map(AlertView.init)), "\(count) alerts")
+        }
+        #expect(Self.alerts.count >= 3)
     }
 
     @Test func stepChangePayloadsAreTheEncodedDictionary() {

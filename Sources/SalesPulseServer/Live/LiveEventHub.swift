@@ -140,10 +140,13 @@ public final class LiveEventHub: Sendable {
 
     /// An alert as the stream sends it: ``AlertView``'s members, sorted, written directly (the
     /// bytes `JSONEncoder` wrote with `.sortedKeys`, without its cost per alert).
-    static func json(_ alert: Alert) -> String {
+    static func json(_ alert: Alert) -> String { String(decoding: jsonBytes(alert), as: UTF8.self) }
+
+    /// ``json(_:)``'s UTF-8 bytes.
+    static func jsonBytes(_ alert: Alert) -> [UInt8] {
         var view = JSONObjectWriter()
         alert.writeMembers(into: &view, idKey: "id", departmentsWhenEmpty: true)
-        return String(decoding: view.finish(), as: UTF8.self)
+        return view.finish()
     }
 
     /// A step change as the stream sends it (`from` is empty for a customer's first step).
