@@ -54,6 +54,27 @@ public struct SalesPulseHTTPServer: Sendable {
             text += "# EOF\n"
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        router.get("/v1/customers") { request, _ -> Response in
+            let after = request.uri.queryParameters.get("after")
+            var limit = CustomerPage.defaultLimit
+            if let text = request.uri.queryParameters.get("limit") {
+                guard let value = Int(text), (1...CustomerPage.maximumLimit).contains(value) else {
+                    return Problem.badRequest("limit=\(text): give the number of customers per page, 1 to \(CustomerPage.maximumLimit)").response
+                }
+                limit = value
+            }
+            // The page's states are copied under the lock, their views made after it.
+            var page = FirstByKey<CustomerState>(limit: limit)
+            queries.forEachCustomerAddress { state in
+                if let after, state.pointee.customer <= after { return }
+                page.consider(key: state.pointee.customer) { state.pointee }
+            }
+            let customers = page.elements.map(CustomerView.init)
+            let next = page.total > customers.count ? customers.last?.customer : nil
+            var response = JSONResponse.make(CustomerPage(customers: customers, next: next))
+            response.headers[HTTPField.Name("SalesPulse-Total-Count")!] = String(page.total)
+            return response
+        }
         router.get("/v1/customers/:id") { request, context -> Response in
             let id = try context.parameters.require("id")
             if let state = queries.customer(id) { return JSONResponse.make(CustomerView(state)) }
@@ -264,6 +285,17 @@ struct MetricsAsked {
         }
         return time
     }
+}
+
+/// `GET /v1/customers`: a page of the customers this instance owns, in id order.
+struct CustomerPage: Codable, Sendable {
+    static let defaultLimit = 1_000
+    static let maximumLimit = 10_000
+    /// The customers after the `after` asked for, at most `limit`, each as `/v1/customers/{id}`
+    /// shows it.
+    var customers: [CustomerView]
+    /// The `after` of the next page: the last customer of this one, absent on the last page.
+    var next: String?
 }
 
 /// `GET /v1/metrics`: every metric at once, by group.

@@ -124,6 +124,44 @@ final class FoldedProjections: ProjectionQueries, Sendable {
         }
     }
 
+    /// Every customer, page by page in id order (`after` = the previous page's `next`), each
+    /// as `/v1/customers/{id}` shows it; the header counts those after `after`.
+    @Test func customersArePagedInIDOrder() async throws {
+        try await withServer { client, queries in
+            func get(_ uri: String) async throws -> (json: [String: Any], total: String?) {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .ok, "\(uri)")
+                    return (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any], response.headers[HTTPField.Name("SalesPulse-Total-Count")!])
+                }
+            }
+            var listed: [[String: Any]] = []
+            var totals: [String?] = []
+            var uri = "/v1/customers?limit=4"
+            while true {
+                let page = try await get(uri)
+                listed += page.json["customers"] as! [[String: Any]]
+                totals.append(page.total)
+                guard let next = page.json["next"] as? String else { break }
+                uri = "/v1/customers?limit=4&after=\(next)"
+            }
+            let ids = queries.projection.customers.values.map(\.customer).sorted()
+            #expect(ids.count == 6)
+            #expect(listed.map { $0["customer"] as! String } == ids)
+            #expect(totals == ["6", "2"])
+            for customer in listed {
+                let one = try await get("/v1/customers/\(customer["customer"] as! String)").json
+                #expect(NSDictionary(dictionary: customer) == NSDictionary(dictionary: one))
+            }
+            let all = try await get("/v1/customers")
+            #expect((all.json["customers"] as! [[String: Any]]).count == 6 && all.json["next"] == nil)
+            let none = try await get("/v1/customers?after=\(ids.last!)")
+            #expect((none.json["customers"] as! [Any]).isEmpty && none.total == "0")
+            for bad in ["0", "10001", "many"] {
+                try await client.execute(uri: "/v1/customers?limit=\(bad)", method: .get) { #expect($0.status == .badRequest) }
+            }
+        }
+    }
+
     @Test func flowSummaryCountsStuckCustomers() async throws {
         try await withServer { client, _ in
             try await client.execute(uri: "/v1/flows/delivery", method: .get) { response in

@@ -994,15 +994,15 @@ public final class ProjectorRuntime: Sendable {
     /// The first `limit` open alerts by id that began (or resolved) at or after `since`, and how
     /// many match: ``openAlerts()`` filtered and cut, without copying the alerts left out.
     public func openAlerts(since: EventTime?, limit: Int) -> (alerts: [Alert], total: Int) {
-        var selection = FirstAlertsByID(limit: limit)
+        var selection = FirstByKey<Alert>(limit: limit)
         for alert in openRuleAlerts() where Alert.began(alert.resolvedAt ?? alert.since, since: since) { selection.consider(alert) }
         forEachCustomerAddress { state in
             let alerts = state.pointee.openAlerts
             for index in alerts.indices where Alert.began(alerts[valueAt: index].resolvedAt ?? alerts[valueAt: index].since, since: since) {
-                selection.consider(id: alerts[valueAt: index].id) { alerts[valueAt: index] }
+                selection.consider(key: alerts[valueAt: index].id) { alerts[valueAt: index] }
             }
         }
-        return (selection.alerts, selection.total)
+        return (selection.elements, selection.total)
     }
 
     /// A counter's state merged across the partitions this instance owns.

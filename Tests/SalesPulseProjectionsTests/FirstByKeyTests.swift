@@ -2,9 +2,9 @@ import Testing
 import SalesPulseModel
 @testable import SalesPulseProjections
 
-/// A page of alerts (`/v1/alerts?limit=`) keeps the first by id without copying the rest: it
-/// must be the sorted list cut at the limit, with every alert counted.
-@Suite struct FirstAlertsByIDTests {
+/// A page of alerts (`/v1/alerts?limit=`) or customers keeps the first by key without making the
+/// rest: it must be the sorted list cut at the limit, with everything counted.
+@Suite struct FirstByKeyTests {
     static func alerts(seed: UInt64, count: Int) -> [Alert] {
         var random = PartitioningPropertyTests.Generator(state: seed)
         return (0..<count).map { index in
@@ -17,19 +17,19 @@ import SalesPulseModel
     func keepsTheFirstByIDAndCountsAll(limit: Int) {
         for seed in 1...5 as ClosedRange<UInt64> {
             let offered = Self.alerts(seed: seed, count: 300 * Int(seed))
-            var selection = FirstAlertsByID(limit: limit)
+            var selection = FirstByKey<Alert>(limit: limit)
             for alert in offered { selection.consider(alert) }
             #expect(selection.total == offered.count)
-            #expect(selection.alerts == Array(offered.sorted { $0.id < $1.id }.prefix(limit)), "seed \(seed), limit \(limit)")
+            #expect(selection.elements == Array(offered.sorted { $0.id < $1.id }.prefix(limit)), "seed \(seed), limit \(limit)")
         }
     }
 
     @Test func copiesOnlyTheAlertsItMayKeep() {
         let offered = Self.alerts(seed: 9, count: 2_000)
-        var selection = FirstAlertsByID(limit: 10)
+        var selection = FirstByKey<Alert>(limit: 10)
         var copied = 0
-        for alert in offered { selection.consider(id: alert.id) { copied += 1; return alert } }
-        #expect(selection.alerts == Array(offered.sorted { $0.id < $1.id }.prefix(10)))
+        for alert in offered { selection.consider(key: alert.id) { copied += 1; return alert } }
+        #expect(selection.elements == Array(offered.sorted { $0.id < $1.id }.prefix(10)))
         // Ids are hashes, in no order: after the first cut, few sort before the tenth kept.
         #expect(copied < 400, "\(copied) of 2,000 copied")
     }
