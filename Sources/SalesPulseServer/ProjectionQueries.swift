@@ -58,8 +58,7 @@ extension ProjectionQueries {
 
     /// ``openAlerts()`` filtered and cut.
     public func openAlerts(since: EventTime?, limit: Int) -> (alerts: [Alert], total: Int) {
-        let matching = openAlerts().filter { Alert.began($0.resolvedAt ?? $0.since, since: since) }
-        return (Array(matching.prefix(limit)), matching.count)
+        Alert.page(openAlerts(), since: since, limit: limit)
     }
 
     /// The open alerts, counted.

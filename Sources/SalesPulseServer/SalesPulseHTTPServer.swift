@@ -166,9 +166,7 @@ public struct SalesPulseHTTPServer: Sendable {
             let page: (alerts: [Alert], total: Int)
             switch state {
             case "open": page = queries.openAlerts(since: since, limit: limit)
-            case "resolved":
-                let matching = hub.resolvedAlerts.filter { Alert.began($0.resolvedAt ?? $0.since, since: since) }
-                page = (Array(matching.prefix(limit)), matching.count)
+            case "resolved": page = Alert.page(hub.resolvedAlerts, since: since, limit: limit)
             default: return Problem.badRequest("state=\(state) is not supported; use state=open or state=resolved").response
             }
             return AlertList.response(page.alerts, total: page.total)

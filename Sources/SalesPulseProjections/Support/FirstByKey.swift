@@ -58,4 +58,11 @@ extension Alert {
         guard let since else { return true }
         return time >= since
     }
+
+    /// The first `limit` of `alerts`, in their order, that began (or resolved) at or after
+    /// `since`, and how many do: a page of a list already made.
+    public static func page(_ alerts: [Alert], since: EventTime?, limit: Int) -> (alerts: [Alert], total: Int) {
+        let matching = alerts.filter { began($0.resolvedAt ?? $0.since, since: since) }
+        return (Array(matching.prefix(limit)), matching.count)
+    }
 }
