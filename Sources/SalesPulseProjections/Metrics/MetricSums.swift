@@ -23,14 +23,10 @@ public struct MetricSums: Sendable, Hashable, Codable {
 
     public init() {}
 
-    /// Adds one customer's contribution as of `now`.
-    public mutating func add(_ state: CustomerState, configuration: ProcessConfiguration, now: EventTime) {
-        withUnsafePointer(to: state) { add(customerAt: $0, configuration: configuration, now: now) }
-    }
-
-    /// ``add(_:configuration:now:)`` reading the state where it lies (``ShardedMap/forEachValueAddress(inShard:_:)``),
-    /// field by field: a state passed by value from a map is copied whole first, and visits
-    /// iterated by value are copied each. No allocation.
+    /// Adds one customer's contribution as of `now`, reading the state where it lies
+    /// (``ShardedMap/forEachValueAddress(inShard:_:)``), field by field: a state passed by value
+    /// from a map is copied whole first, and visits iterated by value are copied each. No
+    /// allocation. (For a state in hand: `withUnsafePointer(to: state) { add(customerAt: $0, …) }`.)
     public mutating func add(customerAt state: UnsafePointer<CustomerState>, configuration: ProcessConfiguration, now: EventTime) {
         customers += 1
         state.pointee.flows.entries.withUnsafeBufferPointer { flows in
