@@ -97,6 +97,9 @@ import SalesPulseProjections
         cluster.shutdown()
     }
 
+    /// The crashed runs take their periodic checkpoints in turn encoded in place between batches
+    /// (`inPlaceCheckpointMinimumBatch` 0, as while catching up) and from snapshots written in
+    /// the background (`Int.max`, as live); each restores what the one before it wrote.
     @Test func crashesAtRandomPointsLeaveProjectionsIdenticalToAnUninterruptedRun() async throws {
         let cluster = try EmbeddedKafkaCluster()
         try cluster.createTopic("sales.events", partitions: 4)
@@ -108,13 +111,16 @@ import SalesPulseProjections
 
         var generator = SystemRandomNumberGenerator()
         for attempt in 0..<3 {
-            let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
+            let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory) { $0.inPlaceCheckpointMinimumBatch = attempt.isMultiple(of: 2) ? 0 : .max }
             let running = Task { try await runtime.run() }
             _ = await H.eventually(.seconds(30)) { runtime.isReady }
+            if attempt < 2 {
+                // The next run restores from a periodic checkpoint of this one's mode.
+                #expect(await H.eventually(.seconds(30)) { runtime.status().checkpointsWritten > 0 }, "run \(attempt) wrote no periodic checkpoint")
+            }
             try await Task.sleep(for: .milliseconds(Int.random(in: 200...1_500, using: &generator)))
             runtime.simulateCrash()
             try await running.value
-            _ = attempt
         }
         let final = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
         let running = Task { try await final.run() }

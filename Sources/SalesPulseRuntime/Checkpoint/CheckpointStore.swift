@@ -163,11 +163,34 @@ public struct CheckpointStore: Sendable {
         public let size: Int
     }
 
+    /// A checkpoint's state encoded (``BinaryStateEncoder``), not yet compressed or written:
+    /// what must be taken while the state stands still; `stage` does the rest on any thread.
+    public struct Encoded: Sendable {
+        let topic: String
+        let partition: Int32
+        let state: [UInt8]
+        /// How long encoding took.
+        public let encodingTime: Duration
+    }
+
+    /// Encodes a checkpoint's state.
+    public func encode(_ checkpoint: PartitionCheckpoint) throws -> Encoded {
+        let started = ContinuousClock.now
+        let state = try BinaryStateEncoder().encode(checkpoint)
+        return Encoded(topic: checkpoint.topic, partition: checkpoint.partition, state: state, encodingTime: ContinuousClock.now - started)
+    }
+
     /// Encodes, compresses and writes a checkpoint to its temporary file and syncs it; the
     /// checkpoint in place is unchanged until ``publish(_:)``. Lets what must be durable before
     /// the new checkpoint is (e.g. the records produced up to it) finish meanwhile.
     public func stage(_ checkpoint: PartitionCheckpoint) throws -> Staged {
-        let state = try BinaryStateEncoder().encode(checkpoint)
+        try stage(encode(checkpoint))
+    }
+
+    /// Compresses and writes an encoded checkpoint to its temporary file and syncs it, as
+    /// staging the checkpoint itself does.
+    public func stage(_ encoded: Encoded) throws -> Staged {
+        let state = encoded.state
         let compressed = LZ4Frame.compress(state)
         var bytes: [UInt8] = Array("SPCK".utf8)
         append(PartitionCheckpoint.formatVersion, to: &bytes)
@@ -175,7 +198,7 @@ public struct CheckpointStore: Sendable {
         append(UInt64(state.count), to: &bytes)
         append(UInt64(compressed.count), to: &bytes)
         bytes += compressed
-        let final = path(topic: checkpoint.topic, partition: checkpoint.partition)
+        let final = path(topic: encoded.topic, partition: encoded.partition)
         let temporary = final + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw CheckpointError(path: temporary, reason: "cannot create: \(String(cString: strerror(errno)))") }

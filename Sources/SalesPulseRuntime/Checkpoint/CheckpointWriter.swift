@@ -3,20 +3,20 @@ import Synchronization
 
 /// Writes periodic checkpoints off the consume thread, one round at a time and in order.
 ///
-/// The consume thread hands over copy-on-write snapshots of its projectors (taken between
-/// batches, so each is consistent with its offset) and goes on folding; the copies share storage
-/// with the live state until the fold next changes it. Rounds run on a dedicated thread at a
-/// lower scheduling priority (nice 10), so on a busy machine folding goes first. A round still
-/// being written when the next is due makes the next one wait (it is skipped, and taken at the
-/// following tick). Writes that must be the newest — a revoked partition, the final checkpoint —
-/// run after the round in flight, so an older snapshot never overwrites a newer one.
+/// The consume thread hands over one write per partition, each holding what it writes — a
+/// copy-on-write snapshot of the projector, or its state already encoded (both taken between
+/// batches, so each is consistent with its offset) — and goes on folding. A snapshot shares
+/// storage with the live state until the fold next changes it, so each write is let go as soon
+/// as it is done. Rounds run on a dedicated thread at a lower scheduling priority (nice 10), so
+/// on a busy machine folding goes first. A round still being written when the next is due makes
+/// the next one wait (it is skipped, and taken at the following tick). Writes that must be the
+/// newest — a revoked partition, the final checkpoint — run after the round in flight, so an
+/// older snapshot never overwrites a newer one.
 final class CheckpointWriter: Sendable {
-    private struct Round: Sendable {
-        let projectors: [PartitionProjector]
-        let write: @Sendable (PartitionProjector) -> Void
-    }
+    /// One partition's write, with what it writes.
+    typealias Write = @Sendable () -> Void
 
-    private let pending = Mutex<Round?>(nil)
+    private let pending = Mutex<[Write]?>(nil)
     private let wake = DispatchSemaphore(value: 0)
     private let idle = DispatchSemaphore(value: 1)
     private let busy = Atomic<Bool>(false)
@@ -39,12 +39,12 @@ final class CheckpointWriter: Sendable {
     /// How long the last background round took.
     var lastRound: Duration { .nanoseconds(lastRoundNanoseconds.load(ordering: .acquiring)) }
 
-    /// Starts writing `projectors` in the background; false (nothing started) while the
-    /// previous round is still being written.
-    func writeInBackground(_ projectors: [PartitionProjector], with write: @escaping @Sendable (PartitionProjector) -> Void) -> Bool {
+    /// Starts `writes` in the background, in order; false (nothing started) while the previous
+    /// round is still being written.
+    func writeInBackground(_ writes: [Write]) -> Bool {
         guard !busy.exchange(true, ordering: .acquiringAndReleasing) else { return false }
         idle.wait() // free: busy was false
-        pending.withLock { $0 = Round(projectors: projectors, write: write) }
+        pending.withLock { $0 = Array(writes.reversed()) }
         wake.signal()
         return true
     }
@@ -71,9 +71,11 @@ final class CheckpointWriter: Sendable {
         while true {
             wake.wait()
             if stopped.load(ordering: .acquiring) { return }
-            guard let round = pending.withLock({ round in defer { round = nil }; return round }) else { continue }
+            guard var writes = pending.withLock({ round in defer { round = nil }; return round }) else { continue }
             let started = ContinuousClock.now
-            for projector in round.projectors { round.write(projector) }
+            // Last first (the round was reversed): each write, and the snapshot it holds, is let
+            // go once done, so the fold no longer copies what a written snapshot shared.
+            while let write = writes.popLast() { write() }
             let took = ContinuousClock.now - started
             lastRoundNanoseconds.store(took.components.seconds * 1_000_000_000 + took.components.attoseconds / 1_000_000_000, ordering: .releasing)
             busy.store(false, ordering: .releasing)

@@ -315,13 +315,29 @@ public final class ProjectorRuntime: Sendable {
                 try publish(changes, alertRecords: records, producer: producer)
             }
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval, !checkpoints.isWriting, acknowledgeProduced(producer, before: "checkpoint") {
-                // Snapshots between batches (each consistent with its offset), written off this thread.
-                let snapshot = partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } }
-                if checkpoints.writeInBackground(snapshot, with: { [self] in write($0) }) {
+                // Taken between batches (each partition's consistent with its offset), written
+                // off this thread.
+                let pauseStarted = ContinuousClock.now
+                let writes: [CheckpointWriter.Write]
+                if count >= configuration.inPlaceCheckpointMinimumBatch {
+                    // Catching up: the fold would soon change nearly every customer, and each
+                    // change to state a snapshot shares copies it (every level of it the change
+                    // reaches), a deep copy of the state per round, freed again after the write.
+                    // Encoded now, on the fold threads, the state is never copied; only the
+                    // compression and the file are left to the writer.
+                    writes = encodeAll(workers: workers).map { encoded in { [self] in write(encoded) } }
+                } else {
+                    // Live: few customers change while a round is written, and a snapshot costs
+                    // no pause.
+                    writes = partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } }.map { projector in { [self] in write(projector) } }
+                }
+                let pause = ContinuousClock.now - pauseStarted
+                logger.debug("checkpoint round taken", metadata: ["partitions": "\(writes.count)", "pause.ms": "\(pause.milliseconds)"])
+                if checkpoints.writeInBackground(writes) {
                     lastCheckpoint = .now
                     // Rounds share the cores with folding: keep them to ~10% of the time by
                     // spacing them at least ten times the last round's duration apart.
-                    checkpointInterval = max(.milliseconds(configuration.checkpointIntervalMilliseconds), checkpoints.lastRound * 10)
+                    checkpointInterval = max(.milliseconds(configuration.checkpointIntervalMilliseconds), (checkpoints.lastRound + pause) * 10)
                 }
             }
         }
@@ -868,6 +884,25 @@ public final class ProjectorRuntime: Sendable {
         }
     }
 
+    /// Every owned partition's checkpoint encoded, the partitions shared out among the fold
+    /// threads, in partition order; a partition that cannot be encoded is logged and left out
+    /// (its previous checkpoint stays).
+    private func encodeAll(workers: FoldWorkers) -> [CheckpointStore.Encoded] {
+        let snapshot = Snapshot(projectors: partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } })
+        let encoded = Mutex<[Int: CheckpointStore.Encoded]>([:])
+        workers.run(workers: min(workers.count, snapshot.projectors.count)) { worker, _ in
+            for index in stride(from: worker, to: snapshot.projectors.count, by: workers.count) {
+                do {
+                    let bytes = try store.encode(snapshot.projectors[index].checkpoint())
+                    encoded.withLock { $0[index] = bytes }
+                } catch {
+                    logger.error("checkpoint failed: \(error)")
+                }
+            }
+        }
+        return encoded.withLock { encoded in encoded.keys.sorted().map { encoded[$0]! } }
+    }
+
     /// Projector copies handed to the checkpoint threads.
     private struct Snapshot: @unchecked Sendable {
         let projectors: [PartitionProjector]
@@ -878,6 +913,17 @@ public final class ProjectorRuntime: Sendable {
         do {
             let bytes = try store.write(projector.checkpoint())
             recordCheckpoint(bytes: bytes, since: start)
+        } catch {
+            logger.error("checkpoint failed: \(error)")
+        }
+    }
+
+    private func write(_ encoded: CheckpointStore.Encoded) {
+        let start = ContinuousClock.now
+        do {
+            let staged = try store.stage(encoded)
+            try store.publish([staged])
+            recordCheckpoint(bytes: staged.size, since: start, plus: encoded.encodingTime)
         } catch {
             logger.error("checkpoint failed: \(error)")
         }
@@ -896,8 +942,9 @@ public final class ProjectorRuntime: Sendable {
         }
     }
 
-    private func recordCheckpoint(bytes: Int, since start: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - start
+    /// Records a checkpoint written since `start`, after `encoding` spent on it before.
+    private func recordCheckpoint(bytes: Int, since start: ContinuousClock.Instant, plus encoding: Duration = .zero) {
+        let elapsed = ContinuousClock.now - start + encoding
         metrics.checkpoint.recordNanoseconds(elapsed.nanoseconds)
         metrics.checkpointBytes.record(bytes)
         let milliseconds = elapsed.fractionalMilliseconds
