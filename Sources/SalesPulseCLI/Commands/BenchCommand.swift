@@ -187,8 +187,8 @@ struct BenchCommand: AsyncParsableCommand {
         let directory = NSTemporaryDirectory() + "salespulse-bench-checkpoints-\(ProcessInfo.processInfo.processIdentifier)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
-            let (write, read, bytes) = try ProcessStage.checkpoint(projectors, directory: directory)
-            Console.line("checkpoint (1 core): \(partitions) partitions, \(checkpointed) customers, \(bytes) bytes: write \(Int(seconds(write) * 1000)) ms (\(String(format: "%.1f", seconds(write) * 1e6 / Double(max(1, checkpointed)))) µs per customer), read back \(Int(seconds(read) * 1000)) ms")
+            let (encode, write, read, bytes) = try ProcessStage.checkpoint(projectors, directory: directory)
+            Console.line("checkpoint (1 core): \(partitions) partitions, \(checkpointed) customers, \(bytes) bytes: write \(Int(seconds(write) * 1000)) ms (\(String(format: "%.1f", seconds(write) * 1e6 / Double(max(1, checkpointed)))) µs per customer), of which encoding \(Int(seconds(encode) * 1000)) ms (\(String(format: "%.1f", seconds(encode) * 1e6 / Double(max(1, checkpointed)))) µs per customer: an in-place round's pause), read back \(Int(seconds(read) * 1000)) ms")
         } catch {
             Console.line("checkpoint failed: \(error)")
         }

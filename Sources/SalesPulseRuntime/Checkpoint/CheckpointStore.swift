@@ -171,6 +171,8 @@ public struct CheckpointStore: Sendable {
         let state: [UInt8]
         /// How long encoding took.
         public let encodingTime: Duration
+        /// The encoded size in bytes, before compression.
+        public var size: Int { state.count }
     }
 
     /// Encodes a checkpoint's state.
