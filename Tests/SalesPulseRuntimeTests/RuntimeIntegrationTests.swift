@@ -98,7 +98,7 @@ import SalesPulseProjections
     }
 
     /// The crashed runs take their periodic checkpoints in turn encoded in place between batches
-    /// (`inPlaceCheckpointMinimumBatch` 0, as while catching up) and from snapshots written in
+    /// (`inPlaceCheckpointMinimumLag` 0, as while catching up) and from snapshots written in
     /// the background (`Int.max`, as live); each restores what the one before it wrote.
     @Test func crashesAtRandomPointsLeaveProjectionsIdenticalToAnUninterruptedRun() async throws {
         let cluster = try EmbeddedKafkaCluster()
@@ -111,7 +111,7 @@ import SalesPulseProjections
 
         var generator = SystemRandomNumberGenerator()
         for attempt in 0..<3 {
-            let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory) { $0.inPlaceCheckpointMinimumBatch = attempt.isMultiple(of: 2) ? 0 : .max }
+            let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory) { $0.inPlaceCheckpointMinimumLag = attempt.isMultiple(of: 2) ? 0 : .max }
             let running = Task { try await runtime.run() }
             _ = await H.eventually(.seconds(30)) { runtime.isReady }
             if attempt < 2 {

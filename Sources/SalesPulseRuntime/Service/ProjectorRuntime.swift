@@ -192,6 +192,8 @@ public final class ProjectorRuntime: Sendable {
         // each batch, the arrays (up to megabytes) were copied at every doubling into fresh
         // memory the kernel had to fault in.
         var spareOutputs: [[FlowOutput]] = []
+        // Records in the owned partitions not consumed yet, as of the last tick.
+        var recordsWaiting: Int64 = 0
 
         while !stopping.load(ordering: .acquiring) {
             // Each fold worker's outputs, in worker order (published part by part: merging them
@@ -301,6 +303,7 @@ public final class ProjectorRuntime: Sendable {
                 if let lag {
                     lags.withLock { $0 = lag }
                     metrics.record(lags: lag)
+                    recordsWaiting = lag.values.reduce(0, +)
                 }
                 // After the inputs forwarded so far (same producer, same partitions: in order).
                 let progress = inputProgress(lag: lag ?? [:], lastEventWallClock: lastEventWallClock)
@@ -319,7 +322,7 @@ public final class ProjectorRuntime: Sendable {
                 // off this thread.
                 let pauseStarted = ContinuousClock.now
                 let writes: [CheckpointWriter.Write]
-                if count >= configuration.inPlaceCheckpointMinimumBatch {
+                if recordsWaiting >= configuration.inPlaceCheckpointMinimumLag {
                     // Catching up: the fold would soon change nearly every customer, and each
                     // change to state a snapshot shares copies it (every level of it the change
                     // reaches), a deep copy of the state per round, freed again after the write.

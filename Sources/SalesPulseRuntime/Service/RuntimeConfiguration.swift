@@ -29,14 +29,14 @@ public struct RuntimeConfiguration: Sendable {
     /// partitions (librdkafka queues a fetch partition by partition, ~3,000 records each), so
     /// the fold threads have whole partitions to share; a batch only takes what is queued.
     public var batchSize: Int = 16_384
-    /// Batches of at least this many records show the runtime catching up (records wait beyond
-    /// them). A periodic checkpoint taken then is encoded in place between two batches, a short
-    /// pause, rather than from copy-on-write snapshots written in the background: the fold goes
-    /// on changing nearly every customer while they are, and copies each change's share of the
-    /// state, so a round would copy almost all of it (session 33 in BENCHMARKS.md). Smaller
-    /// batches (a live stream fills 4,096 only at about a million records a second) keep the
-    /// snapshots, which cost no pause. 0: always in place; `Int.max`: never.
-    public var inPlaceCheckpointMinimumBatch: Int = 4_096
+    /// At least this many records waiting in the owned partitions (their consumer lag, as of the
+    /// last tick) mean the runtime is catching up. A periodic checkpoint taken then is encoded in
+    /// place between two batches, a short pause, rather than from copy-on-write snapshots written
+    /// in the background: the fold goes on changing nearly every customer while they are, and
+    /// copies each change's share of the state, so a round would copy almost all of it (session
+    /// 33 in BENCHMARKS.md). Below it (a live stream) the snapshots are kept: they cost no pause.
+    /// 0: always in place; `Int64.max`: never.
+    public var inPlaceCheckpointMinimumLag: Int64 = 10_000
     /// Fold counters through repartition topics (`salespulse.<group>.repartition.<attribute>`),
     /// so each counter group is folded at exactly one instance and counters and counter rules are
     /// exact with any number of instances. Off: each input partition folds its own counters,
