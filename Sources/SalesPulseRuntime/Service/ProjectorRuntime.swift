@@ -311,11 +311,11 @@ public final class ProjectorRuntime: Sendable {
                     try sendProgress(progress, to: repartitionTopics, with: producer)
                     progressSent = progress
                 }
-                let (changes, records) = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions, workers: workers)
+                let parts = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions, workers: workers)
                 let took = ContinuousClock.now - lastTick
                 metrics.tick.recordNanoseconds(took.nanoseconds)
                 counters.withLock { $0.tick = took.fractionalMilliseconds }
-                try publish(changes, alertRecords: records, producer: producer)
+                for part in parts { try publish(part.outputs, alertRecords: part.records, producer: producer) }
             }
             if ContinuousClock.now - lastCheckpoint >= checkpointInterval, !checkpoints.isWriting, acknowledgeProduced(producer, before: "checkpoint") {
                 // Taken between batches (each partition's consistent with its offset), written
@@ -649,7 +649,10 @@ public final class ProjectorRuntime: Sendable {
     /// outputs and, in the same order, the alerts among them as alerts-topic records, each
     /// partition's written by the fold worker that advanced it: written on the consume thread
     /// as it published, they held up the next batch (a tick on a backlog fires thousands).
-    private func tick(lastEventWallClock: [KafkaTopicPartition: Int64], repartitionPartitions: [String: Int], inputPartitions: Int?, workers: FoldWorkers) -> ([FlowOutput], [KafkaOutgoingMessage]) {
+    /// They come part by part, in the order one thread would have produced them: put together,
+    /// every output and record was copied once more on the consume thread while the other core
+    /// waited (a tick of a backlog over a million customers fires 100,000 alerts and more).
+    private func tick(lastEventWallClock: [KafkaTopicPartition: Int64], repartitionPartitions: [String: Int], inputPartitions: Int?, workers: FoldWorkers) -> [TickPart] {
         let now = Self.wallClockMilliseconds()
         return partitions.withLock { owned in
             let keys = owned.keys.sorted()
@@ -660,18 +663,18 @@ public final class ProjectorRuntime: Sendable {
             // put together in partition order as a single thread would produce them. The copies
             // are dropped before timers advance: a flow projection changed while a copy of it
             // lives would copy every shard it touches.
-            var outputs: [FlowOutput] = []
+            var merged = TickPart()
             var ruled = [TickPart](repeating: TickPart(), count: keys.count)
             do {
+                // In a scope of its own: `rules` holds the copies, dropped here.
                 let rules = counterRuleWork(owned, keys: keys, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions)
-                outputs = rules.merged.map(FlowOutput.alert)
+                merged = TickPart(rules.merged.map(FlowOutput.alert))
                 if let evaluate = rules.perPartition {
                     ruled.withUnsafeMutableBufferPointer { ruled in
                         Self.forEachPartition(keys.count, on: workers) { index in ruled[index] = TickPart(evaluate(keys[index], slots[index]).map(FlowOutput.alert)) }
                     }
                 }
             }
-            var records = Self.alertRecords(outputs)
             var advanced = [TickPart](repeating: TickPart(), count: keys.count)
             advanced.withUnsafeMutableBufferPointer { advanced in
                 Self.forEachPartition(keys.count, on: workers) { index in
@@ -683,21 +686,16 @@ public final class ProjectorRuntime: Sendable {
                     advanced[index] = TickPart(slot.projector.advance(to: target))
                 }
             }
-            for part in ruled + advanced {
-                outputs += part.outputs
-                records += part.records
-            }
+            var parts = [merged] + ruled + advanced
             // N-in-a-row rules on the reps' step exits merged across partitions.
             let process = configuration.process
             if !process.sequenceRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
                 let keyed = keys.map { owned[$0]!.projector.rules }
                 let changes = sequences.withLock { $0.evaluate(at: now, configuration: process, partitions: keyed) }
                 countRuntimeRuleAlerts(changes)
-                let sequenced = changes.map(FlowOutput.alert)
-                outputs += sequenced
-                records += Self.alertRecords(sequenced)
+                parts.append(TickPart(changes.map(FlowOutput.alert)))
             }
-            return (outputs, records)
+            return parts.filter { !$0.outputs.isEmpty }
         }
     }
 
