@@ -35,8 +35,11 @@ import SalesPulseProjections
         defer { cluster.shutdown() }
         try cluster.createTopic("sales.events", partitions: 4)
         let script = H.script(customers: 2_000)
-        try H.publish(script + Array(script.prefix(200)), to: cluster.bootstrapServers)
-        let total = script.count + 200
+        // Published in three parts, one before each child: each has records of its own to fold
+        // and checkpoint (a partition whose state did not move since its checkpoint is not
+        // written again), whatever the one before it got through.
+        let log = script + Array(script.prefix(200))
+        let total = log.count
         let directory = H.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let configPath = directory + "/config.yaml"
@@ -47,6 +50,7 @@ import SalesPulseProjections
         var generator = SystemRandomNumberGenerator()
         var killedWithCheckpoints = 0
         for attempt in 0..<3 {
+            try H.publish(Array(log[(attempt * total / 3)..<((attempt + 1) * total / 3)]), to: cluster.bootstrapServers)
             let child = Process()
             child.executableURL = binary
             child.arguments = ["run", "--bootstrap", cluster.bootstrapServers, "--config", configPath, "--group", group,

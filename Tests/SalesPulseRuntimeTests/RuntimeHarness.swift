@@ -53,6 +53,16 @@ enum RuntimeHarness {
         return events
     }
 
+    /// An embedded cluster whose `sales.events` has `partitions` partitions and holds the
+    /// script of `customers` customers.
+    static func clusterWithScript(partitions: Int, customers: Int) throws -> (cluster: EmbeddedKafkaCluster, script: [(key: String, value: String)]) {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("sales.events", partitions: partitions)
+        let script = script(customers: customers)
+        try publish(script, to: cluster.bootstrapServers)
+        return (cluster, script)
+    }
+
     static func publish(_ events: [(key: String, value: String)], to bootstrap: String, topic: String = "sales.events") throws {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrap))
         for event in events {

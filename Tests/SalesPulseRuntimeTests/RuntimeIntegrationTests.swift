@@ -104,13 +104,16 @@ import SalesPulseProjections
         let cluster = try EmbeddedKafkaCluster()
         try cluster.createTopic("sales.events", partitions: 4)
         let script = H.script(customers: 300)
-        // Duplicates across the crash boundaries too.
-        try H.publish(script + Array(script.prefix(50)), to: cluster.bootstrapServers)
-        let total = script.count + 50
+        // Duplicates across the crash boundaries too. Published in three parts, one before each
+        // crashed run, so that each has records of its own to fold and checkpoint (a partition
+        // whose state did not move since its checkpoint is not written again).
+        let log = script + Array(script.prefix(50))
+        let total = log.count
         let directory = H.temporaryDirectory()
 
         var generator = SystemRandomNumberGenerator()
         for attempt in 0..<3 {
+            try H.publish(Array(log[(attempt * total / 3)..<((attempt + 1) * total / 3)]), to: cluster.bootstrapServers)
             let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory) { $0.inPlaceCheckpointMinimumLag = attempt.isMultiple(of: 2) ? 0 : .max }
             let running = Task { try await runtime.run() }
             _ = await H.eventually(.seconds(30)) { runtime.isReady }
@@ -133,11 +136,42 @@ import SalesPulseProjections
         cluster.shutdown()
     }
 
+    @Test func aPartitionIsCheckpointedAgainOnlyWhenItsStateMoved() async throws {
+        let (cluster, script) = try H.clusterWithScript(partitions: 4, customers: 40)
+        let directory = H.temporaryDirectory()
+        let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
+        let running = Task { try await runtime.run() }
+        #expect(await H.eventually { H.seen([runtime]) == script.count && runtime.status().checkpointsWritten >= 4 })
+        // Rounds are due every 300 ms: idle, none writes anything.
+        try await Task.sleep(for: .milliseconds(1_000))
+        let idle = runtime.status().checkpointsWritten
+        try await Task.sleep(for: .milliseconds(1_500))
+        #expect(runtime.status().checkpointsWritten == idle, "an idle runtime rewrote unchanged partitions")
+        // One more event moves one partition: that one is written, the others are not.
+        let time = H.base + 130 * 3_600_000
+        try H.publish([("cust-7", #"{"specversion":"1.0","id":"e-extra","source":"test","type":"sales.message.sent","time":"\#(H.stamp(time))","subject":"cust-7","repid":"rep-0","region":"east","data":{"channel":"sms"}}"#)],
+                      to: cluster.bootstrapServers)
+        #expect(await H.eventually { runtime.status().checkpointsWritten == idle + 1 })
+        try await Task.sleep(for: .milliseconds(1_000))
+        #expect(runtime.status().checkpointsWritten == idle + 1, "only the partition that moved is written")
+        // Nothing moved since: stopping writes nothing either, and a restart restores it all.
+        let customers = runtime.allCustomers()
+        runtime.stop()
+        try await running.value
+        #expect(runtime.status().checkpointsWritten == idle + 1)
+        let restarted = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
+        let again = Task { try await restarted.run() }
+        #expect(await H.eventually { restarted.status().partitions.count == 4 && restarted.allCustomers().count == 40 })
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(restarted.allCustomers() == customers)
+        #expect(restarted.status().statistics.applied == script.count + 1, "restored, and nothing applied again")
+        restarted.stop()
+        try await again.value
+        cluster.shutdown()
+    }
+
     @Test func aCorruptCheckpointIsReportedAndRebuiltFromTheLog() async throws {
-        let cluster = try EmbeddedKafkaCluster()
-        try cluster.createTopic("sales.events", partitions: 2)
-        let script = H.script(customers: 50)
-        try H.publish(script, to: cluster.bootstrapServers)
+        let (cluster, script) = try H.clusterWithScript(partitions: 2, customers: 50)
         let directory = H.temporaryDirectory()
 
         let first = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)

@@ -66,6 +66,9 @@ public final class ProjectorRuntime: Sendable {
     private let crashing = Atomic<Bool>(false)
     private let finalCheckpointWritten = Atomic<Bool>(false)
     private let checkpoints = CheckpointWriter()
+    /// Each owned partition's state as its newest checkpoint holds it (absent: none written or
+    /// restored by this process): a partition whose state has not moved since is not written.
+    private let checkpointed = Mutex<[KafkaTopicPartition: CheckpointMark]>([:])
     private let rules = Mutex(CounterRuleEvaluator())
     private let sequences = Mutex(SequenceRuleEvaluator())
     /// Alerts fired and resolved by the rules evaluated across partitions (N-in-a-row rules;
@@ -328,11 +331,11 @@ public final class ProjectorRuntime: Sendable {
                     // reaches), a deep copy of the state per round, freed again after the write.
                     // Encoded now, on the fold threads, the state is never copied; only the
                     // compression and the file are left to the writer.
-                    writes = encodeAll(workers: workers).map { encoded in { [self] in write(encoded) } }
+                    writes = encodeAll(workers: workers).map { encoded, mark in { [self] in write(encoded, mark: mark) } }
                 } else {
                     // Live: few customers change while a round is written, and a snapshot costs
                     // no pause.
-                    writes = partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } }.map { projector in { [self] in write(projector) } }
+                    writes = changedProjectors().map { projector in { [self] in write(projector) } }
                 }
                 let pause = ContinuousClock.now - pauseStarted
                 logger.debug("checkpoint round taken", metadata: ["partitions": "\(writes.count)", "pause.ms": "\(pause.milliseconds)"])
@@ -851,6 +854,7 @@ public final class ProjectorRuntime: Sendable {
                 // then starts at its first record, as "beginning" would have.
                 starts[partition] = checkpoint?.nextOffset ?? 0
                 partitions.withLock { $0[partition] = PartitionSlot(projector) }
+                checkpointed.withLock { $0[partition] = checkpoint == nil ? nil : projector.checkpointMark }
                 logger.info("partition restored", metadata: ["partition": "\(partition)", "from": "\(checkpoint.map { "checkpoint@\($0.nextOffset)" } ?? "beginning")", "customers": "\(checkpoint?.customers.count ?? 0)"])
             }
             ready.store(true, ordering: .releasing)
@@ -859,8 +863,12 @@ public final class ProjectorRuntime: Sendable {
             for partition in revoked {
                 guard let projector = partitions.withLock({ $0.removeValue(forKey: partition)?.projector }) else { continue }
                 if !lost && !crashing.load(ordering: .acquiring) && !finalCheckpointWritten.load(ordering: .acquiring) {
-                    checkpoints.afterPendingWrites { write(projector) }
+                    checkpoints.afterPendingWrites {
+                        // Unless its newest checkpoint holds the state already.
+                        if checkpointed.withLock({ $0[partition] }) != projector.checkpointMark { write(projector) }
+                    }
                 }
+                checkpointed.withLock { $0[partition] = nil }
             }
             return [:]
         }
@@ -870,32 +878,53 @@ public final class ProjectorRuntime: Sendable {
     /// (each checkpoint is a separate file, encoded from a copy-on-write snapshot), and puts the
     /// files in place together once `ready` returns (one folder sync for all).
     private func checkpointAll(workers: FoldWorkers, publishingAfter ready: () -> Void) {
-        let snapshot = Snapshot(projectors: partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } })
-        let staged = Mutex<[CheckpointStore.Staged]>([])
+        let snapshot = Snapshot(projectors: changedProjectors())
+        let staged = Mutex<[(file: CheckpointStore.Staged, mark: (KafkaTopicPartition, CheckpointMark))]>([])
         workers.run(workers: min(workers.count, snapshot.projectors.count)) { worker, _ in
             for index in stride(from: worker, to: snapshot.projectors.count, by: workers.count) {
-                if let file = stage(snapshot.projectors[index]) { staged.withLock { $0.append(file) } }
+                let projector = snapshot.projectors[index]
+                if let file = stage(projector) { staged.withLock { $0.append((file, (Self.key(of: projector), projector.checkpointMark))) } }
             }
         }
         ready()
         do {
-            try store.publish(staged.withLock { $0 })
+            let files = staged.withLock { $0 }
+            try store.publish(files.map(\.file))
+            checkpointed.withLock { marks in for (key, mark) in files.map(\.mark) { marks[key] = mark } }
         } catch {
             logger.error("checkpoint failed: \(error)")
         }
     }
 
-    /// Every owned partition's checkpoint encoded, the partitions shared out among the fold
-    /// threads, in partition order; a partition that cannot be encoded is logged and left out
-    /// (its previous checkpoint stays).
-    private func encodeAll(workers: FoldWorkers) -> [CheckpointStore.Encoded] {
-        let snapshot = Snapshot(projectors: partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector } })
-        let encoded = Mutex<[Int: CheckpointStore.Encoded]>([:])
+    /// Copies of the owned partitions' projectors whose state moved since their newest
+    /// checkpoint (``CheckpointMark``), in partition order.
+    private func changedProjectors() -> [PartitionProjector] {
+        let marks = checkpointed.withLock { $0 }
+        return partitions.withLock { owned in
+            owned.keys.sorted().compactMap { key in
+                let projector = owned[key]!.projector
+                return marks[key] == projector.checkpointMark ? nil : projector
+            }
+        }
+    }
+
+    /// A projector's partition.
+    private static func key(of projector: PartitionProjector) -> KafkaTopicPartition {
+        KafkaTopicPartition(topic: projector.topic, partition: projector.partition)
+    }
+
+    /// The checkpoint of every owned partition whose state moved since its newest one, encoded,
+    /// with what it holds; the partitions shared out among the fold threads, in partition order.
+    /// A partition that cannot be encoded is logged and left out (its previous checkpoint stays).
+    private func encodeAll(workers: FoldWorkers) -> [(CheckpointStore.Encoded, CheckpointMark)] {
+        let snapshot = Snapshot(projectors: changedProjectors())
+        let encoded = Mutex<[Int: (CheckpointStore.Encoded, CheckpointMark)]>([:])
         workers.run(workers: min(workers.count, snapshot.projectors.count)) { worker, _ in
             for index in stride(from: worker, to: snapshot.projectors.count, by: workers.count) {
                 do {
-                    let bytes = try store.encode(snapshot.projectors[index].checkpoint())
-                    encoded.withLock { $0[index] = bytes }
+                    let projector = snapshot.projectors[index]
+                    let bytes = try store.encode(projector.checkpoint())
+                    encoded.withLock { $0[index] = (bytes, projector.checkpointMark) }
                 } catch {
                     logger.error("checkpoint failed: \(error)")
                 }
@@ -913,17 +942,19 @@ public final class ProjectorRuntime: Sendable {
         let start = ContinuousClock.now
         do {
             let bytes = try store.write(projector.checkpoint())
+            checkpointed.withLock { $0[Self.key(of: projector)] = projector.checkpointMark }
             recordCheckpoint(bytes: bytes, since: start)
         } catch {
             logger.error("checkpoint failed: \(error)")
         }
     }
 
-    private func write(_ encoded: CheckpointStore.Encoded) {
+    private func write(_ encoded: CheckpointStore.Encoded, mark: CheckpointMark) {
         let start = ContinuousClock.now
         do {
             let staged = try store.stage(encoded)
             try store.publish([staged])
+            checkpointed.withLock { $0[KafkaTopicPartition(topic: encoded.topic, partition: encoded.partition)] = mark }
             recordCheckpoint(bytes: staged.size, since: start, plus: encoded.encodingTime)
         } catch {
             logger.error("checkpoint failed: \(error)")
