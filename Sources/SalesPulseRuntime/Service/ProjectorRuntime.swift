@@ -874,9 +874,10 @@ public final class ProjectorRuntime: Sendable {
         }
     }
 
-    /// Checkpoints every owned partition, the partitions shared out among the fold threads
-    /// (each checkpoint is a separate file, encoded from a copy-on-write snapshot), and puts the
-    /// files in place together once `ready` returns (one folder sync for all).
+    /// Checkpoints every owned partition whose state moved since its newest checkpoint, the
+    /// partitions shared out among the fold threads (each checkpoint is a separate file, encoded
+    /// from a copy-on-write snapshot), and puts the files in place together once `ready` returns
+    /// (one folder sync for all).
     private func checkpointAll(workers: FoldWorkers, publishingAfter ready: () -> Void) {
         let snapshot = Snapshot(projectors: changedProjectors())
         let staged = Mutex<[(file: CheckpointStore.Staged, mark: (KafkaTopicPartition, CheckpointMark))]>([])
