@@ -939,17 +939,16 @@ public final class ProjectorRuntime: Sendable {
         let projectors: [PartitionProjector]
     }
 
+    /// Writes a projector's checkpoint in place (a snapshot's, or a revoked partition's).
     private func write(_ projector: PartitionProjector) {
-        let start = ContinuousClock.now
         do {
-            let bytes = try store.write(projector.checkpoint())
-            checkpointed.withLock { $0[Self.key(of: projector)] = projector.checkpointMark }
-            recordCheckpoint(bytes: bytes, since: start)
+            write(try store.encode(projector.checkpoint()), mark: projector.checkpointMark)
         } catch {
             logger.error("checkpoint failed: \(error)")
         }
     }
 
+    /// Compresses, writes and puts in place an encoded checkpoint holding `mark`.
     private func write(_ encoded: CheckpointStore.Encoded, mark: CheckpointMark) {
         let start = ContinuousClock.now
         do {
