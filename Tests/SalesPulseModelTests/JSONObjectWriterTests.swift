@@ -62,4 +62,31 @@ import SalesPulseModel
         writer.object("o") { _ in }
         #expect(writer.finish() == Array(#"{"o":{}}"#.utf8))
     }
+
+    @Test(arguments: awkward)
+    func aValueInTwoPartsIsTheirJoinedStringEscaped(_ text: String) {
+        var writer = JSONObjectWriter()
+        writer.field("a", text, "-\"tail\"")
+        writer.field("b", "head/", text)
+        #expect(writer.finish() == Self.foundation(["a": text + "-\"tail\"", "b": "head/" + text]), "\(Array(text.utf8))")
+    }
+
+    @Test func aTimeIsWrittenAsItsTextAndLeftOutWhenNil() {
+        let time = EventTime(epochMilliseconds: 1_772_414_104_123)
+        var writer = JSONObjectWriter()
+        writer.field("at", time: time)
+        writer.field("never", time: nil)
+        #expect(writer.finish() == Self.foundation(["at": "2026-03-02T01:15:04.123Z"]))
+    }
+
+    @Test func objectsAppendedBackToBackKeepWhatIsBeforeThem() {
+        var bytes = Array("key".utf8)
+        JSONObjectWriter.append(to: &bytes) { $0.field("a", "1") }
+        JSONObjectWriter.append(to: &bytes) { _ in }
+        JSONObjectWriter.append(to: &bytes) { object in
+            object.object("o") { $0.field("b", ["x"]) }
+            object.field("c", "\n")
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == #"key{"a":"1"}{}{"o":{"b":["x"]},"c":"\n"}"#)
+    }
 }

@@ -58,4 +58,30 @@ import SalesPulseProjections
             #expect((object["data"] as? [String: Any])?["reason"] as? String == alert.reason)
         }
     }
+
+    @Test func aBatchsRecordsAreItsAlertsInOrderKeyedByCustomer() {
+        let alerts = Self.alerts
+        let outputs: [FlowOutput] = [
+            .unknownFlow(customer: "cust-9", flow: "x", at: alerts[0].since), .alert(alerts[0]),
+            .stepChanged(customer: "cust-2", flow: "academic", from: nil, to: "dept_visit", at: alerts[0].since),
+            .alert(alerts[1]), .alert(alerts[2]),
+        ]
+        let records = AlertEvent.records(outputs)
+        #expect(records.topic == AlertEvent.topic)
+        #expect(records.count == 3)
+        for (index, alert) in alerts.enumerated() {
+            #expect(Array(records[index].key) == Array(alert.customer.utf8))
+            // Written back to back, each value is still what Foundation wrote for that alert.
+            #expect(Array(records[index].value) == Self.reference(alert), "\(alert.rule) \(alert.state)")
+        }
+        #expect(AlertEvent.records([.unknownFlow(customer: "c", flow: "f", at: alerts[0].since)]).isEmpty)
+    }
+
+    @Test(arguments: [Int64(1_772_413_200_123), 0, -1, -86_400_001, 253_402_300_799_999, 253_402_300_800_000, 4_102_444_800_000_000])
+    func aTimeWrittenIntoBytesIsItsText(millis: Int64) {
+        let time = EventTime(epochMilliseconds: millis)
+        var bytes = Array("prefix".utf8)
+        time.appendRFC3339UTC(to: &bytes)
+        #expect(bytes == Array("prefix\(time.rfc3339UTC)".utf8))
+    }
 }

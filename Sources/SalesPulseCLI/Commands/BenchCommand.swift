@@ -28,6 +28,8 @@ struct BenchCommand: AsyncParsableCommand {
           latency  publish to Server-Sent Event latency at a fixed rate
           memory   resident memory of flow state for 1,000,000 customers
           groups   the cost of a counter with 10,000 active group keys
+          alerts   alert changes written as alerts-topic records (the
+                   CloudEvents JSON the runtime publishes), one core
         Prints events/s (and CPU per event) per stage. Build with -c release
         for meaningful figures; BENCHMARKS.md records them with commands.
         """
@@ -42,7 +44,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Process configuration for the fold and kafka stages.")
     var config: String = "deploy/config/salespulse.yaml"
 
-    @Option(help: "Stages to run, comma-separated: decode, fold, process, kafka, latency, memory, groups.")
+    @Option(help: "Stages to run, comma-separated: decode, fold, process, kafka, latency, memory, groups, alerts.")
     var stages: String = "decode,fold,kafka,latency"
 
     @Option(help: "Events per second for the latency stage.")
@@ -82,6 +84,10 @@ struct BenchCommand: AsyncParsableCommand {
     var customers: Int = 100_000
 
     func validate() throws {
+        let known = ["decode", "fold", "process", "kafka", "latency", "memory", "groups", "alerts"]
+        for stage in stages.split(separator: ",") where !known.contains(String(stage)) {
+            throw ValidationError("--stages: unknown stage '\(stage)'; use \(known.joined(separator: ", ")) (comma-separated)")
+        }
         for run in kafkaRuns.split(separator: ",") where !["full", "bare", "local"].contains(run) {
             throw ValidationError("--kafka-runs: unknown run '\(run)'; use full, bare or local (comma-separated)")
         }
@@ -107,6 +113,10 @@ struct BenchCommand: AsyncParsableCommand {
         if wanted.contains("memory") { memoryStage(configuration) }
         if wanted.contains("groups") { CounterGroupsStage.run() }
         if wanted.contains("process") { processStage(configuration) }
+        if wanted.contains("alerts") {
+            Console.status("alerts: generating \(events) sample events…")
+            AlertsStage.run(samples: SampleEvents.make(count: events, customers: customers), configuration: configuration, rounds: rounds)
+        }
         guard wanted.contains("decode") || wanted.contains("fold") else { return }
         Console.status("generating \(events) sample events…")
         let samples = SampleEvents.make(count: events, customers: customers)

@@ -119,7 +119,45 @@ public final class KafkaProducer: @unchecked Sendable {
         try produce(message, id: 0, queueFullTimeout: queueFullTimeout)
     }
 
+    /// Queues every record of `batch` without waiting, in order, as ``enqueue(_:queueFullTimeout:)``
+    /// queues one: the topic's name is converted once, and keys and values are read where they lie.
+    public func enqueue(_ batch: KafkaRecordBatch, queueFullTimeout: Duration = .seconds(30)) throws(KafkaError) {
+        guard !batch.isEmpty else { return }
+        var failure: KafkaError?
+        batch.topic.withCString { topic in
+            batch.forEachRecord { key, value in
+                guard failure == nil else { return }
+                do throws(KafkaError) {
+                    try produce(topic: topic, named: batch.topic, partition: RD_KAFKA_PARTITION_UA, key: key, value: value, headers: [], id: 0, queueFullTimeout: queueFullTimeout)
+                } catch {
+                    failure = error
+                }
+            }
+        }
+        if let failure { throw failure }
+    }
+
     private func produce(_ message: KafkaOutgoingMessage, id: UInt64, queueFullTimeout: Duration = .seconds(30)) throws(KafkaError) {
+        // librdkafka's calls take pointers; the error is carried out of the closures lending them.
+        var failure: KafkaError?
+        message.topic.withCString { topic in
+            withOptionalBytes(message.key) { key in
+                withOptionalBytes(message.value) { value in
+                    do throws(KafkaError) {
+                        try produce(topic: topic, named: message.topic, partition: message.partition ?? RD_KAFKA_PARTITION_UA, key: key, value: value,
+                                    headers: message.headers, id: id, queueFullTimeout: queueFullTimeout)
+                    } catch {
+                        failure = error
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Queues one record (`key` or `value` nil: none); librdkafka copies the bytes.
+    private func produce(topic: UnsafePointer<CChar>, named name: String, partition: Int32, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+                         headers recordHeaders: [KafkaHeader], id: UInt64, queueFullTimeout: Duration) throws(KafkaError) {
         guard !closed.load(ordering: .acquiring) else {
             throw KafkaError(code: .closed, message: "send after close", hint: "Create a new producer.")
         }
@@ -127,9 +165,9 @@ public final class KafkaProducer: @unchecked Sendable {
         var waited = 0
         while true {
             var headers: OpaquePointer?
-            if !message.headers.isEmpty {
-                headers = rd_kafka_headers_new(message.headers.count)
-                for header in message.headers {
+            if !recordHeaders.isEmpty {
+                headers = rd_kafka_headers_new(recordHeaders.count)
+                for header in recordHeaders {
                     if let value = header.value {
                         _ = value.withUnsafeBytes { rd_kafka_header_add(headers, header.name, -1, $0.baseAddress, $0.count) }
                     } else {
@@ -137,15 +175,7 @@ public final class KafkaProducer: @unchecked Sendable {
                     }
                 }
             }
-            let error: OpaquePointer? = withOptionalBytes(message.key) { key in
-                withOptionalBytes(message.value) { value in
-                    salespulse_produce(
-                        handle, message.topic, message.partition ?? RD_KAFKA_PARTITION_UA,
-                        key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0,
-                        headers, opaque
-                    )
-                }
-            }
+            let error = salespulse_produce(handle, topic, partition, key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0, headers, opaque)
             guard let error else { return }
             // On failure librdkafka did not take the headers.
             if let headers { rd_kafka_headers_destroy(headers) }
@@ -155,7 +185,7 @@ public final class KafkaProducer: @unchecked Sendable {
                 waited += 10
                 continue
             }
-            throw KafkaError.consuming(error, context: "producing to \(message.topic)")
+            throw KafkaError.consuming(error, context: "producing to \(name)")
         }
     }
 

@@ -21,6 +21,24 @@ public struct JSONObjectWriter: Sendable {
         bytes.append(UInt8(ascii: "{"))
     }
 
+    /// A writer with no bytes yet, not even the opening brace.
+    private init(nothing: Void) {
+        bytes = []
+    }
+
+    /// Writes an object, its members written by `body`, at the end of `bytes`: many objects
+    /// written back to back into one buffer (a batch's alerts-topic records) cost no array each.
+    public static func append(to bytes: inout [UInt8], _ body: (inout JSONObjectWriter) -> Void) {
+        // The buffer is swapped in and out, never copied (each copy would be of every object
+        // written before).
+        var writer = JSONObjectWriter(nothing: ())
+        swap(&writer.bytes, &bytes)
+        writer.bytes.append(UInt8(ascii: "{"))
+        body(&writer)
+        writer.bytes.append(UInt8(ascii: "}"))
+        swap(&writer.bytes, &bytes)
+    }
+
     /// The object, closed.
     public consuming func finish() -> [UInt8] {
         bytes.append(UInt8(ascii: "}"))
@@ -37,6 +55,26 @@ public struct JSONObjectWriter: Sendable {
     public mutating func field(_ key: StaticString, _ value: String?) {
         guard let value else { return }
         field(key, value)
+    }
+
+    /// A string member whose value is `first` followed by `second`, without a string joining
+    /// them first.
+    public mutating func field(_ key: StaticString, _ first: String, _ second: String) {
+        begin(key)
+        bytes.append(UInt8(ascii: "\""))
+        appendEscaped(contentsOf: first)
+        appendEscaped(contentsOf: second)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A time member as ``EventTime/rfc3339UTC`` (which needs no escaping), left out when
+    /// `time` is nil.
+    public mutating func field(_ key: StaticString, time: EventTime?) {
+        guard let time else { return }
+        begin(key)
+        bytes.append(UInt8(ascii: "\""))
+        time.appendRFC3339UTC(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// An array of strings, left out when `values` is nil.
@@ -76,31 +114,42 @@ public struct JSONObjectWriter: Sendable {
 
     private mutating func append(string: String) {
         bytes.append(UInt8(ascii: "\""))
-        var text = string
-        text.withUTF8 { utf8 in
-            let raw = UnsafeRawBufferPointer(utf8)
-            var start = 0
-            var index = 0
-            while index < utf8.count {
-                // Eight bytes at a time while none of them needs escaping (most text: a byte at a
-                // time, this scan was a fifth of writing an alert's event).
-                if index + 8 <= utf8.count, !Self.mayNeedEscaping(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
-                    index += 8
-                    continue
-                }
-                let end = min(index + 8, utf8.count)
-                while index < end {
-                    let byte = utf8[index]
-                    index += 1
-                    guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<(index - 1)]))
-                    start = index
-                    appendEscaped(byte)
-                }
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
+        appendEscaped(contentsOf: string)
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The escaped bytes of `string`, without quotes.
+    private mutating func appendEscaped(contentsOf string: String) {
+        // Read where the string lies (native strings are contiguous UTF-8); a copy of it only
+        // for the others.
+        if string.utf8.withContiguousStorageIfAvailable({ appendEscaped(utf8: $0) }) != nil { return }
+        var text = string
+        text.withUTF8 { appendEscaped(utf8: $0) }
+    }
+
+    /// The escaped bytes of `utf8`, without quotes.
+    private mutating func appendEscaped(utf8: UnsafeBufferPointer<UInt8>) {
+        let raw = UnsafeRawBufferPointer(utf8)
+        var start = 0
+        var index = 0
+        while index < utf8.count {
+            // Eight bytes at a time while none of them needs escaping (most text: a byte at a
+            // time, this scan was a fifth of writing an alert's event).
+            if index + 8 <= utf8.count, !Self.mayNeedEscaping(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+                continue
+            }
+            let end = min(index + 8, utf8.count)
+            while index < end {
+                let byte = utf8[index]
+                index += 1
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<(index - 1)]))
+                start = index
+                appendEscaped(byte)
+            }
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
     }
 
     /// The escape of a byte that needs one: `"` and `\` after a backslash, control characters

@@ -25,40 +25,70 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// RFC 3339 in UTC with milliseconds.
     public var rfc3339UTC: String {
+        let parts = utcParts
+        guard (0...9999).contains(parts.year) else { return Self.interpolatedRFC3339UTC(parts) }
+        // Four-digit years (all but the pathological): the 24 characters written in place.
+        // Interpolating seven padded numbers was a third of publishing an alert.
+        return String(unsafeUninitializedCapacity: 24) { text in
+            Self.writeFourDigitYearRFC3339UTC(parts, to: text)
+            return 24
+        }
+    }
+
+    /// Appends ``rfc3339UTC``'s UTF-8 bytes to `bytes`, without a string in between (alerts
+    /// carry two times each, written straight into their record).
+    public func appendRFC3339UTC(to bytes: inout [UInt8]) {
+        let parts = utcParts
+        guard (0...9999).contains(parts.year) else { return bytes.append(contentsOf: Self.interpolatedRFC3339UTC(parts).utf8) }
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: 24))
+        bytes.withUnsafeMutableBufferPointer { all in
+            Self.writeFourDigitYearRFC3339UTC(parts, to: UnsafeMutableBufferPointer(rebasing: all[start..<(start + 24)]))
+        }
+    }
+
+    /// The parts of this time in UTC: year, month, day, second of the day, millisecond.
+    private var utcParts: UTCParts {
         let millis = Int(((epochMilliseconds % 1000) + 1000) % 1000)
         let seconds = (epochMilliseconds - Int64(millis)) / 1000
         let days = Int(floorDiv(seconds, 86_400))
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
         let (year, month, day) = civil(fromDays: days)
-        guard (0...9999).contains(year) else {
-            return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
-        }
-        // Four-digit years (all but the pathological): the 24 characters written in place.
-        // Interpolating seven padded numbers was a third of publishing an alert.
-        return String(unsafeUninitializedCapacity: 24) { text in
-            func put(_ value: Int, _ width: Int, at end: Int) {
-                var value = value
-                for position in stride(from: end - 1, through: end - width, by: -1) {
-                    text[position] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
+        return (year, month, day, secondOfDay, millis)
+    }
+
+    private typealias UTCParts = (year: Int, month: Int, day: Int, secondOfDay: Int, millis: Int)
+
+    /// ``rfc3339UTC`` of a year outside 0000 – 9999, interpolated.
+    private static func interpolatedRFC3339UTC(_ parts: UTCParts) -> String {
+        let (year, month, day, secondOfDay, millis) = parts
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
+    }
+
+    /// Writes the 24 bytes of ``rfc3339UTC`` of a four-digit year into `text` (24 bytes long).
+    private static func writeFourDigitYearRFC3339UTC(_ parts: UTCParts, to text: UnsafeMutableBufferPointer<UInt8>) {
+        let (year, month, day, secondOfDay, millis) = parts
+        func put(_ value: Int, _ width: Int, at end: Int) {
+            var value = value
+            for position in stride(from: end - 1, through: end - width, by: -1) {
+                text[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
             }
-            put(year, 4, at: 4)
-            text[4] = UInt8(ascii: "-")
-            put(month, 2, at: 7)
-            text[7] = UInt8(ascii: "-")
-            put(day, 2, at: 10)
-            text[10] = UInt8(ascii: "T")
-            put(secondOfDay / 3600, 2, at: 13)
-            text[13] = UInt8(ascii: ":")
-            put(secondOfDay / 60 % 60, 2, at: 16)
-            text[16] = UInt8(ascii: ":")
-            put(secondOfDay % 60, 2, at: 19)
-            text[19] = UInt8(ascii: ".")
-            put(millis, 3, at: 23)
-            text[23] = UInt8(ascii: "Z")
-            return 24
         }
+        put(year, 4, at: 4)
+        text[4] = UInt8(ascii: "-")
+        put(month, 2, at: 7)
+        text[7] = UInt8(ascii: "-")
+        put(day, 2, at: 10)
+        text[10] = UInt8(ascii: "T")
+        put(secondOfDay / 3600, 2, at: 13)
+        text[13] = UInt8(ascii: ":")
+        put(secondOfDay / 60 % 60, 2, at: 16)
+        text[16] = UInt8(ascii: ":")
+        put(secondOfDay % 60, 2, at: 19)
+        text[19] = UInt8(ascii: ".")
+        put(millis, 3, at: 23)
+        text[23] = UInt8(ascii: "Z")
     }
 
     /// 2000-01-01T00:00:00Z: events before this are rejected (device clocks reset to 1970).

@@ -1,3 +1,4 @@
+import SalesPulseKafka
 import SalesPulseModel
 import SalesPulseProjections
 
@@ -12,18 +13,45 @@ public enum AlertEvent {
     /// hundred times faster). Optional attributes are left out when absent, `departments` when
     /// empty; `severity` defaults to `warning`.
     public static func json(_ alert: Alert) -> [UInt8] {
+        // Room for the whole event at once: most alerts' events are longer than 512 bytes.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1024)
+        append(alert, to: &bytes)
+        return bytes
+    }
+
+    /// Appends ``json(_:)`` of `alert` to `bytes`.
+    public static func append(_ alert: Alert, to bytes: inout [UInt8]) {
         let state = alert.state.rawValue
-        // Room for the whole event at once: most alerts' events are longer than the default
-        // 512 bytes, and growing copied them.
-        var event = JSONObjectWriter(capacity: 1024)
-        event.object("data") { alert.writeMembers(into: &$0, idKey: "alertId", departmentsWhenEmpty: false) }
-        event.field("datacontenttype", "application/json")
-        event.field("id", "\(alert.id).\(state)")
-        event.field("source", "salespulse")
-        event.field("specversion", "1.0")
-        event.field("subject", alert.customer)
-        event.field("time", (alert.resolvedAt ?? alert.since).rfc3339UTC)
-        event.field("type", "salespulse.alert.\(state)")
-        return event.finish()
+        // The id's suffix as a literal (interpolated, it was a string built per alert).
+        let suffix = switch alert.state {
+        case .fired: ".fired"
+        case .resolved: ".resolved"
+        }
+        JSONObjectWriter.append(to: &bytes) { event in
+            event.object("data") { alert.writeMembers(into: &$0, idKey: "alertId", departmentsWhenEmpty: false) }
+            event.field("datacontenttype", "application/json")
+            event.field("id", alert.id, suffix)
+            event.field("source", "salespulse")
+            event.field("specversion", "1.0")
+            event.field("subject", alert.customer)
+            event.field("time", time: alert.resolvedAt ?? alert.since)
+            event.field("type", "salespulse.alert.", state)
+        }
+    }
+
+    /// The alerts among `outputs`, in order, as records for the alerts topic (keyed by
+    /// customer), written back to back into one buffer.
+    public static func records(_ outputs: [FlowOutput]) -> KafkaRecordBatch {
+        var records = KafkaRecordBatch(topic: topic)
+        var alerts = 0
+        for case .alert in outputs { alerts += 1 }
+        guard alerts > 0 else { return records }
+        // About what an alert's record takes (key and value), so that the buffer rarely grows.
+        records.reserveCapacity(records: alerts, bytesEach: 640)
+        for case .alert(let alert) in outputs {
+            records.append(key: alert.customer) { append(alert, to: &$0) }
+        }
+        return records
     }
 }

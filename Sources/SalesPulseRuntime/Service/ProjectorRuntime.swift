@@ -203,7 +203,7 @@ public final class ProjectorRuntime: Sendable {
             // into one array would copy every output once more).
             var outputs: [[FlowOutput]] = []
             // Each fold worker's alerts as alerts-topic records, written by that worker.
-            var alertRecords: [[KafkaOutgoingMessage]] = []
+            var alertRecords: [KafkaRecordBatch] = []
             var offsets: [KafkaTopicPartition: Int64] = [:]
             var deadLetters: [KafkaOutgoingMessage] = []
             var forwards: [KafkaOutgoingMessage] = []
@@ -418,7 +418,7 @@ public final class ProjectorRuntime: Sendable {
         /// Repartitioned entries (counter inputs, rep exits) consumed.
         var repartitionedEntries = 0
         /// The alerts among ``outputs`` as records for the alerts topic.
-        var alertRecords: [KafkaOutgoingMessage] = []
+        var alertRecords = KafkaRecordBatch(topic: AlertEvent.topic)
     }
 
     /// The positions of a batch's records grouped by partition number (a partition's records,
@@ -706,7 +706,7 @@ public final class ProjectorRuntime: Sendable {
     /// them as alerts-topic records, written where the outputs were made (on a fold worker).
     private struct TickPart {
         var outputs: [FlowOutput] = []
-        var records: [KafkaOutgoingMessage] = []
+        var records = KafkaRecordBatch(topic: AlertEvent.topic)
 
         init() {}
 
@@ -815,22 +815,16 @@ public final class ProjectorRuntime: Sendable {
 
     /// Sends the alerts among `outputs` to the alerts topic (`alertRecords`: those records,
     /// written already; nil: written here) and hands `outputs` to the listeners.
-    private func publish(_ outputs: [FlowOutput], alertRecords: [KafkaOutgoingMessage]? = nil, producer: KafkaProducer) throws {
+    private func publish(_ outputs: [FlowOutput], alertRecords: KafkaRecordBatch? = nil, producer: KafkaProducer) throws {
         guard !outputs.isEmpty else { return }
         let records = alertRecords ?? Self.alertRecords(outputs)
-        for record in records { try producer.enqueue(record) }
+        try producer.enqueue(records)
         if !records.isEmpty { metrics.alertsOut.increment(by: records.count) }
         for listener in listeners.withLock({ $0 }) { listener(outputs) }
     }
 
     /// The alerts among `outputs`, in order, as records for the alerts topic (keyed by customer).
-    static func alertRecords(_ outputs: [FlowOutput]) -> [KafkaOutgoingMessage] {
-        var records: [KafkaOutgoingMessage] = []
-        for case .alert(let alert) in outputs {
-            records.append(KafkaOutgoingMessage(topic: AlertEvent.topic, key: Array(alert.customer.utf8), value: AlertEvent.json(alert)))
-        }
-        return records
-    }
+    static func alertRecords(_ outputs: [FlowOutput]) -> KafkaRecordBatch { AlertEvent.records(outputs) }
 
     private func rebalance(_ event: KafkaRebalanceEvent) -> [KafkaTopicPartition: Int64] {
         switch event {

@@ -1,0 +1,63 @@
+/// Records for one topic written back to back into one buffer, each key and value a range of
+/// it: a batch's alerts-topic records cost one growing buffer instead of a key array, a value
+/// array and a message each. ``KafkaProducer/enqueue(_:queueFullTimeout:)-(KafkaRecordBatch,_)``
+/// queues them all.
+public struct KafkaRecordBatch: Sendable {
+    /// Where one record lies in ``bytes``: its key from `keyStart` to `valueStart`, its value
+    /// from `valueStart` to `valueEnd`.
+    private struct Bounds: Sendable {
+        var keyStart: Int
+        var valueStart: Int
+        var valueEnd: Int
+    }
+
+    /// The destination topic of every record.
+    public let topic: String
+    /// The records' keys and values, back to back.
+    public private(set) var bytes: [UInt8] = []
+    private var bounds: [Bounds] = []
+
+    /// An empty batch for `topic`.
+    public init(topic: String) {
+        self.topic = topic
+    }
+
+    /// The number of records.
+    public var count: Int { bounds.count }
+
+    /// Whether there is no record.
+    public var isEmpty: Bool { bounds.isEmpty }
+
+    /// Keeps room for `records` more records of about `bytesEach` bytes (key and value).
+    public mutating func reserveCapacity(records: Int, bytesEach: Int) {
+        bounds.reserveCapacity(bounds.count + records)
+        bytes.reserveCapacity(bytes.count + records * bytesEach)
+    }
+
+    /// Appends a record keyed by the UTF-8 bytes of `key`, its value written by `writeValue` at
+    /// the end of the buffer it is given (it must only append).
+    public mutating func append(key: String, value writeValue: (inout [UInt8]) -> Void) {
+        let keyStart = bytes.count
+        bytes.append(contentsOf: key.utf8)
+        let valueStart = bytes.count
+        writeValue(&bytes)
+        precondition(bytes.count >= valueStart, "a record's value may only be appended")
+        bounds.append(Bounds(keyStart: keyStart, valueStart: valueStart, valueEnd: bytes.count))
+    }
+
+    /// The key and value of record `index`.
+    public subscript(index: Int) -> (key: ArraySlice<UInt8>, value: ArraySlice<UInt8>) {
+        let record = bounds[index]
+        return (bytes[record.keyStart..<record.valueStart], bytes[record.valueStart..<record.valueEnd])
+    }
+
+    /// Calls `body` with each record's key and value in order, read where they lie.
+    public func forEachRecord(_ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) {
+        bytes.withUnsafeBytes { all in
+            for record in bounds {
+                body(UnsafeRawBufferPointer(rebasing: all[record.keyStart..<record.valueStart]),
+                         UnsafeRawBufferPointer(rebasing: all[record.valueStart..<record.valueEnd]))
+            }
+        }
+    }
+}

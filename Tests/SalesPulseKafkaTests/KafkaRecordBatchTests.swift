@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+@testable import SalesPulseKafka
+
+/// Records written back to back into one buffer: each reads back as written, and a producer
+/// queues them all as separate records, in order, on the embedded broker.
+@Suite struct KafkaRecordBatchTests {
+    @Test func eachRecordReadsBackAsItsKeyAndValue() {
+        var batch = KafkaRecordBatch(topic: "t")
+        #expect(batch.isEmpty)
+        batch.append(key: "cust-1") { $0.append(contentsOf: Array("first".utf8)) }
+        batch.append(key: "客户-2") { _ in }
+        batch.append(key: "") { $0.append(contentsOf: Array("third value".utf8)) }
+        #expect(batch.count == 3)
+        #expect(Array(batch[0].key) == Array("cust-1".utf8) && Array(batch[0].value) == Array("first".utf8))
+        #expect(Array(batch[1].key) == Array("客户-2".utf8) && batch[1].value.isEmpty)
+        #expect(batch[2].key.isEmpty && Array(batch[2].value) == Array("third value".utf8))
+        var read: [(String, String)] = []
+        batch.forEachRecord { key, value in read.append((String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self))) }
+        #expect(read.map(\.0) == ["cust-1", "客户-2", ""])
+        #expect(read.map(\.1) == ["first", "", "third value"])
+    }
+
+    @Test func reservingRoomChangesNothingWritten() {
+        var reserved = KafkaRecordBatch(topic: "t")
+        reserved.reserveCapacity(records: 100, bytesEach: 64)
+        var plain = KafkaRecordBatch(topic: "t")
+        for index in 0..<250 {
+            reserved.append(key: "k\(index)") { $0.append(contentsOf: Array("v\(index)".utf8)) }
+            plain.append(key: "k\(index)") { $0.append(contentsOf: Array("v\(index)".utf8)) }
+        }
+        #expect(reserved.bytes == plain.bytes)
+        #expect((0..<250).allSatisfy { Array(reserved[$0].value) == Array("v\($0)".utf8) && Array(reserved[$0].key) == Array("k\($0)".utf8) })
+    }
+
+    @Test func aProducerQueuesEveryRecordOfABatchInOrder() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("batched", partitions: 3)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+        producer.prepare(topics: ["batched"])
+        var batch = KafkaRecordBatch(topic: "batched")
+        let total = 3_000
+        for index in 0..<total {
+            batch.append(key: "key-\(index % 41)") { $0.append(contentsOf: Array("value-\(index)".utf8)) }
+        }
+        try producer.enqueue(batch)
+        try producer.flush(timeout: .seconds(20))
+        #expect(producer.tally == KafkaDeliveryTally(delivered: total, failed: 0, firstError: nil))
+        await producer.shutdown()
+
+        let harness = try ConsumerHarness(name: "batched", bootstrap: cluster.bootstrapServers, group: "batched", topics: ["batched"], limit: total)
+        harness.start()
+        harness.waitUntilFinished()
+        let seen = harness.seen
+        #expect(seen.count == total)
+        #expect(Set(seen.compactMap(\.value)) == Set((0..<total).map { "value-\($0)" }))
+        // Keyed as written, and a key's records in the order of the batch.
+        for (key, records) in Dictionary(grouping: seen, by: { $0.key ?? "" }) {
+            let indices = records.sorted { $0.offset < $1.offset }.compactMap { $0.value.flatMap { Int($0.dropFirst("value-".count)) } }
+            #expect(indices.count == records.count)
+            #expect(indices == indices.sorted())
+            #expect(indices.allSatisfy { "key-\($0 % 41)" == key })
+            #expect(Set(records.map(\.partition)).count == 1)
+        }
+        cluster.shutdown()
+    }
+}
