@@ -1,7 +1,7 @@
 /// Records for one topic written back to back into one buffer, each key and value a range of
 /// it: a batch's alerts-topic records cost one growing buffer instead of a key array, a value
-/// array and a message each. ``KafkaProducer/enqueue(_:queueFullTimeout:)-(KafkaRecordBatch,_)``
-/// queues them all.
+/// array and a message each. A ``KafkaProducer`` queues them all at once (its `enqueue` of a
+/// batch), in order.
 public struct KafkaRecordBatch: Sendable {
     /// Where one record lies in ``bytes``: its key from `keyStart` to `valueStart`, its value
     /// from `valueStart` to `valueEnd`.
@@ -56,7 +56,7 @@ public struct KafkaRecordBatch: Sendable {
         bytes.withUnsafeBytes { all in
             for record in bounds {
                 body(UnsafeRawBufferPointer(rebasing: all[record.keyStart..<record.valueStart]),
-                         UnsafeRawBufferPointer(rebasing: all[record.valueStart..<record.valueEnd]))
+                     UnsafeRawBufferPointer(rebasing: all[record.valueStart..<record.valueEnd]))
             }
         }
     }
