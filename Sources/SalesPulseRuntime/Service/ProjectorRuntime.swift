@@ -244,7 +244,7 @@ public final class ProjectorRuntime: Sendable {
                             for (destination, entries) in outbox.drain() { part.forwards.append(counterBatchRecord(entries, to: destination)) }
                             // Written here, on every fold thread, not by the consume thread alone
                             // as it publishes.
-                            part.alertRecords = Self.alertRecords(part.outputs)
+                            part.alertRecords = AlertEvent.records(part.outputs)
                             part.forwardedInputs += outbox.gathered
                             parts[worker] = part
                         }
@@ -712,7 +712,7 @@ public final class ProjectorRuntime: Sendable {
 
         init(_ outputs: [FlowOutput]) {
             self.outputs = outputs
-            records = ProjectorRuntime.alertRecords(outputs)
+            records = AlertEvent.records(outputs)
         }
     }
 
@@ -817,14 +817,12 @@ public final class ProjectorRuntime: Sendable {
     /// written already; nil: written here) and hands `outputs` to the listeners.
     private func publish(_ outputs: [FlowOutput], alertRecords: KafkaRecordBatch? = nil, producer: KafkaProducer) throws {
         guard !outputs.isEmpty else { return }
-        let records = alertRecords ?? Self.alertRecords(outputs)
+        let records = alertRecords ?? AlertEvent.records(outputs)
         try producer.enqueue(records)
         if !records.isEmpty { metrics.alertsOut.increment(by: records.count) }
         for listener in listeners.withLock({ $0 }) { listener(outputs) }
     }
 
-    /// The alerts among `outputs`, in order, as records for the alerts topic (keyed by customer).
-    static func alertRecords(_ outputs: [FlowOutput]) -> KafkaRecordBatch { AlertEvent.records(outputs) }
 
     private func rebalance(_ event: KafkaRebalanceEvent) -> [KafkaTopicPartition: Int64] {
         switch event {
