@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import SalesPulseModel
 
 /// What a fold step produced besides the new state: facts for the live stream and outputs.
@@ -57,15 +62,84 @@ extension FlowOutput {
     }
 }
 
+extension FlowOutput {
+    /// The customer the output concerns: the first part of its ``orderingKey``.
+    var orderingCustomer: String {
+        switch self {
+        case .alert(let alert): alert.customer
+        case .stepChanged(let customer, _, _, _, _), .complianceViolation(let customer, _, _, _, _, _), .evidenceRejected(let customer, _, _, _, _, _),
+             .ineffectiveAction(let customer, _, _, _, _), .misplacedAction(let customer, _, _, _, _, _), .unknownFlow(let customer, _, _):
+            customer
+        }
+    }
+}
+
 extension Array where Element == FlowOutput {
     /// The outputs in the order of their ``FlowOutput/orderingKey`` (outputs with equal keys
-    /// keep their order). Each key is built once, not at every comparison: a sort of n outputs
-    /// compares about n log n times, and a key is a string interpolated from several fields.
+    /// keep their order).
     func sortedByOrderingKey() -> [FlowOutput] {
-        guard count > 1 else { return self }
-        let keys = map { $0.orderingKey }
-        let order = indices.sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }
-        return order.map { self[$0] }
+        var sorted = self
+        sorted.sortByOrderingKey()
+        return sorted
+    }
+
+    /// Puts the outputs in the order of their ``FlowOutput/orderingKey`` (outputs with equal
+    /// keys keep their order), in place.
+    ///
+    /// A key starts with the customer, and outputs produced together are mostly of different
+    /// customers: two ASCII customers that differ before either ends order their keys as they
+    /// order themselves, so keys (strings interpolated from several fields) are built only for
+    /// the others — the same customer, one a prefix of the other, or non-ASCII text, whose order
+    /// follows `String`'s. The outputs are then moved into place by swaps, not copied: a copy
+    /// retained every string of every output (alerts have a dozen), and a tick's timers fire
+    /// up to a hundred thousand of them.
+    mutating func sortByOrderingKey() {
+        guard count > 1 else { return }
+        // Every customer's UTF-8 bytes, back to back, compared where they lie.
+        var bytes: [UInt8] = []
+        var ends = [Int](repeating: 0, count: count)
+        var ascii = [Bool](repeating: true, count: count)
+        withUnsafeBufferPointer { outputs in
+            for index in outputs.indices {
+                let start = bytes.count
+                bytes.append(contentsOf: outputs[index].orderingCustomer.utf8)
+                ends[index] = bytes.count
+                ascii[index] = !bytes[start...].contains { $0 >= 0x80 }
+            }
+        }
+        var keys = [String?](repeating: nil, count: count)
+        func key(_ index: Int) -> String {
+            if let key = keys[index] { return key }
+            let key = self[index].orderingKey
+            keys[index] = key
+            return key
+        }
+        let order = bytes.withUnsafeBufferPointer { bytes in
+            indices.sorted { a, b in
+                if ascii[a] && ascii[b] {
+                    let (startA, startB) = (a == 0 ? 0 : ends[a - 1], b == 0 ? 0 : ends[b - 1])
+                    let (lengthA, lengthB) = (ends[a] - startA, ends[b] - startB)
+                    let common = Swift.min(lengthA, lengthB)
+                    let difference = common == 0 ? 0 : memcmp(bytes.baseAddress! + startA, bytes.baseAddress! + startB, common)
+                    if difference != 0 { return difference < 0 }
+                }
+                let (left, right) = (key(a), key(b))
+                return left != right ? left < right : a < b
+            }
+        }
+        // Each cycle of the permutation put in place by swaps (moves, no copies): position
+        // `j` takes the output at `order[j]`.
+        var placed = [Bool](repeating: false, count: count)
+        for start in indices where !placed[start] {
+            placed[start] = true
+            var position = start
+            while order[position] != start {
+                let source = order[position]
+                swapAt(position, source)
+                placed[source] = true
+                position = source
+            }
+        }
     }
 
     /// Appends `more`. Into an empty array it takes `more` itself instead of copying it (the

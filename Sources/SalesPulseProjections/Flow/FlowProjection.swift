@@ -104,7 +104,8 @@ public struct FlowProjection: Sendable, Hashable {
             if let next { timers.schedule(customer, at: next) }
         }
         // Dictionary order differs between processes: order the outputs deterministically.
-        return outputs.sortedByOrderingKey()
+        outputs.sortByOrderingKey()
+        return outputs
     }
 
     /// Adds the customers in one shard of the customer map (`0..<ShardedMap.shardCount`) to

@@ -322,7 +322,8 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
                 changes.append(.alert(alert))
             }
         }
-        return changes.sortedByOrderingKey()
+        changes.sortByOrderingKey()
+        return changes
     }
 
     /// The alert of a pending absence whose deadline passed.
