@@ -21,6 +21,14 @@ import SalesPulseRuntime
         (["bench", "--look-ahead", "full,psychic"], "--look-ahead: unknown mode 'psychic'"),
         (["bench", "--prefetch", "0"], "--prefetch 0"),
         (["bench", "--publish-linger-ms=-1"], "--publish-linger-ms must be 0 or more"),
+        (["bench", "--stages", "decode,alert"], "--stages: unknown stage 'alert'"),
+        (["bench", "--rounds", "0"], "--rounds must be 1 or more"),
+        (["bench", "--events", "0"], "--events must be 1 or more"),
+        (["bench", "--kafka-events", "0"], "--kafka-events must be 1 or more"),
+        (["bench", "--partitions=-2"], "--partitions must be 1 or more"),
+        (["bench", "--latency-rate", "0"], "--latency-rate must be 1 or more"),
+        (["bench", "--latency-seconds", "0"], "--latency-seconds must be 1 or more"),
+        (["bench", "--latency-checkpoint-milliseconds", "0"], "--latency-checkpoint-milliseconds must be 1 or more"),
     ])
     func benchRejectsABadOption(arguments: [String], message: String) {
         do {
@@ -33,7 +41,7 @@ import SalesPulseRuntime
     }
 
     @Test func benchAcceptsItsDefaults() throws {
-        let command = try SalesPulse.parseAsRoot(["bench", "--stages", "decode", "--kafka-rounds", "3"])
+        let command = try SalesPulse.parseAsRoot(["bench", "--stages", "decode,alerts", "--kafka-rounds", "3"])
         let bench = try #require(command as? BenchCommand)
         #expect(bench.kafkaRounds == 3)
         #expect(try PrefetchOption.parse(bench.prefetch) == RuntimeConfiguration.defaultPrefetchRecords)

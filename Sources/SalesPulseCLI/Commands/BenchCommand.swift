@@ -88,6 +88,12 @@ struct BenchCommand: AsyncParsableCommand {
         for stage in stages.split(separator: ",") where !known.contains(String(stage)) {
             throw ValidationError("--stages: unknown stage '\(stage)'; use \(known.joined(separator: ", ")) (comma-separated)")
         }
+        // Counts and durations that a stage loops over or divides by: zero or less would crash it.
+        for (option, value) in [("--events", events), ("--rounds", rounds), ("--latency-rate", latencyRate), ("--latency-seconds", latencySeconds),
+                                ("--kafka-events", kafkaEvents), ("--partitions", partitions)] where value < 1 {
+            throw ValidationError("\(option) must be 1 or more (got \(value))")
+        }
+        guard latencyCheckpointMilliseconds >= 1 else { throw ValidationError("--latency-checkpoint-milliseconds must be 1 or more (got \(latencyCheckpointMilliseconds))") }
         for run in kafkaRuns.split(separator: ",") where !["full", "bare", "local"].contains(run) {
             throw ValidationError("--kafka-runs: unknown run '\(run)'; use full, bare or local (comma-separated)")
         }
