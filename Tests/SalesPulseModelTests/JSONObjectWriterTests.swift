@@ -89,4 +89,19 @@ import SalesPulseModel
         }
         #expect(String(decoding: bytes, as: UTF8.self) == #"key{"a":"1"}{}{"o":{"b":["x"]},"c":"\n"}"#)
     }
+
+    /// Short members are put together on the stack and appended at once, longer ones piece by
+    /// piece: around that limit, with and without characters to escape, the bytes are the same.
+    @Test func membersAroundTheShortMemberLimitMatchFoundation() {
+        for length in stride(from: 150, through: 230, by: 1) {
+            for special in ["", "\"", "\n"] {
+                let text = String(repeating: "x", count: length) + special
+                var writer = JSONObjectWriter()
+                writer.field("first", "a")
+                writer.field("joined", text, special)
+                writer.field("text", text)
+                #expect(writer.finish() == Self.foundation(["first": "a", "text": text, "joined": text + special]), "\(length) \(Array(special.utf8))")
+            }
+        }
+    }
 }

@@ -47,8 +47,11 @@ public struct JSONObjectWriter: Sendable {
 
     /// A string member.
     public mutating func field(_ key: StaticString, _ value: String) {
-        begin(key)
-        append(string: value)
+        let written = value.utf8.withContiguousStorageIfAvailable { appendShortMember(key, $0, UnsafeBufferPointer(start: nil, count: 0)) }
+        if written == true { return }
+        begin(key, quoting: true)
+        appendEscaped(contentsOf: value)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// A string member, left out when `value` is nil.
@@ -60,8 +63,11 @@ public struct JSONObjectWriter: Sendable {
     /// A string member whose value is `first` followed by `second`, without a string joining
     /// them first.
     public mutating func field(_ key: StaticString, _ first: String, _ second: String) {
-        begin(key)
-        bytes.append(UInt8(ascii: "\""))
+        let written = first.utf8.withContiguousStorageIfAvailable { first in
+            second.utf8.withContiguousStorageIfAvailable { appendShortMember(key, first, $0) }
+        }
+        if written == true { return }
+        begin(key, quoting: true)
         appendEscaped(contentsOf: first)
         appendEscaped(contentsOf: second)
         bytes.append(UInt8(ascii: "\""))
@@ -71,8 +77,7 @@ public struct JSONObjectWriter: Sendable {
     /// `time` is nil.
     public mutating func field(_ key: StaticString, time: EventTime?) {
         guard let time else { return }
-        begin(key)
-        bytes.append(UInt8(ascii: "\""))
+        begin(key, quoting: true)
         time.appendRFC3339UTC(to: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
@@ -99,17 +104,87 @@ public struct JSONObjectWriter: Sendable {
         empty = false
     }
 
-    /// The member name, quoted as it is: escaping names scanned each of their bytes, for a
-    /// dozen literals per alert.
-    private mutating func begin(_ key: StaticString) {
-        if !empty { bytes.append(UInt8(ascii: ",")) }
+    /// The longest member (comma, quoted name, colon, quoted value) put together on the stack
+    /// and appended at once.
+    private static let shortMemberLimit = 192
+
+    /// Writes `"key":"first second"` (after a comma unless first) with one append when it is
+    /// short and neither part needs escaping; false (nothing written) otherwise. An alert's
+    /// event has seventeen string members: appended piece by piece — comma, quote, name, quote,
+    /// colon, quote, value, quote — each append checked the array's uniqueness and capacity.
+    private mutating func appendShortMember(_ key: StaticString, _ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>) -> Bool {
+        let nameLength = key.utf8CodeUnitCount
+        let length = (empty ? 0 : 1) + nameLength + 4 + first.count + second.count + 1
+        guard length <= Self.shortMemberLimit, !Self.mayNeedEscaping(first), !Self.mayNeedEscaping(second) else { return false }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.shortMemberLimit) { member in
+            var end = 0
+            func put(_ byte: UInt8) { member[end] = byte; end += 1 }
+            func put(_ part: UnsafeBufferPointer<UInt8>) {
+                guard let start = part.baseAddress, !part.isEmpty else { return }
+                (member.baseAddress! + end).update(from: start, count: part.count)
+                end += part.count
+            }
+            if !empty { put(UInt8(ascii: ",")) }
+            put(UInt8(ascii: "\""))
+            put(UnsafeBufferPointer(start: key.utf8Start, count: nameLength))
+            put(UInt8(ascii: "\""))
+            put(UInt8(ascii: ":"))
+            put(UInt8(ascii: "\""))
+            put(first)
+            put(second)
+            put(UInt8(ascii: "\""))
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: member[..<end]))
+        }
         empty = false
+        return true
+    }
+
+    /// The member name, quoted as it is, and the colon (and, `quoting`, a string value's
+    /// opening quote), in one append: escaping names scanned each of their bytes, for a dozen
+    /// literals per alert.
+    private mutating func begin(_ key: StaticString, quoting: Bool = false) {
         let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
         assert(!name.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }, "a member name needing escapes: \(key)")
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: name)
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        guard name.count + 5 <= Self.shortMemberLimit else {
+            if !empty { bytes.append(UInt8(ascii: ",")) }
+            empty = false
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: name)
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(UInt8(ascii: ":"))
+            if quoting { bytes.append(UInt8(ascii: "\"")) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.shortMemberLimit) { prefix in
+            var end = 0
+            if !empty { prefix[end] = UInt8(ascii: ","); end += 1 }
+            prefix[end] = UInt8(ascii: "\""); end += 1
+            (prefix.baseAddress! + end).update(from: name.baseAddress!, count: name.count)
+            end += name.count
+            prefix[end] = UInt8(ascii: "\""); end += 1
+            prefix[end] = UInt8(ascii: ":"); end += 1
+            if quoting { prefix[end] = UInt8(ascii: "\""); end += 1 }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: prefix[..<end]))
+        }
+        empty = false
+    }
+
+    /// Whether any byte of `text` may need escaping (a control character, `"` or `\`; never
+    /// false when one does): eight bytes at a time, then the last few one by one.
+    private static func mayNeedEscaping(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let start = text.baseAddress else { return false }
+        let raw = UnsafeRawPointer(start)
+        var index = 0
+        while index + 8 <= text.count {
+            if mayNeedEscaping(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) { return true }
+            index += 8
+        }
+        while index < text.count {
+            let byte = text[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
+            index += 1
+        }
+        return false
     }
 
     private mutating func append(string: String) {

@@ -40,10 +40,11 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
     public func appendRFC3339UTC(to bytes: inout [UInt8]) {
         let parts = utcParts
         guard (0...9999).contains(parts.year) else { return bytes.append(contentsOf: Self.interpolatedRFC3339UTC(parts).utf8) }
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: 24))
-        bytes.withUnsafeMutableBufferPointer { all in
-            Self.writeFourDigitYearRFC3339UTC(parts, to: UnsafeMutableBufferPointer(rebasing: all[start..<(start + 24)]))
+        // Written on the stack and appended at once (appending 24 zeros to overwrite them went
+        // byte by byte).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { text in
+            Self.writeFourDigitYearRFC3339UTC(parts, to: text)
+            bytes.append(contentsOf: UnsafeBufferPointer(text))
         }
     }
 
