@@ -247,6 +247,12 @@ final class ProducerContext: RDKafkaCallbackContext, @unchecked Sendable {
     func delivered(message: UnsafePointer<rd_kafka_message_t>) {
         let id = UInt64(UInt(bitPattern: message.pointee._private))
         let code = message.pointee.err
+        if id == 0 && code == RD_KAFKA_RESP_ERR_NO_ERROR {
+            // A queued record nobody awaits: only counted. Its report (the topic's name copied
+            // into a string) was built for every alert and forwarded record, then dropped.
+            state.withLock { $0.tally.delivered += 1 }
+            return
+        }
         var result: Result<KafkaDeliveryReport, KafkaError>
         if code == RD_KAFKA_RESP_ERR_NO_ERROR {
             let topic = String(cString: rd_kafka_topic_name(message.pointee.rkt))
