@@ -49,9 +49,8 @@ public struct JSONObjectWriter: Sendable {
     public mutating func field(_ key: StaticString, _ value: String) {
         let written = value.utf8.withContiguousStorageIfAvailable { appendShortMember(key, $0, UnsafeBufferPointer(start: nil, count: 0)) }
         if written == true { return }
-        begin(key, quoting: true)
-        appendEscaped(contentsOf: value)
-        bytes.append(UInt8(ascii: "\""))
+        begin(key)
+        append(string: value)
     }
 
     /// A string member, left out when `value` is nil.
@@ -105,7 +104,7 @@ public struct JSONObjectWriter: Sendable {
     }
 
     /// The longest member (comma, quoted name, colon, quoted value) put together on the stack
-    /// and appended at once.
+    /// and appended at once (longer ones are appended piece by piece).
     private static let shortMemberLimit = 192
 
     /// Writes `"key":"first second"` (after a comma unless first) with one append when it is
@@ -113,27 +112,19 @@ public struct JSONObjectWriter: Sendable {
     /// event has seventeen string members: appended piece by piece — comma, quote, name, quote,
     /// colon, quote, value, quote — each append checked the array's uniqueness and capacity.
     private mutating func appendShortMember(_ key: StaticString, _ first: UnsafeBufferPointer<UInt8>, _ second: UnsafeBufferPointer<UInt8>) -> Bool {
-        let nameLength = key.utf8CodeUnitCount
-        let length = (empty ? 0 : 1) + nameLength + 4 + first.count + second.count + 1
+        let length = (empty ? 0 : 1) + key.utf8CodeUnitCount + 4 + first.count + second.count + 1
         guard length <= Self.shortMemberLimit, !Self.mayNeedEscaping(first), !Self.mayNeedEscaping(second) else { return false }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.shortMemberLimit) { member in
-            var end = 0
-            func put(_ byte: UInt8) { member[end] = byte; end += 1 }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { member in
+            var end = writeName(key, quoting: true, into: member)
             func put(_ part: UnsafeBufferPointer<UInt8>) {
                 guard let start = part.baseAddress, !part.isEmpty else { return }
                 (member.baseAddress! + end).update(from: start, count: part.count)
                 end += part.count
             }
-            if !empty { put(UInt8(ascii: ",")) }
-            put(UInt8(ascii: "\""))
-            put(UnsafeBufferPointer(start: key.utf8Start, count: nameLength))
-            put(UInt8(ascii: "\""))
-            put(UInt8(ascii: ":"))
-            put(UInt8(ascii: "\""))
             put(first)
             put(second)
-            put(UInt8(ascii: "\""))
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: member[..<end]))
+            member[end] = UInt8(ascii: "\"")
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: member[...end]))
         }
         empty = false
         return true
@@ -143,30 +134,28 @@ public struct JSONObjectWriter: Sendable {
     /// opening quote), in one append: escaping names scanned each of their bytes, for a dozen
     /// literals per alert.
     private mutating func begin(_ key: StaticString, quoting: Bool = false) {
-        let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
-        assert(!name.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }, "a member name needing escapes: \(key)")
-        guard name.count + 5 <= Self.shortMemberLimit else {
-            if !empty { bytes.append(UInt8(ascii: ",")) }
-            empty = false
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: name)
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(UInt8(ascii: ":"))
-            if quoting { bytes.append(UInt8(ascii: "\"")) }
-            return
-        }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.shortMemberLimit) { prefix in
-            var end = 0
-            if !empty { prefix[end] = UInt8(ascii: ","); end += 1 }
-            prefix[end] = UInt8(ascii: "\""); end += 1
-            (prefix.baseAddress! + end).update(from: name.baseAddress!, count: name.count)
-            end += name.count
-            prefix[end] = UInt8(ascii: "\""); end += 1
-            prefix[end] = UInt8(ascii: ":"); end += 1
-            if quoting { prefix[end] = UInt8(ascii: "\""); end += 1 }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: key.utf8CodeUnitCount + 5) { prefix in
+            let end = writeName(key, quoting: quoting, into: prefix)
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: prefix[..<end]))
         }
         empty = false
+    }
+
+    /// Writes the comma (unless the member is the object's first), the quoted name, the colon
+    /// and, `quoting`, a string value's opening quote at the start of `buffer` (at least the
+    /// name's length plus five bytes); returns how many bytes it wrote.
+    private func writeName(_ key: StaticString, quoting: Bool, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let name = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        assert(!name.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }, "a member name needing escapes: \(key)")
+        var end = 0
+        if !empty { buffer[end] = UInt8(ascii: ","); end += 1 }
+        buffer[end] = UInt8(ascii: "\""); end += 1
+        (buffer.baseAddress! + end).update(from: name.baseAddress!, count: name.count)
+        end += name.count
+        buffer[end] = UInt8(ascii: "\""); end += 1
+        buffer[end] = UInt8(ascii: ":"); end += 1
+        if quoting { buffer[end] = UInt8(ascii: "\""); end += 1 }
+        return end
     }
 
     /// Whether any byte of `text` may need escaping (a control character, `"` or `\`; never
