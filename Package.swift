@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "SalesPulseRuntime",
             dependencies: [
-                "SalesPulseModel", "SalesPulseProjections", "SalesPulseKafka", "CLZ4",
+                "SalesPulseModel", "SalesPulseProjections", "SalesPulseKafka", "CLZ4", "CSimdJSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

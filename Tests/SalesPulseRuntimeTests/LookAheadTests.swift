@@ -38,6 +38,64 @@ import SalesPulseProjections
         #expect(Array(json.utf8).withUnsafeBytes { EventIDScan.id(in: $0) } == nil)
     }
 
+    /// The scan in C reads 32 bytes a step: it must find what a byte-by-byte scan finds (the
+    /// Swift loop it replaced, kept here as the reference) wherever the key and the id fall
+    /// against its 32-byte steps, the search limit and the record's end, and never read past
+    /// the record: each JSON ends where a page that may not be read begins.
+    @Test func theScanFindsWhatAByteByByteScanFinds() throws {
+        let tails = [
+            #""id":"0123456789abcdef0123456789abcdef0123"}"#, #""id":"e"}"#, #""id":""}"#, #""id" : "spaced"}"#,
+            #""id":42}"#, #""id":"esc\"aped"}"#, #""id"x"id":"later"}"#, #""id"id":"overlap"}"#, #""id":"cut"#, #""id""#,
+            #""idx":"no","id":"0123456789abcdef0123456789abcdef0123456789"}"#,
+        ]
+        let guarded = try GuardedBytes(capacity: 512)
+        var compared = 0
+        for padding in 0..<230 {
+            for tail in tails {
+                let json = Array((#"{"pad":""# + String(repeating: "x", count: padding) + #"","# + tail).utf8)
+                let found = guarded.withBytesEndingAtGuard(json) { EventIDScan.id(in: $0).map { Array($0) } }
+                let expected = json.withUnsafeBytes { Self.referenceID(in: $0).map { Array($0) } }
+                #expect(found == expected, "padding \(padding), tail \(tail)")
+                compared += 1
+            }
+        }
+        #expect(compared == 230 * tails.count)
+    }
+
+    /// The byte-by-byte scan the C scan replaced (sessions 18 – 34), as the reference.
+    static func referenceID(in json: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard let base = json.baseAddress else { return nil }
+        let count = json.count, limit = min(count, EventIDScan.searchLimit)
+        var index = 0
+        while index + 4 <= limit {
+            guard base.load(fromByteOffset: index, as: UInt8.self) == 0x22, base.load(fromByteOffset: index + 1, as: UInt8.self) == UInt8(ascii: "i"),
+                  base.load(fromByteOffset: index + 2, as: UInt8.self) == UInt8(ascii: "d"), base.load(fromByteOffset: index + 3, as: UInt8.self) == 0x22 else {
+                index += 1
+                continue
+            }
+            var cursor = index + 4
+            while cursor < count, base.load(fromByteOffset: cursor, as: UInt8.self) == 0x20 { cursor += 1 }
+            guard cursor < count, base.load(fromByteOffset: cursor, as: UInt8.self) == UInt8(ascii: ":") else {
+                index += 4
+                continue
+            }
+            cursor += 1
+            while cursor < count, base.load(fromByteOffset: cursor, as: UInt8.self) == 0x20 { cursor += 1 }
+            guard cursor < count, base.load(fromByteOffset: cursor, as: UInt8.self) == 0x22 else { return nil }
+            let start = cursor + 1
+            var end = start
+            while end < count {
+                switch base.load(fromByteOffset: end, as: UInt8.self) {
+                case 0x22: return UnsafeRawBufferPointer(start: base + start, count: end - start)
+                case 0x5C: return nil
+                default: end += 1
+                }
+            }
+            return nil
+        }
+        return nil
+    }
+
     // MARK: Nothing changes
 
     /// Records of one partition: events of 120 customers, with duplicates, a malformed record,
