@@ -212,6 +212,42 @@ import Testing
         }
     }
 
+    /// A name differing from a catalogued one in any single byte, in the middle as at either
+    /// end, is an unknown type, and every catalogued name is its own type. (Written for a lookup
+    /// by a brief of the names — length, first and last eight bytes — that measured no faster
+    /// and was not kept: BENCHMARKS.md, session 35.)
+    @Test func aTypeNameDifferingInAnyOneByteIsUnknown() {
+        let decoder = EventDecoder()
+        func json(_ type: String) -> String {
+            #"{"specversion":"1.0","id":"n-1","source":"app","type":"\#(type)","time":"2026-03-02T09:00:00Z","subject":"c","data":{}}"#
+        }
+        let names = Set(SalesEventType.allCases.map(\.name))
+        var checked = 0
+        for type in SalesEventType.allCases {
+            let bytes = Array(type.name.utf8)
+            for position in bytes.indices {
+                var changed = bytes
+                changed[position] = bytes[position] == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
+                let wrong = String(decoding: changed, as: UTF8.self)
+                guard !names.contains(wrong) else { continue }
+                #expect(throws: EventRejection.self, "\(wrong)") { try decoder.decode(json(wrong), referenceTime: reference) }
+                do {
+                    _ = try decoder.decode(json(wrong), referenceTime: reference)
+                } catch {
+                    #expect(error.reason == .unknownType, "\(wrong): \(error)")
+                }
+                checked += 1
+            }
+            do {
+                _ = try decoder.decode(json(type.name), referenceTime: reference)
+            } catch {
+                // Its data is empty: whatever is wrong with it, the type was found.
+                #expect(error.reason != .unknownType, "\(type.name): \(error)")
+            }
+        }
+        #expect(checked > 17 * 16)
+    }
+
     @Test func eventTimeFormatsAsRFC3339() {
         #expect(EventTime(epochMilliseconds: 1_772_414_104_123).rfc3339UTC == "2026-03-02T01:15:04.123Z")
         #expect(EventTime(epochMilliseconds: 0).rfc3339UTC == "1970-01-01T00:00:00.000Z")
