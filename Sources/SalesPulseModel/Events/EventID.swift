@@ -15,38 +15,53 @@ public struct EventID: Sendable, Hashable, CustomStringConvertible {
 
     @usableFromInline typealias Words = (UInt64, UInt64, UInt64, UInt64, UInt64)
 
-    @usableFromInline enum Storage: Sendable {
-        /// The bytes (zero after the end) and their count.
-        case inline(Words, Int8)
-        /// An id longer than ``inlineCapacity`` bytes.
-        case text(String)
-    }
-
-    @usableFromInline let storage: Storage
+    /// The bytes of an id of up to ``inlineCapacity`` bytes (zero after the end); zero for a
+    /// longer one.
+    @usableFromInline let words: Words
+    /// The count of bytes in ``words``, or -1 for an id kept in ``text``.
+    @usableFromInline let count: Int8
+    /// An id longer than ``inlineCapacity`` bytes; nil for the rest. (A struct, not an enum of
+    /// the two: reading the bytes of an enum's case copied the whole value first, through a
+    /// call that switched on its case: BENCHMARKS.md, session 35.)
+    @usableFromInline let text: String?
 
     /// The id `string`.
     public init(_ string: String) {
         var string = string
-        storage = string.withUTF8 { Self.inline(UnsafeRawBufferPointer($0)) } ?? .text(string)
+        if let (words, count) = string.withUTF8({ Self.inline(UnsafeRawBufferPointer($0)) }) {
+            self.init(words: words, count: count, text: nil)
+        } else {
+            self.init(words: (0, 0, 0, 0, 0), count: -1, text: string)
+        }
     }
 
     /// The id whose UTF-8 bytes are `bytes` (valid UTF-8: a string is made of them only when
     /// they do not fit in the value).
     public init(utf8 bytes: UnsafeRawBufferPointer) {
-        storage = Self.inline(bytes) ?? .text(String(decoding: bytes, as: UTF8.self))
+        if let (words, count) = Self.inline(bytes) {
+            self.init(words: words, count: count, text: nil)
+        } else {
+            self.init(words: (0, 0, 0, 0, 0), count: -1, text: String(decoding: bytes, as: UTF8.self))
+        }
     }
 
-    /// `bytes` kept in the value, if they fit.
-    private static func inline(_ bytes: UnsafeRawBufferPointer) -> Storage? {
+    private init(words: Words, count: Int8, text: String?) {
+        self.words = words
+        self.count = count
+        self.text = text
+    }
+
+    /// `bytes` as words, if they fit.
+    private static func inline(_ bytes: UnsafeRawBufferPointer) -> (Words, Int8)? {
         guard bytes.count <= inlineCapacity else { return nil }
         var words: Words = (0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: bytes) }
-        return .inline(words, Int8(bytes.count))
+        return (words, Int8(bytes.count))
     }
 
     /// The id as written.
     public var string: String {
-        if case .text(let text) = storage { return text }
+        if let text { return text }
         return withUTF8 { String(decoding: $0, as: UTF8.self) }
     }
 
@@ -55,21 +70,18 @@ public struct EventID: Sendable, Hashable, CustomStringConvertible {
     /// Lends the id's UTF-8 bytes to `body`.
     @inlinable
     public func withUTF8<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        switch storage {
-        case .inline(var words, let count):
-            return try withUnsafeBytes(of: &words) { try body(UnsafeRawBufferPointer(rebasing: $0[..<Int(count)])) }
-        case .text(var text):
+        guard count >= 0 else {
+            var text = text!
             return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
         }
+        return try withUnsafeBytes(of: words) { try body(UnsafeRawBufferPointer(rebasing: $0[..<Int(count)])) }
     }
 
     /// Equal when the bytes are.
     public static func == (a: EventID, b: EventID) -> Bool {
-        switch (a.storage, b.storage) {
-        case (.inline(let x, let m), .inline(let y, let n)): return m == n && x == y
-        case (.text(let x), .text(let y)): return x.utf8.elementsEqual(y.utf8)
-        default: return false
-        }
+        guard a.count == b.count else { return false }
+        guard a.count >= 0 else { return a.text!.utf8.elementsEqual(b.text!.utf8) }
+        return a.words == b.words
     }
 
     public func hash(into hasher: inout Hasher) {
