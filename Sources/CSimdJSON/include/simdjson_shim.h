@@ -100,7 +100,7 @@ int sp_parse(sp_parser *parser, const uint8_t *json, size_t length, sp_event *ou
 int sp_parser_parse_time(sp_parser *parser, const char *text, size_t length, int64_t *epoch_ms, int32_t *offset_minutes);
 
 /// Finds an event's id in its raw JSON without parsing it, for prefetching: the first `"id"`
-/// key starting within the first `limit` bytes and followed (blanks allowed) by a colon and a
+/// key starting within the first `limit` bytes and followed (spaces allowed) by a colon and a
 /// string without escapes. Returns the string's length and sets `*start` to its offset; -1 when
 /// there is none (no such key, an escape, a value that is not a string, the end reached). Reads
 /// only the `length` bytes of `json`. Not a parse: a nested key can fool it.
