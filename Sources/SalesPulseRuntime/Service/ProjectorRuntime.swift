@@ -823,7 +823,6 @@ public final class ProjectorRuntime: Sendable {
         for listener in listeners.withLock({ $0 }) { listener(outputs) }
     }
 
-
     private func rebalance(_ event: KafkaRebalanceEvent) -> [KafkaTopicPartition: Int64] {
         switch event {
         case .assigned(let assigned):
