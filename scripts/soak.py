@@ -248,7 +248,16 @@ def main():
     parser.add_argument("--config", default="deploy/config/salespulse.yaml")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, state)")
     parser.add_argument("--prefetch", default=None, help="--prefetch of every `run` instance (default: run's own)")
+    parser.add_argument("--write-events", metavar="FILE",
+                        help="only write the generated events to FILE, one JSON line each (for `salespulse publish`, or"
+                             " `salespulse bench --stages process --events-file FILE`), and stop")
     options = parser.parse_args()
+    if options.write_events:
+        lines = generate(options.events, options.customers, options.seed)
+        with open(options.write_events, "w") as file:
+            file.write("\n".join(lines) + "\n")
+        log(f"{len(lines)} lines written to {options.write_events} ({options.events} events, duplicates and invalid ones included)")
+        return 0
     if not os.access(options.binary, os.X_OK):
         log(f"{options.binary} is not an executable: build it with `swift build -c release --product salespulse`")
         return 2

@@ -1,3 +1,4 @@
+import Foundation
 import SalesPulseKafka
 import SalesPulseModel
 import SalesPulseProjections
@@ -36,6 +37,19 @@ enum ProcessStage {
             start += fetchRecords
         }
         return ordered
+    }
+
+    /// The first `limit` non-empty lines of a JSON Lines file (`bench --events-file`), nil when
+    /// it cannot be opened.
+    static func lines(of path: String, limit: Int) -> [[UInt8]]? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        var lines: [[UInt8]] = []
+        var reader = LineReader(handle: handle)
+        while lines.count < limit, let line = reader.next() {
+            if !line.isEmpty { lines.append(line) }
+        }
+        return lines
     }
 
     /// The records' broker time: late enough that no sample event is in the future.

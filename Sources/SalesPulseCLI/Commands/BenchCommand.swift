@@ -80,6 +80,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: PrefetchOption.help)
     var prefetch: String = PrefetchOption.defaultValue
 
+    @Option(name: .customLong("events-file"), help: ArgumentHelp("JSON Lines of events (one CloudEvent per line, as `publish` reads them) that the process stage folds instead of the generated samples, e.g. the soak's (`python3 scripts/soak.py --events 1000000 --customers 100000 --seed 7 --write-events FILE`): the per-record work on a stream whose customers have open alerts and stuck steps. --events caps the lines read.", valueName: "file"))
+    var eventsFile: String?
+
     @Option(help: "Customers the sample events are spread over (decode, fold, process and kafka stages; 1–999999). With fewer customers more of the state stays in the CPU caches: comparing runs shows how much of the per-event cost is waiting for memory.")
     var customers: Int = 100_000
 
@@ -99,6 +102,9 @@ struct BenchCommand: AsyncParsableCommand {
         }
         _ = try PrefetchOption.parse(prefetch)
         guard kafkaRounds >= 1 else { throw ValidationError("--kafka-rounds must be 1 or more") }
+        if let eventsFile, !FileManager.default.isReadableFile(atPath: eventsFile) {
+            throw ValidationError("--events-file \(eventsFile): no readable file there (write one with `python3 scripts/soak.py --write-events FILE`)")
+        }
         guard (1...999_999).contains(customers) else { throw ValidationError("--customers must be 1 to 999999 (sample customer ids have six digits)") }
         guard publishLingerMilliseconds >= 0 else { throw ValidationError("--publish-linger-ms must be 0 or more (milliseconds)") }
         for run in processRuns.split(separator: ",") where !["local", "bare", "repartitioned"].contains(run) {
@@ -154,8 +160,20 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// The consume thread's per-record CPU work without Kafka, with and without counters and rules.
     func processStage(_ configuration: ProcessConfiguration) {
-        Console.status("process: generating \(events) sample events over \(partitions) partitions…")
-        let records = ProcessStage.records(SampleEvents.make(count: events, customers: customers), partitions: partitions)
+        let samples: [[UInt8]]
+        if let eventsFile {
+            Console.status("process: reading up to \(events) events from \(eventsFile)…")
+            guard let lines = ProcessStage.lines(of: eventsFile, limit: events), !lines.isEmpty else {
+                Console.line("process: \(eventsFile) holds no events (one JSON event per line)")
+                return
+            }
+            samples = lines
+        } else {
+            Console.status("process: generating \(events) sample events over \(partitions) partitions…")
+            samples = SampleEvents.make(count: events, customers: customers)
+        }
+        let records = ProcessStage.records(samples, partitions: partitions)
+        let events = records.count
         var bare = configuration
         bare.counters = []
         bare.counterRules = []
