@@ -53,39 +53,19 @@ extension CustomerState {
         // is reconciled at each of its events, and an open alert stays as it was fired. (No
         // closures building alerts on demand: their contexts copied the configuration.) Ids are
         // compared as their digits (``IdentifierDigits``): no id string is built for a lookup.
-        var wanted: [IdentifierDigits] = []
-        var fired: [(id: IdentifierDigits, alert: Alert)] = []
-        // The id of the alert `mustBuild` last noted, which `fire` stores the built alert under.
-        var building = IdentifierDigits(hash: 0)
-        // Its hash, which the built alert's id is written from (not hashed again).
-        var buildingHash: UInt64 = 0
-        /// Notes that the alert with the id of `hash` holds; true if it must be built (not open,
-        /// or built already for an earlier condition with the same id, which the later one
-        /// replaces), and `fire` then gets it.
-        func mustBuild(_ hash: UInt64) -> Bool {
-            building = IdentifierDigits(hash: hash)
-            buildingHash = hash
-            guard !wanted.contains(building) else { return fired.contains { $0.id == building } }
-            wanted.append(building)
-            // By index: `contains(where:)` copied each entry, its whole alert, to look at its id.
-            return openAlerts.entries.withUnsafeBufferPointer { entries in
-                !entries.indices.contains { IdentifierDigits(entries[$0].key) == building }
-            }
-        }
-        func fire(_ alert: Alert) {
-            if let index = fired.firstIndex(where: { $0.id == building }) { fired[index].alert = alert } else { fired.append((building, alert)) }
-        }
+        // (``HoldingAlerts``: no nested functions capturing variables, which boxed them.)
+        var holding = HoldingAlerts()
         let closed = outcome != nil
 
         if case .pending(let deadline) = activation, now > deadline {
             activation = .toBeActivated(since: deadline)
         }
         if case .toBeActivated(let since) = activation, !closed,
-           mustBuild(Alert.identifierHash(rule: TimerRule.leadActivation, customer: customer, flow: nil, step: nil, since: since)) {
+           holding.mustBuild(Alert.identifierHash(rule: TimerRule.leadActivation, customer: customer, flow: nil, step: nil, since: since), open: openAlerts) {
             let missing = configuration.activation.requiredFields.filter { fields[$0] == nil || fields[$0]!.updatedAt > since }
-            fire(Alert(rule: TimerRule.leadActivation, customer: customer, rep: rep, organisation: configuration.organisation, region: region, since: since,
-                       reason: "lead not activated within \(DurationText.text(configuration.activation.windowMilliseconds)): missing \(missing.joined(separator: ", "))",
-                       identifierHash: buildingHash))
+            holding.fire(Alert(rule: TimerRule.leadActivation, customer: customer, rep: rep, organisation: configuration.organisation, region: region, since: since,
+                               reason: "lead not activated within \(DurationText.text(configuration.activation.windowMilliseconds)): missing \(missing.joined(separator: ", "))",
+                               identifierHash: holding.buildingHash))
         }
         if !closed {
             // By index, reading the current step's name and entry time where they lie (iterating
@@ -103,11 +83,11 @@ extension CustomerState {
                     guard let sla = configuration.withFlow(named: flowID, { $0.slaMilliseconds(ofStep: step) }) else { continue }
                     if let sla, now.epochMilliseconds - enteredAt.epochMilliseconds > sla {
                         let since = enteredAt.adding(milliseconds: sla)
-                        if mustBuild(Alert.identifierHash(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: step, since: since)) {
+                        if holding.mustBuild(Alert.identifierHash(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: step, since: since), open: openAlerts) {
                             var reason = "at \(step) for more than \(DurationText.text(sla))"
                             if let blockage = flowEntries[index].value.current!.blockage { reason += "; blocked: \(blockage.reason)" }
-                            fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: reason,
-                                       identifierHash: buildingHash))
+                            holding.fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: reason,
+                                               identifierHash: holding.buildingHash))
                         }
                     }
                     for rule in inactivity.indices where inactivity[rule].flow == flowID && inactivity[rule].step == step {
@@ -116,22 +96,22 @@ extension CustomerState {
                         guard now.epochMilliseconds - lastTouch.epochMilliseconds > after else { continue }
                         let since = lastTouch.adding(milliseconds: after)
                         // The rule's name (`inactivity:<id>`) hashed in its two parts: built only to fire.
-                        if mustBuild(Alert.identifierHash(rule: TimerRule.inactivityPrefix, ruleSuffix: inactivity[rule].id, customer: customer, flow: flowID, step: step, since: since)) {
-                            fire(Alert(rule: TimerRule.inactivity(inactivity[rule].id), customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step,
-                                       since: since, reason: "no communication at \(step) for more than \(DurationText.text(after)); supervisor to step in and review",
-                                       identifierHash: buildingHash))
+                        if holding.mustBuild(Alert.identifierHash(rule: TimerRule.inactivityPrefix, ruleSuffix: inactivity[rule].id, customer: customer, flow: flowID, step: step, since: since), open: openAlerts) {
+                            holding.fire(Alert(rule: TimerRule.inactivity(inactivity[rule].id), customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step,
+                                               since: since, reason: "no communication at \(step) for more than \(DurationText.text(after)); supervisor to step in and review",
+                                               identifierHash: holding.buildingHash))
                         }
                     }
                 }
             }
         }
         var outputs: [FlowOutput] = []
-        if wanted.isEmpty && openAlerts.isEmpty { return [] }
+        if holding.isEmpty && openAlerts.isEmpty { return [] }
         // In key order, without copying the keys first: an entry that no longer holds is
         // removed where it stands.
         var position = 0
         while position < openAlerts.entries.count {
-            guard let id = IdentifierDigits(openAlerts.entries[position].key), wanted.contains(id) else {
+            guard let id = IdentifierDigits(openAlerts.entries[position].key), holding.contains(id) else {
                 var resolved = openAlerts.entries.remove(at: position).value
                 resolved.state = .resolved
                 resolved.resolvedAt = max(now, resolved.since)
@@ -140,10 +120,7 @@ extension CustomerState {
             }
             position += 1
         }
-        // In id order, each alert moved out of `fired` (sorting in place moves them; `sorted` and
-        // iterating copied each alert twice, a dozen strings retained and released each time).
-        fired.sort { $0.alert.id > $1.alert.id }
-        while let (_, alert) = fired.popLast() {
+        holding.takeFiredInIDOrder { alert in
             openAlerts[alert.id] = alert
             outputs.append(.alert(alert))
         }
