@@ -52,8 +52,11 @@ public struct FlowProjection: Sendable, Hashable {
 
     private static func fold(_ event: SalesEvent, into state: inout CustomerState, timers: inout TimerQueue, configuration: ProcessConfiguration) -> [FlowOutput] {
         let dueBefore = state.nextTimerDue
-        // Reconciling looks up the alerts that hold among the open ones, whose storage is rarely
-        // in cache: it loads while the event is applied.
+        // Reconciling reads the flows' current steps and looks up the alerts that hold among the
+        // open ones, whose storage is rarely in cache: both load while the event is applied (the
+        // flows' count, read first, was the longest wait of a reconciliation on the soak's
+        // events; BENCHMARKS.md, session 37).
+        state.flows.prefetchEntries()
         state.openAlerts.prefetchEntries()
         // Timers due by the event's time fire first, on the state they came due in, as a tick
         // between the events would have: whether one ran (batches differ between runs, replays
