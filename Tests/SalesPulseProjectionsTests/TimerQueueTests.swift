@@ -74,4 +74,57 @@ import SalesPulseModel
         #expect(F.alerts(restored.advance(to: F.at(200))) == expected)
         #expect(restored == original)
     }
+
+    /// The heap pops only entries due by `now`, earliest first, ties by customer, each once.
+    @Test func theDueHeapPopsDueEntriesInOrder() {
+        var heap = DueHeap()
+        for (customer, due) in [("b", 30), ("a", 30), ("c", 10), ("d", 50), ("a", 20), ("e", 40)] { heap.push(customer, at: Int64(due)) }
+        #expect(heap.count == 6)
+        var popped: [String] = []
+        while let (customer, due) = heap.popDue(atOrBefore: 30) { popped.append("\(customer)@\(due)") }
+        #expect(popped == ["c@10", "a@20", "a@30", "b@30"])
+        #expect(heap.count == 2)
+        #expect(heap.popDue(atOrBefore: 39) == nil)
+        #expect(heap.popDue(atOrBefore: 100).map { "\($0.customer)@\($0.due)" } == "e@40")
+    }
+
+    /// A customer's deadline moving earlier and later between ticks: each tick finds what a
+    /// projection folding the same events without ticks finds at the end, and stale entries
+    /// (a due time the customer no longer notes) are skipped.
+    @Test func staleEntriesAreSkippedWhenDeadlinesMoveBothWays() {
+        var ticked = FlowProjection(configuration: F.configuration)
+        var whole = FlowProjection(configuration: F.configuration)
+        var tickedAlerts: [Alert] = []
+        var wholeAlerts: [Alert] = []
+        let events = [
+            F.enter("pipeline", "need_confirmation", "moving", at: 0),       // inactivity due at 72 h
+            F.event(.messageSent(channel: "wechat"), customer: "moving", at: 10), // later: 82 h
+            F.enter("academic", "visit", "moving", at: 11),                   // the visit's SLA, maybe earlier
+            F.event(.messageSent(channel: "wechat"), customer: "moving", at: 30), // later again
+            F.enter("pipeline", "proposal", "moving", at: 31),                // no inactivity rule there
+        ]
+        for (index, event) in events.enumerated() {
+            tickedAlerts += F.alerts(ticked.apply(event))
+            wholeAlerts += F.alerts(whole.apply(event))
+            tickedAlerts += F.alerts(ticked.advance(to: F.at(Double(index) * 7)))
+        }
+        tickedAlerts += F.alerts(ticked.advance(to: F.at(400)))
+        wholeAlerts += F.alerts(whole.advance(to: F.at(400)))
+        #expect(ticked == whole)
+        #expect(Set(tickedAlerts) == Set(wholeAlerts))
+        #expect(!wholeAlerts.isEmpty)
+        #expect(ticked.queuedTimers <= 1, "every entry popped by the last tick, at most one re-armed")
+    }
+
+    /// A deadline earlier than the customer's queued one is queued at once: the tick after it
+    /// fires its alert, not the tick after the later one.
+    @Test func anEarlierDeadlineIsQueuedWhileALaterOneIsPending() {
+        var projection = FlowProjection(configuration: F.configuration)
+        projection.apply(F.enter("pipeline", "need_confirmation", "m", at: 0))                            // inactivity: after 72 h
+        projection.apply(F.event(.leadCreated(channel: "wechat", contactMode: "visit"), customer: "m", at: 5)) // activation: by 29 h
+        #expect(F.alerts(projection.advance(to: F.at(29))).isEmpty)
+        #expect(F.alerts(projection.advance(to: F.at(30))).map(\.rule) == ["lead-activation"])
+        #expect(F.alerts(projection.advance(to: F.at(72))).isEmpty)
+        #expect(F.alerts(projection.advance(to: F.at(73))).map(\.rule) == ["inactivity:silent"])
+    }
 }

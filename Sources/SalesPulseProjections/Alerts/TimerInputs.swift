@@ -1,7 +1,7 @@
 import SalesPulseModel
 
 /// What a customer's timers read when they were last reconciled in full, as a 64-bit
-/// signature: lets ``CustomerState/reconcile(now:configuration:)`` skip the work of finding the
+/// signature (and where the customer stands in its projection's timer heap, ``queuedDue``): lets ``CustomerState/reconcile(now:configuration:)`` skip the work of finding the
 /// alerts that hold (their ids hashed and looked up among the open ones) when an event changed
 /// none of it and no timer came due since. The open alerts are then exactly those that hold.
 ///
@@ -17,6 +17,13 @@ import SalesPulseModel
 struct TimerInputs: Sendable, Hashable, Codable {
     /// The signature; 0 when unknown (never reconciled in full, or changed since).
     var signature: UInt64 = 0
+    /// The due time of the customer's live entry in its flow projection's timer heap, nil when
+    /// it has none: an entry popped with another due time is stale. Kept here, in the state the
+    /// fold holds, rather than in a map of its own beside the heap: looking the customer up in
+    /// that map whenever its due time moved waited for memory, 3 % of the per-record work on
+    /// the soak's events (BENCHMARKS.md, session 37). Like the signature, a memo of this
+    /// process: a restored projection pushes every customer's next due time again.
+    var queuedDue: Int64?
 
     /// No signature: the next reconciliation is a full one.
     init() {}

@@ -1,19 +1,14 @@
-/// The timer service of a flow projection: a min-heap of (due time, customer) entries, so that
-/// advancing the watermark touches only the customers whose timers are due, never the whole
-/// customer map (Flink's and Kafka Streams' timer services work the same way).
+/// A timer service keyed by customer (the keyed rules' deadlines): a min-heap of (due time,
+/// customer) entries, so that advancing the watermark touches only the customers whose timers
+/// are due, never all of them (Flink's and Kafka Streams' timer services work the same way).
 ///
 /// At most one *live* entry per customer is tracked in `scheduled`; an entry popped whose due
-/// time no longer matches is stale and skipped. Only an *earlier* due time is pushed eagerly:
+/// time no longer matches is stale and skipped. (The flow projection keeps the live due time in
+/// each customer's state instead, which its fold holds already: see ``TimerInputs/queuedDue``.) Only an *earlier* due time is pushed eagerly:
 /// a later one waits until the earlier entry fires, so the heap holds about one entry per
 /// customer with a pending timer, however many events move the deadline.
 struct TimerQueue: Sendable {
-    private struct Entry: Sendable {
-        var due: Int64
-        var customer: String
-        static func < (a: Entry, b: Entry) -> Bool { a.due != b.due ? a.due < b.due : a.customer < b.customer }
-    }
-
-    private var heap: [Entry] = []
+    private var heap = DueHeap()
     private var scheduled = ShardedMap<Int64>()
 
     /// Entries in the heap (including stale ones).
@@ -23,23 +18,39 @@ struct TimerQueue: Sendable {
     mutating func schedule(_ customer: String, at due: Int64) {
         if let current = scheduled[customer], current <= due { return }
         scheduled[customer] = due
-        push(Entry(due: due, customer: customer))
+        heap.push(customer, at: due)
     }
 
     /// Removes and returns the customer of the earliest live entry due at or before `now`.
     mutating func popDue(atOrBefore now: Int64) -> (customer: String, due: Int64)? {
-        while let top = heap.first, top.due <= now {
-            pop()
+        while let top = heap.popDue(atOrBefore: now) {
             if scheduled[top.customer] == top.due {
                 scheduled[top.customer] = nil
-                return (top.customer, top.due)
+                return top
             }
         }
         return nil
     }
+}
 
-    private mutating func push(_ entry: Entry) {
-        heap.append(entry)
+/// A min-heap of (due time, customer) entries, earliest first (ties by customer): the heap of a
+/// ``TimerQueue``, or of a caller that tells live entries from stale ones itself (the flow
+/// projection keeps each customer's live due time in its state; see ``TimerInputs/queuedDue``).
+struct DueHeap: Sendable {
+    private struct Entry: Sendable {
+        var due: Int64
+        var customer: String
+        static func < (a: Entry, b: Entry) -> Bool { a.due != b.due ? a.due < b.due : a.customer < b.customer }
+    }
+
+    private var heap: [Entry] = []
+
+    /// Entries in the heap.
+    var count: Int { heap.count }
+
+    /// Adds an entry for `customer` due at `due` (epoch milliseconds).
+    mutating func push(_ customer: String, at due: Int64) {
+        heap.append(Entry(due: due, customer: customer))
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
@@ -47,6 +58,13 @@ struct TimerQueue: Sendable {
             heap.swapAt(child, parent)
             child = parent
         }
+    }
+
+    /// Removes and returns the earliest entry if it is due at or before `now`.
+    mutating func popDue(atOrBefore now: Int64) -> (customer: String, due: Int64)? {
+        guard let top = heap.first, top.due <= now else { return nil }
+        pop()
+        return (top.customer, top.due)
     }
 
     private mutating func pop() {

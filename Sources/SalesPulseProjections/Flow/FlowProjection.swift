@@ -9,8 +9,9 @@ public struct FlowProjection: Sendable, Hashable {
     public let configuration: ProcessConfiguration
     /// Customer states by id.
     public private(set) var customers: ShardedMap<CustomerState>
-    /// Customers with a pending timer, by due time.
-    private var timers = TimerQueue()
+    /// Customers with a pending timer, by due time; each customer's live entry is the one with
+    /// the due time its state notes (``TimerInputs/queuedDue``), any other is stale.
+    private var timers = DueHeap()
 
     /// Creates a projection, empty or holding restored customer states.
     public init(configuration: ProcessConfiguration, customers: some Sequence<CustomerState> = []) {
@@ -43,14 +44,14 @@ public struct FlowProjection: Sendable, Hashable {
         Self.fold(event, into: &customers, timers: &timers, configuration: configuration)
     }
 
-    private static func fold(_ event: SalesEvent, into customers: inout ShardedMap<CustomerState>, timers: inout TimerQueue, configuration: ProcessConfiguration) -> [FlowOutput] {
+    private static func fold(_ event: SalesEvent, into customers: inout ShardedMap<CustomerState>, timers: inout DueHeap, configuration: ProcessConfiguration) -> [FlowOutput] {
         let subject = event.subject
         return customers.modify(subject, inserting: { CustomerState(customer: subject) }) { state in
             fold(event, into: &state, timers: &timers, configuration: configuration)
         }
     }
 
-    private static func fold(_ event: SalesEvent, into state: inout CustomerState, timers: inout TimerQueue, configuration: ProcessConfiguration) -> [FlowOutput] {
+    private static func fold(_ event: SalesEvent, into state: inout CustomerState, timers: inout DueHeap, configuration: ProcessConfiguration) -> [FlowOutput] {
         let dueBefore = state.nextTimerDue
         // Reconciling reads the flows' current steps and looks up the alerts that hold among the
         // open ones, whose storage is rarely in cache: both load while the event is applied (the
@@ -64,10 +65,18 @@ public struct FlowProjection: Sendable, Hashable {
         var outputs = state.reconcileDue(atOrBefore: event.time, configuration: configuration)
         outputs.append(taking: state.apply(event, configuration: configuration))
         outputs.append(taking: state.reconcile(now: event.time, configuration: configuration))
-        // The queue holds an entry at or before every customer's next due time: only a change
-        // of that time needs scheduling.
-        if let due = state.nextTimerDue, due != dueBefore { timers.schedule(state.customer, at: due) }
+        // The heap holds an entry at or before every customer's next due time: only a change of
+        // that time may need one, and only an earlier one than the live entry's (a later one is
+        // pushed when that entry fires), so the heap holds about one entry per customer.
+        if let due = state.nextTimerDue, due != dueBefore { Self.schedule(&state, at: due, in: &timers) }
         return outputs
+    }
+
+    /// Makes sure the heap wakes `state`'s customer no later than `due`.
+    private static func schedule(_ state: inout CustomerState, at due: Int64, in timers: inout DueHeap) {
+        if let queued = state.timerInputs.queuedDue, queued <= due { return }
+        state.timerInputs.queuedDue = due
+        timers.push(state.customer, at: due)
     }
 
     /// Starts loading the customer map's slot for the customer whose id has UTF-8 bytes `key`:
@@ -98,13 +107,16 @@ public struct FlowProjection: Sendable, Hashable {
         // Only customers whose timers are due are visited, each reconciled at its due times (times
         // derived from its events, so the result does not depend on when ticks happen). An entry
         // whose customer's due time moved later or went away since it was queued changes nothing.
-        while let (customer, _) = timers.popDue(atOrBefore: now.epochMilliseconds) {
-            let configuration = configuration
-            guard let (fired, next) = customers.modify(customer, { state in
-                (state.reconcileDue(atOrBefore: now, configuration: configuration), state.nextTimerDue)
-            }) else { continue }
-            outputs += fired
-            if let next { timers.schedule(customer, at: next) }
+        let configuration = configuration
+        while let (customer, due) = timers.popDue(atOrBefore: now.epochMilliseconds) {
+            let fired = customers.modify(customer) { state -> [FlowOutput] in
+                guard state.timerInputs.queuedDue == due else { return [] }  // stale
+                state.timerInputs.queuedDue = nil
+                let fired = state.reconcileDue(atOrBefore: now, configuration: configuration)
+                if let next = state.nextTimerDue { Self.schedule(&state, at: next, in: &timers) }
+                return fired
+            }
+            if let fired { outputs += fired }
         }
         // Dictionary order differs between processes: order the outputs deterministically.
         outputs.sortByOrderingKey()
@@ -145,11 +157,11 @@ public struct FlowProjection: Sendable, Hashable {
     /// Replaces the customer states (restoring a checkpoint).
     public mutating func restore(_ states: some Sequence<CustomerState>) {
         customers = ShardedMap(states, key: \.customer)
-        var timers = TimerQueue()
+        var timers = DueHeap()
         let configuration = configuration
         customers.modifyEach { state in
             state.refreshNextTimerDue(configuration: configuration)
-            if let due = state.nextTimerDue { timers.schedule(state.customer, at: due) }
+            if let due = state.nextTimerDue { Self.schedule(&state, at: due, in: &timers) }
         }
         self.timers = timers
     }
