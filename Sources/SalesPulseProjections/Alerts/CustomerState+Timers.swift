@@ -141,7 +141,8 @@ extension CustomerState {
         return outputs
     }
 
-    /// Recomputes ``nextTimerDue`` from the state (after restoring a checkpoint).
+    /// Recomputes ``nextTimerDue`` from the state (after restoring a checkpoint), forgetting the
+    /// memos of ``TimerInputs`` (the signature, and the due time queued in a projection's heap).
     public mutating func refreshNextTimerDue(configuration: ProcessConfiguration) {
         timerInputs = TimerInputs()
         nextTimerDue = reconciledAt.flatMap { timerDues(after: $0.epochMilliseconds, configuration: configuration).next }

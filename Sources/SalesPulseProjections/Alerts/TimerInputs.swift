@@ -1,9 +1,10 @@
 import SalesPulseModel
 
 /// What a customer's timers read when they were last reconciled in full, as a 64-bit
-/// signature (and where the customer stands in its projection's timer heap, ``queuedDue``): lets ``CustomerState/reconcile(now:configuration:)`` skip the work of finding the
+/// signature: lets ``CustomerState/reconcile(now:configuration:)`` skip the work of finding the
 /// alerts that hold (their ids hashed and looked up among the open ones) when an event changed
 /// none of it and no timer came due since. The open alerts are then exactly those that hold.
+/// Also where the customer stands in its projection's timer heap (``queuedDue``).
 ///
 /// The inputs are those the timer conditions read: the activation, whether the deal is
 /// decided, each flow's current step and when it was entered, and the last communication where

@@ -160,6 +160,8 @@ public struct FlowProjection: Sendable, Hashable {
         var timers = DueHeap()
         let configuration = configuration
         customers.modifyEach { state in
+            // Forgets the memos too (a state copied from another projection notes that one's
+            // heap), so every customer's next due time is pushed here.
             state.refreshNextTimerDue(configuration: configuration)
             if let due = state.nextTimerDue { Self.schedule(&state, at: due, in: &timers) }
         }
