@@ -29,6 +29,7 @@ import SalesPulseRuntime
         (["bench", "--latency-rate", "0"], "--latency-rate must be 1 or more"),
         (["bench", "--latency-seconds", "0"], "--latency-seconds must be 1 or more"),
         (["bench", "--latency-checkpoint-milliseconds", "0"], "--latency-checkpoint-milliseconds must be 1 or more"),
+        (["bench", "--events-file", "/nonexistent/events.jsonl"], "--events-file /nonexistent/events.jsonl: no readable file there"),
     ])
     func benchRejectsABadOption(arguments: [String], message: String) {
         do {

@@ -80,7 +80,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: PrefetchOption.help)
     var prefetch: String = PrefetchOption.defaultValue
 
-    @Option(name: .customLong("events-file"), help: ArgumentHelp("JSON Lines of events (one CloudEvent per line, as `publish` reads them) that the process stage folds instead of the generated samples, e.g. the soak's (`python3 scripts/soak.py --events 1000000 --customers 100000 --seed 7 --write-events FILE`): the per-record work on a stream whose customers have open alerts and stuck steps. --events caps the lines read.", valueName: "file"))
+    @Option(name: .customLong("events-file"), help: ArgumentHelp("JSON Lines of events (one CloudEvent per line, as `publish` reads them) that the process and kafka stages fold instead of the generated samples, e.g. the soak's (`python3 scripts/soak.py --events 1000000 --customers 100000 --seed 7 --write-events FILE`): the work on a stream whose customers have open alerts and stuck steps. --events (process) and --kafka-events (kafka) cap the lines read.", valueName: "file"))
     var eventsFile: String?
 
     @Option(help: "Customers the sample events are spread over (decode, fold, process and kafka stages; 1–999999). With fewer customers more of the state stays in the CPU caches: comparing runs shows how much of the per-event cost is waiting for memory.")
@@ -160,18 +160,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// The consume thread's per-record CPU work without Kafka, with and without counters and rules.
     func processStage(_ configuration: ProcessConfiguration) {
-        let samples: [[UInt8]]
-        if let eventsFile {
-            Console.status("process: reading up to \(events) events from \(eventsFile)…")
-            guard let lines = ProcessStage.lines(of: eventsFile, limit: events), !lines.isEmpty else {
-                Console.line("process: \(eventsFile) holds no events (one JSON event per line)")
-                return
-            }
-            samples = lines
-        } else {
-            Console.status("process: generating \(events) sample events over \(partitions) partitions…")
-            samples = SampleEvents.make(count: events, customers: customers)
-        }
+        guard let samples = stageEvents(count: events, stage: "process") else { return }
         let records = ProcessStage.records(samples, partitions: partitions)
         let events = records.count
         var bare = configuration
@@ -228,13 +217,28 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
+    /// The events a stage folds: at most `count` lines of `--events-file`, or `count` generated
+    /// samples; nil (after saying why) when the file holds none.
+    func stageEvents(count: Int, stage: String) -> [[UInt8]]? {
+        guard let eventsFile else {
+            Console.status("\(stage): generating \(count) sample events…")
+            return SampleEvents.make(count: count, customers: customers)
+        }
+        Console.status("\(stage): reading up to \(count) events from \(eventsFile)…")
+        guard let lines = ProcessStage.lines(of: eventsFile, limit: count), !lines.isEmpty else {
+            Console.line("\(stage): \(eventsFile) holds no events (one JSON event per line)")
+            return nil
+        }
+        return lines
+    }
+
     /// Raw librdkafka consume rate vs the projector runtime, on one topic of the embedded broker.
     func kafkaStage(_ configuration: ProcessConfiguration) async throws {
         let cluster = try EmbeddedKafkaCluster()
         defer { cluster.shutdown() }
         try cluster.createTopic("bench.events", partitions: partitions)
-        Console.status("kafka: publishing \(kafkaEvents) events to \(partitions) partitions (linger.ms \(publishLingerMilliseconds))…")
-        let samples = SampleEvents.make(count: kafkaEvents, customers: customers)
+        guard let samples = stageEvents(count: kafkaEvents, stage: "kafka") else { return }
+        Console.status("kafka: publishing \(samples.count) events to \(partitions) partitions (linger.ms \(publishLingerMilliseconds))…")
         var publishing = KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
         publishing.lingerMilliseconds = publishLingerMilliseconds
         let producer = try KafkaProducer(configuration: publishing)
@@ -245,10 +249,10 @@ struct BenchCommand: AsyncParsableCommand {
         try producer.flush(timeout: .seconds(120))
         let tally = producer.tally
         producer.close()
-        guard tally.delivered == kafkaEvents else { throw ValidationError("only \(tally.delivered) of \(kafkaEvents) delivered: \(String(describing: tally.firstError))") }
+        guard tally.delivered == samples.count else { throw ValidationError("only \(tally.delivered) of \(samples.count) delivered: \(String(describing: tally.firstError))") }
 
         let bootstrap = cluster.bootstrapServers
-        let total = kafkaEvents
+        let total = samples.count
         let runs = Set(kafkaRuns.split(separator: ",").map(String.init))
         var rounds: [KafkaRound] = []
         for round in 1...kafkaRounds {
