@@ -220,7 +220,7 @@ import SalesPulseProjections
         _ = Self.process(Self.records(from: 0), into: &projector, sources: 2)
         let horizon = Self.t0 / 1000 + 239 * 3600 - (2 * 24 + 6) * 3600 - 31 // the window twice, the lookback margin and the lateness
         let oldest = { (state: CounterState) in state.occurrences.values.flatMap(\.values).compactMap(\.first).min() ?? .max }
-        let buckets = { (state: CounterState) in state.buckets.values.flatMap(\.keys).min() ?? .max }
+        let buckets = { (state: CounterState) in state.buckets.values.flatMap(\.seconds).min() ?? .max }
         #expect(oldest(projector.counters.states["competitor_reps_24h"]!) == Self.t0 / 1000, "kept from the first input: the rules have not begun")
         #expect(oldest(try #require(projector.servedCounterState("competitor_reps_24h"))) >= horizon)
         #expect(buckets(projector.counters.states["mentions_1h"]!) > Self.t0 / 1000 + 239 * 3600 - 2 * 3600, "no rule reads it: an hour and the lateness kept")

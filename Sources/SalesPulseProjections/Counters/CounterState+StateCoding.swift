@@ -30,9 +30,8 @@ extension CounterState {
             writer.write(values) { Self.write(seconds: $1, to: &$0) }
         }
         writer.write(buckets) { writer, amounts in
-            let seconds = amounts.keys.sorted()
-            Self.write(seconds: seconds, to: &writer)
-            for second in seconds { writer.write(amounts[second]!) }
+            Self.write(seconds: amounts.seconds, to: &writer)
+            for amount in amounts.amounts { writer.write(amount) }
         }
     }
 
@@ -44,10 +43,10 @@ extension CounterState {
         }
         buckets = try reader.readDictionary { reader throws(StateReadError) in
             let seconds = try Self.readSeconds(from: &reader)
-            var amounts: [Int64: Double] = [:]
+            var amounts: [Double] = []
             amounts.reserveCapacity(seconds.count)
-            for second in seconds { amounts[second] = try reader.readDouble() }
-            return amounts
+            for _ in seconds { amounts.append(try reader.readDouble()) }
+            return SecondAmounts(ascending: seconds, amounts: amounts)
         }
     }
 

@@ -7,8 +7,8 @@ import SalesPulseModel
 public struct CounterState: Sendable, Hashable, Codable {
     /// Distinct measures: group → value → sorted distinct epoch seconds.
     public var occurrences: [String: [String: [Int64]]] = [:]
-    /// Count and sum measures: group → epoch second → amount.
-    public var buckets: [String: [Int64: Double]] = [:]
+    /// Count and sum measures: group → amount per epoch second (``SecondAmounts``).
+    public var buckets: [String: SecondAmounts] = [:]
 
     public init() {}
 
@@ -52,10 +52,10 @@ public struct CounterState: Sendable, Hashable, Codable {
         let second = resolution == 1 ? exact : exact - ((exact % resolution) + resolution) % resolution
         switch counter.pointee.measure {
         case .count:
-            buckets[group, default: [:]][second, default: 0] += 1
+            buckets[group, default: SecondAmounts()].add(1, at: second)
         case .sum(let attribute):
             guard let text = lookup(attribute), let amount = Double(text) else { return }
-            buckets[group, default: [:]][second, default: 0] += Self.quantized(amount)
+            buckets[group, default: SecondAmounts()].add(Self.quantized(amount), at: second)
         case .distinct(let attribute):
             guard let value = lookup(attribute) else { return }
             // Mutated in place through the subscripts: no copy of the seconds array.
@@ -82,8 +82,9 @@ public struct CounterState: Sendable, Hashable, Codable {
             occurrences[group] = values.isEmpty ? nil : values
         }
         for group in Array(buckets.keys) {
-            let kept = buckets[group]!.filter { $0.key >= second }
-            buckets[group] = kept.isEmpty ? nil : kept
+            // In place: the group's seconds are ordered, so those evicted are a prefix.
+            buckets[group]!.removeAll(before: second)
+            if buckets[group]!.isEmpty { buckets[group] = nil }
         }
     }
 
@@ -102,7 +103,7 @@ public struct CounterState: Sendable, Hashable, Codable {
                 }
             }
             for (group, seconds) in state.buckets {
-                merged.buckets[group, default: [:]].merge(seconds, uniquingKeysWith: +)
+                merged.buckets[group, default: SecondAmounts()].add(seconds)
             }
         }
         return merged
@@ -123,7 +124,7 @@ public struct CounterState: Sendable, Hashable, Codable {
             }
         case .count, .sum:
             for (group, seconds) in buckets {
-                let total = seconds.reduce(0.0) { $0 + ($1.key >= first && $1.key <= last ? $1.value : 0) }
+                let total = seconds.total(from: first, through: last)
                 if total != 0 { result[group] = total }
             }
         }

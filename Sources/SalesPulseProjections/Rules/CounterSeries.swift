@@ -36,10 +36,11 @@ struct CounterSeries {
     }
     private let prepared = Prepared()
 
-    /// A series over `state`. `preparingEagerly`: sort each group's data at its first lookup,
+    /// A series over `state`. `preparingEagerly`: prepare each group's data at its first lookup,
     /// worth it when the evaluation reads many seconds (several evaluation points); otherwise a
-    /// group is sorted only when its change points are asked for, and single values are read by
-    /// a scan of the group's buckets.
+    /// group is prepared only when its change points are asked for, and single values are read
+    /// from the group's data as it is (a binary search of a count or sum group's ordered
+    /// seconds, a scan of a distinct group's values).
     init(state: CounterState, counter: CounterDefinition, preparingEagerly: Bool = false) {
         self.counter = counter
         self.windowSeconds = max(1, counter.windowMilliseconds / 1000)
@@ -56,16 +57,11 @@ struct CounterSeries {
         if let done = prepared.lookup(group) { return done }
         let made: PreparedGroup
         if let buckets = state.buckets[group] {
-            // Sorted with their amounts: sorting the seconds alone looked each amount up again.
-            let sorted = buckets.sorted { $0.key < $1.key }
-            var seconds: [Int64] = [], prefix: [Double] = [0]
-            seconds.reserveCapacity(sorted.count)
-            prefix.reserveCapacity(sorted.count + 1)
-            for (second, amount) in sorted {
-                seconds.append(second)
-                prefix.append(prefix.last! + amount)
-            }
-            made = .sums(seconds: seconds, prefix: prefix)
+            // In second order already (``SecondAmounts``).
+            var prefix: [Double] = [0]
+            prefix.reserveCapacity(buckets.count + 1)
+            for amount in buckets.amounts { prefix.append(prefix.last! + amount) }
+            made = .sums(seconds: buckets.seconds, prefix: prefix)
         } else if let values = state.occurrences[group] {
             made = Self.steps(values.values, windowSeconds: windowSeconds)
         } else {
@@ -76,15 +72,14 @@ struct CounterSeries {
     }
 
     /// The value of `group` for the window ending at `second` (seconds in (second − window, second]):
-    /// a binary search once the group is prepared, else a scan of the group's buckets.
+    /// a binary search once the group is prepared or for a count or sum, else a scan of the
+    /// group's values.
     func value(_ group: String, at second: Int64) -> Double {
         let first = second - windowSeconds + 1
         let known = preparesEagerly ? prepare(group) : prepared.lookup(group)
         if let known { return value(of: known, at: second) }
         if let buckets = state.buckets[group] {
-            var total = 0.0
-            for (bucket, amount) in buckets where bucket >= first && bucket <= second { total += amount }
-            return total
+            return buckets.total(from: first, through: second)
         }
         if let values = state.occurrences[group] {
             var count = 0
