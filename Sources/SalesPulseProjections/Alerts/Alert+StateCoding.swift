@@ -30,6 +30,7 @@ extension Alert {
         let customer = try reader.readString()
         self.init(rule: rule, customer: customer, rep: nil, organisation: Organisation(), region: nil, since: EventTime(epochMilliseconds: 0), reason: "")
         self.id = id
+        digits = IdentifierDigits(id) ?? .none
         rep = try reader.readOptionalString()
         supervisor = try reader.readOptionalString()
         director = try reader.readOptionalString()

@@ -2,12 +2,21 @@ import SalesPulseModel
 
 /// An alert record with a deterministic id: the same events and configuration give the same
 /// ids, live or replayed, so downstream can drop duplicates after a crash or a replay.
-public struct Alert: Sendable, Hashable, Codable {
+public struct Alert: Sendable, Hashable {
     /// Lifecycle.
     public enum State: String, Sendable, Hashable, Codable { case fired, resolved }
 
     /// `fnv1a64(rule|key|since)` in hex.
-    public var id: String
+    public var id: String {
+        didSet { digits = IdentifierDigits(id) ?? .none }
+    }
+    /// The id's digits as two words (``IdentifierDigits``; ``IdentifierDigits/none`` for an id
+    /// that is not 16 bytes long), kept with the id: timers compare the ids of the alerts that
+    /// hold with those of a customer's open alerts at each of its events, and reading them from
+    /// the id string, whose bytes lie in a heap block of their own, waited for memory (nearly
+    /// all of that comparison's time on the soak's events; BENCHMARKS.md, session 38). A
+    /// function of ``id``, so equality and hashing are as by the id alone; not coded.
+    var digits: IdentifierDigits
     /// The rule, e.g. `step-sla`, `lead-activation`, `inactivity:need_confirmation_silent`.
     public var rule: String
     /// The customer concerned.
@@ -48,6 +57,7 @@ public struct Alert: Sendable, Hashable, Codable {
          identifierHash: UInt64) {
         let placement = rep.flatMap(organisation.placement(of:))
         self.id = IdentifierDigits.hex(identifierHash)
+        self.digits = IdentifierDigits(hash: identifierHash)
         self.rule = rule
         self.customer = customer
         self.rep = rep

@@ -111,7 +111,7 @@ extension CustomerState {
         // removed where it stands.
         var position = 0
         while position < openAlerts.entries.count {
-            guard let id = IdentifierDigits(openAlerts.entries[position].key), holding.contains(id) else {
+            guard holding.contains(openAlerts.entries[position].value.digits) else {
                 var resolved = openAlerts.entries.remove(at: position).value
                 resolved.state = .resolved
                 resolved.resolvedAt = max(now, resolved.since)

@@ -38,8 +38,9 @@ struct HoldingAlerts {
         guard !contains(id) else { return fired.contains { $0.id == id } }
         if firstID == nil { firstID = id } else { moreIDs.append(id) }
         // By index: `contains(where:)` copied each entry, its whole alert, to look at its id.
+        // An open alert's key is its id, whose digits it keeps (``Alert/digits``).
         return open.entries.withUnsafeBufferPointer { entries in
-            !entries.indices.contains { IdentifierDigits(entries[$0].key) == id }
+            !entries.indices.contains { entries[$0].value.digits == id }
         }
     }
 

@@ -4,9 +4,17 @@
 /// open ones at each of its events; 16-character ids are heap strings, and each comparison
 /// went through the general string comparison to `memcmp` (about 5 % of the real command's
 /// CPU on the soak's backlog).
-struct IdentifierDigits: Equatable {
+struct IdentifierDigits: Sendable, Hashable {
     let first: UInt64
     let second: UInt64
+
+    /// The digits of no id: equal to no id's digits (those are hex digits' bytes, never zero).
+    static let none = IdentifierDigits(first: 0, second: 0)
+
+    private init(first: UInt64, second: UInt64) {
+        self.first = first
+        self.second = second
+    }
 
     /// The digits of the id whose hash is `value`.
     init(hash value: UInt64) {
