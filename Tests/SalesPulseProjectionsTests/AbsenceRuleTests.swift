@@ -108,4 +108,49 @@ import SalesPulseModel
         // Later ticks find nothing left to fire.
         #expect(withoutTick.advance(to: EventTime(epochMilliseconds: 100_000), configuration: Self.configuration).isEmpty)
     }
+
+    /// A customer re-armed by many triggers holds one live timer: later deadlines wait for the
+    /// queued one, which fires nothing, then re-arms at the latest deadline.
+    @Test func aDeadlineMovedByManyTriggersHoldsOneTimer() {
+        var rules = KeyedRuleProjection()
+        for millis in stride(from: Int64(0), through: 5_000, by: 10) {
+            _ = rules.apply(Self.event(.messageSent, "busy", at: millis), outputs: [], configuration: Self.configuration)
+        }
+        #expect(rules.queuedTimers == 2, "one per rule")
+        #expect(Self.fired(rules.advance(to: EventTime(epochMilliseconds: 10_001), configuration: Self.configuration)).isEmpty, "the first deadline moved on")
+        #expect(rules.queuedTimers == 2, "re-armed at the latest deadline")
+        #expect(Self.fired(rules.advance(to: EventTime(epochMilliseconds: 15_000), configuration: Self.configuration)).isEmpty)
+        #expect(Self.fired(rules.advance(to: EventTime(epochMilliseconds: 15_001), configuration: Self.configuration)) == ["absence:silent busy fired"])
+        #expect(Self.fired(rules.advance(to: EventTime(epochMilliseconds: 20_001), configuration: Self.configuration)) == ["absence:no-visit busy fired"], "no-visit counts from its first trigger")
+        #expect(rules.queuedTimers == 0)
+    }
+
+    /// An entry whose alert fires in the fold of an answering trigger (no tick came between)
+    /// re-arms without a new timer: its queued one, now early, wakes it and moves on.
+    @Test func anEntryFiredAndReArmedInAFoldKeepsItsQueuedTimer() {
+        var rules = KeyedRuleProjection()
+        _ = rules.apply(Self.event(.messageSent, "a", at: 0), outputs: [], configuration: Self.configuration)
+        #expect(Self.fired(rules.apply(Self.event(.messageSent, "a", at: 12_000), outputs: [], configuration: Self.configuration)) == ["absence:silent a fired", "absence:silent a resolved"])
+        #expect(rules.queuedTimers == 2, "one per rule: the silent rule's first timer is still live")
+        #expect(Self.fired(rules.advance(to: EventTime(epochMilliseconds: 20_001), configuration: Self.configuration)) == ["absence:no-visit a fired"])
+        #expect(Self.fired(rules.advance(to: EventTime(epochMilliseconds: 22_000), configuration: Self.configuration)).isEmpty)
+        #expect(Self.fired(rules.advance(to: EventTime(epochMilliseconds: 22_001), configuration: Self.configuration)) == ["absence:silent a fired"])
+    }
+
+    /// An entry answered and armed again later: the timer of the answered one is stale and fires
+    /// nothing; the new entry fires at its own deadline, ticks or no ticks between.
+    @Test(arguments: [false, true])
+    func aTimerOfAnAnsweredEntryIsStale(ticking: Bool) {
+        var rules = KeyedRuleProjection()
+        var fired: [String] = []
+        let events = [Self.event(.messageSent, "a", at: 0), Self.event(.visitCheckedIn, "a", at: 1_000), Self.event(.messageSent, "a", at: 2_000)]
+        for event in events {
+            fired += Self.fired(rules.apply(event, outputs: [], configuration: Self.configuration))
+            if ticking { fired += Self.fired(rules.advance(to: event.time, configuration: Self.configuration)) }
+        }
+        fired += Self.fired(rules.advance(to: EventTime(epochMilliseconds: 10_001), configuration: Self.configuration))
+        #expect(fired.isEmpty, "the first message was answered; the second is within time")
+        #expect(Self.fired(rules.advance(to: EventTime(epochMilliseconds: 12_001), configuration: Self.configuration)) == ["absence:silent a fired"])
+        #expect(Self.fired(rules.advance(to: EventTime(epochMilliseconds: 22_001), configuration: Self.configuration)) == ["absence:no-visit a fired"])
+    }
 }

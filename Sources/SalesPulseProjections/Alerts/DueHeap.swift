@@ -1,6 +1,10 @@
-/// A min-heap of (due time, customer) entries, earliest first (ties by customer): the heap of a
-/// ``TimerQueue``, or of a caller that tells live entries from stale ones itself (the flow
-/// projection keeps each customer's live due time in its state; see ``TimerInputs/queuedDue``).
+/// A min-heap of (due time, customer) entries, earliest first (ties by customer), for a caller
+/// that tells live entries from stale ones itself: the flow projection keeps each customer's
+/// live due time in its state (``TimerInputs/queuedDue``), the absence rules in each pending
+/// entry (``KeyedRuleProjection/Pending/queuedDue``). Only an *earlier* due time is pushed
+/// eagerly: a later one waits until the earlier entry fires, so the heap holds about one entry
+/// per customer with a timer, however many events move it (Flink's and Kafka Streams' timer
+/// services work the same way).
 struct DueHeap: Sendable {
     private struct Entry: Sendable {
         var due: Int64
@@ -47,4 +51,14 @@ struct DueHeap: Sendable {
             parent = smallest
         }
     }
+}
+
+/// The due time of an entry's live ``DueHeap`` entry, nil when it has none: a memo of this
+/// process kept in the entry, equal to any other and hashing nothing, so that a state that
+/// queued its timers equals one that did not (a restored one, say).
+struct QueuedDue: Sendable, Hashable {
+    var due: Int64?
+
+    static func == (a: QueuedDue, b: QueuedDue) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }

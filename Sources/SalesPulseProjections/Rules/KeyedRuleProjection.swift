@@ -22,6 +22,15 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         public var region: String?
         /// The fired alert, boxed (immutable, so sharing the box between copies is safe).
         private var fired: FiredAlert?
+        /// Where the entry stands in its group's heap (``AbsenceGroup``): a memo, not part of
+        /// equality, hashing or coding.
+        private var queued = QueuedDue()
+
+        /// The due time of the entry's live timer in its group's heap, nil when it has none.
+        var queuedDue: Int64? {
+            get { queued.due }
+            set { queued.due = newValue }
+        }
 
         /// True once the deadline passed and the alert fired (without copying the alert out).
         public var hasFired: Bool { fired != nil }
@@ -105,11 +114,8 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// first check), where dictionaries keyed by rule id hashed the id two or three times an
     /// event. A group left empty stays (``pending`` leaves it out).
     ///
-    /// `deadlines`: the group's pending deadlines by due time, keyed by customer (derived from
-    /// `customers`; not encoded, not compared). Keyed by the customer id the entry already
-    /// holds, a timer costs no string of its own. Invariant: every pending entry without an
-    /// alert has a live timer due at or before its deadline + 1 ms.
-    private var groups: [(rule: String, customers: [String: Pending], deadlines: TimerQueue)] = []
+    /// Each group's heap of deadlines is derived from its entries (see ``AbsenceGroup``).
+    private var groups: [AbsenceGroup] = []
     /// Exits by `rule|rep`, in event-time order: the latest one done right (which ended the
     /// previous run of misses) and every missed one after it — the current run (see
     /// ``record(_:configuration:)``).
@@ -127,18 +133,14 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// The state holding `pending` absences and `exits`, with a timer for every pending
     /// absence whose alert has not fired (what restoring a checkpoint needs).
     init<S: Sequence>(pending entries: S, exits: [String: [StepExit]]) where S.Element == Pending {
-        for waiting in entries {
-            let group = group(of: waiting.rule)
-            groups[group].customers[waiting.customer] = waiting
-            if !waiting.hasFired { groups[group].deadlines.schedule(waiting.customer, at: waiting.deadline.epochMilliseconds + 1) }
-        }
+        for waiting in entries { groups[group(of: waiting.rule)].restore(waiting) }
         self.exits = exits
     }
 
     /// The index of `rule`'s group, added empty if it has none yet.
     private mutating func group(of rule: String) -> Int {
         if let index = groups.firstIndex(where: { $0.rule == rule }) { return index }
-        groups.append((rule, [:], TimerQueue()))
+        groups.append(AbsenceGroup(rule: rule))
         return groups.count - 1
     }
 
@@ -226,14 +228,9 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
                 let triggers = rules[index].afterTypes.contains(event.type)
                 guard answers || triggers else { continue }
                 let id = rules[index].id
-                let existing = groups.firstIndex { $0.rule == id }
-                // The customer's entry, found once (one hash of the customer per rule).
-                let slot = existing.flatMap { groups[$0].customers.index(forKey: event.subject) }
-                // Nothing pending and nothing to arm: no entry is made.
-                if !triggers, slot == nil { continue }
-                let group = existing ?? group(of: id)
-                let timer = Self.fold(event, rule: index, of: rules, answers: answers, triggers: triggers, into: &groups[group].customers, at: slot, changes: &changes, configuration: configuration)
-                if let timer { groups[group].deadlines.schedule(event.subject, at: timer) }
+                // Nothing pending and nothing to arm: no entry is made (nor a group).
+                guard let group = groups.firstIndex(where: { $0.rule == id }) ?? (triggers ? group(of: id) : nil) else { continue }
+                groups[group].fold(event, rule: index, of: rules, answers: answers, triggers: triggers, changes: &changes, configuration: configuration)
             }
         }
         if recordingExits {
@@ -242,35 +239,16 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
         return changes
     }
 
-    /// Folds an event into one rule's pending absences: an expected event answers the pending
-    /// trigger (resolving its alert), a trigger arms one. Returns the due time of a timer to
-    /// schedule (nil when the live one is early enough).
+    /// Folds an event into the customer's pending entry in place (see ``AbsenceGroup``): an
+    /// expected event answers it (resolving its alert), a trigger arms it again. Returns the due
+    /// time of a timer to schedule (nil when the live one is early enough). Sets `answered`
+    /// when the event answered the entry without arming it again: the caller removes it.
     ///
     /// The rule is passed as its position among `rules`: a rule passed by value was copied out
     /// of the buffer (its id, type lists and notify list retained and released) for every
     /// event it concerned, where the fold mostly reads one duration.
-    /// `slot` is the event's customer's entry in `customers`, if it has one.
-    private static func fold(_ event: SalesEvent, rule index: Int, of rules: UnsafeBufferPointer<AbsenceRule>, answers: Bool, triggers: Bool, into customers: inout [String: Pending], at slot: Dictionary<String, Pending>.Index?, changes: inout [FlowOutput], configuration: ProcessConfiguration) -> Int64? {
-        guard let slot else {
-            // Nothing pending: a trigger arms an entry (the caller skips other events).
-            guard triggers else { return nil }
-            let deadline = event.time.adding(milliseconds: rules[index].withinMilliseconds)
-            customers[event.subject] = Pending(rule: rules[index].id, customer: event.subject, since: event.time, deadline: deadline, rep: event.rep, region: event.region)
-            return deadline.epochMilliseconds + 1
-        }
-        // The entry is folded where it lies, through the dictionary's in-place accessor: a copy
-        // read out (four strings and the alert box retained, then released) and written back
-        // was most of this fold's cost (BENCHMARKS.md, sessions 19 and 26).
-        var answered = false
-        let timer = foldPending(&customers.values[slot], event, rule: index, of: rules, answers: answers, triggers: triggers, answered: &answered, changes: &changes, configuration: configuration)
-        if answered { customers.remove(at: slot) }
-        return timer
-    }
-
-    /// Folds an event into the customer's pending entry in place. Sets `answered` when the event
-    /// answered the entry without arming it again: the caller removes it.
     @inline(__always)
-    private static func foldPending(_ entry: inout Pending, _ event: SalesEvent, rule index: Int, of rules: UnsafeBufferPointer<AbsenceRule>, answers: Bool, triggers: Bool, answered: inout Bool, changes: inout [FlowOutput], configuration: ProcessConfiguration) -> Int64? {
+    static func foldPending(_ entry: inout Pending, _ event: SalesEvent, rule index: Int, of rules: UnsafeBufferPointer<AbsenceRule>, answers: Bool, triggers: Bool, answered: inout Bool, changes: inout [FlowOutput], configuration: ProcessConfiguration) -> Int64? {
         // A deadline passed before this event: the alert fires first, as a tick between the
         // events would have fired it. Whether one ran (batches differ between runs, replays
         // and restarts) then changes nothing: an answer resolves the fired alert either way.
@@ -311,29 +289,25 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     public mutating func advance(to now: EventTime, configuration: ProcessConfiguration) -> [FlowOutput] {
         guard !configuration.absenceRules.isEmpty else { return [] }
         var changes: [FlowOutput] = []
-        // Only the deadlines due are visited (entries of answered triggers are skipped).
         for group in groups.indices.sorted(by: { groups[$0].rule < groups[$1].rule }) {
-            while let (customer, _) = groups[group].deadlines.popDue(atOrBefore: now.epochMilliseconds) {
-                guard let waiting = groups[group].customers[customer], waiting.alert == nil else { continue }
-                if waiting.deadline >= now { groups[group].deadlines.schedule(customer, at: waiting.deadline.epochMilliseconds + 1); continue }
-                guard let rule = configuration.absenceRules.first(where: { $0.id == waiting.rule }) else { continue }
-                let alert = Self.alert(for: waiting, rule: rule, configuration: configuration)
-                groups[group].customers[customer]!.alert = alert
-                changes.append(.alert(alert))
-            }
+            groups[group].advance(to: now, configuration: configuration, changes: &changes)
         }
         changes.sortByOrderingKey()
         return changes
     }
 
     /// The alert of a pending absence whose deadline passed.
-    private static func alert(for waiting: Pending, rule: AbsenceRule, configuration: ProcessConfiguration) -> Alert {
+    static func alert(for waiting: Pending, rule: AbsenceRule, configuration: ProcessConfiguration) -> Alert {
         var alert = Alert(rule: "absence:\(rule.id)", customer: waiting.customer, rep: waiting.rep, organisation: configuration.organisation, region: waiting.region, since: waiting.deadline,
                           reason: "no \(rule.expect.map(\.name).joined(separator: " or ")) within \(DurationText.text(rule.withinMilliseconds)) after \(rule.after.map(\.name).joined(separator: " or ")) at \(waiting.since.rfc3339UTC)")
         alert.severity = rule.severity
         alert.departments = rule.notify.compactMap { configuration.organisation.departments[$0] }
         return alert
     }
+
+    /// Timers in the absence rules' heaps, stale ones included (about one per pending entry
+    /// without an alert, however often events move its deadline).
+    var queuedTimers: Int { groups.reduce(0) { $0 + $1.queuedTimers } }
 
     /// Open absence alerts.
     public var openAlerts: [Alert] { groups.flatMap { $0.customers.values.compactMap(\.alert) } }

@@ -4,7 +4,7 @@ import SalesPulseModel
 
 /// The timer service: only due customers are visited, results do not depend on how often or
 /// in what steps the watermark advances, and the queue stays small however often deadlines move.
-@Suite struct TimerQueueTests {
+@Suite struct FlowTimerTests {
     typealias F = Fixtures
 
     /// Customers at different steps, leads, and communication: timers of every kind.
