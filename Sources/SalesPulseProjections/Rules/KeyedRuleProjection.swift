@@ -8,9 +8,10 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// An unanswered trigger of an absence rule for one customer.
     ///
     /// The alert is kept out of line: most entries never fire, and an inline `Alert?` made every
-    /// entry 328 bytes where it now takes 104 — memory for every customer with a pending
-    /// absence, and a copy of all of it each time an event re-arms the entry (BENCHMARKS.md,
-    /// session 12).
+    /// entry 328 bytes where it took 104 — memory for every customer with a pending absence,
+    /// and a copy of all of it each time an event re-arms the entry (BENCHMARKS.md, session 12).
+    /// (120 bytes since its timer's due time is noted in it, where a map beside the heap held
+    /// it: session 38.)
     public struct Pending: Sendable, Hashable, Codable {
         public var rule: String
         public var customer: String
