@@ -140,13 +140,8 @@ public struct CounterState: Sendable, Hashable, Codable {
             return
         }
         if last == second { return }
-        var low = 0
-        var high = seconds.count - 1 // seconds[high] > second
-        while low < high {
-            let middle = (low + high) / 2
-            if seconds[middle] < second { low = middle + 1 } else { high = middle }
-        }
-        if seconds[low] != second { seconds.insert(second, at: low) }
+        let index = SortedSeconds.lowerBound(seconds, second) // < count: the last is > second
+        if seconds[index] != second { seconds.insert(second, at: index) }
     }
 
     /// The whole epoch second `time` falls in (rounded down, also before 1970).

@@ -35,7 +35,7 @@ public struct SecondAmounts: Sendable, Hashable {
 
     /// The amount of `second`, nil when it has none.
     public subscript(second: Int64) -> Double? {
-        let index = position(of: second)
+        let index = SortedSeconds.lowerBound(seconds, second)
         return index < seconds.count && seconds[index] == second ? amounts[index] : nil
     }
 
@@ -47,7 +47,7 @@ public struct SecondAmounts: Sendable, Hashable {
                 amounts[amounts.count - 1] += amount
                 return
             }
-            let index = position(of: second)
+            let index = SortedSeconds.lowerBound(seconds, second)
             if seconds[index] == second {
                 amounts[index] += amount
             } else {
@@ -62,7 +62,7 @@ public struct SecondAmounts: Sendable, Hashable {
 
     /// Drops the amounts of the seconds before `second`.
     public mutating func removeAll(before second: Int64) {
-        let kept = position(of: second)
+        let kept = SortedSeconds.lowerBound(seconds, second)
         guard kept > 0 else { return }
         seconds.removeFirst(kept)
         amounts.removeFirst(kept)
@@ -72,7 +72,7 @@ public struct SecondAmounts: Sendable, Hashable {
     public func total(from first: Int64, through last: Int64) -> Double {
         guard first <= last else { return 0 }
         var total = 0.0
-        var index = position(of: first)
+        var index = SortedSeconds.lowerBound(seconds, first)
         while index < seconds.count, seconds[index] <= last {
             total += amounts[index]
             index += 1
@@ -108,16 +108,6 @@ public struct SecondAmounts: Sendable, Hashable {
         }
         seconds = mergedSeconds
         amounts = mergedAmounts
-    }
-
-    /// The index of the first second at or after `second` (``count`` when there is none).
-    private func position(of second: Int64) -> Int {
-        var low = 0, high = seconds.count
-        while low < high {
-            let middle = (low + high) / 2
-            if seconds[middle] < second { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 }
 

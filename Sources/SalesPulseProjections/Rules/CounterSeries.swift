@@ -104,9 +104,9 @@ struct CounterSeries {
     private func value(of prepared: PreparedGroup, at second: Int64) -> Double {
         switch prepared {
         case .sums(let seconds, let prefix):
-            return prefix[Self.upperBound(seconds, second)] - prefix[Self.lowerBound(seconds, second - windowSeconds + 1)]
+            return prefix[SortedSeconds.upperBound(seconds, second)] - prefix[SortedSeconds.lowerBound(seconds, second - windowSeconds + 1)]
         case .steps(let seconds, let counts):
-            let index = Self.upperBound(seconds, second)
+            let index = SortedSeconds.upperBound(seconds, second)
             return index == 0 ? 0 : counts[index - 1]
         case .empty:
             return 0
@@ -158,7 +158,7 @@ struct CounterSeries {
         var points: [Int64] = []
         /// The seconds of sorted `seconds` in `low...high`, each shifted by `shift`.
         func add(_ seconds: [Int64], _ low: Int64, _ high: Int64, shift: Int64) {
-            var index = Self.lowerBound(seconds, low)
+            var index = SortedSeconds.lowerBound(seconds, low)
             while index < seconds.count && seconds[index] <= high {
                 points.append(seconds[index] + shift)
                 index += 1
@@ -175,25 +175,5 @@ struct CounterSeries {
             break
         }
         return points
-    }
-
-    /// First index whose second is ≥ `second`.
-    static func lowerBound(_ seconds: [Int64], _ second: Int64) -> Int {
-        var low = 0, high = seconds.count
-        while low < high {
-            let middle = (low + high) / 2
-            if seconds[middle] < second { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
-
-    /// First index whose second is > `second`.
-    static func upperBound(_ seconds: [Int64], _ second: Int64) -> Int {
-        var low = 0, high = seconds.count
-        while low < high {
-            let middle = (low + high) / 2
-            if seconds[middle] <= second { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 }
