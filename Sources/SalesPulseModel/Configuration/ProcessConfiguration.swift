@@ -155,6 +155,9 @@ public struct FlowDefinition: Sendable, Hashable {
     /// The mandatory action ids of the step with this id (empty: no such step).
     public func mandatoryActionIDs(ofStep id: String) -> [String] { position(of: id).map { steps[$0].mandatoryActionIDs } ?? [] }
 
+    /// The reason a stuck alert at the step with this id gives (nil: no such step, or no SLA).
+    public func stuckReason(ofStep id: String) -> String? { position(of: id).flatMap { steps[$0].stuckReason } }
+
     /// The action `action` of the step `step`, if both exist.
     public func action(named action: String, inStep step: String) -> ActionDefinition? { position(of: step).flatMap { steps[$0].action(named: action) } }
     /// The position of a step, for ordering.
@@ -163,10 +166,14 @@ public struct FlowDefinition: Sendable, Hashable {
 
 /// A step with its mandatory checklist, SLA and allowed blockage reasons.
 public struct StepDefinition: Sendable, Hashable {
-    public var id: String
+    public var id: String { didSet { stuckReason = Self.stuckReason(step: id, sla: slaMilliseconds) } }
     public var name: String
     /// Maximum dwell before the customer counts as stuck; nil means no SLA.
-    public var slaMilliseconds: Int64?
+    public var slaMilliseconds: Int64? { didSet { stuckReason = Self.stuckReason(step: id, sla: slaMilliseconds) } }
+    /// The reason a stuck alert at this step gives, e.g. `at visit for more than 72h` (nil: no
+    /// SLA). Written once here, a function of the id and the SLA: every stuck alert shares this
+    /// one string instead of building its own (BENCHMARKS.md, session 39).
+    public private(set) var stuckReason: String?
     /// Actions of the checklist.
     public var actions: [ActionDefinition] { didSet { mandatoryActionIDs = actions.filter(\.mandatory).map(\.id) } }
     /// The ids of the mandatory actions, in declaration order: one array shared by every visit
@@ -179,6 +186,7 @@ public struct StepDefinition: Sendable, Hashable {
         self.id = id
         self.name = name ?? id
         self.slaMilliseconds = slaMilliseconds
+        self.stuckReason = Self.stuckReason(step: id, sla: slaMilliseconds)
         self.actions = actions
         self.mandatoryActionIDs = actions.filter(\.mandatory).map(\.id)
         self.blockageReasons = blockageReasons
@@ -186,6 +194,10 @@ public struct StepDefinition: Sendable, Hashable {
 
     /// The mandatory actions.
     public var mandatoryActions: [ActionDefinition] { actions.filter(\.mandatory) }
+
+    private static func stuckReason(step: String, sla: Int64?) -> String? {
+        sla.map { "at \(step) for more than \(DurationText.text($0))" }
+    }
     /// The action with this id.
     public func action(named id: String) -> ActionDefinition? { actions.first { $0.id == id } }
 }
@@ -241,11 +253,24 @@ public struct FreshnessRule: Sendable, Hashable {
 
 /// Lead activation: these fields within the window after `sales.lead.created`, else "to be activated".
 public struct ActivationRule: Sendable, Hashable {
-    public var requiredFields: [String]
-    public var windowMilliseconds: Int64
+    public var requiredFields: [String] { didSet { writeReasons() } }
+    public var windowMilliseconds: Int64 { didSet { writeReasons() } }
+    /// What the reason of a lead-activation alert begins with, e.g.
+    /// `lead not activated within 24h: missing `; the missing fields follow, comma-separated.
+    public private(set) var missingReasonPrefix = ""
+    /// The whole reason when every required field is missing, as for most leads that alert:
+    /// written once here and shared by those alerts (BENCHMARKS.md, session 39).
+    public private(set) var allMissingReason = ""
+
     public init(requiredFields: [String] = [], windowMilliseconds: Int64 = 24 * 3_600_000) {
         self.requiredFields = requiredFields
         self.windowMilliseconds = windowMilliseconds
+        writeReasons()
+    }
+
+    private mutating func writeReasons() {
+        missingReasonPrefix = "lead not activated within \(DurationText.text(windowMilliseconds)): missing "
+        allMissingReason = missingReasonPrefix + requiredFields.joined(separator: ", ")
     }
 }
 
@@ -253,13 +278,23 @@ public struct ActivationRule: Sendable, Hashable {
 public struct InactivityRule: Sendable, Hashable {
     public var id: String
     public var flow: String
-    public var step: String
-    public var afterMilliseconds: Int64
+    public var step: String { didSet { reason = Self.reason(step: step, after: afterMilliseconds) } }
+    public var afterMilliseconds: Int64 { didSet { reason = Self.reason(step: step, after: afterMilliseconds) } }
+    /// The reason its alerts give, e.g. `no communication at need_confirmation for more than
+    /// 72h; supervisor to step in and review`: a function of the step and the duration, written
+    /// once here and shared by every alert of the rule (BENCHMARKS.md, session 39).
+    public private(set) var reason: String
+
     public init(id: String, flow: String, step: String, afterMilliseconds: Int64) {
         self.id = id
         self.flow = flow
         self.step = step
         self.afterMilliseconds = afterMilliseconds
+        self.reason = Self.reason(step: step, after: afterMilliseconds)
+    }
+
+    private static func reason(step: String, after: Int64) -> String {
+        "no communication at \(step) for more than \(DurationText.text(after)); supervisor to step in and review"
     }
 }
 

@@ -62,10 +62,8 @@ extension CustomerState {
         }
         if case .toBeActivated(let since) = activation, !closed,
            holding.mustBuild(Alert.identifierHash(rule: TimerRule.leadActivation, customer: customer, flow: nil, step: nil, since: since), open: openAlerts) {
-            let missing = configuration.activation.requiredFields.filter { fields[$0] == nil || fields[$0]!.updatedAt > since }
             holding.fire(Alert(rule: TimerRule.leadActivation, customer: customer, rep: rep, organisation: configuration.organisation, region: region, since: since,
-                               reason: "lead not activated within \(DurationText.text(configuration.activation.windowMilliseconds)): missing \(missing.joined(separator: ", "))",
-                               identifierHash: holding.buildingHash))
+                               reason: Self.unactivatedReason(configuration.activation, fields: fields, since: since), identifierHash: holding.buildingHash))
         }
         if !closed {
             // By index, reading the current step's name and entry time where they lie (iterating
@@ -84,7 +82,8 @@ extension CustomerState {
                     if let sla, now.epochMilliseconds - enteredAt.epochMilliseconds > sla {
                         let since = enteredAt.adding(milliseconds: sla)
                         if holding.mustBuild(Alert.identifierHash(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: step, since: since), open: openAlerts) {
-                            var reason = "at \(step) for more than \(DurationText.text(sla))"
+                            // The step's text, written once in the configuration (a stuck alert built its own).
+                            var reason = configuration.withFlow(named: flowID, { $0.stuckReason(ofStep: step) })!!
                             if let blockage = flowEntries[index].value.current!.blockage { reason += "; blocked: \(blockage.reason)" }
                             holding.fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: reason,
                                                identifierHash: holding.buildingHash))
@@ -98,7 +97,7 @@ extension CustomerState {
                         // The rule's name (`inactivity:<id>`) hashed in its two parts: built only to fire.
                         if holding.mustBuild(Alert.identifierHash(rule: TimerRule.inactivityPrefix, ruleSuffix: inactivity[rule].id, customer: customer, flow: flowID, step: step, since: since), open: openAlerts) {
                             holding.fire(Alert(rule: TimerRule.inactivity(inactivity[rule].id), customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step,
-                                               since: since, reason: "no communication at \(step) for more than \(DurationText.text(after)); supervisor to step in and review",
+                                               since: since, reason: inactivity[rule].reason,
                                                identifierHash: holding.buildingHash))
                         }
                     }
@@ -139,6 +138,25 @@ extension CustomerState {
             if let next = nextTimerDue, next <= due { break }
         }
         return outputs
+    }
+
+    /// The reason of a lead-activation alert: the required fields missing at `since` (absent,
+    /// or filled later), in configured order. When all are missing, as for most leads that
+    /// alert, the configuration's text of that case, shared; otherwise written here, without
+    /// the list of missing fields and its joining (each a few allocations) the text took.
+    private static func unactivatedReason(_ rule: borrowing ActivationRule, fields: borrowing SmallMap<FieldState>, since: EventTime) -> String {
+        let required = rule.requiredFields
+        var missing = 0
+        for field in required where fields.withValue(forKey: field, { $0.updatedAt > since }) ?? true { missing += 1 }
+        if missing == required.count { return rule.allMissingReason }
+        var reason = rule.missingReasonPrefix
+        var first = true
+        for field in required where fields.withValue(forKey: field, { $0.updatedAt > since }) ?? true {
+            if !first { reason += ", " }
+            reason += field
+            first = false
+        }
+        return reason
     }
 
     /// Recomputes ``nextTimerDue`` from the state (after restoring a checkpoint), forgetting the
