@@ -120,7 +120,7 @@ extension CustomerState {
             position += 1
         }
         holding.takeFiredInIDOrder { alert in
-            openAlerts[alert.id] = alert
+            openAlerts.store(alert)
             outputs.append(.alert(alert))
         }
         return outputs

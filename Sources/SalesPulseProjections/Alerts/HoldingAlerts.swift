@@ -52,7 +52,7 @@ struct HoldingAlerts {
     /// The alerts built, in id order, each moved out (sorting in place moves them; `sorted` and
     /// iterating copied each alert twice, a dozen strings retained and released each time).
     mutating func takeFiredInIDOrder(_ body: (Alert) -> Void) {
-        fired.sort { $0.alert.id > $1.alert.id }
+        fired.sort { $1.id.sorts(before: $0.id) }
         while let (_, alert) = fired.popLast() { body(alert) }
     }
 }

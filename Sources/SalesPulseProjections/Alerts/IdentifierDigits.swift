@@ -16,6 +16,16 @@ struct IdentifierDigits: Sendable, Hashable {
         self.second = second
     }
 
+    /// Whether the id of these digits sorts before the id of `other`'s as strings do: ids are
+    /// fixed-width lowercase hex, whose byte order is their numeric order, so the words are
+    /// compared as the big-endian numbers of their bytes. (Only for the digits of ids, not
+    /// ``none``.)
+    @inline(__always)
+    func sorts(before other: IdentifierDigits) -> Bool {
+        let (mine, theirs) = (UInt64(bigEndian: first), UInt64(bigEndian: other.first))
+        return mine != theirs ? mine < theirs : UInt64(bigEndian: second) < UInt64(bigEndian: other.second)
+    }
+
     /// The digits of the id whose hash is `value`.
     init(hash value: UInt64) {
         var bytes: (UInt64, UInt64) = (0, 0)
