@@ -2,9 +2,9 @@ import Testing
 import SalesPulseModel
 @testable import SalesPulseProjections
 
-/// A customer whose timer inputs did not change since its last full reconciliation, and whose
-/// timers did not come due since, skips working out which alerts hold (``TimerInputs``): the
-/// skip must never change an output or the state.
+/// A customer whose timer conditions that hold are those that held at its last full
+/// reconciliation skips working out which alerts hold (``TimerInputs``): the skip must never
+/// change an output or the state.
 @Suite struct TimerInputsTests {
     typealias F = Fixtures
     typealias Generator = PartitioningPropertyTests.Generator
@@ -57,7 +57,7 @@ import SalesPulseModel
             forget(&state)
             // The reconciliation below skips (the conditions it checks, counted to show it does).
             let now = max(event.time, state.reconciledAt ?? event.time).epochMilliseconds
-            if !state.openAlerts.isEmpty, state.timerInputs.signature != 0, state.timerInputs.signature == signature(of: state), state.nextTimerDue.map({ $0 > now }) ?? true {
+            if !state.openAlerts.isEmpty, state.timerInputs.signature != 0, state.timerInputs.signature == signature(of: state, at: now) {
                 skipped += 1
             }
             step += state.reconcile(now: event.time, configuration: F.configuration)
@@ -67,9 +67,8 @@ import SalesPulseModel
         return (states, outputs, skipped)
     }
 
-    static func signature(of state: CustomerState) -> UInt64 {
-        TimerInputs.signature(activation: state.activation, closed: state.outcome != nil, flows: state.flows, lastCommunicationAt: state.lastCommunicationAt,
-                              inactivity: F.configuration.inactivity)
+    static func signature(of state: CustomerState, at now: Int64) -> UInt64 {
+        state.holdingSignature(at: now, configuration: F.configuration)
     }
 
     @Test(arguments: [(1, 0.5, 1.0), (2, 2.0, 5.0), (3, 6.0, 24.0), (4, 11.0, 7.0), (5, 19.0, 50.0), (6, 31.0, 13.0)] as [(UInt64, Double, Double)])
@@ -92,20 +91,27 @@ import SalesPulseModel
         #expect(full.skipped == 0)
     }
 
-    /// The signature covers every input: changing any one of them changes it.
-    @Test func everyTimerInputChangesTheSignature() {
+    /// The signature covers every condition that holds: changing what any of them is made of
+    /// changes it. At 200 h every condition of the state below holds: the lead's activation
+    /// (its deadline passed at 24 h), the visit's SLA (since 74 h) and the silence at
+    /// need_confirmation (since 75 h).
+    @Test func everyHoldingConditionChangesTheSignature() {
         var state = CustomerState(customer: "c1")
         state.apply(F.event(.leadCreated(channel: "c", contactMode: "m"), at: 0), configuration: F.configuration)
         state.apply(F.enter("pipeline", "need_confirmation", at: 1), configuration: F.configuration)
         state.apply(F.enter("academic", "visit", at: 2), configuration: F.configuration)
         state.apply(F.event(.messageSent(channel: "sms"), at: 3), configuration: F.configuration)
-        let signature = Self.signature(of:)
+        let now = F.at(200).epochMilliseconds
+        let signature = { (state: CustomerState) in Self.signature(of: state, at: now) }
         let base = signature(state)
         #expect(base != 0)
         var changes: [(String, CustomerState)] = []
         var changed = state
-        changed.activation = .toBeActivated(since: F.at(24))
-        changes.append(("activation", changed))
+        changed.activation = .toBeActivated(since: F.at(30))
+        changes.append(("activation due at another time", changed))
+        changed = state
+        changed.activation = .activatedLate(at: F.at(30))
+        changes.append(("activated", changed))
         changed = state
         changed.outcome = .lost(at: F.at(4), reason: nil)
         changes.append(("outcome", changed))
@@ -122,6 +128,17 @@ import SalesPulseModel
         changed.apply(F.enter("delivery", "receipt", at: 2), configuration: F.configuration)
         changes.append(("another flow", changed))
         for (what, state) in changes { #expect(signature(state) != base, "\(what)") }
+        // Earlier, before any threshold: nothing holds, and the inputs of conditions that do
+        // not hold leave the signature as it is.
+        let early = F.at(10).epochMilliseconds
+        var later = state
+        later.lastCommunicationAt = F.at(8)
+        later.flows["academic"]!.current!.enteredAt = F.at(7)
+        #expect(Self.signature(of: later, at: early) == Self.signature(of: state, at: early))
+        // A passed deadline is the same condition as "to be activated" since it.
+        changed = state
+        changed.activation = .toBeActivated(since: F.at(24))
+        #expect(signature(changed) == base)
         // A lead in no flow: the decision alone changes it.
         var lead = CustomerState(customer: "c2")
         lead.apply(F.event(.leadCreated(channel: "c", contactMode: "m"), customer: "c2", at: 0), configuration: F.configuration)
@@ -132,6 +149,27 @@ import SalesPulseModel
         changed = state
         changed.apply(F.event(.fieldUpdated(field: "latest_need", value: .string("x"), previous: .null), at: 7), configuration: F.configuration)
         #expect(signature(changed) == base)
+    }
+
+    /// A message at a watched step before its silence alert is due changes no alert: the
+    /// reconciliation after it skips, as do those after events the timers do not read.
+    @Test func aMessageBeforeTheSilenceIsDueSkipsTheFullReconciliation() {
+        var state = CustomerState(customer: "c1")
+        // The silence at need_confirmation is due after 82 h, the visit's SLA after 72 h.
+        for event in [F.enter("academic", "visit", at: 0), F.enter("pipeline", "need_confirmation", at: 10)] {
+            state.apply(event, configuration: F.configuration)
+            state.reconcile(now: event.time, configuration: F.configuration)
+        }
+        // The visit's SLA alert fires at 72 h.
+        #expect(F.alerts(state.reconcileDue(atOrBefore: F.at(73), configuration: F.configuration)).map(\.rule) == ["step-sla"])
+        let signature = state.timerInputs.signature
+        #expect(signature != 0)
+        state.apply(F.event(.messageSent(channel: "sms"), at: 74), configuration: F.configuration)
+        #expect(state.reconcile(now: F.at(74), configuration: F.configuration).isEmpty)
+        #expect(state.timerInputs.signature == signature)
+        // The silence then comes due 72 h after the message, and fires.
+        #expect(state.nextTimerDue == F.at(74 + 72).epochMilliseconds + 1)
+        #expect(F.alerts(state.reconcileDue(atOrBefore: F.at(147), configuration: F.configuration)).map(\.rule) == ["inactivity:silent"])
     }
 
     /// A lead in no flow whose activation alert is open: deciding the deal resolves it, though

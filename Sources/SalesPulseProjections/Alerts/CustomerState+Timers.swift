@@ -21,30 +21,27 @@ extension CustomerState {
     public mutating func reconcile(now requested: EventTime, configuration: ProcessConfiguration) -> [FlowOutput] {
         let now = max(requested, reconciledAt ?? requested)
         reconciledAt = now
-        // The earliest due time after the last reconciliation, worked out from its inputs.
-        let dueBefore = nextTimerDue
-        // One pass over the timer conditions: does any hold now, and when does the next start to?
-        let dues = Self.timerDues(after: now.epochMilliseconds, activation: activation, closed: outcome != nil, flows: flows, lastCommunicationAt: lastCommunicationAt,
+        // One pass over the timer conditions: which hold now (their signature), and when does
+        // the next start to?
+        let dues = Self.timerDues(at: now.epochMilliseconds, activation: activation, closed: outcome != nil, flows: flows, lastCommunicationAt: lastCommunicationAt,
                                   configuration: configuration)
         nextTimerDue = dues.next
         let anyDue = (dues.earliest.map { $0 <= now.epochMilliseconds } ?? false) || (activation.isToBeActivated && outcome == nil)
         if openAlerts.isEmpty && !anyDue {
-            // The due times above may come from other inputs than the signature's.
             timerInputs.signature = 0
             return []
         }
-        // Nothing the timers read changed since the last full reconciliation, and no due time
-        // passed since the last one: the alerts that hold are the open ones (``TimerInputs``).
-        let signature = TimerInputs.signature(activation: activation, closed: outcome != nil, flows: flows, lastCommunicationAt: lastCommunicationAt,
-                                              inactivity: configuration.inactivity)
-        if signature == timerInputs.signature && (dueBefore.map { $0 > now.epochMilliseconds } ?? true) { return [] }
-        timerInputs.signature = signature
+        // The same conditions hold as at the last full reconciliation, which left the open
+        // alerts exactly those: nothing to fire or resolve (``TimerInputs``). A condition that
+        // starts to hold (a due time passed) or stops (an event) changes the signature.
+        if dues.holding.value == timerInputs.signature { return [] }
+        timerInputs.signature = dues.holding.value
         // Of what the due times depend on, only the activation can change below (pending to
         // be activated): worked out again only then (and the signature is then unknown).
         let activationBefore = activation
         defer {
             if activation != activationBefore {
-                nextTimerDue = timerDues(after: now.epochMilliseconds, configuration: configuration).next
+                nextTimerDue = timerDues(at: now.epochMilliseconds, configuration: configuration).next
                 timerInputs.signature = 0
             }
         }
@@ -163,32 +160,40 @@ extension CustomerState {
     /// memos of ``TimerInputs`` (the signature, and the due time queued in a projection's heap).
     public mutating func refreshNextTimerDue(configuration: ProcessConfiguration) {
         timerInputs = TimerInputs()
-        nextTimerDue = reconciledAt.flatMap { timerDues(after: $0.epochMilliseconds, configuration: configuration).next }
-            ?? timerDues(after: Int64.min, configuration: configuration).next
+        nextTimerDue = reconciledAt.flatMap { timerDues(at: $0.epochMilliseconds, configuration: configuration).next }
+            ?? timerDues(at: Int64.min, configuration: configuration).next
+    }
+
+    /// The signature of the timer conditions that hold at `now` (epoch milliseconds), which a
+    /// full reconciliation at `now` notes (``TimerInputs/signature``).
+    func holdingSignature(at now: Int64, configuration: ProcessConfiguration) -> UInt64 {
+        timerDues(at: now, configuration: configuration).holding.value
     }
 
     /// Every timer condition has the form "now > threshold", so it starts to hold at
-    /// threshold + 1 ms. Returns the earliest such time of all conditions (does any hold now?)
-    /// and the earliest one after `after` (when must the customer be looked at next?).
-    private func timerDues(after: Int64, configuration: ProcessConfiguration) -> (earliest: Int64?, next: Int64?) {
-        Self.timerDues(after: after, activation: activation, closed: outcome != nil, flows: flows, lastCommunicationAt: lastCommunicationAt, configuration: configuration)
+    /// threshold + 1 ms. Returns the earliest such time of all conditions (does any hold now?),
+    /// the earliest one after `now` (when must the customer be looked at next?) and the
+    /// signature of those that hold at `now`.
+    private func timerDues(at now: Int64, configuration: ProcessConfiguration) -> TimerDues {
+        Self.timerDues(at: now, activation: activation, closed: outcome != nil, flows: flows, lastCommunicationAt: lastCommunicationAt, configuration: configuration)
     }
 
-    /// ``timerDues(after:configuration:)`` from the parts of the state it reads. Static, so that
+    /// ``timerDues(at:configuration:)`` from the parts of the state it reads. Static, so that
     /// `reconcile`, which runs for every event, passes those parts: calling the method there
-    /// copied the whole state first (its nested functions read the state too), retaining and
-    /// releasing each of its fields. No allocation.
-    private static func timerDues(after: Int64, activation: Activation, closed: Bool, flows: borrowing SmallMap<FlowState>, lastCommunicationAt: EventTime?,
-                                  configuration: ProcessConfiguration) -> (earliest: Int64?, next: Int64?) {
-        var earliest: Int64?
-        var next: Int64?
-        func consider(_ threshold: Int64) {
-            let due = threshold &+ 1
-            if due < (earliest ?? Int64.max) { earliest = due }
-            if due > after && due < (next ?? Int64.max) { next = due }
+    /// copied the whole state first, retaining and releasing each of its fields. No allocation.
+    private static func timerDues(at now: Int64, activation: Activation, closed: Bool, flows: borrowing SmallMap<FlowState>, lastCommunicationAt: EventTime?,
+                                  configuration: ProcessConfiguration) -> TimerDues {
+        var dues = TimerDues(now: now, closed: closed)
+        switch activation {
+        case .pending(let deadline):
+            // Passed, it is about to be "to be activated since the deadline": the same condition.
+            if dues.consider(deadline.epochMilliseconds) { dues.holding.add(TimerDues.leadActivation, deadline.epochMilliseconds) }
+        case .toBeActivated(let since):
+            dues.holding.add(TimerDues.leadActivation, since.epochMilliseconds)
+        default:
+            break
         }
-        if case .pending(let deadline) = activation { consider(deadline.epochMilliseconds) }
-        if closed { return (earliest, next) }
+        if closed { return dues }
         let inactivity = configuration.inactivity
         // By index, reading only the current step's name and entry time: iterating `(key, value)`
         // pairs would copy each whole flow state (its visits, arrays and maps) per event.
@@ -196,14 +201,47 @@ extension CustomerState {
             guard let enteredAt = flows.entries[index].value.current?.enteredAt else { continue }
             let flowID = flows.entries[index].key
             let step = flows.entries[index].value.current!.step
-            if let sla = configuration.slaMilliseconds(flow: flowID, step: step) { consider(enteredAt.epochMilliseconds &+ sla) }
+            if let sla = configuration.slaMilliseconds(flow: flowID, step: step), dues.consider(enteredAt.epochMilliseconds &+ sla) {
+                dues.holding.add(TimerDues.stepSLA, enteredAt.epochMilliseconds &+ sla, flow: flowID, step: step)
+            }
             // By index: binding each rule copied it (its strings retained and released).
             for rule in inactivity.indices where inactivity[rule].flow == flowID && inactivity[rule].step == step {
                 let lastTouch = max(lastCommunicationAt ?? enteredAt, enteredAt)
-                consider(lastTouch.epochMilliseconds &+ inactivity[rule].afterMilliseconds)
+                let threshold = lastTouch.epochMilliseconds &+ inactivity[rule].afterMilliseconds
+                if dues.consider(threshold) { dues.holding.add(TimerDues.inactivity &+ Int64(rule), threshold, flow: flowID, step: step) }
             }
         }
-        return (earliest, next)
+        return dues
+    }
+}
+
+/// The due times of a customer's timer conditions as of `now`, and the signature of those that
+/// hold then: each condition that holds by its kind (the inactivity rule's index among them),
+/// its flow and step where it has them, and the threshold it passed (the alert's `since`) —
+/// what its alert's id is made of; and whether the deal is decided.
+private struct TimerDues {
+    static let leadActivation: Int64 = 1
+    static let stepSLA: Int64 = 2
+    static let inactivity: Int64 = 3
+
+    let now: Int64
+    /// The earliest due time of all conditions, and the earliest one after `now`.
+    var earliest: Int64?
+    var next: Int64?
+    /// The signature of the conditions that hold at `now`.
+    var holding = TimerInputs.Mixer()
+
+    init(now: Int64, closed: Bool) {
+        self.now = now
+        holding.add(closed ? 1 : 0)
+    }
+
+    /// Notes the condition "now > threshold", due at threshold + 1 ms; whether it holds.
+    mutating func consider(_ threshold: Int64) -> Bool {
+        let due = threshold &+ 1
+        if due < (earliest ?? Int64.max) { earliest = due }
+        if due > now && due < (next ?? Int64.max) { next = due }
+        return due <= now
     }
 }
 
