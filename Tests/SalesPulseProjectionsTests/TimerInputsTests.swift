@@ -172,6 +172,22 @@ import SalesPulseModel
         #expect(F.alerts(state.reconcileDue(atOrBefore: F.at(147), configuration: F.configuration)).map(\.rule) == ["inactivity:silent"])
     }
 
+    /// A lead whose deadline passes becomes "to be activated" in the reconciliation that fires
+    /// its alert: the same condition, so the reconciliation at its next event skips.
+    @Test func theReconciliationAfterALeadsDeadlineSkips() {
+        var state = CustomerState(customer: "c1")
+        let lead = F.event(.leadCreated(channel: "c", contactMode: "m"), at: 0)
+        state.apply(lead, configuration: F.configuration)
+        state.reconcile(now: lead.time, configuration: F.configuration)
+        #expect(F.alerts(state.reconcileDue(atOrBefore: F.at(25), configuration: F.configuration)).map(\.rule) == ["lead-activation"])
+        #expect(state.activation == .toBeActivated(since: F.at(24)))
+        let signature = state.timerInputs.signature
+        #expect(signature != 0)
+        state.apply(F.event(.objectionChosen(objection: "price_too_high"), at: 26), configuration: F.configuration)
+        #expect(state.reconcile(now: F.at(26), configuration: F.configuration).isEmpty)
+        #expect(state.timerInputs.signature == signature)
+    }
+
     /// A lead in no flow whose activation alert is open: deciding the deal resolves it, though
     /// nothing else the timers read changed.
     @Test func decidingALeadsDealResolvesItsActivationAlert() {

@@ -37,12 +37,12 @@ extension CustomerState {
         if dues.holding.value == timerInputs.signature { return [] }
         timerInputs.signature = dues.holding.value
         // Of what the due times depend on, only the activation can change below (pending to
-        // be activated): worked out again only then (and the signature is then unknown).
+        // be activated): worked out again only then. The signature stays: a pending activation
+        // whose deadline passed is the same condition as "to be activated" since the deadline.
         let activationBefore = activation
         defer {
             if activation != activationBefore {
                 nextTimerDue = timerDues(at: now.epochMilliseconds, configuration: configuration).next
-                timerInputs.signature = 0
             }
         }
         // The ids of the alerts that hold now; an alert is built (its reason text, the rep's

@@ -9,7 +9,8 @@ import SalesPulseModel
 ///
 /// The signature covers each condition that holds by what its alert's id is made of: its kind
 /// (lead activation, a step's SLA, an inactivity rule), its flow and step where it has them,
-/// and the threshold it passed (the alert's `since`); and whether the deal is decided. A
+/// and the threshold it passed (the alert's `since`); and whether the deal is decided (a lead
+/// to be activated counts whether it is or not; its alert holds only while it is not). A
 /// condition starts to hold only as time passes its threshold, and stops only when an event
 /// changes what it reads, and either changes the signature. (Until session 38 it covered the
 /// inputs of every condition instead, whether it held or not: a message at a watched step, an
