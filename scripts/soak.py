@@ -13,9 +13,12 @@ Every projection the last chaos instance serves — every customer, every flow s
 counter with its series, every metric overall and by region, the open alerts and the event
 statistics — must equal the reference's, byte for byte after JSON parsing.
 
+With `--reference-binary` the reference is folded by another build (an earlier one): the check
+then also says that a change left every projection as it was.
+
 Usage: python3 scripts/soak.py [--events N] [--customers C] [--partitions P] [--actions K]
                                [--instances I] [--live-publish] [--seed S] [--binary PATH]
-                               [--config FILE] [--keep]
+                               [--reference-binary PATH] [--config FILE] [--keep]
 Exit status 0 when every projection matched, 1 when one differed, 2 on a setup failure.
 Build first: swift build -c release --product salespulse (the default --binary).
 """
@@ -245,6 +248,9 @@ def main():
                         help="publish half of the events before the chaos and the rest in chunks during it")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--binary", default=".build/release/salespulse")
+    parser.add_argument("--reference-binary", metavar="PATH",
+                        help="the binary of the reference run (default: --binary); an earlier build checks that a change"
+                             " leaves every projection as it was")
     parser.add_argument("--config", default="deploy/config/salespulse.yaml")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, state)")
     parser.add_argument("--prefetch", default=None, help="--prefetch of every `run` instance (default: run's own)")
@@ -258,9 +264,10 @@ def main():
             file.write("\n".join(lines) + "\n")
         log(f"{len(lines)} lines written to {options.write_events} ({options.events} events, duplicates and invalid ones included)")
         return 0
-    if not os.access(options.binary, os.X_OK):
-        log(f"{options.binary} is not an executable: build it with `swift build -c release --product salespulse`")
-        return 2
+    for binary in [options.binary, options.reference_binary or options.binary]:
+        if not os.access(binary, os.X_OK):
+            log(f"{binary} is not an executable: build it with `swift build -c release --product salespulse`")
+            return 2
     if options.instances < 1 or options.actions < 0:
         log(f"--instances must be at least 1 and --actions at least 0 (got {options.instances} and {options.actions})")
         return 2
@@ -303,8 +310,8 @@ def main():
 
         publish(files[0])
 
-        def arguments(group):
-            return [options.binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", group,
+        def arguments(group, binary=options.binary):
+            return [binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", group,
                     "--replay", "--checkpoint-interval", "1s", "--status-interval", "0"] + \
                    (["--prefetch", options.prefetch] if options.prefetch else [])
 
@@ -337,7 +344,7 @@ def main():
         actual = snapshot(last.port, options.customers)
         last.terminate()
 
-        reference = Instance("reference", arguments(f"reference-{options.seed}"), folder)
+        reference = Instance("reference", arguments(f"reference-{options.seed}", options.reference_binary or options.binary), folder)
         started.append(reference)
         reference.start()
         caught_up(reference.port, options.partitions)
