@@ -172,6 +172,82 @@ import SalesPulseModel
         #expect(F.alerts(state.reconcileDue(atOrBefore: F.at(147), configuration: F.configuration)).map(\.rule) == ["inactivity:silent"])
     }
 
+    /// Folds the events as ``FlowProjection`` does, with ticks between them: through
+    /// ``CustomerState/applyAndReconcile(_:configuration:)``, or applying and then reconciling
+    /// in full (every memo forgotten first). Counts the events whose reconciliation was skipped.
+    static func foldApplying(_ events: [SalesEvent], inOneStep: Bool, tickEvery hours: Double) -> (states: [String: CustomerState], outputs: [[FlowOutput]], skipped: Int) {
+        var states: [String: CustomerState] = [:]
+        var outputs: [[FlowOutput]] = []
+        var skipped = 0
+        var nextTick = events.first.map { $0.time.adding(milliseconds: Int64(hours * Double(F.hour))) }
+        for event in events {
+            while let tick = nextTick, tick < event.time {
+                for customer in states.keys.sorted() { outputs.append(states[customer]!.reconcileDue(atOrBefore: tick, configuration: F.configuration)) }
+                nextTick = tick.adding(milliseconds: Int64(hours * Double(F.hour)))
+            }
+            var state = states[event.subject] ?? CustomerState(customer: event.subject)
+            var step = state.reconcileDue(atOrBefore: event.time, configuration: F.configuration)
+            if inOneStep {
+                // Whether the reconciliation will be skipped (the conditions checked, to count it).
+                let reads = state.timerInputs.readsLastCommunication
+                let before = (state.activation, state.outcome != nil, state.lastCommunicationAt)
+                var after = state
+                after.apply(event, configuration: F.configuration)
+                if let reads, !event.type.changesFlows, after.activation == before.0, (after.outcome != nil) == before.1,
+                   !reads || after.lastCommunicationAt == before.2, state.nextTimerDue.map({ $0 > event.time.epochMilliseconds }) ?? true {
+                    skipped += 1
+                }
+                step += state.applyAndReconcile(event, configuration: F.configuration)
+            } else {
+                step += state.apply(event, configuration: F.configuration)
+                state.timerInputs = TimerInputs()
+                step += state.reconcile(now: event.time, configuration: F.configuration)
+            }
+            outputs.append(step)
+            states[event.subject] = state
+        }
+        return (states, outputs, skipped)
+    }
+
+    @Test(arguments: [(11, 0.5, 1.0), (12, 2.0, 5.0), (13, 6.0, 24.0), (14, 11.0, 7.0), (15, 19.0, 50.0), (16, 31.0, 13.0), (17, 80.0, 100.0)] as [(UInt64, Double, Double)])
+    func applyingAndReconcilingInOneStepChangesNothing(_ seed: UInt64, _ spacing: Double, _ tick: Double) {
+        let events = Self.events(seed: seed, count: 600, spacing: spacing)
+        let full = Self.foldApplying(events, inOneStep: false, tickEvery: tick)
+        let oneStep = Self.foldApplying(events, inOneStep: true, tickEvery: tick)
+        let firstDifference = zip(oneStep.outputs, full.outputs).enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(firstDifference == nil, "step \(firstDifference?.offset ?? -1): \(firstDifference?.element.0 ?? []) instead of \(firstDifference?.element.1 ?? [])")
+        #expect(oneStep.outputs.count == full.outputs.count)
+        #expect(oneStep.states.keys.sorted() == full.states.keys.sorted())
+        for (customer, state) in full.states {
+            #expect(oneStep.states[customer] == state, "\(customer)")
+            #expect(oneStep.states[customer]?.nextTimerDue == state.nextTimerDue, "\(customer)")
+            #expect(oneStep.states[customer]?.reconciledAt == state.reconciledAt, "\(customer)")
+        }
+        #expect(oneStep.skipped > 0)
+    }
+
+    /// An objection (a communication) at a step no inactivity rule watches skips the
+    /// reconciliation; at a watched step it does not, and a message there resolves the silence.
+    @Test func aCommunicationSkipsTheReconciliationOnlyWhereNoRuleWatchesTheStep() {
+        var state = CustomerState(customer: "c1")
+        for event in [F.enter("academic", "visit", at: 0)] {
+            state.apply(event, configuration: F.configuration)
+            state.reconcile(now: event.time, configuration: F.configuration)
+        }
+        #expect(state.timerInputs.readsLastCommunication == false)
+        state.timerInputs.signature = 42  // a reconciliation that ran would change it
+        #expect(state.applyAndReconcile(F.event(.objectionChosen(objection: "price_too_high"), at: 1), configuration: F.configuration).isEmpty)
+        #expect(state.timerInputs.signature == 42)
+        #expect(state.reconciledAt == F.at(1))
+        #expect(state.lastCommunicationAt == F.at(1))
+        state.applyAndReconcile(F.enter("pipeline", "need_confirmation", at: 2), configuration: F.configuration)
+        #expect(state.timerInputs.readsLastCommunication == true)
+        #expect(F.alerts(state.reconcileDue(atOrBefore: F.at(76), configuration: F.configuration)).map(\.rule).sorted() == ["inactivity:silent", "step-sla"])
+        let resolved = F.alerts(state.applyAndReconcile(F.event(.objectionChosen(objection: "price_too_high"), at: 77), configuration: F.configuration))
+        #expect(resolved.map(\.rule) == ["inactivity:silent"])
+        #expect(resolved.map(\.state) == [.resolved])
+    }
+
     /// A lead whose deadline passes becomes "to be activated" in the reconciliation that fires
     /// its alert: the same condition, so the reconciliation at its next event skips.
     @Test func theReconciliationAfterALeadsDeadlineSkips() {

@@ -26,6 +26,7 @@ extension CustomerState {
         let dues = Self.timerDues(at: now.epochMilliseconds, activation: activation, closed: outcome != nil, flows: flows, lastCommunicationAt: lastCommunicationAt,
                                   configuration: configuration)
         nextTimerDue = dues.next
+        timerInputs.readsLastCommunication = dues.readsLastCommunication
         let anyDue = (dues.earliest.map { $0 <= now.epochMilliseconds } ?? false) || (activation.isToBeActivated && outcome == nil)
         if openAlerts.isEmpty && !anyDue {
             timerInputs.signature = 0
@@ -123,6 +124,29 @@ extension CustomerState {
         return outputs
     }
 
+    /// Applies `event` (``apply(_:configuration:)``) and reconciles the timers at its time
+    /// (``reconcile(now:configuration:)``), with the same outputs and state. The reconciliation
+    /// is skipped, the time only noted, when the event changed nothing the timers read: no step
+    /// entered, blocked or acted on, the same activation and decision, and the same last
+    /// communication unless an inactivity rule watches a current step. With no due time passed
+    /// since the last reconciliation (``reconcileDue(atOrBefore:configuration:)`` runs first),
+    /// the same conditions hold, and that reconciliation's findings stand; the flows, rarely in
+    /// cache, are not read (BENCHMARKS.md, session 39).
+    public mutating func applyAndReconcile(_ event: SalesEvent, configuration: ProcessConfiguration) -> [FlowOutput] {
+        let activationBefore = activation
+        let closedBefore = outcome != nil
+        let lastCommunicationBefore = lastCommunicationAt
+        var outputs = apply(event, configuration: configuration)
+        if let readsLastCommunication = timerInputs.readsLastCommunication, !event.type.changesFlows, activation == activationBefore,
+           (outcome != nil) == closedBefore, !readsLastCommunication || lastCommunicationAt == lastCommunicationBefore,
+           nextTimerDue.map({ $0 > event.time.epochMilliseconds }) ?? true {
+            if reconciledAt == nil || event.time > reconciledAt! { reconciledAt = event.time }
+            return outputs
+        }
+        outputs.append(taking: reconcile(now: event.time, configuration: configuration))
+        return outputs
+    }
+
     /// Reconciles at each timer due at or before `time`, earliest first, as ticks advancing the
     /// watermark to those times would have. Folding calls this before applying an event, so
     /// that what a timer produces never depends on whether a tick came before the event.
@@ -206,6 +230,7 @@ extension CustomerState {
             }
             // By index: binding each rule copied it (its strings retained and released).
             for rule in inactivity.indices where inactivity[rule].flow == flowID && inactivity[rule].step == step {
+                dues.readsLastCommunication = true
                 let lastTouch = max(lastCommunicationAt ?? enteredAt, enteredAt)
                 let threshold = lastTouch.epochMilliseconds &+ inactivity[rule].afterMilliseconds
                 if dues.consider(threshold) { dues.holding.add(TimerDues.inactivity &+ Int64(rule), threshold, flow: flowID, step: step) }
@@ -230,6 +255,8 @@ private struct TimerDues {
     var next: Int64?
     /// The signature of the conditions that hold at `now`.
     var holding = TimerInputs.Mixer()
+    /// Whether a condition read the time of the last communication.
+    var readsLastCommunication = false
 
     init(now: Int64, closed: Bool) {
         self.now = now
@@ -242,6 +269,17 @@ private struct TimerDues {
         if due < (earliest ?? Int64.max) { earliest = due }
         if due > now && due < (next ?? Int64.max) { next = due }
         return due <= now
+    }
+}
+
+extension SalesEventType {
+    /// Whether applying an event of this type may change a customer's flows (its current steps,
+    /// their entry times and blockages): what the step timers read.
+    var changesFlows: Bool {
+        switch self {
+        case .stepEntered, .stepBlocked, .actionCompleted: true
+        default: false
+        }
     }
 }
 

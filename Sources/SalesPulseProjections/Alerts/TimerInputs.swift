@@ -32,6 +32,11 @@ struct TimerInputs: Sendable, Hashable, Codable {
     /// the soak's events (BENCHMARKS.md, session 37). Like the signature, a memo of this
     /// process: a restored projection pushes every customer's next due time again.
     var queuedDue: Int64?
+    /// Whether the last reconciliation read the time of the last communication (an inactivity
+    /// rule watches a current step); nil when no reconciliation ran since this memo was made.
+    /// Lets ``CustomerState/applyAndReconcile(_:configuration:)`` tell that an event changed
+    /// nothing a timer reads without reading the flows.
+    var readsLastCommunication: Bool?
 
     /// No signature: the next reconciliation is a full one.
     init() {}

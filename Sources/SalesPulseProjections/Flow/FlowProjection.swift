@@ -63,8 +63,7 @@ public struct FlowProjection: Sendable, Hashable {
         // between the events would have: whether one ran (batches differ between runs, replays
         // and restarts) then changes nothing, e.g. the rep and region an alert carries.
         var outputs = state.reconcileDue(atOrBefore: event.time, configuration: configuration)
-        outputs.append(taking: state.apply(event, configuration: configuration))
-        outputs.append(taking: state.reconcile(now: event.time, configuration: configuration))
+        outputs.append(taking: state.applyAndReconcile(event, configuration: configuration))
         // The heap holds an entry at or before every customer's next due time: only a change of
         // that time may need one, and only an earlier one than the live entry's (a later one is
         // pushed when that entry fires), so the heap holds about one entry per customer.
