@@ -97,4 +97,15 @@ import SalesPulseModel
         #expect(kept.prefix(3).map(\.customer) == ["c0", "c1", "c2"])
         #expect(kept.last?.customer == "c\(limit + 49)")
     }
+
+    /// Rep exits are looked for only among a step entry's outputs: no other event changes a
+    /// step (random events of every kind the fixtures fold, with their timers).
+    @Test(arguments: [21, 22, 23] as [UInt64])
+    func onlyAStepEntryChangesAStep(_ seed: UInt64) {
+        var projection = FlowProjection(configuration: Fixtures.configuration)
+        for event in TimerInputsTests.events(seed: seed, count: 800, spacing: 3) {
+            let changed = projection.apply(event).contains { if case .stepChanged = $0 { true } else { false } }
+            #expect(!changed || event.type == .stepEntered, "\(event.type.name)")
+        }
+    }
 }

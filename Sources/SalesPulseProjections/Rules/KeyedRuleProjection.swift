@@ -179,7 +179,10 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
 
     /// The exits from watched steps that an event's flow outputs show (pure).
     public static func repExits(of event: SalesEvent, outputs: [FlowOutput], configuration: ProcessConfiguration) -> [RepExit] {
-        guard !configuration.sequenceRules.isEmpty, let rep = event.rep else { return [] }
+        // Steps change only when one is entered (``CustomerState``'s `enter`): other events'
+        // outputs are not walked (each walked output was copied, an alert's dozen fields
+        // retained and released).
+        guard !configuration.sequenceRules.isEmpty, event.type == .stepEntered, let rep = event.rep else { return [] }
         var found: [RepExit] = []
         for output in outputs {
             guard case .stepChanged(let customer, let flow, let from?, _, let at) = output else { continue }
