@@ -71,24 +71,37 @@ import SalesPulseModel
         state.holdingSignature(at: now, configuration: F.configuration)
     }
 
+    typealias Folded = (states: [String: CustomerState], outputs: [[FlowOutput]], skipped: Int)
+
+    /// Folds random events with skipping (`fold`'s second argument true) and without: the same
+    /// outputs and states, and some skips (none without).
+    static func expectSkippingChangesNothing(seed: UInt64, spacing: Double, tick: Double, fold: ([SalesEvent], Bool, Double) -> Folded) {
+        let events = Self.events(seed: seed, count: 600, spacing: spacing)
+        let full = fold(events, false, tick)
+        let skipping = fold(events, true, tick)
+        expectSame((skipping.states, skipping.outputs), as: (full.states, full.outputs))
+        #expect(skipping.skipped > 0)
+        #expect(full.skipped == 0)
+    }
+
+    /// The same outputs, step by step (the first difference only: the whole sequences would
+    /// bury it), and the same states, their timer fields included.
+    static func expectSame(_ folded: (states: [String: CustomerState], outputs: [[FlowOutput]]), as reference: (states: [String: CustomerState], outputs: [[FlowOutput]])) {
+        let firstDifference = zip(folded.outputs, reference.outputs).enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(firstDifference == nil, "step \(firstDifference?.offset ?? -1): \(firstDifference?.element.0 ?? []) instead of \(firstDifference?.element.1 ?? [])")
+        #expect(folded.outputs.count == reference.outputs.count)
+        #expect(folded.states.keys.sorted() == reference.states.keys.sorted())
+        for (customer, state) in reference.states {
+            #expect(folded.states[customer] == state, "\(customer)")
+            #expect(folded.states[customer]?.nextTimerDue == state.nextTimerDue, "\(customer)")
+            #expect(folded.states[customer]?.reconciledAt == state.reconciledAt, "\(customer)")
+        }
+    }
+
     @Test(arguments: [(1, 0.5, 1.0), (2, 2.0, 5.0), (3, 6.0, 24.0), (4, 11.0, 7.0), (5, 19.0, 50.0), (6, 31.0, 13.0)] as [(UInt64, Double, Double)])
     func skippingUnchangedTimerInputsChangesNothing(_ seed: UInt64, _ spacing: Double, _ tick: Double) {
-        let events = Self.events(seed: seed, count: 600, spacing: spacing)
-        let full = Self.fold(events, remembering: false, tickEvery: tick)
-        let remembered = Self.fold(events, remembering: true, tickEvery: tick)
-        // The first difference only: the whole sequences would bury it.
-        let firstDifference = zip(remembered.outputs, full.outputs).enumerated().first { $0.element.0 != $0.element.1 }
-        #expect(firstDifference == nil, "step \(firstDifference?.offset ?? -1): \(firstDifference?.element.0 ?? []) instead of \(firstDifference?.element.1 ?? [])")
-        #expect(remembered.outputs.count == full.outputs.count)
-        #expect(remembered.states.keys.sorted() == full.states.keys.sorted())
-        for (customer, state) in full.states {
-            #expect(remembered.states[customer] == state, "\(customer)")
-            #expect(remembered.states[customer]?.nextTimerDue == state.nextTimerDue, "\(customer)")
-            #expect(remembered.states[customer]?.reconciledAt == state.reconciledAt, "\(customer)")
-        }
         // The sequences reach open alerts that hold across later events, where the skip applies.
-        #expect(remembered.skipped > 0)
-        #expect(full.skipped == 0)
+        Self.expectSkippingChangesNothing(seed: seed, spacing: spacing, tick: tick) { Self.fold($0, remembering: $1, tickEvery: $2) }
     }
 
     /// The signature covers every condition that holds: changing what any of them is made of
@@ -211,19 +224,7 @@ import SalesPulseModel
 
     @Test(arguments: [(11, 0.5, 1.0), (12, 2.0, 5.0), (13, 6.0, 24.0), (14, 11.0, 7.0), (15, 19.0, 50.0), (16, 31.0, 13.0), (17, 80.0, 100.0)] as [(UInt64, Double, Double)])
     func applyingAndReconcilingInOneStepChangesNothing(_ seed: UInt64, _ spacing: Double, _ tick: Double) {
-        let events = Self.events(seed: seed, count: 600, spacing: spacing)
-        let full = Self.foldApplying(events, inOneStep: false, tickEvery: tick)
-        let oneStep = Self.foldApplying(events, inOneStep: true, tickEvery: tick)
-        let firstDifference = zip(oneStep.outputs, full.outputs).enumerated().first { $0.element.0 != $0.element.1 }
-        #expect(firstDifference == nil, "step \(firstDifference?.offset ?? -1): \(firstDifference?.element.0 ?? []) instead of \(firstDifference?.element.1 ?? [])")
-        #expect(oneStep.outputs.count == full.outputs.count)
-        #expect(oneStep.states.keys.sorted() == full.states.keys.sorted())
-        for (customer, state) in full.states {
-            #expect(oneStep.states[customer] == state, "\(customer)")
-            #expect(oneStep.states[customer]?.nextTimerDue == state.nextTimerDue, "\(customer)")
-            #expect(oneStep.states[customer]?.reconciledAt == state.reconciledAt, "\(customer)")
-        }
-        #expect(oneStep.skipped > 0)
+        Self.expectSkippingChangesNothing(seed: seed, spacing: spacing, tick: tick) { Self.foldApplying($0, inOneStep: $1, tickEvery: $2) }
     }
 
     /// An objection (a communication) at a step no inactivity rule watches skips the
