@@ -198,6 +198,7 @@ public struct StepDefinition: Sendable, Hashable {
     private static func stuckReason(step: String, sla: Int64?) -> String? {
         sla.map { "at \(step) for more than \(DurationText.text($0))" }
     }
+
     /// The action with this id.
     public func action(named id: String) -> ActionDefinition? { actions.first { $0.id == id } }
 }

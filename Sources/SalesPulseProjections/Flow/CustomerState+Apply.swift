@@ -182,3 +182,15 @@ extension CustomerState {
         return outputs
     }
 }
+
+extension SalesEventType {
+    /// Whether applying an event of this type may change a customer's flows (its current steps,
+    /// their entry times and blockages): what the step timers read. The types whose cases of
+    /// ``CustomerState/apply(_:configuration:)`` modify `flows`; a new one must be added here.
+    var changesFlows: Bool {
+        switch self {
+        case .stepEntered, .stepBlocked, .actionCompleted: true
+        default: false
+        }
+    }
+}
