@@ -117,8 +117,8 @@ extension CustomerState {
             }
             position += 1
         }
-        holding.takeFiredInIDOrder { alert in
-            openAlerts.store(alert)
+        holding.takeFiredInIDOrder { (alert: consuming Alert) in
+            openAlerts.store(copy alert)
             outputs.append(.alert(alert))
         }
         return outputs
@@ -155,7 +155,7 @@ extension CustomerState {
         // Each reconciliation moves the next due time past the one reconciled (or clears it).
         while let due = nextTimerDue, due <= time.epochMilliseconds {
             let fired = reconcile(now: EventTime(epochMilliseconds: due), configuration: configuration)
-            if !fired.isEmpty { outputs += fired }
+            outputs.append(taking: fired)
             if let next = nextTimerDue, next <= due { break }
         }
         return outputs

@@ -50,8 +50,10 @@ struct HoldingAlerts {
     }
 
     /// The alerts built, in id order, each moved out (sorting in place moves them; `sorted` and
-    /// iterating copied each alert twice, a dozen strings retained and released each time).
-    mutating func takeFiredInIDOrder(_ body: (Alert) -> Void) {
+    /// iterating copied each alert twice, a dozen strings retained and released each time), and
+    /// handed over: lent to `body`, an alert was copied for each place it went, and the one
+    /// taken out then dropped.
+    mutating func takeFiredInIDOrder(_ body: (consuming Alert) -> Void) {
         fired.sort { $1.id.sorts(before: $0.id) }
         while let (_, alert) = fired.popLast() { body(alert) }
     }

@@ -4,7 +4,7 @@ extension SmallMap where Value == Alert {
     /// bytes lie in heap blocks of their own (each comparison waited for one). An alert with
     /// the same id is replaced. An id that is not 16 hex digits, on either side, is placed by
     /// comparing strings.
-    mutating func store(_ alert: Alert) {
+    mutating func store(_ alert: consuming Alert) {
         let digits = alert.digits
         let place = entries.withUnsafeBufferPointer { entries -> (index: Int, found: Bool)? in
             guard digits != .none else { return nil }

@@ -115,7 +115,7 @@ public struct FlowProjection: Sendable, Hashable {
                 if let next = state.nextTimerDue { Self.schedule(&state, at: next, in: &timers) }
                 return fired
             }
-            if let fired { outputs += fired }
+            if let fired { outputs.append(taking: fired) }
         }
         // Dictionary order differs between processes: order the outputs deterministically.
         outputs.sortByOrderingKey()
