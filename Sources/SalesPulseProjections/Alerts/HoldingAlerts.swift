@@ -44,8 +44,9 @@ struct HoldingAlerts {
         }
     }
 
-    /// Keeps `alert`, built for the id ``mustBuild(_:open:)`` noted last.
-    mutating func fire(_ alert: Alert) {
+    /// Keeps `alert`, built for the id ``mustBuild(_:open:)`` noted last (taken, not lent: a
+    /// lent alert was copied in and the built one dropped).
+    mutating func fire(_ alert: consuming Alert) {
         if let index = fired.firstIndex(where: { $0.id == building }) { fired[index].alert = alert } else { fired.append((building, alert)) }
     }
 
