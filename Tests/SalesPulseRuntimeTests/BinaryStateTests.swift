@@ -85,7 +85,9 @@ import SalesPulseProjections
         first.alert?.state = .resolved
         #expect(first.alert?.state == .resolved && second.alert?.state == .fired)
         #expect(first != second)
-        #expect(MemoryLayout<KeyedRuleProjection.Pending>.size < MemoryLayout<Alert>.size)
+        // The alert out of line (most entries never fire): an entry takes the 120 bytes its
+        // documentation states, not an inline alert's more.
+        #expect(MemoryLayout<KeyedRuleProjection.Pending>.size <= 120)
     }
 
     /// Every truncation and a sweep of single-byte changes: an error or (for a byte inside a

@@ -11,24 +11,22 @@ extension Alert: Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let id = try container.decode(String.self, forKey: .id)
-        self.id = id
-        digits = IdentifierDigits(id) ?? .none
-        rule = try container.decode(String.self, forKey: .rule)
-        customer = try container.decode(String.self, forKey: .customer)
-        rep = try container.decodeIfPresent(String.self, forKey: .rep)
-        supervisor = try container.decodeIfPresent(String.self, forKey: .supervisor)
-        director = try container.decodeIfPresent(String.self, forKey: .director)
-        region = try container.decodeIfPresent(String.self, forKey: .region)
-        departments = try container.decode([String].self, forKey: .departments)
-        flow = try container.decodeIfPresent(String.self, forKey: .flow)
-        step = try container.decodeIfPresent(String.self, forKey: .step)
-        since = try container.decode(EventTime.self, forKey: .since)
-        reason = try container.decode(String.self, forKey: .reason)
-        state = try container.decode(State.self, forKey: .state)
-        severity = try container.decodeIfPresent(String.self, forKey: .severity)
-        evidence = try container.decodeIfPresent([String].self, forKey: .evidence)
-        resolvedAt = try container.decodeIfPresent(EventTime.self, forKey: .resolvedAt)
+        self.init(Attributes(id: try container.decode(String.self, forKey: .id),
+                             rule: try container.decode(String.self, forKey: .rule),
+                             customer: try container.decode(String.self, forKey: .customer),
+                             rep: try container.decodeIfPresent(String.self, forKey: .rep),
+                             supervisor: try container.decodeIfPresent(String.self, forKey: .supervisor),
+                             director: try container.decodeIfPresent(String.self, forKey: .director),
+                             region: try container.decodeIfPresent(String.self, forKey: .region),
+                             departments: try container.decode([String].self, forKey: .departments),
+                             flow: try container.decodeIfPresent(String.self, forKey: .flow),
+                             step: try container.decodeIfPresent(String.self, forKey: .step),
+                             since: try container.decode(EventTime.self, forKey: .since),
+                             reason: try container.decode(String.self, forKey: .reason),
+                             state: try container.decode(State.self, forKey: .state),
+                             severity: try container.decodeIfPresent(String.self, forKey: .severity),
+                             evidence: try container.decodeIfPresent([String].self, forKey: .evidence),
+                             resolvedAt: try container.decodeIfPresent(EventTime.self, forKey: .resolvedAt)))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -28,25 +28,25 @@ extension Alert {
         let id = try reader.readString()
         let rule = try reader.readString()
         let customer = try reader.readString()
-        self.init(rule: rule, customer: customer, rep: nil, organisation: Organisation(), region: nil, since: EventTime(epochMilliseconds: 0), reason: "")
-        self.id = id
-        digits = IdentifierDigits(id) ?? .none
-        rep = try reader.readOptionalString()
-        supervisor = try reader.readOptionalString()
-        director = try reader.readOptionalString()
-        region = try reader.readOptionalString()
-        departments = try reader.readStrings()
-        flow = try reader.readOptionalString()
-        step = try reader.readOptionalString()
-        since = try reader.readTime()
-        reason = try reader.readString()
+        let rep = try reader.readOptionalString()
+        let supervisor = try reader.readOptionalString()
+        let director = try reader.readOptionalString()
+        let region = try reader.readOptionalString()
+        let departments = try reader.readStrings()
+        let flow = try reader.readOptionalString()
+        let step = try reader.readOptionalString()
+        let since = try reader.readTime()
+        let reason = try reader.readString()
+        let state: State
         switch try reader.readByte() {
         case 0: state = .fired
         case 1: state = .resolved
         case let tag: throw StateReadError(position: reader.position - 1, "unknown alert state tag \(tag)")
         }
-        severity = try reader.readOptionalString()
-        evidence = try reader.readOptional { reader throws(StateReadError) in try reader.readStrings() }
-        resolvedAt = try reader.readOptionalTime()
+        self.init(Attributes(id: id, rule: rule, customer: customer, rep: rep, supervisor: supervisor, director: director, region: region,
+                             departments: departments, flow: flow, step: step, since: since, reason: reason, state: state,
+                             severity: try reader.readOptionalString(),
+                             evidence: try reader.readOptional { reader throws(StateReadError) in try reader.readStrings() },
+                             resolvedAt: try reader.readOptionalTime()))
     }
 }
