@@ -34,6 +34,13 @@ public struct KafkaRecordBatch: Sendable {
         bytes.reserveCapacity(bytes.count + records * bytesEach)
     }
 
+    /// Removes every record, keeping the buffers' capacity when `keepingCapacity` (a batch
+    /// reused for the next records writes into memory already in use, not into fresh pages).
+    public mutating func removeAll(keepingCapacity: Bool = false) {
+        bytes.removeAll(keepingCapacity: keepingCapacity)
+        bounds.removeAll(keepingCapacity: keepingCapacity)
+    }
+
     /// Appends a record keyed by the UTF-8 bytes of `key`, its value written by `writeValue` at
     /// the end of the buffer it is given (it must only append).
     public mutating func append(key: String, value writeValue: (inout [UInt8]) -> Void) {

@@ -77,6 +77,25 @@ import SalesPulseProjections
         #expect(AlertEvent.records([.unknownFlow(customer: "c", flow: "f", at: alerts[0].since)]).isEmpty)
     }
 
+    /// The runtime reuses one batch per fold thread: emptied, it writes what a new one would.
+    @Test func aReusedBatchWritesWhatANewOneWrites() {
+        let alerts = Self.alerts
+        var reused = AlertEvent.records(alerts.map { .alert($0) })
+        reused.removeAll(keepingCapacity: true)
+        #expect(reused.isEmpty && reused.bytes.isEmpty)
+        let later: [FlowOutput] = [.alert(alerts[2]), .unknownFlow(customer: "c", flow: "f", at: alerts[0].since), .alert(alerts[0])]
+        AlertEvent.append(later, to: &reused)
+        let fresh = AlertEvent.records(later)
+        #expect(reused.count == 2 && reused.bytes == fresh.bytes)
+        for index in 0..<2 {
+            #expect(Array(reused[index].key) == Array(fresh[index].key) && Array(reused[index].value) == Array(fresh[index].value))
+        }
+        // Appended after the records already there, which stay as they were.
+        AlertEvent.append([.alert(alerts[1])], to: &reused)
+        #expect(reused.count == 3)
+        #expect(Array(reused[1].value) == Self.reference(alerts[0]) && Array(reused[2].value) == Self.reference(alerts[1]))
+    }
+
     @Test(arguments: [Int64(1_772_413_200_123), 0, -1, -86_400_001, 253_402_300_799_999, 253_402_300_800_000, 4_102_444_800_000_000])
     func aTimeWrittenIntoBytesIsItsText(millis: Int64) {
         let time = EventTime(epochMilliseconds: millis)

@@ -195,6 +195,9 @@ public final class ProjectorRuntime: Sendable {
         // each batch, the arrays (up to megabytes) were copied at every doubling into fresh
         // memory the kernel had to fault in.
         var spareOutputs: [[FlowOutput]] = []
+        // Each fold worker's alerts-topic records, emptied after publishing and reused (their
+        // buffers stay in memory already in use).
+        var spareRecords: [KafkaRecordBatch] = []
         // Records in the owned partitions not consumed yet, as of the last tick.
         var recordsWaiting: Int64 = 0
 
@@ -230,6 +233,7 @@ public final class ProjectorRuntime: Sendable {
                     var parts = [BatchPart](repeating: BatchPart(), count: used)
                     // Swapped, not copied, from here to the worker's part: the arrays stay unique.
                     for worker in 0..<min(used, spareOutputs.count) { swap(&parts[worker].outputs, &spareOutputs[worker]) }
+                    for worker in 0..<min(used, spareRecords.count) { swap(&parts[worker].alertRecords, &spareRecords[worker]) }
                     parts.withUnsafeMutableBufferPointer { parts in
                         // Each worker works on its own element.
                         workers.run(workers: used) { worker, decoder in
@@ -244,7 +248,7 @@ public final class ProjectorRuntime: Sendable {
                             for (destination, entries) in outbox.drain() { part.forwards.append(counterBatchRecord(entries, to: destination)) }
                             // Written here, on every fold thread, not by the consume thread alone
                             // as it publishes.
-                            part.alertRecords = AlertEvent.records(part.outputs)
+                            AlertEvent.append(part.outputs, to: &part.alertRecords)
                             part.forwardedInputs += outbox.gathered
                             parts[worker] = part
                         }
@@ -290,6 +294,11 @@ public final class ProjectorRuntime: Sendable {
                 if worker == spareOutputs.count { spareOutputs.append([]) }
                 swap(&spareOutputs[worker], &outputs[worker])
                 spareOutputs[worker].removeAll(keepingCapacity: true)
+            }
+            for worker in alertRecords.indices {
+                if worker == spareRecords.count { spareRecords.append(KafkaRecordBatch(topic: AlertEvent.topic)) }
+                swap(&spareRecords[worker], &alertRecords[worker])
+                spareRecords[worker].removeAll(keepingCapacity: true)
             }
             if !offsets.isEmpty {
                 try consumer.store(offsets.map { KafkaPartitionOffset($0.key, offset: $0.value) })
