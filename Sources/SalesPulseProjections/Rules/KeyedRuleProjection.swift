@@ -11,7 +11,8 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// entry 328 bytes where it took 104 — memory for every customer with a pending absence,
     /// and a copy of all of it each time an event re-arms the entry (BENCHMARKS.md, session 12).
     /// (120 bytes since its timer's due time is noted in it, where a map beside the heap held
-    /// it: session 38.)
+    /// it: session 38. An `Alert` is 24 bytes since session 40, its attributes shared between
+    /// copies; inline, `Alert?` would still add 16 bytes to every entry.)
     public struct Pending: Sendable, Hashable, Codable {
         public var rule: String
         public var customer: String
