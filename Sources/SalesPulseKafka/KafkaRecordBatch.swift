@@ -58,6 +58,17 @@ public struct KafkaRecordBatch: Sendable {
         return (bytes[record.keyStart..<record.valueStart], bytes[record.valueStart..<record.valueEnd])
     }
 
+    /// Calls `body` once with every record's key and value in order, read where they lie:
+    /// valid only during the call (for a call that takes all records at once).
+    public func withRecords<R>(_ body: ([(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)]) -> R) -> R {
+        bytes.withUnsafeBytes { all in
+            body(bounds.map { record in
+                (UnsafeRawBufferPointer(rebasing: all[record.keyStart..<record.valueStart]),
+                 UnsafeRawBufferPointer(rebasing: all[record.valueStart..<record.valueEnd]))
+            })
+        }
+    }
+
     /// Calls `body` with each record's key and value in order, read where they lie.
     public func forEachRecord(_ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) {
         bytes.withUnsafeBytes { all in

@@ -64,4 +64,49 @@ import Testing
         }
         cluster.shutdown()
     }
+
+    @Test func aBatchLargerThanTheProducersQueueWaitsForRoomAndKeepsItsOrder() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("queued", partitions: 2)
+        var configuration = KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
+        // Far fewer than the batch: librdkafka's batch call fails part-way with a full queue.
+        configuration.queueBufferingMaxMessages = 100
+        configuration.lingerMilliseconds = 0
+        let producer = try KafkaProducer(configuration: configuration)
+        // No `prepare`: the topic's handle is made at the first batch.
+        var batch = KafkaRecordBatch(topic: "queued")
+        let total = 2_000
+        for index in 0..<total {
+            batch.append(key: "key-\(index % 7)") { $0.append(contentsOf: Array("value-\(index)".utf8)) }
+        }
+        try producer.enqueue(batch)
+        try producer.flush(timeout: .seconds(20))
+        #expect(producer.tally == KafkaDeliveryTally(delivered: total, failed: 0, firstError: nil))
+        await producer.shutdown()
+
+        let harness = try ConsumerHarness(name: "queued", bootstrap: cluster.bootstrapServers, group: "queued", topics: ["queued"], limit: total)
+        harness.start()
+        harness.waitUntilFinished()
+        let seen = harness.seen
+        #expect(seen.count == total)
+        for (key, records) in Dictionary(grouping: seen, by: { $0.key ?? "" }) {
+            let indices = records.sorted { $0.offset < $1.offset }.compactMap { $0.value.flatMap { Int($0.dropFirst("value-".count)) } }
+            #expect(indices == Array(stride(from: Int(key.dropFirst("key-".count))!, to: total, by: 7)))
+        }
+        cluster.shutdown()
+    }
+
+    @Test func aBatchThatFindsTheQueueFullUntilItsTimeoutFailsSayingSo() async throws {
+        // Nothing listens there: nothing is ever delivered, so the queue stays full.
+        var configuration = KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:1")
+        configuration.queueBufferingMaxMessages = 10
+        configuration.messageTimeoutMilliseconds = 1_000
+        let producer = try KafkaProducer(configuration: configuration)
+        var batch = KafkaRecordBatch(topic: "nowhere")
+        for index in 0..<50 { batch.append(key: "k") { $0.append(contentsOf: Array("v\(index)".utf8)) } }
+        let error = #expect(throws: KafkaError.self) { try producer.enqueue(batch, queueFullTimeout: .milliseconds(50)) }
+        #expect(error?.code == .queueFull)
+        #expect(error?.message.contains("producing to nowhere") == true)
+        producer.close(timeout: .seconds(2))
+    }
 }

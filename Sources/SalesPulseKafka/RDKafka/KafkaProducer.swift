@@ -120,21 +120,61 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Queues every record of `batch` without waiting, in order, as ``enqueue(_:queueFullTimeout:)``
-    /// queues one: the topic's name is converted once, and keys and values are read where they lie.
+    /// queues one, with librdkafka's batch call (`rd_kafka_produce_batch`) on a topic handle
+    /// kept until ``close(timeout:)``: keys and values are read where they lie.
+    ///
+    /// One record at a time by topic name, each record took the client's write lock to find
+    /// the topic (contended by librdkafka's own threads), a clock reading and a topic lookup;
+    /// a batch takes the topic's read lock once.
     public func enqueue(_ batch: KafkaRecordBatch, queueFullTimeout: Duration = .seconds(30)) throws(KafkaError) {
         guard !batch.isEmpty else { return }
+        guard !closed.load(ordering: .acquiring) else {
+            throw KafkaError(code: .closed, message: "send after close", hint: "Create a new producer.")
+        }
+        let topic = topicHandle(named: batch.topic)
+        var messages = [rd_kafka_message_t](repeating: rd_kafka_message_t(), count: batch.count)
         var failure: KafkaError?
-        batch.topic.withCString { topic in
-            batch.forEachRecord { key, value in
-                guard failure == nil else { return }
-                do throws(KafkaError) {
-                    try produce(topic: topic, named: batch.topic, partition: RD_KAFKA_PARTITION_UA, key: key, value: value, headers: [], id: 0, queueFullTimeout: queueFullTimeout)
-                } catch {
-                    failure = error
+        batch.withRecords { records in
+            for (index, record) in records.enumerated() {
+                messages[index].key = UnsafeMutableRawPointer(mutating: record.key.baseAddress)
+                messages[index].key_len = record.key.count
+                messages[index].payload = UnsafeMutableRawPointer(mutating: record.value.baseAddress)
+                messages[index].len = record.value.count
+            }
+            var first = 0, waited = 0
+            while first < messages.count {
+                let count = messages.count - first
+                let queued = messages.withUnsafeMutableBufferPointer { messages in
+                    Int(rd_kafka_produce_batch(topic.pointer, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, messages.baseAddress! + first, Int32(count)))
                 }
+                if queued == count { return }
+                // Once librdkafka's queue is full every later record of the call fails with that
+                // error too, so the records from the first failure on were not queued; any other
+                // error is the record's own.
+                let failed = (first..<messages.count).first { messages[$0].err != RD_KAFKA_RESP_ERR_NO_ERROR }!
+                let code = messages[failed].err
+                if code == RD_KAFKA_RESP_ERR__QUEUE_FULL, waited < queueFullTimeout.milliseconds {
+                    rd_kafka_poll(handle, 10)
+                    waited += 10
+                    for index in failed..<messages.count { messages[index].err = RD_KAFKA_RESP_ERR_NO_ERROR }
+                    first = failed
+                    continue
+                }
+                failure = KafkaError.rdKafka(code, context: "producing to \(batch.topic)")
+                return
             }
         }
         if let failure { throw failure }
+    }
+
+    /// The handle of topic `name`, made on first use and kept until ``close(timeout:)``.
+    private func topicHandle(named name: String) -> RDKafkaTopicHandle {
+        preparedTopics.withLock { prepared in
+            if let known = prepared[name] { return known }
+            let made = RDKafkaTopicHandle(pointer: rd_kafka_topic_new(handle, name, nil))
+            prepared[name] = made
+            return made
+        }
     }
 
     private func produce(_ message: KafkaOutgoingMessage, id: UInt64, queueFullTimeout: Duration = .seconds(30)) throws(KafkaError) {
