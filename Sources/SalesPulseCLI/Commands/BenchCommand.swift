@@ -297,36 +297,40 @@ struct BenchCommand: AsyncParsableCommand {
     /// each in a fresh consumer group over the whole topic.
     func kafkaRound(_ configuration: ProcessConfiguration, bootstrap: String, total: Int, runs: Set<String>, label: String, groupSuffix: String) async throws -> KafkaRound {
         // Raw ceiling: batch consume, touching every payload byte, nothing else.
-        let (raw, rawCPU) = try await DedicatedThread.run(name: "bench.raw") { () throws -> (Duration, Double) in
+        let (raw, rawCPU, rawSplit) = try await DedicatedThread.run(name: "bench.raw") { () throws -> (Duration, Double, [ThreadCPU.Group: Double]?) in
             let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: "bench-raw" + groupSuffix), maxBatchSize: 4096)
             try consumer.subscribe(to: ["bench.events"])
             var seen = 0
             var checksum = 0
             var start: ContinuousClock.Instant?
             var cpuStart = 0.0
+            var threadsStart: ThreadCPU?
             while seen < total {
                 try consumer.consumeBatch(maxMessages: 4096, timeout: .milliseconds(10)) { batch in
-                    if start == nil && !batch.isEmpty { start = .now; cpuStart = CPUTime.process() }
+                    if start == nil && !batch.isEmpty { start = .now; cpuStart = CPUTime.process(); threadsStart = ThreadCPU.now() }
                     for record in batch { checksum &+= record.value?.count ?? 0 }
                     seen += batch.count
                 }
             }
             let elapsed = ContinuousClock.now - start!
             let cpu = CPUTime.process() - cpuStart
+            let split = threadsStart.flatMap { earlier in ThreadCPU.now()?.seconds(since: earlier) }
             consumer.close()
             _ = checksum
-            return (elapsed, cpu)
+            return (elapsed, cpu, split)
         }
         Console.line("\(label) raw consume (librdkafka batch, 1 thread): \(rate(total, raw)) events/s; \(Self.cpuPerEvent(rawCPU, total))")
+        if let rawSplit { Console.line("\(label) raw consume: CPU by thread: \(ThreadCPU.describe(rawSplit, events: total))") }
         var round = KafkaRound(raw: Double(total) / seconds(raw), rawCPU: rawCPU * 1e6 / Double(total))
 
         var described = "with \(configuration.counters.count) counters and \(configuration.counterRules.count + configuration.absenceRules.count + configuration.sequenceRules.count) rules"
         if runs.contains("full") {
             // End to end: the runtime on the same topic, replay mode, checkpoint at the end.
-            let (processed, checkpointing, status, cpu) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime" + groupSuffix, total: total)
+            let (processed, checkpointing, status, cpu, split) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime" + groupSuffix, total: total)
             Console.line("\(label) end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
             Console.line("\(label) end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy; \(status.fetchWakeups) fetcher wake-ups (--prefetch \(prefetch))")
             Console.line("\(label) end to end: \(Self.cpuPerEvent(cpu, total)) (raw consume: \(String(format: "%.2f", rawCPU * 1e6 / Double(total))) µs)")
+            if let split { Console.line("\(label) end to end: CPU by thread: \(ThreadCPU.describe(split, events: total))") }
             Console.line("\(label) end to end: last timer and rule tick \(String(format: "%.1f", status.lastTickMilliseconds)) ms")
             Console.line("\(label) end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
             Console.line("\(label) end to end: stopping took \(String(format: "%.0f", seconds(checkpointing) * 1000)) ms (producer flush, final checkpoint, commit, leaving the group), of which the final checkpoint \(status.finalCheckpointMilliseconds.map { String(format: "%.0f", $0) } ?? "?") ms (\(status.customers) customers)")
@@ -340,13 +344,13 @@ struct BenchCommand: AsyncParsableCommand {
             bare.counterRules = []
             bare.absenceRules = []
             bare.sequenceRules = []
-            let (bareProcessed, _, bareStatus, bareCPU) = try await endToEnd(bare, bootstrap: bootstrap, group: "bench-runtime-bare" + groupSuffix, total: total)
+            let (bareProcessed, _, bareStatus, bareCPU, _) = try await endToEnd(bare, bootstrap: bootstrap, group: "bench-runtime-bare" + groupSuffix, total: total)
             Console.line("\(label) end to end \(described); without counters and rules: \(rate(total, bareProcessed)) events/s (\(Int(Double(total) / bareStatus.processingSeconds))/s while busy; \(Self.cpuPerEvent(bareCPU, total)))")
             round.bare = .init(rate: Double(total) / seconds(bareProcessed), cpu: bareCPU * 1e6 / Double(total))
         }
         if runs.contains("local") {
             // Counters folded in the input partitions (one instance; no repartition topics).
-            let (localProcessed, localCheckpointing, localStatus, localCPU) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime-local" + groupSuffix, total: total, repartition: false)
+            let (localProcessed, localCheckpointing, localStatus, localCPU, _) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime-local" + groupSuffix, total: total, repartition: false)
             Console.line("\(label) end to end without repartition topics (--no-repartition, one instance): \(rate(total, localProcessed)) events/s (\(Int(Double(total) / localStatus.processingSeconds))/s while busy); including the final checkpoint: \(rate(total, localProcessed + localCheckpointing)) events/s; \(Self.cpuPerEvent(localCPU, total))")
             round.local = .init(rate: Double(total) / seconds(localProcessed), cpu: localCPU * 1e6 / Double(total))
         }
@@ -362,8 +366,10 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// Runs the projector runtime over the bench topic until every record (and every forwarded
     /// counter input) is folded: the wall-clock time, the time to stop (final checkpoint), the
-    /// final status and the process CPU seconds spent while folding.
-    func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, group: String, total: Int, repartition: Bool = true) async throws -> (Duration, Duration, ProjectorRuntime.Status, Double) {
+    /// final status, the process CPU seconds spent while folding, and how they divide between
+    /// thread groups (nil where `/proc` does not tell).
+    func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, group: String, total: Int,
+                  repartition: Bool = true) async throws -> (Duration, Duration, ProjectorRuntime.Status, Double, [ThreadCPU.Group: Double]?) {
         var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
         runtimeConfiguration.repartitionCounters = repartition
         runtimeConfiguration.prefetchRecords = try PrefetchOption.parse(prefetch)
@@ -378,21 +384,23 @@ struct BenchCommand: AsyncParsableCommand {
         let running = Task { try await runtime.run() }
         var start: ContinuousClock.Instant?
         var cpuStart = 0.0
+        var threadsStart: ThreadCPU?
         // Polls the cheap consumed counts (a full status takes the partition lock): every input
         // record, and every counter input forwarded to the repartition topics folded there.
         while true {
             let consumed = runtime.recordsConsumed
             let repartition = runtime.repartitionProgress
-            if start == nil && consumed > 0 { start = .now; cpuStart = CPUTime.process() }
+            if start == nil && consumed > 0 { start = .now; cpuStart = CPUTime.process(); threadsStart = ThreadCPU.now() }
             if consumed >= total && repartition.consumed >= repartition.forwarded { break }
             try await Task.sleep(for: .milliseconds(2))
         }
         let processed = ContinuousClock.now - start!
         let cpu = CPUTime.process() - cpuStart
+        let split = threadsStart.flatMap { earlier in ThreadCPU.now()?.seconds(since: earlier) }
         let stopStart = ContinuousClock.now
         runtime.stop()
         try await running.value
-        return (processed, ContinuousClock.now - stopStart, runtime.statusAtShutdown()!, cpu)
+        return (processed, ContinuousClock.now - stopStart, runtime.statusAtShutdown()!, cpu, split)
     }
 
     /// Publish → Server-Sent Event latency: step.entered events at a fixed rate to the embedded
