@@ -92,4 +92,14 @@ import Testing
         #expect(error?.message.contains("producing to nowhere") == true)
         producer.close(timeout: .seconds(2))
     }
+
+    @Test func aBatchForATopicNameLibrdkafkaRefusesFailsSayingSo() throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:1"))
+        defer { producer.close(timeout: .seconds(2)) }
+        var batch = KafkaRecordBatch(topic: String(repeating: "t", count: 600))
+        batch.append(key: "k") { $0.append(contentsOf: Array("v".utf8)) }
+        let error = #expect(throws: KafkaError.self) { try producer.enqueue(batch) }
+        #expect(error?.message.contains("librdkafka refused the topic name (600 bytes)") == true)
+        #expect(error?.message.contains("producing to ttt") == true)
+    }
 }

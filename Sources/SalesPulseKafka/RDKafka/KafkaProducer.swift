@@ -131,7 +131,7 @@ public final class KafkaProducer: @unchecked Sendable {
         guard !closed.load(ordering: .acquiring) else {
             throw KafkaError(code: .closed, message: "send after close", hint: "Create a new producer.")
         }
-        let topic = topicHandle(named: batch.topic)
+        let topic = try topicHandle(named: batch.topic)
         var messages = [rd_kafka_message_t](repeating: rd_kafka_message_t(), count: batch.count)
         var failure: KafkaError?
         batch.withRecords { records in
@@ -168,13 +168,19 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// The handle of topic `name`, made on first use and kept until ``close(timeout:)``.
-    private func topicHandle(named name: String) -> RDKafkaTopicHandle {
-        preparedTopics.withLock { prepared in
+    /// - Throws: ``KafkaError`` when librdkafka refuses the name (longer than it allows).
+    private func topicHandle(named name: String) throws(KafkaError) -> RDKafkaTopicHandle {
+        let found = preparedTopics.withLock { prepared -> RDKafkaTopicHandle? in
             if let known = prepared[name] { return known }
-            let made = RDKafkaTopicHandle(pointer: rd_kafka_topic_new(handle, name, nil))
-            prepared[name] = made
-            return made
+            guard let made = rd_kafka_topic_new(handle, name, nil) else { return nil }
+            prepared[name] = RDKafkaTopicHandle(pointer: made)
+            return prepared[name]
         }
+        guard let found else {
+            throw KafkaError.rdKafka(rd_kafka_last_error(), context: "producing to \(name.prefix(64))\(name.count > 64 ? "…" : "")",
+                                     detail: "librdkafka refused the topic name (\(name.utf8.count) bytes)")
+        }
+        return found
     }
 
     private func produce(_ message: KafkaOutgoingMessage, id: UInt64, queueFullTimeout: Duration = .seconds(30)) throws(KafkaError) {
