@@ -151,7 +151,11 @@ public final class KafkaProducer: @unchecked Sendable {
                 // Once librdkafka's queue is full every later record of the call fails with that
                 // error too, so the records from the first failure on were not queued; any other
                 // error is the record's own.
-                let failed = (first..<messages.count).first { messages[$0].err != RD_KAFKA_RESP_ERR_NO_ERROR }!
+                guard let failed = (first..<messages.count).first(where: { messages[$0].err != RD_KAFKA_RESP_ERR_NO_ERROR }) else {
+                    failure = KafkaError(code: .other, message: "producing to \(batch.topic): librdkafka queued \(queued) of \(count) records and named no error",
+                                         hint: "Send the batch again; if it recurs, report it with the librdkafka version.")
+                    return
+                }
                 let code = messages[failed].err
                 if code == RD_KAFKA_RESP_ERR__QUEUE_FULL, waited < queueFullTimeout.milliseconds {
                     rd_kafka_poll(handle, 10)
