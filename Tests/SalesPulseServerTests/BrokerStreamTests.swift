@@ -94,6 +94,15 @@ import SalesPulseRuntime
         #expect(metrics.contains("salespulse_records_in_total{topic=\"sales.events\"} \(events.count)"), "\(metrics)")
         #expect(metrics.contains("salespulse_event_latency_seconds_count \(events.count)"))
         #expect(metrics.contains("# TYPE salespulse_fold_batch_seconds histogram"))
+        // The consume loop's seconds per phase: it folded batches and waited for records.
+        #expect(metrics.contains("# TYPE salespulse_consume_loop_seconds_total counter"))
+        for phase in ["folding", "waiting"] {
+            let prefix = "salespulse_consume_loop_seconds_total{phase=\"\(phase)\"} "
+            let seconds = metrics.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) }
+            #expect((seconds ?? 0) > 0, "\(phase): \(metrics)")
+        }
+        let loop = runtime.loopTime
+        #expect(loop[.folding] > 0 && loop[.taking] > 0 && loop[.waiting] > 0, "\(loop)")
         #expect(metrics.contains("salespulse_records_out_total{topic=\"repartition\"}"), "objections are forwarded to the counters' repartition topic")
         #expect(runtime.latencyHistogram.count == events.count, "every applied event timed")
         #expect(runtime.latencyHistogram.counts.last == 0, "none older than a day")

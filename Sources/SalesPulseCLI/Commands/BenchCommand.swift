@@ -326,11 +326,13 @@ struct BenchCommand: AsyncParsableCommand {
         var described = "with \(configuration.counters.count) counters and \(configuration.counterRules.count + configuration.absenceRules.count + configuration.sequenceRules.count) rules"
         if runs.contains("full") {
             // End to end: the runtime on the same topic, replay mode, checkpoint at the end.
-            let (processed, checkpointing, status, cpu, split) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime" + groupSuffix, total: total)
+            let run = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime" + groupSuffix, total: total)
+            let (processed, checkpointing, status, cpu, split) = (run.processed, run.stopping, run.status, run.cpuSeconds, run.threads)
             Console.line("\(label) end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
             Console.line("\(label) end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy; \(status.fetchWakeups) fetcher wake-ups (--prefetch \(prefetch))")
             Console.line("\(label) end to end: \(Self.cpuPerEvent(cpu, total)) (raw consume: \(String(format: "%.2f", rawCPU * 1e6 / Double(total))) µs)")
             if let split { Console.line("\(label) end to end: CPU by thread: \(ThreadCPU.describe(split, events: total))") }
+            Console.line("\(label) end to end: consume loop: \(EndToEndRun.describe(run.loop, wall: seconds(processed)))")
             Console.line("\(label) end to end: last timer and rule tick \(String(format: "%.1f", status.lastTickMilliseconds)) ms")
             Console.line("\(label) end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
             Console.line("\(label) end to end: stopping took \(String(format: "%.0f", seconds(checkpointing) * 1000)) ms (producer flush, final checkpoint, commit, leaving the group), of which the final checkpoint \(status.finalCheckpointMilliseconds.map { String(format: "%.0f", $0) } ?? "?") ms (\(status.customers) customers)")
@@ -344,13 +346,15 @@ struct BenchCommand: AsyncParsableCommand {
             bare.counterRules = []
             bare.absenceRules = []
             bare.sequenceRules = []
-            let (bareProcessed, _, bareStatus, bareCPU, _) = try await endToEnd(bare, bootstrap: bootstrap, group: "bench-runtime-bare" + groupSuffix, total: total)
+            let bareRun = try await endToEnd(bare, bootstrap: bootstrap, group: "bench-runtime-bare" + groupSuffix, total: total)
+            let (bareProcessed, bareStatus, bareCPU) = (bareRun.processed, bareRun.status, bareRun.cpuSeconds)
             Console.line("\(label) end to end \(described); without counters and rules: \(rate(total, bareProcessed)) events/s (\(Int(Double(total) / bareStatus.processingSeconds))/s while busy; \(Self.cpuPerEvent(bareCPU, total)))")
             round.bare = .init(rate: Double(total) / seconds(bareProcessed), cpu: bareCPU * 1e6 / Double(total))
         }
         if runs.contains("local") {
             // Counters folded in the input partitions (one instance; no repartition topics).
-            let (localProcessed, localCheckpointing, localStatus, localCPU, _) = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime-local" + groupSuffix, total: total, repartition: false)
+            let localRun = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime-local" + groupSuffix, total: total, repartition: false)
+            let (localProcessed, localCheckpointing, localStatus, localCPU) = (localRun.processed, localRun.stopping, localRun.status, localRun.cpuSeconds)
             Console.line("\(label) end to end without repartition topics (--no-repartition, one instance): \(rate(total, localProcessed)) events/s (\(Int(Double(total) / localStatus.processingSeconds))/s while busy); including the final checkpoint: \(rate(total, localProcessed + localCheckpointing)) events/s; \(Self.cpuPerEvent(localCPU, total))")
             round.local = .init(rate: Double(total) / seconds(localProcessed), cpu: localCPU * 1e6 / Double(total))
         }
@@ -365,11 +369,9 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     /// Runs the projector runtime over the bench topic until every record (and every forwarded
-    /// counter input) is folded: the wall-clock time, the time to stop (final checkpoint), the
-    /// final status, the process CPU seconds spent while folding, and how they divide between
-    /// thread groups (nil where `/proc` does not tell).
+    /// counter input) is folded (see ``EndToEndRun``).
     func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, group: String, total: Int,
-                  repartition: Bool = true) async throws -> (Duration, Duration, ProjectorRuntime.Status, Double, [ThreadCPU.Group: Double]?) {
+                  repartition: Bool = true) async throws -> EndToEndRun {
         var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
         runtimeConfiguration.repartitionCounters = repartition
         runtimeConfiguration.prefetchRecords = try PrefetchOption.parse(prefetch)
@@ -385,22 +387,24 @@ struct BenchCommand: AsyncParsableCommand {
         var start: ContinuousClock.Instant?
         var cpuStart = 0.0
         var threadsStart: ThreadCPU?
+        var loopStart = ConsumeLoopTime()
         // Polls the cheap consumed counts (a full status takes the partition lock): every input
         // record, and every counter input forwarded to the repartition topics folded there.
         while true {
             let consumed = runtime.recordsConsumed
             let repartition = runtime.repartitionProgress
-            if start == nil && consumed > 0 { start = .now; cpuStart = CPUTime.process(); threadsStart = ThreadCPU.now() }
+            if start == nil && consumed > 0 { start = .now; cpuStart = CPUTime.process(); threadsStart = ThreadCPU.now(); loopStart = runtime.loopTime }
             if consumed >= total && repartition.consumed >= repartition.forwarded { break }
             try await Task.sleep(for: .milliseconds(2))
         }
         let processed = ContinuousClock.now - start!
         let cpu = CPUTime.process() - cpuStart
         let split = threadsStart.flatMap { earlier in ThreadCPU.now()?.seconds(since: earlier) }
+        let loop = runtime.loopTime.since(loopStart)
         let stopStart = ContinuousClock.now
         runtime.stop()
         try await running.value
-        return (processed, ContinuousClock.now - stopStart, runtime.statusAtShutdown()!, cpu, split)
+        return EndToEndRun(processed: processed, stopping: ContinuousClock.now - stopStart, status: runtime.statusAtShutdown()!, cpuSeconds: cpu, threads: split, loop: loop)
     }
 
     /// Publish → Server-Sent Event latency: step.entered events at a fixed rate to the embedded

@@ -39,6 +39,8 @@ public final class ProjectorRuntime: Sendable {
         public var batches: Int
         /// Duration of the last timer and rule tick (it holds the partition lock), in milliseconds.
         public var lastTickMilliseconds: Double
+        /// The consume loop's time by phase since the start (``ConsumeLoopTime``).
+        public var loopTime: ConsumeLoopTime
         /// Times the input consumer woke librdkafka's fetcher after draining its bounded prefetch
         /// (``RuntimeConfiguration/prefetchRecords``).
         public var fetchWakeups: Int
@@ -60,6 +62,8 @@ public final class ProjectorRuntime: Sendable {
     /// The consume loop's consumer while it runs: a stop interrupts its wait for records.
     private let activeConsumer = Mutex<KafkaConsumer?>(nil)
     private let fetchWakeups = Atomic<Int>(0)
+    /// The consume loop's time by phase so far.
+    private let loopTimes = Mutex(ConsumeLoopTime())
     private let listeners = Mutex<[@Sendable ([FlowOutput]) -> Void]>([])
     private let ready = Atomic<Bool>(false)
     private let finalStatus = Mutex<Status?>(nil)
@@ -212,12 +216,18 @@ public final class ProjectorRuntime: Sendable {
             var forwards: [KafkaOutgoingMessage] = []
             var forwardedInputs = 0
             var inputRecords = 0
+            // Where this turn of the loop spends its time (``ConsumeLoopTime``).
+            var loopTime = ConsumeLoopTime()
+            let consumeStarted = ContinuousClock.now
+            var folding: (started: ContinuousClock.Instant, ended: ContinuousClock.Instant)?
             let count = try consumer.consumeBatch(maxMessages: flowing ? configuration.batchSize : 1, timeout: .milliseconds(flowing ? 0 : 50)) { batch -> Int in
                 guard !batch.isEmpty else { return 0 }
                 let started = ContinuousClock.now
                 defer {
-                    let busy = ContinuousClock.now - started
-                    counters.withLock { $0.busy += Double(busy.components.seconds) + Double(busy.components.attoseconds) / 1e18; $0.batches += 1 }
+                    let ended = ContinuousClock.now
+                    folding = (started, ended)
+                    let busy = ended - started
+                    counters.withLock { $0.busy += busy.fractionalSeconds; $0.batches += 1 }
                     fetchWakeups.store(consumer.fetchWakeups, ordering: .relaxed)
                     metrics.foldBatch.recordNanoseconds(busy.nanoseconds)
                 }
@@ -275,6 +285,13 @@ public final class ProjectorRuntime: Sendable {
                 metrics.recordsIn.increment(by: inputRecords)
                 return batch.count
             }
+            let consumeEnded = ContinuousClock.now
+            if let folding {
+                loopTime.add((folding.started - consumeStarted) + (consumeEnded - folding.ended), to: .taking)
+                loopTime.add(folding.ended - folding.started, to: .folding)
+            } else {
+                loopTime.add(consumeEnded - consumeStarted, to: .waiting)
+            }
             flowing = count > 0
             if count > 0 {
                 let now = Self.wallClockMilliseconds()
@@ -304,6 +321,7 @@ public final class ProjectorRuntime: Sendable {
                 try consumer.store(offsets.map { KafkaPartitionOffset($0.key, offset: $0.value) })
             }
             counters.withLock { $0.consumed += inputRecords; $0.dlq += deadLetters.count }
+            loopTime.add(ContinuousClock.now - consumeEnded, to: .queueing)
 
             if ContinuousClock.now - lastTick >= .seconds(1) {
                 lastTick = .now
@@ -328,8 +346,10 @@ public final class ProjectorRuntime: Sendable {
                 metrics.tick.recordNanoseconds(took.nanoseconds)
                 counters.withLock { $0.tick = took.fractionalMilliseconds }
                 for part in parts { try publish(part.outputs, alertRecords: part.records, producer: producer) }
+                loopTime.add(ContinuousClock.now - lastTick, to: .ticking)
             }
-            if ContinuousClock.now - lastCheckpoint >= checkpointInterval, !checkpoints.isWriting, acknowledgeProduced(producer, before: "checkpoint") {
+            let checkpointCheck = ContinuousClock.now
+            if checkpointCheck - lastCheckpoint >= checkpointInterval, !checkpoints.isWriting, acknowledgeProduced(producer, before: "checkpoint") {
                 // Taken between batches (each partition's consistent with its offset), written
                 // off this thread.
                 let pauseStarted = ContinuousClock.now
@@ -355,6 +375,10 @@ public final class ProjectorRuntime: Sendable {
                     checkpointInterval = max(.milliseconds(configuration.checkpointIntervalMilliseconds), (checkpoints.lastRound + pause) * 10)
                 }
             }
+            // The wait for the producer's acknowledgements included.
+            loopTime.add(ContinuousClock.now - checkpointCheck, to: .checkpointing)
+            loopTimes.withLock { $0.add(loopTime) }
+            metrics.record(loopTime)
         }
         if crashing.load(ordering: .acquiring) {
             let last = status()
@@ -804,6 +828,10 @@ public final class ProjectorRuntime: Sendable {
         })
     }
 
+    /// The consume loop's time by phase since the start (as ``Status/loopTime``, without
+    /// gathering the rest of a status).
+    public var loopTime: ConsumeLoopTime { loopTimes.withLock { $0 } }
+
     /// End-to-end latency (event time → projection updated) of the events applied so far.
     public var latencyHistogram: LatencyHistogram { metrics.latencies }
 
@@ -1115,7 +1143,8 @@ public final class ProjectorRuntime: Sendable {
         statistics.alertsFired += ruleAlerts.fired
         statistics.alertsResolved += ruleAlerts.resolved
         let c = counters.withLock { $0 }
-        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches, lastTickMilliseconds: c.tick, fetchWakeups: fetchWakeups.load(ordering: .relaxed),
+        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches, lastTickMilliseconds: c.tick, loopTime: loopTimes.withLock { $0 },
+                      fetchWakeups: fetchWakeups.load(ordering: .relaxed),
                       finalCheckpointMilliseconds: finalCheckpointMilliseconds.withLock { $0 })
     }
 }
@@ -1135,4 +1164,6 @@ extension Duration {
     var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
     /// The duration in milliseconds with their fraction (for status figures).
     var fractionalMilliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+    /// The duration in seconds with their fraction (for status figures and metrics).
+    var fractionalSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

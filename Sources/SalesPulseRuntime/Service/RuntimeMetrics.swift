@@ -5,8 +5,9 @@ import Synchronization
 
 /// The runtime's operational metrics, recorded through swift-metrics: records in per topic,
 /// records out (dead letters, repartition forwards, alerts), consumer lag per partition, batch
-/// fold time, checkpoint duration and size, timer-tick duration and the end-to-end latency
-/// histogram (event `time` → projection updated).
+/// fold time, checkpoint duration and size, timer-tick duration, the consume loop's seconds per
+/// phase (``ConsumeLoopTime``) and the end-to-end latency histogram (event `time` → projection
+/// updated).
 ///
 /// By default each runtime records into its own Prometheus registry (``registry``), which the
 /// HTTP server's `/metrics` exposes; give a ``RuntimeConfiguration/metricsFactory`` to send
@@ -24,6 +25,8 @@ public final class RuntimeMetrics: Sendable {
     let tick: CoreMetrics.Timer
     let checkpoint: CoreMetrics.Timer
     let checkpointBytes: CoreMetrics.Recorder
+    /// The consume loop's seconds per phase, in ``ConsumeLoopTime/Phase/allCases`` order.
+    private let loopSeconds: [CoreMetrics.FloatingPointCounter]
     /// Per-event end-to-end latency, recorded through swift-metrics only for another backend.
     /// With the built-in registry the runtime's own ``LatencyHistogram``, merged once per batch
     /// (``merge(latencies:)``), is rendered at exposition instead: recording every event into the
@@ -55,6 +58,10 @@ public final class RuntimeMetrics: Sendable {
         tick = CoreMetrics.Timer(label: "salespulse_tick_seconds", dimensions: [], factory: self.factory)
         checkpoint = CoreMetrics.Timer(label: "salespulse_checkpoint_seconds", dimensions: [], factory: self.factory)
         checkpointBytes = CoreMetrics.Recorder(label: "salespulse_checkpoint_bytes", dimensions: [], aggregate: false, factory: self.factory)
+        let metricsFactory = self.factory
+        loopSeconds = ConsumeLoopTime.Phase.allCases.map { phase in
+            CoreMetrics.FloatingPointCounter(label: "salespulse_consume_loop_seconds_total", dimensions: [("phase", phase.rawValue)], factory: metricsFactory)
+        }
         eventLatency = factory.map { CoreMetrics.Timer(label: "salespulse_event_latency_seconds", dimensions: [], factory: $0) }
     }
 
@@ -63,6 +70,13 @@ public final class RuntimeMetrics: Sendable {
     func merge(latencies: LatencyHistogram) {
         guard latencies.count > 0 else { return }
         latency.withLock { $0.merge(latencies) }
+    }
+
+    /// Adds a turn of the consume loop to the seconds per phase.
+    func record(_ time: ConsumeLoopTime) {
+        for (phase, counter) in zip(ConsumeLoopTime.Phase.allCases, loopSeconds) where time[phase] > 0 {
+            counter.increment(by: time[phase])
+        }
     }
 
     /// End-to-end latencies of the events applied so far.

@@ -1,0 +1,69 @@
+/// Where the consume thread's time goes, phase by phase, since the runtime started.
+///
+/// The consume loop takes a batch of records from librdkafka, folds it on every fold thread
+/// (fork–join), queues what the batch produced and stores its offsets, and between batches ticks
+/// timers and rules and takes checkpoint rounds. Only the fold runs on every fold thread: while
+/// the consume thread does anything else, the other fold threads wait. Like the busy, idle and
+/// back-pressured time Flink reports per task, the split tells whether a runtime is short of
+/// input (``Phase/waiting``) or of CPU, and which serial step holds the fold threads back
+/// (BENCHMARKS.md, session 42: in the kafka stage's end-to-end run on the soak's events, taking
+/// records and queueing outputs were each about 6 % of the wall time).
+public struct ConsumeLoopTime: Sendable, Equatable {
+    /// A phase of the consume loop.
+    public enum Phase: String, Sendable, CaseIterable {
+        /// Consume calls that returned no record: waiting for input.
+        case waiting
+        /// Consume calls that returned records: librdkafka handing them over.
+        case taking
+        /// Decoding, validating and folding a batch, on every fold thread.
+        case folding
+        /// Dead letters, forwards and alerts queued, listeners told, offsets stored.
+        case queueing
+        /// Timers and rules, and publishing what they fired.
+        case ticking
+        /// A periodic checkpoint round's pause (taken between batches; written in the background).
+        case checkpointing
+    }
+
+    /// Seconds per phase, in ``Phase/allCases`` order.
+    private var seconds = [Double](repeating: 0, count: Phase.allCases.count)
+
+    /// No time in any phase.
+    public init() {}
+
+    /// Seconds spent in `phase`.
+    public subscript(phase: Phase) -> Double {
+        seconds[Self.index(of: phase)]
+    }
+
+    /// Seconds spent in every phase together.
+    public var total: Double { seconds.reduce(0, +) }
+
+    /// Adds `duration` to `phase`.
+    public mutating func add(_ duration: Duration, to phase: Phase) {
+        seconds[Self.index(of: phase)] += duration.fractionalSeconds
+    }
+
+    /// Adds every phase of `other`.
+    public mutating func add(_ other: ConsumeLoopTime) {
+        for index in seconds.indices { seconds[index] += other.seconds[index] }
+    }
+
+    /// The time spent since `earlier` (a reading of the same loop taken before this one).
+    public func since(_ earlier: ConsumeLoopTime) -> ConsumeLoopTime {
+        var difference = self
+        for index in seconds.indices { difference.seconds[index] -= earlier.seconds[index] }
+        return difference
+    }
+
+    private static func index(of phase: Phase) -> Int {
+        switch phase {
+        case .waiting: 0
+        case .taking: 1
+        case .folding: 2
+        case .queueing: 3
+        case .ticking: 4
+        case .checkpointing: 5
+        }
+    }
+}
