@@ -9,7 +9,10 @@ polls `/metrics` every half second until every input partition has no lag and th
 has not moved for 1.5 s (longer than the tick that refreshes the lag). Prints, per run: seconds from the process start to the last applied event
 (group join and topic setup included), to the first applied event, events applied per second in
 between, the process's CPU seconds, its peak resident memory and its minor page faults (each a
-first touch of a page: the heap growing, or memory returned to the system and taken again).
+first touch of a page: the heap growing, or memory returned to the system and taken again), and
+where the consume thread's time went (`salespulse_consume_loop_seconds_total` by phase: waiting
+for records — the group join included —, taking them from librdkafka, folding, queueing outputs,
+ticks, checkpoint rounds).
 
 With --war-room, the war-room page (`/`) is open during each run: every 2 s it asks what the
 page asks (every metric by region and overall, the first 60 open alerts, a flow summary), and
@@ -55,6 +58,15 @@ def minor_faults(pid):
 
 def peak_megabytes(pid):
     return int(re.search(r"VmHWM:\s+(\d+) kB", open(f"/proc/{pid}/status").read()).group(1)) // 1024
+
+
+# The phases of `salespulse_consume_loop_seconds_total`, in the order the runtime lists them.
+LOOP_PHASES = ["waiting", "taking", "folding", "queueing", "ticking", "checkpointing"]
+
+
+def consume_loop_seconds(metrics):
+    """The consume loop's seconds per phase in a `/metrics` text (empty if it has none)."""
+    return {phase: float(value) for phase, value in re.findall(r'^salespulse_consume_loop_seconds_total\{phase="([a-z]+)"\} (\S+)', metrics, re.M)}
 
 
 def war_room(port, stop, refreshes):
@@ -129,6 +141,7 @@ def main():
                     if options.war_room:
                         viewer.start()
                     first = None
+                    loop = {}
                     # (applied, when first seen, CPU seconds and minor faults then)
                     previous = None
                     result = None
@@ -155,6 +168,7 @@ def main():
                             break
                         if not previous or previous[0] != applied:
                             previous = (applied, time.time() - start, cpu_seconds(process.pid), minor_faults(process.pid))
+                            loop = consume_loop_seconds(text)
                     stop.set()
                     if options.war_room:
                         viewer.join()
@@ -167,6 +181,9 @@ def main():
                     rate = applied / max(0.001, last - first)
                     print(f"{binary} --prefetch {prefetch}: {applied:,.0f} applied, last at {last:.1f} s (first at {first:.1f} s): "
                           f"{rate:,.0f} events/s in between; CPU {cpu:.1f} s; peak RSS {peak} MB; {faults:,} minor page faults", flush=True)
+                    if loop:
+                        print("  consume loop (since start, as of the last applied event): "
+                              + ", ".join(f"{phase} {loop.get(phase, 0):.2f} s" for phase in LOOP_PHASES), flush=True)
                     if options.war_room:
                         mean = sum(refreshes) / len(refreshes) if refreshes else 0
                         print(f"  war room: {len(refreshes)} refreshes, {mean * 1000:,.0f} ms each on average", flush=True)
