@@ -16,15 +16,17 @@ struct EndToEndRun {
     /// The consume loop's time by phase over ``processed``.
     var loop: ConsumeLoopTime
 
-    /// The consume loop's phases as a line: the seconds in each, and the share of `wall`.
+    /// The consume loop's phases as a line: the seconds in each and its share of them all. (The
+    /// loop's turns are counted whole: the first and the last may reach a little outside the
+    /// `wall` seconds the run is timed over.)
     static func describe(_ loop: ConsumeLoopTime, wall: Double) -> String {
         let phases: [(ConsumeLoopTime.Phase, String)] = [
             (.taking, "taking records from librdkafka"), (.folding, "folding (every fold thread)"), (.queueing, "queueing outputs and storing offsets"),
             (.ticking, "ticks"), (.checkpointing, "checkpoint rounds"), (.waiting, "waiting for records"),
         ]
         let parts = phases.map { phase, name in
-            "\(name) \(String(format: "%.3f", loop[phase])) s (\(String(format: "%.0f", 100 * loop[phase] / wall))%)"
+            "\(name) \(String(format: "%.3f", loop[phase])) s (\(String(format: "%.0f", 100 * loop[phase] / max(loop.total, 1e-9)))%)"
         }
-        return parts.joined(separator: ", ") + " of \(String(format: "%.2f", wall)) s wall"
+        return parts.joined(separator: ", ") + "; \(String(format: "%.2f", loop.total)) s in all, \(String(format: "%.2f", wall)) s wall"
     }
 }
