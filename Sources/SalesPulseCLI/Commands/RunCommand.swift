@@ -11,16 +11,19 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Consume sales events, fold them into projections, emit alerts, checkpoint state.",
         discussion: """
-        Joins consumer group --group on --topic. Invalid events go to <topic>.dlq with a
-        salespulse-error header; alerts go to salespulse.alerts as CloudEvents. Partition state is
-        checkpointed (LZ4, atomic) in --state-dir every --checkpoint-interval and on SIGINT/SIGTERM;
-        a restart resumes from the checkpoints. Run more instances with the same --group to scale
-        out. Prints a status line every --status-interval seconds on stderr.
+        Joins consumer group --group on --topic. Invalid events go to <topic>.dlq with a \
+        salespulse-error header; alerts go to salespulse.alerts as CloudEvents. Partition state is \
+        checkpointed (LZ4, atomic) in --state-dir every --checkpoint-interval and on SIGINT/SIGTERM; \
+        a restart resumes from the checkpoints. Run more instances with the same --group to scale \
+        out. Prints a status line every --status-interval seconds on stderr: the counts, the \
+        watermark, and how the consume loop's time divided over the interval between folding, \
+        taking records from Kafka, queueing outputs, ticks, checkpoint rounds and waiting for \
+        records (mostly folding: short of CPU; mostly waiting: headroom).
 
-        With --http, each instance publishes the partitions it owns to salespulse.<group>.members
-        and follows the others': GET /v1/customers/{id} for a customer owned by another instance
-        answers 307 with that instance's URL (--advertise, default http://<--http>). Set
-        --partitioner to how upstream producers partition keys (consistent = librdkafka default,
+        With --http, each instance publishes the partitions it owns to salespulse.<group>.members \
+        and follows the others': GET /v1/customers/{id} for a customer owned by another instance \
+        answers 307 with that instance's URL (--advertise, default http://<--http>). Set \
+        --partitioner to how upstream producers partition keys (consistent = librdkafka default, \
         murmur2 = Java client default).
         """
     )
@@ -113,9 +116,13 @@ struct RunCommand: AsyncParsableCommand {
         let statusInterval = self.statusInterval
         let reporter = Task {
             guard statusInterval > 0 else { return }
+            // Each line's loop shares cover the interval since the previous line.
+            var previous = ConsumeLoopTime()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(statusInterval))
-                Console.status(StatusLine.render(runtime.status()))
+                let status = runtime.status()
+                Console.status(StatusLine.render(status, loop: status.loopTime.since(previous)))
+                previous = status.loopTime
             }
         }
         Task {
@@ -128,13 +135,5 @@ struct RunCommand: AsyncParsableCommand {
         await web?.shutdown()
         _ = try? await serving?.value
         Console.status("stopped: \(StatusLine.render(runtime.statusAtShutdown() ?? runtime.status()))")
-    }
-}
-
-/// One-line status summaries.
-enum StatusLine {
-    static func render(_ status: ProjectorRuntime.Status) -> String {
-        let stats = status.statistics
-        return "partitions \(status.partitions.count) | consumed \(status.recordsConsumed) | applied \(stats.applied) | customers \(status.customers) | DLQ \(stats.rejected) | duplicates \(stats.duplicates) | late \(stats.late) | violations \(stats.violations) | alerts fired \(stats.alertsFired) resolved \(stats.alertsResolved) | watermark \(status.watermark.map(\.rfc3339UTC) ?? "-")"
     }
 }
