@@ -9,10 +9,10 @@ struct BrokerCommand: AsyncParsableCommand {
         commandName: "broker",
         abstract: "Run the embedded Kafka broker (librdkafka mock cluster) on 127.0.0.1.",
         discussion: """
-        Prints one line `bootstrap: HOST:PORT[,HOST:PORT...]` on stdout, then serves until SIGINT or
-        SIGTERM. Any Kafka client (kcat, confluent-kafka, salespulse) can produce, consume and use
-        consumer groups against it. Data lives in memory only, about 5 MiB per partition.
-        With --port, a forwarder on 127.0.0.1:PORT leads clients to the cluster (clients bootstrap
+        Prints one line `bootstrap: HOST:PORT[,HOST:PORT...]` on stdout, then serves until SIGINT or \
+        SIGTERM. Any Kafka client (kcat, confluent-kafka, salespulse) can produce, consume and use \
+        consumer groups against it. Data lives in memory only, about 5 MiB per partition. \
+        With --port, a forwarder on 127.0.0.1:PORT leads clients to the cluster (clients bootstrap \
         there, then talk to the brokers' own ports, as advertised in metadata).
         """
     )

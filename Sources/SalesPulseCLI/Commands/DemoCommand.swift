@@ -12,12 +12,12 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run the embedded broker, a simulated sales org, the projector and a live summary.",
         discussion: """
-        Starts the embedded Kafka broker on 127.0.0.1, creates sales.events (4 partitions), its
-        DLQ and salespulse.alerts, starts a simulator of --customers customers worked by the
-        configuration's reps at --rate events/s (with realistic mistakes: skipped evidence, bad
-        GPS, stuck deals, late and duplicate events, naive timestamps), runs the projector on
-        --config and prints a live summary every second. Event time starts --history in the past
-        and runs fast until it reaches now, so 72h and 24h rules fire within minutes.
+        Starts the embedded Kafka broker on 127.0.0.1, creates sales.events (4 partitions), its \
+        DLQ and salespulse.alerts, starts a simulator of --customers customers worked by the \
+        configuration's reps at --rate events/s (with realistic mistakes: skipped evidence, bad \
+        GPS, stuck deals, late and duplicate events, naive timestamps), runs the projector on \
+        --config and prints a live summary every second. Event time starts --history in the past \
+        and runs fast until it reaches now, so 72h and 24h rules fire within minutes. \
         Stop with Ctrl-C: the projector checkpoints and everything shuts down cleanly.
         """
     )

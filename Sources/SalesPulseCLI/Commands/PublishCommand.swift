@@ -9,9 +9,9 @@ struct PublishCommand: AsyncParsableCommand {
         commandName: "publish",
         abstract: "Publish JSON-lines events to Kafka, keyed by each event's `subject`.",
         discussion: """
-        Reads FILE (or standard input with -), one JSON event per line; empty lines are skipped.
-        A line with no string `subject` is published unkeyed and reported. Prints progress every
-        second on stderr and a final `delivered: N, failed: M` line on stdout; exits non-zero if
+        Reads FILE (or standard input with -), one JSON event per line; empty lines are skipped. \
+        A line with no string `subject` is published unkeyed and reported. Prints progress every \
+        second on stderr and a final `delivered: N, failed: M` line on stdout; exits non-zero if \
         any record failed.
         """
     )

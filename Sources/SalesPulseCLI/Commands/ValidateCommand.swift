@@ -8,11 +8,13 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check events offline, or check that the JSON Schemas and the decoder agree.",
         discussion: """
-        --events FILE   decode and validate a JSON-lines file; prints `line N: reason at /pointer: detail`
-                        for each problem and a summary; exits 1 if any line is invalid.
-        --schemas       compare schemas/ with the catalogue and check the decoder and the JSON Schemas
-                        agree on the corpus (valid.jsonl, invalid.jsonl) in --corpus.
-        --write-schemas regenerate schemas/*.schema.json from the event catalogue.
+        --events FILE   decode and validate a JSON-lines file; prints
+                        `line N: reason at /pointer: detail` for each problem
+                        and a summary; exits 1 if any line is invalid.
+        --schemas       compare schemas/ with the catalogue and check that the
+                        decoder and the JSON Schemas agree on the corpus
+                        (valid.jsonl, invalid.jsonl) in --corpus.
+        --write-schemas regenerate schemas/*.schema.json from the catalogue.
         Future-skew is measured from now (the wall clock) in offline mode.
         """
     )
