@@ -102,7 +102,8 @@ import SalesPulseRuntime
             #expect((seconds ?? 0) > 0, "\(phase): \(metrics)")
         }
         let loop = runtime.loopTime
-        #expect(loop[.folding] > 0 && loop[.taking] > 0 && loop[.waiting] > 0, "\(loop)")
+        // (A trickle of records may each come from a call that blocked for it: taking may be 0.)
+        #expect(loop[.folding] > 0 && loop[.waiting] > 0, "\(loop)")
         #expect(metrics.contains("salespulse_records_out_total{topic=\"repartition\"}"), "objections are forwarded to the counters' repartition topic")
         #expect(runtime.latencyHistogram.count == events.count, "every applied event timed")
         #expect(runtime.latencyHistogram.counts.last == 0, "none older than a day")

@@ -11,9 +11,10 @@
 public struct ConsumeLoopTime: Sendable, Equatable {
     /// A phase of the consume loop.
     public enum Phase: String, Sendable, CaseIterable {
-        /// Consume calls that returned no record: waiting for input.
+        /// Waiting for input: consume calls that returned no record, and those that blocked
+        /// until one arrived (after the queue ran dry, the loop asks for a single record).
         case waiting
-        /// Consume calls that returned records: librdkafka handing them over.
+        /// Consume calls that took what was queued: librdkafka handing the records over.
         case taking
         /// Decoding, validating and folding a batch, on every fold thread.
         case folding

@@ -220,6 +220,8 @@ public final class ProjectorRuntime: Sendable {
             var loopTime = ConsumeLoopTime()
             let consumeStarted = ContinuousClock.now
             var folding: (started: ContinuousClock.Instant, ended: ContinuousClock.Instant)?
+            // Not flowing, the call blocks until a record arrives: waiting, not taking.
+            let blocksForRecords = !flowing
             let count = try consumer.consumeBatch(maxMessages: flowing ? configuration.batchSize : 1, timeout: .milliseconds(flowing ? 0 : 50)) { batch -> Int in
                 guard !batch.isEmpty else { return 0 }
                 let started = ContinuousClock.now
@@ -287,7 +289,7 @@ public final class ProjectorRuntime: Sendable {
             }
             let consumeEnded = ContinuousClock.now
             if let folding {
-                loopTime.add((folding.started - consumeStarted) + (consumeEnded - folding.ended), to: .taking)
+                loopTime.add((folding.started - consumeStarted) + (consumeEnded - folding.ended), to: blocksForRecords ? .waiting : .taking)
                 loopTime.add(folding.ended - folding.started, to: .folding)
             } else {
                 loopTime.add(consumeEnded - consumeStarted, to: .waiting)
