@@ -68,14 +68,4 @@ public struct KafkaRecordBatch: Sendable {
             })
         }
     }
-
-    /// Calls `body` with each record's key and value in order, read where they lie.
-    public func forEachRecord(_ body: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) {
-        bytes.withUnsafeBytes { all in
-            for record in bounds {
-                body(UnsafeRawBufferPointer(rebasing: all[record.keyStart..<record.valueStart]),
-                     UnsafeRawBufferPointer(rebasing: all[record.valueStart..<record.valueEnd]))
-            }
-        }
-    }
 }

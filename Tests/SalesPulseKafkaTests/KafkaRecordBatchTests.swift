@@ -15,8 +15,7 @@ import Testing
         #expect(Array(batch[0].key) == Array("cust-1".utf8) && Array(batch[0].value) == Array("first".utf8))
         #expect(Array(batch[1].key) == Array("客户-2".utf8) && batch[1].value.isEmpty)
         #expect(batch[2].key.isEmpty && Array(batch[2].value) == Array("third value".utf8))
-        var read: [(String, String)] = []
-        batch.forEachRecord { key, value in read.append((String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self))) }
+        let read = batch.withRecords { records in records.map { (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) } }
         #expect(read.map(\.0) == ["cust-1", "客户-2", ""])
         #expect(read.map(\.1) == ["first", "", "third value"])
     }

@@ -85,10 +85,10 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Blocking: call it off the cooperative pool.
     public func prepare(topics: [String], timeout: Duration = .seconds(5)) {
         for topic in Set(topics).sorted() where preparedTopics.withLock({ $0[topic] == nil }) {
-            guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else { continue }
-            preparedTopics.withLock { $0[topic] = RDKafkaTopicHandle(pointer: topicHandle) }
+            // Made and kept as a batch's topic is (one handle per name, even when both race).
+            guard let topicHandle = try? self.topicHandle(named: topic) else { continue }
             var metadata: UnsafePointer<rd_kafka_metadata>?
-            let code = rd_kafka_metadata(handle, 0, topicHandle, &metadata, Int32(timeout.milliseconds))
+            let code = rd_kafka_metadata(handle, 0, topicHandle.pointer, &metadata, Int32(timeout.milliseconds))
             if let metadata { rd_kafka_metadata_destroy(metadata) }
             if code != RD_KAFKA_RESP_ERR_NO_ERROR {
                 logger.info("metadata of \(topic) not read ahead of sending", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2name(code)))"])
