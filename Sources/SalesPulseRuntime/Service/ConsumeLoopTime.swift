@@ -26,46 +26,56 @@ public struct ConsumeLoopTime: Sendable, Equatable {
         case checkpointing
     }
 
-    /// Seconds per phase, in ``Phase/allCases`` order (the last two lanes unused): a value
-    /// without a heap block, as the consume loop makes one per turn.
-    private var seconds = SIMD8<Double>()
+    /// Seconds per phase: six stored numbers, so that the value needs no heap block (the
+    /// consume loop makes one per turn) and no alignment beyond a `Double`'s (a `SIMD8` here,
+    /// kept in an async task's frame by `run`'s status reporter, broke the task allocator:
+    /// "freed pointer was not the last allocation", a crash in soak 121).
+    private var waiting = 0.0, taking = 0.0, folding = 0.0, queueing = 0.0, ticking = 0.0, checkpointing = 0.0
 
     /// No time in any phase.
     public init() {}
 
     /// Seconds spent in `phase`.
-    public subscript(phase: Phase) -> Double {
-        seconds[Self.index(of: phase)]
+    public private(set) subscript(phase: Phase) -> Double {
+        get {
+            switch phase {
+            case .waiting: waiting
+            case .taking: taking
+            case .folding: folding
+            case .queueing: queueing
+            case .ticking: ticking
+            case .checkpointing: checkpointing
+            }
+        }
+        set {
+            switch phase {
+            case .waiting: waiting = newValue
+            case .taking: taking = newValue
+            case .folding: folding = newValue
+            case .queueing: queueing = newValue
+            case .ticking: ticking = newValue
+            case .checkpointing: checkpointing = newValue
+            }
+        }
     }
 
     /// Seconds spent in every phase together.
-    public var total: Double { seconds.sum() }
+    public var total: Double { waiting + taking + folding + queueing + ticking + checkpointing }
 
     /// Adds `duration` to `phase`.
     public mutating func add(_ duration: Duration, to phase: Phase) {
-        seconds[Self.index(of: phase)] += duration.fractionalSeconds
+        self[phase] += duration.fractionalSeconds
     }
 
     /// Adds every phase of `other`.
     public mutating func add(_ other: ConsumeLoopTime) {
-        seconds += other.seconds
+        for phase in Phase.allCases { self[phase] += other[phase] }
     }
 
     /// The time spent since `earlier` (a reading of the same loop taken before this one).
     public func since(_ earlier: ConsumeLoopTime) -> ConsumeLoopTime {
         var difference = self
-        difference.seconds -= earlier.seconds
+        for phase in Phase.allCases { difference[phase] -= earlier[phase] }
         return difference
-    }
-
-    private static func index(of phase: Phase) -> Int {
-        switch phase {
-        case .waiting: 0
-        case .taking: 1
-        case .folding: 2
-        case .queueing: 3
-        case .ticking: 4
-        case .checkpointing: 5
-        }
     }
 }
