@@ -104,4 +104,49 @@ import SalesPulseModel
             }
         }
     }
+
+    /// Pieces are copied by length (two words up to 16 bytes, a call past that): every length
+    /// around those bounds, in a name's value and in a value in two parts, as Foundation writes.
+    @Test func valuesOfEveryShortLengthMatchFoundation() {
+        for length in 0...40 {
+            let text = String((0..<length).map { Character(UnicodeScalar(UInt8(97 + $0 % 26))) })
+            var writer = JSONObjectWriter(capacity: 1)
+            writer.field("a", text)
+            writer.field("b", text, "/\(length)")
+            writer.field("c", [text, text])
+            #expect(writer.finish() == Self.foundation(["a": text, "b": text + "/\(length)", "c": [text, text]]), "length \(length)")
+        }
+    }
+
+    /// An object appended to a buffer is put together in scratch space on the stack; one larger
+    /// than that space moves to the heap part way through a member and comes out whole.
+    @Test func objectsLargerThanTheScratchSpaceComeOutWhole() {
+        for length in [1_000, 2_030, 2_048, 2_100, 5_000, 70_000] {
+            let text = String(repeating: "é\"x", count: length / 4)
+            var bytes = Array("key".utf8)
+            JSONObjectWriter.append(to: &bytes) { object in
+                object.field("a", text)
+                object.field("b", ["1", text])
+                object.field("t", time: EventTime(epochMilliseconds: 1_772_414_104_123))
+            }
+            let expected = Array("key".utf8) + Self.foundation(["a": text, "b": ["1", text], "t": "2026-03-02T01:15:04.123Z"])
+            // Compared as a whole (a failed comparison of the arrays would print them all).
+            let same = bytes == expected
+            #expect(same, "length \(length): \(bytes.count) bytes against \(expected.count)")
+        }
+    }
+
+    /// A time is written in place: four-digit years as 24 bytes, others as their text, each as
+    /// ``EventTime/rfc3339UTC`` reads.
+    @Test(arguments: [Int64(1_772_413_200_123), 0, -1, -86_400_001, 253_402_300_799_999, 253_402_300_800_000, 4_102_444_800_000_000, -4_102_444_800_000_000])
+    func aTimeIsWrittenInPlaceAsItsText(millis: Int64) {
+        let time = EventTime(epochMilliseconds: millis)
+        var writer = JSONObjectWriter(capacity: 1)
+        writer.field("at", time: time)
+        #expect(writer.finish() == Array(#"{"at":"\#(time.rfc3339UTC)"}"#.utf8))
+        let room = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: EventTime.rfc3339UTCMaximumLength)
+        defer { room.deallocate() }
+        let written = time.writeRFC3339UTC(into: room)
+        #expect(Array(room[..<written]) == Array(time.rfc3339UTC.utf8))
+    }
 }

@@ -80,6 +80,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: PrefetchOption.help)
     var prefetch: String = PrefetchOption.defaultValue
 
+    @Option(help: "Threads that decode and fold batches in the kafka stage's end-to-end runs, as `run --fold-threads` (default: processor count, at most 4). One thread shows how much of the per-event cost two threads sharing the caches add.")
+    var foldThreads: Int?
+
     @Option(name: .customLong("events-file"), help: ArgumentHelp("JSON Lines of events (one CloudEvent per line, as `publish` reads them) that the process and kafka stages fold instead of the generated samples, e.g. the soak's (`python3 scripts/soak.py --events 1000000 --customers 100000 --seed 7 --write-events FILE`): the work on a stream whose customers have open alerts and stuck steps. --events (process) and --kafka-events (kafka) cap the lines read.", valueName: "file"))
     var eventsFile: String?
 
@@ -101,6 +104,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("--kafka-runs: unknown run '\(run)'; use full, bare or local (comma-separated)")
         }
         _ = try PrefetchOption.parse(prefetch)
+        if let foldThreads, foldThreads < 1 { throw ValidationError("--fold-threads must be 1 or more (got \(foldThreads))") }
         guard kafkaRounds >= 1 else { throw ValidationError("--kafka-rounds must be 1 or more") }
         if let eventsFile, !FileManager.default.isReadableFile(atPath: eventsFile) {
             throw ValidationError("--events-file \(eventsFile): no readable file there (write one with `python3 scripts/soak.py --write-events FILE`)")
@@ -375,6 +379,7 @@ struct BenchCommand: AsyncParsableCommand {
         var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
         runtimeConfiguration.repartitionCounters = repartition
         runtimeConfiguration.prefetchRecords = try PrefetchOption.parse(prefetch)
+        if let foldThreads { runtimeConfiguration.foldThreads = foldThreads }
         runtimeConfiguration.topic = "bench.events"
         runtimeConfiguration.group = group
         runtimeConfiguration.live = false

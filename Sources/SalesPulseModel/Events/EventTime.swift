@@ -48,6 +48,26 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         }
     }
 
+    /// The most bytes ``rfc3339UTC`` takes: 24 for a four-digit year, more for the far past
+    /// and future (a sign and up to 19 digits).
+    public static let rfc3339UTCMaximumLength = 44
+
+    /// Writes ``rfc3339UTC``'s UTF-8 bytes at the start of `buffer` (at least
+    /// ``rfc3339UTCMaximumLength`` bytes) and returns how many: a writer that reserved the room
+    /// puts the time in place, without a string or an array in between.
+    public func writeRFC3339UTC(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let parts = utcParts
+        guard (0...9999).contains(parts.year) else {
+            let text = Self.interpolatedRFC3339UTC(parts).utf8
+            precondition(text.count <= buffer.count, "\(text.count) bytes of time for \(buffer.count) bytes of room")
+            _ = buffer.initialize(from: text)
+            return text.count
+        }
+        precondition(buffer.count >= 24, "24 bytes of time for \(buffer.count) bytes of room")
+        Self.writeFourDigitYearRFC3339UTC(parts, to: UnsafeMutableBufferPointer(rebasing: buffer[..<24]))
+        return 24
+    }
+
     /// The parts of this time in UTC: year, month, day, second of the day, millisecond.
     private var utcParts: UTCParts {
         let millis = Int(((epochMilliseconds % 1000) + 1000) % 1000)

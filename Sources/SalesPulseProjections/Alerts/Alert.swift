@@ -20,8 +20,9 @@ public struct Alert: Sendable, Hashable {
     /// all of that comparison's time on the soak's events; BENCHMARKS.md, session 38). A
     /// function of ``id``, so equality and hashing are as by the id alone; not coded.
     var digits: IdentifierDigits
-    /// The attributes, shared by copies until one changes (see ``Attributes``).
-    private var storage: Storage
+    /// The attributes, shared by copies until one changes (see ``Attributes``). Changed only
+    /// through ``unshare()``; read in place by ``writeMembers(into:idKey:departmentsWhenEmpty:)``.
+    private(set) var storage: Storage
 
     /// `fnv1a64(rule|key|since)` in hex.
     public var id: String {
@@ -166,11 +167,17 @@ public struct Alert: Sendable, Hashable {
     /// threads, and the exclusivity of each access is that of the alert that makes it. (Checked
     /// again at run time, as a class's stored property is by default, every string read would
     /// call into the runtime: `swift_beginAccess`, seen in the assembly of a small program.)
-    private final class Storage: @unchecked Sendable {
+    final class Storage: @unchecked Sendable {
         @exclusivity(unchecked) var attributes: Attributes
 
         init(_ attributes: Attributes) {
             self.attributes = attributes
+        }
+
+        /// Calls `body` with the attributes where they lie: read through a pointer, a string
+        /// passed on is not retained (read as `attributes`, the whole struct was copied).
+        func withAttributes<R>(_ body: (UnsafePointer<Attributes>) -> R) -> R {
+            withUnsafeMutablePointer(to: &attributes) { body($0) }
         }
     }
 
