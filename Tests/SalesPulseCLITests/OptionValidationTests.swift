@@ -20,6 +20,7 @@ import SalesPulseRuntime
         (["bench", "--process-runs", "remote"], "unknown run 'remote'"),
         (["bench", "--look-ahead", "full,psychic"], "--look-ahead: unknown mode 'psychic'"),
         (["bench", "--prefetch", "0"], "--prefetch 0"),
+        (["bench", "--fold-threads", "0"], "--fold-threads must be 1 or more"),
         (["bench", "--publish-linger-ms=-1"], "--publish-linger-ms must be 0 or more"),
         (["bench", "--stages", "decode,alert"], "--stages: unknown stage 'alert'"),
         (["bench", "--rounds", "0"], "--rounds must be 1 or more"),
