@@ -11,7 +11,8 @@
 ///
 /// The bytes go through a ``JSONWriteBuffer``: a member checks the room once and is copied in,
 /// where appending each piece to an array checked the array's uniqueness and capacity every
-/// time (half of writing an alert's event; BENCHMARKS.md, session 43). A writer is used within
+/// time (with short pieces copied as words, a tenth of writing an alert's event went;
+/// BENCHMARKS.md, session 43). A writer is used within
 /// one call and never copied, so it is neither `Copyable` nor `Sendable`.
 public struct JSONObjectWriter: ~Copyable {
     /// The object so far.

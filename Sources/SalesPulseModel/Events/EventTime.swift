@@ -48,8 +48,8 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         }
     }
 
-    /// The most bytes ``rfc3339UTC`` takes: 24 for a four-digit year, more for the far past
-    /// and future (a sign and up to 19 digits).
+    /// The most bytes ``rfc3339UTC`` takes, with room to spare: 24 for a four-digit year, up to
+    /// 30 for the far past and future (a sign and up to nine digits of year).
     public static let rfc3339UTCMaximumLength = 44
 
     /// Writes ``rfc3339UTC``'s UTF-8 bytes at the start of `buffer` (at least
