@@ -12,7 +12,9 @@ between, the process's CPU seconds, its peak resident memory and its minor page 
 first touch of a page: the heap growing, or memory returned to the system and taken again), and
 where the consume thread's time went (`salespulse_consume_loop_seconds_total` by phase: waiting
 for records — the group join included —, taking them from librdkafka, folding, queueing outputs,
-ticks, checkpoint rounds).
+ticks, checkpoint rounds) and the records read and written per topic (`salespulse_records_in_total`
+and `salespulse_records_out_total`: the input, the repartition topics, the alerts topic, the
+dead-letter topic), which show how much Kafka traffic each input event brings.
 
 With --war-room, the war-room page (`/`) is open during each run: every 2 s it asks what the
 page asks (every metric by region and overall, the first 60 open alerts, a flow summary), and
@@ -67,6 +69,14 @@ LOOP_PHASES = ["waiting", "taking", "folding", "queueing", "ticking", "checkpoin
 def consume_loop_seconds(metrics):
     """The consume loop's seconds per phase in a `/metrics` text (empty if it has none)."""
     return {phase: float(value) for phase, value in re.findall(r'^salespulse_consume_loop_seconds_total\{phase="([a-z]+)"\} (\S+)', metrics, re.M)}
+
+
+def record_counts(metrics):
+    """Records read and written per topic in a `/metrics` text (`salespulse_records_in_total` and
+    `salespulse_records_out_total`): [(direction, topic, count)], inputs first."""
+    counts = [(direction, topic, float(value)) for direction, topic, value
+              in re.findall(r'^salespulse_records_(in|out)_total\{topic="([^"]+)"\} (\S+)', metrics, re.M)]
+    return sorted(counts, key=lambda count: (count[0] != "in", count[1]))
 
 
 def war_room(port, stop, refreshes):
@@ -142,6 +152,7 @@ def main():
                         viewer.start()
                     first = None
                     loop = {}
+                    records = []
                     # (applied, when first seen, CPU seconds and minor faults then)
                     previous = None
                     result = None
@@ -169,6 +180,7 @@ def main():
                         if not previous or previous[0] != applied:
                             previous = (applied, time.time() - start, cpu_seconds(process.pid), minor_faults(process.pid))
                             loop = consume_loop_seconds(text)
+                            records = record_counts(text)
                     stop.set()
                     if options.war_room:
                         viewer.join()
@@ -184,6 +196,9 @@ def main():
                     if loop:
                         print("  consume loop (since start, as of the last applied event): "
                               + ", ".join(f"{phase} {loop.get(phase, 0):.2f} s" for phase in LOOP_PHASES), flush=True)
+                    if records:
+                        print("  records (as of the last applied event): "
+                              + ", ".join(f"{direction} {topic} {count:,.0f}" for direction, topic, count in records), flush=True)
                     if options.war_room:
                         mean = sum(refreshes) / len(refreshes) if refreshes else 0
                         print(f"  war room: {len(refreshes)} refreshes, {mean * 1000:,.0f} ms each on average", flush=True)
