@@ -131,7 +131,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SalesPulseRuntimeTests",
-            dependencies: ["SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel", "SalesPulseProjections"],
+            dependencies: ["SalesPulseRuntime", "SalesPulseKafka", "SalesPulseModel", "SalesPulseProjections", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

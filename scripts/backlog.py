@@ -23,7 +23,13 @@ the number of refreshes and their mean time are printed too.
     swift build -c release --product salespulse
     python3 scripts/backlog.py [--events 1000000] [--partitions 64] [--rounds 2]
                                [--binary A[,B]] [--prefetch default[,none,100000]] [--poll 0.5]
-                               [--bootstrap HOST:PORT] [--war-room]
+                               [--bootstrap HOST:PORT] [--war-room] [--repartition-partitions N]
+
+The embedded broker creates a missing topic with its own default of 4 partitions (it has no
+CreateTopics), so `run` finds the repartition topics there with 4 partitions, where a Kafka
+cluster would give them the input's count. With --repartition-partitions N the broker is
+started with every run's repartition topics (one per group-by attribute of the configuration,
+and the rep exits) already created with N partitions.
 """
 import argparse
 import os
@@ -93,6 +99,25 @@ def war_room(port, stop, refreshes):
         refreshes.append(time.time() - started)
 
 
+def group_name(run):
+    """The consumer group of the `run`-th run (from 1): each run starts in a fresh group."""
+    return f"backlog-{os.getpid()}-{run}"
+
+
+def repartition_attributes(config):
+    """The attributes `run` repartitions by for `config`: every counter's group-by attribute,
+    `all` for a counter without one, and the rep exits when there are N-in-a-row rules (topics
+    created for an attribute no counter uses are simply not read)."""
+    text = open(config).read()
+    attributes = sorted(set(re.findall(r"groupBy:\s*([A-Za-z0-9_.-]+)", text)))
+    counters = re.findall(r"^\s*-\s*\{id:[^}]*\b(?:count|sum|distinct):[^}]*\}", text, re.M)
+    if any("groupBy:" not in counter for counter in counters):
+        attributes.append("all")
+    if re.search(r"kind:\s*inARow", text):
+        attributes.append("rep-exits")
+    return attributes
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -109,7 +134,13 @@ def main():
                         " `salespulse broker`): nothing is generated or published; --partitions must match its topic")
     parser.add_argument("--war-room", action="store_true", help="keep the war-room page's queries going during each run, every 2 s (those of this"
                         " revision's page: a binary before it answers /v1/metrics with 404)")
+    parser.add_argument("--repartition-partitions", type=int,
+                        help="create every run's repartition topics with this many partitions when the broker starts (default: the embedded"
+                        " broker's automatic creation, 4 partitions)")
     options = parser.parse_args()
+    if options.repartition_partitions is not None and options.bootstrap:
+        log("--repartition-partitions creates topics on the broker this script starts: it cannot be combined with --bootstrap")
+        return 2
     binaries = options.binary.split(",")
     for binary in binaries:
         if not os.access(binary, os.X_OK):
@@ -126,7 +157,12 @@ def main():
             with open(path, "w") as file:
                 file.write("\n".join(lines) + "\n")
             log(f"generated {len(lines)} events in {time.time() - started:.1f} s")
-            broker = subprocess.Popen([binaries[0], "broker", "--topic", f"sales.events:{options.partitions}"], stdout=subprocess.PIPE,
+            topics = [f"sales.events:{options.partitions}"]
+            if options.repartition_partitions:
+                runs = options.rounds * len(binaries) * len(options.prefetch.split(","))
+                topics += [f"salespulse.{group_name(run)}.repartition.{attribute}:{options.repartition_partitions}"
+                           for run in range(1, runs + 1) for attribute in repartition_attributes(options.config)]
+            broker = subprocess.Popen([binaries[0], "broker"] + [argument for topic in topics for argument in ("--topic", topic)], stdout=subprocess.PIPE,
                                       stderr=open(os.path.join(folder, "broker.log"), "w"), text=True)
             bootstrap = broker.stdout.readline().split(" ", 1)[1].strip()
             published = subprocess.run([binaries[0], "publish", "--bootstrap", bootstrap, path], capture_output=True, text=True)
@@ -139,7 +175,7 @@ def main():
                 for prefetch in options.prefetch.split(","):
                     run += 1
                     port = soak.free_port()
-                    arguments = [binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", f"backlog-{os.getpid()}-{run}", "--replay",
+                    arguments = [binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", group_name(run), "--replay",
                                  "--status-interval", "0", "--state-dir", os.path.join(folder, f"state-{run}"), "--http", f"127.0.0.1:{port}"]
                     if prefetch != "default":
                         arguments += ["--prefetch", prefetch]

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import SalesPulseKafka
 import SalesPulseModel
@@ -538,5 +539,73 @@ import SalesPulseProjections
         }
         runtime.stop()
         try await running.value
+    }
+}
+
+/// What `run` says about repartition topics with fewer partitions than the input: correct, but
+/// fewer instances can share their counter groups, and on the embedded broker (whose automatic
+/// creation gives every topic 4 partitions) the operator is told how to create them.
+@Suite(.serialized) struct RepartitionPartitionCountTests {
+    typealias H = RuntimeHarness
+
+    @Test func aRepartitionTopicWithFewerPartitionsThanTheInputIsReportedWithItsFix() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("sales.events", partitions: 8)
+        // One topic created beforehand with the input's count; the others are created by the
+        // broker's automatic creation, with 4.
+        let matching = Repartition.topic(group: "counts", attribute: "region")
+        try cluster.createTopic(matching, partitions: 8)
+        let events = RepartitionTests.events()
+        try H.publish(events, to: cluster.bootstrapServers)
+        let notices = LogRecorder()
+        let logger = Logger(label: "salespulse.runtime") { _ in notices }
+        let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: H.temporaryDirectory(), group: "counts", process: RepartitionTests.configuration,
+                                        logger: logger) { runtime in
+            runtime.validation.maxFutureSkewMilliseconds = Int64.max / 4
+        }
+        let running = Task { try await runtime.run() }
+        #expect(await H.eventually { runtime.status().statistics.applied == events.count })
+        runtime.stop()
+        try await running.value
+
+        let reported = notices.records.filter { $0.level == .notice && $0.message.hasPrefix("repartition topic has fewer partitions than the input") }
+        let topics = Set(reported.compactMap { $0.metadata["topic"] })
+        let expected = Set(Repartition.attributes(of: RepartitionTests.configuration).map { Repartition.topic(group: "counts", attribute: $0) }).subtracting([matching])
+        #expect(!expected.isEmpty)
+        #expect(topics == expected)
+        for record in reported {
+            #expect(record.metadata["partitions"] == "4")
+            #expect(record.metadata["input.partitions"] == "8")
+            #expect(record.metadata["hint"]?.contains("salespulse broker --topic \(record.metadata["topic"] ?? ""):8") == true)
+        }
+    }
+}
+
+/// A log handler that keeps every record (level, message and metadata as text), for tests of
+/// what the runtime logs.
+final class LogRecorder: LogHandler, @unchecked Sendable {
+    struct Record {
+        let level: Logger.Level
+        let message: String
+        let metadata: [String: String]
+    }
+
+    private let lock = NSLock()
+    private var kept: [Record] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var records: [Record] { lock.withLock { kept } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        let merged = self.metadata.merging(metadata ?? [:]) { _, new in new }
+        let record = Record(level: level, message: message.description, metadata: merged.mapValues { "\($0)" })
+        lock.withLock { kept.append(record) }
     }
 }

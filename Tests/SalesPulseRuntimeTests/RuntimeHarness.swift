@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SalesPulseKafka
 import SalesPulseModel
 import SalesPulseProjections
@@ -72,14 +73,15 @@ enum RuntimeHarness {
         producer.close()
     }
 
-    static func makeRuntime(bootstrap: String, stateDirectory: String, group: String = "g", process: ProcessConfiguration = Self.configuration, adjust: (inout RuntimeConfiguration) -> Void = { _ in }) throws -> ProjectorRuntime {
+    static func makeRuntime(bootstrap: String, stateDirectory: String, group: String = "g", process: ProcessConfiguration = Self.configuration, logger: Logger = Logger(label: "salespulse.runtime"),
+                            adjust: (inout RuntimeConfiguration) -> Void = { _ in }) throws -> ProjectorRuntime {
         var configuration = RuntimeConfiguration(bootstrapServers: bootstrap, process: process)
         configuration.stateDirectory = stateDirectory
         configuration.group = group
         configuration.live = false // replay semantics: timers follow event time only
         configuration.checkpointIntervalMilliseconds = 300
         adjust(&configuration)
-        return try ProjectorRuntime(configuration: configuration)
+        return try ProjectorRuntime(configuration: configuration, logger: logger)
     }
 
     static func temporaryDirectory() -> String {
