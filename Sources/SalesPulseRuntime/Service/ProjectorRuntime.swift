@@ -619,12 +619,12 @@ public final class ProjectorRuntime: Sendable {
         logger.info("repartitioning counters and rep exits",
                     metadata: ["topics": "\(topics.indices.map { "\(topics[$0]):\(partitionCounts[$0])" }.joined(separator: ","))"])
         // Fewer partitions than the input is correct, but caps how many instances share the
-        // topic's counter groups (the embedded broker creates missing topics with 4).
-        // (From the metadata of all topics: a request naming a missing topic would create it on a
-        // broker that creates topics automatically.)
+        // groups (or, for the rep exits, the reps) it carries; the embedded broker creates missing
+        // topics with 4. (The input's count comes from the metadata of all topics: a request
+        // naming a missing topic would create it on a broker that creates topics automatically.)
         if let inputPartitions = (try? admin.metadata().topics.first { $0.name == configuration.topic }?.partitions.count) ?? nil {
             for index in topics.indices where partitionCounts[index] < inputPartitions {
-                logger.notice("repartition topic has fewer partitions than the input: at most that many instances share its counter groups",
+                logger.notice("repartition topic has fewer partitions than the input: at most that many instances share the groups (or reps) it carries",
                               metadata: ["topic": "\(topics[index])", "partitions": "\(partitionCounts[index])", "input.partitions": "\(inputPartitions)",
                                          "hint": "Create it beforehand with as many partitions as \(configuration.topic) (salespulse broker --topic \(topics[index]):\(inputPartitions) on the embedded broker)."])
             }
