@@ -37,7 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds (0: run until Ctrl-C).")
     var duration: Int = 0
 
-    @Option(help: "Checkpoint folder (a fresh temporary folder by default).")
+    @Option(help: "Checkpoint folder (default: a fresh temporary folder, removed when the demo stops).")
     var stateDir: String?
 
     @Option(help: "HTTP address of the dashboard and API (loopback).")
@@ -67,7 +67,7 @@ struct DemoCommand: AsyncParsableCommand {
         options.historyMilliseconds = historyMilliseconds
         let simulator = Simulator(configuration: process, producer: producer, topic: "sales.events", options: options)
         DedicatedThread.start(name: "salespulse.simulator") { simulator.run() }
-        Console.line("simulating \(customers) customers and \(process.organisation.allReps.count) reps at \(rate) events/s; state in \(directory); Ctrl-C to stop")
+        Console.line("simulating \(customers) customers and \(process.organisation.allReps.count) reps at \(rate) events/s; state in \(directory)\(stateDir == nil ? " (removed at exit)" : ""); Ctrl-C to stop")
 
         let hub = LiveEventHub()
         runtime.onOutputs { hub.publish($0) }
@@ -125,5 +125,8 @@ struct DemoCommand: AsyncParsableCommand {
         let status = runtime.statusAtShutdown() ?? runtime.status()
         Console.line("stopped cleanly: \(StatusLine.render(status))")
         cluster.shutdown()
+        // The embedded broker's log goes with this process: checkpoints of it could never be
+        // resumed, so the temporary folder goes too (a folder given with --state-dir stays).
+        if stateDir == nil { try? FileManager.default.removeItem(atPath: directory) }
     }
 }
