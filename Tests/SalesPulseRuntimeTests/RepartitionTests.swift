@@ -603,9 +603,9 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        let merged = self.metadata.merging(metadata ?? [:]) { _, new in new }
-        let record = Record(level: level, message: message.description, metadata: merged.mapValues { "\($0)" })
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        let record = Record(level: event.level, message: event.message.description, metadata: merged.mapValues { "\($0)" })
         lock.withLock { kept.append(record) }
     }
 }

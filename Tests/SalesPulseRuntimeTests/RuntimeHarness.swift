@@ -84,8 +84,18 @@ enum RuntimeHarness {
         return try ProjectorRuntime(configuration: configuration, logger: logger)
     }
 
+    /// The folder of this test process's state folders, removed when the process exits: the
+    /// folders of finished tests are not left behind in the system's temporary folder.
+    static let temporaryRoot: String = {
+        let path = NSTemporaryDirectory() + "salespulse-test-\(getpid())"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: RuntimeHarness.temporaryRoot) }
+        return path
+    }()
+
+    /// A fresh, empty state folder under ``temporaryRoot``.
     static func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "salespulse-test-\(UUID().uuidString)"
+        let path = temporaryRoot + "/\(UUID().uuidString)"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

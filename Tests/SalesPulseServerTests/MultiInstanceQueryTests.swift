@@ -17,9 +17,17 @@ import SalesPulseRuntime
         let serving: Task<Void, any Error>
     }
 
+    /// The folder of this test process's state folders, removed when the process exits.
+    static let temporaryRoot: String = {
+        let path = NSTemporaryDirectory() + "salespulse-multi-\(getpid())"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: MultiInstanceQueryTests.temporaryRoot) }
+        return path
+    }()
+
     static func start(bootstrap: String, process: ProcessConfiguration, name: String, port: Int) throws -> Instance {
         var configuration = RuntimeConfiguration(bootstrapServers: bootstrap, process: process)
-        configuration.stateDirectory = NSTemporaryDirectory() + "salespulse-multi-\(UUID().uuidString)"
+        configuration.stateDirectory = temporaryRoot + "/\(UUID().uuidString)"
         configuration.group = "multi"
         configuration.instanceID = name
         configuration.advertisedURL = "http://127.0.0.1:\(port)"
