@@ -104,20 +104,6 @@ def group_name(run):
     return f"backlog-{os.getpid()}-{run}"
 
 
-def repartition_attributes(config):
-    """The attributes `run` repartitions by for `config`: every counter's group-by attribute,
-    `all` for a counter without one, and the rep exits when there are N-in-a-row rules (topics
-    created for an attribute no counter uses are simply not read)."""
-    text = open(config).read()
-    attributes = sorted(set(re.findall(r"groupBy:\s*([A-Za-z0-9_.-]+)", text)))
-    counters = re.findall(r"^\s*-\s*\{id:[^}]*\b(?:count|sum|distinct):[^}]*\}", text, re.M)
-    if any("groupBy:" not in counter for counter in counters):
-        attributes.append("all")
-    if re.search(r"kind:\s*inARow", text):
-        attributes.append("rep-exits")
-    return attributes
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -161,7 +147,7 @@ def main():
             if options.repartition_partitions:
                 runs = options.rounds * len(binaries) * len(options.prefetch.split(","))
                 topics += [f"salespulse.{group_name(run)}.repartition.{attribute}:{options.repartition_partitions}"
-                           for run in range(1, runs + 1) for attribute in repartition_attributes(options.config)]
+                           for run in range(1, runs + 1) for attribute in soak.repartition_attributes(options.config)]
             broker = subprocess.Popen([binaries[0], "broker"] + [argument for topic in topics for argument in ("--topic", topic)], stdout=subprocess.PIPE,
                                       stderr=open(os.path.join(folder, "broker.log"), "w"), text=True)
             bootstrap = broker.stdout.readline().split(" ", 1)[1].strip()

@@ -19,6 +19,10 @@ then also says that a change left every projection as it was.
 Usage: python3 scripts/soak.py [--events N] [--customers C] [--partitions P] [--actions K]
                                [--instances I] [--live-publish] [--seed S] [--binary PATH]
                                [--reference-binary PATH] [--config FILE] [--keep]
+                               [--prefetch N] [--repartition-partitions N]
+With --repartition-partitions N the repartition topics of both groups are created with N
+partitions when the broker starts (by default the embedded broker's automatic creation gives
+them 4; a Kafka cluster's CreateTopics would give them the input's count).
 Exit status 0 when every projection matched, 1 when one differed, 2 on a setup failure.
 Build first: swift build -c release --product salespulse (the default --binary).
 """
@@ -237,6 +241,20 @@ def first_difference(a, b, path=""):
     return f"{path or '/'}: reference {json.dumps(a)[:200]}, chaos {json.dumps(b)[:200]}"
 
 
+def repartition_attributes(config):
+    """The attributes `run` repartitions by for `config`: every counter's group-by attribute,
+    `all` for a counter without one, and the rep exits when there are N-in-a-row rules (topics
+    created for an attribute no counter uses are simply not read)."""
+    text = open(config).read()
+    attributes = sorted(set(re.findall(r"groupBy:\s*([A-Za-z0-9_.-]+)", text)))
+    counters = re.findall(r"^\s*-\s*\{id:[^}]*\b(?:count|sum|distinct):[^}]*\}", text, re.M)
+    if any("groupBy:" not in counter for counter in counters):
+        attributes.append("all")
+    if re.search(r"kind:\s*inARow", text):
+        attributes.append("rep-exits")
+    return attributes
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=200_000)
@@ -254,6 +272,9 @@ def main():
     parser.add_argument("--config", default="deploy/config/salespulse.yaml")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, state)")
     parser.add_argument("--prefetch", default=None, help="--prefetch of every `run` instance (default: run's own)")
+    parser.add_argument("--repartition-partitions", type=int,
+                        help="create the repartition topics of both groups with this many partitions when the broker starts (default: the"
+                        " embedded broker's automatic creation, 4 partitions; a Kafka cluster's CreateTopics gives the input's count)")
     parser.add_argument("--write-events", metavar="FILE",
                         help="only write the generated events to FILE, one JSON line each (for `salespulse publish`, or"
                              " `salespulse bench --stages process --events-file FILE`), and stop")
@@ -293,7 +314,11 @@ def main():
             with open(files[-1], "w") as file:
                 file.write("\n".join(chunk) + "\n")
 
-        broker = subprocess.Popen([options.binary, "broker", "--topic", f"sales.events:{options.partitions}"], stdout=subprocess.PIPE,
+        topics = [f"sales.events:{options.partitions}"]
+        if options.repartition_partitions:
+            topics += [f"salespulse.{group}-{options.seed}.repartition.{attribute}:{options.repartition_partitions}"
+                       for group in ("chaos", "reference") for attribute in repartition_attributes(options.config)]
+        broker = subprocess.Popen([options.binary, "broker"] + [argument for topic in topics for argument in ("--topic", topic)], stdout=subprocess.PIPE,
                                   stderr=open(os.path.join(folder, "broker.log"), "w"), text=True)
         first = broker.stdout.readline()
         if not first.startswith("bootstrap: "):
