@@ -16,6 +16,7 @@ import SalesPulseRuntime
     @Test(arguments: [
         (["bench", "--kafka-runs", "full,nope"], "unknown run 'nope'"),
         (["bench", "--kafka-rounds", "0"], "--kafka-rounds must be 1 or more"),
+        (["bench", "--repartition-partitions", "0"], "--repartition-partitions must be 1 or more"),
         (["bench", "--customers", "1000000"], "--customers must be 1 to 999999"),
         (["bench", "--process-runs", "remote"], "unknown run 'remote'"),
         (["bench", "--look-ahead", "full,psychic"], "--look-ahead: unknown mode 'psychic'"),

@@ -68,6 +68,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "End-to-end runs of the kafka stage, comma-separated: full (repartitioned, counters and rules), bare (without counters and rules), local (--no-repartition). Fewer runs make a profile of one of them.")
     var kafkaRuns: String = "full,bare,local"
 
+    @Option(help: "Partitions of the full run's repartition topics, created with the topic (default: the embedded broker's automatic creation, which gives 4; a Kafka cluster's CreateTopics gives the input's count).")
+    var repartitionPartitions: Int?
+
     @Option(help: "Rounds of the kafka stage, in one sitting on one published topic: each round measures the raw consume rate and then every --kafka-runs run, each in a fresh consumer group. With more than one, the medians and each round's share of its own raw rate are printed last.")
     var kafkaRounds: Int = 1
 
@@ -106,6 +109,7 @@ struct BenchCommand: AsyncParsableCommand {
         _ = try PrefetchOption.parse(prefetch)
         if let foldThreads, foldThreads < 1 { throw ValidationError("--fold-threads must be 1 or more (got \(foldThreads))") }
         guard kafkaRounds >= 1 else { throw ValidationError("--kafka-rounds must be 1 or more") }
+        if let repartitionPartitions, repartitionPartitions < 1 { throw ValidationError("--repartition-partitions must be 1 or more (got \(repartitionPartitions))") }
         if let eventsFile, !FileManager.default.isReadableFile(atPath: eventsFile) {
             throw ValidationError("--events-file \(eventsFile): no readable file there (write one with `python3 scripts/soak.py --write-events FILE`)")
         }
@@ -262,6 +266,12 @@ struct BenchCommand: AsyncParsableCommand {
         for round in 1...kafkaRounds {
             let label = kafkaRounds > 1 ? "kafka round \(round)/\(kafkaRounds)" : "kafka"
             let suffix = kafkaRounds > 1 ? "-\(round)" : ""
+            if let repartitionPartitions, runs.contains("full") {
+                // The full run's group (see kafkaRound) finds its repartition topics made.
+                for attribute in Repartition.attributes(of: configuration) {
+                    try cluster.createTopic(Repartition.topic(group: "bench-runtime" + suffix, attribute: attribute), partitions: repartitionPartitions)
+                }
+            }
             rounds.append(try await kafkaRound(configuration, bootstrap: bootstrap, total: total, runs: runs, label: label, groupSuffix: suffix))
         }
         guard rounds.count > 1 else { return }

@@ -61,6 +61,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Fold counters through repartition topics salespulse.<group>.repartition.<attribute> (exact with several instances). --no-repartition folds them in the input partitions: exact only when one instance owns every partition.")
     var repartition = true
 
+    @Option(help: "Partitions of the repartition topics when this instance creates them (default: the input topic's). Fewer cost the clients and brokers less; at most that many instances share the counter groups. Existing topics keep theirs.")
+    var repartitionPartitions: Int?
+
     @Option(help: "Threads that decode and fold batches (default: processor count, at most 4).")
     var foldThreads: Int?
 
@@ -83,6 +86,10 @@ struct RunCommand: AsyncParsableCommand {
         configuration.checkpointIntervalMilliseconds = interval
         configuration.live = !replay
         configuration.repartitionCounters = repartition
+        if let repartitionPartitions {
+            guard repartitionPartitions >= 1 else { throw ValidationError("--repartition-partitions \(repartitionPartitions): expected 1 or more") }
+            configuration.repartitionPartitions = repartitionPartitions
+        }
         configuration.prefetchRecords = try PrefetchOption.parse(prefetch)
         if let foldThreads {
             guard foldThreads >= 1 else { throw ValidationError("--fold-threads \(foldThreads): expected 1 or more") }

@@ -587,7 +587,8 @@ public final class ProjectorRuntime: Sendable {
         let existing = Set((try? admin.metadata().topics.filter { !$0.partitions.isEmpty }.map(\.name)) ?? [])
         let missing = topics.filter { !existing.contains($0) }
         if !missing.isEmpty {
-            let partitions = (try? admin.metadata(topic: configuration.topic).topics.first { $0.name == configuration.topic }?.partitions.count) ?? nil
+            let partitions = configuration.repartitionPartitions
+                ?? (try? admin.metadata(topic: configuration.topic).topics.first { $0.name == configuration.topic }?.partitions.count) ?? nil
             // A controller creates topics in milliseconds. The embedded broker (librdkafka's mock
             // cluster, which names itself "mockCluster…"; a Kafka cluster id is a base64 UUID)
             // implements no CreateTopics: the request could only time out, which held up every
@@ -618,15 +619,17 @@ public final class ProjectorRuntime: Sendable {
         }
         logger.info("repartitioning counters and rep exits",
                     metadata: ["topics": "\(topics.indices.map { "\(topics[$0]):\(partitionCounts[$0])" }.joined(separator: ","))"])
-        // Fewer partitions than the input is correct, but caps how many instances share the
-        // groups (or, for the rep exits, the reps) it carries; the embedded broker creates missing
-        // topics with 4. (The input's count comes from the metadata of all topics: a request
-        // naming a missing topic would create it on a broker that creates topics automatically.)
-        if let inputPartitions = (try? admin.metadata().topics.first { $0.name == configuration.topic }?.partitions.count) ?? nil {
-            for index in topics.indices where partitionCounts[index] < inputPartitions {
-                logger.notice("repartition topic has fewer partitions than the input: at most that many instances share the groups (or reps) it carries",
-                              metadata: ["topic": "\(topics[index])", "partitions": "\(partitionCounts[index])", "input.partitions": "\(inputPartitions)",
-                                         "hint": "Create it beforehand with as many partitions as \(configuration.topic) (salespulse broker --topic \(topics[index]):\(inputPartitions) on the embedded broker)."])
+        // Fewer partitions than wanted (configured, or the input's) is correct, but caps how many
+        // instances share the groups (or, for the rep exits, the reps) a topic carries; the
+        // embedded broker creates missing topics with 4. (The input's count comes from the
+        // metadata of all topics: a request naming a missing topic would create it on a broker
+        // that creates topics automatically.)
+        let wanted = configuration.repartitionPartitions ?? ((try? admin.metadata().topics.first { $0.name == configuration.topic }?.partitions.count) ?? nil)
+        if let wanted {
+            for index in topics.indices where partitionCounts[index] < wanted {
+                logger.notice("repartition topic has fewer partitions than wanted: at most that many instances share the groups (or reps) it carries",
+                              metadata: ["topic": "\(topics[index])", "partitions": "\(partitionCounts[index])", "wanted": "\(wanted)",
+                                         "hint": "Create it beforehand with \(wanted) partitions (salespulse broker --topic \(topics[index]):\(wanted) on the embedded broker), or run with --repartition-partitions \(partitionCounts[index])."])
             }
         }
         return topics.indices.map { (topics[$0], attributes[$0], partitionCounts[$0]) }
