@@ -20,9 +20,12 @@ Usage: python3 scripts/soak.py [--events N] [--customers C] [--partitions P] [--
                                [--instances I] [--live-publish] [--seed S] [--binary PATH]
                                [--reference-binary PATH] [--config FILE] [--keep]
                                [--prefetch N] [--repartition-partitions N]
+                               [--reference-repartition-partitions M]
 With --repartition-partitions N the repartition topics of both groups are created with N
 partitions when the broker starts (by default the embedded broker's automatic creation gives
-them 4; a Kafka cluster's CreateTopics would give them the input's count).
+them 4; a Kafka cluster's CreateTopics would give them the input's count);
+--reference-repartition-partitions M gives the reference's M instead, which must change no
+projection.
 Exit status 0 when every projection matched, 1 when one differed, 2 on a setup failure.
 Build first: swift build -c release --product salespulse (the default --binary).
 """
@@ -275,6 +278,9 @@ def main():
     parser.add_argument("--repartition-partitions", type=int,
                         help="create the repartition topics of both groups with this many partitions when the broker starts (default: the"
                         " embedded broker's automatic creation, 4 partitions; a Kafka cluster's CreateTopics gives the input's count)")
+    parser.add_argument("--reference-repartition-partitions", type=int,
+                        help="the reference group's repartition topics get this many partitions instead (the projections must not depend"
+                        " on it)")
     parser.add_argument("--write-events", metavar="FILE",
                         help="only write the generated events to FILE, one JSON line each (for `salespulse publish`, or"
                              " `salespulse bench --stages process --events-file FILE`), and stop")
@@ -315,9 +321,10 @@ def main():
                 file.write("\n".join(chunk) + "\n")
 
         topics = [f"sales.events:{options.partitions}"]
-        if options.repartition_partitions:
-            topics += [f"salespulse.{group}-{options.seed}.repartition.{attribute}:{options.repartition_partitions}"
-                       for group in ("chaos", "reference") for attribute in repartition_attributes(options.config)]
+        reference_partitions = options.reference_repartition_partitions or options.repartition_partitions
+        for group, partitions in [("chaos", options.repartition_partitions), ("reference", reference_partitions)]:
+            if partitions:
+                topics += [f"salespulse.{group}-{options.seed}.repartition.{attribute}:{partitions}" for attribute in repartition_attributes(options.config)]
         broker = subprocess.Popen([options.binary, "broker"] + [argument for topic in topics for argument in ("--topic", topic)], stdout=subprocess.PIPE,
                                   stderr=open(os.path.join(folder, "broker.log"), "w"), text=True)
         first = broker.stdout.readline()
