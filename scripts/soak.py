@@ -247,7 +247,9 @@ def first_difference(a, b, path=""):
 def repartition_attributes(config):
     """The attributes `run` repartitions by for `config`: every counter's group-by attribute,
     `all` for a counter without one, and the rep exits when there are N-in-a-row rules (topics
-    created for an attribute no counter uses are simply not read)."""
+    created for an attribute no counter uses are simply not read). Read from the text, for
+    counters written one per line in flow style (`- {id: …, count: true, groupBy: …}`) as in the
+    shipped configuration; a topic this misses is created by the broker, with 4 partitions."""
     text = open(config).read()
     attributes = sorted(set(re.findall(r"groupBy:\s*([A-Za-z0-9_.-]+)", text)))
     counters = re.findall(r"^\s*-\s*\{id:[^}]*\b(?:count|sum|distinct):[^}]*\}", text, re.M)

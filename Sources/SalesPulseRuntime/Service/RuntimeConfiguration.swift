@@ -45,8 +45,8 @@ public struct RuntimeConfiguration: Sendable {
     public var repartitionCounters: Bool = true
     /// Partitions of the repartition topics this runtime creates (through CreateTopics); nil for
     /// the input topic's count, as Kafka Streams does. Fewer cost the clients and brokers less
-    /// (on the soak's events 4 partitions per topic instead of 64 saved 0.5 µs of librdkafka's
-    /// and the broker's time per input event, BENCHMARKS.md session 44) but let fewer instances
+    /// (on the soak's events 4 partitions per topic instead of 64 saved 0.5 – 0.8 µs of
+    /// librdkafka's and the broker's time per input event, BENCHMARKS.md session 44) but let fewer instances
     /// share the counter groups. Topics that exist keep their count; the embedded broker, which
     /// has no CreateTopics, creates missing ones with 4 (`salespulse broker --topic` makes them
     /// beforehand).
