@@ -267,9 +267,9 @@ struct BenchCommand: AsyncParsableCommand {
             let label = kafkaRounds > 1 ? "kafka round \(round)/\(kafkaRounds)" : "kafka"
             let suffix = kafkaRounds > 1 ? "-\(round)" : ""
             if let repartitionPartitions, runs.contains("full") {
-                // The full run's group (see kafkaRound) finds its repartition topics made.
+                // The full run's group finds its repartition topics made.
                 for attribute in Repartition.attributes(of: configuration) {
-                    try cluster.createTopic(Repartition.topic(group: "bench-runtime" + suffix, attribute: attribute), partitions: repartitionPartitions)
+                    try cluster.createTopic(Repartition.topic(group: Self.fullRunGroup(suffix), attribute: attribute), partitions: repartitionPartitions)
                 }
             }
             rounds.append(try await kafkaRound(configuration, bootstrap: bootstrap, total: total, runs: runs, label: label, groupSuffix: suffix))
@@ -309,6 +309,10 @@ struct BenchCommand: AsyncParsableCommand {
 
     /// One round of the kafka stage: the raw consume rate, then each requested end-to-end run,
     /// each in a fresh consumer group over the whole topic.
+    /// The consumer group of a round's full end-to-end run (its repartition topics are named
+    /// after it).
+    static func fullRunGroup(_ suffix: String) -> String { "bench-runtime" + suffix }
+
     func kafkaRound(_ configuration: ProcessConfiguration, bootstrap: String, total: Int, runs: Set<String>, label: String, groupSuffix: String) async throws -> KafkaRound {
         // Raw ceiling: batch consume, each record's value length read and nothing else (as
         // librdkafka's rdkafka_performance and Kafka's consumer perf test count bytes): the
@@ -342,7 +346,7 @@ struct BenchCommand: AsyncParsableCommand {
         var described = "with \(configuration.counters.count) counters and \(configuration.counterRules.count + configuration.absenceRules.count + configuration.sequenceRules.count) rules"
         if runs.contains("full") {
             // End to end: the runtime on the same topic, replay mode, checkpoint at the end.
-            let run = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime" + groupSuffix, total: total)
+            let run = try await endToEnd(configuration, bootstrap: bootstrap, group: Self.fullRunGroup(groupSuffix), total: total)
             let (processed, checkpointing, status, cpu, split) = (run.processed, run.stopping, run.status, run.cpuSeconds, run.threads)
             Console.line("\(label) end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
             Console.line("\(label) end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy; \(status.fetchWakeups) fetcher wake-ups (--prefetch \(prefetch))")

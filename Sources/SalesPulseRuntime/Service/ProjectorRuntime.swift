@@ -584,11 +584,17 @@ public final class ProjectorRuntime: Sendable {
         let topics = attributes.map { Repartition.topic(group: configuration.group, attribute: $0) }
         guard !topics.isEmpty else { return [] }
         let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
-        let existing = Set((try? admin.metadata().topics.filter { !$0.partitions.isEmpty }.map(\.name)) ?? [])
+        // One read of every topic's metadata: which repartition topics exist, and the input's
+        // partition count (a request naming a missing topic would create it on a broker that
+        // creates topics automatically).
+        let known = (try? admin.metadata().topics.filter { !$0.partitions.isEmpty }) ?? []
+        let existing = Set(known.map(\.name))
+        let inputPartitions = known.first { $0.name == configuration.topic }?.partitions.count
+        // The partitions wanted: configured, or the input's.
+        let wanted = configuration.repartitionPartitions ?? inputPartitions
         let missing = topics.filter { !existing.contains($0) }
         if !missing.isEmpty {
-            let partitions = configuration.repartitionPartitions
-                ?? (try? admin.metadata(topic: configuration.topic).topics.first { $0.name == configuration.topic }?.partitions.count) ?? nil
+            let partitions = wanted
             // A controller creates topics in milliseconds. The embedded broker (librdkafka's mock
             // cluster, which names itself "mockCluster…"; a Kafka cluster id is a base64 UUID)
             // implements no CreateTopics: the request could only time out, which held up every
@@ -619,12 +625,9 @@ public final class ProjectorRuntime: Sendable {
         }
         logger.info("repartitioning counters and rep exits",
                     metadata: ["topics": "\(topics.indices.map { "\(topics[$0]):\(partitionCounts[$0])" }.joined(separator: ","))"])
-        // Fewer partitions than wanted (configured, or the input's) is correct, but caps how many
-        // instances share the groups (or, for the rep exits, the reps) a topic carries; the
-        // embedded broker creates missing topics with 4. (The input's count comes from the
-        // metadata of all topics: a request naming a missing topic would create it on a broker
-        // that creates topics automatically.)
-        let wanted = configuration.repartitionPartitions ?? ((try? admin.metadata().topics.first { $0.name == configuration.topic }?.partitions.count) ?? nil)
+        // Fewer partitions than wanted is correct, but caps how many instances share the groups
+        // (or, for the rep exits, the reps) a topic carries; the embedded broker creates missing
+        // topics with 4.
         if let wanted {
             for index in topics.indices where partitionCounts[index] < wanted {
                 logger.notice("repartition topic has fewer partitions than wanted: at most that many instances share the groups (or reps) it carries",
