@@ -13,6 +13,20 @@ import SalesPulseRuntime
         }
     }
 
+    @Test func sessionTimeoutTakesADurationFromTwoSecondsToAnHour() throws {
+        #expect(try RunCommand.sessionTimeoutMilliseconds("4s") == 4_000)
+        #expect(try RunCommand.sessionTimeoutMilliseconds("2000ms") == 2_000)
+        #expect(try RunCommand.sessionTimeoutMilliseconds("1h") == 3_600_000)
+        for text in ["1s", "1999ms", "61m", "0s", "10", "ten seconds", "", "-5s"] {
+            do {
+                _ = try RunCommand.sessionTimeoutMilliseconds(text)
+                Issue.record("--session-timeout \(text) was accepted")
+            } catch {
+                #expect(SalesPulse.message(for: error).contains("--session-timeout \(text): expected a duration from 2s to 1h"), "\(text)")
+            }
+        }
+    }
+
     @Test(arguments: [
         (["bench", "--kafka-runs", "full,nope"], "unknown run 'nope'"),
         (["bench", "--kafka-rounds", "0"], "--kafka-rounds must be 1 or more"),

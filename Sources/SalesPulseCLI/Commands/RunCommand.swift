@@ -64,6 +64,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the repartition topics when this instance creates them (default: the input topic's). Fewer cost the clients and brokers less; at most that many instances share the counter groups. Existing topics keep theirs.")
     var repartitionPartitions: Int?
 
+    @Option(help: "How long the group waits for a silent instance (killed, or cut off) before its partitions move, e.g. 10s. Default: 10s on a Kafka cluster; 4s on the embedded broker, which holds every rebalance for this long less a second.")
+    var sessionTimeout: String?
+
     @Option(help: "Threads that decode and fold batches (default: processor count, at most 4).")
     var foldThreads: Int?
 
@@ -72,6 +75,15 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: PrefetchOption.help)
     var prefetch: String = PrefetchOption.defaultValue
+
+    /// `--session-timeout`'s milliseconds: a duration from 2s (more than the heartbeat interval,
+    /// a second) to 1h (librdkafka's largest).
+    static func sessionTimeoutMilliseconds(_ text: String) throws -> Int {
+        guard let milliseconds = DurationText.milliseconds(text), (2_000...3_600_000).contains(milliseconds) else {
+            throw ValidationError("--session-timeout \(text): expected a duration from 2s to 1h, such as 10s (heartbeats go every second)")
+        }
+        return Int(milliseconds)
+    }
 
     func run() async throws {
         Console.bootstrapLogging()
@@ -91,6 +103,7 @@ struct RunCommand: AsyncParsableCommand {
             configuration.repartitionPartitions = repartitionPartitions
         }
         configuration.prefetchRecords = try PrefetchOption.parse(prefetch)
+        if let sessionTimeout { configuration.sessionTimeoutMilliseconds = try Self.sessionTimeoutMilliseconds(sessionTimeout) }
         if let foldThreads {
             guard foldThreads >= 1 else { throw ValidationError("--fold-threads \(foldThreads): expected 1 or more") }
             configuration.foldThreads = foldThreads

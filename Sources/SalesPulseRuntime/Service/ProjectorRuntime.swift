@@ -155,8 +155,15 @@ public final class ProjectorRuntime: Sendable {
     }
 
     private func loop() throws {
+        // Which kind of broker this is decides the default session timeout and how repartition
+        // topics are created (the embedded broker implements no CreateTopics).
+        let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
+        let cluster = admin.clusterID(timeout: .milliseconds(500))
+        let onEmbeddedBroker = cluster.map(Self.isEmbeddedCluster) ?? false
         var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.group)
-        consumerConfiguration.sessionTimeoutMilliseconds = 10_000
+        consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds(onEmbeddedBroker: onEmbeddedBroker)
+        logger.info("joining the group", metadata: ["kafka.group": "\(configuration.group)", "kafka.cluster": "\(cluster ?? "unknown")",
+                                                    "session.timeout.ms": "\(consumerConfiguration.sessionTimeoutMilliseconds)"])
         // Low fetch wait: dashboards want T+0. The broker answers a fetch after at most this long
         // even when little data is waiting (at high rates fetches fill up long before).
         consumerConfiguration.fetchWaitMaxMilliseconds = configuration.fetchWaitMaxMilliseconds
@@ -172,7 +179,7 @@ public final class ProjectorRuntime: Sendable {
         }
         activeConsumer.withLock { $0 = consumer }
         defer { activeConsumer.withLock { $0 = nil } }
-        let repartitionTopics = try ensureRepartitionTopics()
+        let repartitionTopics = try ensureRepartitionTopics(admin: admin, onEmbeddedBroker: onEmbeddedBroker)
         // Forwards go out from the first batch: the producer learns their topics now, not at
         // its next metadata scan up to a second later (``KafkaProducer/prepare(topics:timeout:)``).
         producer.prepare(topics: repartitionTopics.map(\.topic))
@@ -571,19 +578,22 @@ public final class ProjectorRuntime: Sendable {
         return index
     }
 
-    /// How librdkafka's mock cluster (the embedded broker) begins its cluster id.
+    /// How librdkafka's mock cluster (the embedded broker) begins its cluster id (a Kafka
+    /// cluster id is a base64 UUID).
     static let embeddedClusterIDPrefix = "mockCluster"
+
+    /// True for the cluster id of the embedded broker (librdkafka's mock cluster).
+    static func isEmbeddedCluster(_ id: String) -> Bool { id.hasPrefix(embeddedClusterIDPrefix) }
 
     /// The repartition topics of the configuration's counters, created if missing: through
     /// CreateTopics with the input topic's partition count, or — where the broker does not
     /// implement it (the embedded broker) — by the broker's automatic creation on a metadata
     /// request. Empty when counters are not repartitioned.
-    private func ensureRepartitionTopics() throws -> [(topic: String, attribute: String, partitions: Int)] {
+    private func ensureRepartitionTopics(admin: KafkaAdmin, onEmbeddedBroker: Bool) throws -> [(topic: String, attribute: String, partitions: Int)] {
         guard configuration.repartitionCounters else { return [] }
         let attributes = Repartition.attributes(of: configuration.process)
         let topics = attributes.map { Repartition.topic(group: configuration.group, attribute: $0) }
         guard !topics.isEmpty else { return [] }
-        let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
         // One read of every topic's metadata: which repartition topics exist, and the input's
         // partition count (a request naming a missing topic would create it on a broker that
         // creates topics automatically).
@@ -596,12 +606,11 @@ public final class ProjectorRuntime: Sendable {
         if !missing.isEmpty {
             let partitions = wanted
             // A controller creates topics in milliseconds. The embedded broker (librdkafka's mock
-            // cluster, which names itself "mockCluster…"; a Kafka cluster id is a base64 UUID)
-            // implements no CreateTopics: the request could only time out, which held up every
-            // start by the timeout (5 s until session 21, then 1.5 s). There, and when the
-            // request fails, the metadata requests below create the topics.
-            if let cluster = admin.clusterID(timeout: .milliseconds(500)), cluster.hasPrefix(Self.embeddedClusterIDPrefix) {
-                logger.info("embedded broker: relying on automatic topic creation", metadata: ["kafka.cluster": "\(cluster)"])
+            // cluster) implements no CreateTopics: the request could only time out, which held
+            // up every start by the timeout (5 s until session 21, then 1.5 s). There, and when
+            // the request fails, the metadata requests below create the topics.
+            if onEmbeddedBroker {
+                logger.info("embedded broker: relying on automatic topic creation")
             } else {
                 do {
                     try admin.createTopics(missing.map { KafkaNewTopic(name: $0, partitions: Int32(max(1, partitions ?? 1))) }, timeout: .milliseconds(1_500))

@@ -78,6 +78,27 @@ public struct RuntimeConfiguration: Sendable {
     public static let defaultPrefetchRecords = 50_000
     /// `fetch.wait.max.ms` of the input consumer: bounds end-to-end latency at low rates.
     public var fetchWaitMaxMilliseconds: Int = 10
+    /// `session.timeout.ms` of the group consumer: how long the group waits for a silent
+    /// instance (one killed, or cut off) before its partitions move. Nil: automatic (see
+    /// ``sessionTimeoutMilliseconds(onEmbeddedBroker:)``).
+    public var sessionTimeoutMilliseconds: Int? = nil
+
+    /// The session timeout on a Kafka cluster when none is configured: 10 s, the client
+    /// default before Kafka 3.0 (a cluster refuses less than its `group.min.session.timeout.ms`,
+    /// 6 s by default).
+    public static let clusterSessionTimeoutMilliseconds = 10_000
+    /// The session timeout on the embedded broker when none is configured. librdkafka's mock
+    /// cluster holds every rebalance of a group that is up — an instance joining, leaving or
+    /// timed out — for the session timeout less a second before it assigns partitions again,
+    /// where a Kafka broker goes on as soon as every member has rejoined: with 10 s, adding or
+    /// stopping an instance stopped the whole group for 9 s, and a killed one for up to 19 s
+    /// (BENCHMARKS.md, session 45). Heartbeats go every second.
+    public static let embeddedBrokerSessionTimeoutMilliseconds = 4_000
+
+    /// The session timeout to use: the configured one, or the default for the kind of broker.
+    public func sessionTimeoutMilliseconds(onEmbeddedBroker embedded: Bool) -> Int {
+        sessionTimeoutMilliseconds ?? (embedded ? Self.embeddedBrokerSessionTimeoutMilliseconds : Self.clusterSessionTimeoutMilliseconds)
+    }
 
     /// This instance's id in the group's partition directory (unique per process by default).
     public var instanceID: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UInt16.random(in: .min ... .max))"
