@@ -32,6 +32,18 @@ import SalesPulseModel
         #expect(!FileManager.default.fileExists(atPath: store.path(topic: "sales.events", partition: 3) + ".tmp"), "no temporary file is left")
     }
 
+    /// What a stop does when the records produced before its final checkpoint were not
+    /// acknowledged: the staged files go, the checkpoints in place stand.
+    @Test func aDiscardedCheckpointLeavesTheOneInPlaceAndNoFileBehind() throws {
+        let store = try CheckpointStore(directory: RuntimeHarness.temporaryDirectory())
+        try store.publish([store.stage(Self.projector(through: 4).checkpoint())])
+        let later = try store.stage(Self.projector(through: 9).checkpoint())
+        #expect(FileManager.default.fileExists(atPath: store.path(topic: "sales.events", partition: 3) + ".tmp"))
+        store.discard([later])
+        #expect(try store.read(topic: "sales.events", partition: 3)?.nextOffset == 5)
+        #expect(!FileManager.default.fileExists(atPath: store.path(topic: "sales.events", partition: 3) + ".tmp"), "no temporary file is left")
+    }
+
     @Test func publishingNothingChangesNothing() throws {
         let store = try CheckpointStore(directory: RuntimeHarness.temporaryDirectory())
         try store.write(Self.projector(through: 2).checkpoint())

@@ -1,4 +1,5 @@
 import CRdKafka
+import Dispatch
 import Logging
 import Synchronization
 
@@ -281,12 +282,30 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// `rd_kafka_consumer_close` serves while a rebalance is under way (seen here as a test run
     /// that never ended; librdkafka#4884, and the workaround given in #4527). Records that arrive
     /// meanwhile are dropped: their offsets were never stored, so they are read again next time.
-    public func close() {
+    ///
+    /// Returns within about twice `limit`, whatever the cluster does: `rd_kafka_consumer_close`
+    /// waits for the group coordinator without a limit (librdkafka 2.0.2), so with the cluster
+    /// gone a stop never ended. It runs on a thread of its own; when it has not returned after
+    /// `limit`, a warning says so and the consumer's librdkafka resources are left to the
+    /// process's exit (its final offsets uncommitted: a restart reads from the last committed
+    /// ones, or from a checkpoint's).
+    public func close(within limit: Duration = .seconds(10)) {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         context.closing.store(true, ordering: .releasing)
         waker?.stop()
-        leaveGroup(within: .seconds(10))
-        let code = rd_kafka_consumer_close(handle)
+        leaveGroup(within: limit)
+        let closing = DispatchSemaphore(value: 0)
+        let result = Mutex<rd_kafka_resp_err_t>(RD_KAFKA_RESP_ERR_NO_ERROR)
+        DedicatedThread.start(name: "salespulse.consumer-close") { [self] in
+            let code = rd_kafka_consumer_close(handle)
+            result.withLock { $0 = code }
+            closing.signal()
+        }
+        guard closing.wait(timeout: .now() + .milliseconds(Int(limit.milliseconds))) == .success else {
+            return logger.warning("the consumer did not close within \(limit): the group coordinator did not answer; its final offsets are not committed",
+                                  metadata: ["hint": "Check that the cluster is up. A restart resumes from the committed offsets, or from a checkpoint's."])
+        }
+        let code = result.withLock { $0 }
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.info("consumer close: \(String(cString: rd_kafka_err2str(code)))")
         }

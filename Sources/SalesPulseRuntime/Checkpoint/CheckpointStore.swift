@@ -226,6 +226,12 @@ public struct CheckpointStore: Sendable {
         if folder >= 0 { fsync(folder); close(folder) }
     }
 
+    /// Removes staged checkpoints without putting them in place: the checkpoints they would have
+    /// replaced stand.
+    public func discard(_ staged: [Staged]) {
+        for file in staged { unlink(file.temporary) }
+    }
+
     /// Reads a checkpoint; nil when there is none; throws when it is corrupt or incompatible.
     public func read(topic: String, partition: Int32) throws(CheckpointError) -> PartitionCheckpoint? {
         let file = path(topic: topic, partition: partition)

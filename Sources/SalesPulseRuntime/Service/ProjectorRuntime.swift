@@ -403,15 +403,20 @@ public final class ProjectorRuntime: Sendable {
         // the files are put in place once they are, so a crash in between leaves the previous
         // checkpoint. One after the other, the flush (tens of milliseconds for the last
         // forwards) came on top of the checkpoint.
+        // Unacknowledged (the cluster gone, say), the final checkpoint is not put in place: its
+        // offsets would cover forwards and alerts that may be lost, where the checkpoints before
+        // it make a restart fold those records, and send what they produce, again.
         let acknowledged = DispatchGroup()
+        let flushed = Mutex(false)
         acknowledged.enter()
         DedicatedThread.start(name: "salespulse.final-flush") { [self] in
-            acknowledgeProduced(producer, before: "final checkpoint")
+            let done = acknowledgeProduced(producer, before: "final checkpoint")
+            flushed.withLock { $0 = done }
             acknowledged.leave()
         }
         checkpoints.afterPendingWrites {
             let started = ContinuousClock.now
-            checkpointAll(workers: workers, publishingAfter: { acknowledged.wait() })
+            checkpointAll(workers: workers, publishingAfter: { acknowledged.wait(); return flushed.withLock { $0 } })
             let took = ContinuousClock.now - started
             finalCheckpointMilliseconds.withLock { $0 = took.fractionalMilliseconds }
         }
@@ -934,8 +939,8 @@ public final class ProjectorRuntime: Sendable {
     /// Checkpoints every owned partition whose state moved since its newest checkpoint, the
     /// partitions shared out among the fold threads (each checkpoint is a separate file, encoded
     /// from a copy-on-write snapshot), and puts the files in place together once `ready` returns
-    /// (one folder sync for all).
-    private func checkpointAll(workers: FoldWorkers, publishingAfter ready: () -> Void) {
+    /// true (one folder sync for all); when it returns false, removes them.
+    private func checkpointAll(workers: FoldWorkers, publishingAfter ready: () -> Bool) {
         let snapshot = Snapshot(projectors: changedProjectors())
         let staged = Mutex<[(file: CheckpointStore.Staged, mark: (KafkaTopicPartition, CheckpointMark))]>([])
         workers.run(workers: min(workers.count, snapshot.projectors.count)) { worker, _ in
@@ -944,9 +949,12 @@ public final class ProjectorRuntime: Sendable {
                 if let file = stage(projector) { staged.withLock { $0.append((file, (Self.key(of: projector), projector.checkpointMark))) } }
             }
         }
-        ready()
+        let files = staged.withLock { $0 }
+        guard ready() else {
+            store.discard(files.map(\.file))
+            return logger.warning("final checkpoint not put in place: the records produced before it were not acknowledged; the earlier checkpoints stand, and a restart folds what came after them again")
+        }
         do {
-            let files = staged.withLock { $0 }
             try store.publish(files.map(\.file))
             checkpointed.withLock { marks in for (key, mark) in files.map(\.mark) { marks[key] = mark } }
         } catch {
