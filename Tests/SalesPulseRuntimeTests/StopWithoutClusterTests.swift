@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+import SalesPulseKafka
+@testable import SalesPulseRuntime
+
+/// A stop ends when the cluster has gone away (librdkafka 2.0.2's consumer close waits for the
+/// group coordinator without a limit), and what it leaves behind restores: a later instance
+/// counts every event once.
+@Suite(.serialized) struct StopWithoutClusterTests {
+    typealias H = RuntimeHarness
+
+    @Test func aStopWithTheBrokerDownEndsAndItsCheckpointsRestoreEveryEventOnce() async throws {
+        let (cluster, script) = try H.clusterWithScript(partitions: 2, customers: 300)
+        defer { cluster.shutdown() }
+        let state = H.temporaryDirectory()
+        let first = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: state, group: "gone")
+        let running = Task { try await first.run() }
+        #expect(await H.eventually { first.status().statistics.applied == script.count })
+        let folded = first.status().customers
+        try cluster.setBroker(1, up: false)
+        first.stop()
+        try await running.value
+        #expect(first.statusAtShutdown()?.statistics.applied == script.count)
+
+        try cluster.setBroker(1, up: true)
+        let second = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: state, group: "gone")
+        let resumed = Task { try await second.run() }
+        // Restored from the checkpoints, and whatever they did not hold folded again from the log.
+        #expect(await H.eventually { second.status().statistics.applied == script.count && second.status().customers == folded })
+        // Nothing counted twice: the whole log is read, and the count stays.
+        #expect(await H.eventually { !second.consumerLag.isEmpty && second.consumerLag.values.allSatisfy { $0 == 0 } })
+        #expect(second.status().statistics.applied == script.count)
+        second.stop()
+        try await resumed.value
+    }
+}
