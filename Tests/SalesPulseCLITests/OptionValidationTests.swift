@@ -13,6 +13,19 @@ import SalesPulseRuntime
         }
     }
 
+    @Test func bootstrapTakesACommaSeparatedListOfBrokers() throws {
+        #expect(try RunCommand.bootstrapServers("127.0.0.1:9092") == "127.0.0.1:9092")
+        #expect(try RunCommand.bootstrapServers("a:1,b:2,kafka") == "a:1,b:2,kafka")
+        for text in ["", ",", "a:1,", "a:1,,b:2", "a:1, b:2", " a:1"] {
+            do {
+                _ = try RunCommand.bootstrapServers(text)
+                Issue.record("--bootstrap '\(text)' was accepted")
+            } catch {
+                #expect(SalesPulse.message(for: error).contains("--bootstrap '\(text)': expected brokers as HOST:PORT"), "\(text)")
+            }
+        }
+    }
+
     @Test func sessionTimeoutTakesADurationFromTwoSecondsToAnHour() throws {
         #expect(try RunCommand.sessionTimeoutMilliseconds("4s") == 4_000)
         #expect(try RunCommand.sessionTimeoutMilliseconds("2000ms") == 2_000)

@@ -34,3 +34,34 @@ import SalesPulseKafka
         try await resumed.value
     }
 }
+
+/// A start against a cluster that does not answer (a wrong `--bootstrap`, brokers down) fails,
+/// saying so, once ``RuntimeConfiguration/clusterWaitMilliseconds`` has passed — and a stop
+/// requested while it waits ends it at once, without an error.
+@Suite(.serialized) struct UnreachableClusterTests {
+    typealias H = RuntimeHarness
+
+    /// A loopback address nothing listens on (port 1: connections are refused).
+    static let nowhere = "127.0.0.1:1"
+
+    @Test func aStartThatCannotReachTheClusterSaysSo() async throws {
+        let runtime = try H.makeRuntime(bootstrap: Self.nowhere, stateDirectory: H.temporaryDirectory(), group: "nowhere") { $0.clusterWaitMilliseconds = 1_500 }
+        do {
+            try await runtime.run()
+            Issue.record("the runtime started without a cluster")
+        } catch let error as KafkaError {
+            #expect(error.code == .connection)
+            #expect(error.message.contains("cannot reach the Kafka cluster at \(Self.nowhere)"), "\(error)")
+            #expect(error.hint.contains("--bootstrap"))
+        }
+    }
+
+    @Test func aStopWhileWaitingForTheClusterEndsTheRunWithoutAnError() async throws {
+        let runtime = try H.makeRuntime(bootstrap: Self.nowhere, stateDirectory: H.temporaryDirectory(), group: "nowhere") { $0.clusterWaitMilliseconds = 600_000 }
+        let running = Task { try await runtime.run() }
+        try await Task.sleep(for: .milliseconds(300))
+        runtime.stop()
+        try await running.value
+        #expect(runtime.status().partitions.isEmpty)
+    }
+}

@@ -76,6 +76,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: PrefetchOption.help)
     var prefetch: String = PrefetchOption.defaultValue
 
+    /// `--bootstrap`, checked: a comma-separated list of brokers (`HOST:PORT`, or a host alone
+    /// for port 9092), none of them empty or with spaces.
+    static func bootstrapServers(_ text: String) throws -> String {
+        let brokers = text.split(separator: ",", omittingEmptySubsequences: false)
+        guard !text.isEmpty, brokers.allSatisfy({ !$0.isEmpty && !$0.contains(where: \.isWhitespace) }) else {
+            throw ValidationError("--bootstrap '\(text)': expected brokers as HOST:PORT[,HOST:PORT...], e.g. 127.0.0.1:9092 (`salespulse broker` prints one)")
+        }
+        return text
+    }
+
     /// `--session-timeout`'s milliseconds: a duration from 2s (more than the heartbeat interval,
     /// a second) to 1h (librdkafka's largest).
     static func sessionTimeoutMilliseconds(_ text: String) throws -> Int {
@@ -91,7 +101,7 @@ struct RunCommand: AsyncParsableCommand {
         guard let interval = DurationText.milliseconds(checkpointInterval), interval > 0 else {
             throw ValidationError("--checkpoint-interval \(checkpointInterval): expected a duration such as 5s")
         }
-        var configuration = RuntimeConfiguration(bootstrapServers: bootstrap, process: process)
+        var configuration = RuntimeConfiguration(bootstrapServers: try Self.bootstrapServers(bootstrap), process: process)
         configuration.topic = topic
         configuration.group = group
         configuration.stateDirectory = stateDir

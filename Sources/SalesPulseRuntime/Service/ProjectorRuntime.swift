@@ -158,6 +158,7 @@ public final class ProjectorRuntime: Sendable {
         // Which kind of broker this is decides the default session timeout and how repartition
         // topics are created (the embedded broker implements no CreateTopics).
         let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
+        guard try reachCluster(with: admin) else { return }  // stopped while waiting
         let cluster = admin.clusterID(timeout: .milliseconds(500))
         let onEmbeddedBroker = cluster.map(Self.isEmbeddedCluster) ?? false
         var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.group)
@@ -583,6 +584,32 @@ public final class ProjectorRuntime: Sendable {
         return index
     }
 
+    /// Waits until the cluster answers a metadata request, for up to
+    /// ``RuntimeConfiguration/clusterWaitMilliseconds``: a wrong `--bootstrap` or a cluster that
+    /// is down is reported as such, where the start went on to wait for each repartition topic
+    /// (up to 8.5 minutes, deaf to SIGTERM) and then blamed the topic. False when a stop was
+    /// requested meanwhile.
+    private func reachCluster(with admin: KafkaAdmin) throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(configuration.clusterWaitMilliseconds)
+        var failure: KafkaError?
+        while !stopping.load(ordering: .acquiring) {
+            let attempt = ContinuousClock.now
+            do {
+                _ = try admin.metadata(timeout: .seconds(1))
+                return true
+            } catch {
+                failure = error
+            }
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError(code: .connection, isRetriable: true, librdkafkaName: failure?.librdkafkaName,
+                                 message: "cannot reach the Kafka cluster at \(configuration.bootstrapServers) (no answer within \(DurationText.text(configuration.clusterWaitMilliseconds)): \(failure?.message ?? "no metadata"))",
+                                 hint: "Check --bootstrap and that the brokers are up (`salespulse broker` starts an embedded one on 127.0.0.1).")
+            }
+            if ContinuousClock.now - attempt < .milliseconds(200) { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        return false
+    }
+
     /// How librdkafka's mock cluster (the embedded broker) begins its cluster id (a Kafka
     /// cluster id is a base64 UUID).
     static let embeddedClusterIDPrefix = "mockCluster"
@@ -627,11 +654,15 @@ public final class ProjectorRuntime: Sendable {
         // Counter inputs are sent to explicit partitions: every instance needs the same counts.
         var partitionCounts: [Int] = []
         for topic in topics {
+            // A few seconds at most per topic, each request bounded (a request that waited its
+            // default 10 s on a cluster gone away made 50 tries take minutes), a stop heeded.
             var count = 0
-            for _ in 0..<50 where count == 0 {
-                count = (try? admin.metadata(topic: topic).topics.first { $0.name == topic }?.partitions.count) ?? 0
+            let deadline = ContinuousClock.now + .seconds(10)
+            while count == 0 && ContinuousClock.now < deadline && !stopping.load(ordering: .acquiring) {
+                count = (try? admin.metadata(topic: topic, timeout: .seconds(1)).topics.first { $0.name == topic }?.partitions.count) ?? 0
                 if count == 0 { Thread.sleep(forTimeInterval: 0.1) }
             }
+            if stopping.load(ordering: .acquiring) { return [] }
             guard count > 0 else {
                 throw KafkaError(code: .admin, message: "repartition topic \(topic) does not exist and could not be created", hint: "Create it with as many partitions as \(configuration.topic), or run with --no-repartition on a single instance.")
             }

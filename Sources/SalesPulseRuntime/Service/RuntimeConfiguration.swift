@@ -78,6 +78,9 @@ public struct RuntimeConfiguration: Sendable {
     public static let defaultPrefetchRecords = 50_000
     /// `fetch.wait.max.ms` of the input consumer: bounds end-to-end latency at low rates.
     public var fetchWaitMaxMilliseconds: Int = 10
+    /// How long the start waits for the cluster to answer before it fails, saying it cannot
+    /// reach it (a cluster starting alongside gets this long).
+    public var clusterWaitMilliseconds: Int64 = 30_000
     /// `session.timeout.ms` of the group consumer: how long the group waits for a silent
     /// instance (one killed, or cut off) before its partitions move. Nil: automatic (see
     /// ``sessionTimeoutMilliseconds(onEmbeddedBroker:)``).
