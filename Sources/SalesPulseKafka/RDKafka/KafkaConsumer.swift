@@ -301,7 +301,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             result.withLock { $0 = code }
             closing.signal()
         }
-        guard closing.wait(timeout: .now() + .milliseconds(Int(limit.milliseconds))) == .success else {
+        guard closing.wait(timeout: .now() + .milliseconds(limit.milliseconds)) == .success else {
             return logger.warning("the consumer did not close within \(limit): the group coordinator did not answer; its final offsets are not committed",
                                   metadata: ["hint": "Check that the cluster is up. A restart resumes from the committed offsets, or from a checkpoint's."])
         }

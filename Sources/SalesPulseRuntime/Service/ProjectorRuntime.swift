@@ -185,7 +185,7 @@ public final class ProjectorRuntime: Sendable {
         // its next metadata scan up to a second later (``KafkaProducer/prepare(topics:timeout:)``).
         producer.prepare(topics: repartitionTopics.map(\.topic))
         // Counter rules wait for every input partition's progress (``Repartition/Progress``).
-        let inputPartitions = repartitionTopics.isEmpty ? nil : inputPartitionCount()
+        let inputPartitions = repartitionTopics.isEmpty ? nil : inputPartitionCount(with: admin)
         var progressSent: [Repartition.Progress.Source] = []
         try consumer.subscribe(to: [configuration.topic] + repartitionTopics.map(\.topic))
         let repartitionPartitions = Dictionary(uniqueKeysWithValues: repartitionTopics.map { ($0.attribute, $0.partitions) })
@@ -687,9 +687,8 @@ public final class ProjectorRuntime: Sendable {
 
     /// The input topic's partition count (nil when it cannot be read: rules then follow each
     /// repartitioned partition's own watermark).
-    private func inputPartitionCount() -> Int? {
+    private func inputPartitionCount(with admin: KafkaAdmin) -> Int? {
         do {
-            let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
             if let count = try admin.metadata(topic: configuration.topic).topics.first(where: { $0.name == configuration.topic })?.partitions.count, count > 0 { return count }
         } catch {
             logger.warning("partition count of \(configuration.topic) unknown: counter rules follow each partition's own watermark", metadata: ["error": "\(error)"])
