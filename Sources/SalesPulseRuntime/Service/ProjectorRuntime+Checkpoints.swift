@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import SalesPulseKafka
+import SalesPulseModel
+import SalesPulseProjections
+import Synchronization
+
+/// Checkpoint rounds, the final checkpoint and the checkpoint of a revoked partition.
+extension ProjectorRuntime {
+    /// A periodic checkpoint round, taken between batches (each partition consistent with its
+    /// offset) for the writer thread to write: the writes, and how long taking them paused the
+    /// loop. `catchingUp`: many records wait (``RuntimeConfiguration/inPlaceCheckpointMinimumLag``).
+    func checkpointRound(workers: FoldWorkers, catchingUp: Bool) -> (writes: [CheckpointWriter.Write], pause: Duration) {
+        let pauseStarted = ContinuousClock.now
+        let writes: [CheckpointWriter.Write]
+        if catchingUp {
+            // Catching up: the fold would soon change nearly every customer, and each
+            // change to state a snapshot shares copies it (every level of it the change
+            // reaches), a deep copy of the state per round, freed again after the write.
+            // Encoded now, on the fold threads, the state is never copied; only the
+            // compression and the file are left to the writer.
+            writes = encodeAll(workers: workers).map { encoded, mark in { [self] in write(encoded, mark: mark) } }
+        } else {
+            // Live: few customers change while a round is written, and a snapshot costs
+            // no pause.
+            writes = changedProjectors().map { projector in { [self] in write(projector) } }
+        }
+        let pause = ContinuousClock.now - pauseStarted
+        logger.debug("checkpoint round taken", metadata: ["partitions": "\(writes.count)", "pause.ms": "\(pause.milliseconds)"])
+        return (writes, pause)
+    }
+
+    /// Checkpoints every owned partition whose state moved since its newest checkpoint, the
+    /// partitions shared out among the fold threads (each checkpoint is a separate file, encoded
+    /// from a copy-on-write snapshot), and puts the files in place together once `ready` returns
+    /// true (one folder sync for all); when it returns false, removes them.
+    func checkpointAll(workers: FoldWorkers, publishingAfter ready: () -> Bool) {
+        let snapshot = Snapshot(projectors: changedProjectors())
+        let staged = Mutex<[(file: CheckpointStore.Staged, mark: (KafkaTopicPartition, CheckpointMark))]>([])
+        workers.run(workers: min(workers.count, snapshot.projectors.count)) { worker, _ in
+            for index in stride(from: worker, to: snapshot.projectors.count, by: workers.count) {
+                let projector = snapshot.projectors[index]
+                if let file = stage(projector) { staged.withLock { $0.append((file, (Self.key(of: projector), projector.checkpointMark))) } }
+            }
+        }
+        let files = staged.withLock { $0 }
+        guard ready() else {
+            store.discard(files.map(\.file))
+            return logger.warning("final checkpoint not put in place: the records produced before it were not acknowledged; the earlier checkpoints stand, and a restart folds what came after them again")
+        }
+        do {
+            try store.publish(files.map(\.file))
+            checkpointed.withLock { marks in for (key, mark) in files.map(\.mark) { marks[key] = mark } }
+        } catch {
+            logger.error("checkpoint failed: \(error)")
+        }
+    }
+
+    /// Copies of the owned partitions' projectors whose state moved since their newest
+    /// checkpoint (``CheckpointMark``), in partition order.
+    private func changedProjectors() -> [PartitionProjector] {
+        let marks = checkpointed.withLock { $0 }
+        return partitions.withLock { owned in
+            owned.keys.sorted().compactMap { key in
+                let projector = owned[key]!.projector
+                return marks[key] == projector.checkpointMark ? nil : projector
+            }
+        }
+    }
+
+    /// A projector's partition.
+    private static func key(of projector: PartitionProjector) -> KafkaTopicPartition {
+        KafkaTopicPartition(topic: projector.topic, partition: projector.partition)
+    }
+
+    /// The checkpoint of every owned partition whose state moved since its newest one, encoded,
+    /// with what it holds; the partitions shared out among the fold threads, in partition order.
+    /// A partition that cannot be encoded is logged and left out (its previous checkpoint stays).
+    private func encodeAll(workers: FoldWorkers) -> [(CheckpointStore.Encoded, CheckpointMark)] {
+        let snapshot = Snapshot(projectors: changedProjectors())
+        let encoded = Mutex<[Int: (CheckpointStore.Encoded, CheckpointMark)]>([:])
+        workers.run(workers: min(workers.count, snapshot.projectors.count)) { worker, _ in
+            for index in stride(from: worker, to: snapshot.projectors.count, by: workers.count) {
+                do {
+                    let projector = snapshot.projectors[index]
+                    let bytes = try store.encode(projector.checkpoint())
+                    encoded.withLock { $0[index] = (bytes, projector.checkpointMark) }
+                } catch {
+                    logger.error("checkpoint failed: \(error)")
+                }
+            }
+        }
+        return encoded.withLock { encoded in encoded.keys.sorted().map { encoded[$0]! } }
+    }
+
+    /// Projector copies handed to the checkpoint threads.
+    private struct Snapshot: @unchecked Sendable {
+        let projectors: [PartitionProjector]
+    }
+
+    /// Writes a projector's checkpoint in place (a snapshot's, or a revoked partition's).
+    func write(_ projector: PartitionProjector) {
+        do {
+            write(try store.encode(projector.checkpoint()), mark: projector.checkpointMark)
+        } catch {
+            logger.error("checkpoint failed: \(error)")
+        }
+    }
+
+    /// Compresses, writes and puts in place an encoded checkpoint holding `mark`.
+    private func write(_ encoded: CheckpointStore.Encoded, mark: CheckpointMark) {
+        let start = ContinuousClock.now
+        do {
+            let staged = try store.stage(encoded)
+            try store.publish([staged])
+            checkpointed.withLock { $0[KafkaTopicPartition(topic: encoded.topic, partition: encoded.partition)] = mark }
+            recordCheckpoint(bytes: staged.size, since: start, plus: encoded.encodingTime)
+        } catch {
+            logger.error("checkpoint failed: \(error)")
+        }
+    }
+
+    /// Writes a projector's checkpoint to its temporary file (``CheckpointStore/stage(_:)``).
+    private func stage(_ projector: PartitionProjector) -> CheckpointStore.Staged? {
+        let start = ContinuousClock.now
+        do {
+            let staged = try store.stage(projector.checkpoint())
+            recordCheckpoint(bytes: staged.size, since: start)
+            return staged
+        } catch {
+            logger.error("checkpoint failed: \(error)")
+            return nil
+        }
+    }
+
+    /// Records a checkpoint written since `start`, after `encoding` spent on it before.
+    private func recordCheckpoint(bytes: Int, since start: ContinuousClock.Instant, plus encoding: Duration = .zero) {
+        let elapsed = ContinuousClock.now - start + encoding
+        metrics.checkpoint.recordNanoseconds(elapsed.nanoseconds)
+        metrics.checkpointBytes.record(bytes)
+        let milliseconds = elapsed.fractionalMilliseconds
+        counters.withLock { $0.checkpoints += 1; $0.bytes = bytes; $0.milliseconds = milliseconds }
+    }
+}

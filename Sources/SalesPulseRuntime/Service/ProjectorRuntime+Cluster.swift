@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import SalesPulseKafka
+import SalesPulseModel
+import SalesPulseProjections
+import Synchronization
+
+/// The cluster at start: reaching it, recognising the embedded broker, the repartition topics.
+extension ProjectorRuntime {
+    /// Waits until the cluster answers a metadata request, for up to
+    /// ``RuntimeConfiguration/clusterWaitMilliseconds``: a wrong `--bootstrap` or a cluster that
+    /// is down is reported as such, where the start went on to wait for each repartition topic
+    /// (up to 8.5 minutes, deaf to SIGTERM) and then blamed the topic. False when a stop was
+    /// requested meanwhile.
+    func reachCluster(with admin: KafkaAdmin) throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(configuration.clusterWaitMilliseconds)
+        var failure: KafkaError?
+        while !stopping.load(ordering: .acquiring) {
+            let attempt = ContinuousClock.now
+            do {
+                _ = try admin.metadata(timeout: .seconds(1))
+                return true
+            } catch {
+                failure = error
+            }
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError(code: .connection, isRetriable: true, librdkafkaName: failure?.librdkafkaName,
+                                 message: "cannot reach the Kafka cluster at \(configuration.bootstrapServers) (no answer within \(DurationText.text(configuration.clusterWaitMilliseconds)): \(failure?.message ?? "no metadata"))",
+                                 hint: "Check --bootstrap and that the brokers are up (`salespulse broker` starts an embedded one on 127.0.0.1).")
+            }
+            if ContinuousClock.now - attempt < .milliseconds(200) { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        return false
+    }
+
+    /// How librdkafka's mock cluster (the embedded broker) begins its cluster id (a Kafka
+    /// cluster id is a base64 UUID).
+    static let embeddedClusterIDPrefix = "mockCluster"
+
+    /// True for the cluster id of the embedded broker (librdkafka's mock cluster).
+    static func isEmbeddedCluster(_ id: String) -> Bool { id.hasPrefix(embeddedClusterIDPrefix) }
+
+    /// The repartition topics of the configuration's counters, created if missing: through
+    /// CreateTopics with the input topic's partition count, or — where the broker does not
+    /// implement it (the embedded broker) — by the broker's automatic creation on a metadata
+    /// request. Empty when counters are not repartitioned.
+    func ensureRepartitionTopics(admin: KafkaAdmin, onEmbeddedBroker: Bool) throws -> [(topic: String, attribute: String, partitions: Int)] {
+        guard configuration.repartitionCounters else { return [] }
+        let attributes = Repartition.attributes(of: configuration.process)
+        let topics = attributes.map { Repartition.topic(group: configuration.group, attribute: $0) }
+        guard !topics.isEmpty else { return [] }
+        // One read of every topic's metadata: which repartition topics exist, and the input's
+        // partition count (a request naming a missing topic would create it on a broker that
+        // creates topics automatically).
+        let known = (try? admin.metadata().topics.filter { !$0.partitions.isEmpty }) ?? []
+        let existing = Set(known.map(\.name))
+        let inputPartitions = known.first { $0.name == configuration.topic }?.partitions.count
+        // The partitions wanted: configured, or the input's.
+        let wanted = configuration.repartitionPartitions ?? inputPartitions
+        let missing = topics.filter { !existing.contains($0) }
+        if !missing.isEmpty {
+            let partitions = wanted
+            // A controller creates topics in milliseconds. The embedded broker (librdkafka's mock
+            // cluster) implements no CreateTopics: the request could only time out, which held
+            // up every start by the timeout (5 s until session 21, then 1.5 s). There, and when
+            // the request fails, the metadata requests below create the topics.
+            if onEmbeddedBroker {
+                logger.info("embedded broker: relying on automatic topic creation")
+            } else {
+                do {
+                    try admin.createTopics(missing.map { KafkaNewTopic(name: $0, partitions: Int32(max(1, partitions ?? 1))) }, timeout: .milliseconds(1_500))
+                } catch {
+                    logger.info("CreateTopics failed; relying on automatic topic creation", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        // Counter inputs are sent to explicit partitions: every instance needs the same counts.
+        var partitionCounts: [Int] = []
+        for topic in topics {
+            // A few seconds at most per topic, each request bounded (a request that waited its
+            // default 10 s on a cluster gone away made 50 tries take minutes), a stop heeded.
+            var count = 0
+            let deadline = ContinuousClock.now + .seconds(10)
+            while count == 0 && ContinuousClock.now < deadline && !stopping.load(ordering: .acquiring) {
+                count = (try? admin.metadata(topic: topic, timeout: .seconds(1)).topics.first { $0.name == topic }?.partitions.count) ?? 0
+                if count == 0 { Thread.sleep(forTimeInterval: 0.1) }
+            }
+            if stopping.load(ordering: .acquiring) { return [] }
+            guard count > 0 else {
+                throw KafkaError(code: .admin, message: "repartition topic \(topic) does not exist and could not be created", hint: "Create it with as many partitions as \(configuration.topic), or run with --no-repartition on a single instance.")
+            }
+            partitionCounts.append(count)
+        }
+        logger.info("repartitioning counters and rep exits",
+                    metadata: ["topics": "\(topics.indices.map { "\(topics[$0]):\(partitionCounts[$0])" }.joined(separator: ","))"])
+        // Fewer partitions than wanted is correct, but caps how many instances share the groups
+        // (or, for the rep exits, the reps) a topic carries; the embedded broker creates missing
+        // topics with 4. One notice for all such topics: a notice each was seven long lines at
+        // every start on the embedded broker.
+        let fewer = topics.indices.filter { partitionCounts[$0] < wanted ?? 0 }
+        if let wanted, let fewest = fewer.map({ partitionCounts[$0] }).min() {
+            let creations = fewer.map { "--topic \(topics[$0]):\(wanted)" }.joined(separator: " ")
+            let listed = fewer.map { "\(topics[$0]):\(partitionCounts[$0])" }.joined(separator: ",")
+            logger.notice("repartition topics with fewer partitions than wanted: at most that many instances share the groups (or reps) each carries",
+                          metadata: ["topics": "\(listed)", "wanted": "\(wanted)",
+                                     "hint": "Create them beforehand with \(wanted) partitions (on the embedded broker: salespulse broker \(creations)), or run with --repartition-partitions \(fewest)."])
+        }
+        return topics.indices.map { (topics[$0], attributes[$0], partitionCounts[$0]) }
+    }
+
+    /// The input topic's partition count (nil when it cannot be read: rules then follow each
+    /// repartitioned partition's own watermark).
+    func inputPartitionCount(with admin: KafkaAdmin) -> Int? {
+        do {
+            if let count = try admin.metadata(topic: configuration.topic).topics.first(where: { $0.name == configuration.topic })?.partitions.count, count > 0 { return count }
+        } catch {
+            logger.warning("partition count of \(configuration.topic) unknown: counter rules follow each partition's own watermark", metadata: ["error": "\(error)"])
+        }
+        return nil
+    }
+}

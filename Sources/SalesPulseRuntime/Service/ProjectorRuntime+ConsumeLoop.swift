@@ -1,0 +1,272 @@
+import Foundation
+import Logging
+import SalesPulseKafka
+import SalesPulseModel
+import SalesPulseProjections
+import Synchronization
+
+/// The consume loop: take a batch, fold it on the fold workers, queue what it produced, store
+/// its offsets; between batches, ticks and checkpoint rounds; at a stop, the final checkpoint.
+extension ProjectorRuntime {
+    func loop() throws {
+        // Which kind of broker this is decides the default session timeout and how repartition
+        // topics are created (the embedded broker implements no CreateTopics).
+        let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
+        guard try reachCluster(with: admin) else { return }  // stopped while waiting
+        let cluster = admin.clusterID(timeout: .milliseconds(500))
+        let onEmbeddedBroker = cluster.map(Self.isEmbeddedCluster) ?? false
+        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.group)
+        consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds(onEmbeddedBroker: onEmbeddedBroker)
+        logger.info("joining the group", metadata: ["kafka.group": "\(configuration.group)", "kafka.cluster": "\(cluster ?? "unknown")",
+                                                    "session.timeout.ms": "\(consumerConfiguration.sessionTimeoutMilliseconds)"])
+        // Low fetch wait: dashboards want T+0. The broker answers a fetch after at most this long
+        // even when little data is waiting (at high rates fetches fill up long before).
+        consumerConfiguration.fetchWaitMaxMilliseconds = configuration.fetchWaitMaxMilliseconds
+        consumerConfiguration.boundedPrefetch = configuration.prefetchRecords
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, maxBatchSize: configuration.batchSize, logger: logger) { [self] event in
+            // What the revoked partitions forwarded reaches the repartition topics before another
+            // instance can take them over and forward newer inputs (see ``Repartition``).
+            if case .revoked = event { acknowledgeProduced(producer, before: "revocation") }
+            let starts = rebalance(event)
+            announceOwnership(with: producer)
+            return starts
+        }
+        activeConsumer.withLock { $0 = consumer }
+        defer { activeConsumer.withLock { $0 = nil } }
+        let repartitionTopics = try ensureRepartitionTopics(admin: admin, onEmbeddedBroker: onEmbeddedBroker)
+        // Forwards go out from the first batch: the producer learns their topics now, not at
+        // its next metadata scan up to a second later (``KafkaProducer/prepare(topics:timeout:)``).
+        producer.prepare(topics: repartitionTopics.map(\.topic))
+        // Counter rules wait for every input partition's progress (``Repartition/Progress``).
+        let inputPartitions = repartitionTopics.isEmpty ? nil : inputPartitionCount(with: admin)
+        var progressSent: [Repartition.Progress.Source] = []
+        try consumer.subscribe(to: [configuration.topic] + repartitionTopics.map(\.topic))
+        let repartitionPartitions = Dictionary(uniqueKeysWithValues: repartitionTopics.map { ($0.attribute, $0.partitions) })
+        logger.info("consuming", metadata: ["kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.group)", "fold.threads": "\(configuration.foldThreads)"])
+        let workers = FoldWorkers(count: configuration.foldThreads, policy: configuration.validation)
+        defer { workers.stop() }
+        checkpoints.start()
+        defer { checkpoints.stop() }
+        var lastCheckpoint = ContinuousClock.now
+        var lastTick = ContinuousClock.now
+        var lastEventWallClock: [KafkaTopicPartition: Int64] = [:]
+        // librdkafka 2.0.2 waits for a full batch or the timeout (see LIBRDKAFKA.md). While records
+        // flow, take what is there without waiting; when the queue ran dry, block for up to 50 ms
+        // for a *single* record, which returns as soon as one arrives (waiting for a full batch
+        // would add up to the whole timeout to the latency of every trickle of records).
+        var flowing = false
+        var checkpointInterval = Duration.milliseconds(configuration.checkpointIntervalMilliseconds)
+        // Each fold worker's output array of the last batch, emptied, for the next: grown anew
+        // each batch, the arrays (up to megabytes) were copied at every doubling into fresh
+        // memory the kernel had to fault in.
+        var spareOutputs: [[FlowOutput]] = []
+        // Each fold worker's alerts-topic records, emptied after publishing and reused (their
+        // buffers stay in memory already in use).
+        var spareRecords: [KafkaRecordBatch] = []
+        // Records in the owned partitions not consumed yet, as of the last tick.
+        var recordsWaiting: Int64 = 0
+
+        while !stopping.load(ordering: .acquiring) {
+            // Each fold worker's outputs, in worker order (published part by part: merging them
+            // into one array would copy every output once more).
+            var outputs: [[FlowOutput]] = []
+            // Each fold worker's alerts as alerts-topic records, written by that worker.
+            var alertRecords: [KafkaRecordBatch] = []
+            var offsets: [KafkaTopicPartition: Int64] = [:]
+            var deadLetters: [KafkaOutgoingMessage] = []
+            var forwards: [KafkaOutgoingMessage] = []
+            var forwardedInputs = 0
+            var inputRecords = 0
+            // Where this turn of the loop spends its time (``ConsumeLoopTime``).
+            var loopTime = ConsumeLoopTime()
+            let consumeStarted = ContinuousClock.now
+            var folding: (started: ContinuousClock.Instant, ended: ContinuousClock.Instant)?
+            // Not flowing, the call blocks until a record arrives: waiting, not taking.
+            let blocksForRecords = !flowing
+            let count = try consumer.consumeBatch(maxMessages: flowing ? configuration.batchSize : 1, timeout: .milliseconds(flowing ? 0 : 50)) { batch -> Int in
+                guard !batch.isEmpty else { return 0 }
+                let started = ContinuousClock.now
+                defer {
+                    let ended = ContinuousClock.now
+                    folding = (started, ended)
+                    let busy = ended - started
+                    counters.withLock { $0.busy += busy.fractionalSeconds; $0.batches += 1 }
+                    fetchWakeups.store(consumer.fetchWakeups, ordering: .relaxed)
+                    metrics.foldBatch.recordNanoseconds(busy.nanoseconds)
+                }
+                let parts = foldOnWorkers(batch, workers: workers, repartitionPartitions: repartitionPartitions, spareOutputs: &spareOutputs, spareRecords: &spareRecords)
+                var latencies = LatencyHistogram()
+                var repartitioned = 0
+                for part in parts {
+                    outputs.append(part.outputs)
+                    alertRecords.append(part.alertRecords)
+                    offsets.merge(part.offsets) { _, new in new }
+                    deadLetters += part.deadLetters
+                    forwards += part.forwards
+                    forwardedInputs += part.forwardedInputs
+                    latencies.merge(part.latencies)
+                    inputRecords += part.inputRecords
+                    repartitioned += part.repartitionedEntries
+                }
+                metrics.merge(latencies: latencies)
+                if repartitioned > 0 { repartitionCounts.withLock { $0.consumed += repartitioned } }
+                // Every record of the batch not from the input topic came from a repartition topic.
+                if batch.count > inputRecords { metrics.repartitionedIn.increment(by: batch.count - inputRecords) }
+                metrics.recordsIn.increment(by: inputRecords)
+                return batch.count
+            }
+            let consumeEnded = ContinuousClock.now
+            if let folding {
+                loopTime.add((folding.started - consumeStarted) + (consumeEnded - folding.ended), to: blocksForRecords ? .waiting : .taking)
+                loopTime.add(folding.ended - folding.started, to: .folding)
+            } else {
+                loopTime.add(consumeEnded - consumeStarted, to: .waiting)
+            }
+            flowing = count > 0
+            if count > 0 {
+                let now = Self.wallClockMilliseconds()
+                for partition in offsets.keys { lastEventWallClock[partition] = now }
+            }
+            for message in deadLetters { try producer.enqueue(message) }
+            // Forwarded before the offsets are stored: a crash re-forwards, never loses.
+            for message in forwards { try producer.enqueue(message) }
+            if !forwards.isEmpty {
+                repartitionCounts.withLock { $0.forwarded += forwardedInputs }
+                metrics.forwarded.increment(by: forwards.count)
+            }
+            if !deadLetters.isEmpty { metrics.deadLetters.increment(by: deadLetters.count) }
+            for (part, records) in zip(outputs, alertRecords) { try publish(part, alertRecords: records, producer: producer) }
+            // Back to the spares (a worker unused this batch keeps its own).
+            for worker in outputs.indices {
+                if worker == spareOutputs.count { spareOutputs.append([]) }
+                swap(&spareOutputs[worker], &outputs[worker])
+                spareOutputs[worker].removeAll(keepingCapacity: true)
+            }
+            for worker in alertRecords.indices {
+                if worker == spareRecords.count { spareRecords.append(KafkaRecordBatch(topic: AlertEvent.topic)) }
+                swap(&spareRecords[worker], &alertRecords[worker])
+                spareRecords[worker].removeAll(keepingCapacity: true)
+            }
+            if !offsets.isEmpty {
+                try consumer.store(offsets.map { KafkaPartitionOffset($0.key, offset: $0.value) })
+            }
+            counters.withLock { $0.consumed += inputRecords; $0.dlq += deadLetters.count }
+            loopTime.add(ContinuousClock.now - consumeEnded, to: .queueing)
+
+            if ContinuousClock.now - lastTick >= .seconds(1) {
+                lastTick = .now
+                // A partition taken over at its end has no position in librdkafka until a new
+                // record arrives: its projector's next offset is where it stands (without it the
+                // partition never counted as caught up, and counter rules waited for it).
+                let starts = partitions.withLock { owned in owned.mapValues { $0.projector.nextOffset } }
+                let lag = try? consumer.lag { starts[$0] }
+                if let lag {
+                    lags.withLock { $0 = lag }
+                    metrics.record(lags: lag)
+                    recordsWaiting = lag.values.reduce(0, +)
+                }
+                // After the inputs forwarded so far (same producer, same partitions: in order).
+                let progress = inputProgress(lag: lag ?? [:], lastEventWallClock: lastEventWallClock)
+                if progress != progressSent {
+                    try sendProgress(progress, to: repartitionTopics, with: producer)
+                    progressSent = progress
+                }
+                let parts = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions, workers: workers)
+                let took = ContinuousClock.now - lastTick
+                metrics.tick.recordNanoseconds(took.nanoseconds)
+                counters.withLock { $0.tick = took.fractionalMilliseconds }
+                for part in parts { try publish(part.outputs, alertRecords: part.records, producer: producer) }
+                loopTime.add(ContinuousClock.now - lastTick, to: .ticking)
+            }
+            let checkpointCheck = ContinuousClock.now
+            if checkpointCheck - lastCheckpoint >= checkpointInterval, !checkpoints.isWriting, acknowledgeProduced(producer, before: "checkpoint") {
+                // Taken between batches (each partition's consistent with its offset), written
+                // off this thread.
+                let (writes, pause) = checkpointRound(workers: workers, catchingUp: recordsWaiting >= configuration.inPlaceCheckpointMinimumLag)
+                if checkpoints.writeInBackground(writes) {
+                    lastCheckpoint = .now
+                    // Rounds share the cores with folding: keep them to ~10% of the time by
+                    // spacing them at least ten times the last round's duration apart.
+                    checkpointInterval = max(.milliseconds(configuration.checkpointIntervalMilliseconds), (checkpoints.lastRound + pause) * 10)
+                }
+            }
+            // The wait for the producer's acknowledgements included.
+            loopTime.add(ContinuousClock.now - checkpointCheck, to: .checkpointing)
+            loopTimes.withLock { $0.add(loopTime) }
+            metrics.record(loopTime)
+        }
+        shutDown(consumer, producer, workers: workers)
+    }
+
+    /// After the loop: on a stop, the final checkpoint (put in place once every record produced
+    /// before it is acknowledged), the offsets committed, the consumer and producer closed; on
+    /// a simulated crash, closed without either.
+    private func shutDown(_ consumer: KafkaConsumer, _ producer: KafkaProducer, workers: FoldWorkers) {
+        if crashing.load(ordering: .acquiring) {
+            let last = status()
+            finalStatus.withLock { $0 = last }
+            logger.info("crash simulated: closing without checkpoint")
+            consumer.close()
+            producer.close(timeout: .seconds(5))
+            return
+        }
+        logger.info("stopping: checkpointing and closing")
+        let stopStarted = ContinuousClock.now
+        // The last outputs are acknowledged while the final checkpoint is encoded and written;
+        // the files are put in place once they are, so a crash in between leaves the previous
+        // checkpoint. One after the other, the flush (tens of milliseconds for the last
+        // forwards) came on top of the checkpoint.
+        // Unacknowledged (the cluster gone, say), the final checkpoint is not put in place: its
+        // offsets would cover forwards and alerts that may be lost, where the checkpoints before
+        // it make a restart fold those records, and send what they produce, again.
+        let acknowledged = DispatchGroup()
+        let flushed = Mutex(false)
+        acknowledged.enter()
+        DedicatedThread.start(name: "salespulse.final-flush") { [self] in
+            let done = acknowledgeProduced(producer, before: "final checkpoint")
+            flushed.withLock { $0 = done }
+            acknowledged.leave()
+        }
+        checkpoints.afterPendingWrites {
+            let started = ContinuousClock.now
+            checkpointAll(workers: workers, publishingAfter: { acknowledged.wait(); return flushed.withLock { $0 } })
+            let took = ContinuousClock.now - started
+            finalCheckpointMilliseconds.withLock { $0 = took.fractionalMilliseconds }
+        }
+        // Nothing is folded after this: the revocation in close() has nothing new to write.
+        finalCheckpointWritten.store(true, ordering: .releasing)
+        let checkpointed = ContinuousClock.now
+        let last = status()
+        finalStatus.withLock { $0 = last }
+        try? consumer.commit(synchronously: true)
+        consumer.close()
+        producer.close(timeout: .seconds(10))
+        logger.info("stopped", metadata: ["checkpoint.ms": "\((checkpointed - stopStarted).milliseconds)", "close.ms": "\((ContinuousClock.now - checkpointed).milliseconds)"])
+    }
+
+    /// Waits until every record produced so far (forwards, dead letters, alerts) is acknowledged:
+    /// a checkpoint must not reflect records whose outputs are still in flight, or a crash right
+    /// after it would lose them (the restart resumes after them). Takes about the producer's
+    /// linger time. False, with a warning, when the brokers do not acknowledge in time.
+    @discardableResult
+    private func acknowledgeProduced(_ producer: KafkaProducer, before what: String) -> Bool {
+        do {
+            try producer.flush(timeout: .seconds(30))
+            return true
+        } catch {
+            logger.warning("produced records not acknowledged before \(what): \(error)")
+            return false
+        }
+    }
+
+    /// Sends the alerts among `outputs` to the alerts topic (`alertRecords`: those records,
+    /// written already; nil: written here) and hands `outputs` to the listeners.
+    private func publish(_ outputs: [FlowOutput], alertRecords: KafkaRecordBatch? = nil, producer: KafkaProducer) throws {
+        guard !outputs.isEmpty else { return }
+        let records = alertRecords ?? AlertEvent.records(outputs)
+        try producer.enqueue(records)
+        if !records.isEmpty { metrics.alertsOut.increment(by: records.count) }
+        for listener in listeners.withLock({ $0 }) { listener(outputs) }
+    }
+}
