@@ -1,8 +1,8 @@
 import Testing
-import SalesPulseRuntime
+@testable import SalesPulseRuntime
 @testable import SalesPulseCLI
 
-/// The consume loop's part of `run`'s status line.
+/// `run`'s status line: the consume loop's part, and records the broker no longer had.
 @Suite struct StatusLineTests {
     @Test func sharesOfTheLoopsTimeFoldingFirst() {
         var loop = ConsumeLoopTime()
@@ -22,5 +22,17 @@ import SalesPulseRuntime
 
     @Test func aLoopWithoutTimeSaysSo() {
         #expect(StatusLine.describe(ConsumeLoopTime()) == "loop: no time recorded")
+    }
+
+    /// A status with `missing` records skipped over and nothing else.
+    static func status(missing: Int) -> ProjectorRuntime.Status {
+        ProjectorRuntime.Status(partitions: [], customers: 0, statistics: PartitionStatistics(), watermark: nil, recordsConsumed: 0, dlqPublished: 0, checkpointsWritten: 0,
+                                lastCheckpointBytes: 0, lastCheckpointMilliseconds: 0, processingSeconds: 0, batches: 0, lastTickMilliseconds: 0, loopTime: ConsumeLoopTime(),
+                                fetchWakeups: 0, recordsMissing: missing, finalCheckpointMilliseconds: nil)
+    }
+
+    @Test func recordsTheBrokerNoLongerHadAreShownWhenThereAreAny() {
+        #expect(StatusLine.render(Self.status(missing: 5_184)).contains("| MISSING 5184 (no longer on the broker) |"))
+        #expect(!StatusLine.render(Self.status(missing: 0)).contains("MISSING"))
     }
 }

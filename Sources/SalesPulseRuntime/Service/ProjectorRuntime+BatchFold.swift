@@ -49,6 +49,20 @@ extension ProjectorRuntime {
         }
     }
 
+    /// Records `from..<upTo` of `partition` were not delivered: the broker no longer has them
+    /// (retention removed them before they were folded — the embedded broker keeps about 5 MiB
+    /// per partition —, or compaction, or an aborted transaction). Logged and counted
+    /// (``Status/recordsMissing``, `salespulse_records_missing_total`): the partition's
+    /// projections lack them, where otherwise nothing would say so. Called on a fold worker.
+    func noteMissing(_ partition: KafkaTopicPartition, from: Int64, upTo: Int64) {
+        let count = Int(upTo - from)
+        missingRecords.wrappingAdd(count, ordering: .relaxed)
+        (partition.topic == configuration.topic ? metrics.recordsMissing : metrics.repartitionMissing).increment(by: count)
+        logger.warning("records missing from \(partition): offsets \(from) to \(upTo - 1) (\(count) records) were not delivered: the broker no longer has them (retention, compaction or an aborted transaction); this partition's projections lack them",
+                       metadata: ["partition": "\(partition)", "missing": "\(count)",
+                                  "hint": "Fold a topic before the broker's retention removes its records (the embedded broker keeps about 5 MiB per partition: give the topic more partitions, or run while publishing)."])
+    }
+
     /// The partition slots handed to the fold workers while the consume thread holds the
     /// partition lock (each worker touches only its own partitions' slots).
     private struct SlotTable: @unchecked Sendable {
@@ -137,6 +151,9 @@ extension ProjectorRuntime {
             let record = batch[position]
             guard record.partition == partition, record.topicIdentity == topic else { return index }
             index += 1
+            // Past the next offset by more than a transaction marker's one: records the broker
+            // no longer has (retention) were skipped over. Said once per gap.
+            if record.offset > projector.nextOffset + 1 { noteMissing(key, from: projector.nextOffset, upTo: record.offset) }
             // Everything kept from a record is copied (dead letters, forwards): free it here,
             // on this thread, while it is in this core's cache.
             defer { batch.release(at: position) }

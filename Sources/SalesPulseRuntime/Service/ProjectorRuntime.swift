@@ -50,6 +50,10 @@ public final class ProjectorRuntime: Sendable {
         /// Times the input consumer woke librdkafka's fetcher after draining its bounded prefetch
         /// (``RuntimeConfiguration/prefetchRecords``).
         public var fetchWakeups: Int
+        /// Records of the owned partitions' logs (input and repartition topics) never delivered
+        /// because the broker no longer had them when they were due (retention): the
+        /// projections lack them. Zero unless a log lost its head before it was folded.
+        public var recordsMissing: Int
         /// How long the final checkpoint at shutdown took (every owned partition, on the fold
         /// threads), in milliseconds; nil until it is written.
         public var finalCheckpointMilliseconds: Double?
@@ -68,6 +72,8 @@ public final class ProjectorRuntime: Sendable {
     /// The consume loop's consumer while it runs: a stop interrupts its wait for records.
     let activeConsumer = Mutex<KafkaConsumer?>(nil)
     let fetchWakeups = Atomic<Int>(0)
+    /// Records skipped over because the broker no longer had them (``noteMissing(_:from:upTo:)``).
+    let missingRecords = Atomic<Int>(0)
     /// The consume loop's time by phase so far.
     let loopTimes = Mutex(ConsumeLoopTime())
     let listeners = Mutex<[@Sendable ([FlowOutput]) -> Void]>([])
@@ -195,7 +201,7 @@ public final class ProjectorRuntime: Sendable {
         statistics.alertsResolved += ruleAlerts.resolved
         let c = counters.withLock { $0 }
         return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches, lastTickMilliseconds: c.tick, loopTime: loopTimes.withLock { $0 },
-                      fetchWakeups: fetchWakeups.load(ordering: .relaxed),
+                      fetchWakeups: fetchWakeups.load(ordering: .relaxed), recordsMissing: missingRecords.load(ordering: .relaxed),
                       finalCheckpointMilliseconds: finalCheckpointMilliseconds.withLock { $0 })
     }
 }

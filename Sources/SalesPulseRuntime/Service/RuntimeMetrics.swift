@@ -4,9 +4,10 @@ import SalesPulseKafka
 import Synchronization
 
 /// The runtime's operational metrics, recorded through swift-metrics: records in per topic,
-/// records out (dead letters, repartition forwards, alerts), consumer lag per partition, batch
-/// fold time, checkpoint duration and size, timer-tick duration, the consume loop's seconds per
-/// phase (``ConsumeLoopTime``) and the end-to-end latency histogram (event `time` → projection
+/// records missing (skipped over: the broker no longer had them), records out (dead letters,
+/// repartition forwards, alerts), consumer lag per partition, batch fold time, checkpoint
+/// duration and size, timer-tick duration, the consume loop's seconds per phase
+/// (``ConsumeLoopTime``) and the end-to-end latency histogram (event `time` → projection
 /// updated).
 ///
 /// By default each runtime records into its own Prometheus registry (``registry``), which the
@@ -21,6 +22,9 @@ public final class RuntimeMetrics: Sendable {
     let deadLetters: CoreMetrics.Counter
     let forwarded: CoreMetrics.Counter
     let alertsOut: CoreMetrics.Counter
+    /// Records skipped over because the broker no longer had them (retention), by topic.
+    let recordsMissing: CoreMetrics.Counter
+    let repartitionMissing: CoreMetrics.Counter
     let foldBatch: CoreMetrics.Timer
     let tick: CoreMetrics.Timer
     let checkpoint: CoreMetrics.Timer
@@ -54,6 +58,8 @@ public final class RuntimeMetrics: Sendable {
         deadLetters = CoreMetrics.Counter(label: "salespulse_records_out_total", dimensions: [("topic", "dlq")], factory: self.factory)
         forwarded = CoreMetrics.Counter(label: "salespulse_records_out_total", dimensions: [("topic", "repartition")], factory: self.factory)
         alertsOut = CoreMetrics.Counter(label: "salespulse_records_out_total", dimensions: [("topic", "alerts")], factory: self.factory)
+        recordsMissing = CoreMetrics.Counter(label: "salespulse_records_missing_total", dimensions: [("topic", inputTopic)], factory: self.factory)
+        repartitionMissing = CoreMetrics.Counter(label: "salespulse_records_missing_total", dimensions: [("topic", "repartition")], factory: self.factory)
         foldBatch = CoreMetrics.Timer(label: "salespulse_fold_batch_seconds", dimensions: [], factory: self.factory)
         tick = CoreMetrics.Timer(label: "salespulse_tick_seconds", dimensions: [], factory: self.factory)
         checkpoint = CoreMetrics.Timer(label: "salespulse_checkpoint_seconds", dimensions: [], factory: self.factory)
