@@ -147,7 +147,7 @@ let package = Package(
         // in the same test process, allocate as the shipped executable does.
         .testTarget(
             name: "SalesPulseCLITests",
-            dependencies: ["SalesPulseCLI", "SalesPulseRuntime"],
+            dependencies: ["SalesPulseCLI", "SalesPulseRuntime", "SalesPulseKafka"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

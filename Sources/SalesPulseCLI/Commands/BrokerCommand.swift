@@ -11,7 +11,9 @@ struct BrokerCommand: AsyncParsableCommand {
         discussion: """
         Prints one line `bootstrap: HOST:PORT[,HOST:PORT...]` on stdout, then serves until SIGINT or \
         SIGTERM. Any Kafka client (kcat, confluent-kafka, salespulse) can produce, consume and use \
-        consumer groups against it. Data lives in memory only, about 5 MiB per partition. \
+        consumer groups against it. Data lives in memory only, about 5 MiB per partition: older \
+        records are dropped, and the broker says so on stderr, once per topic, with a partition \
+        count that would have kept them. \
         With --port, a forwarder on 127.0.0.1:PORT leads clients to the cluster (clients bootstrap \
         there, then talk to the brokers' own ports, as advertised in metadata).
         """
@@ -47,7 +49,10 @@ struct BrokerCommand: AsyncParsableCommand {
             bootstrap = "127.0.0.1:\(port)"
         }
         Console.line("bootstrap: \(bootstrap)")
+        let watch = try RetentionWatch(bootstrap: cluster.bootstrapServers)
+        watch.start()
         await SignalWaiter.waitForTermination()
+        watch.stop()
         forwarder?.stop()
         cluster.shutdown()
         Console.status("broker stopped")

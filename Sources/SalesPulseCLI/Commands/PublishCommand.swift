@@ -12,7 +12,9 @@ struct PublishCommand: AsyncParsableCommand {
         Reads FILE (or standard input with -), one JSON event per line; empty lines are skipped. \
         A line with no string `subject` is published unkeyed and reported. Prints progress every \
         second on stderr and a final `delivered: N, failed: M` line on stdout; exits non-zero if \
-        any record failed.
+        any record failed. On the embedded broker, which keeps only about 5 MiB per partition, \
+        warns when the topic's oldest records are gone (a consumer that had not read them has \
+        missed them) and suggests a partition count that keeps them.
         """
     )
 
@@ -61,6 +63,9 @@ struct PublishCommand: AsyncParsableCommand {
         let (lines, delivered, failed, firstError) = summary
         print("delivered: \(delivered), failed: \(failed) (of \(lines) lines)")
         if let firstError { FileHandle.standardError.write(Data("first error: \(firstError)\n".utf8)) }
+        if delivered > 0, let warning = Self.retentionWarning(bootstrap: bootstrap, topic: topic) {
+            FileHandle.standardError.write(Data((warning + "\n").utf8))
+        }
         if failed > 0 { throw ExitCode.failure }
     }
 }

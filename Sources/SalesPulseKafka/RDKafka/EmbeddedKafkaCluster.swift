@@ -19,6 +19,13 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
     /// The brokers' `host:port` list, for `bootstrap.servers`.
     public let bootstrapServers: String
 
+    /// How librdkafka's mock cluster begins its cluster id (a Kafka cluster's is a base64 UUID).
+    public static let clusterIDPrefix = "mockCluster"
+
+    /// True for the cluster id of an embedded broker (``KafkaAdmin/clusterID(timeout:)``), which
+    /// keeps about 5 MiB per partition and implements no CreateTopics.
+    public static func isEmbedded(clusterID: String) -> Bool { clusterID.hasPrefix(clusterIDPrefix) }
+
     /// Starts a cluster of `brokers` brokers on loopback with ephemeral ports.
     public init(brokers: Int = 1, logger: Logger = Logger(label: "salespulse.kafka.broker")) throws(KafkaError) {
         guard (1...32).contains(brokers) else {

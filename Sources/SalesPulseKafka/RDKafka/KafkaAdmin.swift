@@ -1,7 +1,7 @@
 import CRdKafka
 import Logging
 
-/// Cluster administration: create topics and read metadata.
+/// Cluster administration: create topics, read metadata and where partitions' logs begin and end.
 ///
 /// All calls block (they wait for the cluster): call them off the cooperative pool.
 /// Note: librdkafka's mock cluster (the embedded broker) implements no CreateTopics, so against
@@ -104,5 +104,21 @@ public final class KafkaAdmin: @unchecked Sendable {
             return KafkaClusterMetadata.Topic(name: String(cString: topic.topic), partitions: partitions.sorted(), error: error)
         }
         return KafkaClusterMetadata(brokers: brokers.sorted { $0.id < $1.id }, topics: topics.sorted { $0.name < $1.name })
+    }
+
+    /// Where each partition's log begins and ends now (its low and high watermarks: the first
+    /// offset the broker still has, and the next offset to be written), asked of each
+    /// partition's leader.
+    /// - Throws: ``KafkaError`` for the first partition whose offsets could not be read.
+    public func watermarks(of topic: String, partitions: [Int32], timeout: Duration = .seconds(5)) throws(KafkaError) -> [Int32: (low: Int64, high: Int64)] {
+        var result: [Int32: (low: Int64, high: Int64)] = [:]
+        for partition in partitions {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let code = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, Int32(timeout.milliseconds))
+            guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.rdKafka(code, context: "reading the offsets of \(topic)/\(partition)") }
+            result[partition] = (low, high)
+        }
+        return result
     }
 }

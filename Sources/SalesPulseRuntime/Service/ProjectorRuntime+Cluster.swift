@@ -33,12 +33,8 @@ extension ProjectorRuntime {
         return false
     }
 
-    /// How librdkafka's mock cluster (the embedded broker) begins its cluster id (a Kafka
-    /// cluster id is a base64 UUID).
-    static let embeddedClusterIDPrefix = "mockCluster"
-
     /// True for the cluster id of the embedded broker (librdkafka's mock cluster).
-    static func isEmbeddedCluster(_ id: String) -> Bool { id.hasPrefix(embeddedClusterIDPrefix) }
+    static func isEmbeddedCluster(_ id: String) -> Bool { EmbeddedKafkaCluster.isEmbedded(clusterID: id) }
 
     /// The repartition topics of the configuration's counters, created if missing: through
     /// CreateTopics with the input topic's partition count, or — where the broker does not
