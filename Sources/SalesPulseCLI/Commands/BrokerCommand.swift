@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SalesPulseKafka
+import SalesPulseRuntime
 
 /// `salespulse broker`: runs the embedded Kafka broker until SIGINT/SIGTERM.
 struct BrokerCommand: AsyncParsableCommand {
@@ -28,17 +29,31 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(name: .customLong("topic"), help: "Create a topic at start, as NAME or NAME:PARTITIONS (repeatable).")
     var topics: [String] = []
 
+    @Option(name: .customLong("repartition-for"),
+            help: ArgumentHelp("Create the repartition topics `salespulse run --group GROUP` uses for the counters of --config, with PARTITIONS each, as GROUP:PARTITIONS (repeatable).",
+                               discussion: "This broker cannot create topics on request: `run` would get them created automatically with 4 partitions, which cap how many instances share the counter groups and hold only about 20 MiB a topic."))
+    var repartitionGroups: [String] = []
+
+    @Option(help: "Process configuration whose counters --repartition-for creates topics for.")
+    var config: String = "deploy/config/salespulse.yaml"
+
+    func validate() throws {
+        for spec in repartitionGroups { _ = try Self.repartitionGroup(spec) }
+    }
+
+    /// A `--repartition-for` value, GROUP:PARTITIONS.
+    static func repartitionGroup(_ spec: String) throws -> (group: String, partitions: Int) {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, let partitions = Int(parts[1]), partitions > 0 else {
+            throw ValidationError("--repartition-for \(spec): expected GROUP:PARTITIONS with PARTITIONS > 0, e.g. salespulse:64")
+        }
+        return (String(parts[0]), partitions)
+    }
+
     func run() async throws {
         Console.bootstrapLogging()
         let cluster = try EmbeddedKafkaCluster(brokers: brokers)
-        for spec in topics {
-            let parts = spec.split(separator: ":")
-            let partitions = parts.count > 1 ? Int(parts[1]) : 4
-            guard let partitions, partitions > 0, let name = parts.first else {
-                throw ValidationError("--topic \(spec): expected NAME or NAME:PARTITIONS with PARTITIONS > 0")
-            }
-            try cluster.createTopic(String(name), partitions: partitions)
-        }
+        try createTopics(in: cluster)
         var bootstrap = cluster.bootstrapServers
         var forwarder: BootstrapForwarder?
         if let port {
@@ -56,5 +71,26 @@ struct BrokerCommand: AsyncParsableCommand {
         forwarder?.stop()
         cluster.shutdown()
         Console.status("broker stopped")
+    }
+
+    /// Creates the topics of `--topic` and the repartition topics of `--repartition-for`.
+    func createTopics(in cluster: EmbeddedKafkaCluster) throws {
+        for spec in topics {
+            let parts = spec.split(separator: ":")
+            let partitions = parts.count > 1 ? Int(parts[1]) : 4
+            guard let partitions, partitions > 0, let name = parts.first else {
+                throw ValidationError("--topic \(spec): expected NAME or NAME:PARTITIONS with PARTITIONS > 0")
+            }
+            try cluster.createTopic(String(name), partitions: partitions)
+        }
+        if !repartitionGroups.isEmpty {
+            let process = try Console.loadConfiguration(config)
+            for spec in repartitionGroups {
+                let (group, partitions) = try Self.repartitionGroup(spec)
+                for attribute in Repartition.attributes(of: process) {
+                    try cluster.createTopic(Repartition.topic(group: group, attribute: attribute), partitions: partitions)
+                }
+            }
+        }
     }
 }

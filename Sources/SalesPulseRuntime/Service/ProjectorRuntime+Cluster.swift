@@ -95,11 +95,10 @@ extension ProjectorRuntime {
         // every start on the embedded broker.
         let fewer = topics.indices.filter { partitionCounts[$0] < wanted ?? 0 }
         if let wanted, let fewest = fewer.map({ partitionCounts[$0] }).min() {
-            let creations = fewer.map { "--topic \(topics[$0]):\(wanted)" }.joined(separator: " ")
             let listed = fewer.map { "\(topics[$0]):\(partitionCounts[$0])" }.joined(separator: ",")
             logger.notice("repartition topics with fewer partitions than wanted: at most that many instances share the groups (or reps) each carries",
                           metadata: ["topics": "\(listed)", "wanted": "\(wanted)",
-                                     "hint": "Create them beforehand with \(wanted) partitions (on the embedded broker: salespulse broker \(creations)), or run with --repartition-partitions \(fewest)."])
+                                     "hint": "Create them beforehand with \(wanted) partitions (on the embedded broker: salespulse broker --repartition-for \(configuration.group):\(wanted) with this configuration), or run with --repartition-partitions \(fewest)."])
         }
         return topics.indices.map { (topics[$0], attributes[$0], partitionCounts[$0]) }
     }

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Testing
+import SalesPulseKafka
+import SalesPulseRuntime
+@testable import SalesPulseCLI
+
+/// `salespulse broker --repartition-for GROUP:N` creates the repartition topics `run --group
+/// GROUP` uses, with N partitions each (the embedded broker would otherwise create them with 4).
+@Suite(.serialized) struct BrokerRepartitionTests {
+    @Test func theGroupsRepartitionTopicsAreCreatedWithThePartitionsAskedFor() throws {
+        let command = try BrokerCommand.parse(["--topic", "sales.events:16", "--repartition-for", "counts:12", "--config", "deploy/config/salespulse.yaml"])
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try command.createTopics(in: cluster)
+        let process = try Console.loadConfiguration("deploy/config/salespulse.yaml")
+        let expected = Repartition.attributes(of: process).map { Repartition.topic(group: "counts", attribute: $0) }
+        #expect(!expected.isEmpty)
+        let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: cluster.bootstrapServers))
+        let topics = try admin.metadata().topics
+        for name in expected { #expect(topics.first { $0.name == name }?.partitions.count == 12, "\(name)") }
+        #expect(topics.first { $0.name == "sales.events" }?.partitions.count == 16)
+    }
+
+    @Test(arguments: ["counts", "counts:0", ":8", "counts:eight", "a:b:8"])
+    func aMalformedGroupIsRefusedBeforeTheBrokerStarts(_ spec: String) {
+        #expect(throws: (any Error).self) { try BrokerCommand.parse(["--repartition-for", spec]) }
+    }
+}
