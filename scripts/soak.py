@@ -4,7 +4,9 @@
 Publishes a deterministic stream of sales events (with duplicates and invalid events) to
 `salespulse broker` and folds it in a consumer group while instances (two by default) are
 killed with SIGKILL, stopped with SIGTERM and started at random moments (each instance has its
-own state folder, so partitions move to instances without their checkpoints). With
+own state folder, so partitions move to instances without their checkpoints; with
+`--shared-state` they share one, as the README advises for scale-out, and a partition that moves
+is restored from its checkpoint). With
 `--live-publish` only the first half is published before that chaos starts; the rest follows
 in one chunk after each random action, so instances are killed while new input and its
 repartitioned counter inputs are still arriving. When one instance is left and has caught up,
@@ -17,7 +19,7 @@ With `--reference-binary` the reference is folded by another build (an earlier o
 then also says that a change left every projection as it was.
 
 Usage: python3 scripts/soak.py [--events N] [--customers C] [--partitions P] [--actions K]
-                               [--instances I] [--live-publish] [--seed S] [--binary PATH]
+                               [--instances I] [--live-publish] [--seed S] [--binary PATH] [--shared-state]
                                [--reference-binary PATH] [--config FILE] [--keep]
                                [--prefetch N] [--repartition-partitions N]
                                [--reference-repartition-partitions M]
@@ -135,10 +137,12 @@ def free_port():
 
 
 class Instance:
-    """One `salespulse run` process of the chaos group, with its own state folder and port."""
+    """One `salespulse run` process of the chaos group, with its own state folder (or the group's
+    shared one) and port."""
 
-    def __init__(self, name, arguments, folder):
+    def __init__(self, name, arguments, folder, state=None):
         self.name, self.arguments, self.folder = name, arguments, folder
+        self.state = state or os.path.join(folder, name)
         self.port = free_port()
         self.process = None
         self.starts = 0
@@ -150,7 +154,7 @@ class Instance:
     def start(self):
         self.starts += 1
         output = open(os.path.join(self.folder, f"{self.name}-{self.starts}.log"), "w")
-        self.process = subprocess.Popen(self.arguments + ["--state-dir", os.path.join(self.folder, self.name), "--http", f"127.0.0.1:{self.port}"],
+        self.process = subprocess.Popen(self.arguments + ["--state-dir", self.state, "--http", f"127.0.0.1:{self.port}"],
                                         stdout=output, stderr=output)
         log(f"{self.name}: started (pid {self.process.pid}, port {self.port})")
 
@@ -278,6 +282,9 @@ def main():
                              " leaves every projection as it was")
     parser.add_argument("--config", default="deploy/config/salespulse.yaml")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, state)")
+    parser.add_argument("--shared-state", action="store_true",
+                        help="give the chaos instances one shared --state-dir (a partition that moves is restored from its"
+                             " checkpoint rather than replayed; default: a folder each)")
     parser.add_argument("--prefetch", default=None, help="--prefetch of every `run` instance (default: run's own)")
     parser.add_argument("--repartition-partitions", type=int,
                         help="create the repartition topics of both groups with this many partitions when the broker starts (default: the"
@@ -352,7 +359,8 @@ def main():
                    (["--prefetch", options.prefetch] if options.prefetch else [])
 
         names = [chr(ord("a") + index) if index < 26 else f"i{index}" for index in range(options.instances)]
-        instances = [Instance(name, arguments(f"chaos-{options.seed}"), folder) for name in names]
+        shared = os.path.join(folder, "chaos-state") if options.shared_state else None
+        instances = [Instance(name, arguments(f"chaos-{options.seed}"), folder, shared) for name in names]
         started += instances
         instances[0].start()
         for action in range(options.actions):

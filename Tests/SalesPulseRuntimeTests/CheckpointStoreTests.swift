@@ -27,9 +27,10 @@ import SalesPulseModel
         let second = try store.stage(Self.projector(through: 9).checkpoint())
         #expect(try store.read(topic: "sales.events", partition: 3)?.nextOffset == 5, "the previous checkpoint stays in place while the next is staged")
         #expect(second.size > 0)
+        #expect(second.temporary.hasPrefix(store.path(topic: "sales.events", partition: 3) + ".tmp-\(getpid())-"), "staged under a name of this process's")
         try store.publish([second])
         #expect(try store.read(topic: "sales.events", partition: 3)?.nextOffset == 10)
-        #expect(!FileManager.default.fileExists(atPath: store.path(topic: "sales.events", partition: 3) + ".tmp"), "no temporary file is left")
+        #expect(!FileManager.default.fileExists(atPath: second.temporary), "no temporary file is left")
     }
 
     /// What a stop does when the records produced before its final checkpoint were not
@@ -38,10 +39,28 @@ import SalesPulseModel
         let store = try CheckpointStore(directory: RuntimeHarness.temporaryDirectory())
         try store.publish([store.stage(Self.projector(through: 4).checkpoint())])
         let later = try store.stage(Self.projector(through: 9).checkpoint())
-        #expect(FileManager.default.fileExists(atPath: store.path(topic: "sales.events", partition: 3) + ".tmp"))
+        #expect(FileManager.default.fileExists(atPath: later.temporary))
         store.discard([later])
         #expect(try store.read(topic: "sales.events", partition: 3)?.nextOffset == 5)
-        #expect(!FileManager.default.fileExists(atPath: store.path(topic: "sales.events", partition: 3) + ".tmp"), "no temporary file is left")
+        #expect(!FileManager.default.fileExists(atPath: later.temporary), "no temporary file is left")
+    }
+
+    /// A writer killed while it wrote leaves its temporary file: the next store over the folder
+    /// removes it once it is old enough that no live writer can still be at it.
+    @Test func temporaryFilesLeftByDeadWritersAreRemovedAndFreshOnesKept() throws {
+        let directory = RuntimeHarness.temporaryDirectory()
+        let stale = directory + "/sales.events-1.ckpt.tmp-123-abc"
+        let older = directory + "/sales.events-2.ckpt.tmp"
+        let fresh = directory + "/sales.events-3.ckpt.tmp-456-def"
+        let other = directory + "/notes.tmp"
+        for file in [stale, older, fresh, other] { FileManager.default.createFile(atPath: file, contents: Data([1, 2, 3])) }
+        let longAgo = Date().addingTimeInterval(-CheckpointStore.staleTemporaryAge - 5)
+        for file in [stale, older, other] { try FileManager.default.setAttributes([.modificationDate: longAgo], ofItemAtPath: file) }
+        _ = try CheckpointStore(directory: directory)
+        #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(!FileManager.default.fileExists(atPath: older))
+        #expect(FileManager.default.fileExists(atPath: fresh), "a write in flight elsewhere is left alone")
+        #expect(FileManager.default.fileExists(atPath: other), "only checkpoints' temporary files are touched")
     }
 
     @Test func publishingNothingChangesNothing() throws {

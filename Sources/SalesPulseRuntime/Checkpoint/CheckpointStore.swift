@@ -138,13 +138,41 @@ public struct CheckpointStore: Sendable {
     /// The folder holding the checkpoints.
     public let directory: String
 
-    /// Creates a store, creating the folder if needed.
+    /// Creates a store, creating the folder if needed, and removes temporary files left there
+    /// by writers that died (``staleTemporaryAge`` old or more).
     public init(directory: String) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        removeStaleTemporaryFiles()
     }
 
     func path(topic: String, partition: Int32) -> String { "\(directory)/\(topic)-\(partition).ckpt" }
+
+    /// This process's mark in the names of its temporary files: its pid and a random number (the
+    /// folder may be shared across machines).
+    static let writerTag = "\(getpid())-\(String(UInt32.random(in: .min ... .max), radix: 16))"
+
+    /// The temporary file a checkpoint at `final` is staged in, named for this process: two
+    /// instances sharing the folder never write into one file (an instance that lost a
+    /// partition without noticing yet, and the one that took it over, could otherwise interleave
+    /// their bytes and put a corrupt file in place).
+    func temporaryPath(for final: String) -> String { final + ".tmp-" + Self.writerTag }
+
+    /// How old a temporary file must be to count as left behind by a writer that died (a kill
+    /// during a write): a write takes seconds at most.
+    static let staleTemporaryAge: TimeInterval = 600
+
+    /// Removes the folder's temporary checkpoint files older than ``staleTemporaryAge``.
+    private func removeStaleTemporaryFiles() {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let now = Date()
+        for name in files where name.contains(".ckpt.tmp") {
+            let path = "\(directory)/\(name)"
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                  now.timeIntervalSince(modified) >= Self.staleTemporaryAge else { continue }
+            unlink(path)
+        }
+    }
 
     /// Writes a checkpoint atomically; returns the file size.
     @discardableResult
@@ -201,7 +229,7 @@ public struct CheckpointStore: Sendable {
         append(UInt64(compressed.count), to: &bytes)
         bytes += compressed
         let final = path(topic: encoded.topic, partition: encoded.partition)
-        let temporary = final + ".tmp"
+        let temporary = temporaryPath(for: final)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw CheckpointError(path: temporary, reason: "cannot create: \(String(cString: strerror(errno)))") }
         var written = 0
