@@ -25,4 +25,14 @@ import SalesPulseRuntime
     func aMalformedGroupIsRefusedBeforeTheBrokerStarts(_ spec: String) {
         #expect(throws: (any Error).self) { try BrokerCommand.parse(["--repartition-for", spec]) }
     }
+
+    @Test(arguments: ["t:0", ":8", "t:eight", "a:b:8", "t:"])
+    func aMalformedTopicIsRefusedBeforeTheBrokerStarts(_ spec: String) {
+        #expect(throws: (any Error).self) { try BrokerCommand.parse(["--topic", spec]) }
+    }
+
+    @Test func aTopicWithoutPartitionsGetsFour() throws {
+        #expect(try BrokerCommand.topic("sales.events") == ("sales.events", 4))
+        #expect(try BrokerCommand.topic("sales.events:64") == ("sales.events", 64))
+    }
 }

@@ -38,7 +38,18 @@ struct BrokerCommand: AsyncParsableCommand {
     var config: String = "deploy/config/salespulse.yaml"
 
     func validate() throws {
+        for spec in topics { _ = try Self.topic(spec) }
         for spec in repartitionGroups { _ = try Self.repartitionGroup(spec) }
+    }
+
+    /// A `--topic` value, NAME or NAME:PARTITIONS (4 partitions when not given).
+    static func topic(_ spec: String) throws -> (name: String, partitions: Int) {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false)
+        let partitions = parts.count == 2 ? Int(parts[1]) : parts.count == 1 ? 4 : nil
+        guard let partitions, partitions > 0, let name = parts.first, !name.isEmpty else {
+            throw ValidationError("--topic \(spec): expected NAME or NAME:PARTITIONS with PARTITIONS > 0")
+        }
+        return (String(name), partitions)
     }
 
     /// A `--repartition-for` value, GROUP:PARTITIONS.
@@ -76,12 +87,8 @@ struct BrokerCommand: AsyncParsableCommand {
     /// Creates the topics of `--topic` and the repartition topics of `--repartition-for`.
     func createTopics(in cluster: EmbeddedKafkaCluster) throws {
         for spec in topics {
-            let parts = spec.split(separator: ":")
-            let partitions = parts.count > 1 ? Int(parts[1]) : 4
-            guard let partitions, partitions > 0, let name = parts.first else {
-                throw ValidationError("--topic \(spec): expected NAME or NAME:PARTITIONS with PARTITIONS > 0")
-            }
-            try cluster.createTopic(String(name), partitions: partitions)
+            let (name, partitions) = try Self.topic(spec)
+            try cluster.createTopic(name, partitions: partitions)
         }
         if !repartitionGroups.isEmpty {
             let process = try Console.loadConfiguration(config)
