@@ -3,6 +3,7 @@ import SalesPulseKafka
 /// How much of a topic the embedded broker has dropped: it keeps only about 5 MiB per partition
 /// and drops the oldest records silently, so a topic that outgrows that loses its head.
 struct TopicRetention: Sendable, Equatable {
+    /// The topic's name.
     let topic: String
     /// Partitions of the topic.
     let partitions: Int

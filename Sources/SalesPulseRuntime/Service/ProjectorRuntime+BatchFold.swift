@@ -54,13 +54,13 @@ extension ProjectorRuntime {
     /// per partition —, or compaction, or an aborted transaction). Logged and counted
     /// (``Status/recordsMissing``, `salespulse_records_missing_total`): the partition's
     /// projections lack them, where otherwise nothing would say so. Called on a fold worker.
-    func noteMissing(_ partition: KafkaTopicPartition, from: Int64, upTo: Int64) {
+    private func noteMissing(_ partition: KafkaTopicPartition, from: Int64, upTo: Int64) {
         let count = Int(upTo - from)
         missingRecords.wrappingAdd(count, ordering: .relaxed)
         (partition.topic == configuration.topic ? metrics.recordsMissing : metrics.repartitionMissing).increment(by: count)
         logger.warning("records missing from \(partition): offsets \(from) to \(upTo - 1) (\(count) records) were not delivered: the broker no longer has them (retention, compaction or an aborted transaction); this partition's projections lack them",
                        metadata: ["partition": "\(partition)", "missing": "\(count)",
-                                  "hint": "Fold a topic before the broker's retention removes its records (the embedded broker keeps about 5 MiB per partition: give the topic more partitions, or run while publishing)."])
+                                  "hint": "Fold a topic before the broker's retention removes its records: give instances one shared --state-dir, so a partition that moves is restored from its checkpoint rather than read from the beginning; on the embedded broker (about 5 MiB kept per partition) give the topic more partitions, or run while publishing."])
     }
 
     /// The partition slots handed to the fold workers while the consume thread holds the

@@ -72,7 +72,7 @@ public final class ProjectorRuntime: Sendable {
     /// The consume loop's consumer while it runs: a stop interrupts its wait for records.
     let activeConsumer = Mutex<KafkaConsumer?>(nil)
     let fetchWakeups = Atomic<Int>(0)
-    /// Records skipped over because the broker no longer had them (``noteMissing(_:from:upTo:)``).
+    /// Records skipped over because the broker no longer had them (`noteMissing`, on a fold worker).
     let missingRecords = Atomic<Int>(0)
     /// The consume loop's time by phase so far.
     let loopTimes = Mutex(ConsumeLoopTime())
