@@ -6,28 +6,30 @@ import Synchronization
 /// partition, silently) and says so on standard error, once per topic: a consumer that had
 /// not read them misses them, and nothing else would tell whoever runs the broker.
 final class RetentionWatch: Sendable {
-    private let admin: KafkaAdmin
-    private let interval: Duration
+    /// The client reading the offsets; released at ``stop()``, before the broker goes (left to
+    /// the end of the process, it logged failed reconnections to the broker shut down).
+    private let admin: Mutex<KafkaAdmin?>
+    /// Milliseconds between checks.
+    private let intervalMilliseconds: Int
     private let stopped = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     /// Topics already warned about.
     private let warned = Mutex<Set<String>>([])
 
-    /// A watch of the cluster at `bootstrap`, reading every topic's offsets each `interval` once
-    /// started.
-    init(bootstrap: String, interval: Duration = .seconds(5)) throws {
-        admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: bootstrap))
-        self.interval = interval
+    /// A watch of the cluster at `bootstrap`, reading every topic's offsets every
+    /// `intervalMilliseconds` once started.
+    init(bootstrap: String, intervalMilliseconds: Int = 5_000) throws {
+        admin = Mutex(try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: bootstrap)))
+        self.intervalMilliseconds = intervalMilliseconds
     }
 
     /// Checks on a thread of its own until ``stop()``, writing each warning to standard error.
     func start() {
-        let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
         DedicatedThread.start(name: "salespulse.retention-watch") { [self] in
             while !stopped.load(ordering: .acquiring) {
                 for warning in check() { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-                _ = wake.wait(timeout: .now() + .milliseconds(milliseconds))
+                _ = wake.wait(timeout: .now() + .milliseconds(intervalMilliseconds))
             }
             finished.signal()
         }
@@ -35,7 +37,7 @@ final class RetentionWatch: Sendable {
 
     /// The warnings for topics that dropped records since the last check, each topic once.
     func check() -> [String] {
-        guard let topics = try? admin.metadata(timeout: .seconds(2)).topics else { return [] }
+        guard let admin = admin.withLock({ $0 }), let topics = try? admin.metadata(timeout: .seconds(2)).topics else { return [] }
         var warnings: [String] = []
         for topic in topics where !topic.partitions.isEmpty && !warned.withLock({ $0.contains(topic.name) }) {
             guard let marks = try? admin.watermarks(of: topic.name, partitions: topic.partitions, timeout: .seconds(2)) else { continue }
@@ -49,10 +51,11 @@ final class RetentionWatch: Sendable {
         return warnings
     }
 
-    /// Stops watching (after the check in flight); only after ``start()``.
+    /// Stops watching (after the check in flight) and closes the client; only after ``start()``.
     func stop() {
         stopped.store(true, ordering: .releasing)
         wake.signal()
         finished.wait()
+        admin.withLock { $0 = nil }
     }
 }
