@@ -17,8 +17,9 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// state in ``StateWriter``'s positional layout, sorted, one byte string each under
     /// `counters` and `rules` (see ``CounterProjection/write(to:)`` and
     /// ``KeyedRuleProjection/write(to:)``). Version 8: the counter rules keep every stopped run
-    /// of a group within the lookback, not only the last.
-    public static let formatVersion: UInt32 = 8
+    /// of a group within the lookback, not only the last. Version 9: the checkpoint's
+    /// ``origin`` (cluster id and fold configuration digest).
+    public static let formatVersion: UInt32 = 9
 
     public var topic: String
     public var partition: Int32
@@ -47,6 +48,9 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     public var earliestCounterInput: EventTime?
     /// On a repartitioned partition, how far each input partition has got, sorted by partition.
     public var sourceProgress: [Repartition.Progress.Source]?
+    /// The cluster and configuration the state and offsets are relative to (nil: not recorded,
+    /// accepted anywhere); a runtime restores only checkpoints of its own origin.
+    public var origin: CheckpointOrigin? = nil
 
     /// The highest offset of an input partition a repartitioned partition has folded.
     public struct InputOffset: Sendable, Codable, Equatable {
@@ -57,7 +61,7 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
 
 extension PartitionCheckpoint {
     private enum CodingKeys: String, CodingKey {
-        case topic, partition, nextOffset, watermark, customers, recentIDs, statistics, counters, rules, inputOffsets, counterRules, earliestCounterInput, sourceProgress
+        case topic, partition, nextOffset, watermark, customers, recentIDs, statistics, counters, rules, inputOffsets, counterRules, earliestCounterInput, sourceProgress, origin
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -75,6 +79,7 @@ extension PartitionCheckpoint {
         try container.encodeIfPresent(counterRules, forKey: .counterRules)
         try container.encodeIfPresent(earliestCounterInput, forKey: .earliestCounterInput)
         try container.encodeIfPresent(sourceProgress, forKey: .sourceProgress)
+        try container.encodeIfPresent(origin, forKey: .origin)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,6 +99,7 @@ extension PartitionCheckpoint {
         counterRules = try container.decodeIfPresent(CounterRuleEvaluator.self, forKey: .counterRules)
         earliestCounterInput = try container.decodeIfPresent(EventTime.self, forKey: .earliestCounterInput)
         sourceProgress = try container.decodeIfPresent([Repartition.Progress.Source].self, forKey: .sourceProgress)
+        origin = try container.decodeIfPresent(CheckpointOrigin.self, forKey: .origin)
     }
 
     /// The customers in ``StateWriter``'s layout: the count, then each customer.

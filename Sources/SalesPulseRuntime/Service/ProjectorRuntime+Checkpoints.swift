@@ -83,7 +83,7 @@ extension ProjectorRuntime {
             for index in stride(from: worker, to: snapshot.projectors.count, by: workers.count) {
                 do {
                     let projector = snapshot.projectors[index]
-                    let bytes = try store.encode(projector.checkpoint())
+                    let bytes = try store.encode(checkpoint(of: projector))
                     encoded.withLock { $0[index] = (bytes, projector.checkpointMark) }
                 } catch {
                     logger.error("checkpoint failed: \(error)")
@@ -91,6 +91,13 @@ extension ProjectorRuntime {
             }
         }
         return encoded.withLock { encoded in encoded.keys.sorted().map { encoded[$0]! } }
+    }
+
+    /// A projector's checkpoint, stamped with this runtime's ``CheckpointOrigin``.
+    func checkpoint(of projector: PartitionProjector) -> PartitionCheckpoint {
+        var checkpoint = projector.checkpoint()
+        checkpoint.origin = origin.withLock { $0 }
+        return checkpoint
     }
 
     /// Projector copies handed to the checkpoint threads.
@@ -101,7 +108,7 @@ extension ProjectorRuntime {
     /// Writes a projector's checkpoint in place (a snapshot's, or a revoked partition's).
     func write(_ projector: PartitionProjector) {
         do {
-            write(try store.encode(projector.checkpoint()), mark: projector.checkpointMark)
+            write(try store.encode(checkpoint(of: projector)), mark: projector.checkpointMark)
         } catch {
             logger.error("checkpoint failed: \(error)")
         }
@@ -124,7 +131,7 @@ extension ProjectorRuntime {
     private func stage(_ projector: PartitionProjector) -> CheckpointStore.Staged? {
         let start = ContinuousClock.now
         do {
-            let staged = try store.stage(projector.checkpoint())
+            let staged = try store.stage(checkpoint(of: projector))
             recordCheckpoint(bytes: staged.size, since: start)
             return staged
         } catch {

@@ -13,7 +13,9 @@ extension ProjectorRuntime {
         // topics are created (the embedded broker implements no CreateTopics).
         let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
         guard try reachCluster(with: admin) else { return }  // stopped while waiting
-        let cluster = admin.clusterID(timeout: .milliseconds(500))
+        let cluster = admin.clusterID(timeout: .seconds(2))
+        origin.withLock { $0.clusterID = cluster }
+        if cluster == nil { logger.warning("the cluster did not say its id: checkpoints in \(configuration.stateDirectory) are restored without checking that they were taken on this cluster") }
         let onEmbeddedBroker = cluster.map(Self.isEmbeddedCluster) ?? false
         var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.group)
         consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds(onEmbeddedBroker: onEmbeddedBroker)

@@ -15,6 +15,8 @@ extension ProjectorRuntime {
         switch event {
         case .assigned(let assigned):
             var starts: [KafkaTopicPartition: Int64] = [:]
+            let origin = origin.withLock { $0 }
+            var foreign: [CheckpointOrigin.Conflict: [KafkaTopicPartition]] = [:]
             for partition in assigned {
                 var checkpoint: PartitionCheckpoint?
                 do {
@@ -22,6 +24,12 @@ extension ProjectorRuntime {
                 } catch {
                     logger.warning("\(error)")
                     store.quarantine(topic: partition.topic, partition: partition.partition)
+                }
+                // Another cluster's or another configuration's: rebuilt from the log (the file
+                // stays until this partition's first checkpoint replaces it).
+                if let conflict = origin.conflict(with: checkpoint?.origin) {
+                    foreign[conflict, default: []].append(partition)
+                    checkpoint = nil
                 }
                 let role = PartitionProjector.Role.of(topic: partition.topic, group: configuration.group, repartitioning: configuration.repartitionCounters)
                 let projector = PartitionProjector(topic: partition.topic, partition: partition.partition, configuration: configuration.process, checkpoint: checkpoint, role: role)
@@ -35,6 +43,9 @@ extension ProjectorRuntime {
                 partitions.withLock { $0[partition] = PartitionSlot(projector) }
                 checkpointed.withLock { $0[partition] = checkpoint == nil ? nil : projector.checkpointMark }
                 logger.info("partition restored", metadata: ["partition": "\(partition)", "from": "\(checkpoint.map { "checkpoint@\($0.nextOffset)" } ?? "beginning")", "customers": "\(checkpoint?.customers.count ?? 0)"])
+            }
+            for (conflict, partitions) in foreign.sorted(by: { $0.value.count > $1.value.count }) {
+                reportForeign(partitions, conflict)
             }
             ready.store(true, ordering: .releasing)
             return starts
@@ -51,5 +62,13 @@ extension ProjectorRuntime {
             }
             return [:]
         }
+    }
+
+    /// Logs, once per assignment and reason, the partitions whose checkpoints were not restored
+    /// because they belong to another origin.
+    private func reportForeign(_ partitions: [KafkaTopicPartition], _ conflict: CheckpointOrigin.Conflict) {
+        let names = partitions.sorted().map { "\($0)" }
+        let shown = names.prefix(4).joined(separator: ", ") + (names.count > 4 ? " and \(names.count - 4) more" : "")
+        logger.warning("checkpoints in \(configuration.stateDirectory) not restored (\(names.count) partition\(names.count == 1 ? "" : "s"): \(shown)): they \(conflict.explanation). Rebuilding \(names.count == 1 ? "it" : "them") from the log.")
     }
 }

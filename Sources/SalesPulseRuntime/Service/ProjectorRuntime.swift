@@ -82,6 +82,9 @@ public final class ProjectorRuntime: Sendable {
     let crashing = Atomic<Bool>(false)
     let finalCheckpointWritten = Atomic<Bool>(false)
     let checkpoints = CheckpointWriter()
+    /// What this runtime's checkpoints are relative to; the cluster id is learned at the start of
+    /// the consume loop. Checkpoints of another origin are not restored.
+    let origin: Mutex<CheckpointOrigin>
     /// Each owned partition's state as its newest checkpoint holds it (absent: none written or
     /// restored by this process): a partition whose state has not moved since is not written.
     let checkpointed = Mutex<[KafkaTopicPartition: CheckpointMark]>([:])
@@ -101,6 +104,7 @@ public final class ProjectorRuntime: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.store = try CheckpointStore(directory: configuration.stateDirectory)
+        self.origin = Mutex(CheckpointOrigin(fold: CheckpointOrigin.fold(configuration)))
         self.metrics = RuntimeMetrics(factory: configuration.metricsFactory, inputTopic: configuration.topic)
         self.directory = configuration.advertisedURL.map { _ in
             PartitionDirectory(bootstrapServers: configuration.bootstrapServers, group: configuration.group, instance: configuration.instanceID, logger: logger)

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import SalesPulseKafka
+import SalesPulseModel
+import SalesPulseProjections
+@testable import SalesPulseRuntime
+
+/// A checkpoint records the cluster and the configuration it was taken with, and is restored
+/// only under the same ones: otherwise the partition is rebuilt from the log.
+@Suite(.serialized) struct CheckpointOriginTests {
+    typealias H = RuntimeHarness
+    typealias I = RuntimeIntegrationTests
+
+    // MARK: Which origins conflict
+
+    @Test func theSameOriginRestores() {
+        let origin = CheckpointOrigin(clusterID: "c1", fold: 7)
+        #expect(origin.conflict(with: CheckpointOrigin(clusterID: "c1", fold: 7)) == nil)
+    }
+
+    @Test func anotherClusterConflicts() {
+        let origin = CheckpointOrigin(clusterID: "c2", fold: 7)
+        #expect(origin.conflict(with: CheckpointOrigin(clusterID: "c1", fold: 7)) == .cluster(recorded: "c1", current: "c2"))
+    }
+
+    @Test func anotherFoldConflicts() {
+        let origin = CheckpointOrigin(clusterID: "c1", fold: 8)
+        #expect(origin.conflict(with: CheckpointOrigin(clusterID: "c1", fold: 7)) == .fold)
+    }
+
+    @Test func anUnknownClusterOnEitherSideIsNotAConflict() {
+        #expect(CheckpointOrigin(clusterID: nil, fold: 7).conflict(with: CheckpointOrigin(clusterID: "c1", fold: 7)) == nil)
+        #expect(CheckpointOrigin(clusterID: "c1", fold: 7).conflict(with: CheckpointOrigin(clusterID: nil, fold: 7)) == nil)
+    }
+
+    @Test func aCheckpointWithoutAnOriginIsAccepted() {
+        #expect(CheckpointOrigin(clusterID: "c1", fold: 7).conflict(with: nil) == nil)
+    }
+
+    @Test func theFoldDigestFollowsTheConfigurationTheLimitsAndRepartitioning() throws {
+        let configuration = RuntimeConfiguration(bootstrapServers: "127.0.0.1:1", process: H.configuration)
+        var same = RuntimeConfiguration(bootstrapServers: "127.0.0.1:2", process: try ConfigurationLoader.parse(yaml: H.yaml))
+        same.stateDirectory = "elsewhere"
+        same.checkpointIntervalMilliseconds = 1
+        #expect(CheckpointOrigin.fold(same) == CheckpointOrigin.fold(configuration), "settings that do not change the fold leave the digest alone")
+        var stricter = configuration
+        stricter.validation.maxAttributeLength = 64
+        var unrepartitioned = configuration
+        unrepartitioned.repartitionCounters = false
+        let otherProcess = RuntimeConfiguration(bootstrapServers: "127.0.0.1:1", process: try ConfigurationLoader.parse(yaml: Self.stricterNotesYAML))
+        let digests = Set([configuration, stricter, unrepartitioned, otherProcess].map(CheckpointOrigin.fold))
+        #expect(digests.count == 4)
+    }
+
+    @Test func aCheckpointKeepsItsOrigin() throws {
+        let store = try CheckpointStore(directory: H.temporaryDirectory())
+        var checkpoint = PartitionProjector(topic: "sales.events", partition: 3, configuration: H.configuration).checkpoint()
+        checkpoint.origin = CheckpointOrigin(clusterID: "mockCluster1", fold: 0xDEAD_BEEF_0123_4567)
+        try store.write(checkpoint)
+        #expect(try store.read(topic: "sales.events", partition: 3)?.origin == checkpoint.origin)
+    }
+
+    // MARK: End to end, on embedded brokers
+
+    /// The configuration of ``RuntimeHarness`` with notes of 50 characters at least: the
+    /// script's notes ("pain N") no longer count as evidence.
+    static let stricterNotesYAML = H.yaml.replacingOccurrences(of: "text: {min: 3, max: 200}", with: "text: {min: 50, max: 200}")
+
+    /// Folds everything on `bootstrap` with a runtime on `directory`, then stops it.
+    static func foldAll(bootstrap: String, directory: String, process: ProcessConfiguration = H.configuration) async throws -> (customers: [CustomerState], status: ProjectorRuntime.Status) {
+        let runtime = try H.makeRuntime(bootstrap: bootstrap, stateDirectory: directory, process: process)
+        let running = Task { try await runtime.run() }
+        #expect(await H.eventually { runtime.status().partitions.count == 2 && runtime.consumerLag.count == 2 && runtime.consumerLag.values.allSatisfy { $0 == 0 } })
+        let result = (runtime.allCustomers(), runtime.status())
+        runtime.stop()
+        try await running.value
+        return result
+    }
+
+    @Test func aRestartOnTheSameClusterAndConfigurationRestoresItsCheckpoints() async throws {
+        let (cluster, script) = try H.clusterWithScript(partitions: 2, customers: 40)
+        defer { cluster.shutdown() }
+        let directory = H.temporaryDirectory()
+        _ = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory)
+        let again = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory)
+        #expect(again.status.recordsConsumed == 0, "resumed after the checkpoints: nothing left to read")
+        #expect(again.status.statistics.applied == script.count)
+        #expect(I.settle(again.customers, at: I.end) == I.settle(try I.reference(script), at: I.end))
+    }
+
+    @Test func checkpointsOfAnotherClusterAreNotRestored() async throws {
+        // Two brokers, the first kept up so that the second gets another id. Each holds a
+        // different log; the state folder of the first is reused with the second.
+        let (first, firstScript) = try H.clusterWithScript(partitions: 2, customers: 50)
+        defer { first.shutdown() }
+        let second = try EmbeddedKafkaCluster()
+        defer { second.shutdown() }
+        try second.createTopic("sales.events", partitions: 2)
+        let secondScript = H.script(customers: 30, offsetHours: 1)
+        try H.publish(secondScript, to: second.bootstrapServers)
+        let directory = H.temporaryDirectory()
+
+        let before = try await Self.foldAll(bootstrap: first.bootstrapServers, directory: directory)
+        #expect(before.status.statistics.applied == firstScript.count)
+        let after = try await Self.foldAll(bootstrap: second.bootstrapServers, directory: directory)
+        #expect(after.status.recordsConsumed == secondScript.count, "the second broker's log folded from its start")
+        #expect(after.status.statistics.applied == secondScript.count)
+        #expect(I.settle(after.customers, at: I.end) == I.settle(try I.reference(secondScript), at: I.end))
+        // Its own checkpoints replaced the other broker's.
+        let store = try CheckpointStore(directory: directory)
+        let id = try #require(KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: second.bootstrapServers)).clusterID())
+        #expect(try store.read(topic: "sales.events", partition: 0)?.origin?.clusterID == id)
+    }
+
+    @Test func checkpointsFoldedWithAnotherConfigurationAreNotRestored() async throws {
+        let (cluster, script) = try H.clusterWithScript(partitions: 2, customers: 40)
+        defer { cluster.shutdown() }
+        let directory = H.temporaryDirectory()
+        let stricter = try ConfigurationLoader.parse(yaml: Self.stricterNotesYAML)
+        let lenient = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory)
+        let restarted = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory, process: stricter)
+        let fresh = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: H.temporaryDirectory(), process: stricter)
+        #expect(restarted.status.recordsConsumed == script.count, "the log folded again")
+        #expect(restarted.customers == fresh.customers)
+        #expect(restarted.customers != lenient.customers, "the configurations fold the script differently")
+    }
+}
