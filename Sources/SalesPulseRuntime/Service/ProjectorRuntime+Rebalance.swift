@@ -60,6 +60,9 @@ extension ProjectorRuntime {
                 }
                 checkpointed.withLock { $0[partition] = nil }
             }
+            // Lags of partitions owned no longer: gone at once, not at the next tick.
+            lags.withLock { lags in for partition in revoked { lags[partition] = nil } }
+            metrics.forget(revoked)
             return [:]
         }
     }

@@ -88,7 +88,8 @@ public final class RuntimeMetrics: Sendable {
     /// End-to-end latencies of the events applied so far.
     var latencies: LatencyHistogram { latency.withLock { $0 } }
 
-    /// Sets the consumer lag of partitions (records behind the high watermark).
+    /// Sets the consumer lag of the owned partitions (records behind the high watermark); the
+    /// gauges of partitions not among them go (``forget(_:)``).
     func record(lags current: [KafkaTopicPartition: Int64]) {
         lags.withLock { gauges in
             for (partition, lag) in current {
@@ -96,6 +97,17 @@ public final class RuntimeMetrics: Sendable {
                 gauges[partition] = gauge
                 gauge.record(lag)
             }
+            for partition in gauges.keys where current[partition] == nil { gauges.removeValue(forKey: partition)?.destroy() }
+        }
+    }
+
+    /// Removes the lag gauges of partitions this instance no longer owns: a gauge left behind
+    /// kept the lag it had when the partition moved (often 0), and a dashboard or a script
+    /// waiting for every partition to be caught up counted a partition another instance had
+    /// not even started on.
+    func forget(_ partitions: [KafkaTopicPartition]) {
+        lags.withLock { gauges in
+            for partition in partitions { gauges.removeValue(forKey: partition)?.destroy() }
         }
     }
 
