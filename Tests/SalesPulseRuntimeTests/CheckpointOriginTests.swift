@@ -107,7 +107,7 @@ import SalesPulseProjections
         #expect(after.status.statistics.applied == secondScript.count)
         #expect(I.settle(after.customers, at: I.end) == I.settle(try I.reference(secondScript), at: I.end))
         // Its own checkpoints replaced the other broker's.
-        let store = try CheckpointStore(directory: directory)
+        let store = try CheckpointStore(directory: directory + "/g")
         let id = try #require(KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: second.bootstrapServers)).clusterID())
         #expect(try store.read(topic: "sales.events", partition: 0)?.origin?.clusterID == id)
     }

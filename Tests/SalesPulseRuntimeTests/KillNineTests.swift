@@ -74,14 +74,14 @@ import SalesPulseProjections
             }
             #expect(consuming, "child \(attempt) never got its partitions: \((try? String(contentsOfFile: directory + "/child-\(attempt).log", encoding: .utf8)) ?? "")")
             if attempt > 0 {
-                let checkpointed = await H.eventually(.seconds(60)) { Self.newestCheckpoint(in: directory + "/state").map { $0 > started } ?? false }
+                let checkpointed = await H.eventually(.seconds(60)) { Self.newestCheckpoint(in: directory + "/state/" + group).map { $0 > started } ?? false }
                 #expect(checkpointed, "child \(attempt) wrote no checkpoint within 60 s (--checkpoint-interval 100ms)")
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: attempt == 0 ? 100...900 : 0...400, using: &generator)))
             kill(child.processIdentifier, SIGKILL)
             child.waitUntilExit()
             #expect(child.terminationReason == .uncaughtSignal && child.terminationStatus == SIGKILL, "attempt \(attempt) was killed, not stopped")
-            if let newest = Self.newestCheckpoint(in: directory + "/state"), newest > started { killedWithCheckpoints += 1 }
+            if let newest = Self.newestCheckpoint(in: directory + "/state/" + group), newest > started { killedWithCheckpoints += 1 }
         }
         #expect(killedWithCheckpoints >= 2, "the children wrote periodic checkpoints before being killed")
 

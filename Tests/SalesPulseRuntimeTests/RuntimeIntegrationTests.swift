@@ -192,11 +192,11 @@ import SalesPulseProjections
         #expect(await H.eventually { H.seen([first]) == script.count })
         first.stop()
         try await running.value
-        let file = "\(directory)/sales.events-0.ckpt"
+        let file = "\(first.configuration.checkpointDirectory)/sales.events-0.ckpt"
         var bytes = [UInt8](FileManager.default.contents(atPath: file)!)
         bytes[bytes.count / 2] ^= 0xFF
         #expect(FileManager.default.createFile(atPath: file, contents: Data(bytes)), "the damaged checkpoint is written")
-        #expect(throws: CheckpointError.self) { try CheckpointStore(directory: directory).read(topic: "sales.events", partition: 0) }
+        #expect(throws: CheckpointError.self) { try CheckpointStore(directory: first.configuration.checkpointDirectory).read(topic: "sales.events", partition: 0) }
 
         let second = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: directory)
         running = Task { try await second.run() }

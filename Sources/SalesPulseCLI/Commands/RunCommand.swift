@@ -13,9 +13,11 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
         Joins consumer group --group on --topic. Invalid events go to <topic>.dlq with a \
         salespulse-error header; alerts go to salespulse.alerts as CloudEvents. Partition state is \
-        checkpointed (LZ4, atomic) in --state-dir every --checkpoint-interval and on SIGINT/SIGTERM; \
-        a restart resumes from the checkpoints. Run more instances with the same --group to scale \
-        out. Prints a status line every --status-interval seconds on stderr: the counts, the \
+        checkpointed (LZ4, atomic) in --state-dir/<group> every --checkpoint-interval and on \
+        SIGINT/SIGTERM; a restart resumes from the checkpoints, unless they were taken on another \
+        Kafka cluster or with another configuration (then the partitions are rebuilt from the log). \
+        Run more instances with the same --group to scale out (with a shared --state-dir, a \
+        partition that moves is restored rather than replayed). Prints a status line every --status-interval seconds on stderr: the counts, the \
         watermark, and how the consume loop's time divided over the interval between folding, \
         taking records from Kafka, queueing outputs, ticks, checkpoint rounds and waiting for \
         records (mostly folding: short of CPU; mostly waiting: headroom).
@@ -40,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Consumer group.")
     var group: String = "salespulse"
 
-    @Option(help: "Checkpoint folder.")
+    @Option(help: "Checkpoint folder; each group keeps its checkpoints in a folder of its own in it.")
     var stateDir: String = "state"
 
     @Option(help: "Checkpoint interval, e.g. 5s.")

@@ -15,7 +15,7 @@ extension ProjectorRuntime {
         guard try reachCluster(with: admin) else { return }  // stopped while waiting
         let cluster = admin.clusterID(timeout: .seconds(2))
         origin.withLock { $0.clusterID = cluster }
-        if cluster == nil { logger.warning("the cluster did not say its id: checkpoints in \(configuration.stateDirectory) are restored without checking that they were taken on this cluster") }
+        if cluster == nil { logger.warning("the cluster did not say its id: checkpoints in \(configuration.checkpointDirectory) are restored without checking that they were taken on this cluster") }
         let onEmbeddedBroker = cluster.map(Self.isEmbeddedCluster) ?? false
         var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.group)
         consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds(onEmbeddedBroker: onEmbeddedBroker)

@@ -72,6 +72,6 @@ extension ProjectorRuntime {
     private func reportForeign(_ partitions: [KafkaTopicPartition], _ conflict: CheckpointOrigin.Conflict) {
         let names = partitions.sorted().map { "\($0)" }
         let shown = names.prefix(4).joined(separator: ", ") + (names.count > 4 ? " and \(names.count - 4) more" : "")
-        logger.warning("checkpoints in \(configuration.stateDirectory) not restored (\(names.count) partition\(names.count == 1 ? "" : "s"): \(shown)): they \(conflict.explanation). Rebuilding \(names.count == 1 ? "it" : "them") from the log.")
+        logger.warning("checkpoints in \(configuration.checkpointDirectory) not restored (\(names.count) partition\(names.count == 1 ? "" : "s"): \(shown)): they \(conflict.explanation). Rebuilding \(names.count == 1 ? "it" : "them") from the log.")
     }
 }

@@ -103,7 +103,7 @@ public final class ProjectorRuntime: Sendable {
     public init(configuration: RuntimeConfiguration, logger: Logger = Logger(label: "salespulse.runtime")) throws {
         self.configuration = configuration
         self.logger = logger
-        self.store = try CheckpointStore(directory: configuration.stateDirectory)
+        self.store = try CheckpointStore(directory: configuration.checkpointDirectory)
         self.origin = Mutex(CheckpointOrigin(fold: CheckpointOrigin.fold(configuration)))
         self.metrics = RuntimeMetrics(factory: configuration.metricsFactory, inputTopic: configuration.topic)
         self.directory = configuration.advertisedURL.map { _ in

@@ -11,8 +11,31 @@ public struct RuntimeConfiguration: Sendable {
     public var topic: String = "sales.events"
     /// Consumer group: instances with the same group share the partitions.
     public var group: String = "salespulse"
-    /// Where partition checkpoints live.
+    /// Where partition checkpoints live: each group in a folder of its own in it
+    /// (``checkpointDirectory``).
     public var stateDirectory: String = "state"
+    /// The folder of this group's checkpoints: `<stateDirectory>/<group>`. Groups are kept apart
+    /// (as Kafka Streams keeps application ids): an input partition's checkpoint holds how far
+    /// its group forwarded counter inputs to the group's own repartition topics, so another
+    /// group restoring it would skip forwarding what came before and count less.
+    public var checkpointDirectory: String { stateDirectory + "/" + Self.folderName(forGroup: group) }
+
+    /// A group id as a folder name: letters, digits, `.`, `_` and `-` as they are, any other
+    /// byte as `%XX` (a Kafka group id may hold `/`), and `.` or `..` as `%2E` each.
+    static func folderName(forGroup group: String) -> String {
+        if !group.isEmpty, group.allSatisfy({ $0 == "." }) { return String(repeating: "%2E", count: group.count) }
+        var name = ""
+        for byte in group.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                name.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                name += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return name.isEmpty ? "%" : name
+    }
     /// Minimum time between periodic checkpoints. They are written off the consume thread from
     /// copy-on-write snapshots; a round still being written when the next is due delays it, and
     /// rounds are spaced at least ten times the last one's duration apart (~10% of a core).
@@ -117,4 +140,9 @@ public struct RuntimeConfiguration: Sendable {
         self.bootstrapServers = bootstrapServers
         self.process = process
     }
+}
+
+private extension String {
+    /// The string with zeros in front up to `width` characters.
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
