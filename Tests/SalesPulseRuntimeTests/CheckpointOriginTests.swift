@@ -124,4 +124,32 @@ import SalesPulseProjections
         #expect(restarted.customers == fresh.customers)
         #expect(restarted.customers != lenient.customers, "the configurations fold the script differently")
     }
+
+    @Test func checkpointsPastTheEndOfTheLogAreNotRestored() async throws {
+        // Checkpoints without an origin (accepted on any cluster) of a longer log than the one
+        // they meet: as after a topic was deleted and created again with fewer records.
+        let (first, _) = try H.clusterWithScript(partitions: 2, customers: 50)
+        defer { first.shutdown() }
+        let second = try EmbeddedKafkaCluster()
+        defer { second.shutdown() }
+        try second.createTopic("sales.events", partitions: 2)
+        let shorter = H.script(customers: 30, offsetHours: 1)
+        try H.publish(shorter, to: second.bootstrapServers)
+        let directory = H.temporaryDirectory()
+        _ = try await Self.foldAll(bootstrap: first.bootstrapServers, directory: directory)
+        let store = try CheckpointStore(directory: directory + "/g")
+        for partition: Int32 in 0..<2 {
+            var checkpoint = try #require(try store.read(topic: "sales.events", partition: partition))
+            checkpoint.origin = nil
+            try store.write(checkpoint)
+        }
+        let ends = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: second.bootstrapServers))
+            .endOffsets(of: [KafkaTopicPartition(topic: "sales.events", partition: 0), KafkaTopicPartition(topic: "sales.events", partition: 1)])
+        #expect(ends.values.reduce(0, +) == Int64(shorter.count), "endOffsets: where each log ends")
+
+        let after = try await Self.foldAll(bootstrap: second.bootstrapServers, directory: directory)
+        #expect(after.status.recordsConsumed == shorter.count)
+        #expect(after.status.statistics.applied == shorter.count)
+        #expect(I.settle(after.customers, at: I.end) == I.settle(try I.reference(shorter), at: I.end))
+    }
 }

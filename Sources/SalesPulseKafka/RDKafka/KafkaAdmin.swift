@@ -106,6 +106,25 @@ public final class KafkaAdmin: @unchecked Sendable {
         return KafkaClusterMetadata(brokers: brokers.sorted { $0.id < $1.id }, topics: topics.sorted { $0.name < $1.name })
     }
 
+    /// Where the logs of `partitions` end (the offset the next record will get), asked of the
+    /// partitions' leaders in one request each (ListOffsets, latest).
+    /// - Throws: ``KafkaError`` when the cluster does not answer within `timeout`, or names a
+    ///   partition's error (an unknown topic or partition).
+    public func endOffsets(of partitions: [KafkaTopicPartition], timeout: Duration = .seconds(5)) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        // Asked "by time" with the time -1, which ListOffsets reads as "the latest offset".
+        let list = RDKafkaPartitionList.make(partitions, offsets: Dictionary(partitions.map { ($0, Int64(-1)) }, uniquingKeysWith: { $1 }))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let code = rd_kafka_offsets_for_times(handle, list, Int32(timeout.milliseconds))
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.rdKafka(code, context: "reading where the logs of \(partitions.count) partitions end") }
+        var result: [KafkaTopicPartition: Int64] = [:]
+        for (partition, offset, error) in RDKafkaPartitionList.elements(of: list) {
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError.rdKafka(error, context: "reading where the log of \(partition) ends") }
+            result[partition] = offset
+        }
+        return result
+    }
+
     /// Where each partition's log begins and ends now (its low and high watermarks: the first
     /// offset the broker still has, and the next offset to be written), asked of each
     /// partition's leader.

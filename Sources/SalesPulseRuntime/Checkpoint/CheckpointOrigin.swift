@@ -42,12 +42,18 @@ public struct CheckpointOrigin: Sendable, Codable, Equatable {
         case cluster(recorded: String, current: String)
         /// Folded with another configuration, validation limits or repartitioning.
         case fold
+        /// Its next offset lies past the end of the partition's log: it folded records this log
+        /// never held (the log of a topic deleted and created again, or of a broker that had
+        /// the same id). The offsets are the first checkpoint's found so.
+        case pastLogEnd(offset: Int64, end: Int64)
 
         /// Why, for the log, with what to do about it.
         public var explanation: String {
             switch self {
             case .cluster(let recorded, let current):
                 return "were taken on another Kafka cluster (\(recorded); this is \(current)), so their offsets and state belong to another log: a folder used before with another broker (each embedded broker is a new cluster). Give each cluster its own --state-dir"
+            case .pastLogEnd(let offset, let end):
+                return "resume at offsets past the end of their partitions' logs (\(offset), where the log ends at \(end)), so they folded another log than these: a topic deleted and created again, or another broker. Give each log its own --state-dir"
             case .fold:
                 return "were folded with another process configuration (or validation limits, or with repartitioning switched), and the current one would fold their events otherwise: every projection follows the current configuration once the log is folded again"
             }

@@ -30,7 +30,12 @@ extension ProjectorRuntime {
             // What the revoked partitions forwarded reaches the repartition topics before another
             // instance can take them over and forward newer inputs (see ``Repartition``).
             if case .revoked = event { acknowledgeProduced(producer, before: "revocation") }
-            let starts = rebalance(event)
+            let starts = rebalance(event) { partitions in
+                do { return try admin.endOffsets(of: partitions, timeout: .seconds(2)) } catch {
+                    logger.info("where the assigned partitions' logs end is unknown (\(error)): their checkpoints are restored without that check")
+                    return nil
+                }
+            }
             announceOwnership(with: producer)
             return starts
         }

@@ -11,26 +11,42 @@ extension ProjectorRuntime {
     /// Assigned: each partition restored from its checkpoint, or rebuilt from offset 0 without
     /// one (a corrupt one is moved aside); returns where each resumes. Revoked: each partition
     /// checkpointed (unless lost, crashing, or its newest checkpoint holds its state) and dropped.
-    func rebalance(_ event: KafkaRebalanceEvent) -> [KafkaTopicPartition: Int64] {
+    /// `logEnds` tells where the logs of partitions end (nil when the cluster cannot say): a
+    /// checkpoint past its log's end is not restored.
+    func rebalance(_ event: KafkaRebalanceEvent, logEnds: ([KafkaTopicPartition]) -> [KafkaTopicPartition: Int64]? = { _ in nil }) -> [KafkaTopicPartition: Int64] {
         switch event {
         case .assigned(let assigned):
             var starts: [KafkaTopicPartition: Int64] = [:]
             let origin = origin.withLock { $0 }
             var foreign: [CheckpointOrigin.Conflict: [KafkaTopicPartition]] = [:]
+            var checkpoints: [KafkaTopicPartition: PartitionCheckpoint] = [:]
             for partition in assigned {
-                var checkpoint: PartitionCheckpoint?
                 do {
-                    checkpoint = try store.read(topic: partition.topic, partition: partition.partition)
+                    checkpoints[partition] = try store.read(topic: partition.topic, partition: partition.partition)
                 } catch {
                     logger.warning("\(error)")
                     store.quarantine(topic: partition.topic, partition: partition.partition)
                 }
                 // Another cluster's or another configuration's: rebuilt from the log (the file
                 // stays until this partition's first checkpoint replaces it).
-                if let conflict = origin.conflict(with: checkpoint?.origin) {
+                if let conflict = origin.conflict(with: checkpoints[partition]?.origin) {
                     foreign[conflict, default: []].append(partition)
-                    checkpoint = nil
+                    checkpoints[partition] = nil
                 }
+            }
+            // One that folded more records than the log now holds folded another log (a topic
+            // deleted and created again, a broker that took another's id): rebuilt too.
+            if !checkpoints.isEmpty, let ends = logEnds(checkpoints.keys.sorted()) {
+                var pastEnd: (conflict: CheckpointOrigin.Conflict, partitions: [KafkaTopicPartition])?
+                for partition in checkpoints.keys.sorted() {
+                    guard let end = ends[partition], let offset = checkpoints[partition]?.nextOffset, offset > end else { continue }
+                    pastEnd = (pastEnd?.conflict ?? .pastLogEnd(offset: offset, end: end), (pastEnd?.partitions ?? []) + [partition])
+                    checkpoints[partition] = nil
+                }
+                if let pastEnd { foreign[pastEnd.conflict] = pastEnd.partitions }
+            }
+            for partition in assigned {
+                let checkpoint = checkpoints[partition]
                 let role = PartitionProjector.Role.of(topic: partition.topic, group: configuration.group, repartitioning: configuration.repartitionCounters)
                 let projector = PartitionProjector(topic: partition.topic, partition: partition.partition, configuration: configuration.process, checkpoint: checkpoint, role: role)
                 // Resume right after the checkpoint, or rebuild by replaying the partition from
