@@ -31,6 +31,16 @@ import SalesPulseRuntime
         #expect(throws: (any Error).self) { try BrokerCommand.parse(["--topic", spec]) }
     }
 
+    @Test func theInputTopicHasThirtyTwoPartitionsUnlessATopicOptionNamesIt() throws {
+        for (arguments, expected) in [([String](), 32), (["--topic", "sales.events:8"], 8), (["--topic", "other:2"], 32)] {
+            let cluster = try EmbeddedKafkaCluster()
+            defer { cluster.shutdown() }
+            try BrokerCommand.parse(arguments).createTopics(in: cluster)
+            let topics = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: cluster.bootstrapServers)).metadata().topics
+            #expect(topics.first { $0.name == "sales.events" }?.partitions.count == expected, "\(arguments)")
+        }
+    }
+
     @Test func aTopicWithoutPartitionsGetsFour() throws {
         #expect(try BrokerCommand.topic("sales.events") == ("sales.events", 4))
         #expect(try BrokerCommand.topic("sales.events:64") == ("sales.events", 64))
