@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import SalesPulseModel
 
@@ -65,5 +66,15 @@ struct StableFingerprintTests {
         #expect(first.fingerprint == second.fingerprint)
         let longer = try ConfigurationLoader.parse(yaml: yaml.replacingOccurrences(of: "72h", with: "96h"))
         #expect(longer.fingerprint != first.fingerprint)
+    }
+
+    @Test func theShippedConfigurationParsedTwiceHasOneFingerprint() throws {
+        // Every kind of flow, rule, counter and the organisation: no part of it may digest an
+        // address or anything else that differs between two loads.
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../deploy/config/salespulse.yaml").standardized.path
+        let first = try ConfigurationLoader.load(path: path)
+        let second = try ConfigurationLoader.load(path: path)
+        #expect(!first.counters.isEmpty && !first.organisation.departments.isEmpty)
+        #expect(first.fingerprint == second.fingerprint)
     }
 }

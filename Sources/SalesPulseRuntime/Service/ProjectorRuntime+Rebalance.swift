@@ -9,7 +9,8 @@ import Synchronization
 extension ProjectorRuntime {
     /// Handles a rebalance on the consume thread (librdkafka calls it inside the consume call).
     /// Assigned: each partition restored from its checkpoint, or rebuilt from offset 0 without
-    /// one (a corrupt one is moved aside); returns where each resumes. Revoked: each partition
+    /// one (a corrupt one is moved aside; one of another ``CheckpointOrigin`` or past its log's
+    /// end is left for the partition's next checkpoint to replace); returns where each resumes. Revoked: each partition
     /// checkpointed (unless lost, crashing, or its newest checkpoint holds its state) and dropped.
     /// `logEnds` tells where the logs of partitions end (nil when the cluster cannot say): a
     /// checkpoint past its log's end is not restored.
