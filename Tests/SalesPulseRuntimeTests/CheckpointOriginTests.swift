@@ -88,16 +88,22 @@ import SalesPulseProjections
         #expect(I.settle(again.customers, at: I.end) == I.settle(try I.reference(script), at: I.end))
     }
 
-    @Test func checkpointsOfAnotherClusterAreNotRestored() async throws {
-        // Two brokers, the first kept up so that the second gets another id. Each holds a
-        // different log; the state folder of the first is reused with the second.
+    /// Two brokers, each with a log of its own in `sales.events` (2 partitions): the script of 50
+    /// customers, and that of 30 an hour later (fewer records in each partition). Both are up
+    /// together, so that the second gets another id than the first.
+    static func twoBrokers() throws -> (first: EmbeddedKafkaCluster, firstScript: [(key: String, value: String)], second: EmbeddedKafkaCluster, secondScript: [(key: String, value: String)]) {
         let (first, firstScript) = try H.clusterWithScript(partitions: 2, customers: 50)
-        defer { first.shutdown() }
         let second = try EmbeddedKafkaCluster()
-        defer { second.shutdown() }
         try second.createTopic("sales.events", partitions: 2)
         let secondScript = H.script(customers: 30, offsetHours: 1)
         try H.publish(secondScript, to: second.bootstrapServers)
+        return (first, firstScript, second, secondScript)
+    }
+
+    @Test func checkpointsOfAnotherClusterAreNotRestored() async throws {
+        // The state folder of the first broker's run is reused with the second.
+        let (first, firstScript, second, secondScript) = try Self.twoBrokers()
+        defer { first.shutdown(); second.shutdown() }
         let directory = H.temporaryDirectory()
 
         let before = try await Self.foldAll(bootstrap: first.bootstrapServers, directory: directory)
@@ -128,13 +134,8 @@ import SalesPulseProjections
     @Test func checkpointsPastTheEndOfTheLogAreNotRestored() async throws {
         // Checkpoints without an origin (accepted on any cluster) of a longer log than the one
         // they meet: as after a topic was deleted and created again with fewer records.
-        let (first, _) = try H.clusterWithScript(partitions: 2, customers: 50)
-        defer { first.shutdown() }
-        let second = try EmbeddedKafkaCluster()
-        defer { second.shutdown() }
-        try second.createTopic("sales.events", partitions: 2)
-        let shorter = H.script(customers: 30, offsetHours: 1)
-        try H.publish(shorter, to: second.bootstrapServers)
+        let (first, _, second, shorter) = try Self.twoBrokers()
+        defer { first.shutdown(); second.shutdown() }
         let directory = H.temporaryDirectory()
         _ = try await Self.foldAll(bootstrap: first.bootstrapServers, directory: directory)
         let store = try CheckpointStore(directory: directory + "/g")
