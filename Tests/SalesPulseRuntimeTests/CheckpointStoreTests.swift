@@ -63,6 +63,18 @@ import SalesPulseModel
         #expect(FileManager.default.fileExists(atPath: other), "only checkpoints' temporary files are touched")
     }
 
+    @Test func aFolderThatCannotBeCreatedIsRefusedWithWhatToDo() throws {
+        // A file stands where a folder of the path should be.
+        let file = RuntimeHarness.temporaryDirectory() + "/plain-file"
+        #expect(FileManager.default.createFile(atPath: file, contents: Data("x".utf8)))
+        let error = #expect(throws: StateFolderError.self) { try CheckpointStore(directory: file + "/state/g") }
+        #expect(error?.path == file + "/state/g")
+        #expect(error?.description.contains("cannot be created") == true)
+        #expect(error?.description.contains("--state-dir") == true)
+        let onFile = #expect(throws: StateFolderError.self) { try CheckpointStore(directory: file) }
+        #expect(onFile?.reason == "is a file, not a folder")
+    }
+
     @Test func publishingNothingChangesNothing() throws {
         let store = try CheckpointStore(directory: RuntimeHarness.temporaryDirectory())
         try store.write(Self.projector(through: 2).checkpoint())

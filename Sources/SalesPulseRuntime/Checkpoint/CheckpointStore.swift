@@ -146,9 +146,10 @@ public struct CheckpointStore: Sendable {
 
     /// Creates a store, creating the folder if needed, and removes temporary files left there
     /// by writers that died (``staleTemporaryAge`` old or more).
+    /// - Throws: ``StateFolderError`` when the folder cannot be created or written in.
     public init(directory: String) throws {
         self.directory = directory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try StateFolderError.prepare(directory)
         removeStaleTemporaryFiles()
     }
 
