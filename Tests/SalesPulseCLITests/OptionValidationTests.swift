@@ -13,6 +13,13 @@ import SalesPulseRuntime
         }
     }
 
+    @Test(arguments: [("--group", "--group: expected a consumer group id"), ("--topic", "--topic: expected the input topic's name")])
+    func anEmptyGroupOrTopicIsRefusedBeforeAnythingStarts(_ option: String, _ message: String) async throws {
+        let command = try RunCommand.parse(["--bootstrap", "127.0.0.1:1", option, ""])
+        await #expect(throws: ValidationError.self) { try await command.run() }
+        do { try await command.run() } catch { #expect(SalesPulse.message(for: error).contains(message)) }
+    }
+
     @Test func bootstrapTakesACommaSeparatedListOfBrokers() throws {
         #expect(try RunCommand.bootstrapServers("127.0.0.1:9092") == "127.0.0.1:9092")
         #expect(try RunCommand.bootstrapServers("a:1,b:2,kafka") == "a:1,b:2,kafka")

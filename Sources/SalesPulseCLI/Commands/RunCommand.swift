@@ -103,6 +103,8 @@ struct RunCommand: AsyncParsableCommand {
         guard let interval = DurationText.milliseconds(checkpointInterval), interval > 0 else {
             throw ValidationError("--checkpoint-interval \(checkpointInterval): expected a duration such as 5s")
         }
+        guard !group.isEmpty else { throw ValidationError("--group: expected a consumer group id, e.g. salespulse (instances with one group share the partitions)") }
+        guard !topic.isEmpty else { throw ValidationError("--topic: expected the input topic's name, e.g. sales.events") }
         var configuration = RuntimeConfiguration(bootstrapServers: try Self.bootstrapServers(bootstrap), process: process)
         configuration.topic = topic
         configuration.group = group
