@@ -66,11 +66,15 @@ import SalesPulseProjections
     /// script's notes ("pain N") no longer count as evidence.
     static let stricterNotesYAML = H.yaml.replacingOccurrences(of: "text: {min: 3, max: 200}", with: "text: {min: 50, max: 200}")
 
-    /// Folds everything on `bootstrap` with a runtime on `directory`, then stops it.
-    static func foldAll(bootstrap: String, directory: String, process: ProcessConfiguration = H.configuration) async throws -> (customers: [CustomerState], status: ProjectorRuntime.Status) {
+    /// Folds everything on `bootstrap` with a runtime on `directory` — once it has consumed
+    /// `expected` records (0: it resumed at the end) and has no lag —, then stops it.
+    static func foldAll(bootstrap: String, directory: String, process: ProcessConfiguration = H.configuration, consuming expected: Int) async throws -> (customers: [CustomerState], status: ProjectorRuntime.Status) {
         let runtime = try H.makeRuntime(bootstrap: bootstrap, stateDirectory: directory, process: process)
         let running = Task { try await runtime.run() }
-        #expect(await H.eventually { runtime.status().partitions.count == 2 && runtime.consumerLag.count == 2 && runtime.consumerLag.values.allSatisfy { $0 == 0 } })
+        #expect(await H.eventually {
+            runtime.status().partitions.count == 2 && runtime.recordsConsumed == expected
+                && runtime.consumerLag.count == 2 && runtime.consumerLag.values.allSatisfy { $0 == 0 }
+        }, "\(expected) records consumed, none left")
         let result = (runtime.allCustomers(), runtime.status())
         runtime.stop()
         try await running.value
@@ -81,8 +85,8 @@ import SalesPulseProjections
         let (cluster, script) = try H.clusterWithScript(partitions: 2, customers: 40)
         defer { cluster.shutdown() }
         let directory = H.temporaryDirectory()
-        _ = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory)
-        let again = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory)
+        _ = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory, consuming: script.count)
+        let again = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory, consuming: 0)
         #expect(again.status.recordsConsumed == 0, "resumed after the checkpoints: nothing left to read")
         #expect(again.status.statistics.applied == script.count)
         #expect(I.settle(again.customers, at: I.end) == I.settle(try I.reference(script), at: I.end))
@@ -106,9 +110,9 @@ import SalesPulseProjections
         defer { first.shutdown(); second.shutdown() }
         let directory = H.temporaryDirectory()
 
-        let before = try await Self.foldAll(bootstrap: first.bootstrapServers, directory: directory)
+        let before = try await Self.foldAll(bootstrap: first.bootstrapServers, directory: directory, consuming: firstScript.count)
         #expect(before.status.statistics.applied == firstScript.count)
-        let after = try await Self.foldAll(bootstrap: second.bootstrapServers, directory: directory)
+        let after = try await Self.foldAll(bootstrap: second.bootstrapServers, directory: directory, consuming: secondScript.count)
         #expect(after.status.recordsConsumed == secondScript.count, "the second broker's log folded from its start")
         #expect(after.status.statistics.applied == secondScript.count)
         #expect(I.settle(after.customers, at: I.end) == I.settle(try I.reference(secondScript), at: I.end))
@@ -123,9 +127,9 @@ import SalesPulseProjections
         defer { cluster.shutdown() }
         let directory = H.temporaryDirectory()
         let stricter = try ConfigurationLoader.parse(yaml: Self.stricterNotesYAML)
-        let lenient = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory)
-        let restarted = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory, process: stricter)
-        let fresh = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: H.temporaryDirectory(), process: stricter)
+        let lenient = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory, consuming: script.count)
+        let restarted = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: directory, process: stricter, consuming: script.count)
+        let fresh = try await Self.foldAll(bootstrap: cluster.bootstrapServers, directory: H.temporaryDirectory(), process: stricter, consuming: script.count)
         #expect(restarted.status.recordsConsumed == script.count, "the log folded again")
         #expect(restarted.customers == fresh.customers)
         #expect(restarted.customers != lenient.customers, "the configurations fold the script differently")
@@ -134,10 +138,10 @@ import SalesPulseProjections
     @Test func checkpointsPastTheEndOfTheLogAreNotRestored() async throws {
         // Checkpoints without an origin (accepted on any cluster) of a longer log than the one
         // they meet: as after a topic was deleted and created again with fewer records.
-        let (first, _, second, shorter) = try Self.twoBrokers()
+        let (first, firstScript, second, shorter) = try Self.twoBrokers()
         defer { first.shutdown(); second.shutdown() }
         let directory = H.temporaryDirectory()
-        _ = try await Self.foldAll(bootstrap: first.bootstrapServers, directory: directory)
+        _ = try await Self.foldAll(bootstrap: first.bootstrapServers, directory: directory, consuming: firstScript.count)
         let store = try CheckpointStore(directory: directory + "/g")
         for partition: Int32 in 0..<2 {
             var checkpoint = try #require(try store.read(topic: "sales.events", partition: partition))
@@ -148,7 +152,7 @@ import SalesPulseProjections
             .endOffsets(of: [KafkaTopicPartition(topic: "sales.events", partition: 0), KafkaTopicPartition(topic: "sales.events", partition: 1)])
         #expect(ends.values.reduce(0, +) == Int64(shorter.count), "endOffsets: where each log ends")
 
-        let after = try await Self.foldAll(bootstrap: second.bootstrapServers, directory: directory)
+        let after = try await Self.foldAll(bootstrap: second.bootstrapServers, directory: directory, consuming: shorter.count)
         #expect(after.status.recordsConsumed == shorter.count)
         #expect(after.status.statistics.applied == shorter.count)
         #expect(I.settle(after.customers, at: I.end) == I.settle(try I.reference(shorter), at: I.end))
