@@ -38,13 +38,11 @@ extension ProjectorRuntime {
             // One that folded more records than the log now holds folded another log (a topic
             // deleted and created again, a broker that took another's id): rebuilt too.
             if !checkpoints.isEmpty, let ends = logEnds(checkpoints.keys.sorted()) {
-                var pastEnd: (conflict: CheckpointOrigin.Conflict, partitions: [KafkaTopicPartition])?
-                for partition in checkpoints.keys.sorted() {
-                    guard let end = ends[partition], let offset = checkpoints[partition]?.nextOffset, offset > end else { continue }
-                    pastEnd = (pastEnd?.conflict ?? .pastLogEnd(offset: offset, end: end), (pastEnd?.partitions ?? []) + [partition])
-                    checkpoints[partition] = nil
+                let pastEnd = checkpoints.keys.sorted().filter { partition in ends[partition].map { checkpoints[partition]!.nextOffset > $0 } ?? false }
+                if let first = pastEnd.first {
+                    foreign[.pastLogEnd(offset: checkpoints[first]!.nextOffset, end: ends[first]!)] = pastEnd
+                    for partition in pastEnd { checkpoints[partition] = nil }
                 }
-                if let pastEnd { foreign[pastEnd.conflict] = pastEnd.partitions }
             }
             for partition in assigned {
                 let checkpoint = checkpoints[partition]

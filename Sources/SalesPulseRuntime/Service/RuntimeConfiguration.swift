@@ -31,7 +31,7 @@ public struct RuntimeConfiguration: Sendable {
                  UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
                 name.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                name += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+                name += "%" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
             }
         }
         return name.isEmpty ? "%" : name
@@ -140,9 +140,4 @@ public struct RuntimeConfiguration: Sendable {
         self.bootstrapServers = bootstrapServers
         self.process = process
     }
-}
-
-private extension String {
-    /// The string with zeros in front up to `width` characters.
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
