@@ -31,8 +31,8 @@ import SalesPulseRuntime
         #expect(throws: (any Error).self) { try BrokerCommand.parse(["--topic", spec]) }
     }
 
-    @Test func theInputTopicHasThirtyTwoPartitionsUnlessATopicOptionNamesIt() throws {
-        for (arguments, expected) in [([String](), 32), (["--topic", "sales.events:8"], 8), (["--topic", "other:2"], 32)] {
+    @Test func theInputTopicHasSixtyFourPartitionsUnlessATopicOptionNamesIt() throws {
+        for (arguments, expected) in [([String](), 64), (["--topic", "sales.events:8"], 8), (["--topic", "other:2"], 64)] {
             let cluster = try EmbeddedKafkaCluster()
             defer { cluster.shutdown() }
             try BrokerCommand.parse(arguments).createTopics(in: cluster)
