@@ -57,6 +57,9 @@ extension ProjectorRuntime {
         defer { checkpoints.stop() }
         var lastCheckpoint = ContinuousClock.now
         var lastTick = ContinuousClock.now
+        // The last tick's start, and how far apart ticks are (lag and progress are taken every second).
+        var lastRuleTick = ContinuousClock.now
+        var tickSpacing = TickSpacing()
         var lastEventWallClock: [KafkaTopicPartition: Int64] = [:]
         // librdkafka 2.0.2 waits for a full batch or the timeout (see LIBRDKAFKA.md). While records
         // flow, take what is there without waiting; when the queue ran dry, block for up to 50 ms
@@ -179,11 +182,17 @@ extension ProjectorRuntime {
                     try sendProgress(progress, to: repartitionTopics, with: producer)
                     progressSent = progress
                 }
-                let parts = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions, workers: workers)
-                let took = ContinuousClock.now - lastTick
-                metrics.tick.recordNanoseconds(took.nanoseconds)
-                counters.withLock { $0.tick = took.fractionalMilliseconds }
-                for part in parts { try publish(part.outputs, alertRecords: part.records, producer: producer) }
+                // Spaced further apart while catching up (``TickSpacing``).
+                let catchingUp = recordsWaiting >= configuration.inPlaceCheckpointMinimumLag
+                if tickSpacing.isDue(after: lastTick - lastRuleTick, catchingUp: catchingUp) {
+                    lastRuleTick = lastTick
+                    let parts = tick(lastEventWallClock: lastEventWallClock, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions, workers: workers)
+                    let took = ContinuousClock.now - lastTick
+                    metrics.tick.recordNanoseconds(took.nanoseconds)
+                    counters.withLock { $0.tick = took.fractionalMilliseconds }
+                    tickSpacing.record(tickTook: took, catchingUp: catchingUp)
+                    for part in parts { try publish(part.outputs, alertRecords: part.records, producer: producer) }
+                }
                 loopTime.add(ContinuousClock.now - lastTick, to: .ticking)
             }
             let checkpointCheck = ContinuousClock.now
