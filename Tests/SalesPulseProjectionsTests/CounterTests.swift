@@ -94,6 +94,39 @@ import SalesPulseModel
         #expect(state.occurrences["x"]?.count == 1)
     }
 
+    @Test func evictionDropsExactlyTheSecondsBeforeTheCut() {
+        var state = CounterState()
+        state.occurrences = ["a": ["v1": [1, 5, 10, 20], "v2": [2, 3], "v3": [15, 30]], "b": ["v1": [1, 2]], "c": ["v9": [50, 60]]]
+        state.evict(before: 10)
+        #expect(state.occurrences == ["a": ["v1": [10, 20], "v3": [15, 30]], "c": ["v9": [50, 60]]])
+        state.evict(before: 10)
+        #expect(state.occurrences == ["a": ["v1": [10, 20], "v3": [15, 30]], "c": ["v9": [50, 60]]], "a second eviction at the same cut changes nothing")
+        state.evict(before: 61)
+        #expect(state.occurrences.isEmpty)
+    }
+
+    @Test(arguments: 1...20)
+    func evictionMatchesFilteringEverySecond(seed: Int) {
+        var random = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((random >> 33) % UInt64(bound))
+        }
+        var state = CounterState()
+        for group in 0..<next(6) {
+            for value in 0..<next(8) {
+                state.occurrences["g\(group)", default: [:]]["v\(value)"] = Array(Set((0..<next(12)).map { _ in Int64(next(100)) })).sorted()
+            }
+        }
+        let cut = Int64(next(110))
+        var expected: [String: [String: [Int64]]] = [:]
+        for (group, values) in state.occurrences {
+            for (value, seconds) in values where seconds.contains(where: { $0 >= cut }) { expected[group, default: [:]][value] = seconds.filter { $0 >= cut } }
+        }
+        state.evict(before: cut)
+        #expect(state.occurrences == expected, "cut \(cut)")
+    }
+
     @Test func theShippedConfigurationDeclaresTheSeedCounters() throws {
         let configuration = try ConfigurationLoader.load(path: ConfigurationTests.repository.appendingPathComponent("deploy/config/salespulse.yaml").path)
         let headline = configuration.counters.first { $0.id == "objection_reps_1h" }

@@ -74,12 +74,22 @@ public struct CounterState: Sendable, Hashable, Codable {
     /// Drops everything before `second` (kept: window + allowed lateness behind the watermark).
     public mutating func evict(before second: Int64) {
         for group in Array(occurrences.keys) {
-            var values = occurrences[group]!
-            for value in Array(values.keys) {
-                let kept = values[value]!.drop { $0 < second }
-                if kept.isEmpty { values[value] = nil } else { values[value] = Array(kept) }
+            // Only groups with a value seen before `second` change, and those in place: copying
+            // every value's seconds at every tick (each tick evicts) cost more than the eviction.
+            guard occurrences[group]!.values.contains(where: { ($0.first ?? .min) < second }) else { continue }
+            var values = occurrences.removeValue(forKey: group)!
+            var emptied: [String] = []
+            for index in values.indices {
+                // A value's seconds are sorted: those evicted are a prefix.
+                let evicted = values.values[index].prefix { $0 < second }.count
+                if evicted == values.values[index].count {
+                    emptied.append(values.keys[index])
+                } else if evicted > 0 {
+                    values.values[index].removeFirst(evicted)
+                }
             }
-            occurrences[group] = values.isEmpty ? nil : values
+            for value in emptied { values[value] = nil }
+            if !values.isEmpty { occurrences[group] = values }
         }
         for group in Array(buckets.keys) {
             // In place: the group's seconds are ordered, so those evicted are a prefix.
