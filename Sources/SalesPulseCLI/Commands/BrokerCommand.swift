@@ -15,7 +15,7 @@ struct BrokerCommand: AsyncParsableCommand {
         consumer groups against it. Data lives in memory only, about 5 MiB per partition: older \
         records are dropped, and the broker says so on stderr, once per topic, with a partition \
         count that would have kept them. The input topic sales.events is created with 64 \
-        partitions (about 6 million events of the soak's size kept, where the broker's automatic \
+        partitions (about 5 million events of the soak's size kept, where the broker's automatic \
         creation gives a topic 4); name it with --topic for another count. \
         With --port, a forwarder on 127.0.0.1:PORT leads clients to the cluster (clients bootstrap \
         there, then talk to the brokers' own ports, as advertised in metadata).
@@ -91,8 +91,10 @@ struct BrokerCommand: AsyncParsableCommand {
     /// Partitions of ``defaultInputTopic`` when no `--topic` names it: the broker keeps about
     /// 5 MiB a partition (about 94,000 of the soak's events), and its automatic creation gives
     /// 4, which a few hundred thousand events published before `run` starts outgrow. 64 keep
-    /// about 6 million, so a backlog of a few million published before any instance starts is
-    /// whole (32 kept about 3 million; `run` folds 32 or 64 at about the same rate).
+    /// about 5 million (4.8 – 6 million of the soak's events in the tries of BENCHMARKS.md
+    /// sessions 46 and 48: how well LZ4 compresses the publisher's batches decides), so a backlog
+    /// of a few million published before any instance starts is whole (32 kept about 3 million;
+    /// `run` folds 32 or 64 at about the same rate).
     static let defaultInputPartitions = 64
 
     /// Creates the topics of `--topic` (``defaultInputTopic`` with ``defaultInputPartitions``
