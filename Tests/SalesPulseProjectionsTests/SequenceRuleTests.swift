@@ -65,6 +65,41 @@ import SalesPulseModel
         }
     }
 
+    /// An input partition behind the others has not delivered the exit done right at 3 s yet:
+    /// judged only through where every partition has got, the misses at 2, 4 and 5 s fire
+    /// nothing, and once that exit arrives there is no run to fire for. Judged on what has
+    /// arrived, the same exits fire an alert and resolve it: one an event-time reading never has.
+    @Test func anAlertWaitsUntilItsExitsAreKnownWhole() {
+        let early = [Self.exit("a", at: 1, missed: false), Self.exit("b", at: 2, missed: true), Self.exit("d", at: 4, missed: true), Self.exit("e", at: 5, missed: true)]
+        let late = Self.exit("c", at: 3, missed: false)
+        var rules = KeyedRuleProjection()
+        var gated = SequenceRuleEvaluator(), ungated = SequenceRuleEvaluator()
+        for exit in early { rules.record(exit, configuration: Self.configuration) }
+        #expect(gated.evaluate(at: Self.at(5), configuration: Self.configuration, partitions: [rules], judgedThrough: Self.at(2)).isEmpty)
+        #expect(ungated.evaluate(at: Self.at(5), configuration: Self.configuration, partitions: [rules]).map(\.state) == [.fired])
+        rules.record(late, configuration: Self.configuration)
+        #expect(gated.evaluate(at: Self.at(9), configuration: Self.configuration, partitions: [rules], judgedThrough: Self.at(9)).isEmpty)
+        #expect(ungated.evaluate(at: Self.at(9), configuration: Self.configuration, partitions: [rules]).map(\.state) == [.resolved])
+        #expect(gated.open.isEmpty && ungated.open.isEmpty)
+    }
+
+    /// Gated, an alert fires at the evaluation whose judged time reaches its N-th miss, with the
+    /// same id, start and evidence as without the gate; the exit done right resolves it whether
+    /// or not the judged time has reached it (it ended the run in event time).
+    @Test func aGatedAlertFiresOnceItsNthMissIsJudgedAndResolvesAtTheExitDoneRight() {
+        var rules = KeyedRuleProjection()
+        var gated = SequenceRuleEvaluator(), ungated = SequenceRuleEvaluator()
+        for exit in Self.exits.prefix(5) { rules.record(exit, configuration: Self.configuration) }
+        #expect(gated.evaluate(at: Self.at(5), configuration: Self.configuration, partitions: [rules], judgedThrough: Self.at(3)).isEmpty, "the third miss (4 s) is not judged yet")
+        let fired = gated.evaluate(at: Self.at(6), configuration: Self.configuration, partitions: [rules], judgedThrough: Self.at(4))
+        #expect(fired.map(\.state) == [.fired])
+        #expect(fired == ungated.evaluate(at: Self.at(6), configuration: Self.configuration, partitions: [rules]))
+        for exit in Self.exits.suffix(2) { rules.record(exit, configuration: Self.configuration) }
+        let resolved = gated.evaluate(at: Self.at(7), configuration: Self.configuration, partitions: [rules], judgedThrough: Self.at(4))
+        #expect(resolved.map(\.state) == [.resolved])
+        #expect(resolved.first?.resolvedAt == Self.at(6))
+    }
+
     /// A late exit done right inside an open run ends the alert at its own time; the misses
     /// after it are too few for a new one.
     @Test func aLateExitDoneRightInsideTheRunEndsTheAlertAtItsTime() {

@@ -152,6 +152,23 @@ import SalesPulseProjections
         #expect(stale.counterRules.open == inStep.counterRules.open)
     }
 
+    /// The rep-exits partition takes progress records as the counter partitions do (N-in-a-row
+    /// alerts wait for every input partition's exits), beside the exits themselves.
+    @Test func theRepExitsPartitionKnowsWhereEveryInputPartitionHasGot() {
+        let role = PartitionProjector.Role.of(topic: Repartition.topic(group: "g", attribute: Repartition.repExits), group: "g", repartitioning: true)
+        #expect(role == .repExits)
+        var projector = PartitionProjector(topic: Repartition.topic(group: "g", attribute: Repartition.repExits), partition: 0, configuration: Self.configuration, role: role)
+        func at(_ hours: Int64) -> EventTime { EventTime(epochMilliseconds: Self.t0 + hours * 3_600_000) }
+        let progress = Repartition.Progress(sources: [.init(partition: 0, watermark: at(5), caughtUp: false), .init(partition: 1, watermark: at(2), caughtUp: false)])
+        let outcome = progress.bytes.withUnsafeBytes { projector.process(value: $0, key: nil, offset: 0, recordTime: at(5), decoder: EventDecoder()) }
+        guard case .applied = outcome else { Issue.record("a progress record was not taken: \(outcome)"); return }
+        #expect(projector.completeThrough(sources: 2) == at(2))
+        let exit = Repartition.ExitForward(id: "e1#skipped", exit: KeyedRuleProjection.RepExit(rule: "skipped", rep: "rep-1", exit: KeyedRuleProjection.StepExit(at: at(1), customer: "c", missed: true)))
+        let recorded = exit.encoded.withUnsafeBytes { projector.process(value: $0, key: nil, offset: 1, recordTime: at(5), decoder: EventDecoder()) }
+        guard case .applied = recorded else { Issue.record("an exit was not taken: \(recorded)"); return }
+        #expect(projector.statistics.repartitioned == 1)
+    }
+
     @Test func rulesAreJudgedUpToWhereEveryInputPartitionHasGot() {
         let role = PartitionProjector.Role.of(topic: Self.topic, group: "g", repartitioning: true)
         var projector = PartitionProjector(topic: Self.topic, partition: 0, configuration: Self.configuration, role: role)

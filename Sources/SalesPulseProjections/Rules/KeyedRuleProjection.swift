@@ -322,13 +322,24 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
 /// exits from the step, in event-time order, end in a run of N or more that all missed the
 /// action gets an alert (since = the run's first miss, citing the run's first N exits); it
 /// stays open while the run lasts and resolves at the first exit done right.
+///
+/// Exits reach the rep's partition from every input partition, and one input partition may be
+/// days of event time behind the others (a replay reads them at different rates; an instance
+/// restarts): judged on what has arrived, a run of misses may lack the exit done right that
+/// splits it, and its alert would fire, then resolve once that exit came — an alert that a
+/// reading of the exits in event-time order never has. With `judgedThrough` (how far every
+/// input partition has delivered its exits) an alert fires only once its N-th miss lies within
+/// it.
 public struct SequenceRuleEvaluator: Sendable, Hashable {
     /// Open alerts by `rule|rep`.
     public private(set) var open: [String: Alert] = [:]
 
     public init() {}
 
-    public mutating func evaluate(at now: EventTime, configuration: ProcessConfiguration, partitions: [KeyedRuleProjection]) -> [Alert] {
+    /// Evaluates every N-in-a-row rule over the exits of `partitions` at `now`; returns the
+    /// alert changes. `judgedThrough`: the event time through which the exits are known whole
+    /// (nil: all that arrived are judged).
+    public mutating func evaluate(at now: EventTime, configuration: ProcessConfiguration, partitions: [KeyedRuleProjection], judgedThrough: EventTime? = nil) -> [Alert] {
         var changes: [Alert] = []
         var merged: [String: [KeyedRuleProjection.StepExit]] = [:]
         for projection in partitions { for (key, exits) in projection.exits { merged[key, default: []] += exits } }
@@ -345,6 +356,8 @@ public struct SequenceRuleEvaluator: Sendable, Hashable {
                 let rep = String(key.dropFirst(prefix.count))
                 if run.count >= rule.times {
                     let first = Array(run.prefix(rule.times))
+                    // Exits up to the N-th miss may still be on their way: not judged yet.
+                    if open[key] == nil, let judgedThrough, first[rule.times - 1].at > judgedThrough { continue }
                     var alert = Alert(rule: "in-a-row:\(rule.id)", customer: rep, rep: rep, organisation: configuration.organisation, region: nil, flow: rule.flow, step: rule.step, since: first[0].at,
                                       reason: "\(rep) left \(rule.flow)/\(rule.step) without \(rule.action) \(rule.times) times in a row")
                     alert.severity = rule.severity

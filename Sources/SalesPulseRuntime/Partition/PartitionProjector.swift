@@ -310,10 +310,16 @@ public struct PartitionProjector: Sendable {
         return changes
     }
 
-    /// A rep's exit repartitioned by rep: drop one already recorded, record it.
+    /// A record of the rep-exits topic: a progress record updates how far the input partitions
+    /// have got (how far the exits are known whole); a rep's exit, unless recorded already, is
+    /// recorded.
     private mutating func processRepExit(value: UnsafeRawBufferPointer?) -> Outcome {
+        if let value, let progress = Repartition.Progress(decoding: value) {
+            note(progress)
+            return .applied([])
+        }
         guard let value, let forward = Repartition.ExitForward(decoding: value) else {
-            return reject(EventRejection(.malformedJSON, at: "", "not a rep exit record (format \(Repartition.ExitForward.format)) of \(Repartition.repExits)"))
+            return reject(EventRejection(.malformedJSON, at: "", "neither a rep exit record (format \(Repartition.ExitForward.format)) nor a progress record (format \(Repartition.Progress.format)) of \(Repartition.repExits)"))
         }
         guard recentIDs.insert(forward.id) else {
             statistics.repartitionDuplicates += 1

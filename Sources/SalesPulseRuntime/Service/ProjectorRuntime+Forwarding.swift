@@ -33,11 +33,12 @@ extension ProjectorRuntime {
     }
 
     /// Sends the progress of this instance's input partitions to every partition of the
-    /// counter repartition topics.
+    /// repartition topics: the counters' (whose rules are judged up to where every input
+    /// partition has got) and the rep exits' (whose N-in-a-row alerts wait likewise).
     func sendProgress(_ sources: [Repartition.Progress.Source], to topics: [(topic: String, attribute: String, partitions: Int)], with producer: KafkaProducer) throws {
         guard !sources.isEmpty else { return }
         let value = Repartition.Progress(sources: sources).bytes
-        for topic in topics where topic.attribute != Repartition.repExits {
+        for topic in topics {
             for partition in 0..<topic.partitions {
                 try producer.enqueue(KafkaOutgoingMessage(topic: topic.topic, partition: Int32(partition), key: nil, value: value,
                                                           headers: [KafkaHeader(name: "salespulse-source", string: configuration.topic)]))

@@ -55,12 +55,29 @@ extension ProjectorRuntime {
             let process = configuration.process
             if !process.sequenceRules.isEmpty, let now = owned.values.compactMap(\.projector.watermark).max() {
                 let keyed = keys.map { owned[$0]!.projector.rules }
-                let changes = sequences.withLock { $0.evaluate(at: now, configuration: process, partitions: keyed) }
+                let judgedThrough = repExitsCompleteThrough(owned, inputPartitions: inputPartitions)
+                let changes = sequences.withLock { $0.evaluate(at: now, configuration: process, partitions: keyed, judgedThrough: judgedThrough) }
                 countRuntimeRuleAlerts(changes)
                 parts.append(TickPart(changes.map(FlowOutput.alert)))
             }
             return parts.filter { !$0.outputs.isEmpty }
         }
+    }
+
+    /// How far the reps' exits are known whole when repartitioned: the least event time through
+    /// which every input partition has forwarded its exits, by the progress records each owned
+    /// rep-exits partition has received (``PartitionProjector/completeThrough(sources:)``, as
+    /// counter rules are judged); none while one has not heard from every input partition.
+    /// Nil without repartitioning (one instance folds every exit where it reads it).
+    private func repExitsCompleteThrough(_ owned: [KafkaTopicPartition: PartitionSlot], inputPartitions: Int?) -> EventTime? {
+        guard configuration.repartitionCounters else { return nil }
+        var through: EventTime?
+        for slot in owned.values {
+            guard case .repExits = slot.projector.role else { continue }
+            let complete = slot.projector.completeThrough(sources: inputPartitions) ?? EventTime(epochMilliseconds: .min)
+            through = min(through ?? complete, complete)
+        }
+        return through ?? EventTime(epochMilliseconds: .min)
     }
 
     /// One partition's share of a tick: its outputs and, in the same order, the alerts among
