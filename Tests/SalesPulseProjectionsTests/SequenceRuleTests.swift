@@ -100,6 +100,20 @@ import SalesPulseModel
         #expect(resolved.first?.resolvedAt == Self.at(6))
     }
 
+    /// The rep's exits moved to another instance (its rep-exits partition was revoked): the open
+    /// alert is dropped without a `resolved` record, which would contradict the new owner's
+    /// alert, still open; given the exits back, the same alert fires again.
+    @Test func anAlertWhoseExitsMovedAwayIsDroppedWithoutAResolution() {
+        var rules = KeyedRuleProjection()
+        var evaluator = SequenceRuleEvaluator()
+        for exit in Self.exits.prefix(5) { rules.record(exit, configuration: Self.configuration) }
+        let fired = evaluator.evaluate(at: Self.at(5), configuration: Self.configuration, partitions: [rules])
+        #expect(fired.map(\.state) == [.fired])
+        #expect(evaluator.evaluate(at: Self.at(6), configuration: Self.configuration, partitions: [KeyedRuleProjection()]).isEmpty)
+        #expect(evaluator.open.isEmpty)
+        #expect(evaluator.evaluate(at: Self.at(7), configuration: Self.configuration, partitions: [rules]) == fired)
+    }
+
     /// A late exit done right inside an open run ends the alert at its own time; the misses
     /// after it are too few for a new one.
     @Test func aLateExitDoneRightInsideTheRunEndsTheAlertAtItsTime() {

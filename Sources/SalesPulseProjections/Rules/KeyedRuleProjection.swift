@@ -343,10 +343,15 @@ public struct SequenceRuleEvaluator: Sendable, Hashable {
         var changes: [Alert] = []
         var merged: [String: [KeyedRuleProjection.StepExit]] = [:]
         for projection in partitions { for (key, exits) in projection.exits { merged[key, default: []] += exits } }
+        // A rep's exits, once recorded, stay (the latest done right at least): a rep without any
+        // among `partitions` is judged elsewhere now — its partition moved to another instance,
+        // which judges its run from the same exits. Its open alert is dropped without a word: a
+        // `resolved` record from here would contradict the new owner's alert, which is still
+        // open (and could reach the alerts topic after it).
+        for key in open.keys where merged[key] == nil { open[key] = nil }
         for rule in configuration.sequenceRules {
             let prefix = "\(rule.id)|"
-            let keys = Set(merged.keys.filter { $0.hasPrefix(prefix) }).union(open.keys.filter { $0.hasPrefix(prefix) })
-            for key in keys.sorted() {
+            for key in merged.keys.filter({ $0.hasPrefix(prefix) }).sorted() {
                 // The rep's current run: the misses after the latest exit done right. The alert
                 // starts at the run's first miss and cites its first N: the same whenever this
                 // runs and in whatever order the exits arrived.
