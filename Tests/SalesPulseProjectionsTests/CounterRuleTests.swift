@@ -322,6 +322,29 @@ import SalesPulseModel
         #expect(open.values.map(\.since) == [F.at(4.2)], "the burst's last mention (3.2 h) leaves the hour's window at 4.2 h")
     }
 
+    /// A run that stops and starts again between two evaluations (a replay evaluates every
+    /// 6 hours of event time): its alert resolves at the second the condition stopped holding,
+    /// as with an evaluation every ten minutes — not at the evaluation that found the new run.
+    @Test func aRunBrokenBetweenEvaluationsResolvesWhenItStoppedHolding() throws {
+        let configuration = try Self.mentionsPerHour(rule: "{id: quiet, counter: mentions_1h, below: 3, for: 2h}")
+        // Two mentions an hour (below 3: holds); a burst at 5 h makes three within the hour.
+        let steady = (0..<24).map { Self.mention("acme", rep: "rep-1", hours: 0.25 + Double($0) / 2, id: "s\($0)") }
+        let burst = (0..<3).map { Self.mention("acme", rep: "rep-1", hours: 5 + Double($0) / 10, id: "b\($0)") }
+        var projection = CounterProjection()
+        for event in steady + burst { projection.apply(event, counters: configuration.counters) }
+        let states = { (id: String) in projection.states[id] ?? CounterState() }
+        var sparse = CounterRuleEvaluator(), dense = CounterRuleEvaluator()
+        var sparseChanges = sparse.evaluate(at: F.at(3), configuration: configuration, states: states)
+        sparseChanges += sparse.evaluate(at: F.at(9), configuration: configuration, states: states)
+        var denseChanges: [Alert] = []
+        for minutes in stride(from: 180, through: 540, by: 10) { denseChanges += dense.evaluate(at: F.at(Double(minutes) / 60), configuration: configuration, states: states) }
+        let resolved = sparseChanges.filter { $0.state == .resolved }
+        #expect(resolved.count == 1)
+        #expect(resolved.first?.resolvedAt == F.at(5), "the burst's first mention makes three within the hour")
+        #expect(resolved == denseChanges.filter { $0.state == .resolved })
+        #expect(sparse.open == dense.open, "the new run's alert")
+    }
+
     @Test func rulesMustNameDeclaredCountersAndDepartments() {
         let base = "flows:\n  - id: a\n    steps: [{id: s}]\ncounters:\n  - {id: c, type: sales.competitor.mentioned, count: true, window: 1h}\n"
         #expect { try ConfigurationLoader.parse(yaml: base + "rules:\n  - {id: r, counter: nope, atLeast: 5}\n") } throws: {

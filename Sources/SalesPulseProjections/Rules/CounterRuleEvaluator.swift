@@ -193,6 +193,11 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                     if let run = known, let recheckFrom {
                         // Broken (or started earlier): known to have held up to where the re-check began.
                         noteStopped(Run(since: run.since, checkedThrough: max(run.since, recheckFrom - 1)), key: key)
+                        // Broken: an open alert of the run ends at the first second it no longer
+                        // held, not at this evaluation's time (when a run that began since is found).
+                        if openByKey[key] != nil, ended[key] == nil {
+                            ended[key] = judge.firstSecondNotHolding(group, from: recheckFrom, to: nowSecond)
+                        }
                     }
                     (since, joinedReason) = joinStopped(key, group: group, start: judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds),
                                                         now: nowSecond, lookbackSeconds: lookbackSeconds, judge: judge)
@@ -439,6 +444,15 @@ struct RuleJudge {
             start = point
         }
         return start
+    }
+
+    /// The first second in `from...to` at which the condition does not hold for `group` (nil:
+    /// it holds throughout). The value is constant between change points, so `from` and the
+    /// change points are all that is read.
+    func firstSecondNotHolding(_ group: String, from: Int64, to: Int64) -> Int64? {
+        guard from <= to else { return nil }
+        if holds(group, at: from) != true { return from }
+        return changePoints(group, in: from...to).sorted().first { holds(group, at: $0) != true }
     }
 
     /// Whether the condition holds at every change point of `group` in `from...to`.
