@@ -345,6 +345,33 @@ import SalesPulseModel
         #expect(sparse.open == dense.open, "the new run's alert")
     }
 
+    /// A run that begins and ends between two evaluation points (hours of event time apart in a
+    /// replay) fires and resolves its alert at the later point, as an evaluation every five
+    /// minutes does along the way; a run too short for the rule's `for` gives nothing.
+    @Test func aRunBetweenTwoEvaluationsIsAlertedAsEvaluationsInsideItWould() throws {
+        let configuration = try Self.mentionsPerHour(rule: "{id: busy, counter: mentions_1h, atLeast: 3, for: 20m}")
+        // Four mentions at 2.0 – 2.3 h: three or more within the hour from 2.2 h to 3.1 h (54 min).
+        // Three at 5.0 – 5.2 h: from 5.2 h to 6.0 h (48 min). Three at 8.0, 8.5 and 8.9 h: from
+        // 8.9 h to 9.0 h (6 min, too short).
+        let hours = [2.0, 2.1, 2.2, 2.3, 5.0, 5.1, 5.2, 8.0, 8.5, 8.9]
+        let events = hours.enumerated().map { Self.mention("acme", rep: "rep-1", hours: $0.element, id: "m\($0.offset)") }
+        var projection = CounterProjection()
+        for event in events { projection.apply(event, counters: configuration.counters) }
+        let states = { (id: String) in projection.states[id] ?? CounterState() }
+        var sparse = CounterRuleEvaluator(), dense = CounterRuleEvaluator()
+        var sparseChanges = sparse.evaluate(at: F.at(1), configuration: configuration, states: states)
+        sparseChanges += sparse.evaluate(at: F.at(12), configuration: configuration, states: states)
+        var denseChanges: [Alert] = []
+        for minutes in stride(from: 60, through: 720, by: 5) { denseChanges += dense.evaluate(at: F.at(Double(minutes) / 60), configuration: configuration, states: states) }
+        #expect(denseChanges.count == 4, "two runs long enough, each fired and resolved")
+        // The same changes; the dense evaluation sends them in time order, the sparse one at once.
+        let order = { (a: Alert, b: Alert) in (a.id, a.state == .fired ? 0 : 1) < (b.id, b.state == .fired ? 0 : 1) }
+        #expect(sparseChanges.sorted(by: order) == denseChanges.sorted(by: order))
+        #expect(sparseChanges.filter { $0.state == .fired }.map(\.since).sorted() == [F.at(2.2), F.at(5.2)])
+        #expect(sparseChanges.filter { $0.state == .resolved }.compactMap(\.resolvedAt).sorted() == [F.at(3.1), F.at(6)])
+        #expect(sparse.open.isEmpty)
+    }
+
     @Test func rulesMustNameDeclaredCountersAndDepartments() {
         let base = "flows:\n  - id: a\n    steps: [{id: s}]\ncounters:\n  - {id: c, type: sales.competitor.mentioned, count: true, window: 1h}\n"
         #expect { try ConfigurationLoader.parse(yaml: base + "rules:\n  - {id: r, counter: nope, atLeast: 5}\n") } throws: {

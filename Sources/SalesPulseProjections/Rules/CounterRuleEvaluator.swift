@@ -109,7 +109,8 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
         let changedSecond = changedFrom.map(CounterState.second(of:))
         let step = Self.stepMilliseconds / 1000
         var points: [Int64] = []
-        var point = evaluatedThrough ?? min(changedSecond ?? nowSecond, nowSecond)
+        let start = evaluatedThrough ?? min(changedSecond ?? nowSecond, nowSecond)
+        var point = start
         // Inputs older than any rule's reach from `now`: judged again first where the last
         // evaluation was, whose lookback reaches further back, so gaps they fill are seen.
         if let evaluated = evaluatedThrough, let changed = changedSecond, evaluated < nowSecond, changed < nowSecond - Self.lookbackMarginMilliseconds / 1000 {
@@ -136,18 +137,28 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
         var changes: [Alert] = []
         for (index, point) in points.enumerated() {
             let at = point == nowSecond ? now : EventTime(epochMilliseconds: point * 1000)
-            changes += evaluate(at: at, second: point, rules: prepared, configuration: configuration, changedSecond: index == 0 ? changedSecond : nil, evidence: evidence)
+            // The first point looks back to the last evaluation or, on the first, to where the
+            // inputs begin.
+            changes += evaluate(at: at, second: point, after: index == 0 ? evaluatedThrough ?? start - 1 : points[index - 1], rules: prepared, configuration: configuration,
+                                changedSecond: index == 0 ? changedSecond : nil, evidence: evidence)
         }
         evaluatedThrough = max(evaluatedThrough ?? nowSecond, nowSecond)
         return changes
     }
 
     /// One evaluation point.
-    private mutating func evaluate(at now: EventTime, second nowSecond: Int64, rules: [PreparedRule], configuration: ProcessConfiguration, changedSecond: Int64?,
+    /// One evaluation point. `previous`: the point before it (nil: none), after which runs
+    /// that began and ended before this one are found in the data (``RuleJudge/runs(_:after:through:)``).
+    private mutating func evaluate(at now: EventTime, second nowSecond: Int64, after previous: Int64?, rules: [PreparedRule], configuration: ProcessConfiguration, changedSecond: Int64?,
                                    evidence: (CounterRule, Alert) -> [String]?) -> [Alert] {
         var wanted: [String: Alert] = [:] // by rule|group
         // Open alerts whose value at their due second changed since they were sent.
         var redescribed: [Alert] = []
+        // Alerts of runs that began and ended between the previous point and this one: each
+        // fired and resolved at once. A replay's points lie hours of event time apart, and a run
+        // of ten minutes between two of them was never seen holding at one; live, ticks a
+        // second apart saw it. Found this way, its alert is the one a tick inside it fires.
+        var passed: [Alert] = []
         // When a run of an open alert ended (the first second it no longer held), by rule|group.
         var ended: [String: Int64] = [:]
         let recheckSeconds = configuration.allowedLatenessMilliseconds / 1000 + 1
@@ -163,6 +174,22 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                 // Gaps before the lookback can no longer be checked: such runs join nothing.
                 let kept = groups.contains(String(key.dropFirst(rule.id.count + 1))) ? runs.filter { $0.checkedThrough + 1 >= nowSecond - lookbackSeconds } : []
                 stopped[key] = kept.isEmpty ? nil : kept
+            }
+            // A run within (previous, now) is shorter than the distance between the points: only
+            // rules asking for less can have one to alert on.
+            if let previous, previous < nowSecond, rule.sustainedMilliseconds < (nowSecond - previous) * 1000 {
+                for group in groups.sorted() {
+                    // A dense evaluation fires at the run's last second at the latest.
+                    for run in judge.runs(group, after: previous, through: nowSecond) where (run.end - 1 - run.start) * 1000 >= rule.sustainedMilliseconds {
+                        let due = run.start + (rule.sustainedMilliseconds + 999) / 1000
+                        var alert = Self.alert(rule: rule, counter: counter, group: group, since: run.start, value: judge.describe(group, at: due), configuration: configuration)
+                        alert.evidence = evidence(rule, alert)
+                        var resolved = alert
+                        resolved.state = .resolved
+                        resolved.resolvedAt = EventTime(epochMilliseconds: run.end * 1000)
+                        passed += [alert, resolved]
+                    }
+                }
             }
             for group in groups {
                 let key = keyPrefix + group
@@ -230,7 +257,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                 wanted[key] = alert
             }
         }
-        var changes = redescribed
+        var changes = redescribed + passed
         // Open alerts no longer wanted, or whose run turned out to start elsewhere once late
         // inputs arrived (replaced by an alert with the run's true start).
         for key in openByKey.keys.sorted() where wanted[key]?.id != openByKey[key] {
@@ -444,6 +471,29 @@ struct RuleJudge {
             start = point
         }
         return start
+    }
+
+    /// The runs of `group` that began after `previous` and ended by `now` (the condition held
+    /// from `start` up to `end`, exclusive, and not just before `start`): a run holding at
+    /// `previous` or at `now` is not among them. Read at the change points in between.
+    func runs(_ group: String, after previous: Int64, through now: Int64) -> [(start: Int64, end: Int64)] {
+        guard previous < now else { return [] }
+        var found: [(start: Int64, end: Int64)] = []
+        var holding = holds(group, at: previous) == true
+        var start: Int64?
+        for point in Set(changePoints(group, in: (previous + 1)...now)).sorted() {
+            let holdsNow = holds(group, at: point) == true
+            if holdsNow && !holding {
+                start = point
+            } else if !holdsNow && holding, let began = start {
+                found.append((began, point))
+                start = nil
+            } else if !holdsNow && holding {
+                start = nil
+            }
+            holding = holdsNow
+        }
+        return found
     }
 
     /// The first second in `from...to` at which the condition does not hold for `group` (nil:
