@@ -322,6 +322,20 @@ import SalesPulseModel
         #expect(open.values.map(\.since) == [F.at(4.2)], "the burst's last mention (3.2 h) leaves the hour's window at 4.2 h")
     }
 
+    /// `events` folded, then evaluated at two points only (`from`, `to`: a replay's evaluations
+    /// lie hours of event time apart) and every `step` minutes from `from` to `to`: each
+    /// evaluator's changes and open alerts.
+    static func sparseAndDense(_ configuration: ProcessConfiguration, _ events: [SalesEvent], from: Int, to: Int, step: Int)
+        -> (sparse: [Alert], sparseOpen: [String: Alert], dense: [Alert], denseOpen: [String: Alert]) {
+        var projection = CounterProjection()
+        for event in events { projection.apply(event, counters: configuration.counters) }
+        let states = { (id: String) in projection.states[id] ?? CounterState() }
+        var sparse = CounterRuleEvaluator(), dense = CounterRuleEvaluator()
+        let sparseChanges = [from, to].flatMap { sparse.evaluate(at: F.at(Double($0) / 60), configuration: configuration, states: states) }
+        let denseChanges = stride(from: from, through: to, by: step).flatMap { dense.evaluate(at: F.at(Double($0) / 60), configuration: configuration, states: states) }
+        return (sparseChanges, sparse.open, denseChanges, dense.open)
+    }
+
     /// A run that stops and starts again between two evaluations (a replay evaluates every
     /// 6 hours of event time): its alert resolves at the second the condition stopped holding,
     /// as with an evaluation every ten minutes — not at the evaluation that found the new run.
@@ -330,19 +344,12 @@ import SalesPulseModel
         // Two mentions an hour (below 3: holds); a burst at 5 h makes three within the hour.
         let steady = (0..<24).map { Self.mention("acme", rep: "rep-1", hours: 0.25 + Double($0) / 2, id: "s\($0)") }
         let burst = (0..<3).map { Self.mention("acme", rep: "rep-1", hours: 5 + Double($0) / 10, id: "b\($0)") }
-        var projection = CounterProjection()
-        for event in steady + burst { projection.apply(event, counters: configuration.counters) }
-        let states = { (id: String) in projection.states[id] ?? CounterState() }
-        var sparse = CounterRuleEvaluator(), dense = CounterRuleEvaluator()
-        var sparseChanges = sparse.evaluate(at: F.at(3), configuration: configuration, states: states)
-        sparseChanges += sparse.evaluate(at: F.at(9), configuration: configuration, states: states)
-        var denseChanges: [Alert] = []
-        for minutes in stride(from: 180, through: 540, by: 10) { denseChanges += dense.evaluate(at: F.at(Double(minutes) / 60), configuration: configuration, states: states) }
-        let resolved = sparseChanges.filter { $0.state == .resolved }
+        let run = Self.sparseAndDense(configuration, steady + burst, from: 180, to: 540, step: 10)
+        let resolved = run.sparse.filter { $0.state == .resolved }
         #expect(resolved.count == 1)
         #expect(resolved.first?.resolvedAt == F.at(5), "the burst's first mention makes three within the hour")
-        #expect(resolved == denseChanges.filter { $0.state == .resolved })
-        #expect(sparse.open == dense.open, "the new run's alert")
+        #expect(resolved == run.dense.filter { $0.state == .resolved })
+        #expect(run.sparseOpen == run.denseOpen, "the new run's alert")
     }
 
     /// A run that begins and ends between two evaluation points (hours of event time apart in a
@@ -355,21 +362,14 @@ import SalesPulseModel
         // 8.9 h to 9.0 h (6 min, too short).
         let hours = [2.0, 2.1, 2.2, 2.3, 5.0, 5.1, 5.2, 8.0, 8.5, 8.9]
         let events = hours.enumerated().map { Self.mention("acme", rep: "rep-1", hours: $0.element, id: "m\($0.offset)") }
-        var projection = CounterProjection()
-        for event in events { projection.apply(event, counters: configuration.counters) }
-        let states = { (id: String) in projection.states[id] ?? CounterState() }
-        var sparse = CounterRuleEvaluator(), dense = CounterRuleEvaluator()
-        var sparseChanges = sparse.evaluate(at: F.at(1), configuration: configuration, states: states)
-        sparseChanges += sparse.evaluate(at: F.at(12), configuration: configuration, states: states)
-        var denseChanges: [Alert] = []
-        for minutes in stride(from: 60, through: 720, by: 5) { denseChanges += dense.evaluate(at: F.at(Double(minutes) / 60), configuration: configuration, states: states) }
-        #expect(denseChanges.count == 4, "two runs long enough, each fired and resolved")
+        let run = Self.sparseAndDense(configuration, events, from: 60, to: 720, step: 5)
+        #expect(run.dense.count == 4, "two runs long enough, each fired and resolved")
         // The same changes; the dense evaluation sends them in time order, the sparse one at once.
         let order = { (a: Alert, b: Alert) in (a.id, a.state == .fired ? 0 : 1) < (b.id, b.state == .fired ? 0 : 1) }
-        #expect(sparseChanges.sorted(by: order) == denseChanges.sorted(by: order))
-        #expect(sparseChanges.filter { $0.state == .fired }.map(\.since).sorted() == [F.at(2.2), F.at(5.2)])
-        #expect(sparseChanges.filter { $0.state == .resolved }.compactMap(\.resolvedAt).sorted() == [F.at(3.1), F.at(6)])
-        #expect(sparse.open.isEmpty)
+        #expect(run.sparse.sorted(by: order) == run.dense.sorted(by: order))
+        #expect(run.sparse.filter { $0.state == .fired }.map(\.since).sorted() == [F.at(2.2), F.at(5.2)])
+        #expect(run.sparse.filter { $0.state == .resolved }.compactMap(\.resolvedAt).sorted() == [F.at(3.1), F.at(6)])
+        #expect(run.sparseOpen.isEmpty)
     }
 
     @Test func rulesMustNameDeclaredCountersAndDepartments() {
