@@ -146,7 +146,6 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
         return changes
     }
 
-    /// One evaluation point.
     /// One evaluation point. `previous`: the point before it (nil: none), after which runs
     /// that began and ended before this one are found in the data (``RuleJudge/runs(_:after:through:)``).
     private mutating func evaluate(at now: EventTime, second nowSecond: Int64, after previous: Int64?, rules: [PreparedRule], configuration: ProcessConfiguration, changedSecond: Int64?,
@@ -485,10 +484,9 @@ struct RuleJudge {
             let holdsNow = holds(group, at: point) == true
             if holdsNow && !holding {
                 start = point
-            } else if !holdsNow && holding, let began = start {
-                found.append((began, point))
-                start = nil
             } else if !holdsNow && holding {
+                // Nil start: the run held at `previous` already.
+                if let began = start { found.append((began, point)) }
                 start = nil
             }
             holding = holdsNow
