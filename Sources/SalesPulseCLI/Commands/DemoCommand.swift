@@ -80,6 +80,8 @@ struct DemoCommand: AsyncParsableCommand {
             simulator.stop()
             await producer.shutdown(timeout: .seconds(5))
             cluster.shutdown()
+            // The temporary state folder goes as at a stop (it had been left behind).
+            if stateDir == nil { try? FileManager.default.removeItem(atPath: directory) }
             throw ValidationError("--http \(http): \(error)")
         }
         Console.line("dashboard: http://\(host):\(listening)/   API: http://\(host):\(listening)/v1/alerts   live: http://\(host):\(listening)/v1/stream")
