@@ -14,6 +14,7 @@ import SalesPulseModel
         var customer = CustomerState(customer: "cust-ü-000042")
         customer.rep = "rep-0007"
         customer.region = nil
+        customer.repNamedAt = -1_772_413_200_123
         customer.leadCreatedAt = time(1_772_413_200_123)
         customer.firstContactAt = time(-5, -330)
         customer.lastEventAt = time(.max / 4, 0)

@@ -10,8 +10,12 @@ extension CustomerState {
     public mutating func apply(_ event: SalesEvent, configuration: ProcessConfiguration) -> [FlowOutput] {
         var outputs: [FlowOutput] = []
         let time = event.time
-        if let rep = event.rep { rep_(rep) }
-        if let region = event.region { self.region = region }
+        // The latest in event time wins (at equal times, the later delivered), as for fields.
+        if let rep = event.rep, time.epochMilliseconds >= repNamedAt { rep_(rep, at: time) }
+        if let region = event.region, time.epochMilliseconds >= regionNamedAt {
+            self.region = region
+            regionNamedAt = time.epochMilliseconds
+        }
         if firstContactAt == nil || time < firstContactAt! { firstContactAt = time }
         if lastEventAt == nil || time > lastEventAt! { lastEventAt = time }
         if event.type.isCommunication, lastCommunicationAt == nil || time > lastCommunicationAt! { lastCommunicationAt = time }
@@ -41,9 +45,15 @@ extension CustomerState {
                 outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
                 break
             }
+            // The visit of that step the blockage happened in (a late one may belong to a past
+            // visit); of two blockages of one visit, the later in event time stands.
             flows.modifyValue(forKey: flow) { state in
-                if state.current?.step == step {
-                    state.current!.blockage = Blockage(reason: reason, at: time, isConfiguredReason: configured)
+                let blockage = Blockage(reason: reason, at: time, isConfiguredReason: configured)
+                if state.current.map({ $0.step == step && time >= $0.enteredAt }) ?? false {
+                    if state.current!.blockage.map({ time >= $0.at }) ?? true { state.current!.blockage = blockage }
+                } else if let index = state.history.lastIndex(where: { $0.step == step && $0.enteredAt <= time && ($0.exitedAt.map { time < $0 } ?? true) }),
+                          state.history[index].blockage.map({ time >= $0.at }) ?? true {
+                    state.history[index].blockage = blockage
                 }
             }
         case .actionCompleted(let flow, let step, let action, let evidence):
@@ -62,16 +72,20 @@ extension CustomerState {
         case .quoteOpened:
             quotesSentSinceOpened = 0
         case .dealWon(let amount, let currency):
-            outcome = .won(at: time, amount: amount, currency: currency)
+            // The latest decision in event time stands: a late "lost" older than a "won" does not undo it.
+            if outcome.map({ time >= $0.at }) ?? true { outcome = .won(at: time, amount: amount, currency: currency) }
         case .dealLost(let reason):
-            outcome = .lost(at: time, reason: reason)
+            if outcome.map({ time >= $0.at }) ?? true { outcome = .lost(at: time, reason: reason) }
         default:
             break
         }
         return outputs
     }
 
-    private mutating func rep_(_ rep: String) { self.rep = rep }
+    private mutating func rep_(_ rep: String, at time: EventTime) {
+        self.rep = rep
+        repNamedAt = time.epochMilliseconds
+    }
 
     private mutating func updateActivation(_ configuration: ProcessConfiguration) {
         let required = configuration.activation.requiredFields

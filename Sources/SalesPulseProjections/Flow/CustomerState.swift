@@ -6,10 +6,15 @@ import SalesPulseModel
 public struct CustomerState: Sendable, Hashable, Codable {
     /// The customer id (CloudEvents `subject`).
     public var customer: String
-    /// The rep owning the customer: the latest rep who acted.
+    /// The rep owning the customer: the rep of the latest event, in event time, that named one
+    /// (an event delivered late, from a device that was offline, does not hand the customer back).
     public var rep: String?
-    /// The customer's region, from the latest event that named one.
+    /// The customer's region, from the latest event, in event time, that named one.
     public var region: String?
+    /// The event times `rep` and `region` were named at (epoch milliseconds; `Int64.min`: never),
+    /// so that an event older than them leaves them as they are, whatever order events arrive in.
+    public var repNamedAt: Int64 = .min
+    public var regionNamedAt: Int64 = .min
     /// When the lead was created.
     public var leadCreatedAt: EventTime?
     /// The earliest event time seen for the customer (first contact).
@@ -89,4 +94,11 @@ public enum Activation: Sendable, Hashable, Codable {
 public enum Outcome: Sendable, Hashable, Codable {
     case won(at: EventTime, amount: Double, currency: String)
     case lost(at: EventTime, reason: String?)
+
+    /// When the deal was decided.
+    public var at: EventTime {
+        switch self {
+        case .won(let at, _, _), .lost(let at, _): at
+        }
+    }
 }

@@ -18,8 +18,9 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// `counters` and `rules` (see ``CounterProjection/write(to:)`` and
     /// ``KeyedRuleProjection/write(to:)``). Version 8: the counter rules keep every stopped run
     /// of a group within the lookback, not only the last. Version 9: the checkpoint's
-    /// ``origin`` (cluster id and fold configuration digest).
-    public static let formatVersion: UInt32 = 9
+    /// ``origin`` (cluster id and fold configuration digest). Version 10: each customer keeps the
+    /// event times its rep and region were named at (``CustomerState/repNamedAt``).
+    public static let formatVersion: UInt32 = 10
 
     public var topic: String
     public var partition: Int32

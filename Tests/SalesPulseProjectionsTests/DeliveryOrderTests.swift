@@ -1,0 +1,101 @@
+import Testing
+import SalesPulseModel
+@testable import SalesPulseProjections
+
+/// Facts delivered late (a device that was offline syncs hours later) do not override newer
+/// facts: the customer's rep and region, its deal decision and a step's blockage are those of
+/// the latest event in event time, whatever order the events arrive in.
+@Suite struct DeliveryOrderTests {
+    typealias F = Fixtures
+
+    static func event(_ payload: EventPayload, rep: String?, region: String?, at hours: Double, id: String) -> SalesEvent {
+        var event = F.event(payload, rep: rep, at: hours, id: id)
+        event.region = region
+        return event
+    }
+
+    /// Four events of one customer: the latest (3 h) names rep-4 in west; an event without a
+    /// rep or region comes after it in event time; the others are older.
+    static let routed: [SalesEvent] = [
+        event(.messageSent(channel: "wechat"), rep: "rep-1", region: "east", at: 1, id: "m1"),
+        event(.messageSent(channel: "wechat"), rep: "rep-2", region: "east", at: 2, id: "m2"),
+        event(.messageSent(channel: "wechat"), rep: "rep-4", region: "west", at: 3, id: "m3"),
+        event(.messageSent(channel: "sms"), rep: nil, region: nil, at: 4, id: "m4"),
+    ]
+
+    static func permutations<T>(_ items: [T]) -> [[T]] {
+        guard items.count > 1 else { return [items] }
+        return items.indices.flatMap { index -> [[T]] in
+            var rest = items
+            let first = rest.remove(at: index)
+            return permutations(rest).map { [first] + $0 }
+        }
+    }
+
+    @Test func repAndRegionAreTheLatestNamedInEventTimeInEveryDeliveryOrder() {
+        for order in Self.permutations(Self.routed) {
+            let (projection, _) = F.fold(order)
+            let customer = projection.customers["c1"]!
+            #expect(customer.rep == "rep-4", "delivered as \(order.map(\.id))")
+            #expect(customer.region == "west", "delivered as \(order.map(\.id))")
+            #expect(customer.lastEventAt == F.at(4))
+        }
+    }
+
+    @Test func aLateEventDoesNotHandTheCustomerBack() {
+        let (projection, _) = F.fold([Self.routed[2], Self.routed[0]])
+        #expect(projection.customers["c1"]!.rep == "rep-4")
+        #expect(projection.metrics(now: F.at(5)).byRegion.keys.sorted() == ["west"])
+    }
+
+    @Test func atTheSameTimeTheLaterDeliveredNamesTheRep() {
+        let (projection, _) = F.fold([
+            Self.event(.messageSent(channel: "wechat"), rep: "rep-1", region: "east", at: 1, id: "a"),
+            Self.event(.messageSent(channel: "wechat"), rep: "rep-5", region: "west", at: 1, id: "b"),
+        ])
+        #expect(projection.customers["c1"]!.rep == "rep-5")
+        #expect(projection.customers["c1"]!.region == "west")
+    }
+
+    @Test func theLatestDecisionInEventTimeStands() {
+        let won = F.event(.dealWon(amount: 5, currency: "CNY"), at: 5, id: "won")
+        let lostBefore = F.event(.dealLost(reason: "budget"), at: 4, id: "lost-4")
+        let lostAfter = F.event(.dealLost(reason: nil), at: 6, id: "lost-6")
+        for order in Self.permutations([won, lostBefore]) {
+            let (projection, _) = F.fold(order)
+            #expect(projection.customers["c1"]!.outcome == .won(at: F.at(5), amount: 5, currency: "CNY"), "delivered as \(order.map(\.id))")
+        }
+        for order in Self.permutations([won, lostBefore, lostAfter]) {
+            let (projection, _) = F.fold(order)
+            #expect(projection.customers["c1"]!.outcome == .lost(at: F.at(6), reason: nil), "delivered as \(order.map(\.id))")
+        }
+    }
+
+    @Test func aLateBlockageLandsInTheVisitItHappenedIn() {
+        let (projection, _) = F.fold([
+            F.enter("academic", "visit", at: 0),
+            F.enter("academic", "review", at: 2),
+            F.event(.stepBlocked(flow: "academic", step: "visit", reason: "doctor_abroad"), at: 1, id: "late-block"),
+        ])
+        let flow = projection.customers["c1"]!.flows["academic"]!
+        #expect(flow.history[0].blockage == Blockage(reason: "doctor_abroad", at: F.at(1), isConfiguredReason: true))
+        #expect(flow.current?.blockage == nil)
+    }
+
+    @Test func ofTwoBlockagesTheLaterInEventTimeStands() {
+        let newer = F.event(.stepBlocked(flow: "academic", step: "visit", reason: "doctor_abroad"), at: 3, id: "b3")
+        let older = F.event(.stepBlocked(flow: "academic", step: "visit", reason: "holiday"), at: 1, id: "b1")
+        for order in Self.permutations([newer, older]) {
+            let (projection, _) = F.fold([F.enter("academic", "visit", at: 0)] + order)
+            #expect(projection.customers["c1"]!.flows["academic"]!.current?.blockage?.reason == "doctor_abroad", "delivered as \(order.map(\.id))")
+        }
+    }
+
+    @Test func aBlockageBeforeTheCurrentVisitBeganDoesNotBlockIt() {
+        let (projection, _) = F.fold([
+            F.enter("academic", "visit", at: 2),
+            F.event(.stepBlocked(flow: "academic", step: "visit", reason: "doctor_abroad"), at: 1, id: "early"),
+        ])
+        #expect(projection.customers["c1"]!.flows["academic"]!.current?.blockage == nil)
+    }
+}
