@@ -4,7 +4,9 @@ import SalesPulseModel
 
 /// Facts delivered late (a device that was offline syncs hours later) do not override newer
 /// facts: the customer's rep and region, its deal decision and a step's blockage are those of
-/// the latest event in event time, whatever order the events arrive in.
+/// the latest event in event time, whatever order the events arrive in; a lead's activation and
+/// its open alert do not depend on whether a tick passed the deadline before a field filled in
+/// by then arrived.
 @Suite struct DeliveryOrderTests {
     typealias F = Fixtures
 
@@ -97,5 +99,52 @@ import SalesPulseModel
             F.event(.stepBlocked(flow: "academic", step: "visit", reason: "doctor_abroad"), at: 1, id: "early"),
         ])
         #expect(projection.customers["c1"]!.flows["academic"]!.current?.blockage == nil)
+    }
+
+    static func field(_ name: String, at hours: Double) -> SalesEvent {
+        F.event(.fieldUpdated(field: name, value: .string("v"), previous: .null), at: hours, id: "field-\(name)-\(hours)")
+    }
+
+    static let lead = F.event(.leadCreated(channel: "wechat", contactMode: "visit"), at: 0, id: "lead")
+
+    /// The lead's state after `events`, with a tick at 30 h either after the first `tickAfter` of
+    /// them (the deadline, 24 h, passed before the rest arrived) or after all of them.
+    static func activation(_ events: [SalesEvent], tickAfter: Int) -> (CustomerState, [Alert]) {
+        var projection = FlowProjection(configuration: F.configuration)
+        var outputs: [FlowOutput] = []
+        for event in events.prefix(tickAfter) { outputs += projection.apply(event) }
+        outputs += projection.advance(to: F.at(30))
+        for event in events.dropFirst(tickAfter) { outputs += projection.apply(event) }
+        outputs += projection.advance(to: F.at(31))
+        return (projection.customers["c1"]!, F.alerts(outputs))
+    }
+
+    @Test func fieldsFilledInByTheDeadlineActivateInTimeThoughDeliveredAfterATick() {
+        let events = [Self.lead, Self.field("first_contact_mode", at: 1), Self.field("core_need", at: 2), Self.field("next_follow_up", at: 23)]
+        let (beforeTick, quiet) = Self.activation(events, tickAfter: events.count)
+        #expect(beforeTick.activation == .activated(at: F.at(23)))
+        #expect(quiet.isEmpty)
+        let (afterTick, alerts) = Self.activation(events, tickAfter: 2)
+        #expect(afterTick.activation == .activated(at: F.at(23)), "the last field, filled at 23 h, arrived after the 24 h deadline had passed")
+        #expect(afterTick.openAlerts.isEmpty)
+        // Fired at the tick, sent again when core_need arrived (one field fewer missing), resolved.
+        #expect(alerts.map(\.state) == [.fired, .fired, .resolved])
+    }
+
+    @Test func anOpenActivationAlertListsTheFieldsMissingWhateverArrivedBeforeTheTick() {
+        let events = [Self.lead, Self.field("first_contact_mode", at: 1), Self.field("core_need", at: 2)]
+        let (beforeTick, _) = Self.activation(events, tickAfter: events.count)
+        let (afterTick, alerts) = Self.activation(events, tickAfter: 2)
+        #expect(beforeTick.openAlerts.values.map(\.reason) == ["lead not activated within 24h: missing next_follow_up"])
+        #expect(afterTick.openAlerts.values.map { $0 } == beforeTick.openAlerts.values.map { $0 })
+        // Fired listing core_need too, then sent again with the reason brought up to date.
+        #expect(alerts.map(\.reason) == ["lead not activated within 24h: missing core_need, next_follow_up", "lead not activated within 24h: missing next_follow_up"])
+        #expect(Set(alerts.map(\.id)).count == 1)
+    }
+
+    @Test func aFieldFilledAfterTheDeadlineLeavesTheOpenAlertAsItWas() {
+        let (customer, alerts) = Self.activation([Self.lead, Self.field("first_contact_mode", at: 1), Self.field("core_need", at: 26)], tickAfter: 2)
+        #expect(customer.activation == .toBeActivated(since: F.at(24)))
+        #expect(alerts.map(\.reason) == ["lead not activated within 24h: missing core_need, next_follow_up"])
     }
 }

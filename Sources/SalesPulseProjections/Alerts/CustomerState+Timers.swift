@@ -161,6 +161,22 @@ extension CustomerState {
         return outputs
     }
 
+    /// Re-describes an open lead-activation alert after a required field changed: its reason
+    /// lists the fields missing at its `since`, and a field filled in before then may arrive
+    /// after the alert fired (delivered late). Whether the alert fired before or after such a
+    /// field arrived depends on when ticks came; the open alert's reason, here brought up to
+    /// date (and the alert sent again), does not. Returns the re-described alert, if any.
+    mutating func redescribeActivationAlert(configuration: ProcessConfiguration) -> Alert? {
+        guard case .toBeActivated(let since) = activation else { return nil }
+        for index in openAlerts.entries.indices where openAlerts.entries[index].value.rule == TimerRule.leadActivation {
+            let reason = Self.unactivatedReason(configuration.activation, fields: fields, since: since)
+            guard openAlerts.entries[index].value.reason != reason else { return nil }
+            openAlerts.entries[index].value.reason = reason
+            return openAlerts.entries[index].value
+        }
+        return nil
+    }
+
     /// The reason of a lead-activation alert: the required fields missing at `since` (absent,
     /// or filled later), in configured order. When all are missing, as for most leads that
     /// alert, the configuration's text of that case, shared; otherwise written here, without

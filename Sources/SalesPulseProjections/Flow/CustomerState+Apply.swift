@@ -31,6 +31,10 @@ extension CustomerState {
             // A late update older than the current value: the audit trail keeps it, the state does not.
             fields.store(FieldState(value: value, updatedAt: time, updatedBy: event.rep), forKey: field) { $0.updatedAt > time }
             updateActivation(configuration)
+            if !openAlerts.isEmpty, configuration.activation.requiredFields.contains(field),
+               let redescribed = redescribeActivationAlert(configuration: configuration) {
+                outputs.append(.alert(redescribed))
+            }
         case .stepEntered(let flow, let step):
             // The flow's definition is lent where it lies in the configuration (`withFlow`, not
             // copied), here and for blockages and actions.
@@ -97,13 +101,15 @@ extension CustomerState {
                 if latest == nil || updatedAt > latest! { latest = updatedAt }
             }
             activation = .activated(at: latest ?? deadline)
-        case .toBeActivated:
+        case .toBeActivated(let deadline):
             var latest: EventTime?
             for field in required {
                 guard let updatedAt = fields.withValue(forKey: field, { $0.updatedAt }) else { return }
                 if latest == nil || updatedAt > latest! { latest = updatedAt }
             }
-            if let latest { activation = .activatedLate(at: latest) }
+            // Filled in by the deadline, though delivered after it passed (the alert fired in
+            // between resolves): activated in time, as when delivered before it passed.
+            if let latest { activation = latest <= deadline ? .activated(at: latest) : .activatedLate(at: latest) }
         default:
             return
         }
