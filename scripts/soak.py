@@ -16,13 +16,18 @@ counter with its series, every metric overall and by region, the open alerts and
 statistics — must equal the reference's, byte for byte after JSON parsing.
 
 With `--reference-binary` the reference is folded by another build (an earlier one): the check
-then also says that a change left every projection as it was.
+then also says that a change left every projection as it was. With `--crosscheck` the last chaos
+instance is also compared with an independent computation in Python from the same events
+(`scripts/crosscheck.py`), which a reference run of the same code cannot stand in for; with
+`--generator crosscheck` the events are that script's (every flow, blockages, invalid evidence,
+activation fields, local time offsets, 2 % delivered hours late) instead of the lead pipeline's.
 
 Usage: python3 scripts/soak.py [--events N] [--customers C] [--partitions P] [--actions K]
                                [--instances I] [--live-publish] [--seed S] [--binary PATH] [--shared-state]
                                [--reference-binary PATH] [--config FILE] [--keep]
                                [--prefetch N] [--repartition-partitions N]
-                               [--reference-repartition-partitions M]
+                               [--reference-repartition-partitions M] [--crosscheck]
+                               [--generator soak|crosscheck]
 With --repartition-partitions N the repartition topics of both groups are created with N
 partitions when the broker starts (by default the embedded broker's automatic creation gives
 them 4; a Kafka cluster's CreateTopics would give them the input's count);
@@ -295,9 +300,25 @@ def main():
     parser.add_argument("--write-events", metavar="FILE",
                         help="only write the generated events to FILE, one JSON line each (for `salespulse publish`, or"
                              " `salespulse bench --stages process --events-file FILE`), and stop")
+    parser.add_argument("--crosscheck", action="store_true",
+                        help="also compare the last chaos instance with scripts/crosscheck.py's independent computation from the"
+                             " same events (in the order published)")
+    parser.add_argument("--generator", choices=["soak", "crosscheck"], default="soak",
+                        help="whose events: this script's lead pipeline (default) or scripts/crosscheck.py's, which use every flow of"
+                             " --config")
     options = parser.parse_args()
+
+    def events():
+        if options.generator == "soak":
+            return generate(options.events, options.customers, options.seed)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import crosscheck
+        import yaml
+        with open(options.config, encoding="utf-8") as file:
+            return crosscheck.generate(yaml.safe_load(file), options.events, options.customers, options.seed)
+
     if options.write_events:
-        lines = generate(options.events, options.customers, options.seed)
+        lines = events()
         with open(options.write_events, "w") as file:
             file.write("\n".join(lines) + "\n")
         log(f"{len(lines)} lines written to {options.write_events} ({options.events} events, duplicates and invalid ones included)")
@@ -316,7 +337,7 @@ def main():
     instances = []
     started = []  # every instance, stopped in `finally` if still running (the reference too)
     try:
-        lines = generate(options.events, options.customers, options.seed)
+        lines = events()
         log(f"{len(lines)} lines generated ({options.events} events, duplicates and invalid ones included)")
         # What is published before the chaos, then one chunk after each random action.
         if options.live_publish and options.actions > 0:
@@ -386,6 +407,18 @@ def main():
         log(f"{last.name} is left alone: waiting for it to own every partition and catch up")
         caught_up(last.port, options.partitions)
         actual = snapshot(last.port, options.customers)
+        if options.crosscheck:
+            everything = os.path.join(folder, "events-all.jsonl")
+            with open(everything, "w") as file:
+                file.write("\n".join(lines) + "\n")
+            checked = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "crosscheck.py"), everything,
+                                      "--config", options.config, "--http", f"127.0.0.1:{last.port}", "--order", "arrival"],
+                                     capture_output=True, text=True)
+            for line in (checked.stderr + checked.stdout).strip().splitlines()[-12:]:
+                log(f"crosscheck: {line.removeprefix('crosscheck: ')}")
+            if checked.returncode != 0:
+                log(f"{last.name} differs from the independent computation (crosscheck.py exit status {checked.returncode})")
+                return 1
         last.terminate()
 
         reference = Instance("reference", arguments(f"reference-{options.seed}", options.reference_binary or options.binary), folder)
