@@ -7,13 +7,15 @@ the README states — de-duplication by id, the flows' steps and mandatory actio
 evidence, blockages, late step entries put back in their place, key-field freshness, lead
 activation, repeated executions and quotes, won and lost deals, the organisation, sliding-window
 counters — and compares the result, as of the time the instance reports (`at`), with the
-instance's HTTP API: every customer (`/v1/customers/{id}`), each flow's summary
+instance's HTTP API: every customer (`/v1/customers/{id}`, its open timer alerts — step SLA,
+activation, inactivity — as of its partition's watermark among them), the open N-in-a-row
+alerts (`/v1/alerts`), each flow's summary
 (`/v1/flows/{flow}`: customers, stuck and blocked per step, dwell percentiles, violations), the
 metric sums by rep, team and region and each region's PHI (`/v1/metrics?by=…`), every counter
 (`/v1/counters/{id}`) and the event statistics of `/metrics` (applied, duplicates, rejected by
 reason). It shares no code with SalesPulse: a difference is a bug on one side or a rule read two
-ways. Alerts are left out (their event-time rules are checked by the soak's reference run and
-`SeedRuleCatalogueTests`).
+ways. Counter-rule and absence alerts are left out (their event-time rules are checked by the
+soak's reference run, `SeedRuleCatalogueTests` and, for histories, BENCHMARKS.md session 48).
 
 --order arrival folds each customer's events in the order published (as a partition delivers
 them); --order time (the default) sorts them by event time first, an event-time reading that
@@ -120,7 +122,6 @@ class Customer:
         self.lead_at = None  # the earliest lead.created
         self.misplaced = 0
         self.outcome = None  # ("won" | "lost", at)
-        self.lead = None  # deadline of activation
         self.executions = 0
         self.ineffective = 0
         self.quotes = 0
@@ -148,8 +149,6 @@ def fold(customer, event, at, flows, configuration):
     if kind in COMMUNICATION:
         customer.communication = at if customer.communication is None else max(customer.communication, at)
     if kind == "sales.lead.created":
-        if customer.lead is None:
-            customer.lead = at + configuration["activation"]
         customer.lead_at = at if customer.lead_at is None else min(customer.lead_at, at)
     elif kind == "sales.field.updated":
         field = data["field"]
@@ -184,6 +183,11 @@ def fold(customer, event, at, flows, configuration):
             current["exited"] = at
             state["history"].append(current)
             state["current"] = visit(data["step"], at, flow)
+            # A rep's exit from a step an N-in-a-row rule watches (a step left for another).
+            for rule in configuration["inARow"]:
+                if event.get("repid") is not None and rule["flow"] == flow.id and rule["step"] == current["step"]:
+                    missed = rule["action"] in current["required"] and rule["action"] not in current["done"]
+                    configuration["exits"][(rule["id"], event["repid"])].add((at, event["subject"], missed))
     elif kind == "sales.action.completed" and data.get("flow") in flows:
         flow = flows[data["flow"]]
         state = customer.flows.get(flow.id)
@@ -521,6 +525,20 @@ def timer_alerts(customer, flows, configuration, now):
     return sorted(alerts, key=json.dumps)
 
 
+def in_a_row_alerts(configuration):
+    """Open N-in-a-row alerts: a rep whose exits from the rule's step, in event-time order, end
+    in `times` or more that missed the action. Each as [rule, rep, since, evidence]."""
+    alerts = []
+    times = {rule["id"]: rule["times"] for rule in configuration["inARow"]}
+    for (rule, rep), exits in configuration["exits"].items():
+        ordered = sorted(exits)
+        done_right = [index for index, exit in enumerate(ordered) if not exit[2]]
+        run = ordered[done_right[-1] + 1:] if done_right else ordered
+        if len(run) >= times[rule]:
+            alerts.append([f"in-a-row:{rule}", rep, utc(run[0][0]), [f"{customer} at {utc(at)}" for at, customer, _ in run[: times[rule]]]])
+    return sorted(alerts, key=json.dumps)
+
+
 def organisation(document):
     """rep -> (team, region), from the configuration's ranges like rep-0001..rep-0040."""
     placement = {}
@@ -729,6 +747,8 @@ def main():
         "horizon": duration((document.get("freshness") or {}).get("horizon", "72h")),
         "organisation": organisation(document),
         "inactivity": document.get("inactivity") or [],
+        "inARow": [rule for rule in document.get("rules") or [] if rule.get("kind") == "inARow"],
+        "exits": collections.defaultdict(set),
     }
     flows = {definition["id"]: Flow(definition) for definition in document.get("flows", [])}
     counters = [Counter(definition) for definition in document.get("counters", [])]
@@ -810,6 +830,10 @@ def main():
     for name, customer in customers.items():
         key = partition(name)
         watermarks[key] = customer.last if watermarks[key] is None else max(watermarks[key], customer.last)
+
+    served_alerts = instance.json("/v1/alerts?state=open&limit=100000000")
+    differences.check("in-a-row alerts", "open", in_a_row_alerts(configuration),
+                      sorted(([a["rule"], a["rep"], a["since"], a.get("evidence")] for a in served_alerts if a["rule"].startswith("in-a-row:")), key=json.dumps))
 
     names = sorted(customers)[: options.customers]
     for index, name in enumerate(names):

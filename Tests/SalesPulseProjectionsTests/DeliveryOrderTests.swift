@@ -147,4 +147,53 @@ import SalesPulseModel
         #expect(customer.activation == .toBeActivated(since: F.at(24)))
         #expect(alerts.map(\.reason) == ["lead not activated within 24h: missing core_need, next_follow_up"])
     }
+
+    @Test func aLeadIsActivatedWhenItsLastFieldWasFirstFilledInWhateverTheDeliveryOrder() {
+        // first_contact_mode filled in at 1 h and changed at 30 h, after the 24 h deadline.
+        let fields = [Self.field("first_contact_mode", at: 1), Self.field("first_contact_mode", at: 30), Self.field("core_need", at: 2), Self.field("next_follow_up", at: 3)]
+        for order in Self.permutations(fields) {
+            let (projection, _) = F.fold([Self.lead] + order, until: 31)
+            let customer = projection.customers["c1"]!
+            #expect(customer.activation == .activated(at: F.at(3)), "delivered as \(order.map(\.id))")
+            #expect(customer.openAlerts.isEmpty, "delivered as \(order.map(\.id))")
+            #expect(customer.fields["first_contact_mode"]?.updatedAt == F.at(30))
+            #expect(customer.fields["first_contact_mode"]?.firstUpdatedAt == F.at(1).epochMilliseconds)
+        }
+    }
+
+    @Test func aFieldFilledInByTheDeadlineIsNotListedMissingThoughChangedAfterIt() {
+        let (projection, _) = F.fold([Self.lead, Self.field("core_need", at: 30), Self.field("core_need", at: 2)], until: 31)
+        #expect(projection.customers["c1"]!.openAlerts.values.map(\.reason) == ["lead not activated within 24h: missing first_contact_mode, next_follow_up"])
+    }
+
+    @Test func theEarliestLeadCreationSetsTheDeadlineWhateverTheDeliveryOrder() {
+        let events = [Self.lead, F.event(.leadCreated(channel: "sms", contactMode: "call"), at: 10, id: "lead-again"),
+                      Self.field("first_contact_mode", at: 28), Self.field("core_need", at: 29), Self.field("next_follow_up", at: 30)]
+        for order in Self.permutations(events) {
+            let (projection, _) = F.fold(order, until: 40)
+            let customer = projection.customers["c1"]!
+            #expect(customer.activation == .activatedLate(at: F.at(30)), "delivered as \(order.map(\.id))")
+            #expect(customer.openAlerts.isEmpty, "delivered as \(order.map(\.id))")
+        }
+        let (unfilled, _) = F.fold([events[1], events[0]], until: 40)
+        #expect(unfilled.customers["c1"]!.activation == .toBeActivated(since: F.at(24)))
+        #expect(unfilled.customers["c1"]!.openAlerts.values.map(\.since) == [F.at(24)])
+    }
+
+    @Test func anOpenStuckAlertNamesTheBlockageWhetherItArrivedBeforeOrAfterTheTick() {
+        let entered = F.enter("academic", "visit", at: 0)
+        let blocked = F.event(.stepBlocked(flow: "academic", step: "visit", reason: "doctor_abroad"), at: 70, id: "blocked")
+        var beforeTick = FlowProjection(configuration: F.configuration)
+        beforeTick.apply(entered)
+        beforeTick.apply(blocked)
+        let firedBlocked = F.alerts(beforeTick.advance(to: F.at(80)))
+        var afterTick = FlowProjection(configuration: F.configuration)
+        afterTick.apply(entered)
+        let fired = F.alerts(afterTick.advance(to: F.at(80)))
+        let resent = F.alerts(afterTick.apply(blocked))
+        #expect(firedBlocked.map(\.reason) == ["at visit for more than 72h; blocked: doctor_abroad"])
+        #expect(fired.map(\.reason) == ["at visit for more than 72h"])
+        #expect(resent == firedBlocked, "sent again, with the same id, as the alert fired once the blockage was known")
+        #expect(afterTick.customers["c1"]!.openAlerts == beforeTick.customers["c1"]!.openAlerts)
+    }
 }

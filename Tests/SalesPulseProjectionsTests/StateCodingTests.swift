@@ -21,7 +21,7 @@ import SalesPulseModel
         customer.lastCommunicationAt = nil
         customer.fields = [
             "latest_need": FieldState(value: .string("价格 \"quoted\""), updatedAt: time(1), updatedBy: "rep-1"),
-            "budget": FieldState(value: .number(-0.5), updatedAt: time(2), updatedBy: nil),
+            "budget": FieldState(value: .number(-0.5), updatedAt: time(2), updatedBy: nil, firstUpdatedAt: -7),
             "signed": FieldState(value: .bool(true), updatedAt: time(3), updatedBy: "rep-2"),
             "cleared": FieldState(value: .null, updatedAt: time(4, -720), updatedBy: nil),
         ]

@@ -81,8 +81,7 @@ extension CustomerState {
                         let since = enteredAt.adding(milliseconds: sla)
                         if holding.mustBuild(Alert.identifierHash(rule: TimerRule.stepSLA, customer: customer, flow: flowID, step: step, since: since), open: openAlerts) {
                             // The step's text, written once in the configuration (a stuck alert built its own).
-                            var reason = configuration.withFlow(named: flowID, { $0.stuckReason(ofStep: step) })!!
-                            if let blockage = flowEntries[index].value.current!.blockage { reason += "; blocked: \(blockage.reason)" }
+                            let reason = Self.stuckReason(flow: flowID, step: step, blockage: flowEntries[index].value.current!.blockage, configuration: configuration)!
                             holding.fire(Alert(rule: TimerRule.stepSLA, customer: customer, rep: rep, organisation: configuration.organisation, region: region, flow: flowID, step: step, since: since, reason: reason,
                                                identifierHash: holding.buildingHash))
                         }
@@ -161,20 +160,40 @@ extension CustomerState {
         return outputs
     }
 
-    /// Re-describes an open lead-activation alert after a required field changed: its reason
-    /// lists the fields missing at its `since`, and a field filled in before then may arrive
-    /// after the alert fired (delivered late). Whether the alert fired before or after such a
-    /// field arrived depends on when ticks came; the open alert's reason, here brought up to
-    /// date (and the alert sent again), does not. Returns the re-described alert, if any.
-    mutating func redescribeActivationAlert(configuration: ProcessConfiguration) -> Alert? {
-        guard case .toBeActivated(let since) = activation else { return nil }
-        for index in openAlerts.entries.indices where openAlerts.entries[index].value.rule == TimerRule.leadActivation {
-            let reason = Self.unactivatedReason(configuration.activation, fields: fields, since: since)
-            guard openAlerts.entries[index].value.reason != reason else { return nil }
+    /// Re-describes open timer alerts whose reason reads state a late delivery can change: a
+    /// lead-activation alert lists the fields missing at its `since`, and a field filled in by
+    /// then may arrive after it fired; a step-SLA alert names the step's blockage, which may
+    /// arrive after it fired. Whether such an alert fired before or after the delivery depends
+    /// on when ticks came; its reason, brought up to date here (and the alert sent again with
+    /// the same id), does not. Returns the re-described alerts.
+    mutating func redescribeOpenAlerts(configuration: ProcessConfiguration) -> [FlowOutput] {
+        var outputs: [FlowOutput] = []
+        for index in openAlerts.entries.indices {
+            let alert = openAlerts.entries[index].value
+            let reason: String?
+            switch alert.rule {
+            case TimerRule.leadActivation:
+                guard case .toBeActivated(let since) = activation else { continue }
+                reason = Self.unactivatedReason(configuration.activation, fields: fields, since: since)
+            case TimerRule.stepSLA:
+                guard let flow = alert.flow, let step = alert.step,
+                      let current = flows.withValue(forKey: flow, { $0.current }) ?? nil, current.step == step else { continue }
+                reason = Self.stuckReason(flow: flow, step: step, blockage: current.blockage, configuration: configuration)
+            default:
+                continue
+            }
+            guard let reason, reason != alert.reason else { continue }
             openAlerts.entries[index].value.reason = reason
-            return openAlerts.entries[index].value
+            outputs.append(.alert(openAlerts.entries[index].value))
         }
-        return nil
+        return outputs
+    }
+
+    /// The reason of a step-SLA alert: the step's text, and its blockage if it has one.
+    static func stuckReason(flow: String, step: String, blockage: Blockage?, configuration: ProcessConfiguration) -> String? {
+        guard var reason = configuration.withFlow(named: flow, { $0.stuckReason(ofStep: step) }) ?? nil else { return nil }
+        if let blockage { reason += "; blocked: \(blockage.reason)" }
+        return reason
     }
 
     /// The reason of a lead-activation alert: the required fields missing at `since` (absent,
@@ -184,11 +203,11 @@ extension CustomerState {
     private static func unactivatedReason(_ rule: borrowing ActivationRule, fields: borrowing SmallMap<FieldState>, since: EventTime) -> String {
         let required = rule.requiredFields
         var missing = 0
-        for field in required where fields.withValue(forKey: field, { $0.updatedAt > since }) ?? true { missing += 1 }
+        for field in required where fields.withValue(forKey: field, { $0.firstUpdatedAt > since.epochMilliseconds }) ?? true { missing += 1 }
         if missing == required.count { return rule.allMissingReason }
         var reason = rule.missingReasonPrefix
         var first = true
-        for field in required where fields.withValue(forKey: field, { $0.updatedAt > since }) ?? true {
+        for field in required where fields.withValue(forKey: field, { $0.firstUpdatedAt > since.epochMilliseconds }) ?? true {
             if !first { reason += ", " }
             reason += field
             first = false

@@ -22,18 +22,28 @@ extension CustomerState {
 
         switch event.payload {
         case .leadCreated:
-            if leadCreatedAt == nil || time < leadCreatedAt! { leadCreatedAt = time }
-            if case .notALead = activation {
-                activation = .pending(deadline: time.adding(milliseconds: configuration.activation.windowMilliseconds))
+            // The earliest creation sets the deadline: one delivered late moves it back.
+            if leadCreatedAt == nil || time < leadCreatedAt! {
+                leadCreatedAt = time
+                if case .notALead = activation { activation = .pending(deadline: time.adding(milliseconds: configuration.activation.windowMilliseconds)) }
                 updateActivation(configuration)
             }
         case .fieldUpdated(let field, let value, _):
-            // A late update older than the current value: the audit trail keeps it, the state does not.
-            fields.store(FieldState(value: value, updatedAt: time, updatedBy: event.rep), forKey: field) { $0.updatedAt > time }
+            if let index = fields.index(forKey: field) {
+                // An update older than the current value: the audit trail keeps it, the state
+                // only how early the field was first filled in.
+                let first = min(fields.entries[index].value.firstUpdatedAt, time.epochMilliseconds)
+                if fields.entries[index].value.updatedAt > time {
+                    fields.entries[index].value.firstUpdatedAt = first
+                } else {
+                    fields.entries[index].value = FieldState(value: value, updatedAt: time, updatedBy: event.rep, firstUpdatedAt: first)
+                }
+            } else {
+                fields.store(FieldState(value: value, updatedAt: time, updatedBy: event.rep), forKey: field) { _ in false }
+            }
             updateActivation(configuration)
-            if !openAlerts.isEmpty, configuration.activation.requiredFields.contains(field),
-               let redescribed = redescribeActivationAlert(configuration: configuration) {
-                outputs.append(.alert(redescribed))
+            if !openAlerts.isEmpty, configuration.activation.requiredFields.contains(field) {
+                outputs.append(taking: redescribeOpenAlerts(configuration: configuration))
             }
         case .stepEntered(let flow, let step):
             // The flow's definition is lent where it lies in the configuration (`withFlow`, not
@@ -51,15 +61,21 @@ extension CustomerState {
             }
             // The visit of that step the blockage happened in (a late one may belong to a past
             // visit); of two blockages of one visit, the later in event time stands.
+            var blocksCurrent = false
             flows.modifyValue(forKey: flow) { state in
                 let blockage = Blockage(reason: reason, at: time, isConfiguredReason: configured)
                 if state.current.map({ $0.step == step && time >= $0.enteredAt }) ?? false {
-                    if state.current!.blockage.map({ time >= $0.at }) ?? true { state.current!.blockage = blockage }
+                    if state.current!.blockage.map({ time >= $0.at }) ?? true {
+                        state.current!.blockage = blockage
+                        blocksCurrent = true
+                    }
                 } else if let index = state.history.lastIndex(where: { $0.step == step && $0.enteredAt <= time && ($0.exitedAt.map { time < $0 } ?? true) }),
                           state.history[index].blockage.map({ time >= $0.at }) ?? true {
                     state.history[index].blockage = blockage
                 }
             }
+            // A stuck alert already open names the blockage too, whenever it arrived.
+            if blocksCurrent && !openAlerts.isEmpty { outputs.append(taking: redescribeOpenAlerts(configuration: configuration)) }
         case .actionCompleted(let flow, let step, let action, let evidence):
             guard let completed = configuration.withFlow(named: flow, { complete(action: action, step: step, flow: $0, evidence: evidence, event: event, configuration: configuration) }) else {
                 outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
@@ -91,28 +107,32 @@ extension CustomerState {
         repNamedAt = time.epochMilliseconds
     }
 
+    /// Works the lead's activation out again from what decides it, so that it does not depend
+    /// on the order events arrived in: the deadline (the earliest creation plus the window) and
+    /// when each required field was first filled in — not its latest update. Activated when the
+    /// last of them was first filled in, in time or late; otherwise pending, or to be activated
+    /// once a timer found the deadline passed (``reconcile(now:configuration:)``).
     private mutating func updateActivation(_ configuration: ProcessConfiguration) {
-        let required = configuration.activation.requiredFields
-        switch activation {
-        case .pending(let deadline):
-            var latest: EventTime?
-            for field in required {
-                guard let updatedAt = fields.withValue(forKey: field, { $0.updatedAt }), updatedAt <= deadline else { return }
-                if latest == nil || updatedAt > latest! { latest = updatedAt }
+        guard let created = leadCreatedAt else { return }
+        let deadline = created.adding(milliseconds: configuration.activation.windowMilliseconds)
+        var latest: Int64?
+        for field in configuration.activation.requiredFields {
+            guard let filled = fields.withValue(forKey: field, { $0.firstUpdatedAt }) else {
+                // Incomplete: the deadline follows the earliest creation.
+                switch activation {
+                case .pending: activation = .pending(deadline: deadline)
+                case .toBeActivated: activation = .toBeActivated(since: deadline)
+                default: break
+                }
+                return
             }
-            activation = .activated(at: latest ?? deadline)
-        case .toBeActivated(let deadline):
-            var latest: EventTime?
-            for field in required {
-                guard let updatedAt = fields.withValue(forKey: field, { $0.updatedAt }) else { return }
-                if latest == nil || updatedAt > latest! { latest = updatedAt }
-            }
-            // Filled in by the deadline, though delivered after it passed (the alert fired in
-            // between resolves): activated in time, as when delivered before it passed.
-            if let latest { activation = latest <= deadline ? .activated(at: latest) : .activatedLate(at: latest) }
-        default:
-            return
+            if latest == nil || filled > latest! { latest = filled }
         }
+        // Filled in by the deadline, though delivered after a tick found it passed (the alert
+        // fired in between resolves): activated in time, as when delivered before.
+        guard let latest else { activation = .activated(at: deadline); return }
+        let at = EventTime(epochMilliseconds: latest)
+        activation = at <= deadline ? .activated(at: at) : .activatedLate(at: at)
     }
 
     private mutating func enter(step: String, flow definition: borrowing FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {

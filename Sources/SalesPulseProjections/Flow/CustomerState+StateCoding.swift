@@ -58,10 +58,11 @@ extension FieldState {
         value.write(to: &writer)
         writer.write(updatedAt)
         writer.write(updatedBy)
+        writer.write(firstUpdatedAt)
     }
 
     init(reading reader: inout StateReader) throws(StateReadError) {
-        self.init(value: try FieldValue(reading: &reader), updatedAt: try reader.readTime(), updatedBy: try reader.readOptionalString())
+        self.init(value: try FieldValue(reading: &reader), updatedAt: try reader.readTime(), updatedBy: try reader.readOptionalString(), firstUpdatedAt: try reader.readInt64())
     }
 }
 

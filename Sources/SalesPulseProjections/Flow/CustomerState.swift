@@ -74,6 +74,17 @@ public struct FieldState: Sendable, Hashable, Codable {
     public var value: FieldValue
     public var updatedAt: EventTime
     public var updatedBy: String?
+    /// When the field was first filled in (epoch milliseconds), in event time: the earliest
+    /// update seen, whatever order updates arrived in. Lead activation reads it (a field filled
+    /// in by the deadline counts, though updated again after it).
+    public var firstUpdatedAt: Int64
+
+    public init(value: FieldValue, updatedAt: EventTime, updatedBy: String?, firstUpdatedAt: Int64? = nil) {
+        self.value = value
+        self.updatedAt = updatedAt
+        self.updatedBy = updatedBy
+        self.firstUpdatedAt = firstUpdatedAt ?? updatedAt.epochMilliseconds
+    }
 }
 
 /// Lead activation status.

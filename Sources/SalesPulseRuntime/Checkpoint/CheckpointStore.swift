@@ -19,8 +19,9 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// ``KeyedRuleProjection/write(to:)``). Version 8: the counter rules keep every stopped run
     /// of a group within the lookback, not only the last. Version 9: the checkpoint's
     /// ``origin`` (cluster id and fold configuration digest). Version 10: each customer keeps the
-    /// event times its rep and region were named at (``CustomerState/repNamedAt``).
-    public static let formatVersion: UInt32 = 10
+    /// event times its rep and region were named at (``CustomerState/repNamedAt``). Version 11:
+    /// each field keeps when it was first filled in (``FieldState/firstUpdatedAt``).
+    public static let formatVersion: UInt32 = 11
 
     public var topic: String
     public var partition: Int32
