@@ -38,6 +38,7 @@ import collections
 import datetime
 import http.client
 import json
+import os
 import random
 import re
 import sys
@@ -46,13 +47,9 @@ import zlib
 
 import yaml
 
-KNOWN_TYPES = {
-    "sales.lead.created", "sales.field.updated", "sales.step.entered", "sales.step.blocked",
-    "sales.action.completed", "sales.objection.chosen", "sales.quote.sent", "sales.quote.opened",
-    "sales.visit.planned", "sales.visit.checked_in", "sales.competitor.mentioned",
-    "sales.intent.marked", "sales.knowledge.searched", "sales.tracecode.scanned",
-    "sales.message.sent", "sales.deal.won", "sales.deal.lost",
-}
+# The event types: one JSON Schema each in schemas/ (the published contract, not the code).
+SCHEMAS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schemas")
+KNOWN_TYPES = {re.sub(r"\.v\d+\.schema\.json$", "", name) for name in os.listdir(SCHEMAS) if name.startswith("sales.") and name.endswith(".schema.json")}
 # README, "Metrics": the events that count as communication with the customer.
 COMMUNICATION = {"sales.message.sent", "sales.visit.checked_in", "sales.quote.sent",
                  "sales.objection.chosen", "sales.action.completed"}
@@ -232,6 +229,22 @@ def stamp(ms, offset_minutes):
     return text.replace("+00:00", "Z") if offset_minutes == 0 else text
 
 
+# The generator's events around the flows: each type with the upper bound of its share of the
+# roll (from 0.49, after flows, blockages and fields) and how its data is drawn.
+AMBIENT = [
+    (0.54, "sales.quote.sent", lambda rng, index, at: {"quoteId": f"q-{index}", "amount": 12000.5, "currency": "CNY"}),
+    (0.57, "sales.quote.opened", lambda rng, index, at: {"quoteId": f"q-{index}"}),
+    (0.61, "sales.objection.chosen", lambda rng, index, at: {"objection": rng.choice(["price_too_high", "no_budget", "competitor_cheaper"])}),
+    (0.64, "sales.competitor.mentioned", lambda rng, index, at: {"competitor": rng.choice(["acme", "globex", "initech"])}),
+    (0.67, "sales.intent.marked", lambda rng, index, at: {"level": rng.choice(["high", "low"])}),
+    (0.70, "sales.knowledge.searched", lambda rng, index, at: {"query": rng.choice(["scope blur", "sterile pack"]), "hit": rng.random() < 0.5}),
+    (0.79, "sales.message.sent", lambda rng, index, at: {"channel": rng.choice(["wechat", "sms"])}),
+    (0.84, "sales.visit.checked_in", lambda rng, index, at: {"location": {"lat": 31.2, "lon": 121.4, "accuracyM": 12}}),
+    (0.86, "sales.visit.planned", lambda rng, index, at: {"plannedFor": stamp(at + 86_400_000, 480)}),
+    (0.87, "sales.tracecode.scanned", lambda rng, index, at: {"code": f"TC{index}", "sku": "SKU-1"}),
+]
+
+
 def generate(document, count, customers, seed):
     """JSON lines exercising what the soak's generator does not: every flow of the
     configuration, skipped, repeated and revisited steps, unknown steps and flows, blockages
@@ -312,26 +325,9 @@ def generate(document, count, customers, seed):
         elif roll < 0.49:
             field = rng.choice(key_fields + activation_fields + ["budget"])
             kind, data = "sales.field.updated", {"field": field, "value": rng.choice(["spine", "joint", "trauma", "tbd"]), "previous": None}
-        elif roll < 0.54:
-            kind, data = "sales.quote.sent", {"quoteId": f"q-{index}", "amount": 12000.5, "currency": "CNY"}
-        elif roll < 0.57:
-            kind, data = "sales.quote.opened", {"quoteId": f"q-{index}"}
-        elif roll < 0.61:
-            kind, data = "sales.objection.chosen", {"objection": rng.choice(["price_too_high", "no_budget", "competitor_cheaper"])}
-        elif roll < 0.64:
-            kind, data = "sales.competitor.mentioned", {"competitor": rng.choice(["acme", "globex", "initech"])}
-        elif roll < 0.67:
-            kind, data = "sales.intent.marked", {"level": rng.choice(["high", "low"])}
-        elif roll < 0.70:
-            kind, data = "sales.knowledge.searched", {"query": rng.choice(["scope blur", "sterile pack"]), "hit": rng.random() < 0.5}
-        elif roll < 0.79:
-            kind, data = "sales.message.sent", {"channel": rng.choice(["wechat", "sms"])}
-        elif roll < 0.84:
-            kind, data = "sales.visit.checked_in", {"location": {"lat": 31.2, "lon": 121.4, "accuracyM": 12}}
-        elif roll < 0.86:
-            kind, data = "sales.visit.planned", {"plannedFor": stamp(at + 86_400_000, 480)}
-        elif roll < 0.87:
-            kind, data = "sales.tracecode.scanned", {"code": f"TC{index}", "sku": "SKU-1"}
+        elif roll < AMBIENT[-1][0]:
+            kind, build = next((kind, build) for bound, kind, build in AMBIENT if roll < bound)
+            data = build(rng, index, at)
         elif roll < 0.90 and person["position"] is not None and person["position"] >= 2:
             kind, data = "sales.deal.won", {"amount": 50000, "currency": "CNY"}
         elif roll < 0.91:
