@@ -755,11 +755,14 @@ def main():
           f"(by {'event time' if options.order == 'time' else 'the order published'})", file=sys.stderr)
 
     instance = Instance(options.http)
+    latest = max((customer.last for customer in customers.values()), default=0)
     previous, stable, waited = None, 0, time.time()
     while stable < options.settle * 2:
         statistics = instance.statistics()
         at = instance.json("/v1/metrics?by=region")["at"]
-        state = (statistics.get("applied_total"), at)
+        # Live (`run` without --replay), an idle instance's time is the wall clock, later than
+        # every event and moving: only the applied count must stand still.
+        state = (statistics.get("applied_total"), at if millis(at) <= latest else "live")
         stable = stable + 1 if state == previous and state[0] == expected["applied_total"] else 0
         if time.time() - waited > 10:
             print(f"crosscheck: waiting for the instance: {int(state[0] or 0):,} of {expected['applied_total']:,} events applied", file=sys.stderr)
@@ -767,7 +770,9 @@ def main():
         previous = state
         time.sleep(0.5)
     now = millis(at)
-    print(f"crosscheck: the instance has applied every event; comparing as of {at}", file=sys.stderr)
+    live = now > latest
+    print(f"crosscheck: the instance has applied every event; comparing as of {at}{' (live: its partitions idle at the wall clock)' if live else ''}",
+          file=sys.stderr)
     differences = Differences(options.show)
 
     served = instance.statistics()
@@ -780,12 +785,12 @@ def main():
 
     weights = (document.get("health") or {}).get("weights") or {"compliance": 1, "freshness": 1, "effectiveness": 1}
     for by in ("rep", "team"):
-        report = instance.json(f"/v1/metrics?by={by}")
+        report = instance.json(f"/v1/metrics?by={by}&at={at}")
         sums = metric_sums(customers, configuration, now, by)
         for group in sorted(set(sums) | set(report["sums"])):
             differences.check("metric sum", f"{by} {group}", {k: v for k, v in sums.get(group, {}).items() if v},
                               {k: v for k, v in report["sums"].get(group, {}).items() if v})
-    report = instance.json("/v1/metrics?by=region")
+    report = instance.json(f"/v1/metrics?by=region&at={at}")
     sums = metric_sums(customers, configuration, now, "region")
     for region in sorted(set(sums) | set(report["sums"])):
         computed, served_sums = sums.get(region, {}), report["sums"].get(region, {})
@@ -803,7 +808,7 @@ def main():
             differences.check("metric value", f"{region} phi", phi, report["values"]["phi"].get(region))
 
     for flow in flows.values():
-        summary = instance.json(f"/v1/flows/{flow.id}")
+        summary = instance.json(f"/v1/flows/{flow.id}?at={at}")
         steps, violations = flow_summary(customers, flow, now)
         differences.check("flow", f"{flow.id} violations", violations, summary["violations"])
         for computed, step in zip(steps, summary["steps"]):
@@ -812,7 +817,7 @@ def main():
 
     for counter in counters:
         served_counter = instance.json(f"/v1/counters/{counter.id}")
-        differences.check("counter", counter.id, counter_values(counter, now), {k: float(v) for k, v in served_counter["values"].items()})
+        differences.check("counter", counter.id, counter_values(counter, millis(served_counter["at"])), {k: float(v) for k, v in served_counter["values"].items()})
 
     # Each input partition's watermark: the latest event time it applied (librdkafka's default
     # partitioner: CRC-32 of the key, modulo the partition count).
@@ -825,7 +830,7 @@ def main():
     watermarks = collections.defaultdict(lambda: None)
     for name, customer in customers.items():
         key = partition(name)
-        watermarks[key] = customer.last if watermarks[key] is None else max(watermarks[key], customer.last)
+        watermarks[key] = now if live else customer.last if watermarks[key] is None else max(watermarks[key], customer.last)
 
     served_alerts = instance.json("/v1/alerts?state=open&limit=100000000")
     differences.check("in-a-row alerts", "open", in_a_row_alerts(configuration),

@@ -71,8 +71,10 @@ extension ProjectorRuntime: ProjectionQueries {
     public func currentTime() -> EventTime {
         let watermark = status().watermark
         if configuration.live {
+            // The later of the two: on an idle stream (a quiet night) dwell, stuck counts and
+            // freshness move on with the wall clock, as idle partitions' timers do.
             let wall = EventTime(epochMilliseconds: ProjectorRuntime.wallClockMilliseconds())
-            return max(watermark ?? wall, watermark == nil ? wall : watermark!)
+            return max(watermark ?? wall, wall)
         }
         return watermark ?? EventTime(epochMilliseconds: 0)
     }
