@@ -27,7 +27,7 @@ Usage: python3 scripts/soak.py [--events N] [--customers C] [--partitions P] [--
                                [--reference-binary PATH] [--config FILE] [--keep]
                                [--prefetch N] [--repartition-partitions N]
                                [--reference-repartition-partitions M] [--crosscheck]
-                               [--generator soak|crosscheck]
+                               [--generator soak|crosscheck] [--live]
 With --repartition-partitions N the repartition topics of both groups are created with N
 partitions when the broker starts (by default the embedded broker's automatic creation gives
 them 4; a Kafka cluster's CreateTopics would give them the input's count);
@@ -214,8 +214,24 @@ def caught_up(port, partitions, settle=3):
         previous = statistics
 
 
-def snapshot(port, customers):
-    """Every projection the instance serves, as parsed JSON."""
+# Live, how long after catching up every partition's timers follow the wall clock: `run`'s
+# idle time (5 s), a tick (1 s) and a margin.
+LIVE_IDLE_SECONDS = 8
+
+
+def without_times(document):
+    """`document` without its `at` keys, at any depth."""
+    if isinstance(document, dict):
+        return {key: without_times(value) for key, value in document.items() if key != "at"}
+    if isinstance(document, list):
+        return [without_times(item) for item in document]
+    return document
+
+
+def snapshot(port, customers, at=None):
+    """Every projection the instance serves, as parsed JSON. With `at` (live instances, whose
+    time is the wall clock), flows and metrics are asked as of that time, and the counters'
+    times (theirs and their series' points') are left out."""
     def names(path):
         _, body = get(port, path)
         detail = json.loads(body).get("detail", "")
@@ -224,12 +240,16 @@ def snapshot(port, customers):
     result = {}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for flow in names("/v1/flows/-"):
-        result[f"flow {flow}"] = json.loads(get(port, f"/v1/flows/{flow}", connection)[1])
+        result[f"flow {flow}"] = json.loads(get(port, f"/v1/flows/{flow}" + (f"?at={at}" if at else ""), connection)[1])
     for counter in names("/v1/counters/-"):
         result[f"counter {counter}"] = json.loads(get(port, f"/v1/counters/{counter}?series=1", connection)[1])
+        if at:
+            # Its series' points are dated from the wall clock too.
+            result[f"counter {counter}"] = without_times(result[f"counter {counter}"])
     for metric in names("/v1/metrics/-"):
         for by in ["", "?by=region"]:
-            result[f"metric {metric}{by}"] = json.loads(get(port, f"/v1/metrics/{metric}{by}", connection)[1])
+            query = "&".join(part for part in [by.removeprefix("?"), f"at={at}" if at else ""] if part)
+            result[f"metric {metric}{by}"] = json.loads(get(port, f"/v1/metrics/{metric}" + (f"?{query}" if query else ""), connection)[1])
     alerts = json.loads(get(port, "/v1/alerts", connection)[1])
     result["open alerts"] = sorted(alerts, key=lambda alert: json.dumps(alert, sort_keys=True))
     _, text = get(port, "/metrics", connection)
@@ -303,6 +323,9 @@ def main():
     parser.add_argument("--crosscheck", action="store_true",
                         help="also compare the last chaos instance with scripts/crosscheck.py's independent computation from the"
                              " same events (in the order published)")
+    parser.add_argument("--live", action="store_true",
+                        help="run every instance live (without --replay): idle partitions' timers and the projections' time follow"
+                             " the wall clock")
     parser.add_argument("--generator", choices=["soak", "crosscheck"], default="soak",
                         help="whose events: this script's lead pipeline (default) or scripts/crosscheck.py's, which use every flow of"
                              " --config")
@@ -376,7 +399,7 @@ def main():
 
         def arguments(group, binary=options.binary):
             return [binary, "run", "--bootstrap", bootstrap, "--config", options.config, "--group", group,
-                    "--replay", "--checkpoint-interval", "1s", "--status-interval", "0"] + \
+                    "--checkpoint-interval", "1s", "--status-interval", "0"] + ([] if options.live else ["--replay"]) + \
                    (["--prefetch", options.prefetch] if options.prefetch else [])
 
         names = [chr(ord("a") + index) if index < 26 else f"i{index}" for index in range(options.instances)]
@@ -406,7 +429,13 @@ def main():
         last = alive[0]
         log(f"{last.name} is left alone: waiting for it to own every partition and catch up")
         caught_up(last.port, options.partitions)
-        actual = snapshot(last.port, options.customers)
+        # Live, a partition's timers follow the wall clock once it has been idle for 5 s
+        # (`run`'s idle time), at the next tick: until then they stand at its watermark.
+        if options.live:
+            time.sleep(LIVE_IDLE_SECONDS)
+        # Live, the instances' time is the wall clock: both are asked as of the chaos's.
+        at = json.loads(get(last.port, "/v1/metrics?by=region")[1])["at"] if options.live else None
+        actual = snapshot(last.port, options.customers, at)
         crosscheck_failed = False
         if options.crosscheck:
             everything = os.path.join(folder, "events-all.jsonl")
@@ -426,7 +455,9 @@ def main():
         started.append(reference)
         reference.start()
         caught_up(reference.port, options.partitions)
-        expected = snapshot(reference.port, options.customers)
+        if options.live:
+            time.sleep(LIVE_IDLE_SECONDS)
+        expected = snapshot(reference.port, options.customers, at)
         reference.terminate()
         log(f"reference: {len(expected)} projections")
 

@@ -69,7 +69,8 @@ public struct SalesPulseHTTPServer: Sendable {
                 if let after, state.pointee.customer <= after { return }
                 page.consider(key: state.pointee.customer) { state.pointee }
             }
-            let customers = page.elements.map(CustomerView.init)
+            let organisation = queries.processConfiguration.organisation
+            let customers = page.elements.map { CustomerView($0, organisation: organisation) }
             let next = page.total > customers.count ? customers.last?.customer : nil
             var response = JSONResponse.make(CustomerPage(customers: customers, next: next))
             response.headers[HTTPField.Name("SalesPulse-Total-Count")!] = String(page.total)
@@ -77,7 +78,7 @@ public struct SalesPulseHTTPServer: Sendable {
         }
         router.get("/v1/customers/:id") { request, context -> Response in
             let id = try context.parameters.require("id")
-            if let state = queries.customer(id) { return JSONResponse.make(CustomerView(state)) }
+            if let state = queries.customer(id) { return JSONResponse.make(CustomerView(state, organisation: queries.processConfiguration.organisation)) }
             // Not here: with several instances, the key may belong to a partition another one owns.
             switch queries.locate(customer: id) {
             case .local:

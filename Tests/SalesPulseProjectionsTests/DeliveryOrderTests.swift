@@ -196,4 +196,27 @@ import SalesPulseModel
         #expect(resent == firedBlocked, "sent again, with the same id, as the alert fired once the blockage was known")
         #expect(afterTick.customers["c1"]!.openAlerts == beforeTick.customers["c1"]!.openAlerts)
     }
+
+    @Test func anOpenAlertIsServedRoutedToTheCustomersCurrentOwnerWhenEverItFired() {
+        let handedOver = Self.event(.messageSent(channel: "wechat"), rep: "rep-4", region: "west", at: 20, id: "handed-over")
+        // Fired at a tick before the hand-over arrived (live, an idle stream's timers run ahead).
+        var early = FlowProjection(configuration: F.configuration)
+        early.apply(Self.lead)
+        let fired = F.alerts(early.advance(to: F.at(30)))
+        early.apply(handedOver)
+        // Fired after it.
+        var late = FlowProjection(configuration: F.configuration)
+        late.apply(Self.lead)
+        late.apply(handedOver)
+        _ = late.advance(to: F.at(30))
+
+        #expect(fired.map(\.rep) == ["rep-1"], "the alerts topic's record: the owner when it fired")
+        let served = early.customers["c1"]!.servedOpenAlerts(organisation: F.configuration.organisation)
+        #expect(served == late.customers["c1"]!.servedOpenAlerts(organisation: F.configuration.organisation))
+        #expect(served.map(\.rep) == ["rep-4"])
+        #expect(served.map(\.supervisor) == ["sup-2"])
+        #expect(served.map(\.director) == ["dir-west"])
+        #expect(served.map(\.region) == ["west"])
+        #expect(served.map(\.id) == fired.map(\.id))
+    }
 }

@@ -278,3 +278,28 @@ extension CustomerState {
 extension Activation {
     var isToBeActivated: Bool { if case .toBeActivated = self { true } else { false } }
 }
+
+extension CustomerState {
+    /// One of this customer's open alerts as it is served: routed to the customer's current owner
+    /// (its rep, that rep's supervisor and director, and region) rather than to the one it had
+    /// when it fired. When an alert fired depends on ticks — live, an idle stream's timers fire
+    /// by the wall clock between deliveries — and the owner may change after it, so the routing
+    /// it fired with (kept in the alerts topic's record, the notification sent then) is not a
+    /// function of the events; the current owner is. Nothing is copied when it is unchanged.
+    public func servedAlert(_ alert: Alert, organisation: Organisation) -> Alert {
+        let placement = rep.flatMap(organisation.placement(of:))
+        let region = placement?.region ?? self.region
+        guard alert.rep != rep || alert.supervisor != placement?.supervisor || alert.director != placement?.director || alert.region != region else { return alert }
+        var routed = alert
+        routed.rep = rep
+        routed.supervisor = placement?.supervisor
+        routed.director = placement?.director
+        routed.region = region
+        return routed
+    }
+
+    /// The open alerts as served (``servedAlert(_:organisation:)``), sorted by id.
+    public func servedOpenAlerts(organisation: Organisation) -> [Alert] {
+        openAlerts.values.sorted { $0.id < $1.id }.map { servedAlert($0, organisation: organisation) }
+    }
+}

@@ -83,11 +83,13 @@ extension ProjectorRuntime {
         partitions.withLock { owned in owned.keys.sorted().map { owned[$0]!.projector.projection } }
     }
 
-    /// Open alerts (customer timers and counter rules), sorted by id.
+    /// Open alerts (customer timers and counter rules), sorted by id; a customer's routed to its
+    /// current owner (``CustomerState/servedAlert(_:organisation:)``).
     public func openAlerts() -> [Alert] {
         var alerts = openRuleAlerts()
         // Each customer's alerts read where they lie: lent by value, every state was copied.
-        forEachCustomerAddress { alerts.append(contentsOf: $0.pointee.openAlerts.values) }
+        let organisation = configuration.process.organisation
+        forEachCustomerAddress { state in alerts.append(contentsOf: state.pointee.openAlerts.values.map { state.pointee.servedAlert($0, organisation: organisation) }) }
         return alerts.sorted { $0.id < $1.id }
     }
 
@@ -95,11 +97,12 @@ extension ProjectorRuntime {
     /// many match: ``openAlerts()`` filtered and cut, without copying the alerts left out.
     public func openAlerts(since: EventTime?, limit: Int) -> (alerts: [Alert], total: Int) {
         var selection = FirstByKey<Alert>(limit: limit)
+        let organisation = configuration.process.organisation
         for alert in openRuleAlerts() where Alert.began(alert.resolvedAt ?? alert.since, since: since) { selection.consider(alert) }
         forEachCustomerAddress { state in
             let alerts = state.pointee.openAlerts
             for index in alerts.indices where Alert.began(alerts[valueAt: index].resolvedAt ?? alerts[valueAt: index].since, since: since) {
-                selection.consider(key: alerts[valueAt: index].id) { alerts[valueAt: index] }
+                selection.consider(key: alerts[valueAt: index].id) { state.pointee.servedAlert(alerts[valueAt: index], organisation: organisation) }
             }
         }
         return (selection.elements, selection.total)

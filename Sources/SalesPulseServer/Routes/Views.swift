@@ -57,7 +57,7 @@ struct CustomerView: Codable, Sendable {
     var openAlerts: [AlertView]
     var actionExecutions, ineffectiveExecutions, misplacedActions: Int
 
-    init(_ state: CustomerState) {
+    init(_ state: CustomerState, organisation: Organisation) {
         customer = state.customer
         rep = state.rep; region = state.region
         firstContactAt = state.firstContactAt?.rfc3339UTC
@@ -82,7 +82,7 @@ struct CustomerView: Codable, Sendable {
             Flow(current: flow.current.map(VisitView.init), history: flow.history.map(VisitView.init),
                  violations: flow.violations.map { "left \($0.step) at \($0.exitedAt?.rfc3339UTC ?? "?") missing \($0.missing.joined(separator: ", "))" })
         }
-        openAlerts = state.openAlerts.values.sorted { $0.id < $1.id }.map(AlertView.init)
+        openAlerts = state.servedOpenAlerts(organisation: organisation).map(AlertView.init)
         actionExecutions = state.actionExecutions
         ineffectiveExecutions = state.ineffectiveExecutions
         misplacedActions = state.misplacedActions
