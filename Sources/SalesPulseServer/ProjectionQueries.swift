@@ -30,7 +30,8 @@ public protocol ProjectionQueries: Sendable {
     func locate(customer id: String) -> CustomerLocation
     /// Whether partitions are restored and serving.
     var isReady: Bool { get }
-    /// The time metrics and dwell are measured at: the watermark, or the wall clock if later in live mode.
+    /// The time metrics and dwell are measured at: the watermark, or live, once the input has been
+    /// idle, the wall clock if later.
     func currentTime() -> EventTime
     /// Prometheus counters and gauges of the projections: name → (help, value).
     func counters() -> [(String, String, Double)]
@@ -71,10 +72,13 @@ extension ProjectorRuntime: ProjectionQueries {
     public func currentTime() -> EventTime {
         let watermark = status().watermark
         if configuration.live {
-            // The later of the two: on an idle stream (a quiet night) dwell, stuck counts and
-            // freshness move on with the wall clock, as idle partitions' timers do.
-            let wall = EventTime(epochMilliseconds: ProjectorRuntime.wallClockMilliseconds())
-            return max(watermark ?? wall, wall)
+            // While input arrives, the watermark, which the timers follow; once it has been idle
+            // (a quiet night) the wall clock if later, as idle partitions' timers: dwell, stuck
+            // counts and freshness then move on with them.
+            let wall = ProjectorRuntime.wallClockMilliseconds()
+            guard let watermark else { return EventTime(epochMilliseconds: wall) }
+            let idle = wall - lastInputFoldedAt > configuration.idleAfterMilliseconds
+            return idle ? max(watermark, EventTime(epochMilliseconds: wall)) : watermark
         }
         return watermark ?? EventTime(epochMilliseconds: 0)
     }

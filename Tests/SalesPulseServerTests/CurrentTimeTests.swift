@@ -6,8 +6,9 @@ import SalesPulseRuntime
 @testable import SalesPulseServer
 
 /// The time metrics, dwell and stuck counts are measured at by default (`at`): the watermark in
-/// replay mode; live, the wall clock once it is later — an idle stream, a quiet night — as the
-/// timers of idle partitions are advanced (before session 49 it stayed at the watermark, so a
+/// replay mode, and live while input arrives (the demo's simulated clock runs days behind the
+/// wall clock); live once the input has been idle — a quiet night — the wall clock if later, as
+/// idle partitions' timers are advanced (before session 49 it stayed at the watermark, so a
 /// step's dwell and stuck count stood still while its stuck alerts fired).
 @Suite struct CurrentTimeTests {
     static let eventTime = EventTime(epochMilliseconds: 1_772_413_200_000) // 2026-03-02T01:00:00Z
@@ -27,18 +28,27 @@ import SalesPulseRuntime
         defer { try? FileManager.default.removeItem(atPath: configuration.stateDirectory) }
         configuration.group = "now"
         configuration.live = live
+        configuration.idleAfterMilliseconds = 200
         let runtime = try ProjectorRuntime(configuration: configuration)
         let running = Task { try await runtime.run() }
         let deadline = ContinuousClock.now + .seconds(60)
         while runtime.status().statistics.applied < 1 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         #expect(runtime.status().statistics.applied == 1)
 
-        let before = ProjectorRuntime.wallClockMilliseconds()
-        let now = runtime.currentTime()
         if live {
-            #expect(now.epochMilliseconds >= before, "live: the wall clock, months after the only event")
+            // Once the input has been idle, the wall clock, months after the only event.
+            var now = runtime.currentTime(), before = ProjectorRuntime.wallClockMilliseconds()
+            while now.epochMilliseconds < before && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                before = ProjectorRuntime.wallClockMilliseconds()
+                now = runtime.currentTime()
+            }
+            #expect(now.epochMilliseconds >= before, "live and idle: the wall clock")
+            #expect(runtime.lastInputFoldedAt > 0)
         } else {
-            #expect(now == Self.eventTime, "replay: the watermark")
+            // Replay: the watermark, however long the input has been idle.
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(runtime.currentTime() == Self.eventTime, "replay: the watermark")
         }
         runtime.stop()
         _ = try? await running.value

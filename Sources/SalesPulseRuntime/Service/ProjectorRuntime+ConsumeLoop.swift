@@ -137,6 +137,7 @@ extension ProjectorRuntime {
             if count > 0 {
                 let now = Self.wallClockMilliseconds()
                 for partition in offsets.keys { lastEventWallClock[partition] = now }
+                if offsets.keys.contains(where: { $0.topic == configuration.topic }) { lastInputWallClock.store(now, ordering: .relaxed) }
             }
             for message in deadLetters { try producer.enqueue(message) }
             // Forwarded before the offsets are stored: a crash re-forwards, never loses.

@@ -72,6 +72,13 @@ public final class ProjectorRuntime: Sendable {
     /// The consume loop's consumer while it runs: a stop interrupts its wait for records.
     let activeConsumer = Mutex<KafkaConsumer?>(nil)
     let fetchWakeups = Atomic<Int>(0)
+    /// When the consume loop last folded records of the input topic (wall clock, epoch
+    /// milliseconds; 0: never): live, the projections' time follows the wall clock once the
+    /// input has been idle for ``RuntimeConfiguration/idleAfterMilliseconds``, as idle
+    /// partitions' timers do.
+    let lastInputWallClock = Atomic<Int64>(0)
+    /// When records of the input topic were last folded (wall clock, epoch milliseconds; 0: never).
+    public var lastInputFoldedAt: Int64 { lastInputWallClock.load(ordering: .relaxed) }
     /// Records skipped over because the broker no longer had them (`noteMissing`, on a fold worker).
     let missingRecords = Atomic<Int>(0)
     /// The consume loop's time by phase so far.
