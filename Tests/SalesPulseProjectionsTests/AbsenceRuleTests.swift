@@ -78,6 +78,18 @@ import SalesPulseModel
 
     /// An answer with nothing pending leaves no empty entry behind (states compare equal to a
     /// projection that never saw it, as after a restart).
+    /// "Silent" triggers and is answered by a message, so the latest message starts the wait
+    /// whatever order messages arrive in; "no-visit" is not answered by a message, so the
+    /// earliest unanswered one does.
+    @Test func aLateEarlierTriggerMovesTheWaitBackOnlyWhenNothingAnsweredIt() {
+        for order in [[1_000, 5_000], [5_000, 1_000]] {
+            var rules = KeyedRuleProjection()
+            for millis in order { _ = rules.apply(Self.event(.messageSent, "a", at: Int64(millis)), outputs: [], configuration: Self.configuration) }
+            #expect(rules.pending["silent"]?["a"]?.since == EventTime(epochMilliseconds: 5_000), "delivered as \(order)")
+            #expect(rules.pending["no-visit"]?["a"]?.since == EventTime(epochMilliseconds: 1_000), "delivered as \(order)")
+        }
+    }
+
     @Test func answersWithNothingPendingLeaveNoTrace() {
         var rules = KeyedRuleProjection()
         _ = rules.apply(Self.event(.visitCheckedIn, "a", at: 0), outputs: [], configuration: Self.configuration)

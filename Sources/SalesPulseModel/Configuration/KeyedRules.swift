@@ -11,6 +11,9 @@ public struct AbsenceRule: Sendable, Hashable {
     public private(set) var afterTypes: SalesEventTypeSet
     /// `expect` as a set, kept with it.
     public private(set) var expectTypes: SalesEventTypeSet
+    /// Whether every trigger also answers (e.g. "no interaction for 90 days"): a pending
+    /// trigger then answers any earlier one, however late that one arrives.
+    public var triggersAnswer: Bool { after.allSatisfy { expectTypes.contains($0) } }
     public var withinMilliseconds: Int64
     public var severity: String
     public var notify: [String]

@@ -271,9 +271,11 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
             }
         }
         // An event both answering and triggering (e.g. "no interaction for 90 days") re-arms;
-        // a trigger earlier than an unfired pending one moves it back. Otherwise the entry
-        // stays as it is (or goes, answered).
-        guard triggers, answered || (event.time < entry.since && !entry.hasFired) else { return nil }
+        // a trigger earlier than an unfired pending one moves it back, unless every trigger
+        // answers: then the pending one answered it (before, a late interaction moved a "no
+        // interaction for 90 days" back to itself, or not if a tick had fired it first).
+        // Otherwise the entry stays as it is (or goes, answered).
+        guard triggers, answered || (event.time < entry.since && !entry.hasFired && !rules[index].triggersAnswer) else { return nil }
         let deadline = event.time.adding(milliseconds: rules[index].withinMilliseconds)
         // A previous trigger without an alert still has a timer due no later than its own
         // deadline + 1 (the invariant); if that is not after the new one it will do.
