@@ -49,6 +49,17 @@ import SalesPulseProjections
         #expect(checkpoint.customers.contains { !$0.openAlerts.isEmpty })
         let bytes = try BinaryStateEncoder().encode(checkpoint)
         #expect(try BinaryStateDecoder().decode(PartitionCheckpoint.self, from: bytes) == checkpoint)
+
+        // A projector's checkpoint writes its customer map where it lies, in id order: the bytes
+        // are those of the same states as a sorted array (what a checkpoint read from a file holds).
+        guard case .map = checkpoint.customerStates else { Issue.record("a projector's checkpoint holds its map"); return }
+        var sorted = checkpoint
+        sorted.customers = checkpoint.customers
+        guard case .sorted(let states) = sorted.customerStates else { Issue.record("assigned customers are held sorted"); return }
+        #expect(states.map(\.customer) == states.map(\.customer).sorted())
+        #expect(try BinaryStateEncoder().encode(sorted) == bytes)
+        #expect(PartitionCheckpoint.customerBytes(.sorted(states.reversed())) != PartitionCheckpoint.customerBytes(sorted.customerStates),
+                "the order of the states is part of the bytes")
     }
 
     /// A pending absence keeps its fired alert out of line, but its checkpoint bytes (and JSON)

@@ -6,26 +6,33 @@ import SalesPulseModel
 extension CustomerState {
     /// Writes the state.
     public func write(to writer: inout StateWriter) {
-        writer.write(customer)
-        writer.write(rep)
-        writer.write(region)
-        writer.write(repNamedAt)
-        writer.write(regionNamedAt)
-        writer.write(leadCreatedAt)
-        writer.write(firstContactAt)
-        writer.write(lastEventAt)
-        writer.write(lastCommunicationAt)
-        writer.write(fields) { $1.write(to: &$0) }
-        activation.write(to: &writer)
-        writer.write(flows) { $1.write(to: &$0) }
-        writer.write(actionExecutions)
-        writer.write(ineffectiveExecutions)
-        writer.write(quotesSentSinceOpened)
-        writer.write(misplacedActions)
-        writer.write(outcome) { $1.write(to: &$0) }
-        writer.write(openAlerts) { $1.write(to: &$0) }
-        writer.write(reconciledAt)
-        writer.write(nextTimerDue) { $0.write($1) }
+        withUnsafePointer(to: self) { Self.write($0, to: &writer) }
+    }
+
+    /// Writes the state at `state` where it lies (the layout of ``write(to:)``): a state lent
+    /// from an array's buffer or a map's entries to a method is copied first, a retain and
+    /// release of every field; here each field is read through the address.
+    public static func write(_ state: UnsafePointer<CustomerState>, to writer: inout StateWriter) {
+        writer.write(state.pointee.customer)
+        writer.write(state.pointee.rep)
+        writer.write(state.pointee.region)
+        writer.write(state.pointee.repNamedAt)
+        writer.write(state.pointee.regionNamedAt)
+        writer.write(state.pointee.leadCreatedAt)
+        writer.write(state.pointee.firstContactAt)
+        writer.write(state.pointee.lastEventAt)
+        writer.write(state.pointee.lastCommunicationAt)
+        writer.write(state.pointee.fields, byAddress: { $1.pointee.write(to: &$0) })
+        state.pointee.activation.write(to: &writer)
+        writer.write(state.pointee.flows, byAddress: { FlowState.write($1, to: &$0) })
+        writer.write(state.pointee.actionExecutions)
+        writer.write(state.pointee.ineffectiveExecutions)
+        writer.write(state.pointee.quotesSentSinceOpened)
+        writer.write(state.pointee.misplacedActions)
+        writer.write(state.pointee.outcome) { $1.write(to: &$0) }
+        writer.write(state.pointee.openAlerts, byAddress: { $1.pointee.write(to: &$0) })
+        writer.write(state.pointee.reconciledAt)
+        writer.write(state.pointee.nextTimerDue) { $0.write($1) }
     }
 
     /// Reads a state written by ``write(to:)``.
@@ -131,10 +138,19 @@ extension Outcome {
 
 extension FlowState {
     func write(to writer: inout StateWriter) {
-        writer.write(flow)
-        writer.write(current) { $1.write(to: &$0) }
-        writer.write(count: history.count)
-        for visit in history { visit.write(to: &writer) }
+        withUnsafePointer(to: self) { Self.write($0, to: &writer) }
+    }
+
+    /// Writes the flow state at `state` where it lies (see ``CustomerState/write(_:to:)``).
+    static func write(_ state: UnsafePointer<FlowState>, to writer: inout StateWriter) {
+        writer.write(state.pointee.flow)
+        if state.pointee.current == nil {
+            writer.write(false)
+        } else {
+            writer.write(true)
+            withUnsafePointer(to: state.pointee.current!) { StepVisit.write($0, to: &writer) }
+        }
+        writer.write(state.pointee.history, byAddress: { StepVisit.write($1, to: &$0) })
     }
 
     init(reading reader: inout StateReader) throws(StateReadError) {
@@ -148,15 +164,19 @@ extension FlowState {
 
 extension StepVisit {
     func write(to writer: inout StateWriter) {
-        writer.write(step)
-        writer.write(enteredAt)
-        writer.write(exitedAt)
-        writer.write(required)
-        writer.write(completed) { $1.write(to: &$0) }
-        writer.write(count: invalidEvidence.count)
-        for problem in invalidEvidence { problem.write(to: &writer) }
-        writer.write(executions) { $0.write($1) }
-        writer.write(blockage) { $1.write(to: &$0) }
+        withUnsafePointer(to: self) { Self.write($0, to: &writer) }
+    }
+
+    /// Writes the visit at `visit` where it lies (see ``CustomerState/write(_:to:)``).
+    static func write(_ visit: UnsafePointer<StepVisit>, to writer: inout StateWriter) {
+        writer.write(visit.pointee.step)
+        writer.write(visit.pointee.enteredAt)
+        writer.write(visit.pointee.exitedAt)
+        writer.write(visit.pointee.required)
+        writer.write(visit.pointee.completed, byAddress: { $1.pointee.write(to: &$0) })
+        writer.write(visit.pointee.invalidEvidence, byAddress: { $1.pointee.write(to: &$0) })
+        writer.write(visit.pointee.executions) { $0.write($1) }
+        writer.write(visit.pointee.blockage) { $1.write(to: &$0) }
     }
 
     init(reading reader: inout StateReader) throws(StateReadError) {

@@ -175,14 +175,37 @@ public struct ShardedMap<Value>: Sequence {
 
     /// The values in the order of their keys (`String`'s `<`): their positions are sorted by
     /// key and each value is copied once, into its place.
-    func valuesSortedByKey() -> [Value] {
+    public func valuesSortedByKey() -> [Value] {
+        positionsSortedByKey().map { shards[Int($0.shard)].entries[Int($0.index)].value }
+    }
+
+    /// Every entry's key and position, sorted by key. The keys are read where they lie:
+    /// `entries[index].key` on the array copied the whole entry (a customer state's every field
+    /// retained and released) to read its key.
+    private func positionsSortedByKey() -> [(key: String, shard: Int32, index: Int32)] {
         var positions: [(key: String, shard: Int32, index: Int32)] = []
         positions.reserveCapacity(count)
         for shard in shards.indices {
-            for index in shards[shard].entries.indices { positions.append((shards[shard].entries[index].key, Int32(shard), Int32(index))) }
+            shards[shard].entries.withUnsafeBufferPointer { entries in
+                for index in entries.indices { positions.append((entries[index].key, Int32(shard), Int32(index))) }
+            }
         }
         positions.sort { $0.key < $1.key }
-        return positions.map { shards[Int($0.shard)].entries[Int($0.index)].value }
+        return positions
+    }
+
+    /// Calls `body` with the address of every value in the order of their keys (`String`'s
+    /// `<`), valid during the call: for writing every value in a deterministic order without
+    /// copying any (``valuesSortedByKey()`` copies each into a new array).
+    public func forEachValueAddressSortedByKey(_ body: (UnsafePointer<Value>) -> Void) {
+        let positions = positionsSortedByKey()
+        shards.withUnsafeBufferPointer { shards in
+            for position in positions {
+                shards[Int(position.shard)].entries.withUnsafeBufferPointer { entries in
+                    body((entries.baseAddress! + Int(position.index)).pointer(to: \.value)!)
+                }
+            }
+        }
     }
 
     /// The keys, shard by shard.

@@ -104,6 +104,33 @@ public struct StateWriter {
     }
 }
 
+extension StateWriter {
+    /// Appends a ``SmallMap`` as ``write(_:_:)-(SmallMap<Value>,_)`` does, lending `body` each
+    /// value's address: a value lent from the map's buffer to a closure is copied first (for a
+    /// flow state or an alert, a retain and release of every field), an address is not.
+    public mutating func write<Value>(_ map: SmallMap<Value>, byAddress body: (inout StateWriter, UnsafePointer<Value>) -> Void) {
+        write(count: map.count)
+        map.entries.withUnsafeBufferPointer { entries in
+            guard let base = entries.baseAddress else { return }
+            for index in entries.indices {
+                let entry = base + index
+                write(entry.pointer(to: \.key)!.pointee)
+                body(&self, entry.pointer(to: \.value)!)
+            }
+        }
+    }
+
+    /// Appends a list as ``write(count:)`` and each element's bytes, lending `body` each
+    /// element's address (see ``write(_:byAddress:)``).
+    public mutating func write<Element>(_ list: [Element], byAddress body: (inout StateWriter, UnsafePointer<Element>) -> Void) {
+        write(count: list.count)
+        list.withUnsafeBufferPointer { elements in
+            guard let base = elements.baseAddress else { return }
+            for index in elements.indices { body(&self, base + index) }
+        }
+    }
+}
+
 extension Array where Element == UInt8 {
     /// Appends `value` as an unsigned LEB128 varint.
     @inline(__always)
@@ -119,6 +146,13 @@ extension Array where Element == UInt8 {
     /// Appends a string as its UTF-8 length (varint) and bytes.
     @inline(__always)
     public mutating func appendString(_ string: String) {
+        // A native string's bytes are read where they lie; `withUTF8` needs a mutable copy of
+        // the string (a retain and release of its storage).
+        let done: Void? = string.utf8.withContiguousStorageIfAvailable { bytes in
+            appendVarint(UInt64(bytes.count))
+            append(contentsOf: bytes)
+        }
+        guard done == nil else { return }
         var string = string
         string.withUTF8 { bytes in
             appendVarint(UInt64(bytes.count))

@@ -30,7 +30,16 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// The partition's event-time watermark.
     public var watermark: EventTime?
     /// Customer states, sorted by customer id (deterministic bytes).
-    public var customers: [CustomerState]
+    ///
+    /// A checkpoint taken from a projector holds the projector's customer map itself (a
+    /// copy-on-write reference, ``Customers/map(_:)``) and writes it in id order where it lies;
+    /// reading this property sorts the states into a new array.
+    public var customers: [CustomerState] {
+        get { customerStates.sorted }
+        set { customerStates = .sorted(newValue) }
+    }
+    /// The customer states as held: a sorted array (read from a file), or a projector's map.
+    var customerStates: Customers
     /// Fingerprints of the recent event ids, oldest first, 16 bytes each (see
     /// ``RecentIDs/encoded``), for de-duplication across restarts.
     public var recentIDs: Data
@@ -54,6 +63,39 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// accepted anywhere); a runtime restores only checkpoints of its own origin.
     public var origin: CheckpointOrigin? = nil
 
+    /// How a checkpoint holds its customer states.
+    enum Customers: Sendable, Equatable {
+        /// Sorted by customer id.
+        case sorted([CustomerState])
+        /// A projector's map, written in id order without a copy of any state.
+        case map(ShardedMap<CustomerState>)
+
+        /// The states sorted by customer id.
+        var sorted: [CustomerState] {
+            switch self {
+            case .sorted(let states): states
+            case .map(let map): map.valuesSortedByKey()
+            }
+        }
+
+        /// The number of customers.
+        var count: Int {
+            switch self {
+            case .sorted(let states): states.count
+            case .map(let map): map.count
+            }
+        }
+
+        /// Equal when they hold the same states, however held.
+        static func == (a: Customers, b: Customers) -> Bool {
+            switch (a, b) {
+            case (.sorted(let x), .sorted(let y)): x == y
+            case (.map(let x), .map(let y)): x == y
+            default: a.sorted == b.sorted
+            }
+        }
+    }
+
     /// The highest offset of an input partition a repartitioned partition has folded.
     public struct InputOffset: Sendable, Codable, Equatable {
         public var partition: Int32
@@ -72,7 +114,7 @@ extension PartitionCheckpoint {
         try container.encode(partition, forKey: .partition)
         try container.encode(nextOffset, forKey: .nextOffset)
         try container.encodeIfPresent(watermark, forKey: .watermark)
-        try container.encode(Data(Self.customerBytes(customers)), forKey: .customers)
+        try container.encode(Data(Self.customerBytes(customerStates)), forKey: .customers)
         try container.encode(recentIDs, forKey: .recentIDs)
         try container.encode(statistics, forKey: .statistics)
         try container.encode(Data(StateWriter.bytes(counters.write)), forKey: .counters)
@@ -90,7 +132,7 @@ extension PartitionCheckpoint {
         partition = try container.decode(Int32.self, forKey: .partition)
         nextOffset = try container.decode(Int64.self, forKey: .nextOffset)
         watermark = try container.decodeIfPresent(EventTime.self, forKey: .watermark)
-        customers = try Self.customers(from: [UInt8](container.decode(Data.self, forKey: .customers)))
+        customerStates = .sorted(try Self.customers(from: [UInt8](container.decode(Data.self, forKey: .customers))))
         recentIDs = try container.decode(Data.self, forKey: .recentIDs)
         statistics = try container.decode(PartitionStatistics.self, forKey: .statistics)
         counters = try StateReader.read([UInt8](container.decode(Data.self, forKey: .counters))) { reader throws(StateReadError) in try CounterProjection(reading: &reader) }
@@ -105,12 +147,21 @@ extension PartitionCheckpoint {
     }
 
     /// The customers in ``StateWriter``'s layout: the count, then each customer.
-    static func customerBytes(_ customers: [CustomerState]) -> [UInt8] {
+    static func customerBytes(_ customers: Customers) -> [UInt8] {
         var writer = StateWriter(capacity: customers.count * 256)
         writer.write(count: customers.count)
-        // By index, in place: iterating copied each state (a retain and release of every field).
-        customers.withUnsafeBufferPointer { customers in
-            for index in customers.indices { customers[index].write(to: &writer) }
+        switch customers {
+        case .sorted(let states):
+            // By address, in place: a state lent from an array or buffer was copied first (a
+            // retain and release of every field).
+            states.withUnsafeBufferPointer { states in
+                guard let base = states.baseAddress else { return }
+                for index in states.indices { CustomerState.write(base + index, to: &writer) }
+            }
+        case .map(let map):
+            // In id order where they lie: a sorted copy of every state, and its release after
+            // the write, took about a third of encoding a partition (BENCHMARKS.md, session 50).
+            map.forEachValueAddressSortedByKey { CustomerState.write($0, to: &writer) }
         }
         return writer.bytes
     }

@@ -394,7 +394,7 @@ public struct PartitionProjector: Sendable {
     /// A checkpoint of the current state.
     public func checkpoint() -> PartitionCheckpoint {
         PartitionCheckpoint(topic: topic, partition: partition, nextOffset: nextOffset, watermark: watermark,
-                            customers: projection.customersSortedByID(),
+                            customerStates: .map(projection.customers),
                             recentIDs: recentIDs.encoded, statistics: statistics, counters: counters, rules: rules,
                             inputOffsets: inputOffsets.isEmpty ? nil : inputOffsets.keys.sorted().map { PartitionCheckpoint.InputOffset(partition: $0, offset: inputOffsets[$0]!) },
                             counterRules: counterRules.evaluatedThrough == nil ? nil : counterRules, earliestCounterInput: earliestCounterInput,
