@@ -170,14 +170,21 @@ def fold(customer, event, at, flows, configuration):
         if current is None:
             state["current"] = visit(data["step"], at, flow)
         elif at < current["entered"]:
-            late = visit(data["step"], at, flow)
-            later = [v["entered"] for v in state["history"] if v["entered"] > at]
-            late["exited"] = later[0] if later else current["entered"]
+            # A late entry: put where event-time order would have put it.
             before = [v for v in state["history"] if v["entered"] <= at]
-            if before and (before[-1]["exited"] is None or before[-1]["exited"] > at):
-                before[-1]["exited"] = at
+            containing = before[-1] if before and (before[-1]["exited"] is None or before[-1]["exited"] > at) else None
+            if containing is not None and containing["step"] == data["step"]:
+                return  # re-entering the step it was at then
+            if containing is not None:
+                containing["exited"] = at
             index = next((i for i, v in enumerate(state["history"]) if v["entered"] > at), len(state["history"]))
-            state["history"].insert(index, late)
+            following = state["history"][index] if index < len(state["history"]) else current
+            if following["step"] == data["step"]:
+                following["entered"] = at  # the following entry of the same step was a re-entry
+            else:
+                late = visit(data["step"], at, flow)
+                late["exited"] = following["entered"]
+                state["history"].insert(index, late)
         elif current["step"] != data["step"]:
             current["exited"] = at
             state["history"].append(current)

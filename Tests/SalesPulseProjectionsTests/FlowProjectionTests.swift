@@ -187,19 +187,46 @@ import SalesPulseModel
         #expect(projection.metrics(now: F.at(3)).overall.complianceRate == 1)
     }
 
-    @Test func aLateEntryOfTheCurrentStepIsPlacedInHistoryAndOneAtTheSameTimeChangesNothing() {
+    @Test func aLateEntryOfTheCurrentStepMovesItsEntryBackAndOneAtTheSameTimeChangesNothing() {
         let (projection, outputs) = F.fold([
             F.enter("academic", "review", at: 5),
             F.enter("academic", "review", at: 5), // the same time: nothing changes
-            F.enter("academic", "review", at: 1), // late: an earlier visit of the same step
+            F.enter("academic", "review", at: 1), // late: the stay at review began earlier
         ])
         let flow = projection.customers["c1"]!.flows["academic"]!
+        // In event time the entry at 5 re-entered the step the customer had been at since 1.
         #expect(flow.current?.step == "review")
-        #expect(flow.current?.enteredAt == F.at(5))
-        #expect(flow.history.map(\.step) == ["review"])
+        #expect(flow.current?.enteredAt == F.at(1))
+        #expect(flow.history.isEmpty)
+        #expect(outputs == [.stepChanged(customer: "c1", flow: "academic", from: nil, to: "review", at: F.at(5))])
+    }
+
+    @Test func aLateEntryOfTheStepTheCustomerWasAtThenChangesNothing() {
+        let (projection, _) = F.fold([
+            F.enter("academic", "visit", at: 1),
+            F.enter("academic", "review", at: 5),
+            F.enter("academic", "visit", at: 3), // late: the customer was at visit from 1 to 5
+        ])
+        let flow = projection.customers["c1"]!.flows["academic"]!
+        #expect(flow.history.map(\.step) == ["visit"])
         #expect(flow.history[0].enteredAt == F.at(1))
         #expect(flow.history[0].exitedAt == F.at(5))
-        #expect(outputs == [.stepChanged(customer: "c1", flow: "academic", from: nil, to: "review", at: F.at(5))])
+        #expect(flow.current?.step == "review" && flow.current?.enteredAt == F.at(5))
+    }
+
+    @Test func aLateEntryOfTheStepThatFollowsBeginsThatStay() {
+        let (projection, _) = F.fold([
+            F.enter("academic", "visit", at: 1),
+            F.enter("academic", "review", at: 5),
+            F.enter("academic", "sign", at: 8),
+            F.enter("academic", "review", at: 3), // late: the stay at review began at 3
+            F.enter("academic", "sign", at: 7), // late: the one at sign at 7
+        ])
+        let flow = projection.customers["c1"]!.flows["academic"]!
+        #expect(flow.history.map(\.step) == ["visit", "review"])
+        #expect(flow.history.map(\.enteredAt) == [F.at(1), F.at(3)])
+        #expect(flow.history.map(\.exitedAt) == [F.at(3), F.at(7)])
+        #expect(flow.current?.step == "sign" && flow.current?.enteredAt == F.at(7))
     }
 
     @Test func aLateStepEntryIsPlacedInHistory() {

@@ -148,14 +148,26 @@ extension CustomerState {
             return [.stepChanged(customer: customer, flow: definition.id, from: nil, to: step, at: time)]
         }
         if time < enteredAt {
-            // Late: this entry happened before the current visit. Record it in history at its place.
-            var visit = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
-            let next = state.history.first { $0.enteredAt > time }?.enteredAt ?? enteredAt
-            visit.exitedAt = next
-            if let previous = state.history.lastIndex(where: { $0.enteredAt <= time }), state.history[previous].exitedAt.map({ $0 > time }) ?? true {
-                state.history[previous].exitedAt = time
-            }
+            // Late: this entry happened before the current visit. Record it in history at its
+            // place, as if it had arrived in event-time order.
+            var containing = state.history.lastIndex { $0.enteredAt <= time }
+            if let index = containing, let exit = state.history[index].exitedAt, exit <= time { containing = nil }
+            // Re-entering the step the customer was at then changes nothing, as on time.
+            if let containing, state.history[containing].step == step { return [] }
+            if let containing { state.history[containing].exitedAt = time }
             let index = state.history.firstIndex { $0.enteredAt > time } ?? state.history.count
+            // The visit that follows is of the same step: its entry was a re-entry, and the
+            // stay began with this one.
+            if index < state.history.count, state.history[index].step == step {
+                state.history[index].enteredAt = time
+                return []
+            }
+            if index == state.history.count, state.current!.step == step {
+                state.current!.enteredAt = time
+                return []
+            }
+            var visit = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
+            visit.exitedAt = index < state.history.count ? state.history[index].enteredAt : enteredAt
             state.history.insert(visit, at: index)
             return []
         }
