@@ -132,8 +132,32 @@ class Customer:
 
 
 def visit(step, at, flow):
-    return {"step": step, "entered": at, "exited": None, "required": flow.required.get(step, []), "done": set(), "runs": collections.Counter(),
-            "invalid": set(), "blockage": None, "blocked_at": None}
+    # done: action -> the earliest valid execution's time; invalid: (action, time) of each
+    # execution whose evidence failed.
+    return {"step": step, "entered": at, "exited": None, "required": flow.required.get(step, []), "done": {}, "runs": collections.Counter(),
+            "invalid": [], "blockage": None, "blocked_at": None}
+
+
+def trim(customer, v, at, configuration):
+    """A visit ended at `at` by an entry delivered after actions or a blockage placed in it from
+    then on: those happened at another step (misplaced); a repeated valid execution has no time
+    of its own and stays (README, "Late deliveries")."""
+    if v["blocked_at"] is not None and v["blocked_at"] >= at:
+        v["blockage"], v["blocked_at"] = None, None
+    removed = [a for a, t in v["done"].items() if t >= at] + [a for a, t in v["invalid"] if t >= at]
+    for a in [a for a, t in v["done"].items() if t >= at]:
+        del v["done"][a]
+    v["invalid"] = [(a, t) for a, t in v["invalid"] if t < at]
+    def ineffective(n):
+        return max(0, n - configuration["repeats"] + 1)
+    for a in removed:
+        n = v["runs"][a]
+        if n <= 0:
+            continue
+        v["runs"][a] = n - 1
+        customer.executions -= 1
+        customer.misplaced += 1
+        customer.ineffective -= ineffective(n) - ineffective(n - 1)
 
 
 def fold(customer, event, at, flows, configuration):
@@ -177,6 +201,7 @@ def fold(customer, event, at, flows, configuration):
                 return  # re-entering the step it was at then
             if containing is not None:
                 containing["exited"] = at
+                trim(customer, containing, at, configuration)
             index = next((i for i, v in enumerate(state["history"]) if v["entered"] > at), len(state["history"]))
             following = state["history"][index] if index < len(state["history"]) else current
             if following["step"] == data["step"]:
@@ -187,6 +212,7 @@ def fold(customer, event, at, flows, configuration):
                 state["history"].insert(index, late)
         elif current["step"] != data["step"]:
             current["exited"] = at
+            trim(customer, current, at, configuration)
             state["history"].append(current)
             state["current"] = visit(data["step"], at, flow)
             # A rep's exit from a step an N-in-a-row rule watches (a step left for another).
@@ -211,9 +237,10 @@ def fold(customer, event, at, flows, configuration):
                 return
             target = matches[-1]
         if evidence_ok(data.get("evidence"), flow.evidence[(step, action)], at):
-            target["done"].add(action)
+            if action not in target["done"] or at < target["done"][action]:
+                target["done"][action] = at
         else:
-            target["invalid"].add(action)
+            target["invalid"].append((action, at))
         target["runs"][action] += 1
         customer.executions += 1
         if target["runs"][action] >= configuration["repeats"]:
@@ -675,7 +702,7 @@ def same(a, b):
 
 
 def visit_view(v):
-    return [v["step"], utc(v["entered"]), utc(v["exited"]) if v["exited"] is not None else None, sorted(v["done"]), sorted(v["invalid"]), v["blockage"]]
+    return [v["step"], utc(v["entered"]), utc(v["exited"]) if v["exited"] is not None else None, sorted(v["done"]), sorted({a for a, _ in v["invalid"]}), v["blockage"]]
 
 
 def served_visit(v):

@@ -48,7 +48,7 @@ extension CustomerState {
         case .stepEntered(let flow, let step):
             // The flow's definition is lent where it lies in the configuration (`withFlow`, not
             // copied), here and for blockages and actions.
-            guard let entered = configuration.withFlow(named: flow, { enter(step: step, flow: $0, at: time, rep: event.rep) }) else {
+            guard let entered = configuration.withFlow(named: flow, { enter(step: step, flow: $0, at: time, rep: event.rep, configuration: configuration) }) else {
                 outputs.append(.unknownFlow(customer: customer, flow: flow, at: time))
                 break
             }
@@ -135,14 +135,26 @@ extension CustomerState {
         activation = at <= deadline ? .activated(at: at) : .activatedLate(at: at)
     }
 
-    private mutating func enter(step: String, flow definition: borrowing FlowDefinition, at time: EventTime, rep: String?) -> [FlowOutput] {
+    private mutating func enter(step: String, flow definition: borrowing FlowDefinition, at time: EventTime, rep: String?, configuration: ProcessConfiguration) -> [FlowOutput] {
         let position = flows.index(forKey: definition.id) { FlowState(flow: definition.id) }
         // The flow's state is folded where it lies in the map: taken out and put back, it was
         // copied back (every field retained) and the placeholder left for it made and dropped.
-        return Self.enter(step: step, into: &flows[valueAt: position], flow: definition, at: time, rep: rep, customer: customer)
+        var moved = StepVisit.Trimmed()
+        let outputs = Self.enter(step: step, into: &flows[valueAt: position], flow: definition, at: time, rep: rep, customer: customer,
+                                 ineffectiveRepeats: configuration.ineffectiveRepeats, trimmed: &moved)
+        if moved.executions > 0 {
+            actionExecutions -= moved.executions
+            misplacedActions += moved.executions
+            ineffectiveExecutions -= moved.ineffective
+        }
+        return outputs
     }
 
-    private static func enter(step: String, into state: inout FlowState, flow definition: borrowing FlowDefinition, at time: EventTime, rep: String?, customer: String) -> [FlowOutput] {
+    /// Enters `step` at `time`. A visit this entry ends before actions or a blockage already
+    /// placed in it gives them up (``StepVisit/trim(from:ineffectiveRepeats:)``): in event time
+    /// they happened at another step; what was taken out is added to `trimmed`.
+    private static func enter(step: String, into state: inout FlowState, flow definition: borrowing FlowDefinition, at time: EventTime, rep: String?, customer: String,
+                              ineffectiveRepeats: Int, trimmed: inout StepVisit.Trimmed) -> [FlowOutput] {
         guard let enteredAt = state.current?.enteredAt else {
             state.current = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
             return [.stepChanged(customer: customer, flow: definition.id, from: nil, to: step, at: time)]
@@ -154,7 +166,10 @@ extension CustomerState {
             if let index = containing, let exit = state.history[index].exitedAt, exit <= time { containing = nil }
             // Re-entering the step the customer was at then changes nothing, as on time.
             if let containing, state.history[containing].step == step { return [] }
-            if let containing { state.history[containing].exitedAt = time }
+            if let containing {
+                state.history[containing].exitedAt = time
+                trimmed.add(state.history[containing].trim(from: time, ineffectiveRepeats: ineffectiveRepeats))
+            }
             let index = state.history.firstIndex { $0.enteredAt > time } ?? state.history.count
             // The visit that follows is of the same step: its entry was a re-entry, and the
             // stay began with this one.
@@ -175,6 +190,7 @@ extension CustomerState {
         // The current visit is moved into the history, not copied there.
         var current = state.current.take()!
         current.exitedAt = time
+        trimmed.add(current.trim(from: time, ineffectiveRepeats: ineffectiveRepeats))
         var outputs: [FlowOutput] = []
         let missing = current.missing
         if !missing.isEmpty {
@@ -216,7 +232,8 @@ extension CustomerState {
         var outputs: [FlowOutput] = []
         let (problems, summary) = EvidenceCheck.check(evidence, against: actionDefinition.evidence, actionTime: time)
         if problems.isEmpty {
-            if visit.completed[action] == nil {
+            // The earliest valid execution in event time completes the action.
+            if visit.completed[action].map({ time < $0.at }) ?? true {
                 visit.completed[action] = CompletedAction(at: time, rep: event.rep, eventID: event.id, evidence: summary)
             }
         } else {

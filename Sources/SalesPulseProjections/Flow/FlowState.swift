@@ -70,6 +70,44 @@ public struct StepVisit: Sendable, Hashable, Codable {
         for action in required where completed.index(forKey: action) != nil { done += 1 }
         return done
     }
+    /// What ``trim(from:ineffectiveRepeats:)`` took out of visits.
+    struct Trimmed {
+        /// Executions taken out (each now a misplaced action).
+        var executions = 0
+        /// How many fewer executions count as ineffective.
+        var ineffective = 0
+
+        mutating func add(_ other: Trimmed) {
+            executions += other.executions
+            ineffective += other.ineffective
+        }
+    }
+
+    /// Takes out what the visit holds from `time` on, the time it now ends at: a step entry
+    /// delivered late ended it before actions or a blockage placed in it had happened. Its
+    /// completions and invalid evidence from then on go (each an execution fewer), and so does
+    /// a blockage from then on. A repeated valid execution keeps no time of its own: it stays
+    /// counted (README, "Late deliveries").
+    mutating func trim(from time: EventTime, ineffectiveRepeats: Int) -> Trimmed {
+        if let blockage, blockage.at >= time { self.blockage = nil }
+        var removed: [String] = []
+        for entry in completed.entries where entry.value.at >= time { removed.append(entry.key) }
+        for problem in invalidEvidence where problem.at >= time { removed.append(problem.action) }
+        guard !removed.isEmpty else { return Trimmed() }
+        for action in removed where completed[action].map({ $0.at >= time }) ?? false { completed[action] = nil }
+        invalidEvidence.removeAll { $0.at >= time }
+        var trimmed = Trimmed()
+        func ineffective(_ count: Int) -> Int { max(0, count - ineffectiveRepeats + 1) }
+        for action in removed {
+            let count = executions[action] ?? 0
+            guard count > 0 else { continue }
+            executions[action] = count > 1 ? count - 1 : nil
+            trimmed.executions += 1
+            trimmed.ineffective += ineffective(count) - ineffective(count - 1)
+        }
+        return trimmed
+    }
+
     /// Time spent at the step, if exited.
     public var dwellMilliseconds: Int64? { exitedAt.map { $0.epochMilliseconds - enteredAt.epochMilliseconds } }
 }
