@@ -126,6 +126,9 @@ class Customer:
         self.quotes = 0
         self.won = None
         self.flows = {}  # flow -> {"current": visit, "history": [visits]}
+        # Actions and blockages no visit of their step contained when they came (README, "Late
+        # deliveries"): (at, order key, flow, step, kind, action or reason, configured), in order.
+        self.unplaced = []
 
     def time_to_sign(self):
         return None if self.won is None or self.first is None else self.won - self.first
@@ -138,12 +141,73 @@ def visit(step, at, flow):
             "invalid": [], "blockage": None, "blocked_at": None}
 
 
-def trim(customer, v, at, configuration):
+UNPLACED_LIMIT = 32
+
+
+def hold(customer, item):
+    """Keeps an unplaced action or blockage in order of time; past the limit the earliest goes."""
+    customer.unplaced.append(item)
+    customer.unplaced.sort(key=lambda entry: (entry[0], entry[1]))
+    if len(customer.unplaced) > UNPLACED_LIMIT:
+        customer.unplaced.pop(0)
+
+
+def containing_visit(state, step, at):
+    current = state["current"]
+    if current is not None and current["step"] == step and at >= current["entered"]:
+        return current
+    matches = [v for v in state["history"] if v["step"] == step and v["entered"] <= at and (v["exited"] is None or at < v["exited"])]
+    return matches[-1] if matches else None
+
+
+def hold_action(customer, flow, step, action, data, at, event):
+    """A misplaced action of a known step, its evidence checked now."""
+    kind = "done" if evidence_ok(data.get("evidence"), flow.evidence[(step, action)], at) else "invalid"
+    hold(customer, (at, ("a" if kind == "done" else "r") + action, flow.id, step, kind, action, None))
+
+
+def place(customer, flow_id, configuration):
+    """After a step entry: the unplaced actions and blockages a visit of their step now contains go there."""
+    state = customer.flows.get(flow_id)
+    if state is None:
+        return
+    kept = []
+    for item in customer.unplaced:
+        at, _, flow, step, kind, name, extra = item
+        target = containing_visit(state, step, at) if flow == flow_id else None
+        if target is None:
+            kept.append(item)
+            continue
+        if kind == "blockage":
+            if target["blocked_at"] is None or at >= target["blocked_at"]:
+                target["blockage"], target["blocked_at"] = extra, at
+            continue
+        if kind == "done":
+            if name not in target["done"] or at < target["done"][name]:
+                target["done"][name] = at
+        else:
+            target["invalid"].append((name, at))
+        target["runs"][name] += 1
+        customer.misplaced -= 1
+        customer.executions += 1
+        if target["runs"][name] >= configuration["repeats"]:
+            customer.ineffective += 1
+    customer.unplaced = kept
+
+
+def trim(customer, v, at, configuration, flow_id):
     """A visit ended at `at` by an entry delivered after actions or a blockage placed in it from
     then on: those happened at another step (misplaced); a repeated valid execution has no time
     of its own and stays (README, "Late deliveries")."""
     if v["blocked_at"] is not None and v["blocked_at"] >= at:
+        hold(customer, (v["blocked_at"], "b" + v["blockage"], flow_id, v["step"], "blockage", None, v["blockage"]))
         v["blockage"], v["blocked_at"] = None, None
+    for a, t in v["done"].items():
+        if t >= at:
+            hold(customer, (t, "a" + a, flow_id, v["step"], "done", a, None))
+    for a, t in v["invalid"]:
+        if t >= at:
+            hold(customer, (t, "r" + a, flow_id, v["step"], "invalid", a, None))
     removed = [a for a, t in v["done"].items() if t >= at] + [a for a, t in v["invalid"] if t >= at]
     for a in [a for a, t in v["done"].items() if t >= at]:
         del v["done"][a]
@@ -158,6 +222,42 @@ def trim(customer, v, at, configuration):
         customer.executions -= 1
         customer.misplaced += 1
         customer.ineffective -= ineffective(n) - ineffective(n - 1)
+
+
+def enter(customer, event, at, flow, step, configuration):
+    """A step entry: on time, a step change (re-entering the current step changes nothing); late,
+    put where event-time order would have put it."""
+    state = customer.flows.setdefault(flow.id, {"current": None, "history": []})
+    current = state["current"]
+    if current is None:
+        state["current"] = visit(step, at, flow)
+    elif at < current["entered"]:
+        # A late entry: put where event-time order would have put it.
+        before = [v for v in state["history"] if v["entered"] <= at]
+        containing = before[-1] if before and (before[-1]["exited"] is None or before[-1]["exited"] > at) else None
+        if containing is not None and containing["step"] == step:
+            return  # re-entering the step it was at then
+        if containing is not None:
+            containing["exited"] = at
+            trim(customer, containing, at, configuration, flow.id)
+        index = next((i for i, v in enumerate(state["history"]) if v["entered"] > at), len(state["history"]))
+        following = state["history"][index] if index < len(state["history"]) else current
+        if following["step"] == step:
+            following["entered"] = at  # the following entry of the same step was a re-entry
+        else:
+            late = visit(step, at, flow)
+            late["exited"] = following["entered"]
+            state["history"].insert(index, late)
+    elif current["step"] != step:
+        current["exited"] = at
+        trim(customer, current, at, configuration, flow.id)
+        state["history"].append(current)
+        state["current"] = visit(step, at, flow)
+        # A rep's exit from a step an N-in-a-row rule watches (a step left for another).
+        for rule in configuration["inARow"]:
+            if event.get("repid") is not None and rule["flow"] == flow.id and rule["step"] == current["step"]:
+                missed = rule["action"] in current["required"] and rule["action"] not in current["done"]
+                configuration["exits"][(rule["id"], event["repid"])].add((at, event["subject"], missed))
 
 
 def fold(customer, event, at, flows, configuration):
@@ -183,49 +283,24 @@ def fold(customer, event, at, flows, configuration):
         state = customer.flows.get(flow.id)
         visits = ([state["current"]] if state and state["current"] else []) + (state["history"][::-1] if state else [])
         target = next((v for v in visits if v["step"] == data["step"] and v["entered"] <= at and (v["exited"] is None or at < v["exited"])), None)
-        if target is not None and (target["blocked_at"] is None or at >= target["blocked_at"]):
-            configured = data["reason"] in flow.blockage.get(data["step"], [])
-            target["blockage"] = data["reason"] + ("" if configured else " (not a configured reason)")
+        configured = data["reason"] in flow.blockage.get(data["step"], [])
+        text = data["reason"] + ("" if configured else " (not a configured reason)")
+        if target is None:
+            hold(customer, (at, "b" + text, flow.id, data["step"], "blockage", None, text))
+        elif target["blocked_at"] is None or at >= target["blocked_at"]:
+            target["blockage"] = text
             target["blocked_at"] = at
     elif kind == "sales.step.entered" and data.get("flow") in flows:
-        flow = flows[data["flow"]]
-        state = customer.flows.setdefault(flow.id, {"current": None, "history": []})
-        current = state["current"]
-        if current is None:
-            state["current"] = visit(data["step"], at, flow)
-        elif at < current["entered"]:
-            # A late entry: put where event-time order would have put it.
-            before = [v for v in state["history"] if v["entered"] <= at]
-            containing = before[-1] if before and (before[-1]["exited"] is None or before[-1]["exited"] > at) else None
-            if containing is not None and containing["step"] == data["step"]:
-                return  # re-entering the step it was at then
-            if containing is not None:
-                containing["exited"] = at
-                trim(customer, containing, at, configuration)
-            index = next((i for i, v in enumerate(state["history"]) if v["entered"] > at), len(state["history"]))
-            following = state["history"][index] if index < len(state["history"]) else current
-            if following["step"] == data["step"]:
-                following["entered"] = at  # the following entry of the same step was a re-entry
-            else:
-                late = visit(data["step"], at, flow)
-                late["exited"] = following["entered"]
-                state["history"].insert(index, late)
-        elif current["step"] != data["step"]:
-            current["exited"] = at
-            trim(customer, current, at, configuration)
-            state["history"].append(current)
-            state["current"] = visit(data["step"], at, flow)
-            # A rep's exit from a step an N-in-a-row rule watches (a step left for another).
-            for rule in configuration["inARow"]:
-                if event.get("repid") is not None and rule["flow"] == flow.id and rule["step"] == current["step"]:
-                    missed = rule["action"] in current["required"] and rule["action"] not in current["done"]
-                    configuration["exits"][(rule["id"], event["repid"])].add((at, event["subject"], missed))
+        enter(customer, event, at, flows[data["flow"]], data["step"], configuration)
+        place(customer, data["flow"], configuration)
     elif kind == "sales.action.completed" and data.get("flow") in flows:
         flow = flows[data["flow"]]
         state = customer.flows.get(flow.id)
         step, action = data.get("step"), data.get("action")
         if state is None or (step, action) not in flow.evidence:
             customer.misplaced += 1
+            if (step, action) in flow.evidence:
+                hold_action(customer, flow, step, action, data, at, event)
             return
         current = state["current"]
         if current is not None and current["step"] == step and at >= current["entered"]:
@@ -234,6 +309,7 @@ def fold(customer, event, at, flows, configuration):
             matches = [v for v in state["history"] if v["step"] == step and v["entered"] <= at and (v["exited"] is None or at < v["exited"])]
             if not matches:
                 customer.misplaced += 1
+                hold_action(customer, flow, step, action, data, at, event)
                 return
             target = matches[-1]
         if evidence_ok(data.get("evidence"), flow.evidence[(step, action)], at):

@@ -62,18 +62,23 @@ extension CustomerState {
             // The visit of that step the blockage happened in (a late one may belong to a past
             // visit); of two blockages of one visit, the later in event time stands.
             var blocksCurrent = false
+            var placed = false
             flows.modifyValue(forKey: flow) { state in
+                placed = true
                 let blockage = Blockage(reason: reason, at: time, isConfiguredReason: configured)
                 if state.current.map({ $0.step == step && time >= $0.enteredAt }) ?? false {
                     if state.current!.blockage.map({ time >= $0.at }) ?? true {
                         state.current!.blockage = blockage
                         blocksCurrent = true
                     }
-                } else if let index = state.history.lastIndex(where: { $0.step == step && $0.enteredAt <= time && ($0.exitedAt.map { time < $0 } ?? true) }),
-                          state.history[index].blockage.map({ time >= $0.at }) ?? true {
-                    state.history[index].blockage = blockage
+                } else if let index = state.history.lastIndex(where: { $0.step == step && $0.enteredAt <= time && ($0.exitedAt.map { time < $0 } ?? true) }) {
+                    if state.history[index].blockage.map({ time >= $0.at }) ?? true { state.history[index].blockage = blockage }
+                } else {
+                    placed = false
                 }
             }
+            // No visit of the step contains it (yet): a step entry delivered later may make one.
+            if !placed { hold(UnplacedFlowEvent(flow: flow, step: step, what: .blockage(Blockage(reason: reason, at: time, isConfiguredReason: configured)))) }
             // A stuck alert already open names the blockage too, whenever it arrived.
             if blocksCurrent && !openAlerts.isEmpty { outputs.append(taking: redescribeOpenAlerts(configuration: configuration)) }
         case .actionCompleted(let flow, let step, let action, let evidence):
@@ -147,6 +152,13 @@ extension CustomerState {
             misplacedActions += moved.executions
             ineffectiveExecutions -= moved.ineffective
         }
+        for item in moved.items { hold(UnplacedFlowEvent(flow: definition.id, step: item.step, what: item.what)) }
+        // An open stuck alert names the step's blockage: one placed now changes its text.
+        if placeUnplaced(flow: definition.id, configuration: configuration), !openAlerts.isEmpty {
+            var outputs = outputs
+            outputs.append(taking: redescribeOpenAlerts(configuration: configuration))
+            return outputs
+        }
         return outputs
     }
 
@@ -207,6 +219,9 @@ extension CustomerState {
         let time = event.time
         guard let position = flows.index(forKey: definition.id) else {
             misplacedActions += 1
+            if let actionDefinition = definition.action(named: action, inStep: step) {
+                hold(action: action, step: step, flow: definition.id, requirement: actionDefinition.evidence, evidence: evidence, event: event)
+            }
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .flowNotEntered)]
         }
         guard let actionDefinition = definition.action(named: action, inStep: step) else {
@@ -227,7 +242,9 @@ extension CustomerState {
             historyIndex = index
         } else {
             misplacedActions += 1
-            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .atAnotherStep(flows[valueAt: position].current?.step))]
+            let at = flows[valueAt: position].current?.step
+            hold(action: action, step: step, flow: definition.id, requirement: actionDefinition.evidence, evidence: evidence, event: event)
+            return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .atAnotherStep(at))]
         }
         var outputs: [FlowOutput] = []
         let (problems, summary) = EvidenceCheck.check(evidence, against: actionDefinition.evidence, actionTime: time)
@@ -237,7 +254,7 @@ extension CustomerState {
                 visit.completed[action] = CompletedAction(at: time, rep: event.rep, eventID: event.id, evidence: summary)
             }
         } else {
-            visit.invalidEvidence.append(EvidenceProblem(action: action, at: time, eventID: event.id, reasons: problems))
+            visit.insertInvalidEvidence(EvidenceProblem(action: action, at: time, eventID: event.id, reasons: problems))
             outputs.append(.evidenceRejected(customer: customer, flow: definition.id, step: step, action: action, reasons: problems, at: time))
         }
         let count = (visit.executions[action] ?? 0) + 1
@@ -249,6 +266,18 @@ extension CustomerState {
         }
         if let historyIndex { flows[valueAt: position].history[historyIndex] = visit } else { flows[valueAt: position].current = visit }
         return outputs
+    }
+}
+
+extension CustomerState {
+    /// Holds a misplaced action of a known step, its evidence checked now, in case a step entry
+    /// delivered later makes a visit that contains it (``UnplacedFlowEvent``).
+    private mutating func hold(action: String, step: String, flow: String, requirement: EvidenceRequirement, evidence: Evidence, event: SalesEvent) {
+        let (problems, summary) = EvidenceCheck.check(evidence, against: requirement, actionTime: event.time)
+        let what: UnplacedFlowEvent.What = problems.isEmpty
+            ? .completed(action: action, CompletedAction(at: event.time, rep: event.rep, eventID: event.id, evidence: summary))
+            : .rejected(EvidenceProblem(action: action, at: event.time, eventID: event.id, reasons: problems))
+        hold(UnplacedFlowEvent(flow: flow, step: step, what: what))
     }
 }
 

@@ -29,6 +29,7 @@ extension CustomerState {
         writer.write(state.pointee.ineffectiveExecutions)
         writer.write(state.pointee.quotesSentSinceOpened)
         writer.write(state.pointee.misplacedActions)
+        writer.write(state.pointee.unplaced, byAddress: { $1.pointee.write(to: &$0) })
         writer.write(state.pointee.outcome) { $1.write(to: &$0) }
         writer.write(state.pointee.openAlerts, byAddress: { $1.pointee.write(to: &$0) })
         writer.write(state.pointee.reconciledAt)
@@ -53,6 +54,8 @@ extension CustomerState {
         ineffectiveExecutions = try reader.readInt()
         quotesSentSinceOpened = try reader.readInt()
         misplacedActions = try reader.readInt()
+        let unplacedCount = try reader.readCount()
+        for _ in 0..<unplacedCount { unplaced.append(try UnplacedFlowEvent(reading: &reader)) }
         outcome = try reader.readOptional { reader throws(StateReadError) in try Outcome(reading: &reader) }
         openAlerts = try reader.readMap { reader throws(StateReadError) in try Alert(reading: &reader) }
         reconciledAt = try reader.readOptionalTime()

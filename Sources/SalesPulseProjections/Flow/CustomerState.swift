@@ -36,6 +36,10 @@ public struct CustomerState: Sendable, Hashable, Codable {
     public var quotesSentSinceOpened: Int
     /// Actions reported for a step the customer was not at (or an unknown action).
     public var misplacedActions: Int
+    /// Actions and blockages of a flow's step that no visit contained when they arrived, in
+    /// order of time: a step entry delivered later may make one that does (see
+    /// ``UnplacedFlowEvent``). The actions are counted in ``misplacedActions`` meanwhile.
+    public var unplaced: [UnplacedFlowEvent] = []
     /// Won or lost, if decided.
     public var outcome: Outcome?
     /// Alerts currently open for this customer, by id.

@@ -76,10 +76,14 @@ public struct StepVisit: Sendable, Hashable, Codable {
         var executions = 0
         /// How many fewer executions count as ineffective.
         var ineffective = 0
+        /// What was taken out, with the step of the visit it left: held as unplaced (a later
+        /// step entry may make a visit that contains it).
+        var items: [(step: String, what: UnplacedFlowEvent.What)] = []
 
         mutating func add(_ other: Trimmed) {
             executions += other.executions
             ineffective += other.ineffective
+            items += other.items
         }
     }
 
@@ -89,14 +93,23 @@ public struct StepVisit: Sendable, Hashable, Codable {
     /// a blockage from then on. A repeated valid execution keeps no time of its own: it stays
     /// counted (README, "Late deliveries").
     mutating func trim(from time: EventTime, ineffectiveRepeats: Int) -> Trimmed {
-        if let blockage, blockage.at >= time { self.blockage = nil }
+        var trimmed = Trimmed()
+        if let blockage, blockage.at >= time {
+            trimmed.items.append((step, .blockage(blockage)))
+            self.blockage = nil
+        }
         var removed: [String] = []
-        for entry in completed.entries where entry.value.at >= time { removed.append(entry.key) }
-        for problem in invalidEvidence where problem.at >= time { removed.append(problem.action) }
-        guard !removed.isEmpty else { return Trimmed() }
+        for entry in completed.entries where entry.value.at >= time {
+            removed.append(entry.key)
+            trimmed.items.append((step, .completed(action: entry.key, entry.value)))
+        }
+        for problem in invalidEvidence where problem.at >= time {
+            removed.append(problem.action)
+            trimmed.items.append((step, .rejected(problem)))
+        }
+        guard !removed.isEmpty else { return trimmed }
         for action in removed where completed[action].map({ $0.at >= time }) ?? false { completed[action] = nil }
         invalidEvidence.removeAll { $0.at >= time }
-        var trimmed = Trimmed()
         func ineffective(_ count: Int) -> Int { max(0, count - ineffectiveRepeats + 1) }
         for action in removed {
             let count = executions[action] ?? 0

@@ -20,8 +20,10 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// of a group within the lookback, not only the last. Version 9: the checkpoint's
     /// ``origin`` (cluster id and fold configuration digest). Version 10: each customer keeps the
     /// event times its rep and region were named at (``CustomerState/repNamedAt``). Version 11:
-    /// each field keeps when it was first filled in (``FieldState/firstUpdatedAt``).
-    public static let formatVersion: UInt32 = 11
+    /// each field keeps when it was first filled in (``FieldState/firstUpdatedAt``). Version 12:
+    /// each customer keeps the actions and blockages no visit contained yet
+    /// (``CustomerState/unplaced``).
+    public static let formatVersion: UInt32 = 12
 
     public var topic: String
     public var partition: Int32
