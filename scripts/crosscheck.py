@@ -138,7 +138,35 @@ def visit(step, at, flow):
     # done: action -> the earliest valid execution's time; invalid: (action, time) of each
     # execution whose evidence failed.
     return {"step": step, "entered": at, "exited": None, "required": flow.required.get(step, []), "done": {}, "runs": collections.Counter(),
-            "invalid": [], "blockage": None, "blocked_at": None}
+            "invalid": [], "blockage": None, "blocked_at": None, "reentries": [], "repeats": []}
+
+
+def add_valid(v, action, at):
+    """The earliest valid execution completes the action; the others are repeats."""
+    if action not in v["done"]:
+        v["done"][action] = at
+    elif at < v["done"][action]:
+        v["repeats"].append((action, v["done"][action]))
+        v["done"][action] = at
+    else:
+        v["repeats"].append((action, at))
+
+
+def note_reentry(v, at):
+    if at > v["entered"] and at not in v["reentries"]:
+        v["reentries"] = sorted(v["reentries"] + [at])
+
+
+def resumption(v, at, exit_at, flow):
+    """The stay at v's step resumed at its first re-entry after `at` (v interrupted there)."""
+    later = [r for r in v["reentries"] if r > at]
+    v["reentries"] = [r for r in v["reentries"] if r < at]
+    if not later:
+        return None
+    resumed = visit(v["step"], later[0], flow)
+    resumed["exited"] = exit_at
+    resumed["reentries"] = later[1:]
+    return resumed
 
 
 UNPLACED_LIMIT = 32
@@ -183,8 +211,7 @@ def place(customer, flow_id, configuration):
                 target["blockage"], target["blocked_at"] = extra, at
             continue
         if kind == "done":
-            if name not in target["done"] or at < target["done"][name]:
-                target["done"][name] = at
+            add_valid(target, name, at)
         else:
             target["invalid"].append((name, at))
         target["runs"][name] += 1
@@ -208,7 +235,11 @@ def trim(customer, v, at, configuration, flow_id):
     for a, t in v["invalid"]:
         if t >= at:
             hold(customer, (t, "r" + a, flow_id, v["step"], "invalid", a, None))
-    removed = [a for a, t in v["done"].items() if t >= at] + [a for a, t in v["invalid"] if t >= at]
+    for a, t in v["repeats"]:
+        if t >= at:
+            hold(customer, (t, "a" + a, flow_id, v["step"], "done", a, None))
+    removed = [a for a, t in v["done"].items() if t >= at] + [a for a, t in v["invalid"] if t >= at] + [a for a, t in v["repeats"] if t >= at]
+    v["repeats"] = [(a, t) for a, t in v["repeats"] if t < at]
     for a in [a for a, t in v["done"].items() if t >= at]:
         del v["done"][a]
     v["invalid"] = [(a, t) for a, t in v["invalid"] if t < at]
@@ -236,23 +267,39 @@ def enter(customer, event, at, flow, step, configuration):
         before = [v for v in state["history"] if v["entered"] <= at]
         containing = before[-1] if before and (before[-1]["exited"] is None or before[-1]["exited"] > at) else None
         if containing is not None and containing["step"] == step:
-            return  # re-entering the step it was at then
+            note_reentry(containing, at)  # re-entering the step it was at then
+            return
         if containing is not None:
+            exit_at = containing["exited"]
             containing["exited"] = at
             trim(customer, containing, at, configuration, flow.id)
+            resumed = resumption(containing, at, exit_at, flow)
+            if resumed is not None:
+                state["history"].insert(state["history"].index(containing) + 1, resumed)
         index = next((i for i, v in enumerate(state["history"]) if v["entered"] > at), len(state["history"]))
         following = state["history"][index] if index < len(state["history"]) else current
         if following["step"] == step:
-            following["entered"] = at  # the following entry of the same step was a re-entry
+            # The following entry of the same step was a re-entry.
+            old = following["entered"]
+            following["entered"] = at
+            note_reentry(following, old)
         else:
             late = visit(step, at, flow)
             late["exited"] = following["entered"]
             state["history"].insert(index, late)
-    elif current["step"] != step:
+    elif current["step"] == step:
+        note_reentry(current, at)
+    else:
         current["exited"] = at
         trim(customer, current, at, configuration, flow.id)
+        resumed = resumption(current, at, None, flow)
         state["history"].append(current)
         state["current"] = visit(step, at, flow)
+        if resumed is not None:
+            # The customer had re-entered the step it leaves here, later (delivered out of order).
+            state["current"]["exited"] = resumed["entered"]
+            state["history"].append(state["current"])
+            state["current"] = resumed
         # A rep's exit from a step an N-in-a-row rule watches (a step left for another).
         for rule in configuration["inARow"]:
             if event.get("repid") is not None and rule["flow"] == flow.id and rule["step"] == current["step"]:
@@ -313,8 +360,7 @@ def fold(customer, event, at, flows, configuration):
                 return
             target = matches[-1]
         if evidence_ok(data.get("evidence"), flow.evidence[(step, action)], at):
-            if action not in target["done"] or at < target["done"][action]:
-                target["done"][action] = at
+            add_valid(target, action, at)
         else:
             target["invalid"].append((action, at))
         target["runs"][action] += 1

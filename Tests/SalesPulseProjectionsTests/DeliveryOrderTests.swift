@@ -108,6 +108,67 @@ import SalesPulseModel
         }
     }
 
+    /// Step entries, actions and a blockage of one flow, delivered in each of the 720 orders:
+    /// an action or a blockage that arrives before the entry of the visit it happened in waits
+    /// (``CustomerState/unplaced``) and goes there when the entry comes. Every order gives the
+    /// state the event-time order gives.
+    @Test func aFlowIsTheSameInEveryDeliveryOrder() {
+        let events = [
+            F.enter("academic", "visit", at: 0),
+            F.act("academic", "visit", "notes", Evidence(text: "three pains"), at: 1, id: "notes-1"),
+            F.event(.stepBlocked(flow: "academic", step: "visit", reason: "doctor_abroad"), at: 1.5, id: "block-1.5"),
+            F.enter("academic", "review", at: 2),
+            F.act("academic", "review", "send", Evidence(text: "no attachment"), at: 3, id: "send-3"),
+            F.act("academic", "visit", "photo", Evidence(text: "not a photo"), at: 3.5, id: "photo-3.5"),
+        ]
+        let (inTime, _) = F.fold(events)
+        let expected = inTime.customers["c1"]!
+        let flow = expected.flows["academic"]!
+        #expect(flow.history.count == 1 && flow.history[0].blockage?.reason == "doctor_abroad")
+        #expect(flow.current?.invalidEvidence.map(\.eventID) == ["send-3"])
+        #expect(expected.misplacedActions == 1 && expected.actionExecutions == 2)
+        var orders = 0
+        for order in Self.permutations(events) {
+            let (projection, _) = F.fold(order)
+            let state = projection.customers["c1"]!
+            #expect(state.flows == expected.flows && state.unplaced == expected.unplaced, "delivered as \(order.map(\.id))")
+            #expect(state.misplacedActions == expected.misplacedActions && state.actionExecutions == expected.actionExecutions, "delivered as \(order.map(\.id))")
+            orders += 1
+        }
+        #expect(orders == 720)
+    }
+
+    /// A re-entry of a step and repeated valid executions, delivered in each of the 5,040
+    /// orders: the re-entry at 3 is kept, so an entry of another step at 2 delivered after it
+    /// splits the stay in two; a repeated execution keeps its time, so it goes with its visit.
+    @Test func reEntriesAndRepeatedExecutionsAreTheSameInEveryDeliveryOrder() {
+        let events = [
+            F.enter("academic", "visit", at: 0),
+            F.enter("academic", "visit", at: 3),
+            F.enter("academic", "review", at: 2),
+            F.act("academic", "visit", "notes", Evidence(text: "three pains"), at: 1, id: "notes-1"),
+            F.act("academic", "visit", "notes", Evidence(text: "three pains again"), at: 1.5, id: "notes-1.5"),
+            F.act("academic", "visit", "notes", Evidence(text: "later pains"), at: 3.5, id: "notes-3.5"),
+            F.act("academic", "visit", "photo", Evidence(text: "not a photo"), at: 2.5, id: "photo-2.5"),
+        ]
+        let (inTime, _) = F.fold(events.sorted { $0.time < $1.time })
+        let expected = inTime.customers["c1"]!
+        let flow = expected.flows["academic"]!
+        #expect(flow.history.map(\.step) == ["visit", "review"] && flow.current?.step == "visit" && flow.current?.enteredAt == F.at(3))
+        #expect(flow.history[0].completed["notes"]?.eventID == "notes-1" && flow.history[0].repeats.map(\.completion.eventID) == ["notes-1.5"])
+        #expect(flow.current?.completed["notes"]?.eventID == "notes-3.5")
+        #expect(expected.misplacedActions == 1 && expected.actionExecutions == 3)
+        var orders = 0
+        for order in Self.permutations(events) {
+            let (projection, _) = F.fold(order)
+            let state = projection.customers["c1"]!
+            #expect(state.flows == expected.flows && state.unplaced == expected.unplaced, "delivered as \(order.map(\.id))")
+            #expect(state.misplacedActions == expected.misplacedActions && state.actionExecutions == expected.actionExecutions, "delivered as \(order.map(\.id))")
+            orders += 1
+        }
+        #expect(orders == 5040)
+    }
+
     /// Of two valid executions of an action in one visit, the earlier in event time completes it.
     @Test func theEarliestValidExecutionCompletesTheAction() {
         let first = F.act("academic", "visit", "notes", Evidence(text: "three pains"), at: 1, id: "notes-1")

@@ -177,20 +177,33 @@ extension CustomerState {
             var containing = state.history.lastIndex { $0.enteredAt <= time }
             if let index = containing, let exit = state.history[index].exitedAt, exit <= time { containing = nil }
             // Re-entering the step the customer was at then changes nothing, as on time.
-            if let containing, state.history[containing].step == step { return [] }
+            if let containing, state.history[containing].step == step {
+                state.history[containing].noteReentry(at: time)
+                return []
+            }
             if let containing {
+                // The visit it splits ends here; if the customer re-entered that step later
+                // within it, the stay resumed then.
+                let exit = state.history[containing].exitedAt
                 state.history[containing].exitedAt = time
                 trimmed.add(state.history[containing].trim(from: time, ineffectiveRepeats: ineffectiveRepeats))
+                if let resumed = state.history[containing].resumption(after: time, until: exit) {
+                    state.history.insert(resumed, at: containing + 1)
+                }
             }
             let index = state.history.firstIndex { $0.enteredAt > time } ?? state.history.count
             // The visit that follows is of the same step: its entry was a re-entry, and the
             // stay began with this one.
             if index < state.history.count, state.history[index].step == step {
+                let entry = state.history[index].enteredAt
                 state.history[index].enteredAt = time
+                state.history[index].noteReentry(at: entry)
                 return []
             }
             if index == state.history.count, state.current!.step == step {
+                let entry = state.current!.enteredAt
                 state.current!.enteredAt = time
+                state.current!.noteReentry(at: entry)
                 return []
             }
             var visit = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
@@ -198,11 +211,16 @@ extension CustomerState {
             state.history.insert(visit, at: index)
             return []
         }
-        if state.current!.step == step { return [] } // re-entering the current step changes nothing
+        if state.current!.step == step {
+            // Re-entering the current step changes nothing; its time is kept (see ``StepVisit/reentries``).
+            state.current!.noteReentry(at: time)
+            return []
+        }
         // The current visit is moved into the history, not copied there.
         var current = state.current.take()!
         current.exitedAt = time
         trimmed.add(current.trim(from: time, ineffectiveRepeats: ineffectiveRepeats))
+        let resumed = current.resumption(after: time, until: nil)
         var outputs: [FlowOutput] = []
         let missing = current.missing
         if !missing.isEmpty {
@@ -210,8 +228,17 @@ extension CustomerState {
         }
         let from = current.step
         state.history.append(current)
-        state.current = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
+        var next = StepVisit(step: step, enteredAt: time, required: definition.mandatoryActionIDs(ofStep: step))
         outputs.append(.stepChanged(customer: customer, flow: definition.id, from: from, to: step, at: time))
+        if let resumed {
+            // The customer had re-entered the step it leaves here, later: a correction of what
+            // was delivered out of order, which sends no output of its own (as a late entry).
+            next.exitedAt = resumed.enteredAt
+            state.history.append(next)
+            state.current = resumed
+        } else {
+            state.current = next
+        }
         return outputs
     }
 
@@ -250,9 +277,7 @@ extension CustomerState {
         let (problems, summary) = EvidenceCheck.check(evidence, against: actionDefinition.evidence, actionTime: time)
         if problems.isEmpty {
             // The earliest valid execution in event time completes the action.
-            if visit.completed[action].map({ time < $0.at }) ?? true {
-                visit.completed[action] = CompletedAction(at: time, rep: event.rep, eventID: event.id, evidence: summary)
-            }
+            visit.addValidExecution(of: action, CompletedAction(at: time, rep: event.rep, eventID: event.id, evidence: summary))
         } else {
             visit.insertInvalidEvidence(EvidenceProblem(action: action, at: time, eventID: event.id, reasons: problems))
             outputs.append(.evidenceRejected(customer: customer, flow: definition.id, step: step, action: action, reasons: problems, at: time))

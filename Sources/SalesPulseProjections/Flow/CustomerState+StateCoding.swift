@@ -180,6 +180,11 @@ extension StepVisit {
         writer.write(visit.pointee.invalidEvidence, byAddress: { $1.pointee.write(to: &$0) })
         writer.write(visit.pointee.executions) { $0.write($1) }
         writer.write(visit.pointee.blockage) { $1.write(to: &$0) }
+        writer.write(visit.pointee.reentries, byAddress: { $0.write($1.pointee) })
+        writer.write(visit.pointee.repeats, byAddress: { writer, repeated in
+            writer.write(repeated.pointee.action)
+            repeated.pointee.completion.write(to: &writer)
+        })
     }
 
     init(reading reader: inout StateReader) throws(StateReadError) {
@@ -193,6 +198,10 @@ extension StepVisit {
         for _ in 0..<problems { invalidEvidence.append(try EvidenceProblem(reading: &reader)) }
         executions = try reader.readMap { reader throws(StateReadError) in try reader.readInt() }
         blockage = try reader.readOptional { reader throws(StateReadError) in try Blockage(reading: &reader) }
+        let reentryCount = try reader.readCount()
+        for _ in 0..<reentryCount { reentries.append(try reader.readTime()) }
+        let repeatCount = try reader.readCount()
+        for _ in 0..<repeatCount { repeats.append(RepeatedAction(action: try reader.readString(), completion: try CompletedAction(reading: &reader))) }
     }
 }
 

@@ -47,6 +47,14 @@ public struct StepVisit: Sendable, Hashable, Codable {
     public var executions: SmallMap<Int>
     /// The current blockage, if any.
     public var blockage: Blockage?
+    /// Later entries of this step during the visit, in order: a re-entry changes nothing, but
+    /// an entry of another step delivered late that splits the visit needs them (the stay
+    /// resumed at the first one after it).
+    public var reentries: [EventTime] = []
+    /// Valid executions of a completed action other than the earliest (which completed it), in
+    /// order of time: a step entry delivered late that ends the visit before one of them takes
+    /// it out with its time.
+    public var repeats: [RepeatedAction] = []
 
     /// Creates a visit.
     public init(step: String, enteredAt: EventTime, required: [String]) {
@@ -89,9 +97,9 @@ public struct StepVisit: Sendable, Hashable, Codable {
 
     /// Takes out what the visit holds from `time` on, the time it now ends at: a step entry
     /// delivered late ended it before actions or a blockage placed in it had happened. Its
-    /// completions and invalid evidence from then on go (each an execution fewer), and so does
-    /// a blockage from then on. A repeated valid execution keeps no time of its own: it stays
-    /// counted (README, "Late deliveries").
+    /// completions, repeated valid executions and invalid evidence from then on go (each an
+    /// execution fewer), and so does a blockage from then on; re-entries from then on are the
+    /// caller's (a stay that resumed).
     mutating func trim(from time: EventTime, ineffectiveRepeats: Int) -> Trimmed {
         var trimmed = Trimmed()
         if let blockage, blockage.at >= time {
@@ -99,10 +107,16 @@ public struct StepVisit: Sendable, Hashable, Codable {
             self.blockage = nil
         }
         var removed: [String] = []
+        // The completion is the earliest valid execution: when it goes, so do its repeats.
         for entry in completed.entries where entry.value.at >= time {
             removed.append(entry.key)
             trimmed.items.append((step, .completed(action: entry.key, entry.value)))
         }
+        for repeated in repeats where repeated.completion.at >= time {
+            removed.append(repeated.action)
+            trimmed.items.append((step, .completed(action: repeated.action, repeated.completion)))
+        }
+        repeats.removeAll { $0.completion.at >= time }
         for problem in invalidEvidence where problem.at >= time {
             removed.append(problem.action)
             trimmed.items.append((step, .rejected(problem)))
@@ -123,6 +137,12 @@ public struct StepVisit: Sendable, Hashable, Codable {
 
     /// Time spent at the step, if exited.
     public var dwellMilliseconds: Int64? { exitedAt.map { $0.epochMilliseconds - enteredAt.epochMilliseconds } }
+}
+
+/// A valid execution of an action already completed by an earlier one.
+public struct RepeatedAction: Sendable, Hashable, Codable {
+    public var action: String
+    public var completion: CompletedAction
 }
 
 /// A completed action.

@@ -80,7 +80,7 @@ extension CustomerState {
                     if visit.blockage.map({ at >= $0.at }) ?? true { visit.blockage = blockage }
                     return 0
                 case .completed(let action, let completion):
-                    if visit.completed[action].map({ at < $0.at }) ?? true { visit.completed[action] = completion }
+                    visit.addValidExecution(of: action, completion)
                     return visit.countExecution(of: action)
                 case .rejected(let problem):
                     visit.insertInvalidEvidence(problem)
@@ -114,6 +114,45 @@ extension StepVisit {
         let count = (executions[action] ?? 0) + 1
         executions[action] = count
         return count
+    }
+
+    /// Adds a valid execution: the earliest in event time completes the action, the others are
+    /// kept as repeats, in order (the same whatever order they arrived in).
+    mutating func addValidExecution(of action: String, _ completion: CompletedAction) {
+        let repeated: RepeatedAction
+        if let existing = completed[action] {
+            if completion.at < existing.at {
+                completed[action] = completion
+                repeated = RepeatedAction(action: action, completion: existing)
+            } else {
+                repeated = RepeatedAction(action: action, completion: completion)
+            }
+        } else {
+            completed[action] = completion
+            return
+        }
+        let key = (repeated.completion.at.epochMilliseconds, repeated.completion.eventID)
+        let index = repeats.firstIndex { key < ($0.completion.at.epochMilliseconds, $0.completion.eventID) } ?? repeats.count
+        repeats.insert(repeated, at: index)
+    }
+
+    /// The stay at this visit's step after it was interrupted at `time` (by an entry of another
+    /// step delivered late): a visit from the first re-entry after `time` until `exit`, with
+    /// the re-entries after that one; nil when there was none. The re-entries from `time` on
+    /// leave this visit either way.
+    mutating func resumption(after time: EventTime, until exit: EventTime?) -> StepVisit? {
+        defer { reentries.removeAll { $0 >= time } }
+        guard let resumedAt = reentries.first(where: { $0 > time }) else { return nil }
+        var resumed = StepVisit(step: step, enteredAt: resumedAt, required: required)
+        resumed.exitedAt = exit
+        resumed.reentries = reentries.filter { $0 > resumedAt }
+        return resumed
+    }
+
+    /// Notes a re-entry of the visit's step at `time` (none at its entry time), in order.
+    mutating func noteReentry(at time: EventTime) {
+        guard time > enteredAt, !reentries.contains(time) else { return }
+        reentries.insert(time, at: reentries.firstIndex { time < $0 } ?? reentries.count)
     }
 
     /// Adds evidence that failed its requirement, in order of time (then event id), so the list

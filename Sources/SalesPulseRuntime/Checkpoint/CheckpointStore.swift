@@ -22,7 +22,8 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// event times its rep and region were named at (``CustomerState/repNamedAt``). Version 11:
     /// each field keeps when it was first filled in (``FieldState/firstUpdatedAt``). Version 12:
     /// each customer keeps the actions and blockages no visit contained yet
-    /// (``CustomerState/unplaced``).
+    /// (``CustomerState/unplaced``), each visit its re-entries and repeated valid executions
+    /// (``StepVisit/reentries``, ``StepVisit/repeats``).
     public static let formatVersion: UInt32 = 12
 
     public var topic: String
