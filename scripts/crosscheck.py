@@ -124,6 +124,7 @@ class Customer:
         self.executions = 0
         self.ineffective = 0
         self.quotes = 0
+        self.quote_events = []  # time * 2 (+ 1 for an open), sorted
         self.won = None
         self.flows = {}  # flow -> {"current": visit, "history": [visits]}
         # Actions and blockages no visit of their step contained when they came (README, "Late
@@ -367,13 +368,25 @@ def fold(customer, event, at, flows, configuration):
         customer.executions += 1
         if target["runs"][action] >= configuration["repeats"]:
             customer.ineffective += 1
-    elif kind == "sales.quote.sent":
-        customer.quotes += 1
-        customer.executions += 1
-        if customer.quotes >= configuration["repeats"]:
-            customer.ineffective += 1
-    elif kind == "sales.quote.opened":
-        customer.quotes = 0
+    elif kind in ("sales.quote.sent", "sales.quote.opened"):
+        # Quotes in order of time (a send before an open at one millisecond), at most 64 kept:
+        # a send is ineffective when it is the N-th or later since the last open before it.
+        def ineffective(events):
+            run = count = 0
+            for packed in events:
+                if packed & 1:
+                    run = 0
+                    continue
+                run += 1
+                count += run >= configuration["repeats"]
+            return count
+        before = ineffective(customer.quote_events)
+        customer.quote_events.append(at * 2 + (1 if kind == "sales.quote.opened" else 0))
+        customer.quote_events.sort()
+        customer.ineffective += ineffective(customer.quote_events) - before
+        del customer.quote_events[:-64]
+        if kind == "sales.quote.sent":
+            customer.executions += 1
     elif kind in ("sales.deal.won", "sales.deal.lost") and (customer.outcome is None or at >= customer.outcome[1]):
         customer.outcome = ("won" if kind == "sales.deal.won" else "lost", at)
         customer.won = at if kind == "sales.deal.won" else None

@@ -169,6 +169,19 @@ import SalesPulseModel
         #expect(orders == 5040)
     }
 
+    /// Quotes "sent without being opened" are counted where they happened: the send at 2.5,
+    /// delivered after the open at 3, is the third since the last open before it.
+    @Test func quotesSentWithoutBeingOpenedAreCountedInEventTimeInEveryDeliveryOrder() {
+        let events = [1, 2, 2.5, 4].map { F.event(.quoteSent(quote: "q", amount: nil, currency: nil), at: $0, id: "sent-\($0)") }
+            + [F.event(.quoteOpened(quote: "q"), at: 3, id: "opened-3")]
+        for order in Self.permutations(events) {
+            let (projection, _) = F.fold(order)
+            let state = projection.customers["c1"]!
+            #expect(state.ineffectiveExecutions == 1 && state.actionExecutions == 4 && state.quotesSentSinceOpened == 1, "delivered as \(order.map(\.id))")
+            #expect(state.quotes.events.count == 5)
+        }
+    }
+
     /// Of two valid executions of an action in one visit, the earlier in event time completes it.
     @Test func theEarliestValidExecutionCompletesTheAction() {
         let first = F.act("academic", "visit", "notes", Evidence(text: "three pains"), at: 1, id: "notes-1")

@@ -88,14 +88,18 @@ extension CustomerState {
             }
             outputs = completed
         case .quoteSent:
-            quotesSentSinceOpened += 1
+            // Counted where it happened in event time (``QuoteTimeline``).
+            let (ineffective, sent) = quotes.record(opened: false, at: time, ineffectiveRepeats: configuration.ineffectiveRepeats)
+            quotesSentSinceOpened = sent
             actionExecutions += 1
-            if quotesSentSinceOpened >= configuration.ineffectiveRepeats {
-                ineffectiveExecutions += 1
-                outputs.append(.ineffectiveAction(customer: customer, action: "quote.sent", count: quotesSentSinceOpened, at: time, rep: event.rep))
+            ineffectiveExecutions += ineffective
+            if ineffective > 0 {
+                outputs.append(.ineffectiveAction(customer: customer, action: "quote.sent", count: max(sent, configuration.ineffectiveRepeats), at: time, rep: event.rep))
             }
         case .quoteOpened:
-            quotesSentSinceOpened = 0
+            let (ineffective, sent) = quotes.record(opened: true, at: time, ineffectiveRepeats: configuration.ineffectiveRepeats)
+            quotesSentSinceOpened = sent
+            ineffectiveExecutions += ineffective
         case .dealWon(let amount, let currency):
             // The latest decision in event time stands: a late "lost" older than a "won" does not undo it.
             if outcome.map({ time >= $0.at }) ?? true { outcome = .won(at: time, amount: amount, currency: currency) }

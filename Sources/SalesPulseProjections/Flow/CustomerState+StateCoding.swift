@@ -28,6 +28,7 @@ extension CustomerState {
         writer.write(state.pointee.actionExecutions)
         writer.write(state.pointee.ineffectiveExecutions)
         writer.write(state.pointee.quotesSentSinceOpened)
+        state.pointee.quotes.write(to: &writer)
         writer.write(state.pointee.misplacedActions)
         writer.write(state.pointee.unplaced, byAddress: { $1.pointee.write(to: &$0) })
         writer.write(state.pointee.outcome) { $1.write(to: &$0) }
@@ -53,6 +54,7 @@ extension CustomerState {
         actionExecutions = try reader.readInt()
         ineffectiveExecutions = try reader.readInt()
         quotesSentSinceOpened = try reader.readInt()
+        quotes = try QuoteTimeline(reading: &reader)
         misplacedActions = try reader.readInt()
         let unplacedCount = try reader.readCount()
         for _ in 0..<unplacedCount { unplaced.append(try UnplacedFlowEvent(reading: &reader)) }

@@ -34,6 +34,9 @@ public struct CustomerState: Sendable, Hashable, Codable {
     public var ineffectiveExecutions: Int
     /// Quotes sent since the customer last opened one.
     public var quotesSentSinceOpened: Int
+    /// The quotes sent and opened, in order of time (see ``QuoteTimeline``): a quote delivered
+    /// late is counted where it happened.
+    public var quotes = QuoteTimeline()
     /// Actions reported for a step the customer was not at (or an unknown action).
     public var misplacedActions: Int
     /// Actions and blockages of a flow's step that no visit contained when they arrived, in

@@ -101,6 +101,9 @@ public struct StepVisit: Sendable, Hashable, Codable {
     /// execution fewer), and so does a blockage from then on; re-entries from then on are the
     /// caller's (a stay that resumed).
     mutating func trim(from time: EventTime, ineffectiveRepeats: Int) -> Trimmed {
+        // Nearly always nothing happened after the exit: found by reading the times where they
+        // lie (iterating the entries copied each, every string and list retained).
+        guard holdsAnything(from: time) else { return Trimmed() }
         var trimmed = Trimmed()
         if let blockage, blockage.at >= time {
             trimmed.items.append((step, .blockage(blockage)))
@@ -133,6 +136,21 @@ public struct StepVisit: Sendable, Hashable, Codable {
             trimmed.ineffective += ineffective(count) - ineffective(count - 1)
         }
         return trimmed
+    }
+
+    /// Whether a blockage, a completion, a repeat or invalid evidence of the visit is at `time`
+    /// or later.
+    private func holdsAnything(from time: EventTime) -> Bool {
+        let limit = time.epochMilliseconds
+        if let at = blockage?.at, at.epochMilliseconds >= limit { return true }
+        let completions = completed.entries.withUnsafeBufferPointer { entries in
+            entries.indices.contains { entries[$0].value.at.epochMilliseconds >= limit }
+        }
+        if completions { return true }
+        let problems = invalidEvidence.withUnsafeBufferPointer { problems in
+            problems.indices.contains { problems[$0].at.epochMilliseconds >= limit }
+        }
+        return problems || repeats.withUnsafeBufferPointer { repeats in repeats.indices.contains { repeats[$0].completion.at.epochMilliseconds >= limit } }
     }
 
     /// Time spent at the step, if exited.

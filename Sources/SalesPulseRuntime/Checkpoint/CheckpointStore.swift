@@ -23,7 +23,8 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// each field keeps when it was first filled in (``FieldState/firstUpdatedAt``). Version 12:
     /// each customer keeps the actions and blockages no visit contained yet
     /// (``CustomerState/unplaced``), each visit its re-entries and repeated valid executions
-    /// (``StepVisit/reentries``, ``StepVisit/repeats``).
+    /// (``StepVisit/reentries``, ``StepVisit/repeats``), and its quotes' timeline
+    /// (``CustomerState/quotes``).
     public static let formatVersion: UInt32 = 12
 
     public var topic: String
