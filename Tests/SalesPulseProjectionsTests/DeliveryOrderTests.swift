@@ -34,6 +34,20 @@ import SalesPulseModel
         }
     }
 
+    /// Folds `events` in every order and expects the customer's flows, waiting actions and
+    /// counts of `expected`; returns how many orders were folded.
+    static func foldsAsExpectedInEveryOrder(_ events: [SalesEvent], _ expected: CustomerState) -> Int {
+        var orders = 0
+        for order in permutations(events) {
+            let (projection, _) = F.fold(order)
+            let state = projection.customers["c1"]!
+            #expect(state.flows == expected.flows && state.unplaced == expected.unplaced, "delivered as \(order.map(\.id))")
+            #expect(state.misplacedActions == expected.misplacedActions && state.actionExecutions == expected.actionExecutions, "delivered as \(order.map(\.id))")
+            orders += 1
+        }
+        return orders
+    }
+
     @Test func repAndRegionAreTheLatestNamedInEventTimeInEveryDeliveryOrder() {
         for order in Self.permutations(Self.routed) {
             let (projection, _) = F.fold(order)
@@ -127,15 +141,7 @@ import SalesPulseModel
         #expect(flow.history.count == 1 && flow.history[0].blockage?.reason == "doctor_abroad")
         #expect(flow.current?.invalidEvidence.map(\.eventID) == ["send-3"])
         #expect(expected.misplacedActions == 1 && expected.actionExecutions == 2)
-        var orders = 0
-        for order in Self.permutations(events) {
-            let (projection, _) = F.fold(order)
-            let state = projection.customers["c1"]!
-            #expect(state.flows == expected.flows && state.unplaced == expected.unplaced, "delivered as \(order.map(\.id))")
-            #expect(state.misplacedActions == expected.misplacedActions && state.actionExecutions == expected.actionExecutions, "delivered as \(order.map(\.id))")
-            orders += 1
-        }
-        #expect(orders == 720)
+        #expect(Self.foldsAsExpectedInEveryOrder(events, expected) == 720)
     }
 
     /// A re-entry of a step and repeated valid executions, delivered in each of the 5,040
@@ -158,15 +164,7 @@ import SalesPulseModel
         #expect(flow.history[0].completed["notes"]?.eventID == "notes-1" && flow.history[0].repeats.map(\.completion.eventID) == ["notes-1.5"])
         #expect(flow.current?.completed["notes"]?.eventID == "notes-3.5")
         #expect(expected.misplacedActions == 1 && expected.actionExecutions == 3)
-        var orders = 0
-        for order in Self.permutations(events) {
-            let (projection, _) = F.fold(order)
-            let state = projection.customers["c1"]!
-            #expect(state.flows == expected.flows && state.unplaced == expected.unplaced, "delivered as \(order.map(\.id))")
-            #expect(state.misplacedActions == expected.misplacedActions && state.actionExecutions == expected.actionExecutions, "delivered as \(order.map(\.id))")
-            orders += 1
-        }
-        #expect(orders == 5040)
+        #expect(Self.foldsAsExpectedInEveryOrder(events, expected) == 5040)
     }
 
     /// Quotes "sent without being opened" are counted where they happened: the send at 2.5,
