@@ -3,8 +3,10 @@ import SalesPulseModel
 extension CustomerState {
     /// Folds one event into the state (pure: no clock, no I/O). Events are facts: none is
     /// refused; contradictions are recorded (violations, misplaced actions, invalid evidence).
-    /// Events for a customer are expected in partition order; an event earlier than the
-    /// current step's entry is applied to the visit it belongs to (late arrival).
+    /// A customer's events may arrive in any order: the state is the one folding them in
+    /// event-time order gives (late step entries, actions, blockages and quotes are put where
+    /// they happened; README, "Late deliveries"), up to the limits of ``unplaced`` and
+    /// ``quotes``.
     /// - Returns: the outputs this event caused; alerts are reconciled by ``reconcile(now:configuration:)``.
     @discardableResult
     public mutating func apply(_ event: SalesEvent, configuration: ProcessConfiguration) -> [FlowOutput] {
