@@ -189,12 +189,6 @@ def containing_visit(state, step, at):
     return matches[-1] if matches else None
 
 
-def hold_action(customer, flow, step, action, data, at, event):
-    """A misplaced action of a known step, its evidence checked now."""
-    kind = "done" if evidence_ok(data.get("evidence"), flow.evidence[(step, action)], at) else "invalid"
-    hold(customer, (at, ("a" if kind == "done" else "r") + action, flow.id, step, kind, action, None))
-
-
 def place(customer, flow_id, configuration):
     """After a step entry: the unplaced actions and blockages a visit of their step now contains go there."""
     state = customer.flows.get(flow_id)
@@ -225,21 +219,13 @@ def place(customer, flow_id, configuration):
 
 def trim(customer, v, at, configuration, flow_id):
     """A visit ended at `at` by an entry delivered after actions or a blockage placed in it from
-    then on: those happened at another step (misplaced); a repeated valid execution has no time
-    of its own and stays (README, "Late deliveries")."""
+    then on: those happened at another step (the actions misplaced, the blockage waits for a
+    visit that contains it; README, "Late deliveries"). Returns the actions taken out."""
     if v["blocked_at"] is not None and v["blocked_at"] >= at:
         hold(customer, (v["blocked_at"], "b" + v["blockage"], flow_id, v["step"], "blockage", None, v["blockage"]))
         v["blockage"], v["blocked_at"] = None, None
-    for a, t in v["done"].items():
-        if t >= at:
-            hold(customer, (t, "a" + a, flow_id, v["step"], "done", a, None))
-    for a, t in v["invalid"]:
-        if t >= at:
-            hold(customer, (t, "r" + a, flow_id, v["step"], "invalid", a, None))
-    for a, t in v["repeats"]:
-        if t >= at:
-            hold(customer, (t, "a" + a, flow_id, v["step"], "done", a, None))
-    removed = [a for a, t in v["done"].items() if t >= at] + [a for a, t in v["invalid"] if t >= at] + [a for a, t in v["repeats"] if t >= at]
+    items = [("done", a, t) for a, t in v["done"].items() if t >= at] + [("invalid", a, t) for a, t in v["invalid"] if t >= at] + [("done", a, t) for a, t in v["repeats"] if t >= at]
+    removed = [a for _, a, _ in items]
     v["repeats"] = [(a, t) for a, t in v["repeats"] if t < at]
     for a in [a for a, t in v["done"].items() if t >= at]:
         del v["done"][a]
@@ -254,6 +240,23 @@ def trim(customer, v, at, configuration, flow_id):
         customer.executions -= 1
         customer.misplaced += 1
         customer.ineffective -= ineffective(n) - ineffective(n - 1)
+    return items
+
+
+def take_back(customer, resumed, items, configuration):
+    """A stay resumed at a re-entry takes back the actions the interrupted visit gave up from
+    its entry on: they happened there."""
+    for kind, a, t in items:
+        if t < resumed["entered"] or (resumed["exited"] is not None and t >= resumed["exited"]):
+            continue
+        if kind == "done":
+            add_valid(resumed, a, t)
+        else:
+            resumed["invalid"].append((a, t))
+        resumed["runs"][a] += 1
+        customer.executions += 1
+        customer.misplaced -= 1
+        customer.ineffective += resumed["runs"][a] >= configuration["repeats"]
 
 
 def enter(customer, event, at, flow, step, configuration):
@@ -273,9 +276,10 @@ def enter(customer, event, at, flow, step, configuration):
         if containing is not None:
             exit_at = containing["exited"]
             containing["exited"] = at
-            trim(customer, containing, at, configuration, flow.id)
+            items = trim(customer, containing, at, configuration, flow.id)
             resumed = resumption(containing, at, exit_at, flow)
             if resumed is not None:
+                take_back(customer, resumed, items, configuration)
                 state["history"].insert(state["history"].index(containing) + 1, resumed)
         index = next((i for i, v in enumerate(state["history"]) if v["entered"] > at), len(state["history"]))
         following = state["history"][index] if index < len(state["history"]) else current
@@ -292,8 +296,10 @@ def enter(customer, event, at, flow, step, configuration):
         note_reentry(current, at)
     else:
         current["exited"] = at
-        trim(customer, current, at, configuration, flow.id)
+        items = trim(customer, current, at, configuration, flow.id)
         resumed = resumption(current, at, None, flow)
+        if resumed is not None:
+            take_back(customer, resumed, items, configuration)
         state["history"].append(current)
         state["current"] = visit(step, at, flow)
         if resumed is not None:
@@ -347,8 +353,6 @@ def fold(customer, event, at, flows, configuration):
         step, action = data.get("step"), data.get("action")
         if state is None or (step, action) not in flow.evidence:
             customer.misplaced += 1
-            if (step, action) in flow.evidence:
-                hold_action(customer, flow, step, action, data, at, event)
             return
         current = state["current"]
         if current is not None and current["step"] == step and at >= current["entered"]:
@@ -356,8 +360,7 @@ def fold(customer, event, at, flows, configuration):
         else:
             matches = [v for v in state["history"] if v["step"] == step and v["entered"] <= at and (v["exited"] is None or at < v["exited"])]
             if not matches:
-                customer.misplaced += 1
-                hold_action(customer, flow, step, action, data, at, event)
+                customer.misplaced += 1  # not kept for a later-delivered entry (README)
                 return
             target = matches[-1]
         if evidence_ok(data.get("evidence"), flow.evidence[(step, action)], at):

@@ -36,9 +36,13 @@ import SalesPulseModel
 
     /// Folds `events` in every order and expects the customer's flows, waiting actions and
     /// counts of `expected`; returns how many orders were folded.
-    static func foldsAsExpectedInEveryOrder(_ events: [SalesEvent], _ expected: CustomerState) -> Int {
+    /// Orders in which an action arrives before the entry of the visit it happened in (`after`:
+    /// action id → entry index in `events`) are left out: such an action is misplaced for good.
+    static func foldsAsExpectedInEveryOrder(_ events: [SalesEvent], _ expected: CustomerState, after entries: [String: Int] = [:]) -> Int {
         var orders = 0
-        for order in permutations(events) {
+        for order in permutations(events) where entries.allSatisfy({ action, entry in
+            order.firstIndex { $0.id == events[entry].id }! < order.firstIndex { $0.id == action }!
+        }) {
             let (projection, _) = F.fold(order)
             let state = projection.customers["c1"]!
             #expect(state.flows == expected.flows && state.unplaced == expected.unplaced, "delivered as \(order.map(\.id))")
@@ -122,8 +126,9 @@ import SalesPulseModel
         }
     }
 
-    /// Step entries, actions and a blockage of one flow, delivered in each of the 720 orders:
-    /// an action or a blockage that arrives before the entry of the visit it happened in waits
+    /// Step entries, actions and a blockage of one flow, delivered in each of the 720 orders
+    /// but those where an action arrives before the entry of its visit (a misplaced action is
+    /// not kept): a blockage that arrives before the entry of the visit it happened in waits
     /// (``CustomerState/unplaced``) and goes there when the entry comes. Every order gives the
     /// state the event-time order gives.
     @Test func aFlowIsTheSameInEveryDeliveryOrder() {
@@ -141,11 +146,12 @@ import SalesPulseModel
         #expect(flow.history.count == 1 && flow.history[0].blockage?.reason == "doctor_abroad")
         #expect(flow.current?.invalidEvidence.map(\.eventID) == ["send-3"])
         #expect(expected.misplacedActions == 1 && expected.actionExecutions == 2)
-        #expect(Self.foldsAsExpectedInEveryOrder(events, expected) == 720)
+        // notes-1 after the entry of visit, send-3 after the entry of review.
+        #expect(Self.foldsAsExpectedInEveryOrder(events, expected, after: ["notes-1": 0, "send-3": 3]) == 180)
     }
 
     /// A re-entry of a step and repeated valid executions, delivered in each of the 5,040
-    /// orders: the re-entry at 3 is kept, so an entry of another step at 2 delivered after it
+    /// orders but those where an action arrives before the entry of its visit: the re-entry at 3 is kept, so an entry of another step at 2 delivered after it
     /// splits the stay in two; a repeated execution keeps its time, so it goes with its visit.
     @Test func reEntriesAndRepeatedExecutionsAreTheSameInEveryDeliveryOrder() {
         let events = [
@@ -164,7 +170,7 @@ import SalesPulseModel
         #expect(flow.history[0].completed["notes"]?.eventID == "notes-1" && flow.history[0].repeats.map(\.completion.eventID) == ["notes-1.5"])
         #expect(flow.current?.completed["notes"]?.eventID == "notes-3.5")
         #expect(expected.misplacedActions == 1 && expected.actionExecutions == 3)
-        #expect(Self.foldsAsExpectedInEveryOrder(events, expected) == 5040)
+        #expect(Self.foldsAsExpectedInEveryOrder(events, expected, after: ["notes-1": 0, "notes-1.5": 0, "notes-3.5": 1]) == 840)
     }
 
     /// Quotes "sent without being opened" are counted where they happened: the send at 2.5,

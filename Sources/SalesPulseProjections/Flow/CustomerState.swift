@@ -39,9 +39,9 @@ public struct CustomerState: Sendable, Hashable, Codable {
     public var quotes = QuoteTimeline()
     /// Actions reported for a step the customer was not at (or an unknown action).
     public var misplacedActions: Int
-    /// Actions and blockages of a flow's step that no visit contained when they arrived, in
-    /// order of time: a step entry delivered later may make one that does (see
-    /// ``UnplacedFlowEvent``). The actions are counted in ``misplacedActions`` meanwhile.
+    /// Blockages that no visit of their step contained when they arrived, or that a late step
+    /// entry took out of a visit, in order of time: a step entry delivered later may make a
+    /// visit that contains them (see ``UnplacedFlowEvent``).
     public var unplaced: [UnplacedFlowEvent] = []
     /// Won or lost, if decided.
     public var outcome: Outcome?

@@ -157,7 +157,8 @@ public struct StepVisit: Sendable, Hashable, Codable {
     public var dwellMilliseconds: Int64? { exitedAt.map { $0.epochMilliseconds - enteredAt.epochMilliseconds } }
 }
 
-/// A valid execution of an action already completed by an earlier one.
+/// A valid execution of an action already completed by an earlier one, kept whole: a late
+/// step entry may move it to a visit where it is the earliest, and completes the action.
 public struct RepeatedAction: Sendable, Hashable, Codable {
     public var action: String
     public var completion: CompletedAction

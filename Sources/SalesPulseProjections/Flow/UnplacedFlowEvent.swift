@@ -1,10 +1,12 @@
 import SalesPulseModel
 
-/// An action or a blockage of a flow's step that no known visit of the step contained when it
-/// arrived: a misplaced action, or a blockage with nowhere to go — for now. A step entry
-/// delivered later (a device that was offline syncs hours after the rep acted) may make a visit
-/// that contains it; the action or blockage then goes there, as it would have in event-time
-/// order. Kept per customer, at most ``CustomerState/unplacedLimit`` (the earliest dropped).
+/// A blockage of a flow's step that no known visit of the step contained when it arrived, or
+/// that a step entry delivered late took out of a visit it ended before the blockage: a step
+/// entry delivered later still (a device that was offline syncs hours after the rep reported)
+/// may make a visit that contains it, and it then goes there, as it would have in event-time
+/// order. A misplaced action is not kept (misplaced actions are common; see
+/// ``CustomerState/apply(_:configuration:)``); the type can hold one.
+/// Kept per customer, at most ``CustomerState/unplacedLimit`` (the earliest dropped).
 public struct UnplacedFlowEvent: Sendable, Hashable, Codable {
     /// The flow id.
     public var flow: String
@@ -120,10 +122,11 @@ extension StepVisit {
     /// kept as repeats, in order (the same whatever order they arrived in).
     mutating func addValidExecution(of action: String, _ completion: CompletedAction) {
         let repeated: RepeatedAction
-        if let existing = completed[action] {
-            if completion.at < existing.at {
-                completed[action] = completion
-                repeated = RepeatedAction(action: action, completion: existing)
+        if let existing = completed.index(forKey: action) {
+            let earlier = completed.entries[existing].value
+            if completion.at < earlier.at {
+                completed.entries[existing].value = completion
+                repeated = RepeatedAction(action: action, completion: earlier)
             } else {
                 repeated = RepeatedAction(action: action, completion: completion)
             }
@@ -131,6 +134,7 @@ extension StepVisit {
             completed[action] = completion
             return
         }
+        // In order of time, then event id: the same list whatever the order of arrival.
         let key = (repeated.completion.at.epochMilliseconds, repeated.completion.eventID)
         let index = repeats.firstIndex { key < ($0.completion.at.epochMilliseconds, $0.completion.eventID) } ?? repeats.count
         repeats.insert(repeated, at: index)
@@ -147,6 +151,36 @@ extension StepVisit {
         resumed.exitedAt = exit
         resumed.reentries = reentries.filter { $0 > resumedAt }
         return resumed
+    }
+
+    /// Takes into this resumed stay what the interrupted visit gave up from its entry on (they
+    /// happened here): each action counts as an execution again, not as misplaced.
+    mutating func takeBack(_ trimmed: inout Trimmed, ineffectiveRepeats: Int) {
+        var kept: [(step: String, what: UnplacedFlowEvent.What)] = []
+        for item in trimmed.items {
+            let at: EventTime
+            switch item.what {
+            case .completed(_, let completion): at = completion.at
+            case .rejected(let problem): at = problem.at
+            case .blockage(let blockage): at = blockage.at
+            }
+            guard at >= enteredAt, exitedAt.map({ at < $0 }) ?? true else { kept.append(item); continue }
+            let count: Int
+            switch item.what {
+            case .blockage(let blockage):
+                if self.blockage.map({ at >= $0.at }) ?? true { self.blockage = blockage }
+                continue
+            case .completed(let action, let completion):
+                addValidExecution(of: action, completion)
+                count = countExecution(of: action)
+            case .rejected(let problem):
+                insertInvalidEvidence(problem)
+                count = countExecution(of: problem.action)
+            }
+            trimmed.executions -= 1
+            if count >= ineffectiveRepeats { trimmed.ineffective -= 1 }
+        }
+        trimmed.items = kept
     }
 
     /// Notes a re-entry of the visit's step at `time` (none at its entry time), in order.
