@@ -51,12 +51,12 @@ public struct UnplacedFlowEvent: Sendable, Hashable, Codable {
 }
 
 extension CustomerState {
-    /// How many unplaced actions and blockages a customer keeps (``unplaced``): a rep who keeps
-    /// reporting actions at steps the customer never reaches cannot grow its state without bound.
+    /// How many unplaced blockages a customer keeps (``unplaced``): a rep who keeps reporting
+    /// blockages of steps the customer never reaches cannot grow its state without bound.
     public static let unplacedLimit = 32
 
-    /// Keeps an action or a blockage that no visit contains yet, in order; past the limit, the
-    /// earliest is dropped (it stays a misplaced action, or a blockage of no visit).
+    /// Keeps a blockage (or an action: the runtime keeps none) that no visit contains yet, in
+    /// order; past the limit, the earliest is dropped.
     mutating func hold(_ event: UnplacedFlowEvent) {
         let index = unplaced.firstIndex { UnplacedFlowEvent.precedes(event, $0) } ?? unplaced.count
         unplaced.insert(event, at: index)
