@@ -127,8 +127,8 @@ class Customer:
         self.quote_events = []  # time * 2 (+ 1 for an open), sorted
         self.won = None
         self.flows = {}  # flow -> {"current": visit, "history": [visits]}
-        # Actions and blockages no visit of their step contained when they came (README, "Late
-        # deliveries"): (at, order key, flow, step, kind, action or reason, configured), in order.
+        # Blockages no visit of their step contained when they came (README, "Late
+        # deliveries"): (at, flow, step, reason, text), in order.
         self.unplaced = []
 
     def time_to_sign(self):
@@ -139,7 +139,7 @@ def visit(step, at, flow):
     # done: action -> the earliest valid execution's time; invalid: (action, time) of each
     # execution whose evidence failed.
     return {"step": step, "entered": at, "exited": None, "required": flow.required.get(step, []), "done": {}, "runs": collections.Counter(),
-            "invalid": [], "blockage": None, "blocked_at": None, "reentries": [], "repeats": []}
+            "invalid": [], "blockage": None, "blocked_at": None, "blocked_reason": None, "reentries": [], "repeats": []}
 
 
 def add_valid(v, action, at):
@@ -173,10 +173,11 @@ def resumption(v, at, exit_at, flow):
 UNPLACED_LIMIT = 32
 
 
-def hold(customer, item):
-    """Keeps an unplaced action or blockage in order of time; past the limit the earliest goes."""
-    customer.unplaced.append(item)
-    customer.unplaced.sort(key=lambda entry: (entry[0], entry[1]))
+def hold(customer, at, flow_id, step, reason, text):
+    """Keeps a blockage no visit of its step contains, in order (time, flow, step, reason); past
+    the limit the earliest goes."""
+    customer.unplaced.append((at, flow_id, step, reason, text))
+    customer.unplaced.sort(key=lambda entry: entry[:4])
     if len(customer.unplaced) > UNPLACED_LIMIT:
         customer.unplaced.pop(0)
 
@@ -189,31 +190,19 @@ def containing_visit(state, step, at):
     return matches[-1] if matches else None
 
 
-def place(customer, flow_id, configuration):
-    """After a step entry: the unplaced actions and blockages a visit of their step now contains go there."""
+def place(customer, flow_id):
+    """After a step entry: the waiting blockages a visit of their step now contains go there."""
     state = customer.flows.get(flow_id)
     if state is None:
         return
     kept = []
     for item in customer.unplaced:
-        at, _, flow, step, kind, name, extra = item
+        at, flow, step, reason, text = item
         target = containing_visit(state, step, at) if flow == flow_id else None
         if target is None:
             kept.append(item)
-            continue
-        if kind == "blockage":
-            if target["blocked_at"] is None or at >= target["blocked_at"]:
-                target["blockage"], target["blocked_at"] = extra, at
-            continue
-        if kind == "done":
-            add_valid(target, name, at)
-        else:
-            target["invalid"].append((name, at))
-        target["runs"][name] += 1
-        customer.misplaced -= 1
-        customer.executions += 1
-        if target["runs"][name] >= configuration["repeats"]:
-            customer.ineffective += 1
+        elif target["blocked_at"] is None or at >= target["blocked_at"]:
+            target["blockage"], target["blocked_at"], target["blocked_reason"] = text, at, reason
     customer.unplaced = kept
 
 
@@ -222,8 +211,8 @@ def trim(customer, v, at, configuration, flow_id):
     then on: those happened at another step (the actions misplaced, the blockage waits for a
     visit that contains it; README, "Late deliveries"). Returns the actions taken out."""
     if v["blocked_at"] is not None and v["blocked_at"] >= at:
-        hold(customer, (v["blocked_at"], "b" + v["blockage"], flow_id, v["step"], "blockage", None, v["blockage"]))
-        v["blockage"], v["blocked_at"] = None, None
+        hold(customer, v["blocked_at"], flow_id, v["step"], v["blocked_reason"], v["blockage"])
+        v["blockage"], v["blocked_at"], v["blocked_reason"] = None, None, None
     items = [("done", a, t) for a, t in v["done"].items() if t >= at] + [("invalid", a, t) for a, t in v["invalid"] if t >= at] + [("done", a, t) for a, t in v["repeats"] if t >= at]
     removed = [a for _, a, _ in items]
     v["repeats"] = [(a, t) for a, t in v["repeats"] if t < at]
@@ -340,13 +329,12 @@ def fold(customer, event, at, flows, configuration):
         configured = data["reason"] in flow.blockage.get(data["step"], [])
         text = data["reason"] + ("" if configured else " (not a configured reason)")
         if target is None:
-            hold(customer, (at, "b" + text, flow.id, data["step"], "blockage", None, text))
+            hold(customer, at, flow.id, data["step"], data["reason"], text)
         elif target["blocked_at"] is None or at >= target["blocked_at"]:
-            target["blockage"] = text
-            target["blocked_at"] = at
+            target["blockage"], target["blocked_at"], target["blocked_reason"] = text, at, data["reason"]
     elif kind == "sales.step.entered" and data.get("flow") in flows:
         enter(customer, event, at, flows[data["flow"]], data["step"], configuration)
-        place(customer, data["flow"], configuration)
+        place(customer, data["flow"])
     elif kind == "sales.action.completed" and data.get("flow") in flows:
         flow = flows[data["flow"]]
         state = customer.flows.get(flow.id)

@@ -80,7 +80,7 @@ extension CustomerState {
                 }
             }
             // No visit of the step contains it (yet): a step entry delivered later may make one.
-            if !placed { hold(UnplacedFlowEvent(flow: flow, step: step, what: .blockage(Blockage(reason: reason, at: time, isConfiguredReason: configured)))) }
+            if !placed { hold(UnplacedBlockage(flow: flow, step: step, blockage: Blockage(reason: reason, at: time, isConfiguredReason: configured))) }
             // A stuck alert already open names the blockage too, whenever it arrived.
             if blocksCurrent && !openAlerts.isEmpty { outputs.append(taking: redescribeOpenAlerts(configuration: configuration)) }
         case .actionCompleted(let flow, let step, let action, let evidence):
@@ -160,11 +160,9 @@ extension CustomerState {
         }
         // A blockage taken out waits for a visit that contains it; an action taken out is
         // misplaced for good, like one that arrives at another step.
-        for item in moved.items {
-            if case .blockage = item.what { hold(UnplacedFlowEvent(flow: definition.id, step: item.step, what: item.what)) }
-        }
+        for case .blockage(let step, let blockage) in moved.items { hold(UnplacedBlockage(flow: definition.id, step: step, blockage: blockage)) }
         // An open stuck alert names the step's blockage: one placed now changes its text.
-        if placeUnplaced(flow: definition.id, configuration: configuration), !openAlerts.isEmpty {
+        if placeUnplaced(flow: definition.id), !openAlerts.isEmpty {
             var outputs = outputs
             outputs.append(taking: redescribeOpenAlerts(configuration: configuration))
             return outputs

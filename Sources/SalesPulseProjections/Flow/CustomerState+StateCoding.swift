@@ -57,7 +57,7 @@ extension CustomerState {
         quotes = try QuoteTimeline(reading: &reader)
         misplacedActions = try reader.readInt()
         let unplacedCount = try reader.readCount()
-        for _ in 0..<unplacedCount { unplaced.append(try UnplacedFlowEvent(reading: &reader)) }
+        for _ in 0..<unplacedCount { unplaced.append(try UnplacedBlockage(reading: &reader)) }
         outcome = try reader.readOptional { reader throws(StateReadError) in try Outcome(reading: &reader) }
         openAlerts = try reader.readMap { reader throws(StateReadError) in try Alert(reading: &reader) }
         reconciledAt = try reader.readOptionalTime()

@@ -41,8 +41,8 @@ public struct CustomerState: Sendable, Hashable, Codable {
     public var misplacedActions: Int
     /// Blockages that no visit of their step contained when they arrived, or that a late step
     /// entry took out of a visit, in order of time: a step entry delivered later may make a
-    /// visit that contains them (see ``UnplacedFlowEvent``).
-    public var unplaced: [UnplacedFlowEvent] = []
+    /// visit that contains them (see ``UnplacedBlockage``).
+    public var unplaced: [UnplacedBlockage] = []
     /// Won or lost, if decided.
     public var outcome: Outcome?
     /// Alerts currently open for this customer, by id.

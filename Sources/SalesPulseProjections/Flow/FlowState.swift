@@ -84,9 +84,19 @@ public struct StepVisit: Sendable, Hashable, Codable {
         var executions = 0
         /// How many fewer executions count as ineffective.
         var ineffective = 0
-        /// What was taken out, with the step of the visit it left: held as unplaced (a later
-        /// step entry may make a visit that contains it).
-        var items: [(step: String, what: UnplacedFlowEvent.What)] = []
+        /// What was taken out: a stay resumed at a re-entry takes back what happened in it
+        /// (``takeBack(_:ineffectiveRepeats:)``); a blockage left over waits for a visit.
+        var items: [Item] = []
+
+        /// An action, its evidence checked, or a blockage.
+        enum Item {
+            /// An action whose evidence satisfied its requirement.
+            case completed(action: String, CompletedAction)
+            /// An action whose evidence did not.
+            case rejected(EvidenceProblem)
+            /// A blockage of the visit's step.
+            case blockage(step: String, Blockage)
+        }
 
         mutating func add(_ other: Trimmed) {
             executions += other.executions
@@ -106,23 +116,23 @@ public struct StepVisit: Sendable, Hashable, Codable {
         guard holdsAnything(from: time) else { return Trimmed() }
         var trimmed = Trimmed()
         if let blockage, blockage.at >= time {
-            trimmed.items.append((step, .blockage(blockage)))
+            trimmed.items.append(.blockage(step: step, blockage))
             self.blockage = nil
         }
         var removed: [String] = []
         // The completion is the earliest valid execution: when it goes, so do its repeats.
         for entry in completed.entries where entry.value.at >= time {
             removed.append(entry.key)
-            trimmed.items.append((step, .completed(action: entry.key, entry.value)))
+            trimmed.items.append(.completed(action: entry.key, entry.value))
         }
         for repeated in repeats where repeated.completion.at >= time {
             removed.append(repeated.action)
-            trimmed.items.append((step, .completed(action: repeated.action, repeated.completion)))
+            trimmed.items.append(.completed(action: repeated.action, repeated.completion))
         }
         repeats.removeAll { $0.completion.at >= time }
         for problem in invalidEvidence where problem.at >= time {
             removed.append(problem.action)
-            trimmed.items.append((step, .rejected(problem)))
+            trimmed.items.append(.rejected(problem))
         }
         guard !removed.isEmpty else { return trimmed }
         for action in removed where completed[action].map({ $0.at >= time }) ?? false { completed[action] = nil }
