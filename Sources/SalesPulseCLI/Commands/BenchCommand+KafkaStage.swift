@@ -122,6 +122,7 @@ extension BenchCommand {
             Console.line("\(label) end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy; \(status.fetchWakeups) fetcher wake-ups (--prefetch \(prefetch))")
             Console.line("\(label) end to end: \(Self.cpuPerEvent(cpu, total)) (raw consume: \(String(format: "%.2f", rawCPU * 1e6 / Double(total))) µs)")
             if let split { Console.line("\(label) end to end: CPU by thread: \(ThreadCPU.describe(split, events: total))") }
+            Console.line("\(label) end to end: \(Self.budgetForHalfOfRaw(rawRate: Double(total) / seconds(raw), cpuPerEvent: cpu * 1e6 / Double(total), rawCPUPerEvent: rawCPU * 1e6 / Double(total)))")
             Console.line("\(label) end to end: consume loop: \(EndToEndRun.describe(run.loop, wall: seconds(processed)))")
             Console.line("\(label) end to end: last timer and rule tick \(String(format: "%.1f", status.lastTickMilliseconds)) ms")
             Console.line("\(label) end to end including final checkpoint of \(status.customers) customers (\(status.lastCheckpointBytes) bytes last partition): \(rate(total, processed + checkpointing)) events/s")
@@ -149,6 +150,17 @@ extension BenchCommand {
             round.local = .init(rate: Double(total) / seconds(localProcessed), cpu: localCPU * 1e6 / Double(total))
         }
         return round
+    }
+
+    /// What half of the raw rate allows: with every core of the machine busy all the time (the
+    /// best case), the rate is the cores divided by the CPU per event, so 50 % of the raw rate
+    /// needs at most cores ÷ (raw rate ÷ 2) of CPU per event over all threads, the embedded
+    /// broker and librdkafka included. Printed beside what the run took, so that a reader sees
+    /// how far the per-event work is from the goal in the round's own phase of the machine.
+    static func budgetForHalfOfRaw(rawRate: Double, cpuPerEvent: Double, rawCPUPerEvent: Double, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> String {
+        let budget = Double(cores) * 1e6 / (rawRate / 2)
+        let verdict = cpuPerEvent <= budget ? "within it" : String(format: "%.0f %% over it", 100 * (cpuPerEvent / budget - 1))
+        return "50 % of raw on \(cores) cores allows at most " + String(format: "%.2f", budget) + " µs of CPU per event over all threads (every core busy throughout); this run took " + String(format: "%.2f", cpuPerEvent) + " µs, \(verdict) (the raw consume alone: " + String(format: "%.2f", rawCPUPerEvent) + " µs)"
     }
 
     /// CPU per event over a phase: all threads of this process (the embedded broker included).
