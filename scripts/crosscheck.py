@@ -130,6 +130,9 @@ class Customer:
         # Blockages no visit of their step contained when they came (README, "Late
         # deliveries"): (at, flow, step, reason, text), in order.
         self.unplaced = []
+        # Actions of a known step likewise, counted as misplaced meanwhile: (at, flow, step,
+        # action, evidence valid), in order.
+        self.waiting_actions = []
 
     def time_to_sign(self):
         return None if self.won is None or self.first is None else self.won - self.first
@@ -182,6 +185,42 @@ def hold(customer, at, flow_id, step, reason, text):
         customer.unplaced.pop(0)
 
 
+UNPLACED_ACTION_LIMIT = 8
+
+
+def hold_action(customer, at, flow_id, step, action, valid):
+    """Keeps an action no visit of its step contains, in order; past the limit the earliest goes
+    (misplaced for good)."""
+    customer.waiting_actions.append((at, flow_id, step, action, valid))
+    customer.waiting_actions.sort(key=lambda entry: entry[:4])
+    if len(customer.waiting_actions) > UNPLACED_ACTION_LIMIT:
+        customer.waiting_actions.pop(0)
+
+
+def place_actions(customer, flow_id, configuration):
+    """After a step entry: the waiting actions a visit of their step now contains go there, each
+    an execution there, no longer misplaced."""
+    state = customer.flows.get(flow_id)
+    if state is None:
+        return
+    kept = []
+    for item in customer.waiting_actions:
+        at, flow, step, action, valid = item
+        target = containing_visit(state, step, at) if flow == flow_id else None
+        if target is None:
+            kept.append(item)
+            continue
+        if valid:
+            add_valid(target, action, at)
+        else:
+            target["invalid"].append((action, at))
+        target["runs"][action] += 1
+        customer.executions += 1
+        customer.misplaced -= 1
+        customer.ineffective += target["runs"][action] >= configuration["repeats"]
+    customer.waiting_actions = kept
+
+
 def containing_visit(state, step, at):
     current = state["current"]
     if current is not None and current["step"] == step and at >= current["entered"]:
@@ -208,8 +247,8 @@ def place(customer, flow_id):
 
 def trim(customer, v, at, configuration, flow_id):
     """A visit ended at `at` by an entry delivered after actions or a blockage placed in it from
-    then on: those happened at another step (the actions misplaced, the blockage waits for a
-    visit that contains it; README, "Late deliveries"). Returns the actions taken out."""
+    then on: those happened at another step (the actions misplaced; they and the blockage wait
+    for a visit that contains them; README, "Late deliveries"). Returns the actions taken out."""
     if v["blocked_at"] is not None and v["blocked_at"] >= at:
         hold(customer, v["blocked_at"], flow_id, v["step"], v["blocked_reason"], v["blockage"])
         v["blockage"], v["blocked_at"], v["blocked_reason"] = None, None, None
@@ -234,9 +273,11 @@ def trim(customer, v, at, configuration, flow_id):
 
 def take_back(customer, resumed, items, configuration):
     """A stay resumed at a re-entry takes back the actions the interrupted visit gave up from
-    its entry on: they happened there."""
+    its entry on: they happened there. Returns the others."""
+    left = []
     for kind, a, t in items:
         if t < resumed["entered"] or (resumed["exited"] is not None and t >= resumed["exited"]):
+            left.append((kind, a, t))
             continue
         if kind == "done":
             add_valid(resumed, a, t)
@@ -246,6 +287,7 @@ def take_back(customer, resumed, items, configuration):
         customer.executions += 1
         customer.misplaced -= 1
         customer.ineffective += resumed["runs"][a] >= configuration["repeats"]
+    return left
 
 
 def enter(customer, event, at, flow, step, configuration):
@@ -268,8 +310,10 @@ def enter(customer, event, at, flow, step, configuration):
             items = trim(customer, containing, at, configuration, flow.id)
             resumed = resumption(containing, at, exit_at, flow)
             if resumed is not None:
-                take_back(customer, resumed, items, configuration)
+                items = take_back(customer, resumed, items, configuration)
                 state["history"].insert(state["history"].index(containing) + 1, resumed)
+            for kind, a, t in items:
+                hold_action(customer, t, flow.id, containing["step"], a, kind == "done")
         index = next((i for i, v in enumerate(state["history"]) if v["entered"] > at), len(state["history"]))
         following = state["history"][index] if index < len(state["history"]) else current
         if following["step"] == step:
@@ -288,7 +332,9 @@ def enter(customer, event, at, flow, step, configuration):
         items = trim(customer, current, at, configuration, flow.id)
         resumed = resumption(current, at, None, flow)
         if resumed is not None:
-            take_back(customer, resumed, items, configuration)
+            items = take_back(customer, resumed, items, configuration)
+        for kind, a, t in items:
+            hold_action(customer, t, flow.id, current["step"], a, kind == "done")
         state["history"].append(current)
         state["current"] = visit(step, at, flow)
         if resumed is not None:
@@ -335,23 +381,22 @@ def fold(customer, event, at, flows, configuration):
     elif kind == "sales.step.entered" and data.get("flow") in flows:
         enter(customer, event, at, flows[data["flow"]], data["step"], configuration)
         place(customer, data["flow"])
+        place_actions(customer, data["flow"], configuration)
     elif kind == "sales.action.completed" and data.get("flow") in flows:
         flow = flows[data["flow"]]
         state = customer.flows.get(flow.id)
         step, action = data.get("step"), data.get("action")
-        if state is None or (step, action) not in flow.evidence:
+        if (step, action) not in flow.evidence:
             customer.misplaced += 1
             return
-        current = state["current"]
-        if current is not None and current["step"] == step and at >= current["entered"]:
-            target = current
-        else:
-            matches = [v for v in state["history"] if v["step"] == step and v["entered"] <= at and (v["exited"] is None or at < v["exited"])]
-            if not matches:
-                customer.misplaced += 1  # not kept for a later-delivered entry (README)
-                return
-            target = matches[-1]
-        if evidence_ok(data.get("evidence"), flow.evidence[(step, action)], at):
+        valid = evidence_ok(data.get("evidence"), flow.evidence[(step, action)], at)
+        target = containing_visit(state, step, at) if state is not None else None
+        if target is None:
+            # Waits for a step entry delivered later that makes a visit containing it (README).
+            customer.misplaced += 1
+            hold_action(customer, at, flow.id, step, action, valid)
+            return
+        if valid:
             add_valid(target, action, at)
         else:
             target["invalid"].append((action, at))

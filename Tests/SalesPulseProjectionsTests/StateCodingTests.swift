@@ -42,6 +42,15 @@ import SalesPulseModel
         customer.ineffectiveExecutions = 2
         customer.quotesSentSinceOpened = 1
         customer.misplacedActions = 300
+        customer.unplaced = [UnplacedBlockage(flow: "academic", step: "visit", blockage: Blockage(reason: "holiday", at: time(30), isConfiguredReason: false))]
+        let evidence = Evidence(photo: .init(hash: "sha256:ab", capturedAt: time(39, -330)), location: .init(latitude: -33.9, longitude: 151.2, accuracyMeters: 0.5),
+                                attachment: .init(name: "deck.pdf", version: "v2"), text: "价格", skus: [.init(sku: "SKU-1", quantity: 2.5), .init(sku: "", quantity: -1)])
+        customer.unplacedActions = [
+            UnplacedAction(flow: "academic", step: "visit", action: "photo", at: time(40), report: .reported(eventID: EventID("e-40"), rep: "rep-9", evidence: evidence)),
+            UnplacedAction(flow: "academic", step: "visit", action: "notes", at: time(41), report: .reported(eventID: EventID(String(repeating: "x", count: 60)), rep: nil, evidence: Evidence())),
+            UnplacedAction(flow: "academic", step: "review", action: "send", at: time(42), report: .completed(CompletedAction(at: time(42), rep: nil, eventID: "e-42", evidence: ["text (3 characters)"]))),
+            UnplacedAction(flow: "academic", step: "review", action: "send", at: time(43), report: .rejected(EvidenceProblem(action: "send", at: time(43), eventID: "e-43", reasons: ["attachment missing"]))),
+        ]
         customer.outcome = .won(at: time(500), amount: 12_345.67, currency: "CNY")
         var alert = Alert(rule: "step-sla", customer: customer.customer, rep: "rep-0007", organisation: Organisation(), region: "east", flow: "academic", step: "review", since: time(20), reason: "stuck > 72h")
         alert.supervisor = "sup-1"

@@ -88,3 +88,15 @@ public struct EventID: Sendable, Hashable, CustomStringConvertible {
         withUTF8 { hasher.combine(bytes: $0) }
     }
 }
+
+/// Coded as the id string.
+extension EventID: Codable {
+    public init(from decoder: any Decoder) throws {
+        self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(string)
+    }
+}

@@ -158,9 +158,19 @@ extension CustomerState {
             misplacedActions += moved.executions
             ineffectiveExecutions -= moved.ineffective
         }
-        // A blockage taken out waits for a visit that contains it; an action taken out is
-        // misplaced for good, like one that arrives at another step.
-        for case .blockage(let step, let blockage) in moved.items { hold(UnplacedBlockage(flow: definition.id, step: step, blockage: blockage)) }
+        // What was taken out waits for a visit that contains it, the actions counted as
+        // misplaced meanwhile (as one that arrives at another step).
+        for item in moved.items {
+            switch item {
+            case .blockage(let step, let blockage):
+                hold(UnplacedBlockage(flow: definition.id, step: step, blockage: blockage))
+            case .completed(let step, let action, let completion):
+                hold(UnplacedAction(flow: definition.id, step: step, action: action, at: completion.at, report: .completed(completion)))
+            case .rejected(let step, let problem):
+                hold(UnplacedAction(flow: definition.id, step: step, action: problem.action, at: problem.at, report: .rejected(problem)))
+            }
+        }
+        placeUnplacedActions(flow: definition, ineffectiveRepeats: configuration.ineffectiveRepeats)
         // An open stuck alert names the step's blockage: one placed now changes its text.
         if placeUnplaced(flow: definition.id), !openAlerts.isEmpty {
             var outputs = outputs
@@ -256,6 +266,8 @@ extension CustomerState {
         let time = event.time
         guard let position = flows.index(forKey: definition.id) else {
             misplacedActions += 1
+            // A step entry delivered later may make a visit that contains it.
+            if definition.action(named: action, inStep: step) != nil { holdReported(action: action, step: step, flow: definition.id, evidence: evidence, event: event) }
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .flowNotEntered)]
         }
         guard let actionDefinition = definition.action(named: action, inStep: step) else {
@@ -276,9 +288,9 @@ extension CustomerState {
             historyIndex = index
         } else {
             misplacedActions += 1
-            // Not kept for a step entry delivered later: misplaced actions are common (a rep
-            // reporting at the wrong step), and keeping each with its checked evidence cost 10 %
-            // of the end-to-end rate on the samples (BENCHMARKS.md, session 50).
+            // A step entry delivered later may make a visit that contains it; its evidence is
+            // checked only then (see ``UnplacedAction``).
+            holdReported(action: action, step: step, flow: definition.id, evidence: evidence, event: event)
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .atAnotherStep(flows[valueAt: position].current?.step))]
         }
         var outputs: [FlowOutput] = []
@@ -299,6 +311,14 @@ extension CustomerState {
         }
         if let historyIndex { flows[valueAt: position].history[historyIndex] = visit } else { flows[valueAt: position].current = visit }
         return outputs
+    }
+}
+
+extension CustomerState {
+    /// Keeps a misplaced action of a known step as reported, its evidence unchecked, in case a
+    /// step entry delivered later makes a visit that contains it (``UnplacedAction``).
+    private mutating func holdReported(action: String, step: String, flow: String, evidence: Evidence, event: SalesEvent) {
+        hold(UnplacedAction(flow: flow, step: step, action: action, at: event.time, report: .reported(eventID: event.eventID, rep: event.rep, evidence: evidence)))
     }
 }
 

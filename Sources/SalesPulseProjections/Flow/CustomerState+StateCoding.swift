@@ -31,6 +31,7 @@ extension CustomerState {
         state.pointee.quotes.write(to: &writer)
         writer.write(state.pointee.misplacedActions)
         writer.write(state.pointee.unplaced, byAddress: { $1.pointee.write(to: &$0) })
+        writer.write(state.pointee.unplacedActions, byAddress: { $1.pointee.write(to: &$0) })
         writer.write(state.pointee.outcome) { $1.write(to: &$0) }
         writer.write(state.pointee.openAlerts, byAddress: { $1.pointee.write(to: &$0) })
         writer.write(state.pointee.reconciledAt)
@@ -58,6 +59,8 @@ extension CustomerState {
         misplacedActions = try reader.readInt()
         let unplacedCount = try reader.readCount()
         for _ in 0..<unplacedCount { unplaced.append(try UnplacedBlockage(reading: &reader)) }
+        let unplacedActionCount = try reader.readCount()
+        for _ in 0..<unplacedActionCount { unplacedActions.append(try UnplacedAction(reading: &reader)) }
         outcome = try reader.readOptional { reader throws(StateReadError) in try Outcome(reading: &reader) }
         openAlerts = try reader.readMap { reader throws(StateReadError) in try Alert(reading: &reader) }
         reconciledAt = try reader.readOptionalTime()

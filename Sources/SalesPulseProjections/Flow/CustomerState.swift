@@ -43,6 +43,11 @@ public struct CustomerState: Sendable, Hashable, Codable {
     /// entry took out of a visit, in order of time: a step entry delivered later may make a
     /// visit that contains them (see ``UnplacedBlockage``).
     public var unplaced: [UnplacedBlockage] = []
+    /// Actions of a flow's known step that no visit of the step contained when they arrived, or
+    /// that a late step entry took out of a visit, in order of time: a step entry delivered
+    /// later may make a visit that contains them (see ``UnplacedAction``). Counted in
+    /// ``misplacedActions`` meanwhile.
+    public var unplacedActions: [UnplacedAction] = []
     /// Won or lost, if decided.
     public var outcome: Outcome?
     /// Alerts currently open for this customer, by id.

@@ -90,10 +90,10 @@ public struct StepVisit: Sendable, Hashable, Codable {
 
         /// An action, its evidence checked, or a blockage.
         enum Item {
-            /// An action whose evidence satisfied its requirement.
-            case completed(action: String, CompletedAction)
-            /// An action whose evidence did not.
-            case rejected(EvidenceProblem)
+            /// An action of the visit's step whose evidence satisfied its requirement.
+            case completed(step: String, action: String, CompletedAction)
+            /// An action of the visit's step whose evidence did not.
+            case rejected(step: String, EvidenceProblem)
             /// A blockage of the visit's step.
             case blockage(step: String, Blockage)
         }
@@ -123,16 +123,16 @@ public struct StepVisit: Sendable, Hashable, Codable {
         // The completion is the earliest valid execution: when it goes, so do its repeats.
         for entry in completed.entries where entry.value.at >= time {
             removed.append(entry.key)
-            trimmed.items.append(.completed(action: entry.key, entry.value))
+            trimmed.items.append(.completed(step: step, action: entry.key, entry.value))
         }
         for repeated in repeats where repeated.completion.at >= time {
             removed.append(repeated.action)
-            trimmed.items.append(.completed(action: repeated.action, repeated.completion))
+            trimmed.items.append(.completed(step: step, action: repeated.action, repeated.completion))
         }
         repeats.removeAll { $0.completion.at >= time }
         for problem in invalidEvidence where problem.at >= time {
             removed.append(problem.action)
-            trimmed.items.append(.rejected(problem))
+            trimmed.items.append(.rejected(step: step, problem))
         }
         guard !removed.isEmpty else { return trimmed }
         for action in removed where completed[action].map({ $0.at >= time }) ?? false { completed[action] = nil }

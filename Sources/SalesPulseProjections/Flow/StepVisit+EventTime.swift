@@ -55,8 +55,8 @@ extension StepVisit {
         for item in trimmed.items {
             let at: EventTime
             switch item {
-            case .completed(_, let completion): at = completion.at
-            case .rejected(let problem): at = problem.at
+            case .completed(_, _, let completion): at = completion.at
+            case .rejected(_, let problem): at = problem.at
             case .blockage(_, let blockage): at = blockage.at
             }
             guard at >= enteredAt, exitedAt.map({ at < $0 }) ?? true else { kept.append(item); continue }
@@ -65,10 +65,10 @@ extension StepVisit {
             case .blockage(_, let blockage):
                 if self.blockage.map({ at >= $0.at }) ?? true { self.blockage = blockage }
                 continue
-            case .completed(let action, let completion):
+            case .completed(_, let action, let completion):
                 addValidExecution(of: action, completion)
                 count = countExecution(of: action)
-            case .rejected(let problem):
+            case .rejected(_, let problem):
                 insertInvalidEvidence(problem)
                 count = countExecution(of: problem.action)
             }

@@ -21,11 +21,11 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// ``origin`` (cluster id and fold configuration digest). Version 10: each customer keeps the
     /// event times its rep and region were named at (``CustomerState/repNamedAt``). Version 11:
     /// each field keeps when it was first filled in (``FieldState/firstUpdatedAt``). Version 12:
-    /// each customer keeps the actions and blockages no visit contained yet
-    /// (``CustomerState/unplaced``), each visit its re-entries and repeated valid executions
-    /// (``StepVisit/reentries``, ``StepVisit/repeats``), and its quotes' timeline
-    /// (``CustomerState/quotes``).
-    public static let formatVersion: UInt32 = 12
+    /// each customer keeps the blockages no visit contained yet (``CustomerState/unplaced``),
+    /// each visit its re-entries and repeated valid executions (``StepVisit/reentries``,
+    /// ``StepVisit/repeats``), and its quotes' timeline (``CustomerState/quotes``). Version 13:
+    /// each customer keeps the actions no visit contained yet (``CustomerState/unplacedActions``).
+    public static let formatVersion: UInt32 = 13
 
     public var topic: String
     public var partition: Int32
