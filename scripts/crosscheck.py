@@ -200,25 +200,39 @@ def hold_action(customer, at, flow_id, step, action, valid):
 def place_actions(customer, flow_id, configuration):
     """After a step entry: the waiting actions a visit of their step now contains go there, each
     an execution there, no longer misplaced."""
+    def place_one(target, item):
+        at, _, _, action, valid = item
+        execute(customer, target, action, at, valid, configuration)
+        customer.misplaced -= 1
+    customer.waiting_actions = place_waiting(customer, flow_id, customer.waiting_actions, place_one)
+
+
+def place_waiting(customer, flow_id, items, place_one):
+    """After a step entry: the waiting items — (time, flow, step, …) — that a visit of their step
+    now contains go there (`place_one(visit, item)`); returns the others."""
     state = customer.flows.get(flow_id)
     if state is None:
-        return
+        return items
     kept = []
-    for item in customer.waiting_actions:
-        at, flow, step, action, valid = item
-        target = containing_visit(state, step, at) if flow == flow_id else None
+    for item in items:
+        target = containing_visit(state, item[2], item[0]) if item[1] == flow_id else None
         if target is None:
             kept.append(item)
-            continue
-        if valid:
-            add_valid(target, action, at)
         else:
-            target["invalid"].append((action, at))
-        target["runs"][action] += 1
-        customer.executions += 1
-        customer.misplaced -= 1
-        customer.ineffective += target["runs"][action] >= configuration["repeats"]
-    customer.waiting_actions = kept
+            place_one(target, item)
+    return kept
+
+
+def execute(customer, target, action, at, valid, configuration):
+    """An execution of `action` at `at` in the visit `target`: the earliest valid one completes
+    the action; from the N-th on in the visit it counts as ineffective."""
+    if valid:
+        add_valid(target, action, at)
+    else:
+        target["invalid"].append((action, at))
+    target["runs"][action] += 1
+    customer.executions += 1
+    customer.ineffective += target["runs"][action] >= configuration["repeats"]
 
 
 def containing_visit(state, step, at):
@@ -231,18 +245,11 @@ def containing_visit(state, step, at):
 
 def place(customer, flow_id):
     """After a step entry: the waiting blockages a visit of their step now contains go there."""
-    state = customer.flows.get(flow_id)
-    if state is None:
-        return
-    kept = []
-    for item in customer.unplaced:
-        at, flow, step, reason, text = item
-        target = containing_visit(state, step, at) if flow == flow_id else None
-        if target is None:
-            kept.append(item)
-        elif target["blocked_at"] is None or at >= target["blocked_at"]:
+    def place_one(target, item):
+        at, _, _, reason, text = item
+        if target["blocked_at"] is None or at >= target["blocked_at"]:
             target["blockage"], target["blocked_at"], target["blocked_reason"] = text, at, reason
-    customer.unplaced = kept
+    customer.unplaced = place_waiting(customer, flow_id, customer.unplaced, place_one)
 
 
 def trim(customer, v, at, configuration, flow_id):
@@ -279,14 +286,8 @@ def take_back(customer, resumed, items, configuration):
         if t < resumed["entered"] or (resumed["exited"] is not None and t >= resumed["exited"]):
             left.append((kind, a, t))
             continue
-        if kind == "done":
-            add_valid(resumed, a, t)
-        else:
-            resumed["invalid"].append((a, t))
-        resumed["runs"][a] += 1
-        customer.executions += 1
+        execute(customer, resumed, a, t, kind == "done", configuration)
         customer.misplaced -= 1
-        customer.ineffective += resumed["runs"][a] >= configuration["repeats"]
     return left
 
 
@@ -396,14 +397,7 @@ def fold(customer, event, at, flows, configuration):
             customer.misplaced += 1
             hold_action(customer, at, flow.id, step, action, valid)
             return
-        if valid:
-            add_valid(target, action, at)
-        else:
-            target["invalid"].append((action, at))
-        target["runs"][action] += 1
-        customer.executions += 1
-        if target["runs"][action] >= configuration["repeats"]:
-            customer.ineffective += 1
+        execute(customer, target, action, at, valid, configuration)
     elif kind in ("sales.quote.sent", "sales.quote.opened"):
         # Quotes in order of time (a send before an open at one millisecond), at most 64 kept:
         # a send is ineffective when it is the N-th or later since the last open before it.
