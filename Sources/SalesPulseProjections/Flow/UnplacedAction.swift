@@ -53,9 +53,8 @@ public struct UnplacedAction: Sendable, Hashable, Codable {
     }
 
     /// The order kept: by time, then flow, step, action and event id (the same whatever the
-    /// order of delivery).
-    /// Times are compared first, the strings only for two actions at one millisecond (a tuple of
-    /// them, built for every comparison, retained and released each string).
+    /// order of delivery). The strings are compared only for two actions at one millisecond: a
+    /// tuple of them, built for every comparison, retained and released each string.
     static func precedes(_ a: borrowing UnplacedAction, _ b: borrowing UnplacedAction) -> Bool {
         if a.at.epochMilliseconds != b.at.epochMilliseconds { return a.at.epochMilliseconds < b.at.epochMilliseconds }
         if a.flow != b.flow { return a.flow < b.flow }
