@@ -91,3 +91,34 @@ extension StepVisit {
         invalidEvidence.insert(problem, at: index)
     }
 }
+
+extension FlowState {
+    /// Where a visit of the flow lies: the current one, or the history's at an index.
+    enum VisitPosition: Equatable {
+        case current
+        case history(Int)
+    }
+
+    /// The visit of `step` whose stay contains `time` — the current one, or the latest in the
+    /// history that does — if any: where an action or a blockage at `time` belongs.
+    func visit(of step: String, containing time: EventTime) -> VisitPosition? {
+        if current?.step == step, let entered = current?.enteredAt, time >= entered { return .current }
+        return history.lastIndex { $0.step == step && $0.enteredAt <= time && ($0.exitedAt.map { time < $0 } ?? true) }.map { .history($0) }
+    }
+
+    /// The visit at `position` (which must hold one), read and changed where it lies.
+    subscript(visitAt position: VisitPosition) -> StepVisit {
+        _read {
+            switch position {
+            case .current: yield current!
+            case .history(let index): yield history[index]
+            }
+        }
+        _modify {
+            switch position {
+            case .current: yield &current!
+            case .history(let index): yield &history[index]
+            }
+        }
+    }
+}

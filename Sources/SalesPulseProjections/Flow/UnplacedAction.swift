@@ -93,35 +93,36 @@ extension CustomerState {
         var index = 0
         while index < unplacedActions.count {
             // Read where they lie: a copy of each waiting action retained its strings and report.
-            guard unplacedActions[index].flow == definition.id else { index += 1; continue }
-            let at = unplacedActions[index].at
-            let inCurrent = flows[valueAt: position].current.map { $0.step == unplacedActions[index].step && at >= $0.enteredAt } ?? false
-            let inHistory = inCurrent ? nil : flows[valueAt: position].history.lastIndex { $0.step == unplacedActions[index].step && $0.enteredAt <= at && ($0.exitedAt.map { at < $0 } ?? true) }
-            guard inCurrent || inHistory != nil else { index += 1; continue }
+            guard unplacedActions[index].flow == definition.id,
+                  let place = flows[valueAt: position].visit(of: unplacedActions[index].step, containing: unplacedActions[index].at) else { index += 1; continue }
             let waiting = unplacedActions.remove(at: index)
             // Held only when the flow defines the action at the step; a checkpoint is restored
             // only into the configuration it was written with. Misplaced for good otherwise.
             guard let requirement = definition.action(named: waiting.action, inStep: waiting.step)?.evidence else { continue }
-            var visit = inCurrent ? flows[valueAt: position].current.take()! : flows[valueAt: position].history[inHistory!]
-            switch waiting.report {
-            case .reported(let eventID, let rep, let evidence):
-                let (problems, summary) = EvidenceCheck.check(evidence, against: requirement, actionTime: at)
-                if problems.isEmpty {
-                    visit.addValidExecution(of: waiting.action, CompletedAction(at: at, rep: rep, eventID: eventID.string, evidence: summary))
-                } else {
-                    visit.insertInvalidEvidence(EvidenceProblem(action: waiting.action, at: at, eventID: eventID.string, reasons: problems))
-                }
-            case .completed(let completion):
-                visit.addValidExecution(of: waiting.action, completion)
-            case .rejected(let problem):
-                visit.insertInvalidEvidence(problem)
-            }
-            let count = visit.countExecution(of: waiting.action)
+            let count = Self.place(waiting, requirement: requirement, into: &flows[valueAt: position][visitAt: place])
             actionExecutions += 1
             misplacedActions -= 1
             if count >= ineffectiveRepeats { ineffectiveExecutions += 1 }
-            if inCurrent { flows[valueAt: position].current = visit } else { flows[valueAt: position].history[inHistory!] = visit }
         }
+    }
+
+    /// Adds `waiting` to `visit` as an execution, its evidence checked against `requirement` if
+    /// it was not yet; returns the action's executions in the visit.
+    private static func place(_ waiting: UnplacedAction, requirement: EvidenceRequirement, into visit: inout StepVisit) -> Int {
+        switch waiting.report {
+        case .reported(let eventID, let rep, let evidence):
+            let (problems, summary) = EvidenceCheck.check(evidence, against: requirement, actionTime: waiting.at)
+            if problems.isEmpty {
+                visit.addValidExecution(of: waiting.action, CompletedAction(at: waiting.at, rep: rep, eventID: eventID.string, evidence: summary))
+            } else {
+                visit.insertInvalidEvidence(EvidenceProblem(action: waiting.action, at: waiting.at, eventID: eventID.string, reasons: problems))
+            }
+        case .completed(let completion):
+            visit.addValidExecution(of: waiting.action, completion)
+        case .rejected(let problem):
+            visit.insertInvalidEvidence(problem)
+        }
+        return visit.countExecution(of: waiting.action)
     }
 }
 

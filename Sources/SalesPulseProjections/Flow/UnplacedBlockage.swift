@@ -42,17 +42,9 @@ extension CustomerState {
         guard !unplaced.isEmpty, let position = flows.index(forKey: flow) else { return false }
         var placed = false
         unplaced.removeAll { waiting in
-            guard waiting.flow == flow else { return false }
             let at = waiting.blockage.at
-            let state = flows[valueAt: position]
-            let inCurrent = state.current.map { $0.step == waiting.step && at >= $0.enteredAt } ?? false
-            let inHistory = inCurrent ? nil : state.history.lastIndex { $0.step == waiting.step && $0.enteredAt <= at && ($0.exitedAt.map { at < $0 } ?? true) }
-            guard inCurrent || inHistory != nil else { return false }
-            if inCurrent {
-                if flows[valueAt: position].current!.blockage.map({ at >= $0.at }) ?? true { flows[valueAt: position].current!.blockage = waiting.blockage }
-            } else if flows[valueAt: position].history[inHistory!].blockage.map({ at >= $0.at }) ?? true {
-                flows[valueAt: position].history[inHistory!].blockage = waiting.blockage
-            }
+            guard waiting.flow == flow, let place = flows[valueAt: position].visit(of: waiting.step, containing: at) else { return false }
+            if flows[valueAt: position][visitAt: place].blockage.map({ at >= $0.at }) ?? true { flows[valueAt: position][visitAt: place].blockage = waiting.blockage }
             placed = true
             return true
         }
