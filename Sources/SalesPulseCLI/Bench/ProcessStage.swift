@@ -62,14 +62,20 @@ enum ProcessStage {
         return EventDecoder(policy: policy)
     }
 
-    /// Checkpoint cost of the projectors' state on one core: writing every partition's
-    /// checkpoint (encode, LZ4, CRC, fsync, rename) and reading them back.
-    static func checkpoint(_ projectors: [PartitionProjector], directory: String) throws -> (encode: Duration, write: Duration, read: Duration, bytes: Int) {
+    /// Checkpoint cost of the projectors' state on one core: encoding every partition's
+    /// checkpoint `encodeRounds` times (each round's time, in order), then writing them once
+    /// (encode, LZ4, CRC, fsync, rename) and reading them back. The encoding alone is what a
+    /// round taken in place while catching up pauses the fold for; it is repeated because one
+    /// measurement of a few hundred milliseconds moves by a fifth between runs on this machine.
+    static func checkpoint(_ projectors: [PartitionProjector], directory: String, encodeRounds: Int) throws -> (encode: [Duration], write: Duration, read: Duration, bytes: Int) {
         let store = try CheckpointStore(directory: directory)
         var bytes = 0
-        // The encoding alone: what a round taken in place while catching up pauses the fold for.
-        let encode = try ContinuousClock().measure {
-            for projector in projectors { bytes += try store.encode(projector.checkpoint()).size }
+        var encode: [Duration] = []
+        for _ in 0..<max(1, encodeRounds) {
+            bytes = 0
+            encode.append(try ContinuousClock().measure {
+                for projector in projectors { bytes += try store.encode(projector.checkpoint()).size }
+            })
         }
         bytes = 0
         let write = try ContinuousClock().measure {
