@@ -35,7 +35,9 @@ import Testing
     /// Queues a batch of `total` records (`value-N`, keyed `key-(N % keys)`) to `topic` with a
     /// producer made by `configure`, waits for every delivery and reads the topic back: each
     /// record once, keyed as written, and each key's records in one partition in batch order.
-    private func queueAndReadBack(topic: String, partitions: Int, total: Int, keys: Int, preparing: Bool,
+    /// `splitting`: queued as the fold threads queue theirs, until librdkafka's queue is full
+    /// without waiting, then the rest from where that stopped.
+    private func queueAndReadBack(topic: String, partitions: Int, total: Int, keys: Int, preparing: Bool, splitting: Bool = false,
                                   configure: (inout KafkaProducerConfiguration) -> Void = { _ in }) async throws {
         let cluster = try EmbeddedKafkaCluster()
         defer { cluster.shutdown() }
@@ -48,7 +50,13 @@ import Testing
         for index in 0..<total {
             batch.append(key: "key-\(index % keys)") { $0.append(contentsOf: Array("value-\(index)".utf8)) }
         }
-        try producer.enqueue(batch)
+        if splitting {
+            let queued = try producer.enqueueUntilFull(batch)
+            #expect(queued < total)
+            try producer.enqueue(batch, from: queued)
+        } else {
+            try producer.enqueue(batch)
+        }
         try producer.flush(timeout: .seconds(20))
         #expect(producer.tally == KafkaDeliveryTally(delivered: total, failed: 0, firstError: nil))
         await producer.shutdown()
@@ -76,6 +84,27 @@ import Testing
             configuration.queueBufferingMaxMessages = 100
             configuration.lingerMilliseconds = 0
         }
+    }
+
+    @Test func aBatchQueuedUntilTheQueueIsFullThenFromWhereThatStoppedKeepsEveryRecordOnceInOrder() async throws {
+        try await queueAndReadBack(topic: "split", partitions: 2, total: 2_000, keys: 7, preparing: true, splitting: true) { configuration in
+            configuration.queueBufferingMaxMessages = 100
+            configuration.lingerMilliseconds = 0
+        }
+    }
+
+    @Test func queuingUntilFullReturnsHowManyFitWithoutWaiting() throws {
+        // Nothing listens there: nothing is ever delivered, so the queue stays full.
+        var configuration = KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:1")
+        configuration.queueBufferingMaxMessages = 10
+        configuration.messageTimeoutMilliseconds = 1_000
+        let producer = try KafkaProducer(configuration: configuration)
+        var batch = KafkaRecordBatch(topic: "nowhere")
+        for index in 0..<50 { batch.append(key: "k") { $0.append(contentsOf: Array("v\(index)".utf8)) } }
+        #expect(try producer.enqueueUntilFull(batch) == 10)
+        // The queue is still full: nothing more fits, and the call says so rather than wait.
+        #expect(try producer.enqueueUntilFull(batch) == 0)
+        producer.close(timeout: .seconds(2))
     }
 
     @Test func aBatchThatFindsTheQueueFullUntilItsTimeoutFailsSayingSo() async throws {

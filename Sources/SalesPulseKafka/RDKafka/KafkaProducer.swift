@@ -121,27 +121,44 @@ public final class KafkaProducer: @unchecked Sendable {
 
     /// Queues every record of `batch` without waiting, in order, as ``enqueue(_:queueFullTimeout:)``
     /// queues one, with librdkafka's batch call (`rd_kafka_produce_batch`) on a topic handle
-    /// kept until ``close(timeout:)``: keys and values are read where they lie.
+    /// kept until ``close(timeout:)``: keys and values are read where they lie. `start`: the
+    /// records before it are left out (queued already, by ``enqueueUntilFull(_:)``).
     ///
     /// One record at a time by topic name, each record took the client's write lock to find
     /// the topic (contended by librdkafka's own threads), a clock reading and a topic lookup;
     /// a batch takes the topic's read lock once.
-    public func enqueue(_ batch: KafkaRecordBatch, queueFullTimeout: Duration = .seconds(30)) throws(KafkaError) {
-        guard !batch.isEmpty else { return }
+    public func enqueue(_ batch: KafkaRecordBatch, from start: Int = 0, queueFullTimeout: Duration = .seconds(30)) throws(KafkaError) {
+        _ = try produce(batch, from: start, queueFullTimeout: queueFullTimeout)
+    }
+
+    /// Queues the records of `batch` in order as ``enqueue(_:from:queueFullTimeout:)`` does until
+    /// librdkafka's queue is full, without waiting then: returns how many it queued (all of
+    /// them unless the queue filled up). For a thread that must not wait — one holding a lock
+    /// others need —, leaving the rest to one that may (`enqueue(batch, from: queued)`).
+    public func enqueueUntilFull(_ batch: KafkaRecordBatch) throws(KafkaError) -> Int {
+        try produce(batch, from: 0, queueFullTimeout: nil)
+    }
+
+    /// Queues the records of `batch` from `start` on; when librdkafka's queue is full, waits
+    /// (serving delivery reports) up to `queueFullTimeout`, or, nil, returns at once. Returns
+    /// the position after the last record queued.
+    private func produce(_ batch: KafkaRecordBatch, from start: Int, queueFullTimeout: Duration?) throws(KafkaError) -> Int {
+        guard start < batch.count else { return batch.count }
         guard !closed.load(ordering: .acquiring) else {
             throw KafkaError(code: .closed, message: "send after close", hint: "Create a new producer.")
         }
         let topic = try topicHandle(named: batch.topic)
         var messages = [rd_kafka_message_t](repeating: rd_kafka_message_t(), count: batch.count)
         var failure: KafkaError?
+        var end = batch.count
         batch.withRecords { records in
-            for (index, record) in records.enumerated() {
+            for (index, record) in records.enumerated() where index >= start {
                 messages[index].key = UnsafeMutableRawPointer(mutating: record.key.baseAddress)
                 messages[index].key_len = record.key.count
                 messages[index].payload = UnsafeMutableRawPointer(mutating: record.value.baseAddress)
                 messages[index].len = record.value.count
             }
-            var first = 0, waited = 0
+            var first = start, waited = 0
             while first < messages.count {
                 let count = messages.count - first
                 let queued = messages.withUnsafeMutableBufferPointer { messages in
@@ -157,18 +174,25 @@ public final class KafkaProducer: @unchecked Sendable {
                     return
                 }
                 let code = messages[failed].err
-                if code == RD_KAFKA_RESP_ERR__QUEUE_FULL, waited < queueFullTimeout.milliseconds {
-                    rd_kafka_poll(handle, 10)
-                    waited += 10
-                    for index in failed..<messages.count { messages[index].err = RD_KAFKA_RESP_ERR_NO_ERROR }
-                    first = failed
-                    continue
+                if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                    guard let queueFullTimeout else {
+                        end = failed
+                        return
+                    }
+                    if waited < queueFullTimeout.milliseconds {
+                        rd_kafka_poll(handle, 10)
+                        waited += 10
+                        for index in failed..<messages.count { messages[index].err = RD_KAFKA_RESP_ERR_NO_ERROR }
+                        first = failed
+                        continue
+                    }
                 }
                 failure = KafkaError.rdKafka(code, context: "producing to \(batch.topic)")
                 return
             }
         }
         if let failure { throw failure }
+        return end
     }
 
     /// The handle of topic `name`, made on first use and kept until ``close(timeout:)``.

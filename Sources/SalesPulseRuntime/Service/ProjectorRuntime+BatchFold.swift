@@ -11,8 +11,11 @@ extension ProjectorRuntime {
     /// Decodes and folds `batch` on the fold workers (one worker for a batch smaller than
     /// ``RuntimeConfiguration/parallelFoldMinimumBatch``), under the partition lock; returns each
     /// worker's part, in worker order. The workers' output arrays and alerts-topic records start
-    /// from `spareOutputs` and `spareRecords` (swapped in, not copied: they stay unique).
-    func foldOnWorkers(_ batch: KafkaBatch, workers: FoldWorkers, repartitionPartitions: [String: Int], spareOutputs: inout [[FlowOutput]], spareRecords: inout [KafkaRecordBatch]) -> [BatchPart] {
+    /// from `spareOutputs` and `spareRecords` (swapped in, not copied: they stay unique). Each
+    /// worker queues its alerts-topic records with `producer` as far as librdkafka's queue takes
+    /// them without waiting (``BatchPart/alertRecordsQueued``); the caller queues the rest.
+    func foldOnWorkers(_ batch: KafkaBatch, workers: FoldWorkers, repartitionPartitions: [String: Int], spareOutputs: inout [[FlowOutput]], spareRecords: inout [KafkaRecordBatch],
+                       producer: KafkaProducer) -> [BatchPart] {
         // Event time → projection updated, per applied event, against one clock reading per batch.
         let batchClock = Self.wallClockMilliseconds()
         return partitions.withLock { owned in
@@ -41,6 +44,16 @@ extension ProjectorRuntime {
                     // Written here, on every fold thread, not by the consume thread alone
                     // as it publishes.
                     AlertEvent.append(part.outputs, to: &part.alertRecords)
+                    // Queued here too, while the other fold threads still fold: queued by the
+                    // consume thread after the batch, the records (the alerts' CloudEvents JSON
+                    // copied into librdkafka's queue) held up the next batch with the other core
+                    // idle (BENCHMARKS.md, session 52). Without waiting for room: the partition
+                    // lock is held; the consume thread queues what did not fit.
+                    do throws(KafkaError) {
+                        part.alertRecordsQueued = try producer.enqueueUntilFull(part.alertRecords)
+                    } catch {
+                        part.producingError = error
+                    }
                     part.forwardedInputs += outbox.gathered
                     parts[worker] = part
                 }
@@ -83,6 +96,11 @@ extension ProjectorRuntime {
         var repartitionedEntries = 0
         /// The alerts among ``outputs`` as records for the alerts topic.
         var alertRecords = KafkaRecordBatch(topic: AlertEvent.topic)
+        /// How many of ``alertRecords``, from the first, the worker queued (all of them unless
+        /// librdkafka's queue was full).
+        var alertRecordsQueued = 0
+        /// Why the worker could not queue its alerts-topic records, if it could not.
+        var producingError: KafkaError?
     }
 
     /// The positions of a batch's records grouped by partition number (a partition's records,

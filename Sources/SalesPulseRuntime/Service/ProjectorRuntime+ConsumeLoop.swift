@@ -81,8 +81,11 @@ extension ProjectorRuntime {
             // Each fold worker's outputs, in worker order (published part by part: merging them
             // into one array would copy every output once more).
             var outputs: [[FlowOutput]] = []
-            // Each fold worker's alerts as alerts-topic records, written by that worker.
+            // Each fold worker's alerts as alerts-topic records, written by that worker, and how
+            // many of them, from the first, it queued.
             var alertRecords: [KafkaRecordBatch] = []
+            var alertRecordsQueued: [Int] = []
+            var producingError: KafkaError?
             var offsets: [KafkaTopicPartition: Int64] = [:]
             var deadLetters: [KafkaOutgoingMessage] = []
             var forwards: [KafkaOutgoingMessage] = []
@@ -105,12 +108,15 @@ extension ProjectorRuntime {
                     fetchWakeups.store(consumer.fetchWakeups, ordering: .relaxed)
                     metrics.foldBatch.recordNanoseconds(busy.nanoseconds)
                 }
-                let parts = foldOnWorkers(batch, workers: workers, repartitionPartitions: repartitionPartitions, spareOutputs: &spareOutputs, spareRecords: &spareRecords)
+                let parts = foldOnWorkers(batch, workers: workers, repartitionPartitions: repartitionPartitions, spareOutputs: &spareOutputs, spareRecords: &spareRecords,
+                                          producer: producer)
                 var latencies = LatencyHistogram()
                 var repartitioned = 0
                 for part in parts {
                     outputs.append(part.outputs)
                     alertRecords.append(part.alertRecords)
+                    alertRecordsQueued.append(part.alertRecordsQueued)
+                    producingError = producingError ?? part.producingError
                     offsets.merge(part.offsets) { _, new in new }
                     deadLetters += part.deadLetters
                     forwards += part.forwards
@@ -147,7 +153,10 @@ extension ProjectorRuntime {
                 metrics.forwarded.increment(by: forwards.count)
             }
             if !deadLetters.isEmpty { metrics.deadLetters.increment(by: deadLetters.count) }
-            for (part, records) in zip(outputs, alertRecords) { try publish(part, alertRecords: records, producer: producer) }
+            if let producingError { throw producingError }
+            for worker in outputs.indices {
+                try publish(outputs[worker], alertRecords: alertRecords[worker], queuedAlready: alertRecordsQueued[worker], producer: producer)
+            }
             // Back to the spares (a worker unused this batch keeps its own).
             for worker in outputs.indices {
                 if worker == spareOutputs.count { spareOutputs.append([]) }
@@ -278,11 +287,12 @@ extension ProjectorRuntime {
     }
 
     /// Sends the alerts among `outputs` to the alerts topic (`alertRecords`: those records,
-    /// written already; nil: written here) and hands `outputs` to the listeners.
-    private func publish(_ outputs: [FlowOutput], alertRecords: KafkaRecordBatch? = nil, producer: KafkaProducer) throws {
+    /// written already, of which the first `queuedAlready` are queued already; nil: written
+    /// here) and hands `outputs` to the listeners.
+    private func publish(_ outputs: [FlowOutput], alertRecords: KafkaRecordBatch? = nil, queuedAlready: Int = 0, producer: KafkaProducer) throws {
         guard !outputs.isEmpty else { return }
         let records = alertRecords ?? AlertEvent.records(outputs)
-        try producer.enqueue(records)
+        try producer.enqueue(records, from: queuedAlready)
         if !records.isEmpty { metrics.alertsOut.increment(by: records.count) }
         for listener in listeners.withLock({ $0 }) { listener(outputs) }
     }
