@@ -107,6 +107,18 @@ import Testing
         producer.close(timeout: .seconds(2))
     }
 
+    @Test func messagesQueuedUntilFullStopAtTheFirstThatDoesNotFit() throws {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:1")
+        configuration.queueBufferingMaxMessages = 10
+        configuration.messageTimeoutMilliseconds = 1_000
+        let producer = try KafkaProducer(configuration: configuration)
+        let messages = (0..<25).map { KafkaOutgoingMessage(topic: "nowhere", key: Array("k".utf8), value: Array("v\($0)".utf8)) }
+        #expect(try producer.enqueueUntilFull(messages) == 10)
+        #expect(try producer.enqueueUntilFull(Array(messages[10...])) == 0)
+        #expect(try producer.enqueueUntilFull([]) == 0)
+        producer.close(timeout: .seconds(2))
+    }
+
     @Test func aBatchThatFindsTheQueueFullUntilItsTimeoutFailsSayingSo() async throws {
         // Nothing listens there: nothing is ever delivered, so the queue stays full.
         var configuration = KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:1")

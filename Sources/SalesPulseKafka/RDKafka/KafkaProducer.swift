@@ -119,6 +119,16 @@ public final class KafkaProducer: @unchecked Sendable {
         try produce(message, id: 0, queueFullTimeout: queueFullTimeout)
     }
 
+    /// Queues `messages` in order as ``enqueue(_:queueFullTimeout:)`` queues each, until
+    /// librdkafka's queue is full, without waiting then: returns how many it queued (all of
+    /// them unless the queue filled up). See ``enqueueUntilFull(_:)-(KafkaRecordBatch)``.
+    public func enqueueUntilFull(_ messages: [KafkaOutgoingMessage]) throws(KafkaError) -> Int {
+        for (index, message) in messages.enumerated() {
+            guard try produce(message, id: 0, queueFullTimeout: nil) else { return index }
+        }
+        return messages.count
+    }
+
     /// Queues every record of `batch` without waiting, in order, as ``enqueue(_:queueFullTimeout:)``
     /// queues one, with librdkafka's batch call (`rd_kafka_produce_batch`) on a topic handle
     /// kept until ``close(timeout:)``: keys and values are read where they lie. `start`: the
@@ -211,15 +221,19 @@ public final class KafkaProducer: @unchecked Sendable {
         return found
     }
 
-    private func produce(_ message: KafkaOutgoingMessage, id: UInt64, queueFullTimeout: Duration = .seconds(30)) throws(KafkaError) {
+    /// Queues `message`; when librdkafka's queue is full, waits up to `queueFullTimeout`, or,
+    /// nil, returns false at once (nothing queued).
+    @discardableResult
+    private func produce(_ message: KafkaOutgoingMessage, id: UInt64, queueFullTimeout: Duration? = .seconds(30)) throws(KafkaError) -> Bool {
         // librdkafka's calls take pointers; the error is carried out of the closures lending them.
         var failure: KafkaError?
+        var queued = false
         message.topic.withCString { topic in
             withOptionalBytes(message.key) { key in
                 withOptionalBytes(message.value) { value in
                     do throws(KafkaError) {
-                        try produce(topic: topic, named: message.topic, partition: message.partition ?? RD_KAFKA_PARTITION_UA, key: key, value: value,
-                                    headers: message.headers, id: id, queueFullTimeout: queueFullTimeout)
+                        queued = try produce(topic: topic, named: message.topic, partition: message.partition ?? RD_KAFKA_PARTITION_UA, key: key, value: value,
+                                             headers: message.headers, id: id, queueFullTimeout: queueFullTimeout)
                     } catch {
                         failure = error
                     }
@@ -227,11 +241,12 @@ public final class KafkaProducer: @unchecked Sendable {
             }
         }
         if let failure { throw failure }
+        return queued
     }
 
     /// Queues one record (`key` or `value` nil: none); librdkafka copies the bytes.
     private func produce(topic: UnsafePointer<CChar>, named name: String, partition: Int32, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
-                         headers recordHeaders: [KafkaHeader], id: UInt64, queueFullTimeout: Duration) throws(KafkaError) {
+                         headers recordHeaders: [KafkaHeader], id: UInt64, queueFullTimeout: Duration?) throws(KafkaError) -> Bool {
         guard !closed.load(ordering: .acquiring) else {
             throw KafkaError(code: .closed, message: "send after close", hint: "Create a new producer.")
         }
@@ -250,10 +265,14 @@ public final class KafkaProducer: @unchecked Sendable {
                 }
             }
             let error = salespulse_produce(handle, topic, partition, key?.baseAddress, key?.count ?? 0, value?.baseAddress, value?.count ?? 0, headers, opaque)
-            guard let error else { return }
+            guard let error else { return true }
             // On failure librdkafka did not take the headers.
             if let headers { rd_kafka_headers_destroy(headers) }
-            if rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__QUEUE_FULL, waited < queueFullTimeout.milliseconds {
+            if rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__QUEUE_FULL, queueFullTimeout == nil {
+                rd_kafka_error_destroy(error)
+                return false
+            }
+            if rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR__QUEUE_FULL, let queueFullTimeout, waited < queueFullTimeout.milliseconds {
                 rd_kafka_error_destroy(error)
                 rd_kafka_poll(handle, 10)
                 waited += 10

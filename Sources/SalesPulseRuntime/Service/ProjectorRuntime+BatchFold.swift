@@ -12,8 +12,9 @@ extension ProjectorRuntime {
     /// ``RuntimeConfiguration/parallelFoldMinimumBatch``), under the partition lock; returns each
     /// worker's part, in worker order. The workers' output arrays and alerts-topic records start
     /// from `spareOutputs` and `spareRecords` (swapped in, not copied: they stay unique). Each
-    /// worker queues its alerts-topic records with `producer` as far as librdkafka's queue takes
-    /// them without waiting (``BatchPart/alertRecordsQueued``); the caller queues the rest.
+    /// worker queues its alerts-topic records, forwards and dead letters with `producer` as far
+    /// as librdkafka's queue takes them without waiting (``BatchPart/alertRecordsQueued``); the
+    /// caller queues the rest.
     func foldOnWorkers(_ batch: KafkaBatch, workers: FoldWorkers, repartitionPartitions: [String: Int], spareOutputs: inout [[FlowOutput]], spareRecords: inout [KafkaRecordBatch],
                        producer: KafkaProducer) -> [BatchPart] {
         // Event time → projection updated, per applied event, against one clock reading per batch.
@@ -51,6 +52,8 @@ extension ProjectorRuntime {
                     // lock is held; the consume thread queues what did not fit.
                     do throws(KafkaError) {
                         part.alertRecordsQueued = try producer.enqueueUntilFull(part.alertRecords)
+                        part.forwardsQueued = try producer.enqueueUntilFull(part.forwards)
+                        part.deadLettersQueued = try producer.enqueueUntilFull(part.deadLetters)
                     } catch {
                         part.producingError = error
                     }
@@ -96,10 +99,12 @@ extension ProjectorRuntime {
         var repartitionedEntries = 0
         /// The alerts among ``outputs`` as records for the alerts topic.
         var alertRecords = KafkaRecordBatch(topic: AlertEvent.topic)
-        /// How many of ``alertRecords``, from the first, the worker queued (all of them unless
-        /// librdkafka's queue was full).
+        /// How many of ``alertRecords``, ``forwards`` and ``deadLetters``, from the first, the
+        /// worker queued (all of them unless librdkafka's queue was full).
         var alertRecordsQueued = 0
-        /// Why the worker could not queue its alerts-topic records, if it could not.
+        var forwardsQueued = 0
+        var deadLettersQueued = 0
+        /// Why the worker could not queue its records, if it could not.
         var producingError: KafkaError?
     }
 

@@ -87,8 +87,12 @@ extension ProjectorRuntime {
             var alertRecordsQueued: [Int] = []
             var producingError: KafkaError?
             var offsets: [KafkaTopicPartition: Int64] = [:]
+            // Dead letters and forwards the fold workers could not queue (librdkafka's queue was
+            // full), and how many there were in all.
             var deadLetters: [KafkaOutgoingMessage] = []
             var forwards: [KafkaOutgoingMessage] = []
+            var deadLetterCount = 0
+            var forwardCount = 0
             var forwardedInputs = 0
             var inputRecords = 0
             // Where this turn of the loop spends its time (``ConsumeLoopTime``).
@@ -118,8 +122,10 @@ extension ProjectorRuntime {
                     alertRecordsQueued.append(part.alertRecordsQueued)
                     producingError = producingError ?? part.producingError
                     offsets.merge(part.offsets) { _, new in new }
-                    deadLetters += part.deadLetters
-                    forwards += part.forwards
+                    deadLetters += part.deadLetters[part.deadLettersQueued...]
+                    forwards += part.forwards[part.forwardsQueued...]
+                    deadLetterCount += part.deadLetters.count
+                    forwardCount += part.forwards.count
                     forwardedInputs += part.forwardedInputs
                     latencies.merge(part.latencies)
                     inputRecords += part.inputRecords
@@ -145,15 +151,15 @@ extension ProjectorRuntime {
                 for partition in offsets.keys { lastEventWallClock[partition] = now }
                 if offsets.keys.contains(where: { $0.topic == configuration.topic }) { lastInputWallClock.store(now, ordering: .relaxed) }
             }
+            if let producingError { throw producingError }
             for message in deadLetters { try producer.enqueue(message) }
             // Forwarded before the offsets are stored: a crash re-forwards, never loses.
             for message in forwards { try producer.enqueue(message) }
-            if !forwards.isEmpty {
+            if forwardCount > 0 {
                 repartitionCounts.withLock { $0.forwarded += forwardedInputs }
-                metrics.forwarded.increment(by: forwards.count)
+                metrics.forwarded.increment(by: forwardCount)
             }
-            if !deadLetters.isEmpty { metrics.deadLetters.increment(by: deadLetters.count) }
-            if let producingError { throw producingError }
+            if deadLetterCount > 0 { metrics.deadLetters.increment(by: deadLetterCount) }
             for worker in outputs.indices {
                 try publish(outputs[worker], alertRecords: alertRecords[worker], queuedAlready: alertRecordsQueued[worker], producer: producer)
             }
@@ -171,7 +177,7 @@ extension ProjectorRuntime {
             if !offsets.isEmpty {
                 try consumer.store(offsets.map { KafkaPartitionOffset($0.key, offset: $0.value) })
             }
-            counters.withLock { $0.consumed += inputRecords; $0.dlq += deadLetters.count }
+            counters.withLock { $0.consumed += inputRecords; $0.dlq += deadLetterCount }
             loopTime.add(ContinuousClock.now - consumeEnded, to: .queueing)
 
             if ContinuousClock.now - lastTick >= .seconds(1) {
