@@ -26,16 +26,21 @@ import SalesPulseProjections
         return events
     }
 
-    @Test(arguments: [true, false])
-    func alertsFiredWhileFoldingReachTheAlertsTopic(listening: Bool) async throws {
+    /// `parallel`: 400 leads over 8 partitions, published before the runtime starts, so batches
+    /// are folded (and their alerts queued and heard) on two fold threads at once; otherwise 40
+    /// over 3, a batch folded on the consume thread alone.
+    @Test(arguments: [(true, false), (false, false), (true, true), (false, true)])
+    func alertsFiredWhileFoldingReachTheAlertsTopic(listening: Bool, parallel: Bool) async throws {
         let cluster = try EmbeddedKafkaCluster()
         defer { cluster.shutdown() }
-        try cluster.createTopic("sales.events", partitions: 3)
-        let leads = 40
+        try cluster.createTopic("sales.events", partitions: parallel ? 8 : 3)
+        let leads = parallel ? 400 : 40
         let events = Self.events(leads: leads)
         try H.publish(events, to: cluster.bootstrapServers)
-        let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: H.temporaryDirectory(), group: "publishing-\(listening)") { runtime in
+        let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: H.temporaryDirectory(), group: "publishing-\(listening)-\(parallel)") { runtime in
             runtime.validation.maxFutureSkewMilliseconds = Int64.max / 4
+            runtime.foldThreads = parallel ? 2 : 1
+            if parallel { runtime.parallelFoldMinimumBatch = 2 }
         }
         let heard = Mutex<[Alert]>([])
         if listening {

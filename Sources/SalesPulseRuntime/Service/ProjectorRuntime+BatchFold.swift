@@ -13,8 +13,8 @@ extension ProjectorRuntime {
     /// worker's part, in worker order. The workers' output arrays and alerts-topic records start
     /// from `spareOutputs` and `spareRecords` (swapped in, not copied: they stay unique). Each
     /// worker queues its alerts-topic records, forwards and dead letters with `producer` as far
-    /// as librdkafka's queue takes them without waiting (``BatchPart/alertRecordsQueued``); the
-    /// caller queues the rest.
+    /// as librdkafka's queue takes them without waiting (``BatchPart/alertRecordsQueued``; the
+    /// caller queues the rest), then hands its outputs to the listeners (``onOutputs(_:)``).
     func foldOnWorkers(_ batch: KafkaBatch, workers: FoldWorkers, repartitionPartitions: [String: Int], spareOutputs: inout [[FlowOutput]], spareRecords: inout [KafkaRecordBatch],
                        producer: KafkaProducer) -> [BatchPart] {
         // Event time → projection updated, per applied event, against one clock reading per batch.
@@ -56,6 +56,11 @@ extension ProjectorRuntime {
                         part.deadLettersQueued = try producer.enqueueUntilFull(part.deadLetters)
                     } catch {
                         part.producingError = error
+                    }
+                    // The listeners (the live stream) too: handed every part by the consume
+                    // thread after the batch, they held up the next as the queueing did.
+                    if !part.outputs.isEmpty {
+                        for listener in listeners.withLock({ $0 }) { listener(part.outputs) }
                     }
                     part.forwardedInputs += outbox.gathered
                     parts[worker] = part

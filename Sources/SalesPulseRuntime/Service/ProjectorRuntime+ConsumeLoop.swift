@@ -161,7 +161,8 @@ extension ProjectorRuntime {
             }
             if deadLetterCount > 0 { metrics.deadLetters.increment(by: deadLetterCount) }
             for worker in outputs.indices {
-                try publish(outputs[worker], alertRecords: alertRecords[worker], queuedAlready: alertRecordsQueued[worker], producer: producer)
+                // The fold worker handed the outputs to the listeners already.
+                try publish(outputs[worker], alertRecords: alertRecords[worker], queuedAlready: alertRecordsQueued[worker], notifying: false, producer: producer)
             }
             // Back to the spares (a worker unused this batch keeps its own).
             for worker in outputs.indices {
@@ -294,12 +295,12 @@ extension ProjectorRuntime {
 
     /// Sends the alerts among `outputs` to the alerts topic (`alertRecords`: those records,
     /// written already, of which the first `queuedAlready` are queued already; nil: written
-    /// here) and hands `outputs` to the listeners.
-    private func publish(_ outputs: [FlowOutput], alertRecords: KafkaRecordBatch? = nil, queuedAlready: Int = 0, producer: KafkaProducer) throws {
+    /// here) and, `notifying`, hands `outputs` to the listeners.
+    private func publish(_ outputs: [FlowOutput], alertRecords: KafkaRecordBatch? = nil, queuedAlready: Int = 0, notifying: Bool = true, producer: KafkaProducer) throws {
         guard !outputs.isEmpty else { return }
         let records = alertRecords ?? AlertEvent.records(outputs)
         try producer.enqueue(records, from: queuedAlready)
         if !records.isEmpty { metrics.alertsOut.increment(by: records.count) }
-        for listener in listeners.withLock({ $0 }) { listener(outputs) }
+        if notifying { for listener in listeners.withLock({ $0 }) { listener(outputs) } }
     }
 }

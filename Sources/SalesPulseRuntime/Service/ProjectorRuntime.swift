@@ -118,7 +118,10 @@ public final class ProjectorRuntime: Sendable {
         }
     }
 
-    /// Registers a listener for outputs (step changes, alerts…), called on the consume thread.
+    /// Registers a listener for outputs (step changes, alerts…). A batch's outputs come from the
+    /// fold threads, each thread's share in one call (a partition's outputs in their order, the
+    /// calls of two threads possibly at once), a tick's from the consume thread; a batch's
+    /// calls all return before the next batch or tick begins. `listener` must be thread-safe.
     public func onOutputs(_ listener: @escaping @Sendable ([FlowOutput]) -> Void) {
         listeners.withLock { $0.append(listener) }
     }
