@@ -93,14 +93,25 @@ import Testing
         }
     }
 
-    @Test func queuingUntilFullReturnsHowManyFitWithoutWaiting() throws {
-        // Nothing listens there: nothing is ever delivered, so the queue stays full.
+    /// A producer whose queue holds 10 records and whose brokers do not exist: nothing is ever
+    /// delivered, so once full the queue stays full.
+    private static func producerWithNowhereToSend() throws -> KafkaProducer {
         var configuration = KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:1")
         configuration.queueBufferingMaxMessages = 10
         configuration.messageTimeoutMilliseconds = 1_000
-        let producer = try KafkaProducer(configuration: configuration)
-        var batch = KafkaRecordBatch(topic: "nowhere")
-        for index in 0..<50 { batch.append(key: "k") { $0.append(contentsOf: Array("v\(index)".utf8)) } }
+        return try KafkaProducer(configuration: configuration)
+    }
+
+    /// `records` records `v0`, `v1`… keyed `k`.
+    private static func batch(records: Int, topic: String) -> KafkaRecordBatch {
+        var batch = KafkaRecordBatch(topic: topic)
+        for index in 0..<records { batch.append(key: "k") { $0.append(contentsOf: Array("v\(index)".utf8)) } }
+        return batch
+    }
+
+    @Test func queuingUntilFullReturnsHowManyFitWithoutWaiting() throws {
+        let producer = try Self.producerWithNowhereToSend()
+        let batch = Self.batch(records: 50, topic: "nowhere")
         #expect(try producer.enqueueUntilFull(batch) == 10)
         // The queue is still full: nothing more fits, and the call says so rather than wait.
         #expect(try producer.enqueueUntilFull(batch) == 0)
@@ -108,10 +119,7 @@ import Testing
     }
 
     @Test func messagesQueuedUntilFullStopAtTheFirstThatDoesNotFit() throws {
-        var configuration = KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:1")
-        configuration.queueBufferingMaxMessages = 10
-        configuration.messageTimeoutMilliseconds = 1_000
-        let producer = try KafkaProducer(configuration: configuration)
+        let producer = try Self.producerWithNowhereToSend()
         let messages = (0..<25).map { KafkaOutgoingMessage(topic: "nowhere", key: Array("k".utf8), value: Array("v\($0)".utf8)) }
         #expect(try producer.enqueueUntilFull(messages) == 10)
         #expect(try producer.enqueueUntilFull(Array(messages[10...])) == 0)
@@ -120,13 +128,8 @@ import Testing
     }
 
     @Test func aBatchThatFindsTheQueueFullUntilItsTimeoutFailsSayingSo() async throws {
-        // Nothing listens there: nothing is ever delivered, so the queue stays full.
-        var configuration = KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:1")
-        configuration.queueBufferingMaxMessages = 10
-        configuration.messageTimeoutMilliseconds = 1_000
-        let producer = try KafkaProducer(configuration: configuration)
-        var batch = KafkaRecordBatch(topic: "nowhere")
-        for index in 0..<50 { batch.append(key: "k") { $0.append(contentsOf: Array("v\(index)".utf8)) } }
+        let producer = try Self.producerWithNowhereToSend()
+        let batch = Self.batch(records: 50, topic: "nowhere")
         let error = #expect(throws: KafkaError.self) { try producer.enqueue(batch, queueFullTimeout: .milliseconds(50)) }
         #expect(error?.code == .queueFull)
         #expect(error?.message.contains("producing to nowhere") == true)
