@@ -84,6 +84,11 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
         /// The groups judged that this evaluator owns (the states do not change during one
         /// evaluation, so neither do they).
         let groups: Set<String>
+        /// Each of ``groups`` as the judge reads it, with its key (``keyPrefix`` and the group),
+        /// in group order: made and sorted once for every point of the evaluation (sorting the
+        /// groups at each point of a replay's tick was a tenth of the tick, and looking each
+        /// group's data up by name at each point a quarter of the rest).
+        let judged: [(subject: RuleJudge.Subject, key: String)]
         /// `"<rule id>|"`, which begins the keys of this rule's runs and open alerts.
         let keyPrefix: String
     }
@@ -130,9 +135,10 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
             let denominator = rule.per.flatMap { id in configuration.counters.first { $0.id == id } }
                 .map { CounterSeries(state: states($0.id), counter: $0, preparingEagerly: eager) }
             let judge = RuleJudge(rule: rule, numerator: numerator, denominator: denominator, organisation: configuration.organisation)
+            let groups = judge.groups.filter(owns), keyPrefix = "\(rule.id)|"
             prepared.append(PreparedRule(rule: rule, counter: counter, judge: judge,
                                          lookbackSeconds: Self.lookbackMilliseconds(rule, window: counter.windowMilliseconds) / 1000,
-                                         groups: judge.groups.filter(owns), keyPrefix: "\(rule.id)|"))
+                                         groups: groups, judged: groups.sorted().map { (judge.subject($0), keyPrefix + $0) }, keyPrefix: keyPrefix))
         }
         var changes: [Alert] = []
         for (index, point) in points.enumerated() {
@@ -177,11 +183,12 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
             // A run within (previous, now) is shorter than the distance between the points: only
             // rules asking for less can have one to alert on.
             if let previous, previous < nowSecond, rule.sustainedMilliseconds < (nowSecond - previous) * 1000 {
-                for group in groups.sorted() {
+                for (subject, _) in prepared.judged {
+                    let group = subject.name
                     // A dense evaluation fires at the run's last second at the latest.
-                    for run in judge.runs(group, after: previous, through: nowSecond) where (run.end - 1 - run.start) * 1000 >= rule.sustainedMilliseconds {
+                    for run in judge.runs(subject, after: previous, through: nowSecond) where (run.end - 1 - run.start) * 1000 >= rule.sustainedMilliseconds {
                         let due = run.start + (rule.sustainedMilliseconds + 999) / 1000
-                        var alert = Self.alert(rule: rule, counter: counter, group: group, since: run.start, value: judge.describe(group, at: due), configuration: configuration)
+                        var alert = Self.alert(rule: rule, counter: counter, group: group, since: run.start, value: judge.describe(subject, at: due), configuration: configuration)
                         alert.evidence = evidence(rule, alert)
                         var resolved = alert
                         resolved.state = .resolved
@@ -190,13 +197,13 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                     }
                 }
             }
-            for group in groups {
-                let key = keyPrefix + group
-                guard judge.holds(group, at: nowSecond) == true else {
+            for (subject, key) in prepared.judged {
+                let group = subject.name
+                guard judge.holds(subject, at: nowSecond) == true else {
                     // Resolved at the first second it stopped holding since the last evaluation,
                     // not at this evaluation's time: the same however often evaluation happens.
                     if openByKey[key] != nil, let run = runs[key], run.checkedThrough < nowSecond {
-                        ended[key] = (run.checkedThrough + 1...nowSecond).first { judge.holds(group, at: $0) != true }
+                        ended[key] = (run.checkedThrough + 1...nowSecond).first { judge.holds(subject, at: $0) != true }
                     }
                     if let run = runs.removeValue(forKey: key) { noteStopped(run, key: key) }
                     continue
@@ -212,8 +219,8 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                 let known = runs[key]
                 let recheckFrom = known.map { max($0.since, nowSecond - lookbackSeconds, min($0.checkedThrough - recheckSeconds, changedSecond ?? .max)) }
                 if let run = known, let recheckFrom, run.checkedThrough <= nowSecond,
-                   judge.holdsThroughout(group, from: recheckFrom, to: nowSecond),
-                   !(run.since - 1 >= nowSecond - lookbackSeconds && judge.holds(group, at: run.since - 1) == true) {
+                   judge.holdsThroughout(subject, from: recheckFrom, to: nowSecond),
+                   !(run.since - 1 >= nowSecond - lookbackSeconds && judge.holds(subject, at: run.since - 1) == true) {
                     since = run.since
                 } else {
                     if let run = known, let recheckFrom {
@@ -222,10 +229,10 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                         // Broken: an open alert of the run ends at the first second it no longer
                         // held, not at this evaluation's time (when a run that began since is found).
                         if openByKey[key] != nil, ended[key] == nil {
-                            ended[key] = judge.firstSecondNotHolding(group, from: recheckFrom, to: nowSecond)
+                            ended[key] = judge.firstSecondNotHolding(subject, from: recheckFrom, to: nowSecond)
                         }
                     }
-                    (since, joinedReason) = joinStopped(key, group: group, start: judge.runStart(group, endingAt: nowSecond, lookbackSeconds: lookbackSeconds),
+                    (since, joinedReason) = joinStopped(key, group: subject, start: judge.runStart(subject, endingAt: nowSecond, lookbackSeconds: lookbackSeconds),
                                                         now: nowSecond, lookbackSeconds: lookbackSeconds, judge: judge)
                 }
                 if let id = openByKey[key], var alert = open[id], alert.since.epochMilliseconds == since * 1000 {
@@ -235,7 +242,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                     // it (the same alert, re-sent with the final value).
                     let due = since + (rule.sustainedMilliseconds + 999) / 1000
                     if nowSecond - due <= lookbackSeconds {
-                        let latest = Self.reason(rule: rule, counter: counter, group: group, value: judge.describe(group, at: due))
+                        let latest = Self.reason(rule: rule, counter: counter, group: group, value: judge.describe(subject, at: due))
                         if latest != alert.reason {
                             alert.reason = latest
                             open[id] = alert
@@ -250,7 +257,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                 // The value shown is the one at the second the alert became due, not at this
                 // evaluation's time: the same however often (and wherever) evaluation happens.
                 let due = since + (rule.sustainedMilliseconds + 999) / 1000
-                var alert = Self.alert(rule: rule, counter: counter, group: group, since: since, value: judge.describe(group, at: due), configuration: configuration)
+                var alert = Self.alert(rule: rule, counter: counter, group: group, since: since, value: judge.describe(subject, at: due), configuration: configuration)
                 if nowSecond - due > lookbackSeconds, let joinedReason { alert.reason = joinedReason }
                 alert.evidence = evidence(rule, alert)
                 wanted[key] = alert
@@ -259,13 +266,15 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
         var changes = redescribed + passed
         // Open alerts no longer wanted, or whose run turned out to start elsewhere once late
         // inputs arrived (replaced by an alert with the run's true start).
-        for key in openByKey.keys.sorted() where wanted[key]?.id != openByKey[key] {
+        // Only the keys that change are sorted: sorting every open and wanted key at every point
+        // was a tenth of a replay's ticks (the changes are put in order below anyway).
+        for key in openByKey.compactMap({ key, id in wanted[key]?.id == id ? nil : key }).sorted() {
             var resolved = open.removeValue(forKey: openByKey.removeValue(forKey: key)!)!
             resolved.state = .resolved
             resolved.resolvedAt = ended[key].map { EventTime(epochMilliseconds: $0 * 1000) } ?? now
             changes.append(resolved)
         }
-        for key in wanted.keys.sorted() where openByKey[key] == nil {
+        for key in wanted.keys.filter({ openByKey[$0] == nil }).sorted() {
             let alert = wanted[key]!
             openByKey[key] = alert.id
             open[alert.id] = alert
@@ -291,7 +300,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
     /// lookback reaches) to the run's start all hold now, and it was last seen holding no earlier
     /// than the lookback or the run's start (otherwise the gap is beyond checking). With the
     /// reason of the alert of the earliest run joined, if it had one.
-    private mutating func joinStopped(_ key: String, group: String, start: Int64, now nowSecond: Int64, lookbackSeconds: Int64, judge: RuleJudge) -> (since: Int64, reason: String?) {
+    private mutating func joinStopped(_ key: String, group: RuleJudge.Subject, start: Int64, now nowSecond: Int64, lookbackSeconds: Int64, judge: RuleJudge) -> (since: Int64, reason: String?) {
         guard let runs = stopped[key] else { return (start, nil) }
         var since = start, reason: String?, joined = false
         for run in runs.reversed() where run.since < since {
@@ -366,17 +375,38 @@ struct RuleJudge {
         return organisation.reps(inTeam: team)
     }
 
+    /// A group as the judge reads it: its name and, when the series prepare every group for
+    /// many reads (``CounterSeries/preparesEagerly``), its data in each, found once by name.
+    struct Subject {
+        let name: String
+        fileprivate let numerator: CounterSeries.Group?
+        fileprivate let denominator: CounterSeries.Group?
+    }
+
+    /// `group` as ``Subject``: its data found now when the series prepare eagerly, otherwise
+    /// read by name at each read, as the series do for a single evaluation point.
+    func subject(_ group: String) -> Subject {
+        guard numerator.preparesEagerly else { return Subject(name: group, numerator: nil, denominator: nil) }
+        return Subject(name: group, numerator: numerator.group(group), denominator: denominator?.group(group))
+    }
+
     /// The watched value (nil when not judged: no data, or too small a sample).
-    func value(_ group: String, at second: Int64) -> Double? {
-        let top = numerator.value(group, at: second)
+    func value(_ group: String, at second: Int64) -> Double? { value(subject(group), at: second) }
+
+    /// The watched value of `subject` (nil when not judged: no data, or too small a sample).
+    func value(_ subject: Subject, at second: Int64) -> Double? {
+        let top = subject.numerator.map { numerator.value($0, at: second) } ?? numerator.value(subject.name, at: second)
         guard let denominator else { return top }
-        let bottom = denominator.value(group, at: second)
+        let bottom = subject.denominator.map { denominator.value($0, at: second) } ?? denominator.value(subject.name, at: second)
         guard bottom > 0, bottom >= rule.minimum else { return nil }
         return top / bottom
     }
 
     /// Whether the condition holds for `group` at `second` (nil: not judged).
-    func holds(_ group: String, at second: Int64) -> Bool? {
+    func holds(_ group: String, at second: Int64) -> Bool? { holds(subject(group), at: second) }
+
+    /// Whether the condition holds for `group` at `second` (nil: not judged).
+    func holds(_ group: Subject, at second: Int64) -> Bool? {
         switch rule.condition {
         case .atLeast(let threshold):
             guard let value = value(group, at: second) else { return nil }
@@ -390,7 +420,7 @@ struct RuleJudge {
             guard current >= max(rule.minimum, 1) else { return false }
             return current >= (1 + increase) * previous
         case .belowTeamMean(let fraction):
-            guard let mean = teamMean(of: group, at: second) else { return nil }
+            guard let mean = teamMean(of: group.name, at: second) else { return nil }
             return (value(group, at: second) ?? 0) < fraction * mean
         }
     }
@@ -443,15 +473,15 @@ struct RuleJudge {
 
     /// Seconds in `range` at which the condition for `group` may change: where its value (or
     /// denominator, previous-window value, or a teammate's value) changes.
-    func changePoints(_ group: String, in range: ClosedRange<Int64>) -> Set<Int64> {
-        var points = Set(numerator.changePoints(group, in: range))
-        if let denominator { points.formUnion(denominator.changePoints(group, in: range)) }
+    func changePoints(_ group: Subject, in range: ClosedRange<Int64>) -> Set<Int64> {
+        var points = Set(group.numerator.map { numerator.changePoints($0, in: range) } ?? numerator.changePoints(group.name, in: range))
+        if let denominator { points.formUnion(group.denominator.map { denominator.changePoints($0, in: range) } ?? denominator.changePoints(group.name, in: range)) }
         switch rule.condition {
         case .surge:
-            let shift = numerator.windowSeconds
-            for point in numerator.changePoints(group, in: (range.lowerBound - shift)...(range.upperBound - shift)) { points.insert(point + shift) }
+            let shift = numerator.windowSeconds, earlier = (range.lowerBound - shift)...(range.upperBound - shift)
+            for point in group.numerator.map({ numerator.changePoints($0, in: earlier) }) ?? numerator.changePoints(group.name, in: earlier) { points.insert(point + shift) }
         case .belowTeamMean:
-            for mate in teammates(of: group) where mate != group { points.formUnion(numerator.changePoints(mate, in: range)) }
+            for mate in teammates(of: group.name) where mate != group.name { points.formUnion(numerator.changePoints(mate, in: range)) }
         default:
             break
         }
@@ -460,7 +490,7 @@ struct RuleJudge {
 
     /// The first second of the run of seconds, ending at `end`, in which the condition held
     /// without interruption (searched `lookbackSeconds` back).
-    func runStart(_ group: String, endingAt end: Int64, lookbackSeconds: Int64) -> Int64 {
+    func runStart(_ group: Subject, endingAt end: Int64, lookbackSeconds: Int64) -> Int64 {
         var points = changePoints(group, in: (end - lookbackSeconds)...end)
         points.insert(end - lookbackSeconds)
         var start = end
@@ -475,7 +505,7 @@ struct RuleJudge {
     /// The runs of `group` that began after `previous` and ended by `now` (the condition held
     /// from `start` up to `end`, exclusive, and not just before `start`): a run holding at
     /// `previous` or at `now` is not among them. Read at the change points in between.
-    func runs(_ group: String, after previous: Int64, through now: Int64) -> [(start: Int64, end: Int64)] {
+    func runs(_ group: Subject, after previous: Int64, through now: Int64) -> [(start: Int64, end: Int64)] {
         guard previous < now else { return [] }
         var found: [(start: Int64, end: Int64)] = []
         var holding = holds(group, at: previous) == true
@@ -497,20 +527,20 @@ struct RuleJudge {
     /// The first second in `from...to` at which the condition does not hold for `group` (nil:
     /// it holds throughout). The value is constant between change points, so `from` and the
     /// change points are all that is read.
-    func firstSecondNotHolding(_ group: String, from: Int64, to: Int64) -> Int64? {
+    func firstSecondNotHolding(_ group: Subject, from: Int64, to: Int64) -> Int64? {
         guard from <= to else { return nil }
         if holds(group, at: from) != true { return from }
         return changePoints(group, in: from...to).sorted().first { holds(group, at: $0) != true }
     }
 
     /// Whether the condition holds at every change point of `group` in `from...to`.
-    func holdsThroughout(_ group: String, from: Int64, to: Int64) -> Bool {
+    func holdsThroughout(_ group: Subject, from: Int64, to: Int64) -> Bool {
         guard from <= to else { return true }
         return changePoints(group, in: from...to).allSatisfy { holds(group, at: $0) == true }
     }
 
     /// The value in words, for the alert's reason.
-    func describe(_ group: String, at second: Int64) -> String {
+    func describe(_ group: Subject, at second: Int64) -> String {
         guard let value = value(group, at: second) else { return "n/a" }
         if denominator != nil { return FieldValue.number((value * 1000).rounded() / 10).description + "%" }
         return FieldValue.number(value).description

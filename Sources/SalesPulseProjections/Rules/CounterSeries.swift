@@ -8,7 +8,7 @@ struct CounterSeries {
     let windowSeconds: Int64
     private let state: CounterState
     /// Whether every group is prepared at its first lookup (see ``init(state:counter:preparingEagerly:)``).
-    private let preparesEagerly: Bool
+    let preparesEagerly: Bool
     /// Groups prepared for many lookups (sorted seconds), built on first need during one evaluation.
     private final class Prepared {
         var groups: [String: PreparedGroup] = [:]
@@ -154,7 +154,13 @@ struct CounterSeries {
 
     /// Seconds in `range` at which the value of `group` may change (each at most once for a
     /// distinct count; a count or sum may list a second twice).
-    func changePoints(_ group: String, in range: ClosedRange<Int64>) -> [Int64] {
+    func changePoints(_ group: String, in range: ClosedRange<Int64>) -> [Int64] { changePoints(of: prepare(group), in: range) }
+
+    /// Seconds in `range` at which the value of a prepared group may change (as
+    /// ``changePoints(_:in:)-(String,_)``).
+    func changePoints(_ group: Group, in range: ClosedRange<Int64>) -> [Int64] { changePoints(of: group.data, in: range) }
+
+    private func changePoints(of prepared: PreparedGroup, in range: ClosedRange<Int64>) -> [Int64] {
         var points: [Int64] = []
         /// The seconds of sorted `seconds` in `low...high`, each shifted by `shift`.
         func add(_ seconds: [Int64], _ low: Int64, _ high: Int64, shift: Int64) {
@@ -164,7 +170,7 @@ struct CounterSeries {
                 index += 1
             }
         }
-        switch prepare(group) {
+        switch prepared {
         case .sums(let seconds, _):
             // A bucket changes the value when it enters the window and when it leaves it.
             add(seconds, range.lowerBound, range.upperBound, shift: 0)
