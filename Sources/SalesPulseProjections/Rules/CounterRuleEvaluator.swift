@@ -146,7 +146,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
             // The first point looks back to the last evaluation or, on the first, to where the
             // inputs begin.
             changes += evaluate(at: at, second: point, after: index == 0 ? evaluatedThrough ?? start - 1 : points[index - 1], rules: prepared, configuration: configuration,
-                                changedSecond: index == 0 ? changedSecond : nil, evidence: evidence)
+                                changedSecond: index == 0 ? changedSecond : nil, first: index == 0, evidence: evidence)
         }
         evaluatedThrough = max(evaluatedThrough ?? nowSecond, nowSecond)
         return changes
@@ -154,8 +154,10 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
 
     /// One evaluation point. `previous`: the point before it (nil: none), after which runs
     /// that began and ended before this one are found in the data (``RuleJudge/runs(_:after:through:)``).
+    /// `first`: the first point of the evaluation, which drops the runs of groups left without
+    /// data (the groups do not change from one point to the next).
     private mutating func evaluate(at now: EventTime, second nowSecond: Int64, after previous: Int64?, rules: [PreparedRule], configuration: ProcessConfiguration, changedSecond: Int64?,
-                                   evidence: (CounterRule, Alert) -> [String]?) -> [Alert] {
+                                   first: Bool, evidence: (CounterRule, Alert) -> [String]?) -> [Alert] {
         var wanted: [String: Alert] = [:] // by rule|group
         // Open alerts whose value at their due second changed since they were sent.
         var redescribed: [Alert] = []
@@ -170,7 +172,7 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
         for prepared in rules {
             let rule = prepared.rule, counter = prepared.counter, judge = prepared.judge, lookbackSeconds = prepared.lookbackSeconds
             let groups = prepared.groups, keyPrefix = prepared.keyPrefix
-            for key in runs.keys where key.hasPrefix(keyPrefix) && !groups.contains(String(key.dropFirst(rule.id.count + 1))) {
+            for key in first ? Array(runs.keys) : [] where key.hasPrefix(keyPrefix) && !groups.contains(String(key.dropFirst(rule.id.count + 1))) {
                 // The group has no data left: its run ended right after it was last seen holding.
                 if openByKey[key] != nil, let run = runs[key] { ended[key] = min(run.checkedThrough + 1, nowSecond) }
                 runs[key] = nil
@@ -472,30 +474,40 @@ struct RuleJudge {
     }
 
     /// Seconds in `range` at which the condition for `group` may change: where its value (or
-    /// denominator, previous-window value, or a teammate's value) changes.
-    func changePoints(_ group: Subject, in range: ClosedRange<Int64>) -> Set<Int64> {
-        var points = Set(group.numerator.map { numerator.changePoints($0, in: range) } ?? numerator.changePoints(group.name, in: range))
-        if let denominator { points.formUnion(group.denominator.map { denominator.changePoints($0, in: range) } ?? denominator.changePoints(group.name, in: range)) }
+    /// denominator, previous-window value, or a teammate's value) changes. Ascending, each
+    /// once (sorted here: gathered in a `Set`, every point was hashed, and most callers
+    /// sorted them after).
+    func changePoints(_ group: Subject, in range: ClosedRange<Int64>) -> [Int64] {
+        var points = group.numerator.map { numerator.changePoints($0, in: range) } ?? numerator.changePoints(group.name, in: range)
+        if let denominator { points += group.denominator.map { denominator.changePoints($0, in: range) } ?? denominator.changePoints(group.name, in: range) }
         switch rule.condition {
         case .surge:
             let shift = numerator.windowSeconds, earlier = (range.lowerBound - shift)...(range.upperBound - shift)
-            for point in group.numerator.map({ numerator.changePoints($0, in: earlier) }) ?? numerator.changePoints(group.name, in: earlier) { points.insert(point + shift) }
+            for point in group.numerator.map({ numerator.changePoints($0, in: earlier) }) ?? numerator.changePoints(group.name, in: earlier) { points.append(point + shift) }
         case .belowTeamMean:
-            for mate in teammates(of: group.name) where mate != group.name { points.formUnion(numerator.changePoints(mate, in: range)) }
+            for mate in teammates(of: group.name) where mate != group.name { points += numerator.changePoints(mate, in: range) }
         default:
             break
         }
+        points.sort()
+        var unique = 0
+        for point in points where unique == 0 || points[unique - 1] != point {
+            points[unique] = point
+            unique += 1
+        }
+        points.removeLast(points.count - unique)
         return points
     }
 
     /// The first second of the run of seconds, ending at `end`, in which the condition held
     /// without interruption (searched `lookbackSeconds` back).
     func runStart(_ group: Subject, endingAt end: Int64, lookbackSeconds: Int64) -> Int64 {
-        var points = changePoints(group, in: (end - lookbackSeconds)...end)
-        points.insert(end - lookbackSeconds)
+        let points = changePoints(group, in: (end - lookbackSeconds)...end)
         var start = end
-        // The value is constant between change points: walk back while the condition holds.
-        for point in points.sorted(by: >) where point <= end {
+        // The value is constant between change points: walk back while the condition holds
+        // (from the last change point, down to the lookback's start).
+        let earliest = end - lookbackSeconds
+        for point in points.reversed() + (points.first == earliest ? [] : [earliest]) where point <= end {
             guard holds(group, at: point) == true else { break }
             start = point
         }
@@ -510,7 +522,7 @@ struct RuleJudge {
         var found: [(start: Int64, end: Int64)] = []
         var holding = holds(group, at: previous) == true
         var start: Int64?
-        for point in Set(changePoints(group, in: (previous + 1)...now)).sorted() {
+        for point in changePoints(group, in: (previous + 1)...now) {
             let holdsNow = holds(group, at: point) == true
             if holdsNow && !holding {
                 start = point
@@ -530,7 +542,7 @@ struct RuleJudge {
     func firstSecondNotHolding(_ group: Subject, from: Int64, to: Int64) -> Int64? {
         guard from <= to else { return nil }
         if holds(group, at: from) != true { return from }
-        return changePoints(group, in: from...to).sorted().first { holds(group, at: $0) != true }
+        return changePoints(group, in: from...to).first { holds(group, at: $0) != true }
     }
 
     /// Whether the condition holds at every change point of `group` in `from...to`.
