@@ -361,6 +361,8 @@ struct RuleJudge {
         /// Each team's reps' data, in the team's order: read at every second a mean is asked
         /// for, without looking each rep up by name.
         var members: [String: [Member]] = [:]
+        /// The mean asked for last.
+        var last: (team: String, second: Int64, mean: Double?)?
     }
 
     /// Groups judged: those with data, and for team comparisons every rep of those reps' teams.
@@ -383,13 +385,18 @@ struct RuleJudge {
         let name: String
         fileprivate let numerator: CounterSeries.Group?
         fileprivate let denominator: CounterSeries.Group?
+        /// The rep's team, for a rule comparing reps with their team's mean (nil: another rule,
+        /// or a rep in no team).
+        fileprivate let team: String?
     }
 
     /// `group` as ``Subject``: its data found now when the series prepare eagerly, otherwise
     /// read by name at each read, as the series do for a single evaluation point.
     func subject(_ group: String) -> Subject {
-        guard numerator.preparesEagerly else { return Subject(name: group, numerator: nil, denominator: nil) }
-        return Subject(name: group, numerator: numerator.group(group), denominator: denominator?.group(group))
+        var team: String?
+        if case .belowTeamMean = rule.condition { team = organisation.placement(of: group)?.team }
+        guard numerator.preparesEagerly else { return Subject(name: group, numerator: nil, denominator: nil, team: team) }
+        return Subject(name: group, numerator: numerator.group(group), denominator: denominator?.group(group), team: team)
     }
 
     /// The watched value (nil when not judged: no data, or too small a sample).
@@ -422,7 +429,7 @@ struct RuleJudge {
             guard current >= max(rule.minimum, 1) else { return false }
             return current >= (1 + increase) * previous
         case .belowTeamMean(let fraction):
-            guard let mean = teamMean(of: group.name, at: second) else { return nil }
+            guard let mean = teamMean(of: group, at: second) else { return nil }
             return (value(group, at: second) ?? 0) < fraction * mean
         }
     }
@@ -432,10 +439,19 @@ struct RuleJudge {
     /// of a team is judged against the same mean at the same change points, and recomputing it
     /// for each made a team's judgement quadratic in its size (half the counter-rule work in a
     /// replay of the soak's backlog, with teams of 40).
-    func teamMean(of rep: String, at second: Int64) -> Double? {
+    func teamMean(of rep: String, at second: Int64) -> Double? { teamMean(of: subject(rep), at: second) }
+
+    /// The mean value of the team of `rep` at `second` (as ``teamMean(of:at:)-(String,_)``).
+    func teamMean(of rep: Subject, at second: Int64) -> Double? {
         // A rep in no team is its own team.
-        guard let team = organisation.placement(of: rep)?.team else { return mean(of: [member(rep)], at: second) }
-        if let known = teamMeans.byTeam[team]?[second] { return known }
+        guard let team = rep.team else { return mean(of: [member(rep.name)], at: second) }
+        // The reps of a team sort together, and a team's mean is asked for at each second its
+        // reps are judged at: mostly the one asked for last.
+        if let last = teamMeans.last, last.second == second, last.team == team { return last.mean }
+        if let known = teamMeans.byTeam[team]?[second] {
+            teamMeans.last = (team, second, known)
+            return known
+        }
         let members: [Member]
         if let known = teamMeans.members[team] {
             members = known
@@ -445,6 +461,7 @@ struct RuleJudge {
         }
         let mean = mean(of: members, at: second)
         teamMeans.byTeam[team, default: [:]][second] = .some(mean)
+        teamMeans.last = (team, second, mean)
         return mean
     }
 
