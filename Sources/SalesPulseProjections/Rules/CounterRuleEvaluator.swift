@@ -172,10 +172,12 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
         for prepared in rules {
             let rule = prepared.rule, counter = prepared.counter, judge = prepared.judge, lookbackSeconds = prepared.lookbackSeconds
             let groups = prepared.groups, keyPrefix = prepared.keyPrefix
-            for key in first ? Array(runs.keys) : [] where key.hasPrefix(keyPrefix) && !groups.contains(String(key.dropFirst(rule.id.count + 1))) {
-                // The group has no data left: its run ended right after it was last seen holding.
-                if openByKey[key] != nil, let run = runs[key] { ended[key] = min(run.checkedThrough + 1, nowSecond) }
-                runs[key] = nil
+            if first {
+                for key in runs.keys where key.hasPrefix(keyPrefix) && !groups.contains(String(key.dropFirst(rule.id.count + 1))) {
+                    // The group has no data left: its run ended right after it was last seen holding.
+                    if openByKey[key] != nil, let run = runs[key] { ended[key] = min(run.checkedThrough + 1, nowSecond) }
+                    runs[key] = nil
+                }
             }
             for (key, runs) in stopped where key.hasPrefix(keyPrefix) {
                 // Gaps before the lookback can no longer be checked: such runs join nothing.
@@ -204,10 +206,12 @@ public struct CounterRuleEvaluator: Sendable, Hashable, Codable {
                 guard judge.holds(subject, at: nowSecond) == true else {
                     // Resolved at the first second it stopped holding since the last evaluation,
                     // not at this evaluation's time: the same however often evaluation happens.
-                    if openByKey[key] != nil, let run = runs[key], run.checkedThrough < nowSecond {
+                    // Most groups not holding have no run: one lookup for them.
+                    guard let run = runs.removeValue(forKey: key) else { continue }
+                    if openByKey[key] != nil, run.checkedThrough < nowSecond {
                         ended[key] = (run.checkedThrough + 1...nowSecond).first { judge.holds(subject, at: $0) != true }
                     }
-                    if let run = runs.removeValue(forKey: key) { noteStopped(run, key: key) }
+                    noteStopped(run, key: key)
                     continue
                 }
                 // Incremental: a run known to hold up to the last tick still starts where it did
@@ -536,10 +540,14 @@ struct RuleJudge {
     /// `previous` or at `now` is not among them. Read at the change points in between.
     func runs(_ group: Subject, after previous: Int64, through now: Int64) -> [(start: Int64, end: Int64)] {
         guard previous < now else { return [] }
+        // Without a change in between nothing began or ended (live, a second apart, most
+        // groups): the condition at `previous` is not even read.
+        let points = changePoints(group, in: (previous + 1)...now)
+        guard !points.isEmpty else { return [] }
         var found: [(start: Int64, end: Int64)] = []
         var holding = holds(group, at: previous) == true
         var start: Int64?
-        for point in changePoints(group, in: (previous + 1)...now) {
+        for point in points {
             let holdsNow = holds(group, at: point) == true
             if holdsNow && !holding {
                 start = point
