@@ -385,13 +385,23 @@ struct RuleJudge {
 
     /// A group as the judge reads it: its name and, when the series prepare every group for
     /// many reads (``CounterSeries/preparesEagerly``), its data in each, found once by name.
-    struct Subject {
+    ///
+    /// A class: an evaluation passes each group's subject to many reads at each point, and a
+    /// value, a name and two groups' data, was copied (its references retained) at each.
+    final class Subject {
         let name: String
         fileprivate let numerator: CounterSeries.Group?
         fileprivate let denominator: CounterSeries.Group?
         /// The rep's team, for a rule comparing reps with their team's mean (nil: another rule,
         /// or a rep in no team).
         fileprivate let team: String?
+
+        fileprivate init(name: String, numerator: CounterSeries.Group?, denominator: CounterSeries.Group?, team: String?) {
+            self.name = name
+            self.numerator = numerator
+            self.denominator = denominator
+            self.team = team
+        }
     }
 
     /// `group` as ``Subject``: its data found now when the series prepare eagerly, otherwise
