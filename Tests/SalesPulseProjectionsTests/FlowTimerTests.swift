@@ -50,6 +50,32 @@ import SalesPulseModel
         #expect(whole.customers["done"]!.reconciledAt == F.at(4), "no timer at the last step: never visited")
     }
 
+    /// More due customers than `advance` takes from the heap at a time, each with timers of
+    /// two kinds, so that firing one schedules the next within the same advance: the same
+    /// state and alerts as advancing an hour at a time.
+    @Test func advancingOverManyBatchesOfDueTimersGivesTheSameStateAndAlerts() {
+        let customers = 3 * FlowProjection.timerBatch + 17
+        var events: [SalesEvent] = []
+        for index in 0..<customers {
+            let at = Double(index % 50) / 10
+            events.append(F.event(.leadCreated(channel: "wechat", contactMode: "visit"), customer: "c\(index)", at: at))
+            events.append(F.enter("academic", "visit", "c\(index)", at: at))
+        }
+        var whole = FlowProjection(configuration: F.configuration)
+        var stepped = FlowProjection(configuration: F.configuration)
+        for event in events {
+            whole.apply(event)
+            stepped.apply(event)
+        }
+        let wholeAlerts = F.alerts(whole.advance(to: F.at(200)))
+        var steppedAlerts: [Alert] = []
+        for hour in 1...200 { steppedAlerts += F.alerts(stepped.advance(to: F.at(Double(hour)))) }
+        #expect(stepped == whole)
+        #expect(Set(steppedAlerts) == Set(wholeAlerts))
+        #expect(wholeAlerts.count == 2 * customers, "each customer's activation and step alerts")
+        #expect(whole.queuedTimers == stepped.queuedTimers)
+    }
+
     @Test func aCustomerWhoseDeadlineKeepsMovingHoldsOneLiveQueueEntry() {
         var projection = FlowProjection(configuration: F.configuration)
         projection.apply(F.enter("pipeline", "need_confirmation", "busy", at: 0))

@@ -121,6 +121,20 @@ public struct ShardedMap<Value>: Sequence {
         shards[Self.shard(of: hash)].prefetchEntry(of: hash)
     }
 
+    /// ``prefetchSlot(forKey:)-(UnsafeRawBufferPointer)`` for a key held as a string.
+    @inline(__always)
+    mutating func prefetchSlot(forKey key: String) {
+        let hash = KeyHash(key)
+        shards[Self.shard(of: hash)].prefetchSlot(of: hash)
+    }
+
+    /// ``prefetchEntry(forKey:)-(UnsafeRawBufferPointer)`` for a key held as a string.
+    @inline(__always)
+    mutating func prefetchEntry(forKey key: String) {
+        let hash = KeyHash(key)
+        shards[Self.shard(of: hash)].prefetchEntry(of: hash)
+    }
+
     /// Mutates every value in place.
     public mutating func modifyEach(_ body: (inout Value) -> Void) {
         for shard in shards.indices {
