@@ -274,19 +274,9 @@ extension CustomerState {
             misplacedActions += 1
             return [.misplacedAction(customer: customer, flow: definition.id, step: step, action: action, at: time, reason: .unknownAction)]
         }
-        // The flow's state is read and changed where it lies in the map (`flows[valueAt:]`), and
-        // the current visit taken out of it, not copied: adding to the visit's dictionaries
-        // would otherwise copy them (copy-on-write) on every action.
         // Find the visit this action belongs to: the current one, or a past visit of that step
         // whose time window contains the action (a late event).
-        var visit: StepVisit
-        var historyIndex: Int?
-        if flows[valueAt: position].current.map({ $0.step == step && time >= $0.enteredAt }) ?? false {
-            visit = flows[valueAt: position].current.take()!
-        } else if let index = flows[valueAt: position].history.lastIndex(where: { $0.step == step && $0.enteredAt <= time && ($0.exitedAt.map { time < $0 } ?? true) }) {
-            visit = flows[valueAt: position].history[index]
-            historyIndex = index
-        } else {
+        guard let place = flows[valueAt: position].visit(of: step, containing: time) else {
             misplacedActions += 1
             // A step entry delivered later may make a visit that contains it; its evidence is
             // checked only then (see ``UnplacedAction``).
@@ -295,21 +285,17 @@ extension CustomerState {
         }
         var outputs: [FlowOutput] = []
         let (problems, summary) = EvidenceCheck.check(evidence, against: actionDefinition.evidence, actionTime: time)
-        if problems.isEmpty {
-            // The earliest valid execution in event time completes the action.
-            visit.addValidExecution(of: action, CompletedAction(at: time, rep: event.rep, eventID: event.id, evidence: summary))
-        } else {
-            visit.insertInvalidEvidence(EvidenceProblem(action: action, at: time, eventID: event.id, reasons: problems))
+        // The visit is changed where it lies (`flows[valueAt:]`, `[visitAt:]`), not copied:
+        // adding to a copy's dictionaries would copy them (copy-on-write) on every action.
+        let count = flows[valueAt: position][visitAt: place].execute(action, at: time, rep: event.rep, eventID: event.id, problems: problems, summary: summary)
+        if !problems.isEmpty {
             outputs.append(.evidenceRejected(customer: customer, flow: definition.id, step: step, action: action, reasons: problems, at: time))
         }
-        let count = (visit.executions[action] ?? 0) + 1
-        visit.executions[action] = count
         actionExecutions += 1
         if count >= configuration.ineffectiveRepeats {
             ineffectiveExecutions += 1
             outputs.append(.ineffectiveAction(customer: customer, action: action, count: count, at: time, rep: event.rep))
         }
-        if let historyIndex { flows[valueAt: position].history[historyIndex] = visit } else { flows[valueAt: position].current = visit }
         return outputs
     }
 }

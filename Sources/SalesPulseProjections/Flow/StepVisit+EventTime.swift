@@ -5,6 +5,20 @@ import SalesPulseModel
 // re-entries kept, and what a stay resumed at a re-entry takes back (README, "Late deliveries").
 
 extension StepVisit {
+    /// Records an execution of `action` at `time` whose evidence was checked (`problems` and
+    /// `summary`, as ``EvidenceCheck/check(_:against:actionTime:)`` gives them): valid, it may
+    /// complete the action; otherwise its evidence problem is kept. Returns the action's
+    /// executions in the visit.
+    mutating func execute(_ action: String, at time: EventTime, rep: String?, eventID: String, problems: [String], summary: [String]) -> Int {
+        if problems.isEmpty {
+            // The earliest valid execution in event time completes the action.
+            addValidExecution(of: action, CompletedAction(at: time, rep: rep, eventID: eventID, evidence: summary))
+        } else {
+            insertInvalidEvidence(EvidenceProblem(action: action, at: time, eventID: eventID, reasons: problems))
+        }
+        return countExecution(of: action)
+    }
+
     /// Counts one more execution of `action`; returns the new count.
     mutating func countExecution(of action: String) -> Int {
         let count = (executions[action] ?? 0) + 1

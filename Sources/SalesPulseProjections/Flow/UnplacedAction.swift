@@ -112,11 +112,7 @@ extension CustomerState {
         switch waiting.report {
         case .reported(let eventID, let rep, let evidence):
             let (problems, summary) = EvidenceCheck.check(evidence, against: requirement, actionTime: waiting.at)
-            if problems.isEmpty {
-                visit.addValidExecution(of: waiting.action, CompletedAction(at: waiting.at, rep: rep, eventID: eventID.string, evidence: summary))
-            } else {
-                visit.insertInvalidEvidence(EvidenceProblem(action: waiting.action, at: waiting.at, eventID: eventID.string, reasons: problems))
-            }
+            return visit.execute(waiting.action, at: waiting.at, rep: rep, eventID: eventID.string, problems: problems, summary: summary)
         case .completed(let completion):
             visit.addValidExecution(of: waiting.action, completion)
         case .rejected(let problem):

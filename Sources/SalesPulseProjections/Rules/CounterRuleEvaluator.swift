@@ -426,9 +426,6 @@ struct RuleJudge {
     }
 
     /// Whether the condition holds for `group` at `second` (nil: not judged).
-    func holds(_ group: String, at second: Int64) -> Bool? { holds(subject(group), at: second) }
-
-    /// Whether the condition holds for `group` at `second` (nil: not judged).
     func holds(_ group: Subject, at second: Int64) -> Bool? {
         switch rule.condition {
         case .atLeast(let threshold):

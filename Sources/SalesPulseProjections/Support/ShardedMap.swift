@@ -107,33 +107,27 @@ public struct ShardedMap<Value>: Sequence {
     /// caller that knows its next keys pipelines the lookups' cache misses (the slot, then the
     /// entry it points at), which otherwise wait one for the other.
     @inline(__always)
-    public mutating func prefetchSlot(forKey key: UnsafeRawBufferPointer) {
-        let hash = KeyHash(bytes: key)
-        shards[Self.shard(of: hash)].prefetchSlot(of: hash)
-    }
+    public mutating func prefetchSlot(forKey key: UnsafeRawBufferPointer) { prefetchSlot(of: KeyHash(bytes: key)) }
 
     /// Starts loading the entry (key and value) of the key with UTF-8 bytes `key`, if present,
     /// reading its slot: best a little after ``prefetchSlot(forKey:)``, once the slot is in
     /// cache. A hint, which changes nothing.
     @inline(__always)
-    public mutating func prefetchEntry(forKey key: UnsafeRawBufferPointer) {
-        let hash = KeyHash(bytes: key)
-        shards[Self.shard(of: hash)].prefetchEntry(of: hash)
-    }
+    public mutating func prefetchEntry(forKey key: UnsafeRawBufferPointer) { prefetchEntry(of: KeyHash(bytes: key)) }
 
     /// ``prefetchSlot(forKey:)-(UnsafeRawBufferPointer)`` for a key held as a string.
     @inline(__always)
-    mutating func prefetchSlot(forKey key: String) {
-        let hash = KeyHash(key)
-        shards[Self.shard(of: hash)].prefetchSlot(of: hash)
-    }
+    mutating func prefetchSlot(forKey key: String) { prefetchSlot(of: KeyHash(key)) }
 
     /// ``prefetchEntry(forKey:)-(UnsafeRawBufferPointer)`` for a key held as a string.
     @inline(__always)
-    mutating func prefetchEntry(forKey key: String) {
-        let hash = KeyHash(key)
-        shards[Self.shard(of: hash)].prefetchEntry(of: hash)
-    }
+    mutating func prefetchEntry(forKey key: String) { prefetchEntry(of: KeyHash(key)) }
+
+    @inline(__always)
+    private mutating func prefetchSlot(of hash: KeyHash) { shards[Self.shard(of: hash)].prefetchSlot(of: hash) }
+
+    @inline(__always)
+    private mutating func prefetchEntry(of hash: KeyHash) { shards[Self.shard(of: hash)].prefetchEntry(of: hash) }
 
     /// Mutates every value in place.
     public mutating func modifyEach(_ body: (inout Value) -> Void) {
