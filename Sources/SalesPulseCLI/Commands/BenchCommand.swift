@@ -56,7 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Checkpoint interval of the latency stage's runtime, in milliseconds (default: none during the run).")
     var latencyCheckpointMilliseconds: Int64 = 3_600_000
 
-    @Option(help: "Events for the kafka stage (the embedded broker keeps ~5 MiB per partition).")
+    @Option(help: "Events for the kafka stage (the embedded broker keeps ~5 MiB per partition). The raw rate falls as the topic grows: the embedded broker finds each fetch's message set by walking the partition's message sets from the first, so both consumers pay more per record on larger topics (BENCHMARKS.md, session 54).")
     var kafkaEvents: Int = 400_000
 
     @Option(help: "Partitions of the kafka stage's topic.")
