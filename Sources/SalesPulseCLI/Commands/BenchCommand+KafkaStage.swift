@@ -12,6 +12,10 @@ import Synchronization
 extension BenchCommand {
     /// Raw librdkafka consume rate vs the projector runtime, on one topic of the embedded broker.
     func kafkaStage(_ configuration: ProcessConfiguration) async throws {
+        if let bootstrap {
+            try await kafkaStage(configuration, measuring: topic, on: bootstrap)
+            return
+        }
         let cluster = try EmbeddedKafkaCluster()
         defer { cluster.shutdown() }
         try cluster.createTopic("bench.events", partitions: partitions)
@@ -42,8 +46,47 @@ extension BenchCommand {
                     try cluster.createTopic(Repartition.topic(group: Self.fullRunGroup(suffix), attribute: attribute), partitions: repartitionPartitions)
                 }
             }
-            rounds.append(try await kafkaRound(configuration, bootstrap: bootstrap, total: total, runs: runs, label: label, groupSuffix: suffix))
+            rounds.append(try await kafkaRound(configuration, bootstrap: bootstrap, topic: "bench.events", total: total, runs: runs, label: label, groupSuffix: suffix))
         }
+        printMedians(of: rounds)
+    }
+
+    /// The kafka stage on `topic` of the cluster at `bootstrap`, which holds its events already:
+    /// nothing is generated or published; every round reads every record the topic holds now,
+    /// each run in a consumer group of its own, named after this process.
+    @discardableResult
+    func kafkaStage(_ configuration: ProcessConfiguration, measuring topic: String, on bootstrap: String) async throws -> [KafkaRound] {
+        let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: bootstrap))
+        // All topics' metadata, not the topic's: asking for an unknown topic by name makes a
+        // cluster that creates topics automatically (the embedded broker does) create it.
+        let names = try await DedicatedThread.run(name: "bench.topic") { () throws -> [String] in try admin.metadata().topics.map(\.name).sorted() }
+        guard names.contains(topic) else {
+            // Not the internal ones, nor those of earlier measurements (named after their groups).
+            let shown = names.filter { !$0.hasPrefix("__") && !$0.hasPrefix("salespulse.bench-") }.prefix(12)
+            throw ValidationError("--topic \(topic): no such topic on \(bootstrap) (it has \(shown.isEmpty ? "none" : shown.joined(separator: ", "))\(names.count > shown.count ? ", …" : ""))")
+        }
+        guard let retention = try await DedicatedThread.run(name: "bench.topic", { TopicRetention.read(topic, with: admin) }) else {
+            throw ValidationError("--topic \(topic): no such topic on \(bootstrap), or its partitions' offsets could not be read (is the cluster up? `salespulse broker` prints its address)")
+        }
+        let total = Int(retention.written - retention.dropped)
+        guard total > 0 else { throw ValidationError("--topic \(topic) on \(bootstrap) holds no records: publish some first (salespulse publish --bootstrap \(bootstrap) --topic \(topic) FILE)") }
+        Console.line("kafka: measuring \(topic) on \(bootstrap): \(total) records in \(retention.partitions) partitions (generated and published nothing)")
+        let runs = Set(kafkaRuns.split(separator: ",").map(String.init))
+        var rounds: [KafkaRound] = []
+        for round in 1...kafkaRounds {
+            let label = kafkaRounds > 1 ? "kafka round \(round)/\(kafkaRounds)" : "kafka"
+            // Groups of their own on a cluster that outlives this process: a group used before
+            // would resume from its committed offsets and read nothing.
+            let suffix = "-\(ProcessInfo.processInfo.processIdentifier)-\(round)"
+            rounds.append(try await kafkaRound(configuration, bootstrap: bootstrap, topic: topic, total: total, runs: runs, label: label, groupSuffix: suffix))
+        }
+        printMedians(of: rounds)
+        return rounds
+    }
+
+    /// With more than one round, the medians of the rounds' figures and each round's share of its
+    /// own raw rate.
+    func printMedians(of rounds: [KafkaRound]) {
         guard rounds.count > 1 else { return }
         // The same binary's figures swing widely between runs on a shared machine: the median of
         // rounds that alternate the raw consumer and the runtime on one topic is the figure to quote.
@@ -83,23 +126,28 @@ extension BenchCommand {
 
     /// One round of the kafka stage: the raw consume rate, then each requested end-to-end run,
     /// each in a fresh consumer group over the whole topic.
-    func kafkaRound(_ configuration: ProcessConfiguration, bootstrap: String, total: Int, runs: Set<String>, label: String, groupSuffix: String) async throws -> KafkaRound {
+    func kafkaRound(_ configuration: ProcessConfiguration, bootstrap: String, topic: String, total: Int, runs: Set<String>, label: String, groupSuffix: String) async throws -> KafkaRound {
         // Raw ceiling: batch consume, each record's value length read and nothing else (as
         // librdkafka's rdkafka_performance and Kafka's consumer perf test count bytes): the
         // payload itself is never read, so the ceiling is the strictest one.
         let (raw, rawCPU, rawSplit) = try await DedicatedThread.run(name: "bench.raw") { () throws -> (Duration, Double, [ThreadCPU.Group: Double]?) in
             let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: "bench-raw" + groupSuffix), maxBatchSize: 4096)
-            try consumer.subscribe(to: ["bench.events"])
+            try consumer.subscribe(to: [topic])
             var seen = 0
             var checksum = 0
             var start: ContinuousClock.Instant?
             var cpuStart = 0.0
             var threadsStart: ThreadCPU?
+            var progress = StallWatch(what: "the raw consumer", of: total, topic: topic)
             while seen < total {
                 try consumer.consumeBatch(maxMessages: 4096, timeout: .milliseconds(10)) { batch in
                     if start == nil && !batch.isEmpty { start = .now; cpuStart = CPUTime.process(); threadsStart = ThreadCPU.now() }
                     for record in batch { checksum &+= record.value?.count ?? 0 }
                     seen += batch.count
+                }
+                do { try progress.note(seen) } catch {
+                    consumer.close()
+                    throw error
                 }
             }
             let elapsed = ContinuousClock.now - start!
@@ -116,7 +164,7 @@ extension BenchCommand {
         var described = "with \(configuration.counters.count) counters and \(configuration.counterRules.count + configuration.absenceRules.count + configuration.sequenceRules.count) rules"
         if runs.contains("full") {
             // End to end: the runtime on the same topic, replay mode, checkpoint at the end.
-            let run = try await endToEnd(configuration, bootstrap: bootstrap, group: Self.fullRunGroup(groupSuffix), total: total)
+            let run = try await endToEnd(configuration, bootstrap: bootstrap, topic: topic, group: Self.fullRunGroup(groupSuffix), total: total)
             let (processed, checkpointing, status, cpu, split) = (run.processed, run.stopping, run.status, run.cpuSeconds, run.threads)
             Console.line("\(label) end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
             Console.line("\(label) end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy; \(status.fetchWakeups) fetcher wake-ups (--prefetch \(prefetch))")
@@ -137,14 +185,14 @@ extension BenchCommand {
             bare.counterRules = []
             bare.absenceRules = []
             bare.sequenceRules = []
-            let bareRun = try await endToEnd(bare, bootstrap: bootstrap, group: "bench-runtime-bare" + groupSuffix, total: total)
+            let bareRun = try await endToEnd(bare, bootstrap: bootstrap, topic: topic, group: "bench-runtime-bare" + groupSuffix, total: total)
             let (bareProcessed, bareStatus, bareCPU) = (bareRun.processed, bareRun.status, bareRun.cpuSeconds)
             Console.line("\(label) end to end \(described); without counters and rules: \(rate(total, bareProcessed)) events/s (\(Int(Double(total) / bareStatus.processingSeconds))/s while busy; \(Self.cpuPerEvent(bareCPU, total)))")
             round.bare = .init(rate: Double(total) / seconds(bareProcessed), cpu: bareCPU * 1e6 / Double(total))
         }
         if runs.contains("local") {
             // Counters folded in the input partitions (one instance; no repartition topics).
-            let localRun = try await endToEnd(configuration, bootstrap: bootstrap, group: "bench-runtime-local" + groupSuffix, total: total, repartition: false)
+            let localRun = try await endToEnd(configuration, bootstrap: bootstrap, topic: topic, group: "bench-runtime-local" + groupSuffix, total: total, repartition: false)
             let (localProcessed, localCheckpointing, localStatus, localCPU) = (localRun.processed, localRun.stopping, localRun.status, localRun.cpuSeconds)
             Console.line("\(label) end to end without repartition topics (--no-repartition, one instance): \(rate(total, localProcessed)) events/s (\(Int(Double(total) / localStatus.processingSeconds))/s while busy); including the final checkpoint: \(rate(total, localProcessed + localCheckpointing)) events/s; \(Self.cpuPerEvent(localCPU, total))")
             round.local = .init(rate: Double(total) / seconds(localProcessed), cpu: localCPU * 1e6 / Double(total))
@@ -168,17 +216,22 @@ extension BenchCommand {
         "CPU \(String(format: "%.2f", seconds)) s over all threads = \(String(format: "%.2f", seconds * 1e6 / Double(events))) µs per event"
     }
 
-    /// Runs the projector runtime over the bench topic in a fresh group (replay mode) until every
-    /// record (and every forwarded counter input) is folded, and stops it: the time to process
-    /// every record, the time to stop (final checkpoint) and the final status (``EndToEndRun``).
-    func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, group: String, total: Int,
+    /// Runs the projector runtime over `topic` in a fresh group (replay mode) until every record
+    /// (and every forwarded counter input) is folded, and stops it: the time to process every
+    /// record, the time to stop (final checkpoint) and the final status (``EndToEndRun``).
+    func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, topic: String, group: String, total: Int,
                   repartition: Bool = true) async throws -> EndToEndRun {
         var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
         runtimeConfiguration.repartitionCounters = repartition
         runtimeConfiguration.prefetchRecords = try PrefetchOption.parse(prefetch)
         if let foldThreads { runtimeConfiguration.foldThreads = foldThreads }
-        runtimeConfiguration.topic = "bench.events"
+        runtimeConfiguration.topic = topic
         runtimeConfiguration.group = group
+        // Alerts and dead letters to topics of the run's own, as its repartition topics are: on a
+        // cluster that `run` also uses (--bootstrap), a measurement adds nothing to the topics
+        // its readers read.
+        runtimeConfiguration.alertsTopic = "salespulse.\(group).alerts"
+        runtimeConfiguration.deadLetterTopic = "salespulse.\(group).dlq"
         runtimeConfiguration.live = false
         runtimeConfiguration.checkpointIntervalMilliseconds = 3_600_000
         runtimeConfiguration.stateDirectory = NSTemporaryDirectory() + "salespulse-bench-\(group)-\(ProcessInfo.processInfo.processIdentifier)"
@@ -192,11 +245,17 @@ extension BenchCommand {
         var loopStart = ConsumeLoopTime()
         // Polls the cheap consumed counts (a full status takes the partition lock): every input
         // record, and every counter input forwarded to the repartition topics folded there.
+        var progress = StallWatch(what: "the end-to-end run (group \(group))", of: total, topic: topic)
         while true {
             let consumed = runtime.recordsConsumed
             let repartition = runtime.repartitionProgress
             if start == nil && consumed > 0 { start = .now; cpuStart = CPUTime.process(); threadsStart = ThreadCPU.now(); loopStart = runtime.loopTime }
             if consumed >= total && repartition.consumed >= repartition.forwarded { break }
+            do { try progress.note(consumed + repartition.consumed) } catch {
+                runtime.stop()
+                _ = try? await running.value
+                throw error
+            }
             try await Task.sleep(for: .milliseconds(2))
         }
         let processed = ContinuousClock.now - start!

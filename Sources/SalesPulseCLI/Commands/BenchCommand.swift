@@ -24,7 +24,9 @@ struct BenchCommand: AsyncParsableCommand {
                    the same topic through decode, validation,
                    de-duplication, all projections and timers to
                    checkpointed state (--kafka-runs; --kafka-rounds gives
-                   medians and each round's share of the raw rate)
+                   medians and each round's share of the raw rate); with
+                   --bootstrap, on a topic of that cluster that holds its
+                   events already (--topic), publishing nothing
           latency  publish to Server-Sent Event latency at a fixed rate
           memory   resident memory of flow state for 1,000,000 customers
           groups   the cost of a counter with 10,000 active group keys
@@ -89,6 +91,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("events-file"), help: ArgumentHelp("JSON Lines of events (one CloudEvent per line, as `publish` reads them) that the process and kafka stages fold instead of the generated samples, e.g. the soak's (`python3 scripts/soak.py --events 1000000 --customers 100000 --seed 7 --write-events FILE`): the work on a stream whose customers have open alerts and stuck steps. --events (process) and --kafka-events (kafka) cap the lines read.", valueName: "file"))
     var eventsFile: String?
 
+    @Option(help: ArgumentHelp("Run the kafka stage on a topic that already holds events, on this cluster (HOST:PORT[,HOST:PORT...]; e.g. `salespulse broker` after `salespulse publish`), instead of generating and publishing samples to an embedded broker of its own: the raw consumer and each end-to-end run read every record the topic holds, each in a consumer group of its own named after this process (bench-raw-<pid>-…), so the groups of a running `salespulse run` are untouched; the end-to-end runs write their alerts, dead letters and repartitioned inputs to topics named after their groups (salespulse.<group>.alerts, .dlq, .repartition.<key>), not to those `run` writes. A broker in another process is not part of the CPU figures.", valueName: "servers"))
+    var bootstrap: String?
+
+    @Option(help: "The topic --bootstrap measures.")
+    var topic: String = "sales.events"
+
     @Option(help: "Customers the sample events are spread over (decode, fold, process and kafka stages; 1–999999). With fewer customers more of the state stays in the CPU caches: comparing runs shows how much of the per-event cost is waiting for memory.")
     var customers: Int = 100_000
 
@@ -112,6 +120,12 @@ struct BenchCommand: AsyncParsableCommand {
         if let repartitionPartitions, repartitionPartitions < 1 { throw ValidationError("--repartition-partitions must be 1 or more (got \(repartitionPartitions))") }
         if let eventsFile, !FileManager.default.isReadableFile(atPath: eventsFile) {
             throw ValidationError("--events-file \(eventsFile): no readable file there (write one with `python3 scripts/soak.py --write-events FILE`)")
+        }
+        if let bootstrap {
+            _ = try RunCommand.bootstrapServers(bootstrap)
+            guard !topic.isEmpty else { throw ValidationError("--topic: expected the name of the topic --bootstrap measures") }
+            if eventsFile != nil { throw ValidationError("--events-file: with --bootstrap the kafka stage reads the records --topic holds and publishes nothing; publish the file first (salespulse publish --bootstrap \(bootstrap) --topic \(topic) FILE)") }
+            if repartitionPartitions != nil { throw ValidationError("--repartition-partitions: with --bootstrap the runtime finds or creates its repartition topics on that cluster itself, as `run` does") }
         }
         guard (1...999_999).contains(customers) else { throw ValidationError("--customers must be 1 to 999999 (sample customer ids have six digits)") }
         guard publishLingerMilliseconds >= 0 else { throw ValidationError("--publish-linger-ms must be 0 or more (milliseconds)") }

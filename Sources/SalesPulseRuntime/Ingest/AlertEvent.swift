@@ -40,20 +40,19 @@ public enum AlertEvent {
         }
     }
 
-    /// The alerts among `outputs`, in order, as records for the alerts topic (keyed by
+    /// The alerts among `outputs`, in order, as records for the alerts topic `topic` (keyed by
     /// customer), written back to back into one buffer.
-    public static func records(_ outputs: [FlowOutput]) -> KafkaRecordBatch {
+    public static func records(_ outputs: [FlowOutput], topic: String = topic) -> KafkaRecordBatch {
         var records = KafkaRecordBatch(topic: topic)
         append(outputs, to: &records)
         return records
     }
 
-    /// Appends the alerts among `outputs` to `records` (a batch for ``topic``) as ``records(_:)``
+    /// Appends the alerts among `outputs` to `records` (a batch for the alerts topic) as ``records(_:topic:)``
     /// writes them: a batch emptied and reused keeps its buffer, where a new one for each batch
     /// of outputs wrote into fresh pages (their faults about an eighth of writing the records in
     /// an end-to-end profile; BENCHMARKS.md, session 40).
     public static func append(_ outputs: [FlowOutput], to records: inout KafkaRecordBatch) {
-        precondition(records.topic == topic, "alerts-topic records appended to a batch for \(records.topic)")
         var alerts = 0
         for case .alert in outputs { alerts += 1 }
         guard alerts > 0 else { return }

@@ -7,12 +7,13 @@ public enum DeadLetter {
     /// The DLQ topic of an input topic.
     public static func topic(for input: String) -> String { "\(input).dlq" }
 
-    /// The dead-letter record for a rejected input record.
-    public static func record(for record: KafkaRecord, rejection: EventRejection, input: String) -> KafkaOutgoingMessage {
+    /// The dead-letter record for a rejected record of topic `input`, for topic `deadLetters`
+    /// (nil: ``topic(for:)`` of `input`).
+    public static func record(for record: KafkaRecord, rejection: EventRejection, input: String, to deadLetters: String? = nil) -> KafkaOutgoingMessage {
         var headers = record.headers
         headers.append(KafkaHeader(name: "salespulse-error", string: rejection.description))
         headers.append(KafkaHeader(name: "salespulse-reason", string: rejection.reason.rawValue))
         headers.append(KafkaHeader(name: "salespulse-source", string: "\(input)/\(record.partition)/\(record.offset)"))
-        return KafkaOutgoingMessage(topic: topic(for: input), key: record.key.map { Array($0) }, value: record.value.map { Array($0) }, headers: headers)
+        return KafkaOutgoingMessage(topic: deadLetters ?? topic(for: input), key: record.key.map { Array($0) }, value: record.value.map { Array($0) }, headers: headers)
     }
 }

@@ -26,14 +26,14 @@ extension ProjectorRuntime {
             // Groups are claimed one at a time, largest first: a fold thread slowed down
             // (it shares its core with librdkafka's threads) takes fewer.
             let claimed = Atomic<Int>(0)
-            var parts = [BatchPart](repeating: BatchPart(), count: used)
+            var parts = [BatchPart](repeating: BatchPart(alertsTopic: configuration.alertsTopic), count: used)
             // Swapped, not copied, from here to the worker's part: the arrays stay unique.
             for worker in 0..<min(used, spareOutputs.count) { swap(&parts[worker].outputs, &spareOutputs[worker]) }
             for worker in 0..<min(used, spareRecords.count) { swap(&parts[worker].alertRecords, &spareRecords[worker]) }
             parts.withUnsafeMutableBufferPointer { parts in
                 // Each worker works on its own element.
                 workers.run(workers: used) { worker, decoder in
-                    var part = BatchPart()
+                    var part = BatchPart(alertsTopic: configuration.alertsTopic)
                     swap(&part, &parts[worker])
                     var outbox = RepartitionOutbox(partitionCounts: repartitionPartitions)
                     while true {
@@ -103,7 +103,7 @@ extension ProjectorRuntime {
         /// Repartitioned entries (counter inputs, rep exits) consumed.
         var repartitionedEntries = 0
         /// The alerts among ``outputs`` as records for the alerts topic.
-        var alertRecords = KafkaRecordBatch(topic: AlertEvent.topic)
+        var alertRecords: KafkaRecordBatch
         /// How many of ``alertRecords``, ``forwards`` and ``deadLetters``, from the first, the
         /// worker queued (all of them unless librdkafka's queue was full).
         var alertRecordsQueued = 0
@@ -111,6 +111,10 @@ extension ProjectorRuntime {
         var deadLettersQueued = 0
         /// Why the worker could not queue its records, if it could not.
         var producingError: KafkaError?
+
+        init(alertsTopic: String) {
+            alertRecords = KafkaRecordBatch(topic: alertsTopic)
+        }
     }
 
     /// The positions of a batch's records grouped by partition number (a partition's records,
@@ -224,7 +228,7 @@ extension ProjectorRuntime {
                     part.forwards.append(exitRecord(forward, of: record))
                     part.forwardedInputs += 1
                 }
-            case .rejected(let rejection): part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: configuration.topic))
+            case .rejected(let rejection): part.deadLetters.append(DeadLetter.record(for: record, rejection: rejection, input: configuration.topic, to: configuration.deadLetterTopic))
             case .duplicate, nil: break
             }
         }

@@ -171,7 +171,7 @@ extension ProjectorRuntime {
                 spareOutputs[worker].removeAll(keepingCapacity: true)
             }
             for worker in alertRecords.indices {
-                if worker == spareRecords.count { spareRecords.append(KafkaRecordBatch(topic: AlertEvent.topic)) }
+                if worker == spareRecords.count { spareRecords.append(KafkaRecordBatch(topic: configuration.alertsTopic)) }
                 swap(&spareRecords[worker], &alertRecords[worker])
                 spareRecords[worker].removeAll(keepingCapacity: true)
             }
@@ -298,7 +298,7 @@ extension ProjectorRuntime {
     /// here) and, `notifying`, hands `outputs` to the listeners.
     private func publish(_ outputs: [FlowOutput], alertRecords: KafkaRecordBatch? = nil, queuedAlready: Int = 0, notifying: Bool = true, producer: KafkaProducer) throws {
         guard !outputs.isEmpty else { return }
-        let records = alertRecords ?? AlertEvent.records(outputs)
+        let records = alertRecords ?? AlertEvent.records(outputs, topic: configuration.alertsTopic)
         try producer.enqueue(records, from: queuedAlready)
         if !records.isEmpty { metrics.alertsOut.increment(by: records.count) }
         if notifying { for listener in listeners.withLock({ $0 }) { listener(outputs) } }

@@ -27,19 +27,20 @@ extension ProjectorRuntime {
             // put together in partition order as a single thread would produce them. The copies
             // are dropped before timers advance: a flow projection changed while a copy of it
             // lives would copy every shard it touches.
-            var merged = TickPart()
-            var ruled = [TickPart](repeating: TickPart(), count: keys.count)
+            let topic = configuration.alertsTopic
+            var merged = TickPart(topic: topic)
+            var ruled = [TickPart](repeating: TickPart(topic: topic), count: keys.count)
             do {
                 // In a scope of its own: `rules` holds the copies, dropped here.
                 let rules = counterRuleWork(owned, keys: keys, repartitionPartitions: repartitionPartitions, inputPartitions: inputPartitions)
-                merged = TickPart(rules.merged.map(FlowOutput.alert))
+                merged = TickPart(rules.merged.map(FlowOutput.alert), topic: topic)
                 if let evaluate = rules.perPartition {
                     ruled.withUnsafeMutableBufferPointer { ruled in
-                        Self.forEachPartition(keys.count, on: workers) { index in ruled[index] = TickPart(evaluate(keys[index], slots[index]).map(FlowOutput.alert)) }
+                        Self.forEachPartition(keys.count, on: workers) { index in ruled[index] = TickPart(evaluate(keys[index], slots[index]).map(FlowOutput.alert), topic: topic) }
                     }
                 }
             }
-            var advanced = [TickPart](repeating: TickPart(), count: keys.count)
+            var advanced = [TickPart](repeating: TickPart(topic: topic), count: keys.count)
             advanced.withUnsafeMutableBufferPointer { advanced in
                 Self.forEachPartition(keys.count, on: workers) { index in
                     let key = keys[index], slot = slots[index]
@@ -47,7 +48,7 @@ extension ProjectorRuntime {
                     let idle = now - (lastEventWallClock[key] ?? 0) > configuration.idleAfterMilliseconds
                     if configuration.live && idle { target = max(target ?? EventTime(epochMilliseconds: now), EventTime(epochMilliseconds: now)) }
                     guard let target else { return }
-                    advanced[index] = TickPart(slot.projector.advance(to: target))
+                    advanced[index] = TickPart(slot.projector.advance(to: target), topic: topic)
                 }
             }
             var parts = [merged] + ruled + advanced
@@ -58,7 +59,7 @@ extension ProjectorRuntime {
                 let judgedThrough = repExitsCompleteThrough(owned, inputPartitions: inputPartitions)
                 let changes = sequences.withLock { $0.evaluate(at: now, configuration: process, partitions: keyed, judgedThrough: judgedThrough) }
                 countRuntimeRuleAlerts(changes)
-                parts.append(TickPart(changes.map(FlowOutput.alert)))
+                parts.append(TickPart(changes.map(FlowOutput.alert), topic: topic))
             }
             return parts.filter { !$0.outputs.isEmpty }
         }
@@ -84,13 +85,16 @@ extension ProjectorRuntime {
     /// them as alerts-topic records, written where the outputs were made (on a fold worker).
     struct TickPart {
         var outputs: [FlowOutput] = []
-        var records = KafkaRecordBatch(topic: AlertEvent.topic)
+        var records: KafkaRecordBatch
 
-        init() {}
+        /// No outputs, records for `topic`.
+        init(topic: String) {
+            records = KafkaRecordBatch(topic: topic)
+        }
 
-        init(_ outputs: [FlowOutput]) {
+        init(_ outputs: [FlowOutput], topic: String) {
             self.outputs = outputs
-            records = AlertEvent.records(outputs)
+            records = AlertEvent.records(outputs, topic: topic)
         }
     }
 

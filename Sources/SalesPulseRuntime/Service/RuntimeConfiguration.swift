@@ -9,6 +9,10 @@ public struct RuntimeConfiguration: Sendable {
     public var bootstrapServers: String
     /// Input topic.
     public var topic: String = "sales.events"
+    /// Where rejected input records go; nil: `<topic>.dlq` (``DeadLetter/topic(for:)``).
+    public var deadLetterTopic: String?
+    /// Where alert changes go (``AlertEvent``).
+    public var alertsTopic: String = AlertEvent.topic
     /// Consumer group: instances with the same group share the partitions.
     public var group: String = "salespulse"
     /// Where partition checkpoints live: each group in a folder of its own in it
