@@ -66,7 +66,7 @@ extension BenchCommand {
             throw ValidationError("--topic \(topic): no such topic on \(bootstrap) (it has \(shown.isEmpty ? "none" : shown.joined(separator: ", "))\(names.count > shown.count ? ", …" : ""))")
         }
         guard let retention = try await DedicatedThread.run(name: "bench.topic", { TopicRetention.read(topic, with: admin) }) else {
-            throw ValidationError("--topic \(topic): no such topic on \(bootstrap), or its partitions' offsets could not be read (is the cluster up? `salespulse broker` prints its address)")
+            throw ValidationError("--topic \(topic) on \(bootstrap): where its partitions begin and end could not be read (is every broker of the cluster up?)")
         }
         let total = Int(retention.written - retention.dropped)
         guard total > 0 else { throw ValidationError("--topic \(topic) on \(bootstrap) holds no records: publish some first (salespulse publish --bootstrap \(bootstrap) --topic \(topic) FILE)") }
