@@ -33,22 +33,15 @@ extension BenchCommand {
         producer.close()
         guard tally.delivered == samples.count else { throw ValidationError("only \(tally.delivered) of \(samples.count) delivered: \(String(describing: tally.firstError))") }
 
-        let bootstrap = cluster.bootstrapServers
-        let total = samples.count
-        let runs = Set(kafkaRuns.split(separator: ",").map(String.init))
-        var rounds: [KafkaRound] = []
-        for round in 1...kafkaRounds {
-            let label = kafkaRounds > 1 ? "kafka round \(round)/\(kafkaRounds)" : "kafka"
-            let suffix = kafkaRounds > 1 ? "-\(round)" : ""
+        let suffix = { (round: Int) in kafkaRounds > 1 ? "-\(round)" : "" }
+        try await measureRounds(configuration, bootstrap: cluster.bootstrapServers, topic: "bench.events", total: samples.count, groupSuffix: suffix) { round, runs in
             if let repartitionPartitions, runs.contains("full") {
                 // The full run's group finds its repartition topics made.
                 for attribute in Repartition.attributes(of: configuration) {
-                    try cluster.createTopic(Repartition.topic(group: Self.fullRunGroup(suffix), attribute: attribute), partitions: repartitionPartitions)
+                    try cluster.createTopic(Repartition.topic(group: Self.fullRunGroup(suffix(round)), attribute: attribute), partitions: repartitionPartitions)
                 }
             }
-            rounds.append(try await kafkaRound(configuration, bootstrap: bootstrap, topic: "bench.events", total: total, runs: runs, label: label, groupSuffix: suffix))
         }
-        printMedians(of: rounds)
     }
 
     /// The kafka stage on `topic` of the cluster at `bootstrap`, which holds its events already:
@@ -59,26 +52,35 @@ extension BenchCommand {
         let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: bootstrap))
         // All topics' metadata, not the topic's: asking for an unknown topic by name makes a
         // cluster that creates topics automatically (the embedded broker does) create it.
-        let names = try await DedicatedThread.run(name: "bench.topic") { () throws -> [String] in try admin.metadata().topics.map(\.name).sorted() }
-        guard names.contains(topic) else {
+        let topics = try await DedicatedThread.run(name: "bench.topic") { () throws -> [KafkaClusterMetadata.Topic] in try admin.metadata().topics }
+        guard let partitions = topics.first(where: { $0.name == topic })?.partitions, !partitions.isEmpty else {
             // Not the internal ones, nor those of earlier measurements (named after their groups).
+            let names = topics.map(\.name).sorted()
             let shown = names.filter { !$0.hasPrefix("__") && !$0.hasPrefix("salespulse.bench-") }.prefix(12)
             throw ValidationError("--topic \(topic): no such topic on \(bootstrap) (it has \(shown.isEmpty ? "none" : shown.joined(separator: ", "))\(names.count > shown.count ? ", …" : ""))")
         }
-        guard let retention = try await DedicatedThread.run(name: "bench.topic", { TopicRetention.read(topic, with: admin) }) else {
-            throw ValidationError("--topic \(topic) on \(bootstrap): where its partitions begin and end could not be read (is every broker of the cluster up?)")
-        }
+        let marks = try await DedicatedThread.run(name: "bench.topic") { () throws -> [Int32: (low: Int64, high: Int64)] in try admin.watermarks(of: topic, partitions: partitions) }
+        let retention = TopicRetention(topic: topic, watermarks: marks)
         let total = Int(retention.written - retention.dropped)
         guard total > 0 else { throw ValidationError("--topic \(topic) on \(bootstrap) holds no records: publish some first (salespulse publish --bootstrap \(bootstrap) --topic \(topic) FILE)") }
         Console.line("kafka: measuring \(topic) on \(bootstrap): \(total) records in \(retention.partitions) partitions (generated and published nothing)")
+        // Groups of their own on a cluster that outlives this process: a group used before would
+        // resume from its committed offsets and read nothing.
+        return try await measureRounds(configuration, bootstrap: bootstrap, topic: topic, total: total) { round in "-\(ProcessInfo.processInfo.processIdentifier)-\(round)" }
+    }
+
+    /// Runs the stage's `--kafka-rounds` rounds over `total` records of `topic` (`prepare` first
+    /// in each, with the runs asked for), each run's groups named with `groupSuffix(round)`, and
+    /// prints the medians.
+    @discardableResult
+    func measureRounds(_ configuration: ProcessConfiguration, bootstrap: String, topic: String, total: Int, groupSuffix: (Int) -> String,
+                       prepare: (Int, Set<String>) throws -> Void = { _, _ in }) async throws -> [KafkaRound] {
         let runs = Set(kafkaRuns.split(separator: ",").map(String.init))
         var rounds: [KafkaRound] = []
         for round in 1...kafkaRounds {
             let label = kafkaRounds > 1 ? "kafka round \(round)/\(kafkaRounds)" : "kafka"
-            // Groups of their own on a cluster that outlives this process: a group used before
-            // would resume from its committed offsets and read nothing.
-            let suffix = "-\(ProcessInfo.processInfo.processIdentifier)-\(round)"
-            rounds.append(try await kafkaRound(configuration, bootstrap: bootstrap, topic: topic, total: total, runs: runs, label: label, groupSuffix: suffix))
+            try prepare(round, runs)
+            rounds.append(try await kafkaRound(configuration, bootstrap: bootstrap, topic: topic, total: total, runs: runs, label: label, groupSuffix: groupSuffix(round)))
         }
         printMedians(of: rounds)
         return rounds
