@@ -80,6 +80,23 @@ import SalesPulseRuntime
         }
     }
 
+    @Test(arguments: ["-1", "900001", "soon"])
+    func publishRejectsALingerOutsideLibrdkafkasRange(text: String) {
+        do {
+            _ = try SalesPulse.parseAsRoot(["publish", "--bootstrap", "127.0.0.1:9092", "--linger-ms=\(text)", "events.jsonl"])
+            Issue.record("--linger-ms \(text) was accepted")
+        } catch {
+            #expect(SalesPulse.message(for: error).contains("--linger-ms"), "\(text)")
+        }
+    }
+
+    @Test func publishLingersLikeABulkLoadUnlessToldOtherwise() throws {
+        let byDefault = try #require(try SalesPulse.parseAsRoot(["publish", "--bootstrap", "127.0.0.1:9092", "events.jsonl"]) as? PublishCommand)
+        #expect(byDefault.producerConfiguration.librdkafkaProperties["linger.ms"] == "100")
+        let told = try #require(try SalesPulse.parseAsRoot(["publish", "--bootstrap", "127.0.0.1:9092", "--linger-ms", "5", "events.jsonl"]) as? PublishCommand)
+        #expect(told.producerConfiguration.librdkafkaProperties["linger.ms"] == "5")
+    }
+
     @Test func benchAcceptsItsDefaults() throws {
         let command = try SalesPulse.parseAsRoot(["bench", "--stages", "decode,alerts", "--kafka-rounds", "3"])
         let bench = try #require(command as? BenchCommand)

@@ -64,7 +64,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the kafka stage's topic.")
     var partitions: Int = 64
 
-    @Option(name: .customLong("publish-linger-ms"), help: "linger.ms of the producer that publishes the kafka stage's events (librdkafka's default is 5). Longer lingering writes fewer, larger message sets; both consumers then pay less per record (see BENCHMARKS.md).")
+    @Option(name: .customLong("publish-linger-ms"), help: "linger.ms of the producer that publishes the kafka stage's events (default 5, librdkafka's, so that figures compare with earlier sessions'; `salespulse publish` lingers 100). Longer lingering writes fewer, larger message sets; both consumers then pay less per record (see BENCHMARKS.md).")
     var publishLingerMilliseconds: Int = 5
 
     @Option(help: "End-to-end runs of the kafka stage, comma-separated: full (repartitioned, counters and rules), bare (without counters and rules), local (--no-repartition). Fewer runs make a profile of one of them.")
