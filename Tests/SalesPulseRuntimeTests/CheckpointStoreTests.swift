@@ -53,7 +53,7 @@ import SalesPulseModel
         let older = directory + "/sales.events-2.ckpt.tmp"
         let fresh = directory + "/sales.events-3.ckpt.tmp-456-def"
         let other = directory + "/notes.tmp"
-        for file in [stale, older, fresh, other] { FileManager.default.createFile(atPath: file, contents: Data([1, 2, 3])) }
+        for file in [stale, older, fresh, other] { #expect(FileManager.default.createFile(atPath: file, contents: Data([1, 2, 3]))) }
         let longAgo = Date().addingTimeInterval(-CheckpointStore.staleTemporaryAge - 5)
         for file in [stale, older, other] { try FileManager.default.setAttributes([.modificationDate: longAgo], ofItemAtPath: file) }
         _ = try CheckpointStore(directory: directory)
@@ -73,6 +73,32 @@ import SalesPulseModel
         #expect(error?.description.contains("--state-dir") == true)
         let onFile = #expect(throws: StateFolderError.self) { try CheckpointStore(directory: file) }
         #expect(onFile?.reason == "is a file, not a folder")
+    }
+
+    /// What the final checkpoint does: its files staged without syncing while a thread of its
+    /// own syncs them, then put in place once all are synced.
+    @Test func filesStagedWithoutSyncingAreSyncedByAnotherThreadThenPublished() throws {
+        let store = try CheckpointStore(directory: RuntimeHarness.temporaryDirectory())
+        let syncs = StagedFileSyncs(store: store)
+        let staged = try store.stage(Self.projector(through: 6).checkpoint(), syncing: false)
+        syncs.sync(staged)
+        #expect(syncs.waitForAll() == nil)
+        #expect(try store.read(topic: "sales.events", partition: 3) == nil, "synced, not yet in place")
+        try store.publish([staged])
+        #expect(try store.read(topic: "sales.events", partition: 3)?.nextOffset == 7)
+    }
+
+    @Test func aFileThatCannotBeSyncedIsReportedWithItsPath() throws {
+        let store = try CheckpointStore(directory: RuntimeHarness.temporaryDirectory())
+        let syncs = StagedFileSyncs(store: store)
+        let staged = try store.stage(Self.projector(through: 6).checkpoint(), syncing: false)
+        let gone = try store.stage(Self.projector(through: 8).checkpoint(), syncing: false)
+        store.discard([gone]) // removed under the syncer's feet
+        syncs.sync(staged)
+        syncs.sync(gone)
+        let failure = try #require(syncs.waitForAll() as? CheckpointError)
+        #expect(failure.description.contains(gone.temporary), "\(failure)")
+        #expect(failure.description.contains("cannot open to sync"), "\(failure)")
     }
 
     @Test func publishingNothingChangesNothing() throws {

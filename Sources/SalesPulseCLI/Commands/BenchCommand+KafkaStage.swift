@@ -267,6 +267,9 @@ extension BenchCommand {
         let stopStart = ContinuousClock.now
         runtime.stop()
         try await running.value
-        return EndToEndRun(processed: processed, stopping: ContinuousClock.now - stopStart, status: runtime.statusAtShutdown()!, cpuSeconds: cpu, threads: split, loop: loop)
+        let stopping = ContinuousClock.now - stopStart
+        // The next round should not share the cores with the freeing of this one's state.
+        runtime.waitUntilStateReleased()
+        return EndToEndRun(processed: processed, stopping: stopping, status: runtime.statusAtShutdown()!, cpuSeconds: cpu, threads: split, loop: loop)
     }
 }

@@ -274,16 +274,17 @@ public struct CheckpointStore: Sendable {
         return Encoded(topic: checkpoint.topic, partition: checkpoint.partition, state: state, encodingTime: ContinuousClock.now - started)
     }
 
-    /// Encodes, compresses and writes a checkpoint to its temporary file and syncs it; the
-    /// checkpoint in place is unchanged until ``publish(_:)``. Lets what must be durable before
-    /// the new checkpoint is (e.g. the records produced up to it) finish meanwhile.
-    public func stage(_ checkpoint: PartitionCheckpoint) throws -> Staged {
-        try stage(encode(checkpoint))
+    /// Encodes, compresses and writes a checkpoint to its temporary file and, `syncing`, syncs
+    /// it; the checkpoint in place is unchanged until ``publish(_:)``. Lets what must be durable
+    /// before the new checkpoint is (e.g. the records produced up to it) finish meanwhile. A
+    /// file staged without syncing must be synced (``sync(_:)``) before it is published.
+    public func stage(_ checkpoint: PartitionCheckpoint, syncing: Bool = true) throws -> Staged {
+        try stage(encode(checkpoint), syncing: syncing)
     }
 
-    /// Compresses and writes an encoded checkpoint to its temporary file and syncs it, as
-    /// staging the checkpoint itself does.
-    public func stage(_ encoded: Encoded) throws -> Staged {
+    /// Compresses and writes an encoded checkpoint to its temporary file and, `syncing`, syncs
+    /// it, as staging the checkpoint itself does.
+    public func stage(_ encoded: Encoded, syncing: Bool = true) throws -> Staged {
         let state = encoded.state
         let compressed = LZ4Frame.compress(state)
         var bytes: [UInt8] = Array("SPCK".utf8)
@@ -302,9 +303,18 @@ public struct CheckpointStore: Sendable {
             if result <= 0 { close(descriptor); throw CheckpointError(path: temporary, reason: "write failed: \(String(cString: strerror(errno)))") }
             written += result
         }
-        guard fsync(descriptor) == 0 else { close(descriptor); throw CheckpointError(path: temporary, reason: "fsync failed") }
+        guard !syncing || fsync(descriptor) == 0 else { close(descriptor); throw CheckpointError(path: temporary, reason: "fsync failed: \(String(cString: strerror(errno)))") }
         close(descriptor)
         return Staged(temporary: temporary, final: final, size: bytes.count)
+    }
+
+    /// Syncs a file staged without syncing to the disk: what staging with `syncing` does, left
+    /// for another thread (a file is synced whichever descriptor asks).
+    public func sync(_ staged: Staged) throws {
+        let descriptor = open(staged.temporary, O_RDONLY)
+        guard descriptor >= 0 else { throw CheckpointError(path: staged.temporary, reason: "cannot open to sync: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw CheckpointError(path: staged.temporary, reason: "fsync failed: \(String(cString: strerror(errno)))") }
     }
 
     /// Puts staged checkpoints in place (each renamed over the old one) and syncs the folder

@@ -37,13 +37,24 @@ extension ProjectorRuntime {
     func checkpointAll(workers: FoldWorkers, publishingAfter ready: () -> Bool) {
         let snapshot = Snapshot(projectors: changedProjectors())
         let staged = Mutex<[(file: CheckpointStore.Staged, mark: (KafkaTopicPartition, CheckpointMark))]>([])
+        // Each file is synced by a thread of its own while the fold threads encode the next
+        // partitions: synced where it was written, each sync (a few milliseconds a file, mostly
+        // waiting for the disk) kept its fold thread from encoding.
+        let syncs = StagedFileSyncs(store: store)
         workers.run(workers: min(workers.count, snapshot.projectors.count)) { worker, _ in
             for index in stride(from: worker, to: snapshot.projectors.count, by: workers.count) {
                 let projector = snapshot.projectors[index]
-                if let file = stage(projector) { staged.withLock { $0.append((file, (Self.key(of: projector), projector.checkpointMark))) } }
+                if let file = stage(projector) {
+                    syncs.sync(file)
+                    staged.withLock { $0.append((file, (Self.key(of: projector), projector.checkpointMark))) }
+                }
             }
         }
         let files = staged.withLock { $0 }
+        if let failure = syncs.waitForAll() {
+            store.discard(files.map(\.file))
+            return logger.error("checkpoint failed: \(failure)")
+        }
         guard ready() else {
             store.discard(files.map(\.file))
             return logger.warning("final checkpoint not put in place: the records produced before it were not acknowledged; the earlier checkpoints stand, and a restart folds what came after them again")
@@ -127,11 +138,12 @@ extension ProjectorRuntime {
         }
     }
 
-    /// Writes a projector's checkpoint to its temporary file (``CheckpointStore/stage(_:)``).
+    /// Writes a projector's checkpoint to its temporary file (``CheckpointStore/stage(_:syncing:)``),
+    /// not yet synced: the caller syncs it.
     private func stage(_ projector: PartitionProjector) -> CheckpointStore.Staged? {
         let start = ContinuousClock.now
         do {
-            let staged = try store.stage(checkpoint(of: projector))
+            let staged = try store.stage(checkpoint(of: projector), syncing: false)
             recordCheckpoint(bytes: staged.size, since: start)
             return staged
         } catch {

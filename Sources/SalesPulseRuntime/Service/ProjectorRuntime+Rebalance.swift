@@ -65,6 +65,7 @@ extension ProjectorRuntime {
             ready.store(true, ordering: .releasing)
             return starts
         case .revoked(let revoked, let lost):
+            var dropped: [PartitionProjector] = []
             for partition in revoked {
                 guard let projector = partitions.withLock({ $0.removeValue(forKey: partition)?.projector }) else { continue }
                 if !lost && !crashing.load(ordering: .acquiring) && !finalCheckpointWritten.load(ordering: .acquiring) {
@@ -74,7 +75,9 @@ extension ProjectorRuntime {
                     }
                 }
                 checkpointed.withLock { $0[partition] = nil }
+                dropped.append(projector)
             }
+            releaser.release(&dropped)
             // Lags of partitions owned no longer: gone at once, not at the next tick.
             lags.withLock { lags in for partition in revoked { lags[partition] = nil } }
             metrics.forget(revoked)

@@ -89,6 +89,8 @@ public final class ProjectorRuntime: Sendable {
     let crashing = Atomic<Bool>(false)
     let finalCheckpointWritten = Atomic<Bool>(false)
     let checkpoints = CheckpointWriter()
+    /// Frees revoked partitions' state off the consumer's thread.
+    let releaser = StateReleaser()
     /// What this runtime's checkpoints are relative to; the cluster id is learned at the start of
     /// the consume loop. Checkpoints of another origin are not restored.
     let origin: Mutex<CheckpointOrigin>
@@ -202,6 +204,11 @@ public final class ProjectorRuntime: Sendable {
 
     /// The status captured at shutdown, before partitions were released.
     public func statusAtShutdown() -> Status? { finalStatus.withLock { $0 } }
+
+    /// Waits until the state of partitions revoked so far (all of them, after ``run()`` has
+    /// returned) is freed: `run` returns once the final checkpoint is written and the group
+    /// left, while a thread of its own may still be freeing the customers.
+    public func waitUntilStateReleased() { releaser.waitUntilReleased() }
 
     /// A status summary.
     public func status() -> Status {
