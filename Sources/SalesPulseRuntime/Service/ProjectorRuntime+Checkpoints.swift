@@ -80,7 +80,7 @@ extension ProjectorRuntime {
     }
 
     /// A projector's partition.
-    private static func key(of projector: PartitionProjector) -> KafkaTopicPartition {
+    static func key(of projector: PartitionProjector) -> KafkaTopicPartition {
         KafkaTopicPartition(topic: projector.topic, partition: projector.partition)
     }
 

@@ -83,15 +83,22 @@ extension ProjectorRuntime {
             var dropped: [PartitionProjector] = []
             for partition in revoked {
                 guard let projector = partitions.withLock({ $0.removeValue(forKey: partition)?.projector }) else { continue }
-                if !lost && !crashing.load(ordering: .acquiring) && !finalCheckpointWritten.load(ordering: .acquiring) {
-                    checkpoints.afterPendingWrites {
-                        // Unless its newest checkpoint holds the state already.
-                        if checkpointed.withLock({ $0[partition] }) != projector.checkpointMark { write(projector) }
-                    }
-                }
-                checkpointed.withLock { $0[partition] = nil }
                 dropped.append(projector)
             }
+            if !lost && !crashing.load(ordering: .acquiring) && !finalCheckpointWritten.load(ordering: .acquiring) {
+                checkpoints.afterPendingWrites {
+                    // Unless its newest checkpoint holds the state already; written on every
+                    // core (one after the other, the whole group waited for them).
+                    let started = ContinuousClock.now
+                    let marks = checkpointed.withLock { $0 }
+                    let changed = dropped.filter { marks[Self.key(of: $0)] != $0.checkpointMark }
+                    _ = Self.onEveryCore(changed) { [self] projector in write(projector) }
+                    if !changed.isEmpty {
+                        logger.info("revoked partitions checkpointed", metadata: ["partitions": "\(changed.count) of \(dropped.count)", "customers": "\(changed.reduce(0) { $0 + $1.projection.customers.count })", "ms": "\((ContinuousClock.now - started).milliseconds)"])
+                    }
+                }
+            }
+            checkpointed.withLock { marks in for projector in dropped { marks[Self.key(of: projector)] = nil } }
             releaser.release(&dropped)
             // Lags of partitions owned no longer: gone at once, not at the next tick.
             lags.withLock { lags in for partition in revoked { lags[partition] = nil } }
