@@ -223,11 +223,15 @@ import SalesPulseProjections
         let union = (a.allCustomers() + b.allCustomers()).sorted { $0.customer < $1.customer }
         #expect(Self.settle(union, at: Self.end) == Self.settle(try Self.reference(first), at: Self.end))
 
+        let takenBack = a.partitionsTakenBackAfterRevocation
         b.stop()
         try await runningB.value
         let second = H.script(customers: 200, offsetHours: 120)
         try H.publish(second, to: cluster.bootstrapServers)
         #expect(await H.eventually { a.status().partitions.count == 4 && a.allCustomers().count == 200 && a.allCustomers().allSatisfy { $0.fields["latest_need"]?.updatedAt.epochMilliseconds ?? 0 >= H.base + 200 * 3_600_000 } })
+        // The rebalance revoked A's two partitions too and gave them back: taken back without
+        // reading their checkpoints; B's two restored from the shared folder.
+        #expect(a.partitionsTakenBackAfterRevocation >= takenBack + 2)
         #expect(Self.settle(a.allCustomers(), at: Self.end.adding(milliseconds: 200 * 3_600_000)) == Self.settle(try Self.reference(first + second), at: Self.end.adding(milliseconds: 200 * 3_600_000)))
         a.stop()
         try await runningA.value

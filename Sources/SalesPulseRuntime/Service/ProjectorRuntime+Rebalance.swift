@@ -22,12 +22,24 @@ extension ProjectorRuntime {
             let origin = origin.withLock { $0 }
             var foreign: [CheckpointOrigin.Conflict: [KafkaTopicPartition]] = [:]
             var checkpoints: [KafkaTopicPartition: PartitionCheckpoint] = [:]
+            // Partitions given back after the revocation before: their projectors, when their
+            // checkpoints in place are still the ones written from them.
+            var keptBefore = kept.withLock { kept in defer { kept = [:] }; return kept }
+            var reused: [KafkaTopicPartition: PartitionProjector] = [:]
+            for partition in assigned {
+                if let entry = keptBefore.removeValue(forKey: partition), store.identity(topic: partition.topic, partition: partition.partition) == entry.checkpoint {
+                    reused[partition] = entry.projector
+                }
+            }
+            var notTakenBack = keptBefore.values.map(\.projector)
+            releaser.release(&notTakenBack)
+            let toRestore = assigned.filter { reused[$0] == nil }
             // Read (decompressed and decoded) on every core: one after the other, 300,000
             // customers' checkpoints took the consume thread about a second.
-            let read = Self.onEveryCore(assigned) { [store] partition in
+            let read = Self.onEveryCore(toRestore) { [store] partition in
                 Result { () throws(CheckpointError) in try store.read(topic: partition.topic, partition: partition.partition) }
             }
-            for (partition, result) in zip(assigned, read) {
+            for (partition, result) in zip(toRestore, read) {
                 switch result {
                 case .success(let checkpoint):
                     checkpoints[partition] = checkpoint
@@ -44,21 +56,40 @@ extension ProjectorRuntime {
             }
             // One that folded more records than the log now holds folded another log (a topic
             // deleted and created again, a broker that took another's id): rebuilt too.
-            if !checkpoints.isEmpty, let ends = logEnds(checkpoints.keys.sorted()) {
-                let pastEnd = checkpoints.keys.sorted().filter { partition in ends[partition].map { checkpoints[partition]!.nextOffset > $0 } ?? false }
+            var resumeAt = checkpoints.mapValues(\.nextOffset)
+            for (partition, projector) in reused { resumeAt[partition] = projector.nextOffset }
+            if !resumeAt.isEmpty, let ends = logEnds(resumeAt.keys.sorted()) {
+                let pastEnd = resumeAt.keys.sorted().filter { partition in ends[partition].map { resumeAt[partition]! > $0 } ?? false }
                 if let first = pastEnd.first {
-                    foreign[.pastLogEnd(offset: checkpoints[first]!.nextOffset, end: ends[first]!)] = pastEnd
-                    for partition in pastEnd { checkpoints[partition] = nil }
+                    foreign[.pastLogEnd(offset: resumeAt[first]!, end: ends[first]!)] = pastEnd
+                    var stale: [PartitionProjector] = []
+                    for partition in pastEnd {
+                        checkpoints[partition] = nil
+                        if let projector = reused.removeValue(forKey: partition) { stale.append(projector) }
+                    }
+                    releaser.release(&stale)
                 }
             }
             // The projectors built from them on every core too (each customer's state put in
             // its map, the recent ids in their table).
             let restored = checkpoints
-            let projectors = Self.onEveryCore(assigned) { [configuration] partition in
+            let toBuild = assigned.filter { reused[$0] == nil }
+            let built = Self.onEveryCore(toBuild) { [configuration] partition in
                 let role = PartitionProjector.Role.of(topic: partition.topic, group: configuration.group, repartitioning: configuration.repartitionCounters)
                 return PartitionProjector(topic: partition.topic, partition: partition.partition, configuration: configuration.process, checkpoint: restored[partition], role: role)
             }
-            for (partition, projector) in zip(assigned, projectors) {
+            var projectors = Dictionary(uniqueKeysWithValues: zip(toBuild, built))
+            for (partition, projector) in reused {
+                projectors[partition] = projector
+                // Its checkpoint in place holds its state, as if just restored from it.
+                starts[partition] = projector.nextOffset
+                partitions.withLock { $0[partition] = PartitionSlot(projector) }
+                checkpointed.withLock { $0[partition] = projector.checkpointMark }
+                logger.info("partition taken back", metadata: ["partition": "\(partition)", "from": "memory@\(projector.nextOffset), as its checkpoint in place", "customers": "\(projector.projection.customers.count)"])
+            }
+            keptReused.add(reused.count, ordering: .relaxed)
+            for partition in toBuild {
+                let projector = projectors[partition]!
                 let checkpoint = checkpoints[partition]
                 // Resume right after the checkpoint, or rebuild by replaying the partition from
                 // offset 0 rather than the logical "beginning": that would first ask the broker
@@ -74,8 +105,8 @@ extension ProjectorRuntime {
             for (conflict, partitions) in foreign.sorted(by: { $0.value.count > $1.value.count }) {
                 reportForeign(partitions, conflict)
             }
-            if !checkpoints.isEmpty {
-                logger.info("partitions restored from checkpoints", metadata: ["partitions": "\(checkpoints.count) of \(assigned.count)", "customers": "\(checkpoints.values.reduce(0) { $0 + $1.customers.count })", "ms": "\((ContinuousClock.now - restoreStarted).milliseconds)"])
+            if !checkpoints.isEmpty || !reused.isEmpty {
+                logger.info("partitions restored", metadata: ["from checkpoints": "\(checkpoints.count) of \(assigned.count)", "taken back": "\(reused.count)", "customers": "\(checkpoints.values.reduce(0) { $0 + $1.customers.count } + reused.values.reduce(0) { $0 + $1.projection.customers.count })", "ms": "\((ContinuousClock.now - restoreStarted).milliseconds)"])
             }
             ready.store(true, ordering: .releasing)
             return starts
@@ -85,6 +116,7 @@ extension ProjectorRuntime {
                 guard let projector = partitions.withLock({ $0.removeValue(forKey: partition)?.projector }) else { continue }
                 dropped.append(projector)
             }
+            var keeping: [KafkaTopicPartition: KeptPartition] = [:]
             if !lost && !crashing.load(ordering: .acquiring) && !finalCheckpointWritten.load(ordering: .acquiring) {
                 checkpoints.afterPendingWrites {
                     // Unless its newest checkpoint holds the state already; written on every
@@ -97,8 +129,19 @@ extension ProjectorRuntime {
                         logger.info("revoked partitions checkpointed", metadata: ["partitions": "\(changed.count) of \(dropped.count)", "customers": "\(changed.reduce(0) { $0 + $1.projection.customers.count })", "ms": "\((ContinuousClock.now - started).milliseconds)"])
                     }
                 }
+                // Kept for the assignment that follows, those whose checkpoint in place holds
+                // their state (not one whose write failed).
+                let marks = checkpointed.withLock { $0 }
+                for projector in dropped where marks[Self.key(of: projector)] == projector.checkpointMark {
+                    if let file = store.identity(topic: projector.topic, partition: projector.partition) {
+                        keeping[Self.key(of: projector)] = KeptPartition(projector: projector, checkpoint: file)
+                    }
+                }
+                dropped.removeAll { keeping[Self.key(of: $0)] != nil }
             }
-            checkpointed.withLock { marks in for projector in dropped { marks[Self.key(of: projector)] = nil } }
+            checkpointed.withLock { marks in for partition in revoked { marks[partition] = nil } }
+            var keptBefore = kept.withLock { kept in defer { kept = keeping }; return kept }.map(\.value.projector)
+            releaser.release(&keptBefore)
             releaser.release(&dropped)
             // Lags of partitions owned no longer: gone at once, not at the next tick.
             lags.withLock { lags in for partition in revoked { lags[partition] = nil } }

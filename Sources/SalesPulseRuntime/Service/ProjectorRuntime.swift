@@ -91,6 +91,12 @@ public final class ProjectorRuntime: Sendable {
     let checkpoints = CheckpointWriter()
     /// Frees revoked partitions' state off the consumer's thread.
     let releaser = StateReleaser()
+    /// Revoked partitions' projectors kept for the next assignment (``KeptPartition``).
+    let kept = Mutex<[KafkaTopicPartition: KeptPartition]>([:])
+    let keptReused = Atomic<Int>(0)
+    /// Partitions an assignment took back from the revocation before it, without reading their
+    /// checkpoints (``KeptPartition``).
+    public var partitionsTakenBackAfterRevocation: Int { keptReused.load(ordering: .relaxed) }
     /// What this runtime's checkpoints are relative to; the cluster id is learned at the start of
     /// the consume loop. Checkpoints of another origin are not restored.
     let origin: Mutex<CheckpointOrigin>
