@@ -10,8 +10,10 @@ extension ProjectorRuntime {
     /// Handles a rebalance on the consume thread (librdkafka calls it inside the consume call).
     /// Assigned: each partition restored from its checkpoint, or rebuilt from offset 0 without
     /// one (a corrupt one is moved aside; one of another ``CheckpointOrigin`` or past its log's
-    /// end is left for the partition's next checkpoint to replace); returns where each resumes. Revoked: each partition
-    /// checkpointed (unless lost, crashing, or its newest checkpoint holds its state) and dropped.
+    /// end is left for the partition's next checkpoint to replace) — or, given back after the
+    /// revocation before, taken back from memory (``KeptPartition``); returns where each
+    /// resumes. Revoked: each partition checkpointed (unless lost, crashing, or its newest
+    /// checkpoint holds its state), then kept for the next assignment or let go.
     /// `logEnds` tells where the logs of partitions end (nil when the cluster cannot say): a
     /// checkpoint past its log's end is not restored.
     func rebalance(_ event: KafkaRebalanceEvent, logEnds: ([KafkaTopicPartition]) -> [KafkaTopicPartition: Int64]? = { _ in nil }) -> [KafkaTopicPartition: Int64] {
