@@ -50,6 +50,7 @@ import SalesPulseModel
             #expect(state.flows == expected.flows && state.unplaced == expected.unplaced, "delivered as \(order.map(\.id))")
             #expect(waitingActions(state) == waitingActions(expected), "delivered as \(order.map(\.id))")
             #expect(state.misplacedActions == expected.misplacedActions && state.actionExecutions == expected.actionExecutions, "delivered as \(order.map(\.id))")
+            #expect(state.ineffectiveExecutions == expected.ineffectiveExecutions, "ineffective \(state.ineffectiveExecutions), in event time \(expected.ineffectiveExecutions): delivered as \(order.map(\.id))")
             orders += 1
         }
         return orders
@@ -178,6 +179,27 @@ import SalesPulseModel
         #expect(flow.history[0].completed["notes"]?.eventID == "notes-1" && flow.history[0].repeats.map(\.completion.eventID) == ["notes-1.5"])
         #expect(flow.current?.completed["notes"]?.eventID == "notes-3.5")
         #expect(expected.misplacedActions == 1 && expected.actionExecutions == 3)
+        #expect(Self.foldsAsExpectedInEveryOrder(events, expected) == 5_040)
+    }
+
+    /// An execution counted ineffective in a stay (the fourth of an action there) that a late
+    /// entry of another step splits goes to the stay resumed at the re-entry, where it is the
+    /// first: it is ineffective no more, though the executions overall stay as many (soak 202
+    /// found one customer whose count kept it).
+    @Test func anExecutionMovedToAResumedStayIsCountedThere() {
+        let events = [
+            F.enter("academic", "visit", at: 0),
+            F.act("academic", "visit", "notes", Evidence(text: "pains"), at: 1, id: "notes-1"),
+            F.act("academic", "visit", "notes", Evidence(text: "pains again"), at: 1.5, id: "notes-1.5"),
+            F.act("academic", "visit", "notes", Evidence(text: "pains a third time"), at: 2.5, id: "notes-2.5"),
+            F.enter("academic", "visit", at: 4),
+            F.act("academic", "visit", "notes", Evidence(text: "later pains"), at: 5, id: "notes-5"),
+            F.enter("academic", "review", at: 3),
+        ]
+        let (inTime, _) = F.fold(events.sorted { $0.time < $1.time })
+        let expected = inTime.customers["c1"]!
+        #expect(expected.actionExecutions == 4 && expected.ineffectiveExecutions == 1)
+        #expect(expected.flows["academic"]?.current?.completed["notes"]?.eventID == "notes-5")
         #expect(Self.foldsAsExpectedInEveryOrder(events, expected) == 5_040)
     }
 

@@ -153,11 +153,12 @@ extension CustomerState {
         var moved = StepVisit.Trimmed()
         let outputs = Self.enter(step: step, into: &flows[valueAt: position], flow: definition, at: time, rep: rep, customer: customer,
                                  ineffectiveRepeats: configuration.ineffectiveRepeats, trimmed: &moved)
-        if moved.executions > 0 {
-            actionExecutions -= moved.executions
-            misplacedActions += moved.executions
-            ineffectiveExecutions -= moved.ineffective
-        }
+        // An execution moved to a stay resumed at a re-entry is no longer misplaced, but may
+        // count as ineffective no more (the first there, it was the N-th where it was): the
+        // ineffective count moves even when the executions' does not.
+        actionExecutions -= moved.executions
+        misplacedActions += moved.executions
+        ineffectiveExecutions -= moved.ineffective
         // What was taken out waits for a visit that contains it, the actions counted as
         // misplaced meanwhile (as one that arrives at another step).
         for item in moved.items {
