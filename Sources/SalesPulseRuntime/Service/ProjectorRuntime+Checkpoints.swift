@@ -53,7 +53,7 @@ extension ProjectorRuntime {
         let files = staged.withLock { $0 }
         if let failure = syncs.waitForAll() {
             store.discard(files.map(\.file))
-            return logger.error("checkpoint failed: \(failure)")
+            return logger.error("final checkpoint not put in place: a file could not be synced to the disk (\(failure)); the earlier checkpoints stand, and a restart folds what came after them again")
         }
         guard ready() else {
             store.discard(files.map(\.file))
