@@ -80,9 +80,7 @@ extension ProjectorRuntime {
             let role = PartitionProjector.Role.of(topic: partition.topic, group: configuration.group, repartitioning: configuration.repartitionCounters)
             return PartitionProjector(topic: partition.topic, partition: partition.partition, configuration: configuration.process, checkpoint: restored[partition], role: role)
         }
-        var projectors = Dictionary(uniqueKeysWithValues: zip(toBuild, built))
         for (partition, projector) in reused {
-            projectors[partition] = projector
             // Its checkpoint in place holds its state, as if just restored from it.
             starts[partition] = projector.nextOffset
             partitions.withLock { $0[partition] = PartitionSlot(projector) }
@@ -90,8 +88,7 @@ extension ProjectorRuntime {
             logger.info("partition taken back", metadata: ["partition": "\(partition)", "from": "memory@\(projector.nextOffset), as its checkpoint in place", "customers": "\(projector.projection.customers.count)"])
         }
         keptReused.add(reused.count, ordering: .relaxed)
-        for partition in toBuild {
-            let projector = projectors[partition]!
+        for (partition, projector) in zip(toBuild, built) {
             let checkpoint = checkpoints[partition]
             // Resume right after the checkpoint, or rebuild by replaying the partition from
             // offset 0 rather than the logical "beginning": that would first ask the broker
