@@ -63,11 +63,7 @@ final class CheckpointWriter: Sendable {
     }
 
     private func loop() {
-        #if os(Linux)
-        // On Linux, PRIO_PROCESS with id 0 sets the calling thread's niceness: the consume and
-        // fold threads come first.
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-        #endif
+        BackgroundPriority.applyToThisThread()
         while true {
             wake.wait()
             if stopped.load(ordering: .acquiring) { return }

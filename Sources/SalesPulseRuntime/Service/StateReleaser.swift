@@ -3,7 +3,7 @@ import Foundation
 /// Lets go of the state of partitions this instance no longer owns on a thread of its own.
 ///
 /// A revoked partition's projector holds its customers' maps, lists and alerts: freeing them one
-/// by one took 0.3 – 0.5 s for 300,000 customers (BENCHMARKS.md, session 55), and the revocation
+/// by one took 0.37 – 0.75 s of the stop for 300,000 customers (BENCHMARKS.md, session 55), and the revocation
 /// callback waited for it — in a rebalance the whole group waits for the revocation, and at
 /// shutdown the stop did, after the final checkpoint was written already. Handed over here,
 /// they are freed at a lower scheduling priority (nice 10) while the consumer goes on.
@@ -20,9 +20,7 @@ final class StateReleaser: Sendable {
         values = []
         pending.enter()
         let thread = Thread { [pending] in
-            #if os(Linux)
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-            #endif
+            BackgroundPriority.applyToThisThread()
             held.values = []
             pending.leave()
         }
