@@ -34,6 +34,31 @@ import SalesPulseProjections
         #expect(try BinaryStateDecoder().decode(Sample.self, from: bytes) == sample)
     }
 
+    /// Bytes spliced into the output where they lie (``SplicedBytes``: a checkpoint's customers,
+    /// recent ids, counters and rules) are written exactly as the same bytes in `Data`, at the
+    /// top level, among other entries, nested in containers and in arrays, so checkpoints keep
+    /// their format; other encoders see `Data` too.
+    @Test func splicedBytesAreEncodedAsData() throws {
+        struct Holder<Bytes: Encodable>: Encodable {
+            var before = "before"
+            var bytes: Bytes
+            // One key: two dictionaries with the same keys may order them differently.
+            var nested: [String: [Bytes]]
+            var empty: [Bytes] = []
+            var optional: Bytes?
+            var after: Int64 = -7
+        }
+        for length in [0, 1, 127, 128, 300, 70_000] {
+            let raw = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let spliced = Holder(bytes: SplicedBytes(raw), nested: ["a": [SplicedBytes(raw), SplicedBytes([9])]], optional: SplicedBytes(raw))
+            let data = Holder(bytes: Data(raw), nested: ["a": [Data(raw), Data([9])]], optional: Data(raw))
+            #expect(try BinaryStateEncoder().encode(spliced) == BinaryStateEncoder().encode(data), "\(length) bytes")
+            let sorted = JSONEncoder()
+            sorted.outputFormatting = .sortedKeys
+            #expect(try sorted.encode(spliced) == sorted.encode(data))
+        }
+    }
+
     /// A partition's real state — customers with flows, evidence and alerts, counters, keyed
     /// rules, recent ids — comes back equal.
     @Test func aPartitionCheckpointRoundTrips() throws {

@@ -55,26 +55,70 @@ final class BinaryValueBox {
         return BinaryEncoding(box: child, codingPath: codingPath)
     }
 
-    /// The finished value (a container gets its header).
+    /// The finished value (a container gets its header), written once into an array of its
+    /// size: put together part by part, with each part's header prepended, a partition's state
+    /// (megabytes) was copied three times over, into fresh memory each time.
     func finish() -> [UInt8] {
-        if !parts.isEmpty {
-            var body: [UInt8] = []
-            for part in parts { body += part.before; body += part.child.finish() }
-            bytes = body + bytes
-            parts = []
-        }
+        var output: [UInt8] = []
+        output.reserveCapacity(finishedLength())
+        write(into: &output)
+        return output
+    }
+
+    /// Bytes spliced in as they are, as `Data` is encoded (tag, length, the bytes): held until
+    /// ``finish()`` writes the value, not copied into it first.
+    func splice(_ spliced: [UInt8]) {
+        bytes.append(BinaryTag.bytes)
+        bytes.appendVarint(UInt64(spliced.count))
+        let child = BinaryValueBox()
+        child.kind = .single
+        child.bytes = spliced
+        parts.append((bytes, child))
+        bytes = []
+    }
+
+    /// The length of the entries (or single value) with the nested parts spliced in.
+    private func bodyLength() -> Int {
+        parts.reduce(bytes.count) { $0 + $1.before.count + $1.child.finishedLength() }
+    }
+
+    /// The length of what ``finish()`` returns.
+    private func finishedLength() -> Int {
         switch kind {
-        case .none: return [BinaryTag.keyed, 1, 0] // an empty keyed container
-        case .single: return bytes
+        case .none: return 3
+        case .single: return bodyLength()
         case .keyed, .unkeyed:
-            var header: [UInt8] = [kind == .keyed ? BinaryTag.keyed : BinaryTag.unkeyed]
-            var countBytes: [UInt8] = []
-            countBytes.appendVarint(UInt64(count))
-            header.appendVarint(UInt64(countBytes.count + bytes.count))
-            header += countBytes
-            header += bytes
-            return header
+            let inner = Self.varintLength(UInt64(count)) + bodyLength()
+            return 1 + Self.varintLength(UInt64(inner)) + inner
         }
+    }
+
+    /// Appends the finished value to `output`.
+    private func write(into output: inout [UInt8]) {
+        switch kind {
+        case .none:
+            output += [BinaryTag.keyed, 1, 0] // an empty keyed container
+            return
+        case .single:
+            break
+        case .keyed, .unkeyed:
+            output.append(kind == .keyed ? BinaryTag.keyed : BinaryTag.unkeyed)
+            output.appendVarint(UInt64(Self.varintLength(UInt64(count)) + bodyLength()))
+            output.appendVarint(UInt64(count))
+        }
+        for part in parts {
+            output += part.before
+            part.child.write(into: &output)
+        }
+        output += bytes
+    }
+
+    /// How many bytes `value` takes as a LEB128 varint.
+    static func varintLength(_ value: UInt64) -> Int {
+        var length = 1
+        var rest = value >> 7
+        while rest != 0 { length += 1; rest >>= 7 }
+        return length
     }
 
     func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
@@ -87,6 +131,8 @@ final class BinaryValueBox {
             bytes.append(BinaryTag.int); bytes.appendVarint(Self.zigzag(Int64(unsafeBitCast(value, to: Int.self))))
         } else if T.self == Double.self {
             appendDouble(unsafeBitCast(value, to: Double.self))
+        } else if T.self == SplicedBytes.self {
+            splice(unsafeBitCast(value, to: SplicedBytes.self).bytes)
         } else if let data = value as? Data {
             bytes.append(BinaryTag.bytes)
             bytes.appendVarint(UInt64(data.count))

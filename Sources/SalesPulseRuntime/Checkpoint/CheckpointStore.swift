@@ -118,11 +118,12 @@ extension PartitionCheckpoint {
         try container.encode(partition, forKey: .partition)
         try container.encode(nextOffset, forKey: .nextOffset)
         try container.encodeIfPresent(watermark, forKey: .watermark)
-        try container.encode(Data(Self.customerBytes(customerStates)), forKey: .customers)
-        try container.encode(recentIDs, forKey: .recentIDs)
+        // Spliced into the binary encoder's output as they are (``SplicedBytes``).
+        try container.encode(SplicedBytes(Self.customerBytes(customerStates)), forKey: .customers)
+        try container.encode(SplicedBytes([UInt8](recentIDs)), forKey: .recentIDs)
         try container.encode(statistics, forKey: .statistics)
-        try container.encode(Data(StateWriter.bytes(counters.write)), forKey: .counters)
-        try container.encodeIfPresent(rules.map { Data(StateWriter.bytes($0.write)) }, forKey: .rules)
+        try container.encode(SplicedBytes(StateWriter.bytes(counters.write)), forKey: .counters)
+        try container.encodeIfPresent(rules.map { SplicedBytes(StateWriter.bytes($0.write)) }, forKey: .rules)
         try container.encodeIfPresent(inputOffsets, forKey: .inputOffsets)
         try container.encodeIfPresent(counterRules, forKey: .counterRules)
         try container.encodeIfPresent(earliestCounterInput, forKey: .earliestCounterInput)
@@ -152,7 +153,7 @@ extension PartitionCheckpoint {
 
     /// The customers in ``StateWriter``'s layout: the count, then each customer.
     static func customerBytes(_ customers: Customers) -> [UInt8] {
-        var writer = StateWriter(capacity: customers.count * 256)
+        var writer = StateWriter(capacity: customers.count * 512)
         writer.write(count: customers.count)
         switch customers {
         case .sorted(let states):
@@ -238,6 +239,10 @@ public struct CheckpointStore: Sendable {
         }
     }
 
+    /// The file header's length: "SPCK", the format version, the CRC-32 of the LZ4 frame, the
+    /// state's size and the frame's (little endian), then the frame.
+    static let headerLength = 28
+
     /// Writes a checkpoint atomically; returns the file size.
     @discardableResult
     public func write(_ checkpoint: PartitionCheckpoint) throws -> Int {
@@ -286,13 +291,16 @@ public struct CheckpointStore: Sendable {
     /// it, as staging the checkpoint itself does.
     public func stage(_ encoded: Encoded, syncing: Bool = true) throws -> Staged {
         let state = encoded.state
-        let compressed = LZ4Frame.compress(state)
-        var bytes: [UInt8] = Array("SPCK".utf8)
-        append(PartitionCheckpoint.formatVersion, to: &bytes)
-        append(CRC32.checksum(compressed), to: &bytes)
-        append(UInt64(state.count), to: &bytes)
-        append(UInt64(compressed.count), to: &bytes)
-        bytes += compressed
+        // The frame compressed after room for the header, which is filled in then.
+        var bytes = LZ4Frame.compress(state, after: Self.headerLength)
+        let compressed = bytes.count - Self.headerLength
+        var header: [UInt8] = Array("SPCK".utf8)
+        append(PartitionCheckpoint.formatVersion, to: &header)
+        append(bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[Self.headerLength...])) }, to: &header)
+        append(UInt64(state.count), to: &header)
+        append(UInt64(compressed), to: &header)
+        precondition(header.count == Self.headerLength, "checkpoint header of \(header.count) bytes")
+        bytes.replaceSubrange(0..<Self.headerLength, with: header)
         let final = path(topic: encoded.topic, partition: encoded.partition)
         let temporary = temporaryPath(for: final)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -340,14 +348,15 @@ public struct CheckpointStore: Sendable {
         guard FileManager.default.fileExists(atPath: file) else { return nil }
         guard let data = FileManager.default.contents(atPath: file) else { throw CheckpointError(path: file, reason: "unreadable") }
         let bytes = [UInt8](data)
-        guard bytes.count >= 28, Array(bytes[0..<4]) == Array("SPCK".utf8) else { throw CheckpointError(path: file, reason: "not a SalesPulse checkpoint (bad magic)") }
+        guard bytes.count >= Self.headerLength, Array(bytes[0..<4]) == Array("SPCK".utf8) else { throw CheckpointError(path: file, reason: "not a SalesPulse checkpoint (bad magic)") }
         let version = read32(bytes, 4)
         guard version == PartitionCheckpoint.formatVersion else { throw CheckpointError(path: file, reason: "format version \(version), this build reads \(PartitionCheckpoint.formatVersion)") }
         let checksum = read32(bytes, 8)
         let originalSize = Int(read64(bytes, 12))
         let compressedSize = Int(read64(bytes, 20))
-        guard bytes.count == 28 + compressedSize, originalSize < 1 << 34 else { throw CheckpointError(path: file, reason: "truncated (\(bytes.count) bytes)") }
-        let compressed = Array(bytes[28...])
+        guard bytes.count == Self.headerLength + compressedSize, originalSize < 1 << 34 else { throw CheckpointError(path: file, reason: "truncated (\(bytes.count) bytes)") }
+        // Read where it lies (a copy of it was a checkpoint's size of fresh memory more).
+        let compressed = bytes[Self.headerLength...]
         guard CRC32.checksum(compressed) == checksum else { throw CheckpointError(path: file, reason: "checksum mismatch") }
         guard let state = LZ4Frame.decompress(compressed, originalSize: originalSize) else { throw CheckpointError(path: file, reason: "LZ4 frame is corrupt") }
         do {
