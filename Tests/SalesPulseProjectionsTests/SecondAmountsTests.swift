@@ -100,4 +100,68 @@ import Testing
         let written = try JSONEncoder().encode(Self.dictionary(additions))
         #expect(try JSONDecoder().decode(SecondAmounts.self, from: written) == Self.amounts(additions))
     }
+
+    /// Many seconds out of order far from the end — more than wait for a merge, some onto
+    /// seconds waiting, some onto seconds in order — with evictions between: every read equals
+    /// the dictionary's, and the group equals (and hashes and is written as) the same amounts
+    /// added in order.
+    @Test(arguments: [1, 7, 42])
+    func manySecondsFarOutOfOrderReadAsADictionary(seed: UInt64) throws {
+        var random = SplitMix(seed: seed)
+        var amounts = SecondAmounts()
+        var expected: [Int64: Double] = [:]
+        var evictedBefore = Int64.min
+        for step in 0..<6_000 {
+            // Mostly in order near the front, often thousands of seconds back.
+            let front = Int64(step * 3)
+            let second = random.next() % 3 == 0 ? front : max(evictedBefore, front - Int64(random.next() % 4_000))
+            let amount = Double(random.next() % 5 + 1)
+            amounts.add(amount, at: second)
+            expected[second, default: 0] += amount
+            if step % 1_500 == 1_499 {
+                evictedBefore = front - 3_000
+                amounts.removeAll(before: evictedBefore)
+                expected = expected.filter { $0.key >= evictedBefore }
+            }
+            if step % 250 == 0 {
+                let probe = front - Int64(random.next() % 4_000)
+                #expect(amounts[probe] == expected[probe])
+                let first = probe - Int64(random.next() % 500)
+                #expect(amounts.total(from: first, through: probe) == expected.filter { $0.key >= first && $0.key <= probe }.values.reduce(0, +))
+            }
+        }
+        let ordered = expected.keys.sorted()
+        #expect(amounts.count == ordered.count)
+        #expect(amounts.seconds == ordered)
+        #expect(amounts.amounts == ordered.map { expected[$0]! })
+        #expect(Array(amounts.map(\.key)) == ordered)
+        let inOrder = Self.amounts(ordered.map { ($0, expected[$0]!) })
+        #expect(amounts == inOrder)
+        #expect(amounts.hashValue == inOrder.hashValue)
+        var writtenOutOfOrder = StateWriter(), writtenInOrder = StateWriter()
+        var state = CounterState(), stateInOrder = CounterState()
+        state.buckets["g"] = amounts
+        stateInOrder.buckets["g"] = inOrder
+        state.write(to: &writtenOutOfOrder)
+        stateInOrder.write(to: &writtenInOrder)
+        #expect(writtenOutOfOrder.bytes == writtenInOrder.bytes)
+        var added = Self.amounts([(ordered[0], 1), (ordered.last! + 1, 2)])
+        added.add(amounts)
+        #expect(added[ordered[0]] == expected[ordered[0]]! + 1)
+        #expect(added[ordered.last! + 1] == 2)
+        #expect(added.count == ordered.count + 1)
+    }
+
+    /// A deterministic generator for the out-of-order cases.
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
 }

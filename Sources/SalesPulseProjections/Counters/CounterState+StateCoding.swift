@@ -30,8 +30,9 @@ extension CounterState {
             writer.write(values) { Self.write(seconds: $1, to: &$0) }
         }
         writer.write(buckets) { writer, amounts in
-            Self.write(seconds: amounts.seconds, to: &writer)
-            for amount in amounts.amounts { writer.write(amount) }
+            let (seconds, amounts) = amounts.merged
+            Self.write(seconds: seconds, to: &writer)
+            for amount in amounts { writer.write(amount) }
         }
     }
 

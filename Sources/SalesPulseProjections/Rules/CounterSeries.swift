@@ -58,10 +58,11 @@ struct CounterSeries {
         let made: PreparedGroup
         if let buckets = state.buckets[group] {
             // In second order already (``SecondAmounts``).
+            let (seconds, amounts) = buckets.merged
             var prefix: [Double] = [0]
-            prefix.reserveCapacity(buckets.count + 1)
-            for amount in buckets.amounts { prefix.append(prefix.last! + amount) }
-            made = .sums(seconds: buckets.seconds, prefix: prefix)
+            prefix.reserveCapacity(amounts.count + 1)
+            for amount in amounts { prefix.append(prefix.last! + amount) }
+            made = .sums(seconds: seconds, prefix: prefix)
         } else if let values = state.occurrences[group] {
             made = Self.steps(values.values, windowSeconds: windowSeconds)
         } else {
