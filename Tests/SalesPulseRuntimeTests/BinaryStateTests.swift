@@ -56,6 +56,9 @@ import SalesPulseProjections
             let sorted = JSONEncoder()
             sorted.outputFormatting = .sortedKeys
             #expect(try sorted.encode(spliced) == sorted.encode(data))
+            // Read back as they were, by this decoder (into an array at once) and by others.
+            #expect(try BinaryStateDecoder().decode([String: [SplicedBytes]].self, from: BinaryStateEncoder().encode(data.nested))["a"]?.map(\.bytes) == [raw, [9]])
+            #expect(try JSONDecoder().decode([SplicedBytes].self, from: sorted.encode([data.bytes])).map(\.bytes) == [raw])
         }
     }
 

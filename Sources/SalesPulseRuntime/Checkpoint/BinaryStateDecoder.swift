@@ -84,6 +84,14 @@ struct BinaryReader {
         return Data(UnsafeBufferPointer(rebasing: buffer[position..<position + count]))
     }
 
+    /// The bytes of a `Data` value as ``SplicedBytes`` (copied once, not through `Data`).
+    func splicedBytes(_ value: BinaryValueRef, codingPath: [any CodingKey]) throws -> SplicedBytes {
+        guard value.tag == BinaryTag.bytes else { throw mismatch(Data.self, value, codingPath) }
+        var position = value.start
+        let count = try length(at: &position, codingPath: codingPath)
+        return SplicedBytes(Array(UnsafeBufferPointer(rebasing: buffer[position..<position + count])))
+    }
+
     func int64(_ value: BinaryValueRef, codingPath: [any CodingKey]) throws -> Int64 {
         var position = value.start
         switch value.tag {
@@ -208,6 +216,7 @@ func decodeBinaryValue<T: Decodable>(_ type: T.Type, reader: BinaryReader, value
     if T.self == Int.self { return unsafeBitCast(Int(try reader.int64(value, codingPath: codingPath)), to: T.self) }
     if T.self == Double.self { return unsafeBitCast(try reader.double(value, codingPath: codingPath), to: T.self) }
     if T.self == Data.self { return try reader.data(value, codingPath: codingPath) as! T }
+    if T.self == SplicedBytes.self { return try reader.splicedBytes(value, codingPath: codingPath) as! T }
     return try T(from: BinaryDecoding(reader: reader, value: value, codingPath: codingPath))
 }
 

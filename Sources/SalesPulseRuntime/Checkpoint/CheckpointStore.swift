@@ -137,12 +137,12 @@ extension PartitionCheckpoint {
         partition = try container.decode(Int32.self, forKey: .partition)
         nextOffset = try container.decode(Int64.self, forKey: .nextOffset)
         watermark = try container.decodeIfPresent(EventTime.self, forKey: .watermark)
-        customerStates = .sorted(try Self.customers(from: [UInt8](container.decode(Data.self, forKey: .customers))))
+        customerStates = .sorted(try Self.customers(from: container.decode(SplicedBytes.self, forKey: .customers).bytes))
         recentIDs = try container.decode(Data.self, forKey: .recentIDs)
         statistics = try container.decode(PartitionStatistics.self, forKey: .statistics)
-        counters = try StateReader.read([UInt8](container.decode(Data.self, forKey: .counters))) { reader throws(StateReadError) in try CounterProjection(reading: &reader) }
-        rules = try container.decodeIfPresent(Data.self, forKey: .rules).map { data throws(StateReadError) in
-            try StateReader.read([UInt8](data)) { reader throws(StateReadError) in try KeyedRuleProjection(reading: &reader) }
+        counters = try StateReader.read(container.decode(SplicedBytes.self, forKey: .counters).bytes) { reader throws(StateReadError) in try CounterProjection(reading: &reader) }
+        rules = try container.decodeIfPresent(SplicedBytes.self, forKey: .rules).map { spliced throws(StateReadError) in
+            try StateReader.read(spliced.bytes) { reader throws(StateReadError) in try KeyedRuleProjection(reading: &reader) }
         }
         inputOffsets = try container.decodeIfPresent([InputOffset].self, forKey: .inputOffsets)
         counterRules = try container.decodeIfPresent(CounterRuleEvaluator.self, forKey: .counterRules)
