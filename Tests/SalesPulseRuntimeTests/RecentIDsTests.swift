@@ -78,7 +78,7 @@ import SalesPulseModel
         let restored = RecentIDs(capacity: 4, oldestFirst: RecentIDs.fingerprints(decoding: ids.encoded)!)
         #expect(restored == ids)
         #expect(!restored.contains("a") && restored.contains("e"))
-        #expect(RecentIDs.fingerprints(decoding: Data([1, 2, 3])) == nil)
+        #expect(RecentIDs.fingerprints(decoding: [1, 2, 3]) == nil)
     }
 
     /// Pinned when format version 2 was introduced: a change here makes old checkpoints' ids unknown.

@@ -46,7 +46,7 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     var customerStates: Customers
     /// Fingerprints of the recent event ids, oldest first, 16 bytes each (see
     /// ``RecentIDs/encoded``), for de-duplication across restarts.
-    public var recentIDs: Data
+    public var recentIDs: [UInt8]
     /// Counters.
     public var statistics: PartitionStatistics
     /// Sliding-window counter state.
@@ -120,7 +120,7 @@ extension PartitionCheckpoint {
         try container.encodeIfPresent(watermark, forKey: .watermark)
         // Spliced into the binary encoder's output as they are (``SplicedBytes``).
         try container.encode(SplicedBytes(Self.customerBytes(customerStates)), forKey: .customers)
-        try container.encode(SplicedBytes([UInt8](recentIDs)), forKey: .recentIDs)
+        try container.encode(SplicedBytes(recentIDs), forKey: .recentIDs)
         try container.encode(statistics, forKey: .statistics)
         try container.encode(SplicedBytes(StateWriter.bytes(counters.write)), forKey: .counters)
         try container.encodeIfPresent(rules.map { SplicedBytes(StateWriter.bytes($0.write)) }, forKey: .rules)
@@ -138,7 +138,7 @@ extension PartitionCheckpoint {
         nextOffset = try container.decode(Int64.self, forKey: .nextOffset)
         watermark = try container.decodeIfPresent(EventTime.self, forKey: .watermark)
         customerStates = .sorted(try Self.customers(from: container.decode(SplicedBytes.self, forKey: .customers).bytes))
-        recentIDs = try container.decode(Data.self, forKey: .recentIDs)
+        recentIDs = try container.decode(SplicedBytes.self, forKey: .recentIDs).bytes
         statistics = try container.decode(PartitionStatistics.self, forKey: .statistics)
         counters = try StateReader.read(container.decode(SplicedBytes.self, forKey: .counters).bytes) { reader throws(StateReadError) in try CounterProjection(reading: &reader) }
         rules = try container.decodeIfPresent(SplicedBytes.self, forKey: .rules).map { spliced throws(StateReadError) in

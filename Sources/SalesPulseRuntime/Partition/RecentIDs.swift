@@ -81,10 +81,11 @@ public struct RecentIDs: Sendable, Equatable {
 extension RecentIDs {
     /// The fingerprints oldest first as bytes (16 per id, little endian), for checkpoints.
     /// Written into one buffer: appending 8 bytes at a time to `Data` took a third of a
-    /// checkpoint's time (BENCHMARKS.md, session 19).
-    public var encoded: Data {
-        var data = Data(count: order.count * 16)
-        data.withUnsafeMutableBytes { raw in
+    /// checkpoint's time (BENCHMARKS.md, session 19); into memory not zeroed first, as the
+    /// checkpoint splices it (``SplicedBytes``).
+    public var encoded: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: order.count * 16) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
             var offset = 0
             for range in [head..<order.count, 0..<head] {
                 for fingerprint in order[range] {
@@ -93,14 +94,14 @@ extension RecentIDs {
                     offset += 16
                 }
             }
+            initialized = offset
         }
-        return data
     }
 
     /// Fingerprints read back from ``encoded`` bytes; nil when the length is not a multiple of 16.
-    public static func fingerprints(decoding data: Data) -> [EventFingerprint]? {
-        guard data.count % 16 == 0 else { return nil }
-        return data.withUnsafeBytes { raw in
+    public static func fingerprints(decoding bytes: [UInt8]) -> [EventFingerprint]? {
+        guard bytes.count % 16 == 0 else { return nil }
+        return bytes.withUnsafeBytes { raw in
             stride(from: 0, to: raw.count, by: 16).map { offset in
                 EventFingerprint(high: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
                                  low: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
