@@ -107,15 +107,15 @@ import Testing
     /// added in order.
     @Test(arguments: [1, 7, 42])
     func manySecondsFarOutOfOrderReadAsADictionary(seed: UInt64) throws {
-        var random = SplitMix(seed: seed)
+        var random = PartitioningPropertyTests.Generator(state: seed)
         var amounts = SecondAmounts()
         var expected: [Int64: Double] = [:]
         var evictedBefore = Int64.min
         for step in 0..<6_000 {
             // Mostly in order near the front, often thousands of seconds back.
             let front = Int64(step * 3)
-            let second = random.next() % 3 == 0 ? front : max(evictedBefore, front - Int64(random.next() % 4_000))
-            let amount = Double(random.next() % 5 + 1)
+            let second = random.next(3) == 0 ? front : max(evictedBefore, front - Int64(random.next(4_000)))
+            let amount = Double(random.next(5) + 1)
             amounts.add(amount, at: second)
             expected[second, default: 0] += amount
             if step % 1_500 == 1_499 {
@@ -124,9 +124,9 @@ import Testing
                 expected = expected.filter { $0.key >= evictedBefore }
             }
             if step % 250 == 0 {
-                let probe = front - Int64(random.next() % 4_000)
+                let probe = front - Int64(random.next(4_000))
                 #expect(amounts[probe] == expected[probe])
-                let first = probe - Int64(random.next() % 500)
+                let first = probe - Int64(random.next(500))
                 #expect(amounts.total(from: first, through: probe) == expected.filter { $0.key >= first && $0.key <= probe }.values.reduce(0, +))
             }
         }
@@ -150,18 +150,5 @@ import Testing
         #expect(added[ordered[0]] == expected[ordered[0]]! + 1)
         #expect(added[ordered.last! + 1] == 2)
         #expect(added.count == ordered.count + 1)
-    }
-
-    /// A deterministic generator for the out-of-order cases.
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }
