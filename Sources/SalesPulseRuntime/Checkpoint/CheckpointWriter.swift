@@ -1,4 +1,5 @@
 import Foundation
+import SalesPulseKafka
 import Synchronization
 
 /// Writes periodic checkpoints off the consume thread, one round at a time and in order.
@@ -27,10 +28,7 @@ final class CheckpointWriter: Sendable {
 
     /// Starts the writer thread (once the runtime runs).
     func start() {
-        let thread = Thread { [self] in loop() }
-        thread.name = "salespulse.checkpoint"
-        thread.stackSize = 8 << 20
-        thread.start()
+        DedicatedThread.start(name: "salespulse.checkpoint") { [self] in loop() }
     }
 
     /// True while a background round is being written.

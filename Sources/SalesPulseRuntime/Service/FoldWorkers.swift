@@ -1,4 +1,5 @@
 import Foundation
+import SalesPulseKafka
 import SalesPulseModel
 import Synchronization
 
@@ -56,10 +57,7 @@ final class FoldWorkers: @unchecked Sendable {
         private let done = Atomic<Bool>(false)
 
         init(index: Int) {
-            let thread = Thread { [self] in loop(index: index) }
-            thread.name = "salespulse.fold.\(index)"
-            thread.stackSize = 8 << 20
-            thread.start()
+            DedicatedThread.start(name: "salespulse.fold.\(index)") { [self] in loop(index: index) }
         }
 
         func start(_ job: Job) {

@@ -1,4 +1,5 @@
 import Foundation
+import SalesPulseKafka
 
 /// Lets go of the state of partitions this instance no longer owns on a thread of its own.
 ///
@@ -19,14 +20,11 @@ final class StateReleaser: Sendable {
         let held = Held(values)
         values = []
         pending.enter()
-        let thread = Thread { [pending] in
+        DedicatedThread.start(name: "salespulse.release") { [pending] in
             BackgroundPriority.applyToThisThread()
             held.values = []
             pending.leave()
         }
-        thread.name = "salespulse.release"
-        thread.stackSize = 8 << 20
-        thread.start()
     }
 
     /// Waits until everything handed over so far is freed (a measurement's next round, say,
