@@ -8,7 +8,7 @@ import Testing
         ("salespulse.fold.1", "sp.fold.1"),
         ("salespulse.checkpoint", "sp.checkpoint"),
         ("bench.raw", "bench.raw"),
-        ("salespulse.kafka.delivery", "sp.kafka.delive"),   // cut to 15 bytes
+        ("salespulse.consumer-close", "sp.consumer-clo"), // cut to 15 bytes
         ("salespulse.ééééééé", "sp.éééééé"),                 // never in the middle of a character
     ])
     func systemNamesFitFifteenBytes(name: String, shown: String) {

@@ -56,7 +56,7 @@ public final class KafkaProducer: @unchecked Sendable {
         self.logger = logger
         let client = RDKafkaHandle(pointer: self.handle)
         let done = deliveryThreadDone
-        DedicatedThread.start(name: "salespulse.kafka.delivery") { [context] in
+        DedicatedThread.start(name: "salespulse.delivery") { [context] in
             while context.running.load(ordering: .acquiring) {
                 rd_kafka_poll(client.pointer, 100)
             }
