@@ -78,18 +78,20 @@ struct BinaryReader {
     }
 
     func data(_ value: BinaryValueRef, codingPath: [any CodingKey]) throws -> Data {
-        guard value.tag == BinaryTag.bytes else { throw mismatch(Data.self, value, codingPath) }
-        var position = value.start
-        let count = try length(at: &position, codingPath: codingPath)
-        return Data(UnsafeBufferPointer(rebasing: buffer[position..<position + count]))
+        Data(try bytes(of: value, codingPath: codingPath))
     }
 
     /// The bytes of a `Data` value as ``SplicedBytes`` (copied once, not through `Data`).
     func splicedBytes(_ value: BinaryValueRef, codingPath: [any CodingKey]) throws -> SplicedBytes {
+        SplicedBytes(Array(try bytes(of: value, codingPath: codingPath)))
+    }
+
+    /// Where the bytes of a `Data` value lie in the buffer.
+    private func bytes(of value: BinaryValueRef, codingPath: [any CodingKey]) throws -> UnsafeBufferPointer<UInt8> {
         guard value.tag == BinaryTag.bytes else { throw mismatch(Data.self, value, codingPath) }
         var position = value.start
         let count = try length(at: &position, codingPath: codingPath)
-        return SplicedBytes(Array(UnsafeBufferPointer(rebasing: buffer[position..<position + count])))
+        return UnsafeBufferPointer(rebasing: buffer[position..<position + count])
     }
 
     func int64(_ value: BinaryValueRef, codingPath: [any CodingKey]) throws -> Int64 {
