@@ -31,6 +31,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let logger: Logger
     private var buffer: UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private let closed = Atomic<Bool>(false)
+    /// Bounded commits (``commit(within:)``) still inside librdkafka: the handle is not
+    /// destroyed under them.
+    private let commitsInFlight = Atomic<Int>(0)
     /// False once ``close()`` destroyed the queue: ``interruptWait()`` may come from any thread.
     private let queueAlive = Mutex<Bool>(true)
     /// With a bounded prefetch: the bound, and the thread that wakes the fetcher below it.
@@ -168,6 +171,37 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
+    /// Commits the stored offsets now and waits for the group coordinator at most `limit`;
+    /// true once committed (or nothing was stored). A synchronous commit waits for the
+    /// coordinator without a limit (librdkafka 2.0.2): with the cluster gone, a stop waited in
+    /// it for good (seen as a test run that never ended). It runs on a thread of its own; when
+    /// it has not returned after `limit`, a warning says so and ``close(within:)`` leaves the
+    /// consumer's librdkafka resources to the process's exit rather than free them under it.
+    @discardableResult
+    public func commit(within limit: Duration) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<rd_kafka_resp_err_t>(RD_KAFKA_RESP_ERR_NO_ERROR)
+        commitsInFlight.wrappingAdd(1, ordering: .acquiringAndReleasing)
+        DedicatedThread.start(name: "salespulse.commit") { [self] in
+            let code = rd_kafka_commit(handle, nil, 0)
+            result.withLock { $0 = code }
+            // The last touch of the handle is over.
+            commitsInFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + .milliseconds(limit.milliseconds)) == .success else {
+            logger.warning("the final offsets were not committed within \(limit): the group coordinator did not answer",
+                           metadata: ["hint": "Check that the cluster is up. A restart resumes from the committed offsets, or from a checkpoint's."])
+            return false
+        }
+        let code = result.withLock { $0 }
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR || code == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+            logger.info("committing offsets: \(String(cString: rd_kafka_err2str(code)))")
+            return false
+        }
+        return true
+    }
+
     /// The group's committed offsets for these partitions (`nil` when none). Thread-safe, blocking.
     public func committedOffsets(for partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         let list = RDKafkaPartitionList.make(partitions)
@@ -275,7 +309,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// The stored offsets are committed by librdkafka's own final commit (auto commit is on),
     /// not from inside that last revocation: a synchronous commit there can wait forever on the
     /// group coordinator that is shutting down (librdkafka 2.0.2; see librdkafka#4041 for the
-    /// same hang with another call). Call ``commit(synchronously:)`` first to be sure.
+    /// same hang with another call). Call ``commit(within:)`` first to be sure.
     ///
     /// The group is left first, and the revocation served by an ordinary poll: librdkafka 2.0.2
     /// can wait forever in `rd_kafka_assign` inside the rebalance callback that
@@ -309,6 +343,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.info("consumer close: \(String(cString: rd_kafka_err2str(code)))")
         }
+        // A commit that did not return in time may still be inside librdkafka.
+        guard commitsInFlight.load(ordering: .acquiring) == 0 else { return }
         queueAlive.withLock { alive in
             alive = false
             rd_kafka_queue_destroy(queue)

@@ -272,7 +272,7 @@ extension ProjectorRuntime {
         let checkpointed = ContinuousClock.now
         let last = status()
         finalStatus.withLock { $0 = last }
-        try? consumer.commit(synchronously: true)
+        consumer.commit(within: .seconds(10))
         consumer.close()
         producer.close(timeout: .seconds(10))
         logger.info("stopped", metadata: ["checkpoint.ms": "\((checkpointed - stopStarted).milliseconds)", "close.ms": "\((ContinuousClock.now - checkpointed).milliseconds)"])

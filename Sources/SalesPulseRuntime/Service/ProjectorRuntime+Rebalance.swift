@@ -99,13 +99,13 @@ extension ProjectorRuntime {
             starts[partition] = checkpoint?.nextOffset ?? 0
             partitions.withLock { $0[partition] = PartitionSlot(projector) }
             checkpointed.withLock { $0[partition] = checkpoint == nil ? nil : projector.checkpointMark }
-            logger.info("partition restored", metadata: ["partition": "\(partition)", "from": "\(checkpoint.map { "checkpoint@\($0.nextOffset)" } ?? "beginning")", "customers": "\(checkpoint?.customers.count ?? 0)"])
+            logger.info("partition restored", metadata: ["partition": "\(partition)", "from": "\(checkpoint.map { "checkpoint@\($0.nextOffset)" } ?? "beginning")", "customers": "\(checkpoint?.customerStates.count ?? 0)"])
         }
         for (conflict, partitions) in foreign.sorted(by: { $0.value.count > $1.value.count }) {
             reportForeign(partitions, conflict)
         }
         if !checkpoints.isEmpty || !reused.isEmpty {
-            logger.info("partitions restored", metadata: ["from checkpoints": "\(checkpoints.count) of \(assigned.count)", "taken back": "\(reused.count)", "customers": "\(checkpoints.values.reduce(0) { $0 + $1.customers.count } + reused.values.reduce(0) { $0 + $1.projection.customers.count })", "ms": "\((ContinuousClock.now - restoreStarted).milliseconds)"])
+            logger.info("partitions restored", metadata: ["from checkpoints": "\(checkpoints.count) of \(assigned.count)", "taken back": "\(reused.count)", "customers": "\(checkpoints.values.reduce(0) { $0 + $1.customerStates.count } + reused.values.reduce(0) { $0 + $1.projection.customers.count })", "ms": "\((ContinuousClock.now - restoreStarted).milliseconds)"])
         }
         ready.store(true, ordering: .releasing)
         return starts
