@@ -50,6 +50,10 @@ import SalesPulseRuntime
         let base = 21_000 + Int.random(in: 0..<2_000) * 2
         let a = try Self.start(bootstrap: cluster.bootstrapServers, process: process, name: "instance-a", port: base)
         let b = try Self.start(bootstrap: cluster.bootstrapServers, process: process, name: "instance-b", port: base + 1)
+        // Queried only once both listen: a server started late under load refused the first
+        // query, and one that cannot bind says so here.
+        _ = try await a.web.waitUntilListening()
+        _ = try await b.web.waitUntilListening()
 
         let customers = (0..<60).map { "cust-\($0)" }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
