@@ -25,17 +25,15 @@ import Synchronization
 public final class KafkaConsumer: @unchecked Sendable {
     // @unchecked Sendable: rd_kafka_t is thread-safe; the batch buffer and queue are used only on
     // the consume thread (documented above); `closed` is atomic.
-    private let handle: OpaquePointer
-    private let queue: OpaquePointer
-    private let context: ConsumerContext
+    /// The handle, its queue and callback context, held also by the threads of bounded calls
+    /// (``commit(within:)``, ``close(within:)``) while they are inside librdkafka.
+    let client: ConsumerClient
+    private var handle: OpaquePointer { client.handle }
+    private var queue: OpaquePointer { client.queue }
+    private var context: ConsumerContext { client.context }
     private let logger: Logger
     private var buffer: UnsafeMutableBufferPointer<UnsafeMutablePointer<rd_kafka_message_t>?>
     private let closed = Atomic<Bool>(false)
-    /// Bounded commits (``commit(within:)``) still inside librdkafka: the handle is not
-    /// destroyed under them.
-    private let commitsInFlight = Atomic<Int>(0)
-    /// False once ``close()`` destroyed the queue: ``interruptWait()`` may come from any thread.
-    private let queueAlive = Mutex<Bool>(true)
     /// With a bounded prefetch: the bound, and the thread that wakes the fetcher below it.
     private let prefetchBound: Int
     private let waker: FetchWaker?
@@ -59,9 +57,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
         let handle = try RDKafkaConfiguration.makeClient(type: RD_KAFKA_CONSUMER, conf: conf, role: "consumer")
         rd_kafka_poll_set_consumer(handle)
-        self.handle = handle
-        self.queue = rd_kafka_queue_get_consumer(handle)
-        self.context = context
+        self.client = ConsumerClient(handle: handle, context: context)
         self.logger = logger
         self.buffer = .allocate(capacity: max(1, maxBatchSize))
         self.buffer.initialize(repeating: nil)
@@ -175,18 +171,22 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// true once committed (or nothing was stored). A synchronous commit waits for the
     /// coordinator without a limit (librdkafka 2.0.2): with the cluster gone, a stop waited in
     /// it for good (seen as a test run that never ended). It runs on a thread of its own; when
-    /// it has not returned after `limit`, a warning says so and ``close(within:)`` leaves the
-    /// consumer's librdkafka resources to the process's exit rather than free them under it.
+    /// it has not returned after `limit`, a warning says so and ``close(within:)`` does not free
+    /// the consumer's librdkafka client under it: the client is destroyed when the commit
+    /// returns (or at the process's exit, if it never does; ``ConsumerClient``).
     @discardableResult
     public func commit(within limit: Duration) -> Bool {
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<rd_kafka_resp_err_t>(RD_KAFKA_RESP_ERR_NO_ERROR)
-        commitsInFlight.wrappingAdd(1, ordering: .acquiringAndReleasing)
-        DedicatedThread.start(name: "salespulse.commit") { [self] in
-            let code = rd_kafka_commit(handle, nil, 0)
+        // The thread holds the client, not the consumer: should the commit outlast the
+        // consumer, the client is destroyed when it returns (``ConsumerClient``).
+        let client = client
+        client.callBegan()
+        DedicatedThread.start(name: "salespulse.commit") {
+            let code = rd_kafka_commit(client.handle, nil, 0)
             result.withLock { $0 = code }
-            // The last touch of the handle is over.
-            commitsInFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+            // The last touch of the handle is over (a close that came meanwhile destroys it now).
+            client.callEnded()
             done.signal()
         }
         guard done.wait(timeout: .now() + .milliseconds(limit.milliseconds)) == .success else {
@@ -298,9 +298,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// returns at once. Does nothing after ``close()``. For a stop request that should not wait
     /// out the consume thread's poll timeout.
     public func interruptWait() {
-        queueAlive.withLock { alive in
-            if alive { rd_kafka_queue_yield(queue) }
-        }
+        client.yieldQueue()
     }
 
     /// Leaves the group and releases every librdkafka resource. Serves the final revocation
@@ -320,9 +318,9 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Returns within about twice `limit`, whatever the cluster does: `rd_kafka_consumer_close`
     /// waits for the group coordinator without a limit (librdkafka 2.0.2), so with the cluster
     /// gone a stop never ended. It runs on a thread of its own; when it has not returned after
-    /// `limit`, a warning says so and the consumer's librdkafka resources are left to the
-    /// process's exit (its final offsets uncommitted: a restart reads from the last committed
-    /// ones, or from a checkpoint's).
+    /// `limit`, a warning says so and the consumer's librdkafka client is destroyed when the
+    /// close returns, or at the process's exit if it never does (its final offsets uncommitted:
+    /// a restart reads from the last committed ones, or from a checkpoint's).
     public func close(within limit: Duration = .seconds(10)) {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         context.closing.store(true, ordering: .releasing)
@@ -330,11 +328,18 @@ public final class KafkaConsumer: @unchecked Sendable {
         leaveGroup(within: limit)
         let closing = DispatchSemaphore(value: 0)
         let result = Mutex<rd_kafka_resp_err_t>(RD_KAFKA_RESP_ERR_NO_ERROR)
-        DedicatedThread.start(name: "salespulse.consumer-close") { [self] in
-            let code = rd_kafka_consumer_close(handle)
+        // The thread holds the client, not the consumer (this may run in the consumer's deinit).
+        let client = client
+        DedicatedThread.start(name: "salespulse.consumer-close") {
+            let code = rd_kafka_consumer_close(client.handle)
             result.withLock { $0 = code }
+            // Before the signal: a close that waited destroys the client before it returns.
+            client.consumerClosed()
             closing.signal()
         }
+        // Destroyed once closed and no commit is inside librdkafka: at once, or by the thread
+        // whose call returns last.
+        defer { client.requestRelease() }
         guard closing.wait(timeout: .now() + .milliseconds(limit.milliseconds)) == .success else {
             return logger.warning("the consumer did not close within \(limit): the group coordinator did not answer; its final offsets are not committed",
                                   metadata: ["hint": "Check that the cluster is up. A restart resumes from the committed offsets, or from a checkpoint's."])
@@ -343,15 +348,11 @@ public final class KafkaConsumer: @unchecked Sendable {
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.info("consumer close: \(String(cString: rd_kafka_err2str(code)))")
         }
-        // A commit that did not return in time may still be inside librdkafka.
-        guard commitsInFlight.load(ordering: .acquiring) == 0 else { return }
-        queueAlive.withLock { alive in
-            alive = false
-            rd_kafka_queue_destroy(queue)
-        }
-        rd_kafka_destroy(handle)
-        withExtendedLifetime(context) {}
     }
+
+    /// Whether the consumer's librdkafka client is destroyed: at ``close(within:)``, or later
+    /// when a bounded call that outlasted the close lets go of it.
+    var isClientDestroyed: Bool { client.isDestroyed }
 
     /// Unsubscribes and polls (serving the revocation through the rebalance handler) until
     /// nothing is assigned, or `limit` has passed.

@@ -1,0 +1,82 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import SalesPulseKafka
+
+/// A consumer's librdkafka client lives exactly as long as a call is inside it: a stop whose
+/// commit outlasts the close must neither free the client under the commit nor leave it running
+/// with its callback context freed (test processes were killed by signal 11 when a broker thread
+/// of such a client logged a failed connection through the freed context).
+@Suite struct ConsumerClientLifetimeTests {
+    /// Joins a group, reads `records` records of `topic` and stores their offsets; returns the
+    /// consumer with offsets stored and nothing committed.
+    private func consumerHoldingOffsets(bootstrap: String, topic: String, group: String, records: Int) async throws -> KafkaConsumer {
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: group)
+        configuration.sessionTimeoutMilliseconds = 6_000
+        let consumer = try KafkaConsumer(configuration: configuration, maxBatchSize: 64) { _ in [:] }
+        try consumer.subscribe(to: [topic])
+        var read = 0
+        let deadline = ContinuousClock.now + .seconds(60)
+        while read < records, ContinuousClock.now < deadline {
+            try consumer.consumeBatch(timeout: .milliseconds(50)) { batch in
+                var next: [KafkaTopicPartition: Int64] = [:]
+                for record in batch {
+                    next[record.topicPartition] = record.offset + 1
+                    read += 1
+                }
+                try consumer.store(next.map { KafkaPartitionOffset($0.key, offset: $0.value) })
+            }
+        }
+        #expect(read >= records, "read \(read) of \(records) records before the deadline")
+        return consumer
+    }
+
+    @Test func aCommitThatOutlastsTheCloseKeepsTheClientUntilLibrdkafkaReturns() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("outlast", partitions: 1)
+        _ = try publish(20, to: "outlast", bootstrap: cluster.bootstrapServers)
+        let consumer = try await consumerHoldingOffsets(bootstrap: cluster.bootstrapServers, topic: "outlast", group: "outlast-group", records: 20)
+
+        // The group coordinator is unreachable: the commit waits inside librdkafka.
+        try cluster.setBroker(1, up: false)
+        #expect(!consumer.commit(within: .milliseconds(300)), "the commit cannot reach the coordinator")
+        consumer.close(within: .milliseconds(300))
+        #expect(!consumer.isClientDestroyed, "a commit still inside librdkafka keeps the client")
+
+        // Once the coordinator answers, the commit and the close return, and the thread of the
+        // last to return destroys the client.
+        try cluster.setBroker(1, up: true)
+        #expect(await eventually { consumer.isClientDestroyed })
+    }
+
+    @Test func aCloseWithNothingInsideLibrdkafkaDestroysTheClientBeforeItReturns() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("closing", partitions: 1)
+        _ = try publish(10, to: "closing", bootstrap: cluster.bootstrapServers)
+        let consumer = try await consumerHoldingOffsets(bootstrap: cluster.bootstrapServers, topic: "closing", group: "closing-group", records: 10)
+        #expect(consumer.commit(within: .seconds(30)))
+        #expect(!consumer.isClientDestroyed)
+        consumer.close()
+        #expect(consumer.isClientDestroyed)
+    }
+
+    @Test func aClientOutlivingItsConsumerIsDestroyedByTheCallThatHeldIt() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("orphan", partitions: 1)
+        _ = try publish(10, to: "orphan", bootstrap: cluster.bootstrapServers)
+        var consumer: KafkaConsumer? = try await consumerHoldingOffsets(bootstrap: cluster.bootstrapServers, topic: "orphan", group: "orphan-group", records: 10)
+        try cluster.setBroker(1, up: false)
+        #expect(!consumer!.commit(within: .milliseconds(300)))
+        consumer!.close(within: .milliseconds(300))
+        weak let client = consumer!.client
+        consumer = nil
+        // The consumer is gone; the commit's thread holds the client, alive and not destroyed.
+        #expect(client != nil && !client!.isDestroyed)
+        try cluster.setBroker(1, up: true)
+        // When the commit returns, its thread destroys the client and lets go of the last hold.
+        #expect(await eventually { client == nil })
+    }
+}
