@@ -283,21 +283,53 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Waits until every queued record is delivered or failed. Blocking: call off the cooperative pool.
+    ///
+    /// With `outageLimit`, the wait also ends once every broker has been reported down
+    /// (`_ALL_BROKERS_DOWN`) for that long with nothing acknowledged since: a stop with the
+    /// cluster gone waited out the whole timeout for acknowledgements that could not come
+    /// (30 s of a 50 s stop in session 57's tries).
     /// - Throws: ``KafkaError`` `.timedOut` with the number of records still in flight.
-    public func flush(timeout: Duration = .seconds(30)) throws(KafkaError) {
-        let code = rd_kafka_flush(handle, Int32(timeout.milliseconds))
-        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(code: .timedOut, isRetriable: true, librdkafkaName: String(cString: rd_kafka_err2name(code)),
-                             message: "flush: \(rd_kafka_outq_len(handle)) records still in flight after \(timeout)",
-                             hint: "Check that the brokers are reachable, or flush again with a longer timeout.")
+    public func flush(timeout: Duration = .seconds(30), givingUpAfterOutageOf outageLimit: Duration? = nil) throws(KafkaError) {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let remaining = deadline - ContinuousClock.now
+            // In slices when an outage may end the wait: librdkafka's flush sees no outage.
+            let slice = outageLimit == nil ? remaining : min(remaining, .milliseconds(100))
+            let code = rd_kafka_flush(handle, Int32(max(0, slice.milliseconds)))
+            if code == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            if let outageLimit, let outage = context.outage(), outage >= outageLimit {
+                // Nothing says when brokers are back but an acknowledgement, which may still be
+                // on its way: a cluster that answers now ends the outage instead.
+                if clusterAnswers(within: .seconds(2)) {
+                    context.outageEnded()
+                    continue
+                }
+                throw KafkaError(code: .timedOut, isRetriable: true, librdkafkaName: String(cString: rd_kafka_err2name(code)),
+                                 message: "flush: \(rd_kafka_outq_len(handle)) records still in flight; every broker has been down for \(outage.milliseconds) ms with nothing acknowledged",
+                                 hint: "Check that the brokers are reachable, or flush again once they are.")
+            }
+            if remaining <= slice {
+                throw KafkaError(code: .timedOut, isRetriable: true, librdkafkaName: String(cString: rd_kafka_err2name(code)),
+                                 message: "flush: \(rd_kafka_outq_len(handle)) records still in flight after \(timeout)",
+                                 hint: "Check that the brokers are reachable, or flush again with a longer timeout.")
+            }
         }
     }
 
-    /// Flushes, stops the delivery thread, fails waiters still pending and destroys the client.
+    /// Whether a broker answers a metadata request within `limit`.
+    private func clusterAnswers(within limit: Duration) -> Bool {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let code = rd_kafka_metadata(handle, 0, nil, &metadata, Int32(limit.milliseconds))
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        return code == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
+    /// Flushes (giving up after an outage of `outageLimit`, see ``flush(timeout:givingUpAfterOutageOf:)``),
+    /// stops the delivery thread, fails waiters still pending and destroys the client.
     /// Blocking; idempotent.
-    public func close(timeout: Duration = .seconds(30)) {
+    public func close(timeout: Duration = .seconds(30), givingUpAfterOutageOf outageLimit: Duration? = nil) {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        do { try flush(timeout: timeout) } catch { logger.warning("\(error)") }
+        do { try flush(timeout: timeout, givingUpAfterOutageOf: outageLimit) } catch { logger.warning("\(error)") }
         context.running.store(false, ordering: .releasing)
         // Ends the delivery thread's current poll now rather than at its timeout (up to 100 ms
         // of every stop); the yield is kept by the queue if the poll has not started yet.
@@ -329,6 +361,8 @@ final class ProducerContext: RDKafkaCallbackContext, @unchecked Sendable {
     struct State {
         var waiters: [UInt64: CheckedContinuation<KafkaDeliveryReport, any Error>] = [:]
         var tally = KafkaDeliveryTally()
+        /// Since when every broker is reported down with nothing acknowledged (see ``outage()``).
+        var outageSince: ContinuousClock.Instant?
     }
 
     let state = Mutex(State())
@@ -337,13 +371,34 @@ final class ProducerContext: RDKafkaCallbackContext, @unchecked Sendable {
 
     func nextID() -> UInt64 { ids.wrappingAdd(1, ordering: .relaxed).oldValue }
 
+    /// How long every broker has been reported down (`_ALL_BROKERS_DOWN`, which librdkafka
+    /// repeats at each failed reconnection) with no record acknowledged since; nil when a record
+    /// was acknowledged (or a broker answered, ``outageEnded()``) after such a report, or none came.
+    func outage() -> Duration? {
+        state.withLock { $0.outageSince }.map { ContinuousClock.now - $0 }
+    }
+
+    /// A broker answered: the outage, if any, is over.
+    func outageEnded() {
+        state.withLock { $0.outageSince = nil }
+    }
+
+    override func clientError(_ error: KafkaError) {
+        if error.librdkafkaName == "_ALL_BROKERS_DOWN" {
+            state.withLock { state in
+                if state.outageSince == nil { state.outageSince = .now }
+            }
+        }
+        super.clientError(error)
+    }
+
     func delivered(message: UnsafePointer<rd_kafka_message_t>) {
         let id = UInt64(UInt(bitPattern: message.pointee._private))
         let code = message.pointee.err
         if id == 0 && code == RD_KAFKA_RESP_ERR_NO_ERROR {
             // A queued record nobody awaits: only counted. Its report (the topic's name copied
             // into a string) was built for every alert and forwarded record, then dropped.
-            state.withLock { $0.tally.delivered += 1 }
+            state.withLock { $0.tally.delivered += 1; $0.outageSince = nil }
             return
         }
         var result: Result<KafkaDeliveryReport, KafkaError>
@@ -358,7 +413,7 @@ final class ProducerContext: RDKafkaCallbackContext, @unchecked Sendable {
         }
         let waiter = state.withLock { state -> CheckedContinuation<KafkaDeliveryReport, any Error>? in
             switch result {
-            case .success: state.tally.delivered += 1
+            case .success: state.tally.delivered += 1; state.outageSince = nil
             case .failure(let error):
                 state.tally.failed += 1
                 if state.tally.firstError == nil { state.tally.firstError = error }

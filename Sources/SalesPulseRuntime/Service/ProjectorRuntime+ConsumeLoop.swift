@@ -235,6 +235,11 @@ extension ProjectorRuntime {
     /// After the loop: on a stop, the final checkpoint (put in place once every record produced
     /// before it is acknowledged), the offsets committed, the consumer and producer closed; on
     /// a simulated crash, closed without either.
+    /// How long every broker may be reported down, with nothing acknowledged, before a wait for
+    /// acknowledgements gives up: the cluster is gone, not slow (a stop waited 30 s for
+    /// acknowledgements, then 10 s more as the producer closed; session 57).
+    static let outageLimit = Duration.seconds(5)
+
     private func shutDown(_ consumer: KafkaConsumer, _ producer: KafkaProducer, workers: FoldWorkers) {
         if crashing.load(ordering: .acquiring) {
             let last = status()
@@ -274,18 +279,19 @@ extension ProjectorRuntime {
         finalStatus.withLock { $0 = last }
         consumer.commit(within: .seconds(10))
         consumer.close()
-        producer.close(timeout: .seconds(10))
+        producer.close(timeout: .seconds(10), givingUpAfterOutageOf: Self.outageLimit)
         logger.info("stopped", metadata: ["checkpoint.ms": "\((checkpointed - stopStarted).milliseconds)", "close.ms": "\((ContinuousClock.now - checkpointed).milliseconds)"])
     }
 
     /// Waits until every record produced so far (forwards, dead letters, alerts) is acknowledged:
     /// a checkpoint must not reflect records whose outputs are still in flight, or a crash right
     /// after it would lose them (the restart resumes after them). Takes about the producer's
-    /// linger time. False, with a warning, when the brokers do not acknowledge in time.
+    /// linger time. False, with a warning, when the brokers do not acknowledge in time, or
+    /// have all been down for ``outageLimit`` with nothing acknowledged.
     @discardableResult
     private func acknowledgeProduced(_ producer: KafkaProducer, before what: String) -> Bool {
         do {
-            try producer.flush(timeout: .seconds(30))
+            try producer.flush(timeout: .seconds(30), givingUpAfterOutageOf: Self.outageLimit)
             return true
         } catch {
             logger.warning("produced records not acknowledged before \(what): \(error)")

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import SalesPulseKafka
+
+/// A flush that may give up on an outage ends once every broker has been reported down for that
+/// long with nothing acknowledged, not at its timeout; one whose cluster answers is unchanged.
+@Suite struct ProducerOutageTests {
+    @Test func aFlushGivesUpOnceEveryBrokerHasBeenDownForTheOutageLimit() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("outage", partitions: 1)
+        var configuration = KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
+        configuration.messageTimeoutMilliseconds = 300_000
+        let producer = try KafkaProducer(configuration: configuration)
+        _ = try await producer.send(KafkaOutgoingMessage(topic: "outage", key: "k", value: "before"))
+
+        try cluster.setBroker(1, up: false)
+        try producer.enqueue(KafkaOutgoingMessage(topic: "outage", key: "k", value: "during"))
+        // The timeout is far beyond the outage limit: the error says which of the two ended it.
+        // On a thread of its own, as every blocking call here: the cooperative pool (two threads
+        // on two cores) is shared with the tests that start HTTP servers.
+        let error = await #expect(throws: KafkaError.self) {
+            try await DedicatedThread.run(name: "test.flush") { try producer.flush(timeout: .seconds(600), givingUpAfterOutageOf: .seconds(1)) }
+        }
+        #expect(error?.code == .timedOut)
+        #expect(error?.message.contains("every broker has been down") == true, "\(String(describing: error))")
+        #expect(producer.inFlight == 1)
+
+        // Back up: the client reconnects and the record is delivered, which ends the outage: a
+        // flush then has nothing to give up on.
+        try cluster.setBroker(1, up: true)
+        #expect(await eventually { producer.tally.delivered == 2 })
+        try await DedicatedThread.run(name: "test.flush") { try producer.flush(timeout: .seconds(120), givingUpAfterOutageOf: .seconds(1)) }
+        #expect(producer.inFlight == 0)
+        try producer.enqueue(KafkaOutgoingMessage(topic: "outage", key: "k", value: "after"))
+        try await DedicatedThread.run(name: "test.flush") { try producer.flush(timeout: .seconds(120), givingUpAfterOutageOf: .seconds(1)) }
+        #expect(producer.tally.delivered == 3)
+        producer.close()
+    }
+
+    @Test func withoutAnOutageAFlushWaitsForEveryAcknowledgement() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("steady", partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))
+        for index in 0..<1_000 {
+            try producer.enqueue(KafkaOutgoingMessage(topic: "steady", key: "k\(index % 7)", value: "v\(index)"))
+        }
+        try await DedicatedThread.run(name: "test.flush") { try producer.flush(timeout: .seconds(120), givingUpAfterOutageOf: .milliseconds(1)) }
+        #expect(producer.inFlight == 0)
+        #expect(producer.tally.delivered == 1_000)
+        producer.close()
+    }
+}
