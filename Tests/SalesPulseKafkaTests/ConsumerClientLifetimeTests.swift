@@ -44,18 +44,29 @@ import Testing
         try await DedicatedThread.run(name: "test.blocking", body)
     }
 
-    @Test func aCommitThatOutlastsTheCloseKeepsTheClientUntilLibrdkafkaReturns() async throws {
+    /// An embedded cluster holding `records` records of `topic`, and a consumer that has read them
+    /// and stored their offsets.
+    private func clusterAndConsumer(topic: String, records: Int) async throws -> (EmbeddedKafkaCluster, KafkaConsumer) {
         let cluster = try EmbeddedKafkaCluster()
-        defer { cluster.shutdown() }
-        try cluster.createTopic("outlast", partitions: 1)
-        _ = try publish(20, to: "outlast", bootstrap: cluster.bootstrapServers)
-        let consumer = try await consumerHoldingOffsets(bootstrap: cluster.bootstrapServers, topic: "outlast", group: "outlast-group", records: 20)
+        try cluster.createTopic(topic, partitions: 1)
+        _ = try publish(records, to: topic, bootstrap: cluster.bootstrapServers)
+        let consumer = try await consumerHoldingOffsets(bootstrap: cluster.bootstrapServers, topic: topic, group: "\(topic)-group", records: records)
+        return (cluster, consumer)
+    }
 
-        // The group coordinator is unreachable: the commit waits inside librdkafka.
+    /// Takes the cluster's broker down, so that the group coordinator is unreachable and the
+    /// consumer's commit waits inside librdkafka, then commits and closes with short limits.
+    private func commitAndCloseWithTheCoordinatorDown(_ consumer: KafkaConsumer, _ cluster: EmbeddedKafkaCluster) async throws {
         try cluster.setBroker(1, up: false)
         let committed = try await blocking { consumer.commit(within: .milliseconds(300)) }
         #expect(!committed, "the commit cannot reach the coordinator")
         try await blocking { consumer.close(within: .milliseconds(300)) }
+    }
+
+    @Test func aCommitThatOutlastsTheCloseKeepsTheClientUntilLibrdkafkaReturns() async throws {
+        let (cluster, consumer) = try await clusterAndConsumer(topic: "outlast", records: 20)
+        defer { cluster.shutdown() }
+        try await commitAndCloseWithTheCoordinatorDown(consumer, cluster)
         #expect(!consumer.isClientDestroyed, "a commit still inside librdkafka keeps the client")
 
         // Once the coordinator answers, the commit and the close return, and the thread of the
@@ -65,11 +76,8 @@ import Testing
     }
 
     @Test func aCloseWithNothingInsideLibrdkafkaDestroysTheClientBeforeItReturns() async throws {
-        let cluster = try EmbeddedKafkaCluster()
+        let (cluster, consumer) = try await clusterAndConsumer(topic: "closing", records: 10)
         defer { cluster.shutdown() }
-        try cluster.createTopic("closing", partitions: 1)
-        _ = try publish(10, to: "closing", bootstrap: cluster.bootstrapServers)
-        let consumer = try await consumerHoldingOffsets(bootstrap: cluster.bootstrapServers, topic: "closing", group: "closing-group", records: 10)
         let committed = try await blocking { consumer.commit(within: .seconds(30)) }
         #expect(committed)
         #expect(!consumer.isClientDestroyed)
@@ -78,19 +86,15 @@ import Testing
     }
 
     @Test func aClientOutlivingItsConsumerIsDestroyedByTheCallThatHeldIt() async throws {
-        let cluster = try EmbeddedKafkaCluster()
-        defer { cluster.shutdown() }
-        try cluster.createTopic("orphan", partitions: 1)
-        _ = try publish(10, to: "orphan", bootstrap: cluster.bootstrapServers)
         weak var client: ConsumerClient?
+        var cluster: EmbeddedKafkaCluster
         do {
-            let consumer = try await consumerHoldingOffsets(bootstrap: cluster.bootstrapServers, topic: "orphan", group: "orphan-group", records: 10)
-            try cluster.setBroker(1, up: false)
-            let committed = try await blocking { consumer.commit(within: .milliseconds(300)) }
-            #expect(!committed)
-            try await blocking { consumer.close(within: .milliseconds(300)) }
+            let consumer: KafkaConsumer
+            (cluster, consumer) = try await clusterAndConsumer(topic: "orphan", records: 10)
+            try await commitAndCloseWithTheCoordinatorDown(consumer, cluster)
             client = consumer.client
         }
+        defer { cluster.shutdown() }
         // The consumer is let go of; the commit's thread holds the client, alive and not destroyed.
         #expect(client != nil && !client!.isDestroyed)
         try cluster.setBroker(1, up: true)
