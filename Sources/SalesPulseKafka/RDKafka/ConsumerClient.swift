@@ -67,11 +67,9 @@ final class ConsumerClient: @unchecked Sendable {
     }
 
     /// Destroys the client as soon as nothing holds it back: now, or when the last bounded call
-    /// or the consumer's close returns. Returns whether it is destroyed on return.
-    @discardableResult
-    func requestRelease() -> Bool {
+    /// or the consumer's close returns.
+    func requestRelease() {
         releaseIfDue { $0.requested = true }
-        return isDestroyed
     }
 
     /// Whether the queue and the handle are destroyed.

@@ -232,14 +232,14 @@ extension ProjectorRuntime {
         shutDown(consumer, producer, workers: workers)
     }
 
-    /// After the loop: on a stop, the final checkpoint (put in place once every record produced
-    /// before it is acknowledged), the offsets committed, the consumer and producer closed; on
-    /// a simulated crash, closed without either.
     /// How long every broker may be reported down, with nothing acknowledged, before a wait for
     /// acknowledgements gives up: the cluster is gone, not slow (a stop waited 30 s for
     /// acknowledgements, then 10 s more as the producer closed; session 57).
     static let outageLimit = Duration.seconds(5)
 
+    /// After the loop: on a stop, the final checkpoint (put in place once every record produced
+    /// before it is acknowledged), the offsets committed, the consumer and producer closed; on
+    /// a simulated crash, closed without either.
     private func shutDown(_ consumer: KafkaConsumer, _ producer: KafkaProducer, workers: FoldWorkers) {
         if crashing.load(ordering: .acquiring) {
             let last = status()
