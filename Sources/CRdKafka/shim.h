@@ -42,6 +42,16 @@ static inline void salespulse_prefetch_release(const rd_kafka_message_t *message
     if (op != NULL) __builtin_prefetch(op + 16, 0, 3);
 }
 
+/// Delays the mock broker's answer to the next request of type `api_key` (e.g. 8, OffsetCommit)
+/// by `rtt_ms`: rd_kafka_mock_broker_push_request_error_rtts with one tuple, as Swift cannot call
+/// a variadic C function.
+static inline rd_kafka_resp_err_t salespulse_mock_delay_next_request(rd_kafka_mock_cluster_t *cluster,
+                                                                     int32_t broker, int16_t api_key,
+                                                                     int rtt_ms) {
+    return rd_kafka_mock_broker_push_request_error_rtts(cluster, broker, api_key, 1,
+                                                        RD_KAFKA_RESP_ERR_NO_ERROR, rtt_ms);
+}
+
 static inline rd_kafka_error_t *salespulse_produce(rd_kafka_t *rk, const char *topic,
                                                    int32_t partition, const void *key,
                                                    size_t key_len, const void *value,

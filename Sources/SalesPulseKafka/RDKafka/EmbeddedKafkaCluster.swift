@@ -80,6 +80,14 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
         if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(code, context: "setting broker \(id) \(up ? "up" : "down")") }
     }
 
+    /// Makes `broker` answer the next request of the Kafka protocol's type `apiKey` (e.g. 8,
+    /// OffsetCommit) `delay` late: a call waiting for that answer stays inside librdkafka for as
+    /// long, whatever the machine's load (for tests of what outlasts a bounded wait).
+    public func delayNextRequest(ofType apiKey: Int16, by delay: Duration, broker: Int32 = 1) throws(KafkaError) {
+        let code = salespulse_mock_delay_next_request(cluster, broker, apiKey, Int32(delay.milliseconds))
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(code, context: "delaying broker \(broker)'s answer to request type \(apiKey)") }
+    }
+
     /// Stops the cluster. Idempotent.
     public func shutdown() {
         guard !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }
