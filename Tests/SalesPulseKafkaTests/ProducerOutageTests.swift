@@ -20,7 +20,7 @@ import SalesPulseKafka
         // On a thread of its own, as every blocking call here: the cooperative pool (two threads
         // on two cores) is shared with the tests that start HTTP servers.
         let error = await #expect(throws: KafkaError.self) {
-            try await DedicatedThread.run(name: "test.flush") { try producer.flush(timeout: .seconds(600), givingUpAfterOutageOf: .seconds(1)) }
+            try await DedicatedThread.run(name: "test.flush") { try producer.flush(timeout: .seconds(120), givingUpAfterOutageOf: .seconds(1)) }
         }
         #expect(error?.code == .timedOut)
         #expect(error?.message.contains("every broker has been down") == true, "\(String(describing: error))")
