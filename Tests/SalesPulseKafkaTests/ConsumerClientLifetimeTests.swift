@@ -69,11 +69,11 @@ import Testing
         let (cluster, consumer) = try await clusterAndConsumer(topic: "outlast", records: 20)
         defer { cluster.shutdown() }
         try await commitAndCloseWithTheCommitHeldUp(consumer, cluster)
-        #expect(!consumer.isClientDestroyed, "a commit still inside librdkafka keeps the client")
+        #expect(!consumer.client.isDestroyed, "a commit still inside librdkafka keeps the client")
 
         // Once the coordinator answers, the commit returns, and the thread of the last call to
         // return destroys the client.
-        #expect(await eventually { consumer.isClientDestroyed })
+        #expect(await eventually { consumer.client.isDestroyed })
     }
 
     @Test func aCloseWithNothingInsideLibrdkafkaDestroysTheClientBeforeItReturns() async throws {
@@ -81,9 +81,9 @@ import Testing
         defer { cluster.shutdown() }
         let committed = try await blocking { consumer.commit(within: .seconds(30)) }
         #expect(committed)
-        #expect(!consumer.isClientDestroyed)
+        #expect(!consumer.client.isDestroyed)
         try await blocking { consumer.close() }
-        #expect(consumer.isClientDestroyed)
+        #expect(consumer.client.isDestroyed)
     }
 
     @Test func aClientOutlivingItsConsumerIsDestroyedByTheCallThatHeldIt() async throws {

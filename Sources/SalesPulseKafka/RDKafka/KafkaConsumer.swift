@@ -350,10 +350,6 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
-    /// Whether the consumer's librdkafka client is destroyed: at ``close(within:)``, or later
-    /// when a bounded call that outlasted the close lets go of it.
-    var isClientDestroyed: Bool { client.isDestroyed }
-
     /// Unsubscribes and polls (serving the revocation through the rebalance handler) until
     /// nothing is assigned, or `limit` has passed.
     private func leaveGroup(within limit: Duration) {

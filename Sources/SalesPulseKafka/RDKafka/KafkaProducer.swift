@@ -304,16 +304,18 @@ public final class KafkaProducer: @unchecked Sendable {
                     context.outageEnded()
                     continue
                 }
-                throw KafkaError(code: .timedOut, isRetriable: true, librdkafkaName: String(cString: rd_kafka_err2name(code)),
-                                 message: "flush: \(rd_kafka_outq_len(handle)) records still in flight; every broker has been down for \(outage.milliseconds) ms with nothing acknowledged",
-                                 hint: "Check that the brokers are reachable, or flush again once they are.")
+                throw flushTimedOut(code, "; every broker has been down for \(outage.milliseconds) ms with nothing acknowledged", hint: "flush again once they are")
             }
-            if remaining <= slice {
-                throw KafkaError(code: .timedOut, isRetriable: true, librdkafkaName: String(cString: rd_kafka_err2name(code)),
-                                 message: "flush: \(rd_kafka_outq_len(handle)) records still in flight after \(timeout)",
-                                 hint: "Check that the brokers are reachable, or flush again with a longer timeout.")
-            }
+            if remaining <= slice { throw flushTimedOut(code, " after \(timeout)", hint: "flush again with a longer timeout") }
         }
+    }
+
+    /// The error of a flush that ended with records in flight: `why` after their count, `hint`
+    /// after the advice to check the brokers.
+    private func flushTimedOut(_ code: rd_kafka_resp_err_t, _ why: String, hint: String) -> KafkaError {
+        KafkaError(code: .timedOut, isRetriable: true, librdkafkaName: String(cString: rd_kafka_err2name(code)),
+                   message: "flush: \(rd_kafka_outq_len(handle)) records still in flight\(why)",
+                   hint: "Check that the brokers are reachable, or \(hint).")
     }
 
     /// Whether a broker answers a metadata request within `limit`.
