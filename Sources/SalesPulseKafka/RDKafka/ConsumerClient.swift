@@ -75,6 +75,11 @@ final class ConsumerClient: @unchecked Sendable {
     /// Whether the queue and the handle are destroyed.
     var isDestroyed: Bool { release.withLock { $0.destroyed } }
 
+    /// The bounded calls inside librdkafka and whether the client is destroyed, read together.
+    var callsInFlightAndDestroyed: (callsInFlight: Int, destroyed: Bool) {
+        release.withLock { ($0.callsInFlight, $0.destroyed) }
+    }
+
     /// Applies `change` and destroys the queue and the handle if the release is due. Under the
     /// lock: a concurrent ``yieldQueue()`` waits rather than touch a destroyed queue.
     private func releaseIfDue(_ change: (inout Release) -> Void) {
