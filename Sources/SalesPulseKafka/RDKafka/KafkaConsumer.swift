@@ -174,8 +174,13 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// it has not returned after `limit`, a warning says so and ``close(within:)`` does not free
     /// the consumer's librdkafka client under it: the client is destroyed when the commit
     /// returns (or at the process's exit, if it never does; ``ConsumerClient``).
+    ///
+    /// With `clusterGone`, asked first and then every 100 ms, the wait also ends once it says
+    /// why the cluster is gone (e.g. ``KafkaProducer/clusterGone(after:)`` with the process's producer: the
+    /// consumer's own reports of brokers down wait for a consume call).
     @discardableResult
-    public func commit(within limit: Duration) -> Bool {
+    public func commit(within limit: Duration, givingUpWhen clusterGone: (() -> String?)? = nil) -> Bool {
+        guard !closed.load(ordering: .acquiring) else { return false }
         let done = DispatchSemaphore(value: 0)
         let result = Mutex<rd_kafka_resp_err_t>(RD_KAFKA_RESP_ERR_NO_ERROR)
         // The thread holds the client, not the consumer: should the commit outlast the
@@ -189,8 +194,14 @@ public final class KafkaConsumer: @unchecked Sendable {
             client.callEnded()
             done.signal()
         }
-        guard done.wait(timeout: .now() + .milliseconds(limit.milliseconds)) == .success else {
+        switch wait(for: done, upTo: limit, givingUpWhen: clusterGone) {
+        case .done: break
+        case .timedOut:
             logger.warning("the final offsets were not committed within \(limit): the group coordinator did not answer",
+                           metadata: ["hint": "Check that the cluster is up. A restart resumes from the committed offsets, or from a checkpoint's."])
+            return false
+        case .clusterGone(let why):
+            logger.warning("the final offsets were not committed: \(why)",
                            metadata: ["hint": "Check that the cluster is up. A restart resumes from the committed offsets, or from a checkpoint's."])
             return false
         }
@@ -321,11 +332,17 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// `limit`, a warning says so and the consumer's librdkafka client is destroyed when the
     /// close returns, or at the process's exit if it never does (its final offsets uncommitted:
     /// a restart reads from the last committed ones, or from a checkpoint's).
-    public func close(within limit: Duration = .seconds(10)) {
+    ///
+    /// With `clusterGone`, asked first and then every 100 ms, both waits also end once it says
+    /// why the cluster is gone (as for ``commit(within:givingUpWhen:)``): a stop with the
+    /// cluster gone waited about 4 s here. A close that gives up either way hands nothing more
+    /// to the rebalance handler, waiting for a call under way: librdkafka may serve the last
+    /// revocation later, on its close thread, when the caller has closed what the handler uses.
+    public func close(within limit: Duration = .seconds(10), givingUpWhen clusterGone: (() -> String?)? = nil) {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         context.closing.store(true, ordering: .releasing)
         waker?.stop()
-        leaveGroup(within: limit)
+        leaveGroup(within: limit, givingUpWhen: clusterGone)
         let closing = DispatchSemaphore(value: 0)
         let result = Mutex<rd_kafka_resp_err_t>(RD_KAFKA_RESP_ERR_NO_ERROR)
         // The thread holds the client, not the consumer (this may run in the consumer's deinit).
@@ -340,8 +357,17 @@ public final class KafkaConsumer: @unchecked Sendable {
         // Destroyed once closed and no commit is inside librdkafka: at once, or by the thread
         // whose call returns last.
         defer { client.requestRelease() }
-        guard closing.wait(timeout: .now() + .milliseconds(limit.milliseconds)) == .success else {
+        let ended = wait(for: closing, upTo: limit, givingUpWhen: clusterGone)
+        // Left closing: the revocation it may still serve must not reach the handler, whose
+        // caller goes on to close what the handler uses (a producer destroyed under its flush).
+        if case .done = ended {} else { context.abandonHandler() }
+        switch ended {
+        case .done: break
+        case .timedOut:
             return logger.warning("the consumer did not close within \(limit): the group coordinator did not answer; its final offsets are not committed",
+                                  metadata: ["hint": "Check that the cluster is up. A restart resumes from the committed offsets, or from a checkpoint's."])
+        case .clusterGone(let why):
+            return logger.warning("the consumer is left closing: \(why); its final offsets are not committed",
                                   metadata: ["hint": "Check that the cluster is up. A restart resumes from the committed offsets, or from a checkpoint's."])
         }
         let code = result.withLock { $0 }
@@ -350,9 +376,30 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
+    /// How a bounded wait for a call on another thread ended.
+    private enum BoundedWait {
+        case done
+        case timedOut
+        /// Why the cluster is gone.
+        case clusterGone(String)
+    }
+
+    /// Waits for `done` up to `limit`; with `clusterGone`, asked first and then every 100 ms,
+    /// ending once it says why the cluster is gone (a cluster known gone costs no wait).
+    private func wait(for done: DispatchSemaphore, upTo limit: Duration, givingUpWhen clusterGone: (() -> String?)?) -> BoundedWait {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            if let why = clusterGone?() { return done.wait(timeout: .now()) == .success ? .done : .clusterGone(why) }
+            let remaining = deadline - ContinuousClock.now
+            let slice = clusterGone == nil ? remaining : min(remaining, .milliseconds(100))
+            if done.wait(timeout: .now() + .milliseconds(max(0, slice.milliseconds))) == .success { return .done }
+            if remaining <= slice { return .timedOut }
+        }
+    }
+
     /// Unsubscribes and polls (serving the revocation through the rebalance handler) until
-    /// nothing is assigned, or `limit` has passed.
-    private func leaveGroup(within limit: Duration) {
+    /// nothing is assigned, `limit` has passed, or `clusterGone` says why the cluster is gone.
+    private func leaveGroup(within limit: Duration, givingUpWhen clusterGone: (() -> String?)?) {
         let code = rd_kafka_unsubscribe(handle)
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
             return logger.info("unsubscribe before close: \(String(cString: rd_kafka_err2str(code)))")
@@ -360,6 +407,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if (try? assignment())?.isEmpty ?? true { return }
+            if let why = clusterGone?() {
+                return logger.warning("partitions still assigned on leaving the group: \(why); closing anyway")
+            }
             // Short polls: the revocation is served within the first, but a poll runs to its
             // timeout when no record arrives (50 ms here added 50 ms to every stop).
             let count = rd_kafka_consume_batch_queue(queue, 5, buffer.baseAddress, buffer.count)
@@ -378,17 +428,31 @@ final class ConsumerContext: RDKafkaCallbackContext, @unchecked Sendable {
     let handler: KafkaRebalanceHandler?
     /// Set when ``KafkaConsumer/close()`` starts: the last revocation does not commit.
     let closing = Atomic<Bool>(false)
+    /// Whether the handler is given up (``abandonHandler()``); held while it runs.
+    private let handlerAbandoned = Mutex(false)
 
     init(logger: Logger, handler: KafkaRebalanceHandler?) {
         self.handler = handler
         super.init(logger: logger)
     }
 
+    /// No rebalance reaches the handler after this returns; waits for one that is running. For
+    /// a close that gives up waiting: librdkafka may still serve the last revocation, on its
+    /// close thread, after the consumer's owner has moved on.
+    func abandonHandler() {
+        handlerAbandoned.withLock { $0 = true }
+    }
+
+    /// The handler's answer to `event`; nil once given up.
+    private func handle(_ event: KafkaRebalanceEvent) -> [KafkaTopicPartition: Int64]? {
+        handlerAbandoned.withLock { abandoned in abandoned ? nil : handler?(event) }
+    }
+
     func rebalance(handle: OpaquePointer, code: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
         let affected = RDKafkaPartitionList.partitions(of: partitions)
         switch code {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            let starts = handler?(.assigned(affected)) ?? [:]
+            let starts = self.handle(.assigned(affected)) ?? [:]
             if !starts.isEmpty {
                 for index in 0..<Int(partitions.pointee.cnt) {
                     let element = partitions.pointee.elems[index]
@@ -401,7 +465,7 @@ final class ConsumerContext: RDKafkaCallbackContext, @unchecked Sendable {
             if result != RD_KAFKA_RESP_ERR_NO_ERROR { logger.error("assign failed: \(String(cString: rd_kafka_err2str(result)))") }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(handle) != 0
-            _ = handler?(.revoked(affected, lost: lost))
+            _ = self.handle(.revoked(affected, lost: lost))
             if !lost && !closing.load(ordering: .acquiring) {
                 // Make stored offsets durable before another member takes the partitions.
                 let commit = rd_kafka_commit(handle, nil, 0)

@@ -33,7 +33,7 @@ public final class KafkaProducer: @unchecked Sendable {
     // @unchecked Sendable: rd_kafka_t is thread-safe; mutable state lives in `context.state`
     // (a Mutex); `closed` and `running` are atomics.
     private let handle: OpaquePointer
-    private let context: ProducerContext
+    let context: ProducerContext
     private let logger: Logger
     private let closed = Atomic<Bool>(false)
     private let deliveryThreadDone = DispatchSemaphore(value: 0)
@@ -297,14 +297,10 @@ public final class KafkaProducer: @unchecked Sendable {
             let slice = outageLimit == nil ? remaining : min(remaining, .milliseconds(100))
             let code = rd_kafka_flush(handle, Int32(max(0, slice.milliseconds)))
             if code == RD_KAFKA_RESP_ERR_NO_ERROR { return }
-            if let outageLimit, let outage = context.outage(), outage >= outageLimit {
-                // Nothing says when brokers are back but an acknowledgement, which may still be
-                // on its way: a cluster that answers now ends the outage instead.
-                if clusterAnswers(within: .seconds(2)) {
-                    context.outageEnded()
-                    continue
-                }
-                throw flushTimedOut(code, "; every broker has been down for \(outage.milliseconds) ms with nothing acknowledged", hint: "flush again once they are")
+            // Nothing says when brokers are back but an acknowledgement, which may still be on
+            // its way: a cluster that answers ends the outage instead (``OutageWatch``).
+            if let outageLimit, let outage = context.outages.clusterGone(after: outageLimit, asking: handle) {
+                throw flushTimedOut(code, "; every broker has been down for \(outage.milliseconds) ms with nothing acknowledged, and none answers", hint: "flush again once they are")
             }
             if remaining <= slice { throw flushTimedOut(code, " after \(timeout)", hint: "flush again with a longer timeout") }
         }
@@ -318,13 +314,19 @@ public final class KafkaProducer: @unchecked Sendable {
                    hint: "Check that the brokers are reachable, or \(hint).")
     }
 
-    /// Whether a broker answers a metadata request within `limit`.
-    private func clusterAnswers(within limit: Duration) -> Bool {
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        let code = rd_kafka_metadata(handle, 0, nil, &metadata, Int32(limit.milliseconds))
-        if let metadata { rd_kafka_metadata_destroy(metadata) }
-        return code == RD_KAFKA_RESP_ERR_NO_ERROR
+    /// How long every broker has been down, once that is at least `outageLimit` with nothing
+    /// acknowledged since and no broker answers a metadata request (asked at most once in 10 s,
+    /// waiting up to 2 s; see ``OutageWatch``); nil otherwise. Thread-safe, blocking. The
+    /// producer's delivery thread serves librdkafka's reports at once, so it tells the cluster
+    /// gone for the other clients of one process too: a consumer's reports wait for its next
+    /// consume call, which a stop does not make (see ``KafkaConsumer/commit(within:givingUpWhen:)``).
+    public func clusterGone(after outageLimit: Duration) -> Duration? {
+        guard !closed.load(ordering: .acquiring) else { return nil }
+        return context.outages.clusterGone(after: outageLimit, asking: handle)
     }
+
+    /// How many times a flush asked the cluster whether a broker answers (tests).
+    var clusterProbes: Int { context.outages.probes.load(ordering: .relaxed) }
 
     /// Flushes (giving up after an outage of `outageLimit`, see ``flush(timeout:givingUpAfterOutageOf:)``),
     /// stops the delivery thread, fails waiters still pending and destroys the client.
@@ -363,34 +365,18 @@ final class ProducerContext: RDKafkaCallbackContext, @unchecked Sendable {
     struct State {
         var waiters: [UInt64: CheckedContinuation<KafkaDeliveryReport, any Error>] = [:]
         var tally = KafkaDeliveryTally()
-        /// Since when every broker is reported down with nothing acknowledged (see ``outage()``).
-        var outageSince: ContinuousClock.Instant?
     }
 
     let state = Mutex(State())
     let running = Atomic<Bool>(true)
+    /// Every broker reported down with nothing acknowledged since.
+    let outages = OutageWatch()
     private let ids = Atomic<UInt64>(1)
 
     func nextID() -> UInt64 { ids.wrappingAdd(1, ordering: .relaxed).oldValue }
 
-    /// How long every broker has been reported down (`_ALL_BROKERS_DOWN`, which librdkafka
-    /// repeats at each failed reconnection) with no record acknowledged since; nil when a record
-    /// was acknowledged (or a broker answered, ``outageEnded()``) after such a report, or none came.
-    func outage() -> Duration? {
-        state.withLock { $0.outageSince }.map { ContinuousClock.now - $0 }
-    }
-
-    /// A broker answered: the outage, if any, is over.
-    func outageEnded() {
-        state.withLock { $0.outageSince = nil }
-    }
-
     override func clientError(_ error: KafkaError) {
-        if error.librdkafkaName == "_ALL_BROKERS_DOWN" {
-            state.withLock { state in
-                if state.outageSince == nil { state.outageSince = .now }
-            }
-        }
+        if error.librdkafkaName == "_ALL_BROKERS_DOWN" { outages.allBrokersDown() }
         super.clientError(error)
     }
 
@@ -400,7 +386,8 @@ final class ProducerContext: RDKafkaCallbackContext, @unchecked Sendable {
         if id == 0 && code == RD_KAFKA_RESP_ERR_NO_ERROR {
             // A queued record nobody awaits: only counted. Its report (the topic's name copied
             // into a string) was built for every alert and forwarded record, then dropped.
-            state.withLock { $0.tally.delivered += 1; $0.outageSince = nil }
+            state.withLock { $0.tally.delivered += 1 }
+            outages.signOfLife()
             return
         }
         var result: Result<KafkaDeliveryReport, KafkaError>
@@ -415,13 +402,14 @@ final class ProducerContext: RDKafkaCallbackContext, @unchecked Sendable {
         }
         let waiter = state.withLock { state -> CheckedContinuation<KafkaDeliveryReport, any Error>? in
             switch result {
-            case .success: state.tally.delivered += 1; state.outageSince = nil
+            case .success: state.tally.delivered += 1
             case .failure(let error):
                 state.tally.failed += 1
                 if state.tally.firstError == nil { state.tally.firstError = error }
             }
             return id == 0 ? nil : state.waiters.removeValue(forKey: id)
         }
+        if case .success = result { outages.signOfLife() }
         waiter?.resume(with: result.mapError { $0 as any Error })
     }
 }
