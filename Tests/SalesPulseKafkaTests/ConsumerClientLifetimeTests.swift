@@ -8,37 +8,6 @@ import Testing
 /// with its callback context freed (test processes were killed by signal 11 when a broker thread
 /// of such a client logged a failed connection through the freed context).
 @Suite struct ConsumerClientLifetimeTests {
-    /// Joins a group, reads `records` records of `topic` and stores their offsets; returns the
-    /// consumer with offsets stored and nothing committed (auto-commit off). On a thread of its own, as every
-    /// blocking call here: the cooperative pool (two threads on two cores) is shared with the
-    /// tests that start HTTP servers.
-    private func consumerHoldingOffsets(bootstrap: String, topic: String, group: String, records: Int) async throws -> KafkaConsumer {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: group)
-        configuration.sessionTimeoutMilliseconds = 6_000
-        // The offsets stay for the tests' own commit: auto-commit (every 2 s) had committed them
-        // before it when the suite ran slowly, leaving nothing to wait for.
-        configuration.enableAutoCommit = false
-        let consumer = try KafkaConsumer(configuration: configuration, maxBatchSize: 64) { _ in [:] }
-        let read = try await DedicatedThread.run(name: "test.consumer") {
-            try consumer.subscribe(to: [topic])
-            var read = 0
-            let deadline = ContinuousClock.now + .seconds(60)
-            while read < records, ContinuousClock.now < deadline {
-                try consumer.consumeBatch(timeout: .milliseconds(50)) { batch in
-                    var next: [KafkaTopicPartition: Int64] = [:]
-                    for record in batch {
-                        next[record.topicPartition] = record.offset + 1
-                        read += 1
-                    }
-                    try consumer.store(next.map { KafkaPartitionOffset($0.key, offset: $0.value) })
-                }
-            }
-            return read
-        }
-        #expect(read >= records, "read \(read) of \(records) records before the deadline")
-        return consumer
-    }
-
     /// `body` on a thread of its own (see ``consumerHoldingOffsets(bootstrap:topic:group:records:)``).
     private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await DedicatedThread.run(name: "test.blocking", body)

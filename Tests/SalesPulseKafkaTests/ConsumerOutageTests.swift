@@ -8,33 +8,13 @@ import Testing
 @Suite struct ConsumerOutageTests {
     /// A consumer of a topic of its own that has read 10 records and stored their offsets,
     /// auto-commit off (the offsets stay for the test's commit); its group coordinator will
-    /// answer the next offset commit 8 s late.
+    /// answer the next offset commit 3 s late (within the session timeout of 6 s: a commit held
+    /// longer found the member gone).
     private func consumerWithItsCommitHeldUp(_ cluster: EmbeddedKafkaCluster, topic: String) async throws -> KafkaConsumer {
         try cluster.createTopic(topic, partitions: 1)
         _ = try publish(10, to: topic, bootstrap: cluster.bootstrapServers)
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "\(topic)-group")
-        configuration.enableAutoCommit = false
-        let consumer = try KafkaConsumer(configuration: configuration, maxBatchSize: 64) { _ in [:] }
-        // On a thread of its own, as every blocking call here: the cooperative pool (two threads
-        // on two cores) is shared with the tests that start HTTP servers.
-        let read = try await DedicatedThread.run(name: "test.consumer") {
-            try consumer.subscribe(to: [topic])
-            var read = 0
-            let deadline = ContinuousClock.now + .seconds(60)
-            while read < 10, ContinuousClock.now < deadline {
-                try consumer.consumeBatch(timeout: .milliseconds(50)) { batch in
-                    var next: [KafkaTopicPartition: Int64] = [:]
-                    for record in batch {
-                        next[record.topicPartition] = record.offset + 1
-                        read += 1
-                    }
-                    try consumer.store(next.map { KafkaPartitionOffset($0.key, offset: $0.value) })
-                }
-            }
-            return read
-        }
-        #expect(read >= 10)
-        try cluster.delayNextRequest(ofType: 8, by: .seconds(8))
+        let consumer = try await consumerHoldingOffsets(bootstrap: cluster.bootstrapServers, topic: topic, group: "\(topic)-group", records: 10)
+        try cluster.delayNextRequest(ofType: 8, by: .seconds(3))
         return consumer
     }
 

@@ -272,6 +272,9 @@ extension ProjectorRuntime {
             let took = ContinuousClock.now - started
             finalCheckpointMilliseconds.withLock { $0 = took.fractionalMilliseconds }
         }
+        // The flush is over before the producer is used again, or closed under it (a checkpoint
+        // whose files could not be synced returns without waiting for it).
+        acknowledged.wait()
         // Nothing is folded after this: the revocation in close() has nothing new to write.
         finalCheckpointWritten.store(true, ordering: .releasing)
         let checkpointed = ContinuousClock.now

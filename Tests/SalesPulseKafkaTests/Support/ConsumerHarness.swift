@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import SalesPulseKafka
+import Testing
 
 /// Runs a consumer's consume loop on its own thread, recording every record it processes and
 /// storing offsets after each batch, as the runtime does.
@@ -109,4 +110,35 @@ func publish(_ count: Int, from start: Int = 0, to topic: String, bootstrap: Str
     let tally = producer.tally
     producer.close()
     return tally
+}
+
+/// Joins a group, reads `records` records of `topic` and stores their offsets; returns the
+/// consumer with offsets stored and nothing committed (auto-commit off). On a thread of its own, as every
+/// blocking call here: the cooperative pool (two threads on two cores) is shared with the
+/// tests that start HTTP servers.
+func consumerHoldingOffsets(bootstrap: String, topic: String, group: String, records: Int) async throws -> KafkaConsumer {
+    var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: group)
+    configuration.sessionTimeoutMilliseconds = 6_000
+    // The offsets stay for the tests' own commit: auto-commit (every 2 s) had committed them
+    // before it when the suite ran slowly, leaving nothing to wait for.
+    configuration.enableAutoCommit = false
+    let consumer = try KafkaConsumer(configuration: configuration, maxBatchSize: 64) { _ in [:] }
+    let read = try await DedicatedThread.run(name: "test.consumer") {
+        try consumer.subscribe(to: [topic])
+        var read = 0
+        let deadline = ContinuousClock.now + .seconds(60)
+        while read < records, ContinuousClock.now < deadline {
+            try consumer.consumeBatch(timeout: .milliseconds(50)) { batch in
+                var next: [KafkaTopicPartition: Int64] = [:]
+                for record in batch {
+                    next[record.topicPartition] = record.offset + 1
+                    read += 1
+                }
+                try consumer.store(next.map { KafkaPartitionOffset($0.key, offset: $0.value) })
+            }
+        }
+        return read
+    }
+    #expect(read >= records, "read \(read) of \(records) records before the deadline")
+    return consumer
 }
