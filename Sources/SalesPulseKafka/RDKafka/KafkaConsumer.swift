@@ -176,8 +176,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// returns (or at the process's exit, if it never does; ``ConsumerClient``).
     ///
     /// With `clusterGone`, asked first and then every 100 ms, the wait also ends once it says
-    /// why the cluster is gone (e.g. ``KafkaProducer/clusterGone(after:)`` with the process's producer: the
-    /// consumer's own reports of brokers down wait for a consume call).
+    /// why the cluster is gone (e.g. from ``KafkaProducer/clusterGone(after:)`` of the process's
+    /// producer: the consumer's own reports of brokers down wait for a consume call).
     @discardableResult
     public func commit(within limit: Duration, givingUpWhen clusterGone: (() -> String?)? = nil) -> Bool {
         guard !closed.load(ordering: .acquiring) else { return false }

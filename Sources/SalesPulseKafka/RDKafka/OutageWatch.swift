@@ -6,12 +6,12 @@ import Synchronization
 ///
 /// An outage begins when librdkafka reports every broker down (`_ALL_BROKERS_DOWN`, repeated at
 /// each failed reconnection) and ends at the first sign of life: an acknowledged record, a
-/// broker that answers. A producer's reports are served at once by its delivery thread, so
-/// a producer keeps one (``KafkaProducer/clusterGone(after:)``); a consumer's wait for its next
-/// consume call. A wait gives up on it (``clusterGone(after:asking:)``)
-/// once it has lasted the wait's limit and no broker answers a metadata request: asked once,
-/// the answer holds for ``confirmationLasts`` (a stop's waits — the final checkpoint's, the
-/// revocation's, the commit, the closes — each asked again, 2 s each).
+/// broker that answers. A producer keeps one (``KafkaProducer/clusterGone(after:)``): its
+/// delivery thread serves librdkafka's reports at once, where a consumer's wait for its next
+/// consume call. A wait gives up on it (``clusterGone(after:asking:)``) once it has lasted the
+/// wait's limit and no broker answers a metadata request: asked once, the answer holds for
+/// ``confirmationLasts`` (a stop's waits — the final checkpoint's, the revocation's, the
+/// commit, the closes — each asked again, 2 s each).
 final class OutageWatch: Sendable {
     private struct State {
         /// Since when every broker is reported down with no sign of life.
@@ -35,17 +35,21 @@ final class OutageWatch: Sendable {
 
     /// librdkafka reported every broker down.
     func allBrokersDown() {
+        // The flag changes under the lock with the state, so that a report and a sign of life
+        // that cross cannot leave an outage the flag no longer shows.
         state.withLock { state in
             if state.since == nil { state.since = .now }
+            active.store(true, ordering: .releasing)
         }
-        active.store(true, ordering: .releasing)
     }
 
     /// A broker answered, or a record was acknowledged: the outage, if any, is over.
     func signOfLife() {
         guard active.load(ordering: .acquiring) else { return }
-        state.withLock { $0 = State() }
-        active.store(false, ordering: .releasing)
+        state.withLock { state in
+            state = State()
+            active.store(false, ordering: .releasing)
+        }
     }
 
     /// How long the current outage has lasted; nil when there is none.
