@@ -77,7 +77,8 @@ final class OutageWatch: Sendable {
                 if state.since != nil { state.confirmedAt = .now }
             }
         }
-        return duration ?? outage
+        // Nil if a record was acknowledged meanwhile: the cluster is back after all.
+        return duration
     }
 
     /// Whether a broker answers a metadata request within `limit`.
