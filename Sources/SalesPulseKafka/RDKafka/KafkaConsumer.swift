@@ -444,7 +444,7 @@ final class ConsumerContext: RDKafkaCallbackContext, @unchecked Sendable {
     }
 
     /// The handler's answer to `event`; nil once given up.
-    private func handle(_ event: KafkaRebalanceEvent) -> [KafkaTopicPartition: Int64]? {
+    private func handlerAnswer(to event: KafkaRebalanceEvent) -> [KafkaTopicPartition: Int64]? {
         handlerAbandoned.withLock { abandoned in abandoned ? nil : handler?(event) }
     }
 
@@ -452,7 +452,7 @@ final class ConsumerContext: RDKafkaCallbackContext, @unchecked Sendable {
         let affected = RDKafkaPartitionList.partitions(of: partitions)
         switch code {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            let starts = self.handle(.assigned(affected)) ?? [:]
+            let starts = handlerAnswer(to: .assigned(affected)) ?? [:]
             if !starts.isEmpty {
                 for index in 0..<Int(partitions.pointee.cnt) {
                     let element = partitions.pointee.elems[index]
@@ -465,7 +465,7 @@ final class ConsumerContext: RDKafkaCallbackContext, @unchecked Sendable {
             if result != RD_KAFKA_RESP_ERR_NO_ERROR { logger.error("assign failed: \(String(cString: rd_kafka_err2str(result)))") }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(handle) != 0
-            _ = self.handle(.revoked(affected, lost: lost))
+            _ = handlerAnswer(to: .revoked(affected, lost: lost))
             if !lost && !closing.load(ordering: .acquiring) {
                 // Make stored offsets durable before another member takes the partitions.
                 let commit = rd_kafka_commit(handle, nil, 0)
