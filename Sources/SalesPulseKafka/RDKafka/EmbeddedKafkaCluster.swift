@@ -88,6 +88,24 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
         if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(code, context: "delaying broker \(broker)'s answer to request type \(apiKey)") }
     }
 
+    /// Makes the next `count` requests of the Kafka protocol's type `apiKey` (e.g. 0, Produce)
+    /// fail with `errorName`, a librdkafka error name such as `TOPIC_AUTHORIZATION_FAILED`
+    /// (error injection for tests: a producer's records fail as a cluster that refuses them
+    /// would fail them).
+    public func failNextRequests(ofType apiKey: Int16, count: Int = 1, with errorName: String) throws(KafkaError) {
+        guard let code = Self.errorCode(named: errorName) else {
+            throw KafkaError(code: .embeddedBroker, message: "unknown librdkafka error name \(errorName)", hint: "Use a name from rd_kafka_err2name, e.g. TOPIC_AUTHORIZATION_FAILED.")
+        }
+        let errors = [rd_kafka_resp_err_t](repeating: code, count: count)
+        rd_kafka_mock_push_request_errors_array(cluster, apiKey, errors.count, errors)
+    }
+
+    /// Forgets the failures ``failNextRequests(ofType:count:with:)`` left for requests of type
+    /// `apiKey`: they are answered again.
+    public func clearRequestFailures(ofType apiKey: Int16) {
+        rd_kafka_mock_clear_request_errors(cluster, apiKey)
+    }
+
     /// Stops the cluster. Idempotent.
     public func shutdown() {
         guard !destroyed.exchange(true, ordering: .acquiringAndReleasing) else { return }

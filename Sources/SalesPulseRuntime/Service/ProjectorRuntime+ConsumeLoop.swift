@@ -25,11 +25,22 @@ extension ProjectorRuntime {
         // even when little data is waiting (at high rates fetches fill up long before).
         consumerConfiguration.fetchWaitMaxMilliseconds = configuration.fetchWaitMaxMilliseconds
         consumerConfiguration.boundedPrefetch = configuration.prefetchRecords
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
+        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.bootstrapServers)
+        producerConfiguration.messageTimeoutMilliseconds = configuration.deliveryTimeoutMilliseconds
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, maxBatchSize: configuration.batchSize, logger: logger) { [self] event in
+            var event = event
             // What the revoked partitions forwarded reaches the repartition topics before another
             // instance can take them over and forward newer inputs (see ``Repartition``).
-            if case .revoked = event { acknowledgeProduced(producer, before: "revocation") }
+            // Unacknowledged, their checkpoints would cover records that may be lost: they are
+            // dropped unsaved, as lost ones are, and their next owner folds again from the
+            // checkpoints before (sending those records again).
+            // (Closing without a checkpoint, or after the final one, there is nothing to write.)
+            if case .revoked(let revoked, lost: false) = event, !crashing.load(ordering: .acquiring), !finalCheckpointWritten.load(ordering: .acquiring),
+               !acknowledgeProduced(producer, before: "revocation") {
+                logger.warning("revoked partitions dropped without a checkpoint: the records produced before the revocation were not acknowledged; their next owner folds them again from their checkpoints before")
+                event = .revoked(revoked, lost: true)
+            }
             let starts = rebalance(event) { partitions in
                 do { return try admin.endOffsets(of: partitions, timeout: .seconds(2)) } catch {
                     logger.info("where the assigned partitions' logs end is unknown (\(error)): their checkpoints are restored without that check")
@@ -41,6 +52,10 @@ extension ProjectorRuntime {
         }
         activeConsumer.withLock { $0 = consumer }
         defer { activeConsumer.withLock { $0 = nil } }
+        // A run that throws from here on closes as a crash closes: no checkpoint may cover
+        // inputs whose records were not produced, or were given up on.
+        var stopped = false
+        defer { if !stopped { closeWithoutCheckpoint(consumer, producer) } }
         let repartitionTopics = try ensureRepartitionTopics(admin: admin, onEmbeddedBroker: onEmbeddedBroker)
         // Forwards go out from the first batch: the producer learns their topics now, not at
         // its next metadata scan up to a second later (``KafkaProducer/prepare(topics:timeout:)``).
@@ -178,6 +193,7 @@ extension ProjectorRuntime {
             if !offsets.isEmpty {
                 try consumer.store(offsets.map { KafkaPartitionOffset($0.key, offset: $0.value) })
             }
+            if let failure = undeliveredRecords(producer) { throw failure }
             counters.withLock { $0.consumed += inputRecords; $0.dlq += deadLetterCount }
             loopTime.add(ContinuousClock.now - consumeEnded, to: .queueing)
 
@@ -229,7 +245,8 @@ extension ProjectorRuntime {
             loopTimes.withLock { $0.add(loopTime) }
             metrics.record(loopTime)
         }
-        shutDown(consumer, producer, workers: workers)
+        stopped = true
+        if let failure = shutDown(consumer, producer, workers: workers) { throw failure }
     }
 
     /// How long every broker may be reported down, with nothing acknowledged, before a wait for
@@ -239,15 +256,13 @@ extension ProjectorRuntime {
 
     /// After the loop: on a stop, the final checkpoint (put in place once every record produced
     /// before it is acknowledged), the offsets committed, the consumer and producer closed; on
-    /// a simulated crash, closed without either.
-    private func shutDown(_ consumer: KafkaConsumer, _ producer: KafkaProducer, workers: FoldWorkers) {
+    /// a simulated crash, closed without either. Returns the error of records the producer
+    /// gave up on (``undeliveredRecords(_:)``), which the run throws, nil without any.
+    private func shutDown(_ consumer: KafkaConsumer, _ producer: KafkaProducer, workers: FoldWorkers) -> KafkaError? {
         if crashing.load(ordering: .acquiring) {
-            let last = status()
-            finalStatus.withLock { $0 = last }
             logger.info("crash simulated: closing without checkpoint")
-            consumer.close()
-            producer.close(timeout: .seconds(5))
-            return
+            closeWithoutCheckpoint(consumer, producer)
+            return nil
         }
         logger.info("stopping: checkpointing and closing")
         let stopStarted = ContinuousClock.now
@@ -275,6 +290,8 @@ extension ProjectorRuntime {
         // The flush is over before the producer is used again, or closed under it (a checkpoint
         // whose files could not be synced returns without waiting for it).
         acknowledged.wait()
+        // Before the producer closes: records purged then count as given up on.
+        let failure = undeliveredRecords(producer)
         // Nothing is folded after this: the revocation in close() has nothing new to write.
         finalCheckpointWritten.store(true, ordering: .releasing)
         let checkpointed = ContinuousClock.now
@@ -291,6 +308,33 @@ extension ProjectorRuntime {
         consumer.close(within: .seconds(10), givingUpWhen: clusterGone)
         producer.close(timeout: .seconds(10), givingUpAfterOutageOf: Self.outageLimit)
         logger.info("stopped", metadata: ["checkpoint.ms": "\((checkpointed - stopStarted).milliseconds)", "close.ms": "\((ContinuousClock.now - checkpointed).milliseconds)"])
+        return failure
+    }
+
+    /// Closes as a crash closes (a simulated one, or a run that throws): no checkpoint, no
+    /// commit, revoked partitions dropped unsaved. A restart folds again from the checkpoints
+    /// written before, and sends again what that produces.
+    private func closeWithoutCheckpoint(_ consumer: KafkaConsumer, _ producer: KafkaProducer) {
+        crashing.store(true, ordering: .releasing)
+        let last = status()
+        finalStatus.withLock { $0 = last }
+        let clusterGone = { () -> String? in
+            producer.clusterGone(after: Self.outageLimit).map { "every broker has been down for \($0.milliseconds) ms, and none answers" }
+        }
+        consumer.close(within: .seconds(10), givingUpWhen: clusterGone)
+        producer.close(timeout: .seconds(5), givingUpAfterOutageOf: Self.outageLimit)
+    }
+
+    /// The error of records the producer gave up on (nil while there are none): their inputs
+    /// must be folded again, so the run ends without a checkpoint past them.
+    private func undeliveredRecords(_ producer: KafkaProducer) -> KafkaError? {
+        let tally = producer.tally
+        guard tally.failed > 0 else { return nil }
+        let records = tally.failed == 1 ? "1 record" : "\(tally.failed) records"
+        let first = tally.firstError
+        return KafkaError(code: .delivery, librdkafkaName: first?.librdkafkaName,
+                          message: "\(records) this run produced (dead letters, forwards to repartition topics, alerts) could not be delivered, the first \(first.map { "\($0.message) (\($0.librdkafkaName ?? "\($0.code)"))" } ?? "without an error named"); the run stopped without a checkpoint past the inputs they came from",
+                          hint: (first.map { $0.hint + " " } ?? "") + "Then restart: the restart folds those inputs again from the checkpoints before and sends their records again.")
     }
 
     /// Waits until every record produced so far (forwards, dead letters, alerts) is acknowledged:
@@ -298,15 +342,21 @@ extension ProjectorRuntime {
     /// after it would lose them (the restart resumes after them). Takes about the producer's
     /// linger time. False, with a warning, when the brokers do not acknowledge in time, or
     /// have all been down for ``outageLimit`` with nothing acknowledged.
+    /// False as well when the producer gave up on a record (``undeliveredRecords(_:)``): no
+    /// checkpoint may cover its input.
     @discardableResult
     private func acknowledgeProduced(_ producer: KafkaProducer, before what: String) -> Bool {
         do {
             try producer.flush(timeout: .seconds(30), givingUpAfterOutageOf: Self.outageLimit)
-            return true
         } catch {
             logger.warning("produced records not acknowledged before \(what): \(error)")
             return false
         }
+        if let failure = undeliveredRecords(producer) {
+            logger.error("records given up on before \(what): \(failure)")
+            return false
+        }
+        return true
     }
 
     /// Sends the alerts among `outputs` to the alerts topic (`alertRecords`: those records,

@@ -86,6 +86,8 @@ public final class ProjectorRuntime: Sendable {
     let listeners = Mutex<[@Sendable ([FlowOutput]) -> Void]>([])
     let ready = Atomic<Bool>(false)
     let finalStatus = Mutex<Status?>(nil)
+    /// Closing without a checkpoint: a simulated crash, or a run that failed (revoked partitions
+    /// are dropped unsaved).
     let crashing = Atomic<Bool>(false)
     let finalCheckpointWritten = Atomic<Bool>(false)
     let checkpoints = CheckpointWriter()
@@ -154,6 +156,11 @@ public final class ProjectorRuntime: Sendable {
     public var isReady: Bool { ready.load(ordering: .acquiring) }
 
     /// Runs the consume loop on a dedicated thread until ``stop()``; returns after a clean close.
+    ///
+    /// Throws when the run cannot go on, after closing without a checkpoint (as a crash would
+    /// close): among others a ``KafkaError`` with code ``KafkaError/Code/delivery`` when the
+    /// producer gave up on a dead letter, a forward or an alert. Such a record is lost unless
+    /// its input is folded again, which a restart does from the checkpoints written before it.
     public func run() async throws {
         guard let directory else {
             try await DedicatedThread.run(name: "salespulse.consume") { [self] in try loop() }

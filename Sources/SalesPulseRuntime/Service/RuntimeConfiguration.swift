@@ -105,6 +105,12 @@ public struct RuntimeConfiguration: Sendable {
     public static let defaultPrefetchRecords = 50_000
     /// `fetch.wait.max.ms` of the input consumer: bounds end-to-end latency at low rates.
     public var fetchWaitMaxMilliseconds: Int = 10
+    /// `message.timeout.ms` of the producer of dead letters, forwards and alerts: how long a
+    /// record may wait for the cluster before librdkafka gives up on it; 0 (the default) waits
+    /// as long as it takes. A record given up on ends the run without a checkpoint past its
+    /// input (see ``ProjectorRuntime/run()``), so a timeout only turns an outage the run would
+    /// ride out into a restart: checkpoints wait for every record produced before them anyway.
+    public var deliveryTimeoutMilliseconds: Int = 0
     /// How long the start waits for the cluster to answer before it fails, saying it cannot
     /// reach it (a cluster starting alongside gets this long).
     public var clusterWaitMilliseconds: Int64 = 30_000

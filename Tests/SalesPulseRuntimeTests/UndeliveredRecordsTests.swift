@@ -1,0 +1,68 @@
+import Foundation
+import Synchronization
+import Testing
+import SalesPulseKafka
+@testable import SalesPulseRuntime
+
+/// A record the producer gives up on (a dead letter, an alert, a forward) was lost unless the
+/// input it came from is folded again: the run stops without a checkpoint past it, saying
+/// which topic and why, and a restart sends it again.
+@Suite(.serialized) struct UndeliveredRecordsTests {
+    typealias H = RuntimeHarness
+
+    /// The Kafka protocol's Produce request.
+    static let produce: Int16 = 0
+
+    /// Records no event schema accepts, one per customer of the script's first ones.
+    static let rejected: [(key: String, value: String)] = (0..<6).map { index in
+        ("cust-\(index)", #"{"specversion":"1.0","id":"broken-\#(index)""#)
+    }
+
+    @Test func deadLettersTheClusterRefusesStopTheRunAndARestartSendsThem() async throws {
+        let (cluster, script) = try H.clusterWithScript(partitions: 2, customers: 40)
+        defer { cluster.shutdown() }
+        try H.publish(Self.rejected, to: cluster.bootstrapServers)
+        // The run's Produce requests are refused for good: librdkafka fails their records.
+        try cluster.failNextRequests(ofType: Self.produce, count: 100_000, with: "TOPIC_AUTHORIZATION_FAILED")
+        let state = H.temporaryDirectory()
+
+        let first = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: state, group: "refused")
+        let outcome = Outcome()
+        let running = Task {
+            do { try await first.run(); outcome.set(nil) } catch { outcome.set(error) }
+        }
+        // Bounded, so that a run that goes on fails this test instead of hanging it.
+        if !(await H.eventually { outcome.ended }) {
+            Issue.record("the run went on with records the cluster refused")
+            first.stop()
+        }
+        await running.value
+        if let error = outcome.error as? KafkaError {
+            #expect(error.code == .delivery, "\(error)")
+            #expect(error.message.contains("TOPIC_AUTHORIZATION_FAILED"), "\(error)")
+            #expect(error.hint.contains("restart"), "\(error)")
+        } else {
+            Issue.record("the run ended with \(String(describing: outcome.error)), not a delivery error")
+        }
+        #expect(first.status().partitions.isEmpty)
+
+        // Accepted again: a restart from what the first run left folds the rejected records
+        // again and sends every dead letter, each input counted once.
+        cluster.clearRequestFailures(ofType: Self.produce)
+        let second = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: state, group: "refused")
+        let resumed = Task { try await second.run() }
+        #expect(await H.eventually { second.status().statistics.applied == script.count && second.status().statistics.rejected == Self.rejected.count })
+        second.stop()
+        try await resumed.value
+        let dead = try H.readAll("sales.events.dlq", bootstrap: cluster.bootstrapServers, expected: Self.rejected.count)
+        #expect(Set(dead.compactMap(\.valueString)) == Set(Self.rejected.map(\.value)))
+    }
+}
+
+/// How a run ended (nil error: without one), once it has.
+final class Outcome: Sendable {
+    private let state = Mutex<(ended: Bool, error: (any Error)?)>((false, nil))
+    func set(_ error: (any Error)?) { state.withLock { $0 = (true, error) } }
+    var ended: Bool { state.withLock { $0.ended } }
+    var error: (any Error)? { state.withLock { $0.error } }
+}
