@@ -18,7 +18,7 @@ import SalesPulseKafka
         ("cust-\(index)", #"{"specversion":"1.0","id":"broken-\#(index)""#)
     }
 
-    @Test func deadLettersTheClusterRefusesStopTheRunAndARestartSendsThem() async throws {
+    @Test func recordsTheClusterRefusesStopTheRunAndARestartSendsThem() async throws {
         let (cluster, script) = try H.clusterWithScript(partitions: 2, customers: 40)
         defer { cluster.shutdown() }
         try H.publish(Self.rejected, to: cluster.bootstrapServers)
@@ -56,6 +56,33 @@ import SalesPulseKafka
         try await resumed.value
         let dead = try H.readAll("sales.events.dlq", bootstrap: cluster.bootstrapServers, expected: Self.rejected.count)
         #expect(Set(dead.compactMap(\.valueString)) == Set(Self.rejected.map(\.value)))
+    }
+
+    /// A record that fits its topic but whose dead letter, with the headers added, would not
+    /// fit librdkafka's limit (as it came again at every restart, the run could never pass it).
+    @Test func anOversizedRecordIsDeadLetteredCutToWhatFitsAndTheRunGoesOn() async throws {
+        let (cluster, script) = try H.clusterWithScript(partitions: 2, customers: 20)
+        defer { cluster.shutdown() }
+        let filler = String(repeating: "x", count: DeadLetter.maximumRecordBytes - 100)
+        let oversized = (key: "cust-3", value: #"{"specversion":"1.0","id":"huge","pad":"\#(filler)"}"#)
+        #expect(oversized.value.utf8.count + oversized.key.utf8.count <= DeadLetter.maximumRecordBytes)
+        try H.publish([oversized] + Self.rejected, to: cluster.bootstrapServers)
+        let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: H.temporaryDirectory(), group: "oversized")
+        let running = Task { try await runtime.run() }
+        #expect(await H.eventually { runtime.status().statistics.applied == script.count && runtime.status().statistics.rejected == Self.rejected.count + 1 })
+        #expect(runtime.status().statistics.rejectedByReason["event-too-large"] == 1)
+        runtime.stop()
+        try await running.value
+        let dead = try H.readAll("sales.events.dlq", bootstrap: cluster.bootstrapServers, expected: Self.rejected.count + 1)
+        #expect(dead.count == Self.rejected.count + 1)
+        let cut = try #require(dead.first { $0.headers.string(named: "salespulse-truncated") != nil })
+        #expect(cut.headers.string(named: "salespulse-truncated") == "\(oversized.value.utf8.count)")
+        let kept = try #require(cut.value)
+        #expect(kept.count < oversized.value.utf8.count)
+        #expect(kept == Array(oversized.value.utf8.prefix(kept.count)), "the value's start is kept")
+        #expect(cut.headers.string(named: "salespulse-reason") == "event-too-large")
+        // The others are whole.
+        #expect(dead.filter { $0.headers.string(named: "salespulse-truncated") == nil }.compactMap(\.valueString).sorted() == Self.rejected.map(\.value).sorted())
     }
 }
 
