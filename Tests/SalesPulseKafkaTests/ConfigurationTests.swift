@@ -34,6 +34,14 @@ import Testing
         #expect(properties["compression.codec"] == "lz4")
     }
 
+    /// librdkafka's default backs off up to 10 s between attempts to reach a broker that is
+    /// down, so a group stayed idle that long after its broker came back.
+    @Test func everyClientRetriesABrokerThatIsDownAtLeastEverySecond() {
+        #expect(KafkaConsumerConfiguration(bootstrapServers: "b:1", groupID: "g").librdkafkaProperties["reconnect.backoff.max.ms"] == "1000")
+        #expect(KafkaProducerConfiguration(bootstrapServers: "b:1").librdkafkaProperties["reconnect.backoff.max.ms"] == "1000")
+        #expect(KafkaAdminConfiguration(bootstrapServers: "b:1").librdkafkaProperties["reconnect.backoff.max.ms"] == "1000")
+    }
+
     @Test func unknownPropertyIsRejectedByName() {
         var configuration = KafkaProducerConfiguration(bootstrapServers: "b:1")
         configuration.properties = ["no.such.property": "1"]

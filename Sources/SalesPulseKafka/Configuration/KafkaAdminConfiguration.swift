@@ -6,6 +6,8 @@ public struct KafkaAdminConfiguration: Sendable {
     public var clientID: String = "salespulse-admin"
     /// `log_level` (syslog levels, 0–7).
     public var logLevel: Int = 4
+    /// `reconnect.backoff.max.ms` (see ``KafkaConsumerConfiguration/reconnectBackoffMaxMilliseconds``).
+    public var reconnectBackoffMaxMilliseconds: Int = 1_000
     /// Any other librdkafka property, passed through verbatim.
     public var properties: [String: String] = [:]
 
@@ -16,7 +18,8 @@ public struct KafkaAdminConfiguration: Sendable {
 
     /// The librdkafka properties this configuration stands for.
     public var librdkafkaProperties: [String: String] {
-        var result = ["bootstrap.servers": bootstrapServers, "client.id": clientID, "log_level": String(logLevel)]
+        var result = ["bootstrap.servers": bootstrapServers, "client.id": clientID, "log_level": String(logLevel),
+                      "reconnect.backoff.max.ms": String(reconnectBackoffMaxMilliseconds)]
         result.merge(properties) { _, passThrough in passThrough }
         return result
     }

@@ -52,6 +52,11 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var enablePartitionEOF: Bool = false
     /// `allow.auto.create.topics` (only sent when `true`: older brokers and the mock cluster warn otherwise).
     public var allowAutoCreateTopics: Bool = false
+    /// `reconnect.backoff.max.ms`: the longest wait between attempts to reach a broker that is
+    /// down. librdkafka's 10 s default left a group idle up to 10 s after its broker was back
+    /// (12 s from the broker's return to folding again on the embedded broker, 4 s with 1 s,
+    /// the Java clients' default).
+    public var reconnectBackoffMaxMilliseconds: Int = 1_000
     /// `log_level` (syslog levels, 0–7).
     public var logLevel: Int = 4
     /// Any other librdkafka property, passed through verbatim.
@@ -81,6 +86,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             "fetch.wait.max.ms": String(fetchWaitMaxMilliseconds),
             "enable.partition.eof": String(enablePartitionEOF),
             "log_level": String(logLevel),
+            "reconnect.backoff.max.ms": String(reconnectBackoffMaxMilliseconds),
         ]
         if allowAutoCreateTopics { result["allow.auto.create.topics"] = "true" }
         result.merge(properties) { _, passThrough in passThrough }
