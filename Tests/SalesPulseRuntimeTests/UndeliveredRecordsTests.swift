@@ -27,22 +27,22 @@ import SalesPulseKafka
         let state = H.temporaryDirectory()
 
         let first = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: state, group: "refused")
-        let outcome = Outcome()
+        let ending = RunEnding()
         let running = Task {
-            do { try await first.run(); outcome.set(nil) } catch { outcome.set(error) }
+            do { try await first.run(); ending.set(nil) } catch { ending.set(error) }
         }
         // Bounded, so that a run that goes on fails this test instead of hanging it.
-        if !(await H.eventually { outcome.ended }) {
+        if !(await H.eventually { ending.ended }) {
             Issue.record("the run went on with records the cluster refused")
             first.stop()
         }
         await running.value
-        if let error = outcome.error as? KafkaError {
+        if let error = ending.error as? KafkaError {
             #expect(error.code == .delivery, "\(error)")
             #expect(error.message.contains("TOPIC_AUTHORIZATION_FAILED"), "\(error)")
             #expect(error.hint.contains("restart"), "\(error)")
         } else {
-            Issue.record("the run ended with \(String(describing: outcome.error)), not a delivery error")
+            Issue.record("the run ended with \(String(describing: ending.error)), not a delivery error")
         }
         #expect(first.status().partitions.isEmpty)
 
@@ -87,7 +87,7 @@ import SalesPulseKafka
 }
 
 /// How a run ended (nil error: without one), once it has.
-final class Outcome: Sendable {
+final class RunEnding: Sendable {
     private let state = Mutex<(ended: Bool, error: (any Error)?)>((false, nil))
     func set(_ error: (any Error)?) { state.withLock { $0 = (true, error) } }
     var ended: Bool { state.withLock { $0.ended } }
