@@ -301,11 +301,8 @@ extension ProjectorRuntime {
         // cannot reach the group coordinator, and the close waits for it in vain (about 9 s of
         // a 16 s stop with the cluster gone). The producer tells: its delivery thread serves
         // librdkafka's reports at once, where the consumer's wait for a consume call.
-        let clusterGone = { () -> String? in
-            producer.clusterGone(after: Self.outageLimit).map { "every broker has been down for \($0.milliseconds) ms, and none answers" }
-        }
-        consumer.commit(within: .seconds(10), givingUpWhen: clusterGone)
-        consumer.close(within: .seconds(10), givingUpWhen: clusterGone)
+        consumer.commit(within: .seconds(10), givingUpWhen: Self.clusterGone(as: producer))
+        consumer.close(within: .seconds(10), givingUpWhen: Self.clusterGone(as: producer))
         producer.close(timeout: .seconds(10), givingUpAfterOutageOf: Self.outageLimit)
         logger.info("stopped", metadata: ["checkpoint.ms": "\((checkpointed - stopStarted).milliseconds)", "close.ms": "\((ContinuousClock.now - checkpointed).milliseconds)"])
         return failure
@@ -318,11 +315,14 @@ extension ProjectorRuntime {
         crashing.store(true, ordering: .releasing)
         let last = status()
         finalStatus.withLock { $0 = last }
-        let clusterGone = { () -> String? in
-            producer.clusterGone(after: Self.outageLimit).map { "every broker has been down for \($0.milliseconds) ms, and none answers" }
-        }
-        consumer.close(within: .seconds(10), givingUpWhen: clusterGone)
+        consumer.close(within: .seconds(10), givingUpWhen: Self.clusterGone(as: producer))
         producer.close(timeout: .seconds(5), givingUpAfterOutageOf: Self.outageLimit)
+    }
+
+    /// Whether the cluster is gone, as `producer` tells (see ``KafkaProducer/clusterGone(after:)``):
+    /// why, in words, or nil. What the consumer's final waits ask.
+    private static func clusterGone(as producer: KafkaProducer) -> @Sendable () -> String? {
+        { producer.clusterGone(after: outageLimit).map { "every broker has been down for \($0.milliseconds) ms, and none answers" } }
     }
 
     /// The error of records the producer gave up on (nil while there are none): their inputs
