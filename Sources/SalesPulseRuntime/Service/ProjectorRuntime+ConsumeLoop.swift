@@ -333,7 +333,7 @@ extension ProjectorRuntime {
         let records = tally.failed == 1 ? "1 record" : "\(tally.failed) records"
         let first = tally.firstError
         return KafkaError(code: .delivery, librdkafkaName: first?.librdkafkaName,
-                          message: "\(records) this run produced (dead letters, forwards to repartition topics, alerts) could not be delivered (the first: \(first.map { "\($0.message), \($0.librdkafkaName ?? "\($0.code)")" } ?? "no error named")); the run stopped without a checkpoint past the inputs they came from",
+                          message: "\(records) this run produced (dead letters, forwards and progress to repartition topics, alerts, partition claims) could not be delivered (the first: \(first.map { "\($0.message), \($0.librdkafkaName ?? "\($0.code)")" } ?? "no error named")); the run stopped without a checkpoint past the inputs they came from",
                           hint: (first.map { $0.hint + " " } ?? "") + "Then restart: the restart folds those inputs again from the checkpoints before and sends their records again.")
     }
 
