@@ -5,7 +5,7 @@ import SalesPulseModel
 import SalesPulseProjections
 import Synchronization
 
-/// The cluster at start: reaching it, recognising the embedded broker, the repartition topics.
+/// The cluster at start: reaching it, recognising the embedded broker, the topics it writes to.
 extension ProjectorRuntime {
     /// Waits until the cluster answers a metadata request, for up to
     /// ``RuntimeConfiguration/clusterWaitMilliseconds``: a wrong `--bootstrap` or a cluster that
@@ -31,6 +31,50 @@ extension ProjectorRuntime {
             if ContinuousClock.now - attempt < .milliseconds(200) { Thread.sleep(forTimeInterval: 0.2) }
         }
         return false
+    }
+
+    /// Makes sure the topics the run writes to — dead letters and alerts — exist before anything
+    /// is folded, created if missing (as the repartition topics, with the input topic's
+    /// partition count). Throws, saying which topic and what to do, when one does not exist
+    /// and cannot be created: its first record would have waited for it and, failing, ended
+    /// the run, maybe days later at the first invalid event.
+    func ensureOutputTopics(admin: KafkaAdmin, onEmbeddedBroker: Bool) throws {
+        let topics = [(configuration.deadLetterTopic ?? DeadLetter.topic(for: configuration.topic), "dead-letter"), (configuration.alertsTopic, "alerts")]
+        let known = (try? admin.metadata().topics.filter { !$0.partitions.isEmpty && $0.error == nil }) ?? []
+        let missing = topics.filter { topic, _ in !known.contains { $0.name == topic } }
+        guard !missing.isEmpty else { return }
+        if !onEmbeddedBroker {
+            let partitions = known.first { $0.name == configuration.topic }?.partitions.count ?? 1
+            do {
+                try admin.createTopics(missing.map { KafkaNewTopic(name: $0.0, partitions: Int32(partitions)) }, timeout: .milliseconds(1_500))
+            } catch {
+                logger.info("CreateTopics failed; relying on automatic topic creation", metadata: ["error": "\(error)"])
+            }
+        }
+        for (topic, role) in missing {
+            let (partitions, error) = partitionCount(of: topic, admin: admin)
+            guard partitions == 0, !stopping.load(ordering: .acquiring) else { continue }
+            throw KafkaError(code: .admin, message: "the \(role) topic \(topic) does not exist and could not be created\(error.map { " (the cluster says: \($0))" } ?? "")",
+                             hint: "Create it (any partition count), or let the cluster create topics (auto.create.topics.enable), or grant this client the ACLs to create it.")
+        }
+    }
+
+    /// The partition count of `topic` (0 while it does not exist, or the cluster reports an
+    /// error for it: the last such error is returned), asked for a few seconds at most, each
+    /// request bounded (a request that waited its default 10 s on a cluster gone away made 50
+    /// tries take minutes), a stop heeded. A metadata request for a missing topic creates it on
+    /// a broker that creates topics automatically.
+    private func partitionCount(of topic: String, admin: KafkaAdmin) -> (partitions: Int, error: String?) {
+        var count = 0
+        var error: String?
+        let deadline = ContinuousClock.now + .seconds(10)
+        while count == 0 && ContinuousClock.now < deadline && !stopping.load(ordering: .acquiring) {
+            let found = (try? admin.metadata(topic: topic, timeout: .seconds(1)))?.topics.first { $0.name == topic }
+            error = found?.error ?? error
+            count = found?.error == nil ? found?.partitions.count ?? 0 : 0
+            if count == 0 { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        return (count, count == 0 ? error : nil)
     }
 
     /// True for the cluster id of the embedded broker (librdkafka's mock cluster).
@@ -73,14 +117,7 @@ extension ProjectorRuntime {
         // Counter inputs are sent to explicit partitions: every instance needs the same counts.
         var partitionCounts: [Int] = []
         for topic in topics {
-            // A few seconds at most per topic, each request bounded (a request that waited its
-            // default 10 s on a cluster gone away made 50 tries take minutes), a stop heeded.
-            var count = 0
-            let deadline = ContinuousClock.now + .seconds(10)
-            while count == 0 && ContinuousClock.now < deadline && !stopping.load(ordering: .acquiring) {
-                count = (try? admin.metadata(topic: topic, timeout: .seconds(1)).topics.first { $0.name == topic }?.partitions.count) ?? 0
-                if count == 0 { Thread.sleep(forTimeInterval: 0.1) }
-            }
+            let count = partitionCount(of: topic, admin: admin).partitions
             if stopping.load(ordering: .acquiring) { return [] }
             guard count > 0 else {
                 throw KafkaError(code: .admin, message: "repartition topic \(topic) does not exist and could not be created", hint: "Create it with as many partitions as \(configuration.topic), or run with --no-repartition on a single instance.")

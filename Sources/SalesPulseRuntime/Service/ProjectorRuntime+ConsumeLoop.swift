@@ -56,6 +56,7 @@ extension ProjectorRuntime {
         // inputs whose records were not produced, or were given up on.
         var stopped = false
         defer { if !stopped { closeWithoutCheckpoint(consumer, producer) } }
+        try ensureOutputTopics(admin: admin, onEmbeddedBroker: onEmbeddedBroker)
         let repartitionTopics = try ensureRepartitionTopics(admin: admin, onEmbeddedBroker: onEmbeddedBroker)
         // Forwards go out from the first batch: the producer learns their topics now, not at
         // its next metadata scan up to a second later (``KafkaProducer/prepare(topics:timeout:)``).
