@@ -27,24 +27,15 @@ import SalesPulseKafka
         let state = H.temporaryDirectory()
 
         let first = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: state, group: "refused")
-        let ending = RunEnding()
-        let running = Task {
-            do { try await first.run(); ending.set(nil) } catch { ending.set(error) }
-        }
-        // Bounded, so that a run that goes on fails this test instead of hanging it.
-        if !(await H.eventually { ending.ended }) {
-            Issue.record("the run went on with records the cluster refused")
-            first.stop()
-        }
-        await running.value
+        let ending = await Self.errorEndingTheRun(of: first, "the run went on with records the cluster refused")
         // Refused after it was queued (the delivery report) or, once librdkafka knows the topic
         // refuses records, when it is queued: either way a delivery error naming the refusal.
-        if let error = ending.error as? KafkaError {
+        if let error = ending as? KafkaError {
             #expect(error.code == .delivery, "\(error)")
             #expect(error.librdkafkaName == "TOPIC_AUTHORIZATION_FAILED", "\(error)")
             #expect(!error.hint.isEmpty, "\(error)")
         } else {
-            Issue.record("the run ended with \(String(describing: ending.error)), not a delivery error")
+            Issue.record("the run ended with \(String(describing: ending)), not a delivery error")
         }
         #expect(first.status().partitions.isEmpty)
 
@@ -94,23 +85,33 @@ import SalesPulseKafka
         // The broker answers for the topic with an error: it neither exists nor is created.
         try cluster.setTopicError("sales.events.dlq", errorName: "TOPIC_AUTHORIZATION_FAILED")
         let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: H.temporaryDirectory(), group: "no-dlq")
+        let ending = await Self.errorEndingTheRun(of: runtime, "the run started without its dead-letter topic")
+        if let error = ending as? KafkaError {
+            #expect(error.code == .admin, "\(error)")
+            #expect(error.message.contains("dead-letter topic sales.events.dlq does not exist and could not be created (the cluster says: "), "\(error)")
+            #expect(error.hint.contains("Create it"), "\(error)")
+        } else {
+            Issue.record("the run ended with \(String(describing: ending)), not an admin error")
+        }
+        #expect(runtime.status().statistics.applied == 0, "nothing is folded")
+    }
+}
+
+extension UndeliveredRecordsTests {
+    /// Runs `runtime` until it ends by itself and returns the error it ended with (nil: none).
+    /// Bounded as ``RuntimeHarness/eventually(_:_:)``, so that a run that goes on fails the test
+    /// instead of hanging it: it is stopped then, and `stillRunning` recorded as an issue.
+    static func errorEndingTheRun(of runtime: ProjectorRuntime, _ stillRunning: Comment) async -> (any Error)? {
         let ending = RunEnding()
         let running = Task {
             do { try await runtime.run(); ending.set(nil) } catch { ending.set(error) }
         }
         if !(await H.eventually { ending.ended }) {
-            Issue.record("the run started without its dead-letter topic")
+            Issue.record(stillRunning)
             runtime.stop()
         }
         await running.value
-        if let error = ending.error as? KafkaError {
-            #expect(error.code == .admin, "\(error)")
-            #expect(error.message.contains("dead-letter topic sales.events.dlq does not exist and could not be created (the cluster says: "), "\(error)")
-            #expect(error.hint.contains("Create it"), "\(error)")
-        } else {
-            Issue.record("the run ended with \(String(describing: ending.error)), not an admin error")
-        }
-        #expect(runtime.status().statistics.applied == 0, "nothing is folded")
+        return ending.error
     }
 }
 
