@@ -78,6 +78,27 @@ import SalesPulseKafka
         #expect(dead.filter { $0.headers.string(named: "salespulse-truncated") == nil }.compactMap(\.valueString).sorted() == Self.rejected.map(\.value).sorted())
     }
 
+    /// A key the input topic took but the dead letter's headers push over the limit: the key
+    /// keeps its first half (the record is rejected: its value is not JSON).
+    @Test func anOversizedKeyIsDeadLetteredCutToHalfTheLimit() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("sales.events", partitions: 1)
+        let key = String(repeating: "k", count: DeadLetter.maximumRecordBytes - 100)
+        try H.publish([(key: key, value: "not json")], to: cluster.bootstrapServers)
+        let runtime = try H.makeRuntime(bootstrap: cluster.bootstrapServers, stateDirectory: H.temporaryDirectory(), group: "long-key")
+        let running = Task { try await runtime.run() }
+        #expect(await H.eventually { runtime.status().statistics.rejected == 1 })
+        runtime.stop()
+        try await running.value
+        let dead = try H.readAll("sales.events.dlq", bootstrap: cluster.bootstrapServers, expected: 1)
+        let letter = try #require(dead.first)
+        #expect(letter.key == Array(key.utf8.prefix(DeadLetter.maximumRecordBytes / 2)))
+        #expect(letter.headers.string(named: "salespulse-key-truncated") == "\(key.utf8.count)")
+        #expect(letter.valueString == "not json", "the value fits whole beside the cut key")
+        #expect(letter.headers.string(named: "salespulse-truncated") == nil)
+    }
+
     /// Its first record would wait for it and end the run, perhaps days later: the start says so.
     @Test func aDeadLetterTopicThatCannotBeCreatedIsReportedAtTheStart() async throws {
         let (cluster, _) = try H.clusterWithScript(partitions: 2, customers: 5)

@@ -18,22 +18,29 @@ public enum DeadLetter {
     /// (nil: ``topic(for:)`` of `input`). A value that would take the record past
     /// ``maximumRecordBytes`` is cut to what fits, from its start, and `salespulse-truncated`
     /// says how many bytes it had (with the default ``ValidationPolicy/maxEventBytes``, 64 KiB,
-    /// such a record was rejected as too large).
+    /// such a record was rejected as too large); a key of more than half the limit keeps its
+    /// first half, and `salespulse-key-truncated` says how many bytes it had.
     public static func record(for record: KafkaRecord, rejection: EventRejection, input: String, to deadLetters: String? = nil) -> KafkaOutgoingMessage {
         var headers = record.headers
         headers.append(KafkaHeader(name: "salespulse-error", string: rejection.description))
         headers.append(KafkaHeader(name: "salespulse-reason", string: rejection.reason.rawValue))
         headers.append(KafkaHeader(name: "salespulse-source", string: "\(input)/\(record.partition)/\(record.offset)"))
+        // A key of half the limit or more keeps its first half (the rest goes to the value).
+        var key = record.key.map { Array($0) }
+        if let original = key, original.count > maximumRecordBytes / 2 {
+            key = Array(original.prefix(maximumRecordBytes / 2))
+            headers.append(KafkaHeader(name: "salespulse-key-truncated", string: "\(original.count)"))
+        }
         var value = record.value.map { Array($0) }
         if let original = value {
             let truncated = KafkaHeader(name: "salespulse-truncated", string: "\(original.count)")
-            let room = maximumRecordBytes - (record.key?.count ?? 0) - serializedSize(headers + [truncated])
+            let room = maximumRecordBytes - (key?.count ?? 0) - serializedSize(headers + [truncated])
             if original.count > room {
                 value = Array(original.prefix(max(0, room)))
                 headers.append(truncated)
             }
         }
-        return KafkaOutgoingMessage(topic: deadLetters ?? topic(for: input), key: record.key.map { Array($0) }, value: value, headers: headers)
+        return KafkaOutgoingMessage(topic: deadLetters ?? topic(for: input), key: key, value: value, headers: headers)
     }
 
     /// At least the bytes librdkafka counts for `headers` against `message.max.bytes` (each
