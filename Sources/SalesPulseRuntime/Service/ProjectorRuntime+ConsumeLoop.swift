@@ -36,8 +36,7 @@ extension ProjectorRuntime {
             // dropped unsaved, as lost ones are, and their next owner folds again from the
             // checkpoints before (sending those records again).
             // (Closing without a checkpoint, or after the final one, there is nothing to write.)
-            if case .revoked(let revoked, lost: false) = event, !crashing.load(ordering: .acquiring), !finalCheckpointWritten.load(ordering: .acquiring),
-               !acknowledgeProduced(producer, before: "revocation") {
+            if case .revoked(let revoked, lost: false) = event, revocationsCheckpoint, !acknowledgeProduced(producer, before: "revocation") {
                 logger.warning("revoked partitions dropped without a checkpoint: the records produced before the revocation were not acknowledged; their next owner folds them again from their checkpoints before")
                 event = .revoked(revoked, lost: true)
             }

@@ -126,6 +126,12 @@ extension ProjectorRuntime {
         return takenBack
     }
 
+    /// Whether revoked partitions (not lost) are checkpointed now: not while closing without a
+    /// checkpoint, nor after the final one (nothing is folded after it).
+    var revocationsCheckpoint: Bool {
+        !crashing.load(ordering: .acquiring) && !finalCheckpointWritten.load(ordering: .acquiring)
+    }
+
     /// Checkpoints the revoked partitions (unless lost, crashing, or their newest checkpoints
     /// hold their state) on every core, keeps for the next assignment those whose checkpoint in
     /// place holds their state, and lets the others go.
@@ -136,7 +142,7 @@ extension ProjectorRuntime {
             dropped.append(projector)
         }
         var keeping: [KafkaTopicPartition: KeptPartition] = [:]
-        if !lost && !crashing.load(ordering: .acquiring) && !finalCheckpointWritten.load(ordering: .acquiring) {
+        if !lost && revocationsCheckpoint {
             checkpoints.afterPendingWrites {
                 // Unless its newest checkpoint holds the state already; written on every
                 // core (one after the other, the whole group waited for them).
