@@ -33,6 +33,21 @@ import SalesPulseRuntime
         }
     }
 
+    @Test func replicationFactorTakesOneToKafkasLargest() throws {
+        #expect(try RunCommand.replicationFactor(1) == 1)
+        #expect(try RunCommand.replicationFactor(3) == 3)
+        #expect(try RunCommand.replicationFactor(32_767) == 32_767)
+        for value in [0, -1, 32_768] {
+            do {
+                _ = try RunCommand.replicationFactor(value)
+                Issue.record("--replication-factor \(value) was accepted")
+            } catch {
+                #expect(SalesPulse.message(for: error).contains("--replication-factor \(value): expected 1 to 32767"), "\(value)")
+            }
+        }
+        #expect(try RunCommand.parse(["--bootstrap", "127.0.0.1:1", "--replication-factor", "3"]).replicationFactor == 3)
+    }
+
     @Test func sessionTimeoutTakesADurationFromTwoSecondsToAnHour() throws {
         #expect(try RunCommand.sessionTimeoutMilliseconds("4s") == 4_000)
         #expect(try RunCommand.sessionTimeoutMilliseconds("2000ms") == 2_000)

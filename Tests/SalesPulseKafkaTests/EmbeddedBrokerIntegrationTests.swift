@@ -183,6 +183,27 @@ import Testing
         cluster.shutdown()
     }
 
+    /// -1 asks for the cluster's `default.replication.factor` (KIP-464): librdkafka sends it (the
+    /// mock, which has no CreateTopics, lets the request time out), where a factor it cannot
+    /// send is refused before anything goes out, naming the topic.
+    @Test func createTopicsSendsTheClustersDefaultReplicationFactorAndRefusesAnImpossibleOne() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: cluster.bootstrapServers))
+        _ = try admin.metadata()
+        #expect {
+            try admin.createTopics([KafkaNewTopic(name: "copies-default", partitions: 2, replicationFactor: -1)], timeout: .milliseconds(500))
+        } throws: { error in
+            (error as? KafkaError)?.code == .timedOut
+        }
+        // Refused locally (an .admin error, where a request sent to the mock times out).
+        #expect {
+            try admin.createTopics([KafkaNewTopic(name: "copies-impossible", partitions: 2, replicationFactor: -2)], timeout: .seconds(5))
+        } throws: { error in
+            (error as? KafkaError)?.code == .admin && "\(error)".contains("copies-impossible")
+        }
+        cluster.shutdown()
+    }
+
     @Test func seekRereadsAndLagIsZeroOnceCaughtUp() async throws {
         let cluster = try EmbeddedKafkaCluster()
         try cluster.createTopic("seek", partitions: 1)

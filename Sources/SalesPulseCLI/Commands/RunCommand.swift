@@ -66,6 +66,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the repartition topics when this instance creates them (default: the input topic's). Fewer cost the clients and brokers less; at most that many instances share the counter groups. Existing topics keep theirs.")
     var repartitionPartitions: Int?
 
+    @Option(help: "Replication factor of the topics this instance creates: the repartition topics, and the dead-letter, alerts and membership topics when they are missing. Default: the cluster's default.replication.factor (Kafka 2.4 and later; before it, 3, or the broker count when smaller). Existing topics keep theirs.")
+    var replicationFactor: Int?
+
     @Option(help: "How long the group waits for a silent instance (killed, or cut off) before its partitions move, e.g. 10s. Default: 10s on a Kafka cluster; 4s on the embedded broker, which holds every rebalance for this long less a second.")
     var sessionTimeout: String?
 
@@ -97,6 +100,14 @@ struct RunCommand: AsyncParsableCommand {
         return Int(milliseconds)
     }
 
+    /// `--replication-factor`, checked: 1 to 32767 (Kafka's largest).
+    static func replicationFactor(_ value: Int) throws -> Int {
+        guard (1...RuntimeConfiguration.maximumReplicationFactor).contains(value) else {
+            throw ValidationError("--replication-factor \(value): expected 1 to \(RuntimeConfiguration.maximumReplicationFactor) copies of each partition (leave it out for the cluster's default.replication.factor)")
+        }
+        return value
+    }
+
     func run() async throws {
         Console.bootstrapLogging()
         let process = try Console.loadConfiguration(config)
@@ -116,6 +127,7 @@ struct RunCommand: AsyncParsableCommand {
             guard repartitionPartitions >= 1 else { throw ValidationError("--repartition-partitions \(repartitionPartitions): expected 1 or more") }
             configuration.repartitionPartitions = repartitionPartitions
         }
+        if let replicationFactor { configuration.topicReplicationFactor = try Self.replicationFactor(replicationFactor) }
         configuration.prefetchRecords = try PrefetchOption.parse(prefetch)
         if let sessionTimeout { configuration.sessionTimeoutMilliseconds = try Self.sessionTimeoutMilliseconds(sessionTimeout) }
         if let foldThreads {

@@ -39,17 +39,18 @@ extension ProjectorRuntime {
     /// and cannot be created: its first record would have waited for it and, failing, ended
     /// the run, maybe days later at the first invalid event.
     func ensureOutputTopics(admin: KafkaAdmin, onEmbeddedBroker: Bool) throws {
-        let topics = [(configuration.deadLetterTopic ?? DeadLetter.topic(for: configuration.topic), "dead-letter"), (configuration.alertsTopic, "alerts")]
+        var topics = [(configuration.deadLetterTopic ?? DeadLetter.topic(for: configuration.topic), "dead-letter"), (configuration.alertsTopic, "alerts")]
+        // Partition claims (with --http) are produced records too: one that cannot be delivered
+        // ends the run.
+        if directory != nil { topics.append((PartitionDirectory.topic(group: configuration.group), "membership")) }
         let known = (try? admin.metadata().topics.filter { !$0.partitions.isEmpty && $0.error == nil }) ?? []
         let missing = topics.filter { topic, _ in !known.contains { $0.name == topic } }
         guard !missing.isEmpty else { return }
         if !onEmbeddedBroker {
-            let partitions = known.first { $0.name == configuration.topic }?.partitions.count ?? 1
-            do {
-                try admin.createTopics(missing.map { KafkaNewTopic(name: $0.0, partitions: Int32(partitions)) }, timeout: .milliseconds(1_500))
-            } catch {
-                logger.info("CreateTopics failed; relying on automatic topic creation", metadata: ["error": "\(error)"])
-            }
+            let inputPartitions = known.first { $0.name == configuration.topic }?.partitions.count ?? 1
+            // The claims are few, and every instance reads all of them: one partition.
+            let wanted = missing.map { topic, role in (topic, role == "membership" ? 1 : inputPartitions) }
+            createTopics(wanted, admin: admin, brokers: nil)
         }
         for (topic, role) in missing {
             let (partitions, error) = partitionCount(of: topic, admin: admin)
@@ -58,6 +59,43 @@ extension ProjectorRuntime {
                              hint: "Create it (any partition count), or let the cluster create topics (auto.create.topics.enable), or grant this client the ACLs to create it.")
         }
     }
+
+    /// Asks the cluster to create `topics` (name, partitions) with
+    /// ``RuntimeConfiguration/topicReplicationFactor``, or the cluster's own default when none is
+    /// configured. A cluster that cannot take its default (Kafka before 2.4: KIP-464) is asked
+    /// again with ``fallbackReplicationFactor(brokers:)``. What still fails is logged: a broker
+    /// that creates topics automatically creates them on the metadata requests that follow, and
+    /// the callers report a topic that is still missing then.
+    /// - Parameter brokers: the cluster's broker count, if known; read when needed.
+    func createTopics(_ topics: [(name: String, partitions: Int)], admin: KafkaAdmin, brokers: Int?) {
+        let timeout = Duration.milliseconds(1_500)
+        do {
+            try admin.createTopics(Self.newTopics(topics, replicationFactor: configuration.topicReplicationFactor), timeout: timeout)
+            return
+        } catch where configuration.topicReplicationFactor == nil && error.code != .timedOut {
+            let brokers = brokers ?? (try? admin.metadata(timeout: .seconds(1)))?.brokers.count ?? 1
+            let factor = Self.fallbackReplicationFactor(brokers: brokers)
+            logger.info("CreateTopics with the cluster's default replication factor failed (it needs Kafka 2.4 or later); asking for \(factor)", metadata: ["error": "\(error)"])
+            do {
+                try admin.createTopics(Self.newTopics(topics, replicationFactor: factor), timeout: timeout)
+                return
+            } catch {
+                logger.info("CreateTopics failed; relying on automatic topic creation", metadata: ["error": "\(error)"])
+            }
+        } catch {
+            logger.info("CreateTopics failed; relying on automatic topic creation", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The CreateTopics entries for `topics` (name, partitions), each with `replicationFactor`;
+    /// nil asks for the cluster's `default.replication.factor` (-1 on the wire).
+    static func newTopics(_ topics: [(name: String, partitions: Int)], replicationFactor: Int?) -> [KafkaNewTopic] {
+        topics.map { KafkaNewTopic(name: $0.name, partitions: Int32($0.partitions), replicationFactor: Int32(replicationFactor ?? -1)) }
+    }
+
+    /// The replication factor asked of a cluster that cannot take its own default: three copies,
+    /// as production clusters keep, or one per broker on a smaller cluster.
+    static func fallbackReplicationFactor(brokers: Int) -> Int { max(1, min(3, brokers)) }
 
     /// The partition count of `topic` (0 while it does not exist, or the cluster reports an
     /// error for it: the last such error is returned), asked for a few seconds at most, each
@@ -107,11 +145,7 @@ extension ProjectorRuntime {
             if onEmbeddedBroker {
                 logger.info("embedded broker: relying on automatic topic creation")
             } else {
-                do {
-                    try admin.createTopics(missing.map { KafkaNewTopic(name: $0, partitions: Int32(max(1, partitions ?? 1))) }, timeout: .milliseconds(1_500))
-                } catch {
-                    logger.info("CreateTopics failed; relying on automatic topic creation", metadata: ["error": "\(error)"])
-                }
+                createTopics(missing.map { ($0, max(1, partitions ?? 1)) }, admin: admin, brokers: nil)
             }
         }
         // Counter inputs are sent to explicit partitions: every instance needs the same counts.

@@ -78,6 +78,17 @@ public struct RuntimeConfiguration: Sendable {
     /// has no CreateTopics, creates missing ones with 4 (`salespulse broker --topic` makes them
     /// beforehand).
     public var repartitionPartitions: Int? = nil
+    /// Replication factor of the topics this runtime creates through CreateTopics (the
+    /// repartition topics, and the dead-letter, alerts and membership topics when missing);
+    /// nil for the cluster's own `default.replication.factor` (Kafka 2.4 and later), as Kafka
+    /// Streams does since 3.0. Until session 60 they were created with 1, so on a cluster of
+    /// three brokers with three copies of everything else, one lost disk lost the counted
+    /// inputs forwarded to a repartition topic and not yet folded. Where the cluster cannot take
+    /// nil (before 2.4) the runtime asks for the smaller of 3 and the brokers it knows. Topics
+    /// that exist keep theirs; the embedded broker has no CreateTopics.
+    public var topicReplicationFactor: Int? = nil
+    /// The largest replication factor Kafka takes (an INT16 in CreateTopics).
+    public static let maximumReplicationFactor = Int(Int16.max)
     /// Where operational metrics go (swift-metrics). Nil: a Prometheus registry per runtime,
     /// exposed on `/metrics` (see ``RuntimeMetrics``).
     public var metricsFactory: (any MetricsFactory)? = nil
