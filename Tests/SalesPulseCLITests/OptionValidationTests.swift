@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Testing
 @testable import SalesPulseCLI
@@ -46,6 +47,37 @@ import SalesPulseRuntime
             }
         }
         #expect(try RunCommand.parse(["--bootstrap", "127.0.0.1:1", "--replication-factor", "3"]).replicationFactor == 3)
+    }
+
+    @Test(arguments: [
+        (["--kafka-property", "enable.auto.commit=true"], "--kafka-property enable.auto.commit=true: the Kafka client property enable.auto.commit cannot be set"),
+        (["--kafka-property", "security.protocol"], "--kafka-property security.protocol: 'security.protocol' is not NAME=VALUE"),
+        (["--kafka-property", "security.protocol=carrier-pigeon"], "security.protocol=carrier-pigeon rejected"),
+        (["--kafka-config", "/nonexistent/client.properties"], "--kafka-config /nonexistent/client.properties: cannot read it"),
+    ])
+    func kafkaPropertiesAreCheckedBeforeAnythingStarts(_ options: [String], _ message: String) async throws {
+        for command in ["run", "publish"] {
+            let arguments = [command, "--bootstrap", "127.0.0.1:1"] + options + (command == "publish" ? ["events.jsonl"] : [])
+            var parsed = try SalesPulse.parseAsRoot(arguments) as! any AsyncParsableCommand
+            do {
+                try await parsed.run()
+                Issue.record("\(arguments) started")
+            } catch {
+                #expect(error is ValidationError, "\(arguments): \(error)")
+                #expect(SalesPulse.message(for: error).contains(message), "\(arguments): \(SalesPulse.message(for: error))")
+            }
+        }
+    }
+
+    @Test func kafkaPropertiesFromAFileAndOptionsReachThePublisher() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("salespulse-client-\(UInt32.random(in: .min ... .max)).properties")
+        try "# secured\r\nsecurity.protocol=SASL_SSL\r\nsasl.mechanisms=PLAIN\r\nsasl.username=alice\r\nsasl.password=secret\r\nclient.rack=a\r\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let command = try #require(try SalesPulse.parseAsRoot(["publish", "--bootstrap", "127.0.0.1:9092", "--kafka-config", file.path, "--kafka-property", "client.rack=b", "events.jsonl"]) as? PublishCommand)
+        let properties = try command.producerConfiguration().librdkafkaProperties
+        #expect(properties["security.protocol"] == "SASL_SSL")
+        #expect(properties["client.rack"] == "b", "an option wins over the file")
+        #expect(properties["enable.idempotence"] == "true")
     }
 
     @Test func sessionTimeoutTakesADurationFromTwoSecondsToAnHour() throws {
@@ -107,9 +139,9 @@ import SalesPulseRuntime
 
     @Test func publishLingersLikeABulkLoadUnlessToldOtherwise() throws {
         let byDefault = try #require(try SalesPulse.parseAsRoot(["publish", "--bootstrap", "127.0.0.1:9092", "events.jsonl"]) as? PublishCommand)
-        #expect(byDefault.producerConfiguration.librdkafkaProperties["linger.ms"] == "100")
+        #expect(try byDefault.producerConfiguration().librdkafkaProperties["linger.ms"] == "100")
         let told = try #require(try SalesPulse.parseAsRoot(["publish", "--bootstrap", "127.0.0.1:9092", "--linger-ms", "5", "events.jsonl"]) as? PublishCommand)
-        #expect(told.producerConfiguration.librdkafkaProperties["linger.ms"] == "5")
+        #expect(try told.producerConfiguration().librdkafkaProperties["linger.ms"] == "5")
     }
 
     @Test func benchAcceptsItsDefaults() throws {

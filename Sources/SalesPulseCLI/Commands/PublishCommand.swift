@@ -27,6 +27,8 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(name: .customLong("linger-ms"), help: "linger.ms of the producer: how long a partition's batch waits to fill before it is sent. A bulk load's default of 100 writes message sets of hundreds of records, which every consumer then reads with fewer fetches (the embedded broker walks a partition's message sets for each fetch); 5 is librdkafka's default, for a publisher that waits for nothing.")
     var lingerMilliseconds: Int = 100
 
+    @OptionGroup var kafka: KafkaPropertyOptions
+
     @Argument(help: "A JSON-lines file, or - for standard input.")
     var file: String
 
@@ -37,14 +39,16 @@ struct PublishCommand: AsyncParsableCommand {
     }
 
     /// The producer's configuration: idempotent, LZ4, lingering `--linger-ms`.
-    var producerConfiguration: KafkaProducerConfiguration {
+    func producerConfiguration() throws -> KafkaProducerConfiguration {
         var configuration = KafkaProducerConfiguration(bootstrapServers: bootstrap)
         configuration.lingerMilliseconds = lingerMilliseconds
+        configuration.properties.merge(try kafka.properties().values) { own, _ in own }
         return configuration
     }
 
     func run() async throws {
         Console.bootstrapLogging()
+        let producerConfiguration = try producerConfiguration()
         let input: FileHandle
         if file == "-" {
             input = .standardInput

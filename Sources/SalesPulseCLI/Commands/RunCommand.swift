@@ -66,6 +66,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Partitions of the repartition topics when this instance creates them (default: the input topic's). Fewer cost the clients and brokers less; at most that many instances share the counter groups. Existing topics keep theirs.")
     var repartitionPartitions: Int?
 
+    @OptionGroup var kafka: KafkaPropertyOptions
+
     @Option(help: "Replication factor of the topics this instance creates: the repartition topics, and the dead-letter, alerts and membership topics when they are missing. Default: the cluster's default.replication.factor (Kafka 2.4 and later; before it, 3, or the broker count when smaller). Existing topics keep theirs.")
     var replicationFactor: Int?
 
@@ -117,6 +119,7 @@ struct RunCommand: AsyncParsableCommand {
         guard !group.isEmpty else { throw ValidationError("--group: expected a consumer group id, e.g. salespulse (instances with one group share the partitions)") }
         guard !topic.isEmpty else { throw ValidationError("--topic: expected the input topic's name, e.g. sales.events") }
         var configuration = RuntimeConfiguration(bootstrapServers: try Self.bootstrapServers(bootstrap), process: process)
+        configuration.kafkaProperties = try kafka.properties()
         configuration.topic = topic
         configuration.group = group
         configuration.stateDirectory = stateDir

@@ -17,13 +17,17 @@ enum RDKafkaConfiguration {
                 let reason = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
                 throw KafkaError(
                     code: .configuration,
-                    message: "property \(name)=\(value) rejected: \(reason)",
+                    message: "property \(name)=\(isSecret(name) ? "(hidden)" : value) rejected: \(reason)",
                     hint: "Fix or remove '\(name)' (see librdkafka CONFIGURATION.md for valid names and values)."
                 )
             }
         }
         return conf
     }
+
+    /// Whether `name`'s value is a secret that errors must not repeat (`sasl.password`,
+    /// `ssl.key.password`, `sasl.oauthbearer.client.secret`...).
+    static func isSecret(_ name: String) -> Bool { name.contains("password") || name.contains("secret") }
 
     /// Creates a client handle, consuming `conf` (librdkafka owns it on success; we destroy it on failure).
     static func makeClient(type: rd_kafka_type_t, conf: OpaquePointer, role: String) throws(KafkaError) -> OpaquePointer {

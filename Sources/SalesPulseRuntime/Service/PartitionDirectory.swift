@@ -43,14 +43,17 @@ public final class PartitionDirectory: Sendable {
     private let partitionCounts = Mutex<[String: Int]>([:])
     private let stopping = Atomic<Bool>(false)
     private let bootstrapServers: String
+    private let kafkaProperties: KafkaClientProperties
     private let group: String
     private let instance: String
     private let logger: Logger
     private let metadataConsumer = Mutex<KafkaConsumer?>(nil)
 
     /// Creates a directory for `group`; call ``run()`` to follow the membership topic.
-    public init(bootstrapServers: String, group: String, instance: String, logger: Logger = Logger(label: "salespulse.directory")) {
+    /// - Parameter kafkaProperties: connection properties for its consumer (TLS, SASL...).
+    public init(bootstrapServers: String, group: String, instance: String, kafkaProperties: KafkaClientProperties = KafkaClientProperties(), logger: Logger = Logger(label: "salespulse.directory")) {
         self.bootstrapServers = bootstrapServers
+        self.kafkaProperties = kafkaProperties
         self.group = group
         self.instance = instance
         self.logger = logger
@@ -108,6 +111,7 @@ public final class PartitionDirectory: Sendable {
         configuration.properties["auto.offset.reset"] = "earliest"
         configuration.properties["enable.auto.commit"] = "false"
         configuration.fetchWaitMaxMilliseconds = 50
+        configuration.properties.merge(kafkaProperties.values) { own, _ in own }
         let consumer = try KafkaConsumer(configuration: configuration, maxBatchSize: 256, logger: logger)
         metadataConsumer.withLock { $0 = consumer }
         defer {

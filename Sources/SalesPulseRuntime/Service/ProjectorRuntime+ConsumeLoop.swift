@@ -11,23 +11,16 @@ extension ProjectorRuntime {
     func loop() throws {
         // Which kind of broker this is decides the default session timeout and how repartition
         // topics are created (the embedded broker implements no CreateTopics).
-        let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: configuration.bootstrapServers), logger: logger)
+        let admin = try KafkaAdmin(configuration: configuration.adminConfiguration, logger: logger)
         guard try reachCluster(with: admin) else { return }  // stopped while waiting
         let cluster = admin.clusterID(timeout: .seconds(2))
         origin.withLock { $0.clusterID = cluster }
         if cluster == nil { logger.warning("the cluster did not say its id: checkpoints in \(configuration.checkpointDirectory) are restored without checking that they were taken on this cluster") }
         let onEmbeddedBroker = cluster.map(Self.isEmbeddedCluster) ?? false
-        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.bootstrapServers, groupID: configuration.group)
-        consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds(onEmbeddedBroker: onEmbeddedBroker)
+        let consumerConfiguration = configuration.consumerConfiguration(onEmbeddedBroker: onEmbeddedBroker)
         logger.info("joining the group", metadata: ["kafka.group": "\(configuration.group)", "kafka.cluster": "\(cluster ?? "unknown")",
                                                     "session.timeout.ms": "\(consumerConfiguration.sessionTimeoutMilliseconds)"])
-        // Low fetch wait: dashboards want T+0. The broker answers a fetch after at most this long
-        // even when little data is waiting (at high rates fetches fill up long before).
-        consumerConfiguration.fetchWaitMaxMilliseconds = configuration.fetchWaitMaxMilliseconds
-        consumerConfiguration.boundedPrefetch = configuration.prefetchRecords
-        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.bootstrapServers)
-        producerConfiguration.messageTimeoutMilliseconds = configuration.deliveryTimeoutMilliseconds
-        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, maxBatchSize: configuration.batchSize, logger: logger) { [self] event in
             var event = event
             // What the revoked partitions forwarded reaches the repartition topics before another

@@ -124,7 +124,7 @@ public final class ProjectorRuntime: Sendable {
         self.origin = Mutex(CheckpointOrigin(fold: CheckpointOrigin.fold(configuration)))
         self.metrics = RuntimeMetrics(factory: configuration.metricsFactory, inputTopic: configuration.topic)
         self.directory = configuration.advertisedURL.map { _ in
-            PartitionDirectory(bootstrapServers: configuration.bootstrapServers, group: configuration.group, instance: configuration.instanceID, logger: logger)
+            PartitionDirectory(bootstrapServers: configuration.bootstrapServers, group: configuration.group, instance: configuration.instanceID, kafkaProperties: configuration.kafkaProperties, logger: logger)
         }
     }
 

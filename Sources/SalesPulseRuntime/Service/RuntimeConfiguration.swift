@@ -157,6 +157,38 @@ public struct RuntimeConfiguration: Sendable {
     /// `consistent` (CRC-32) or the Java client's `murmur2`.
     public var keyPartitioner: KafkaPartitioner = .consistent
 
+    /// librdkafka properties for every client the runtime creates (TLS, SASL, `client.rack`...):
+    /// what it takes to reach a secured cluster. Those SalesPulse sets itself cannot be given
+    /// (``KafkaClientProperties/reserved``).
+    public var kafkaProperties = KafkaClientProperties()
+
+    /// The admin client's configuration (topics, metadata, where logs end).
+    public var adminConfiguration: KafkaAdminConfiguration {
+        var admin = KafkaAdminConfiguration(bootstrapServers: bootstrapServers)
+        admin.properties.merge(kafkaProperties.values) { own, _ in own }
+        return admin
+    }
+
+    /// The group consumer's configuration, on the embedded broker or a Kafka cluster.
+    public func consumerConfiguration(onEmbeddedBroker: Bool) -> KafkaConsumerConfiguration {
+        var consumer = KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: group)
+        consumer.sessionTimeoutMilliseconds = sessionTimeoutMilliseconds(onEmbeddedBroker: onEmbeddedBroker)
+        // Low fetch wait: dashboards want T+0. The broker answers a fetch after at most this long
+        // even when little data is waiting (at high rates fetches fill up long before).
+        consumer.fetchWaitMaxMilliseconds = fetchWaitMaxMilliseconds
+        consumer.boundedPrefetch = prefetchRecords
+        consumer.properties.merge(kafkaProperties.values) { own, _ in own }
+        return consumer
+    }
+
+    /// The configuration of the producer of dead letters, forwards, alerts and partition claims.
+    public var producerConfiguration: KafkaProducerConfiguration {
+        var producer = KafkaProducerConfiguration(bootstrapServers: bootstrapServers)
+        producer.messageTimeoutMilliseconds = deliveryTimeoutMilliseconds
+        producer.properties.merge(kafkaProperties.values) { own, _ in own }
+        return producer
+    }
+
     public init(bootstrapServers: String, process: ProcessConfiguration) {
         self.bootstrapServers = bootstrapServers
         self.process = process
