@@ -74,6 +74,13 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
         if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(code, context: "making broker \(broker) the leader of \(topic) [\(partition)]") }
     }
 
+    /// Makes `broker` the coordinator of consumer group `group` (by default the cluster picks
+    /// one from the group's name): a test can take another broker down and keep the group.
+    public func setCoordinator(ofGroup group: String, to broker: Int32) throws(KafkaError) {
+        let code = rd_kafka_mock_coordinator_set(cluster, "group", group, broker)
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(code, context: "making broker \(broker) the coordinator of group \(group)") }
+    }
+
     /// Takes a broker down (connections are closed) or brings it back.
     public func setBroker(_ id: Int32, up: Bool) throws(KafkaError) {
         let code = up ? rd_kafka_mock_broker_set_up(cluster, id) : rd_kafka_mock_broker_set_down(cluster, id)

@@ -29,7 +29,7 @@ extension ProjectorRuntime {
             // dropped unsaved, as lost ones are, and their next owner folds again from the
             // checkpoints before (sending those records again).
             // (Closing without a checkpoint, or after the final one, there is nothing to write.)
-            if case .revoked(let revoked, lost: false) = event, revocationsCheckpoint, !acknowledgeProduced(producer, before: "revocation") {
+            if case .revoked(let revoked, lost: false) = event, revocationsCheckpoint, !acknowledgeProduced(producer, before: .revocation) {
                 logger.warning("revoked partitions dropped without a checkpoint: the records produced before the revocation were not acknowledged; their next owner folds them again from their checkpoints before")
                 event = .revoked(revoked, lost: true)
             }
@@ -202,6 +202,7 @@ extension ProjectorRuntime {
                     metrics.record(lags: lag)
                     recordsWaiting = lag.values.reduce(0, +)
                 }
+                metrics.unacknowledged.record(producer.inFlight)
                 // After the inputs forwarded so far (same producer, same partitions: in order).
                 let progress = inputProgress(lag: lag ?? [:], lastEventWallClock: lastEventWallClock)
                 if progress != progressSent {
@@ -222,7 +223,7 @@ extension ProjectorRuntime {
                 loopTime.add(ContinuousClock.now - lastTick, to: .ticking)
             }
             let checkpointCheck = ContinuousClock.now
-            if checkpointCheck - lastCheckpoint >= checkpointInterval, !checkpoints.isWriting, acknowledgeProduced(producer, before: "checkpoint") {
+            if checkpointCheck - lastCheckpoint >= checkpointInterval, !checkpoints.isWriting, acknowledgeProduced(producer, before: .periodic) {
                 // Taken between batches (each partition's consistent with its offset), written
                 // off this thread.
                 let (writes, pause) = checkpointRound(workers: workers, catchingUp: recordsWaiting >= configuration.inPlaceCheckpointMinimumLag)
@@ -270,7 +271,7 @@ extension ProjectorRuntime {
         let flushed = Mutex(false)
         acknowledged.enter()
         DedicatedThread.start(name: "salespulse.final-flush") { [self] in
-            let done = acknowledgeProduced(producer, before: "final checkpoint")
+            let done = acknowledgeProduced(producer, before: .final)
             flushed.withLock { $0 = done }
             acknowledged.leave()
         }
@@ -337,19 +338,44 @@ extension ProjectorRuntime {
     /// have all been down for ``outageLimit`` with nothing acknowledged.
     /// False as well when the producer gave up on a record (``undeliveredRecords(_:)``): no
     /// checkpoint may cover its input.
+    /// Counted in `salespulse_records_unacknowledged` as the wait starts and ends, and in
+    /// `salespulse_checkpoints_skipped_total` when it returns false.
     @discardableResult
-    private func acknowledgeProduced(_ producer: KafkaProducer, before what: String) -> Bool {
+    private func acknowledgeProduced(_ producer: KafkaProducer, before occasion: CheckpointOccasion) -> Bool {
+        metrics.unacknowledged.record(producer.inFlight)
+        defer { metrics.unacknowledged.record(producer.inFlight) }
         do {
-            try producer.flush(timeout: .seconds(30), givingUpAfterOutageOf: Self.outageLimit)
+            try producer.flush(timeout: .milliseconds(configuration.acknowledgementWaitMilliseconds), givingUpAfterOutageOf: Self.outageLimit)
         } catch {
-            logger.warning("produced records not acknowledged before \(what): \(error)")
+            logger.warning("produced records not acknowledged before \(occasion.words): \(error)")
+            metrics.skippedCheckpoint(at: occasion)
             return false
         }
         if let failure = undeliveredRecords(producer) {
-            logger.error("records given up on before \(what): \(failure)")
+            logger.error("records given up on before \(occasion.words): \(failure)")
+            metrics.skippedCheckpoint(at: occasion)
             return false
         }
         return true
+    }
+
+    /// When a checkpoint is taken: what waits for the records produced before it.
+    enum CheckpointOccasion: String, CaseIterable, Sendable {
+        /// A periodic round (`--checkpoint-interval`).
+        case periodic
+        /// The partitions a rebalance takes away.
+        case revocation
+        /// The stop's final checkpoint.
+        case final
+
+        /// The occasion in a log line.
+        var words: String {
+            switch self {
+            case .periodic: "checkpoint"
+            case .revocation: "revocation"
+            case .final: "final checkpoint"
+            }
+        }
     }
 
     /// Sends the alerts among `outputs` to the alerts topic (`alertRecords`: those records,

@@ -122,6 +122,12 @@ public struct RuntimeConfiguration: Sendable {
     /// input (see ``ProjectorRuntime/run()``), so a timeout only turns an outage the run would
     /// ride out into a restart: checkpoints wait for every record produced before them anyway.
     public var deliveryTimeoutMilliseconds: Int = 0
+    /// How long a checkpoint (periodic, a revocation's, the final one) waits for the cluster to
+    /// acknowledge the records produced before it. Unacknowledged then, it is not written
+    /// (`salespulse_checkpoints_skipped_total`): a periodic round is tried again later, revoked
+    /// partitions are dropped unsaved, and at a stop the checkpoints before stand. The wait also
+    /// ends once every broker has been down for 5 s.
+    public var acknowledgementWaitMilliseconds: Int64 = 30_000
     /// How long the start waits for the cluster to answer before it fails, saying it cannot
     /// reach it (a cluster starting alongside gets this long).
     public var clusterWaitMilliseconds: Int64 = 30_000

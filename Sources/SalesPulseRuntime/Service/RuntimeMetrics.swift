@@ -29,6 +29,15 @@ public final class RuntimeMetrics: Sendable {
     let tick: CoreMetrics.Timer
     let checkpoint: CoreMetrics.Timer
     let checkpointBytes: CoreMetrics.Recorder
+    /// Records produced (dead letters, forwards, progress, alerts, partition claims) that the
+    /// cluster has not acknowledged yet, as of the last tick or wait for acknowledgements. High
+    /// for long, the cluster is slow or partly gone, and checkpoints wait (``checkpointsSkipped``).
+    let unacknowledged: CoreMetrics.Gauge
+    /// Checkpoints not written because the records produced before them were not acknowledged
+    /// in time or were given up on, by occasion: a periodic round (tried again later), a
+    /// revocation (the partitions dropped unsaved, as lost ones are) or the stop's final one
+    /// (the checkpoints before it stand).
+    private let checkpointsSkipped: [ProjectorRuntime.CheckpointOccasion: CoreMetrics.Counter]
     /// The consume loop's seconds per phase, in ``ConsumeLoopTime/Phase/allCases`` order.
     private let loopSeconds: [CoreMetrics.FloatingPointCounter]
     /// Per-event end-to-end latency, recorded through swift-metrics only for another backend.
@@ -64,7 +73,11 @@ public final class RuntimeMetrics: Sendable {
         tick = CoreMetrics.Timer(label: "salespulse_tick_seconds", dimensions: [], factory: self.factory)
         checkpoint = CoreMetrics.Timer(label: "salespulse_checkpoint_seconds", dimensions: [], factory: self.factory)
         checkpointBytes = CoreMetrics.Recorder(label: "salespulse_checkpoint_bytes", dimensions: [], aggregate: false, factory: self.factory)
+        unacknowledged = CoreMetrics.Gauge(label: "salespulse_records_unacknowledged", dimensions: [], factory: self.factory)
         let metricsFactory = self.factory
+        checkpointsSkipped = Dictionary(uniqueKeysWithValues: ProjectorRuntime.CheckpointOccasion.allCases.map { occasion in
+            (occasion, CoreMetrics.Counter(label: "salespulse_checkpoints_skipped_total", dimensions: [("occasion", occasion.rawValue)], factory: metricsFactory))
+        })
         loopSeconds = ConsumeLoopTime.Phase.allCases.map { phase in
             CoreMetrics.FloatingPointCounter(label: "salespulse_consume_loop_seconds_total", dimensions: [("phase", phase.rawValue)], factory: metricsFactory)
         }
@@ -83,6 +96,11 @@ public final class RuntimeMetrics: Sendable {
         for (phase, counter) in zip(ConsumeLoopTime.Phase.allCases, loopSeconds) where time[phase] > 0 {
             counter.increment(by: time[phase])
         }
+    }
+
+    /// Counts a checkpoint not written at `occasion` because its records were not acknowledged.
+    func skippedCheckpoint(at occasion: ProjectorRuntime.CheckpointOccasion) {
+        checkpointsSkipped[occasion]?.increment()
     }
 
     /// End-to-end latencies of the events applied so far.
