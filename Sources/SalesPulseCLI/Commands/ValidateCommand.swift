@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SalesPulseModel
+import SalesPulseRuntime
 
 /// `salespulse validate`: offline checks of events and schemas.
 struct ValidateCommand: ParsableCommand {
@@ -15,12 +16,24 @@ struct ValidateCommand: ParsableCommand {
                         decoder and the JSON Schemas agree on the corpus
                         (valid.jsonl, invalid.jsonl) in --corpus.
         --write-schemas regenerate schemas/*.schema.json from the catalogue.
+        --config FILE   check a process configuration as `run` and `demo` load
+                        it, without Kafka: prints what it defines (flows, rules,
+                        counters, organisation), the repartition topics `run
+                        --group` would use, and its fingerprint (checkpoints
+                        taken under another fingerprint are rebuilt from the
+                        log); exits 2, saying what and where, if it is rejected.
         Future-skew is measured from now (the wall clock) in offline mode.
         """
     )
 
     @Option(help: "A JSON-lines file of events to check.")
     var events: String?
+
+    @Option(help: "A process configuration (YAML) to check, as `run --config` loads it.")
+    var config: String?
+
+    @Option(help: "With --config: the consumer group whose repartition topics to list.")
+    var group: String = "salespulse"
 
     @Flag(help: "Check that the schemas and the decoder agree.")
     var schemas = false
@@ -35,8 +48,13 @@ struct ValidateCommand: ParsableCommand {
     var corpus: String = "Tests/SalesPulseModelTests/Corpus"
 
     func run() throws {
-        guard events != nil || schemas || writeSchemas else {
-            throw ValidationError("nothing to do: give --events FILE, --schemas or --write-schemas")
+        guard events != nil || schemas || writeSchemas || config != nil else {
+            throw ValidationError("nothing to do: give --events FILE, --config FILE, --schemas or --write-schemas")
+        }
+        if let config {
+            // Rejected: the loader's message, exit status 2 (as `run` and `demo` reject it).
+            let configuration = try Console.loadConfiguration(config)
+            for line in Self.summary(of: configuration, path: config, group: group) { Console.line(line) }
         }
         var failed = false
         if writeSchemas {
@@ -49,6 +67,23 @@ struct ValidateCommand: ParsableCommand {
         if schemas { failed = try !checkSchemas() || failed }
         if let events { failed = try !check(events: events) || failed }
         if failed { throw ExitCode.failure }
+    }
+
+    /// What a valid configuration defines, line by line, as `validate --config` prints it.
+    static func summary(of configuration: ProcessConfiguration, path: String, group: String) -> [String] {
+        let flows = configuration.flows
+        let steps = flows.flatMap(\.steps)
+        let regions = configuration.organisation.regions
+        let teams = regions.flatMap(\.teams)
+        var lines = ["\(path): valid"]
+        lines.append("  flows: \(flows.count) (\(flows.map { "\($0.id): \($0.steps.count) steps" }.joined(separator: ", ")))")
+        lines.append("  steps: \(steps.count), \(steps.filter { $0.slaMilliseconds != nil }.count) with a time limit, \(steps.reduce(0) { $0 + $1.mandatoryActions.count }) mandatory actions")
+        lines.append("  rules: \(configuration.inactivity.count) inactivity, \(configuration.counterRules.count) counter, \(configuration.absenceRules.count) absence, \(configuration.sequenceRules.count) sequence; \(configuration.counters.count) counters")
+        lines.append("  organisation: \(regions.count) regions, \(teams.count) teams, \(teams.reduce(0) { $0 + $1.reps.count }) reps")
+        let topics = Repartition.attributes(of: configuration).map { Repartition.topic(group: group, attribute: $0) }
+        lines.append("  repartition topics of group \(group): " + (topics.isEmpty ? "none" : topics.joined(separator: ", ")))
+        lines.append("  fingerprint: \(String(configuration.fingerprint, radix: 16)) (checkpoints taken under another are rebuilt from the log)")
+        return lines
     }
 
     private func now() -> EventTime {
