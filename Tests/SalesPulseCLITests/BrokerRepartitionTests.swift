@@ -31,6 +31,25 @@ import SalesPulseRuntime
         #expect(throws: (any Error).self) { try BrokerCommand.parse(["--topic", spec]) }
     }
 
+    /// The alerts and dead-letter topics `run` writes to get 16 partitions (about 80 MiB), where
+    /// automatic creation gave 4 and the broker dropped the oldest alerts of a few million events.
+    @Test func theTopicsRunWritesToHaveSixteenPartitionsUnlessATopicOptionNamesThem() throws {
+        for (arguments, expected) in [
+            ([String](), ["salespulse.alerts": 16, "sales.events.dlq": 16]),
+            (["--topic", "t100:8"], ["salespulse.alerts": 16, "sales.events.dlq": 16, "t100.dlq": 16]),
+            (["--topic", "sales.events.dlq:2", "--topic", "salespulse.alerts:3"], ["salespulse.alerts": 3, "sales.events.dlq": 2]),
+        ] {
+            let cluster = try EmbeddedKafkaCluster()
+            defer { cluster.shutdown() }
+            try BrokerCommand.parse(arguments).createTopics(in: cluster)
+            let topics = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: cluster.bootstrapServers)).metadata().topics
+            for (name, partitions) in expected {
+                #expect(topics.first { $0.name == name }?.partitions.count == partitions, "\(arguments): \(name)")
+            }
+            #expect(!topics.contains { $0.name == "salespulse.alerts.dlq" || $0.name == "sales.events.dlq.dlq" }, "\(arguments)")
+        }
+    }
+
     @Test func theInputTopicHasSixtyFourPartitionsUnlessATopicOptionNamesIt() throws {
         for (arguments, expected) in [([String](), 64), (["--topic", "sales.events:8"], 8), (["--topic", "other:2"], 64)] {
             let cluster = try EmbeddedKafkaCluster()

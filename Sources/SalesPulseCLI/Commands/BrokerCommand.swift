@@ -16,7 +16,9 @@ struct BrokerCommand: AsyncParsableCommand {
         records are dropped, and the broker says so on stderr, once per topic, with a partition \
         count that would have kept them. The input topic sales.events is created with 64 \
         partitions (about 5 million events of the soak's size kept, where the broker's automatic \
-        creation gives a topic 4); name it with --topic for another count. \
+        creation gives a topic 4); name it with --topic for another count. The topics `run` \
+        writes to, salespulse.alerts and each input's dead-letter topic <input>.dlq, are created \
+        with 16 (about 80 MiB each) unless --topic names them. \
         With --port, a forwarder on 127.0.0.1:PORT leads clients to the cluster (clients bootstrap \
         there, then talk to the brokers' own ports, as advertised in metadata).
         """
@@ -97,6 +99,21 @@ struct BrokerCommand: AsyncParsableCommand {
     /// `run` folds 32 or 64 at about the same rate).
     static let defaultInputPartitions = 64
 
+    /// Partitions of the topics `run` writes to (``outputTopics(of:)``) when no `--topic` names
+    /// them. The broker's automatic creation gives 4, about 20 MiB: the alerts of the soak's
+    /// 3,000,000 events outgrew that, and the broker dropped the oldest 28 % of them before any
+    /// reader of the alerts topic came (session 60). 16 keep about 80 MiB, the alerts of some ten
+    /// million such events.
+    static let outputPartitions = 16
+
+    /// The topics `run` writes to that the broker creates when `--topic` does not name them:
+    /// `salespulse.alerts`, and the dead-letter topic `<input>.dlq` of every input topic among
+    /// `created` (any but the runtime's own `salespulse.…` topics and dead-letter topics).
+    static func outputTopics(of created: Set<String>) -> [String] {
+        let inputs = created.filter { !$0.hasPrefix("salespulse.") && !$0.hasSuffix(".dlq") }
+        return ([AlertEvent.topic] + inputs.map(DeadLetter.topic(for:))).filter { !created.contains($0) }.sorted()
+    }
+
     /// Creates the topics of `--topic` (``defaultInputTopic`` with ``defaultInputPartitions``
     /// unless one names it) and the repartition topics of `--repartition-for`.
     func createTopics(in cluster: EmbeddedKafkaCluster) throws {
@@ -108,6 +125,10 @@ struct BrokerCommand: AsyncParsableCommand {
         }
         if !created.contains(Self.defaultInputTopic) {
             try cluster.createTopic(Self.defaultInputTopic, partitions: Self.defaultInputPartitions)
+            created.insert(Self.defaultInputTopic)
+        }
+        for name in Self.outputTopics(of: created) {
+            try cluster.createTopic(name, partitions: Self.outputPartitions)
         }
         if !repartitionGroups.isEmpty {
             let process = try Console.loadConfiguration(config)
