@@ -50,6 +50,24 @@ import SalesPulseRuntime
         }
     }
 
+    /// The default group's repartition topics get 16 partitions (about 80 MiB each), where
+    /// automatic creation gave 4 and 6,000,000 events outgrew two of them.
+    @Test func theDefaultGroupsRepartitionTopicsHaveSixteenPartitionsUnlessTheGroupIsNamed() throws {
+        let process = try Console.loadConfiguration("deploy/config/salespulse.yaml")
+        let names = Repartition.attributes(of: process).map { Repartition.topic(group: "salespulse", attribute: $0) }
+        #expect(!names.isEmpty)
+        for (arguments, expected) in [([String](), 16), (["--repartition-for", "salespulse:8"], 8), (["--repartition-for", "other:2"], 16),
+                                      (["--config", "/nonexistent/salespulse.yaml"], 0)] {
+            let cluster = try EmbeddedKafkaCluster()
+            defer { cluster.shutdown() }
+            try BrokerCommand.parse(arguments).createTopics(in: cluster)
+            let topics = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: cluster.bootstrapServers)).metadata().topics
+            for name in names {
+                #expect((topics.first { $0.name == name }?.partitions.count ?? 0) == expected, "\(arguments): \(name)")
+            }
+        }
+    }
+
     @Test func theInputTopicHasSixtyFourPartitionsUnlessATopicOptionNamesIt() throws {
         for (arguments, expected) in [([String](), 64), (["--topic", "sales.events:8"], 8), (["--topic", "other:2"], 64)] {
             let cluster = try EmbeddedKafkaCluster()
