@@ -6,8 +6,11 @@ extension PublishCommand {
     /// published (now or earlier) are gone, and a consumer that had not read them has missed
     /// them. Nil when nothing was dropped, on a Kafka cluster (whose retention its operator
     /// sets), or when the offsets cannot be read.
-    static func retentionWarning(bootstrap: String, topic: String) -> String? {
-        guard let admin = try? KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: bootstrap)),
+    /// - Parameter properties: the connection properties the publisher used (TLS, SASL...).
+    static func retentionWarning(bootstrap: String, topic: String, properties: KafkaClientProperties = KafkaClientProperties()) -> String? {
+        var configuration = KafkaAdminConfiguration(bootstrapServers: bootstrap)
+        configuration.properties.merge(properties.values) { own, _ in own }
+        guard let admin = try? KafkaAdmin(configuration: configuration),
               let cluster = admin.clusterID(timeout: .seconds(2)), EmbeddedKafkaCluster.isEmbedded(clusterID: cluster),
               let retention = TopicRetention.read(topic, with: admin), retention.dropped > 0 else { return nil }
         return "warning: the embedded broker no longer has the first \(retention.dropped) of the \(retention.written) records of \(topic): it keeps about 5 MiB per partition, "

@@ -40,15 +40,21 @@ struct PublishCommand: AsyncParsableCommand {
 
     /// The producer's configuration: idempotent, LZ4, lingering `--linger-ms`.
     func producerConfiguration() throws -> KafkaProducerConfiguration {
+        try producerConfiguration(properties: kafka.properties())
+    }
+
+    /// The producer's configuration with `properties` (``KafkaPropertyOptions``) for connecting.
+    func producerConfiguration(properties: KafkaClientProperties) -> KafkaProducerConfiguration {
         var configuration = KafkaProducerConfiguration(bootstrapServers: bootstrap)
         configuration.lingerMilliseconds = lingerMilliseconds
-        configuration.properties.merge(try kafka.properties().values) { own, _ in own }
+        configuration.properties.merge(properties.values) { own, _ in own }
         return configuration
     }
 
     func run() async throws {
         Console.bootstrapLogging()
-        let producerConfiguration = try producerConfiguration()
+        let properties = try kafka.properties()
+        let producerConfiguration = producerConfiguration(properties: properties)
         let input: FileHandle
         if file == "-" {
             input = .standardInput
@@ -83,7 +89,7 @@ struct PublishCommand: AsyncParsableCommand {
         let (lines, delivered, failed, firstError) = summary
         print("delivered: \(delivered), failed: \(failed) (of \(lines) lines)")
         if let firstError { FileHandle.standardError.write(Data("first error: \(firstError)\n".utf8)) }
-        if delivered > 0, let warning = Self.retentionWarning(bootstrap: bootstrap, topic: topic) {
+        if delivered > 0, let warning = Self.retentionWarning(bootstrap: bootstrap, topic: topic, properties: properties) {
             FileHandle.standardError.write(Data((warning + "\n").utf8))
         }
         if failed > 0 { throw ExitCode.failure }
