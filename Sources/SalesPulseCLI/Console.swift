@@ -22,10 +22,23 @@ enum Console {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
+    /// The process configuration at `path`; at the default path (``BuiltInConfiguration/path``)
+    /// with no file there — the binary run outside the repository — the copy built into the
+    /// binary, said once on stderr. Any other path must exist.
+    /// - Parameter fileExists: whether a file is there (the file system's answer; tests stand in
+    ///   for a folder without it).
+    static func configuration(at path: String, fileExists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) throws(ConfigurationError) -> ProcessConfiguration {
+        guard path == BuiltInConfiguration.path, !fileExists(path) else {
+            return try ConfigurationLoader.load(path: path)
+        }
+        status("note: no \(path) in this folder: using the configuration built into salespulse (the repository's \(path) as built; --config FILE for another)")
+        return try ConfigurationLoader.parse(yaml: BuiltInConfiguration.yaml, file: "built-in \(path)")
+    }
+
     /// Loads a process configuration, or reports why it is rejected (file, line, path, what)
     /// and exits with status 2 before anything starts.
     static func loadConfiguration(_ path: String) throws -> ProcessConfiguration {
-        do { return try ConfigurationLoader.load(path: path) } catch {
+        do { return try configuration(at: path) } catch {
             status("configuration rejected: \(error)")
             throw ExitCode(2)
         }

@@ -43,8 +43,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Rounds per stage (the best is reported).")
     var rounds: Int = 5
 
-    @Option(help: "Process configuration for the fold and kafka stages.")
-    var config: String = "deploy/config/salespulse.yaml"
+    @Option(help: "Process configuration for the fold and kafka stages; without a deploy/config/salespulse.yaml in this folder, the copy built into salespulse.")
+    var config: String = BuiltInConfiguration.path
 
     @Option(help: "Stages to run, comma-separated: decode, fold, process, kafka, latency, memory, groups, alerts.")
     var stages: String = "decode,fold,kafka,latency"

@@ -41,8 +41,8 @@ struct BrokerCommand: AsyncParsableCommand {
                                discussion: "This broker cannot create topics on request: `run` would get them created automatically with 4 partitions, which cap how many instances share the counter groups and hold only about 20 MiB a topic."))
     var repartitionGroups: [String] = []
 
-    @Option(help: "Process configuration whose counters --repartition-for creates topics for.")
-    var config: String = "deploy/config/salespulse.yaml"
+    @Option(help: "Process configuration whose counters --repartition-for (and the default group) create topics for; without a deploy/config/salespulse.yaml in this folder, the copy built into salespulse.")
+    var config: String = BuiltInConfiguration.path
 
     func validate() throws {
         for spec in topics { _ = try Self.topic(spec) }
@@ -137,11 +137,11 @@ struct BrokerCommand: AsyncParsableCommand {
         if !groups.contains(where: { $0.group == Self.defaultGroup }) {
             groups.append((Self.defaultGroup, Self.defaultGroupRepartitionPartitions))
         }
-        // The default group's topics only when the configuration is at hand (the broker may be
-        // started anywhere); a --repartition-for group needs it.
+        // The default group's topics for the configuration at hand (the built-in one when the
+        // default file is not in this folder); a --repartition-for group needs a valid one.
         let process: ProcessConfiguration?
         if repartitionGroups.isEmpty {
-            process = FileManager.default.fileExists(atPath: config) ? try? ConfigurationLoader.load(path: config) : nil
+            process = try? Console.configuration(at: config)
             if process == nil { Console.status("note: no configuration at \(config): the repartition topics of group \(Self.defaultGroup) are left to automatic creation (4 partitions)") }
         } else {
             process = try Console.loadConfiguration(config)

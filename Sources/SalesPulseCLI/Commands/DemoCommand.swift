@@ -22,8 +22,8 @@ struct DemoCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "Process configuration (YAML).")
-    var config: String = "deploy/config/salespulse.yaml"
+    @Option(help: "Process configuration (YAML); without a deploy/config/salespulse.yaml in this folder, the copy built into salespulse.")
+    var config: String = BuiltInConfiguration.path
 
     @Option(help: "Simulated events per second.")
     var rate: Int = 2_000

@@ -33,8 +33,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Kafka bootstrap servers, HOST:PORT[,...].")
     var bootstrap: String
 
-    @Option(help: "Process configuration (YAML).")
-    var config: String = "deploy/config/salespulse.yaml"
+    @Option(help: "Process configuration (YAML); without a deploy/config/salespulse.yaml in this folder, the copy built into salespulse.")
+    var config: String = BuiltInConfiguration.path
 
     @Option(help: "Input topic.")
     var topic: String = "sales.events"
