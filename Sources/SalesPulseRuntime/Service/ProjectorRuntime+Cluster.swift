@@ -50,7 +50,7 @@ extension ProjectorRuntime {
             let inputPartitions = known.first { $0.name == configuration.topic }?.partitions.count ?? 1
             // The claims are few, and every instance reads all of them: one partition.
             let wanted = missing.map { topic, role in (topic, role == "membership" ? 1 : inputPartitions) }
-            createTopics(wanted, admin: admin, brokers: nil)
+            createTopics(wanted, admin: admin)
         }
         for (topic, role) in missing {
             let (partitions, error) = partitionCount(of: topic, admin: admin)
@@ -66,14 +66,13 @@ extension ProjectorRuntime {
     /// again with ``fallbackReplicationFactor(brokers:)``. What still fails is logged: a broker
     /// that creates topics automatically creates them on the metadata requests that follow, and
     /// the callers report a topic that is still missing then.
-    /// - Parameter brokers: the cluster's broker count, if known; read when needed.
-    func createTopics(_ topics: [(name: String, partitions: Int)], admin: KafkaAdmin, brokers: Int?) {
+    func createTopics(_ topics: [(name: String, partitions: Int)], admin: KafkaAdmin) {
         let timeout = Duration.milliseconds(1_500)
         do {
             try admin.createTopics(Self.newTopics(topics, replicationFactor: configuration.topicReplicationFactor), timeout: timeout)
             return
         } catch where configuration.topicReplicationFactor == nil && error.code != .timedOut {
-            let brokers = brokers ?? (try? admin.metadata(timeout: .seconds(1)))?.brokers.count ?? 1
+            let brokers = (try? admin.metadata(timeout: .seconds(1)))?.brokers.count ?? 1
             let factor = Self.fallbackReplicationFactor(brokers: brokers)
             logger.info("CreateTopics with the cluster's default replication factor failed (it needs Kafka 2.4 or later); asking for \(factor)", metadata: ["error": "\(error)"])
             do {
@@ -145,7 +144,7 @@ extension ProjectorRuntime {
             if onEmbeddedBroker {
                 logger.info("embedded broker: relying on automatic topic creation")
             } else {
-                createTopics(missing.map { ($0, max(1, partitions ?? 1)) }, admin: admin, brokers: nil)
+                createTopics(missing.map { ($0, max(1, partitions ?? 1)) }, admin: admin)
             }
         }
         // Counter inputs are sent to explicit partitions: every instance needs the same counts.
