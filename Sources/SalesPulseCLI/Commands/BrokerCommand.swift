@@ -20,8 +20,8 @@ struct BrokerCommand: AsyncParsableCommand {
         creation gives a topic 4); name it with --topic for another count. The topics `run` \
         writes to, salespulse.alerts and each input's dead-letter topic <input>.dlq, are created \
         with 16 (about 80 MiB each) unless --topic names them, and so are the repartition \
-        topics of the default group salespulse (for the counters of --config, when it is \
-        there) unless --repartition-for names the group. \
+        topics of the default group salespulse (for the counters of --config, or of the \
+        configuration built into salespulse) unless --repartition-for names the group. \
         With --port, a forwarder on 127.0.0.1:PORT leads clients to the cluster (clients bootstrap \
         there, then talk to the brokers' own ports, as advertised in metadata).
         """
