@@ -34,6 +34,17 @@ import SalesPulseRuntime
         }
     }
 
+    @Test func aGroupThatCannotNameTopicsIsRefusedBeforeAnythingStarts() async throws {
+        let command = try RunCommand.parse(["--bootstrap", "127.0.0.1:1", "--group", "war room"])
+        do {
+            try await command.run()
+            Issue.record("a run started with group 'war room'")
+        } catch {
+            #expect(error is ValidationError, "\(error)")
+            #expect(SalesPulse.message(for: error).contains("is not a valid Kafka topic name: it holds a space"), "\(SalesPulse.message(for: error))")
+        }
+    }
+
     @Test func replicationFactorTakesOneToKafkasLargest() throws {
         #expect(try RunCommand.replicationFactor(1) == 1)
         #expect(try RunCommand.replicationFactor(3) == 3)

@@ -145,7 +145,12 @@ struct RunCommand: AsyncParsableCommand {
             guard let (host, port) = HTTPService.parse(address: http) else { throw ValidationError("--http \(http): expected HOST:PORT") }
             configuration.advertisedURL = advertise ?? "http://\(host):\(port)"
         }
-        let runtime = try ProjectorRuntime(configuration: configuration)
+        let runtime: ProjectorRuntime
+        do {
+            runtime = try ProjectorRuntime(configuration: configuration)
+        } catch let error as RuntimeConfigurationError {
+            throw ValidationError(error.description)
+        }
         var web: HTTPService?
         var serving: Task<Void, any Error>?
         if let http {

@@ -117,7 +117,10 @@ public final class ProjectorRuntime: Sendable {
     public let metrics: RuntimeMetrics
 
     /// Creates a runtime; nothing runs until ``run()``.
+    /// - Throws: ``RuntimeConfigurationError`` when a topic it would use cannot be a Kafka topic
+    ///   name (``RuntimeConfiguration/checkTopicNames()``); an error of the checkpoint folder.
     public init(configuration: RuntimeConfiguration, logger: Logger = Logger(label: "salespulse.runtime")) throws {
+        try configuration.checkTopicNames()
         self.configuration = configuration
         self.logger = logger
         self.store = try CheckpointStore(directory: configuration.checkpointDirectory)
