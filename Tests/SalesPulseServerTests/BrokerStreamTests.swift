@@ -32,7 +32,7 @@ import SalesPulseRuntime
         // Port 0: the system picks a free one (a fixed guess could collide with a broker's).
         let web = HTTPService(server: SalesPulseHTTPServer(queries: runtime, hub: hub), host: "127.0.0.1", port: 0)
         let serving = Task { try await web.run() }
-        let port = try await web.waitUntilListening()
+        let port = try await web.waitUntilListening(timeout: listenWait)
         let running = Task { try await runtime.run() }
         while !runtime.isReady { try await Task.sleep(for: .milliseconds(20)) }
 

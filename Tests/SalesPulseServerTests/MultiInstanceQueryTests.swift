@@ -52,8 +52,8 @@ import SalesPulseRuntime
         let b = try Self.start(bootstrap: cluster.bootstrapServers, process: process, name: "instance-b", port: base + 1)
         // Queried only once both listen: a server started late under load refused the first
         // query, and one that cannot bind says so here.
-        _ = try await a.web.waitUntilListening()
-        _ = try await b.web.waitUntilListening()
+        _ = try await a.web.waitUntilListening(timeout: listenWait)
+        _ = try await b.web.waitUntilListening(timeout: listenWait)
 
         let customers = (0..<60).map { "cust-\($0)" }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers))

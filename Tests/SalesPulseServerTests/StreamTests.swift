@@ -26,7 +26,7 @@ import SalesPulseProjections
         let service = HTTPService(server: server, host: "127.0.0.1", port: 0)
         let running = Task { try await service.run() }
         defer { running.cancel() }
-        let port = try await service.waitUntilListening()
+        let port = try await service.waitUntilListening(timeout: listenWait)
         let reader = Task.detached {
             try await Self.readStream(port: port, path: "/v1/stream?topics=alerts&region=east", until: "event: alerts", count: 2)
         }
