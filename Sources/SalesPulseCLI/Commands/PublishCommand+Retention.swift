@@ -9,7 +9,7 @@ extension PublishCommand {
     /// - Parameter properties: the connection properties the publisher used (TLS, SASL...).
     static func retentionWarning(bootstrap: String, topic: String, properties: KafkaClientProperties = KafkaClientProperties()) -> String? {
         var configuration = KafkaAdminConfiguration(bootstrapServers: bootstrap)
-        configuration.properties.merge(properties.values) { own, _ in own }
+        properties.add(to: &configuration.properties)
         guard let admin = try? KafkaAdmin(configuration: configuration),
               let cluster = admin.clusterID(timeout: .seconds(2)), EmbeddedKafkaCluster.isEmbedded(clusterID: cluster),
               let retention = TopicRetention.read(topic, with: admin), retention.dropped > 0 else { return nil }

@@ -47,7 +47,7 @@ struct PublishCommand: AsyncParsableCommand {
     func producerConfiguration(properties: KafkaClientProperties) -> KafkaProducerConfiguration {
         var configuration = KafkaProducerConfiguration(bootstrapServers: bootstrap)
         configuration.lingerMilliseconds = lingerMilliseconds
-        configuration.properties.merge(properties.values) { own, _ in own }
+        properties.add(to: &configuration.properties)
         return configuration
     }
 

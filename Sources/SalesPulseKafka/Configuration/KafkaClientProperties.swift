@@ -75,6 +75,12 @@ public struct KafkaClientProperties: Sendable, Hashable {
         }
     }
 
+    /// Adds these properties to a client configuration's pass-through `properties`, keeping
+    /// any the client sets there itself.
+    public func add(to properties: inout [String: String]) {
+        properties.merge(values) { own, _ in own }
+    }
+
     /// Checks every property with librdkafka, as a client would take it (names, values, files
     /// such as `ssl.ca.location`), without connecting: a mistake is reported before anything
     /// starts rather than when the first client is created.

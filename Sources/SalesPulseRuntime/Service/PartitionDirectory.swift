@@ -111,7 +111,7 @@ public final class PartitionDirectory: Sendable {
         configuration.properties["auto.offset.reset"] = "earliest"
         configuration.properties["enable.auto.commit"] = "false"
         configuration.fetchWaitMaxMilliseconds = 50
-        configuration.properties.merge(kafkaProperties.values) { own, _ in own }
+        kafkaProperties.add(to: &configuration.properties)
         let consumer = try KafkaConsumer(configuration: configuration, maxBatchSize: 256, logger: logger)
         metadataConsumer.withLock { $0 = consumer }
         defer {

@@ -39,20 +39,22 @@ extension ProjectorRuntime {
     /// and cannot be created: its first record would have waited for it and, failing, ended
     /// the run, maybe days later at the first invalid event.
     func ensureOutputTopics(admin: KafkaAdmin, onEmbeddedBroker: Bool) throws {
-        var topics = [(configuration.deadLetterTopic ?? DeadLetter.topic(for: configuration.topic), "dead-letter"), (configuration.alertsTopic, "alerts")]
+        // Each with the partitions it is created with; nil: the input topic's count.
+        var topics: [(topic: String, role: String, partitions: Int?)] = [
+            (configuration.deadLetterTopic ?? DeadLetter.topic(for: configuration.topic), "dead-letter", nil),
+            (configuration.alertsTopic, "alerts", nil),
+        ]
         // Partition claims (with --http) are produced records too: one that cannot be delivered
-        // ends the run.
-        if directory != nil { topics.append((PartitionDirectory.topic(group: configuration.group), "membership")) }
+        // ends the run. They are few, and every instance reads all of them: one partition.
+        if directory != nil { topics.append((PartitionDirectory.topic(group: configuration.group), "membership", 1)) }
         let known = (try? admin.metadata().topics.filter { !$0.partitions.isEmpty && $0.error == nil }) ?? []
-        let missing = topics.filter { topic, _ in !known.contains { $0.name == topic } }
+        let missing = topics.filter { wanted in !known.contains { $0.name == wanted.topic } }
         guard !missing.isEmpty else { return }
         if !onEmbeddedBroker {
             let inputPartitions = known.first { $0.name == configuration.topic }?.partitions.count ?? 1
-            // The claims are few, and every instance reads all of them: one partition.
-            let wanted = missing.map { topic, role in (topic, role == "membership" ? 1 : inputPartitions) }
-            createTopics(wanted, admin: admin)
+            createTopics(missing.map { ($0.topic, $0.partitions ?? inputPartitions) }, admin: admin)
         }
-        for (topic, role) in missing {
+        for (topic, role, _) in missing {
             let (partitions, error) = partitionCount(of: topic, admin: admin)
             guard partitions == 0, !stopping.load(ordering: .acquiring) else { continue }
             throw KafkaError(code: .admin, message: "the \(role) topic \(topic) does not exist and could not be created\(error.map { " (the cluster says: \($0))" } ?? "")",

@@ -171,7 +171,7 @@ public struct RuntimeConfiguration: Sendable {
     /// The admin client's configuration (topics, metadata, where logs end).
     public var adminConfiguration: KafkaAdminConfiguration {
         var admin = KafkaAdminConfiguration(bootstrapServers: bootstrapServers)
-        admin.properties.merge(kafkaProperties.values) { own, _ in own }
+        kafkaProperties.add(to: &admin.properties)
         return admin
     }
 
@@ -183,7 +183,7 @@ public struct RuntimeConfiguration: Sendable {
         // even when little data is waiting (at high rates fetches fill up long before).
         consumer.fetchWaitMaxMilliseconds = fetchWaitMaxMilliseconds
         consumer.boundedPrefetch = prefetchRecords
-        consumer.properties.merge(kafkaProperties.values) { own, _ in own }
+        kafkaProperties.add(to: &consumer.properties)
         return consumer
     }
 
@@ -191,7 +191,7 @@ public struct RuntimeConfiguration: Sendable {
     public var producerConfiguration: KafkaProducerConfiguration {
         var producer = KafkaProducerConfiguration(bootstrapServers: bootstrapServers)
         producer.messageTimeoutMilliseconds = deliveryTimeoutMilliseconds
-        producer.properties.merge(kafkaProperties.values) { own, _ in own }
+        kafkaProperties.add(to: &producer.properties)
         return producer
     }
 
