@@ -155,7 +155,7 @@ struct BrokerCommand: AsyncParsableCommand {
     }
 
     /// The consumer group `run` joins unless `--group` says otherwise.
-    static let defaultGroup = "salespulse"
+    static let defaultGroup = RuntimeConfiguration.defaultGroup
     /// Partitions of ``defaultGroup``'s repartition topics, created unless `--repartition-for`
     /// names the group. Automatic creation gives 4, about 20 MiB a topic: with 6,000,000 of the
     /// soak's events the broker dropped the oldest records of two of them (objection, region), and

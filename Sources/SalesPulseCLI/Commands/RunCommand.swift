@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
     var topic: String = "sales.events"
 
     @Option(help: "Consumer group.")
-    var group: String = "salespulse"
+    var group: String = RuntimeConfiguration.defaultGroup
 
     @Option(help: "Checkpoint folder; each group keeps its checkpoints in a folder of its own in it.")
     var stateDir: String = "state"

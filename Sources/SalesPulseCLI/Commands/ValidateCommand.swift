@@ -33,7 +33,7 @@ struct ValidateCommand: ParsableCommand {
     var config: String?
 
     @Option(help: "With --config: the consumer group whose repartition topics to list.")
-    var group: String = "salespulse"
+    var group: String = RuntimeConfiguration.defaultGroup
 
     @Flag(help: "Check that the schemas and the decoder agree.")
     var schemas = false

@@ -14,7 +14,9 @@ public struct RuntimeConfiguration: Sendable {
     /// Where alert changes go (``AlertEvent``).
     public var alertsTopic: String = AlertEvent.topic
     /// Consumer group: instances with the same group share the partitions.
-    public var group: String = "salespulse"
+    public var group: String = RuntimeConfiguration.defaultGroup
+    /// The consumer group when none is given (`run --group`'s default).
+    public static let defaultGroup = "salespulse"
     /// Where partition checkpoints live: each group in a folder of its own in it
     /// (``checkpointDirectory``).
     public var stateDirectory: String = "state"
