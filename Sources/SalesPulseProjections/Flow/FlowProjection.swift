@@ -33,6 +33,17 @@ public struct FlowProjection: Sendable, Hashable {
     /// the generic count ran unspecialized, a retain and release of each shard's entries).
     public var customerCount: Int { customers.count }
 
+    /// Stamps the customers changed from now on with `position` (see ``ShardedMap/stamp``): an
+    /// owner that passes a rising position, such as the offset of the record it folds, finds
+    /// those changed since any position (``customersChanged(since:)``).
+    @inline(__always)
+    public mutating func stampChanges(_ position: Int64) {
+        customers.stamp = position
+    }
+
+    /// The number of customers inserted or changed with a stamp of `position` or later.
+    public func customersChanged(since position: Int64) -> Int { customers.countChanged(since: position) }
+
     /// Timer entries queued (for statistics and tests).
     public var queuedTimers: Int { timers.count }
 

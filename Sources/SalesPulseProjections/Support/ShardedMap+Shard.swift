@@ -5,10 +5,12 @@ extension ShardedMap {
     /// tagged with the high 32 bits of each key's ``KeyHash``. A removal moves the last entry
     /// into the hole.
     struct Shard {
-        /// A key and its value, side by side.
+        /// A key and its value, side by side, with the map's ``ShardedMap/stamp`` when the
+        /// entry was last inserted or lent for a change.
         struct Entry {
             var key: String
             var value: Value
+            var stamp: Int64
         }
 
         var entries: [Entry] = []
@@ -48,16 +50,16 @@ extension ShardedMap {
 
         /// The entry index of `key`, inserting `makeValue()` first when absent.
         @inline(__always)
-        mutating func findOrInsert(_ key: String, hash: KeyHash, _ makeValue: () -> Value) -> Int {
+        mutating func findOrInsert(_ key: String, hash: KeyHash, stamp: Int64, _ makeValue: () -> Value) -> Int {
             if let index = index(of: key, hash: hash) { return index }
-            insert(key, makeValue(), hash: hash)
+            insert(key, makeValue(), hash: hash, stamp: stamp)
             return entries.count - 1
         }
 
         /// Appends an entry for `key`, which is absent.
-        mutating func insert(_ key: String, _ value: Value, hash: KeyHash) {
+        mutating func insert(_ key: String, _ value: Value, hash: KeyHash, stamp: Int64) {
             if table.needsToGrow(toHold: entries.count + 1) { table.grow() }
-            entries.append(Entry(key: key, value: value))
+            entries.append(Entry(key: key, value: value, stamp: stamp))
             table.insert(tag: hash.tag, position: entries.count - 1)
         }
 

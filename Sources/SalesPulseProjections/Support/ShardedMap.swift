@@ -18,11 +18,21 @@
 /// Iteration order is the shard order, then each shard's entry order: the order of insertion,
 /// except that a removal moves the shard's last entry into the hole. Sort when the order
 /// matters. Equality and hashing do not depend on it.
+///
+/// Each entry notes the map's ``stamp`` as of its last insertion or change (any lending of
+/// its value for a change counts, whether or not the value changed): an owner that sets the
+/// stamp to a rising position (a partition's offset) finds the entries changed since any
+/// position (``countChanged(since:)``, ``forEachValueAddressSortedByKey(changedSince:_:)``), as
+/// an incremental checkpoint needs. Stamps take no part in equality or hashing.
 public struct ShardedMap<Value>: Sequence {
     /// Shards per map.
     public static var shardCount: Int { 64 }
 
     private var shards: [Shard]
+
+    /// What an entry inserted or changed from now on notes (see the type's notes); 0 at first.
+    /// Setting it never copies the entries of a map that shares them.
+    public var stamp: Int64 = 0
 
     /// Creates an empty map.
     public init() {
@@ -53,8 +63,9 @@ public struct ShardedMap<Value>: Sequence {
             if let newValue {
                 if let index = shards[shard].index(of: key, hash: hash) {
                     shards[shard].entries[index].value = newValue
+                    shards[shard].entries[index].stamp = stamp
                 } else {
-                    shards[shard].insert(key, newValue, hash: hash)
+                    shards[shard].insert(key, newValue, hash: hash, stamp: stamp)
                 }
             } else {
                 shards[shard].remove(key, hash: hash)
@@ -68,7 +79,8 @@ public struct ShardedMap<Value>: Sequence {
         _modify {
             let hash = KeyHash(key)
             let shard = Self.shard(of: hash)
-            let index = shards[shard].findOrInsert(key, hash: hash, defaultValue)
+            let index = shards[shard].findOrInsert(key, hash: hash, stamp: stamp, defaultValue)
+            shards[shard].entries[index].stamp = stamp
             yield &shards[shard].entries[index].value
         }
     }
@@ -78,7 +90,7 @@ public struct ShardedMap<Value>: Sequence {
         let hash = KeyHash(key)
         let shard = Self.shard(of: hash)
         guard shards[shard].index(of: key, hash: hash) == nil else { return false }
-        shards[shard].insert(key, value(), hash: hash)
+        shards[shard].insert(key, value(), hash: hash, stamp: stamp)
         return true
     }
 
@@ -90,8 +102,8 @@ public struct ShardedMap<Value>: Sequence {
     public mutating func modify<R>(_ key: String, inserting makeValue: () -> Value, _ body: (inout Value) -> R) -> R {
         let hash = KeyHash(key)
         let shard = Self.shard(of: hash)
-        let index = shards[shard].findOrInsert(key, hash: hash, makeValue)
-        return body(&shards[shard].entries[index].value)
+        let index = shards[shard].findOrInsert(key, hash: hash, stamp: stamp, makeValue)
+        return Self.modifyEntry(&shards[shard].entries[index], stamp: stamp, body)
     }
 
     /// Mutates the value for `key` in place, if present; returns the closure's result.
@@ -99,7 +111,14 @@ public struct ShardedMap<Value>: Sequence {
         let hash = KeyHash(key)
         let shard = Self.shard(of: hash)
         guard let index = shards[shard].index(of: key, hash: hash) else { return nil }
-        return body(&shards[shard].entries[index].value)
+        return Self.modifyEntry(&shards[shard].entries[index], stamp: stamp, body)
+    }
+
+    /// Stamps an entry and lends its value to `body` for a change, in one access.
+    @inline(__always)
+    private static func modifyEntry<R>(_ entry: inout Shard.Entry, stamp: Int64, _ body: (inout Value) -> R) -> R {
+        entry.stamp = stamp
+        return body(&entry.value)
     }
 
     /// Starts loading the slot where a lookup of the key with UTF-8 bytes `key` begins: a hint
@@ -132,7 +151,10 @@ public struct ShardedMap<Value>: Sequence {
     /// Mutates every value in place.
     public mutating func modifyEach(_ body: (inout Value) -> Void) {
         for shard in shards.indices {
-            for index in shards[shard].entries.indices { body(&shards[shard].entries[index].value) }
+            for index in shards[shard].entries.indices {
+                shards[shard].entries[index].stamp = stamp
+                body(&shards[shard].entries[index].value)
+            }
         }
     }
 
@@ -187,26 +209,42 @@ public struct ShardedMap<Value>: Sequence {
         positionsSortedByKey().map { shards[Int($0.shard)].entries[Int($0.index)].value }
     }
 
-    /// Every entry's key and position, sorted by key. The keys are read where they lie:
-    /// `entries[index].key` on the array copied the whole entry (a customer state's every field
-    /// retained and released) to read its key.
-    private func positionsSortedByKey() -> [(key: String, shard: Int32, index: Int32)] {
+    /// Every entry's key and position (of those stamped `since` or later, when given), sorted by
+    /// key. The keys are read where they lie: `entries[index].key` on the array copied the whole
+    /// entry (a customer state's every field retained and released) to read its key.
+    private func positionsSortedByKey(changedSince since: Int64? = nil) -> [(key: String, shard: Int32, index: Int32)] {
         var positions: [(key: String, shard: Int32, index: Int32)] = []
-        positions.reserveCapacity(count)
+        positions.reserveCapacity(since == nil ? count : 0)
         for shard in shards.indices {
             shards[shard].entries.withUnsafeBufferPointer { entries in
-                for index in entries.indices { positions.append((entries[index].key, Int32(shard), Int32(index))) }
+                for index in entries.indices where since == nil || entries[index].stamp >= since! {
+                    positions.append((entries[index].key, Int32(shard), Int32(index)))
+                }
             }
         }
         positions.sort { $0.key < $1.key }
         return positions
     }
 
-    /// Calls `body` with the address of every value in the order of their keys (`String`'s
-    /// `<`), valid during the call: for writing every value in a deterministic order without
-    /// copying any (``valuesSortedByKey()`` copies each into a new array).
-    public func forEachValueAddressSortedByKey(_ body: (UnsafePointer<Value>) -> Void) {
-        let positions = positionsSortedByKey()
+    /// The number of entries inserted or changed with a ``stamp`` of `since` or later.
+    public func countChanged(since: Int64) -> Int {
+        shards.withUnsafeBufferPointer { shards in
+            var count = 0
+            for shard in shards.indices {
+                shards[shard].entries.withUnsafeBufferPointer { entries in
+                    for index in entries.indices where entries[index].stamp >= since { count += 1 }
+                }
+            }
+            return count
+        }
+    }
+
+    /// Calls `body` with the address of every value (of those inserted or changed with a
+    /// ``stamp`` of `since` or later, when given) in the order of their keys (`String`'s `<`),
+    /// valid during the call: for writing values in a deterministic order without copying any
+    /// (``valuesSortedByKey()`` copies each into a new array).
+    public func forEachValueAddressSortedByKey(changedSince since: Int64? = nil, _ body: (UnsafePointer<Value>) -> Void) {
+        let positions = positionsSortedByKey(changedSince: since)
         shards.withUnsafeBufferPointer { shards in
             for position in positions {
                 shards[Int(position.shard)].entries.withUnsafeBufferPointer { entries in

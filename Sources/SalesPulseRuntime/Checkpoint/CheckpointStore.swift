@@ -66,6 +66,10 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// The cluster and configuration the state and offsets are relative to (nil: not recorded,
     /// accepted anywhere); a runtime restores only checkpoints of its own origin.
     public var origin: CheckpointOrigin? = nil
+    /// Nil for a full checkpoint. Otherwise this is a delta over the full checkpoint it names
+    /// (see `PartitionCheckpoint+Delta.swift`): ``customers`` holds only the customers changed
+    /// since that base and ``recentIDs`` only the ids seen since; every other member is whole.
+    public var base: BaseReference? = nil
 
     /// How a checkpoint holds its customer states.
     enum Customers: Sendable, Equatable {
@@ -73,12 +77,19 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
         case sorted([CustomerState])
         /// A projector's map, written in id order without a copy of any state.
         case map(ShardedMap<CustomerState>)
+        /// The states of a projector's map stamped `since` or later (changed since a base
+        /// checkpoint at that offset), written in id order without a copy of any state.
+        case changed(ShardedMap<CustomerState>, since: Int64)
 
         /// The states sorted by customer id.
         var sorted: [CustomerState] {
             switch self {
-            case .sorted(let states): states
-            case .map(let map): map.valuesSortedByKey()
+            case .sorted(let states): return states
+            case .map(let map): return map.valuesSortedByKey()
+            case .changed(let map, let since):
+                var states: [CustomerState] = []
+                map.forEachValueAddressSortedByKey(changedSince: since) { states.append($0.pointee) }
+                return states
             }
         }
 
@@ -87,6 +98,7 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
             switch self {
             case .sorted(let states): states.count
             case .map(let map): map.count
+            case .changed(let map, let since): map.countChanged(since: since)
             }
         }
 
@@ -109,7 +121,7 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
 
 extension PartitionCheckpoint {
     private enum CodingKeys: String, CodingKey {
-        case topic, partition, nextOffset, watermark, customers, recentIDs, statistics, counters, rules, inputOffsets, counterRules, earliestCounterInput, sourceProgress, origin
+        case topic, partition, nextOffset, watermark, customers, recentIDs, statistics, counters, rules, inputOffsets, counterRules, earliestCounterInput, sourceProgress, origin, base
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -129,6 +141,7 @@ extension PartitionCheckpoint {
         try container.encodeIfPresent(earliestCounterInput, forKey: .earliestCounterInput)
         try container.encodeIfPresent(sourceProgress, forKey: .sourceProgress)
         try container.encodeIfPresent(origin, forKey: .origin)
+        try container.encodeIfPresent(base, forKey: .base)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -149,14 +162,16 @@ extension PartitionCheckpoint {
         earliestCounterInput = try container.decodeIfPresent(EventTime.self, forKey: .earliestCounterInput)
         sourceProgress = try container.decodeIfPresent([Repartition.Progress.Source].self, forKey: .sourceProgress)
         origin = try container.decodeIfPresent(CheckpointOrigin.self, forKey: .origin)
+        base = try container.decodeIfPresent(BaseReference.self, forKey: .base)
     }
 
     /// The customers in ``StateWriter``'s layout: the count, then each customer.
     static func customerBytes(_ customers: Customers) -> [UInt8] {
         // Room for 512 bytes a customer (the soak's take 175 – 360): reserved, not touched, so
         // the buffer is rarely grown — a copy of everything written so far into fresh memory.
-        var writer = StateWriter(capacity: customers.count * 512)
-        writer.write(count: customers.count)
+        let count = customers.count
+        var writer = StateWriter(capacity: count * 512)
+        writer.write(count: count)
         switch customers {
         case .sorted(let states):
             // By address, in place: a state lent from an array or buffer was copied first (a
@@ -169,6 +184,8 @@ extension PartitionCheckpoint {
             // In id order where they lie: a sorted copy of every state, and its release after
             // the write, took about a third of encoding a partition (BENCHMARKS.md, session 50).
             map.forEachValueAddressSortedByKey { CustomerState.write($0, to: &writer) }
+        case .changed(let map, let since):
+            map.forEachValueAddressSortedByKey(changedSince: since) { CustomerState.write($0, to: &writer) }
         }
         return writer.bytes
     }
@@ -189,17 +206,23 @@ extension PartitionCheckpoint {
 public struct CheckpointError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String
-    public var description: String { "checkpoint \(path): \(reason); the partition will be rebuilt from the log" }
+    /// What happens instead.
+    public var consequence = "the partition will be rebuilt from the log"
+    public var description: String { "checkpoint \(path): \(reason); \(consequence)" }
 }
 
-/// Writes and reads partition checkpoints: `<dir>/<topic>-<partition>.ckpt`.
+/// Writes and reads partition checkpoints: `<dir>/<topic>-<partition>.ckpt`, a full one, and
+/// `<dir>/<topic>-<partition>.delta.ckpt`, a delta over it (see
+/// `PartitionCheckpoint+Delta.swift`), when there is one.
 ///
 /// Layout: magic `SPCK`, format version (u32 LE), CRC-32 of the compressed payload (u32 LE),
 /// original size (u64 LE), compressed size (u64 LE), then the LZ4 frame of the state encoded by
 /// ``BinaryStateEncoder`` (the same `Codable` model as JSON, without text formatting; the
 /// customers, the bulk of it, inside as one ``StateWriter`` byte string).
 /// Written to a temporary file, fsynced, renamed over the old one, and the folder fsynced:
-/// a crash leaves either the old or the new checkpoint, never half of one.
+/// a crash leaves either the old or the new checkpoint, never half of one. A full checkpoint
+/// put in place removes the delta over the one it replaced; a crash in between leaves a delta
+/// that names another base, which reading passes over.
 public struct CheckpointStore: Sendable {
     /// The folder holding the checkpoints.
     public let directory: String
@@ -214,6 +237,10 @@ public struct CheckpointStore: Sendable {
     }
 
     func path(topic: String, partition: Int32) -> String { "\(directory)/\(topic)-\(partition).ckpt" }
+
+    /// Where the delta over a partition's full checkpoint is (no topic's full checkpoint path
+    /// ends so: a partition number has no dot).
+    func deltaPath(topic: String, partition: Int32) -> String { "\(directory)/\(topic)-\(partition).delta.ckpt" }
 
     /// This process's mark in the names of its temporary files: its pid and a random number (the
     /// folder may be shared across machines).
@@ -260,6 +287,13 @@ public struct CheckpointStore: Sendable {
         let final: String
         /// The file size in bytes.
         public let size: Int
+        /// The CRC-32 of the file's LZ4 frame (what a delta over it names).
+        public let checksum: UInt32
+        /// Where the delta over the full checkpoint it replaces is (nil for a delta): removed
+        /// once it is in place.
+        let staleDelta: String?
+        /// True for a delta.
+        public var isDelta: Bool { staleDelta == nil }
     }
 
     /// A checkpoint's state encoded (``BinaryStateEncoder``), not yet compressed or written:
@@ -268,6 +302,8 @@ public struct CheckpointStore: Sendable {
         let topic: String
         let partition: Int32
         let state: [UInt8]
+        /// True for a delta (``PartitionCheckpoint/base`` set).
+        public let isDelta: Bool
         /// How long encoding took.
         public let encodingTime: Duration
         /// The encoded size in bytes, before compression.
@@ -278,7 +314,7 @@ public struct CheckpointStore: Sendable {
     public func encode(_ checkpoint: PartitionCheckpoint) throws -> Encoded {
         let started = ContinuousClock.now
         let state = try BinaryStateEncoder().encode(checkpoint)
-        return Encoded(topic: checkpoint.topic, partition: checkpoint.partition, state: state, encodingTime: ContinuousClock.now - started)
+        return Encoded(topic: checkpoint.topic, partition: checkpoint.partition, state: state, isDelta: checkpoint.isDelta, encodingTime: ContinuousClock.now - started)
     }
 
     /// Encodes, compresses and writes a checkpoint to its temporary file and, `syncing`, syncs
@@ -298,12 +334,15 @@ public struct CheckpointStore: Sendable {
         let compressed = bytes.count - Self.headerLength
         var header: [UInt8] = Array("SPCK".utf8)
         append(PartitionCheckpoint.formatVersion, to: &header)
-        append(bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[Self.headerLength...])) }, to: &header)
+        let checksum = bytes.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[Self.headerLength...])) }
+        append(checksum, to: &header)
         append(UInt64(state.count), to: &header)
         append(UInt64(compressed), to: &header)
         precondition(header.count == Self.headerLength, "checkpoint header of \(header.count) bytes")
         bytes.replaceSubrange(0..<Self.headerLength, with: header)
-        let final = path(topic: encoded.topic, partition: encoded.partition)
+        let full = path(topic: encoded.topic, partition: encoded.partition)
+        let delta = deltaPath(topic: encoded.topic, partition: encoded.partition)
+        let final = encoded.isDelta ? delta : full
         let temporary = temporaryPath(for: final)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw CheckpointError(path: temporary, reason: "cannot create: \(String(cString: strerror(errno)))") }
@@ -315,7 +354,7 @@ public struct CheckpointStore: Sendable {
         }
         guard !syncing || fsync(descriptor) == 0 else { close(descriptor); throw CheckpointError(path: temporary, reason: "fsync failed: \(String(cString: strerror(errno)))") }
         close(descriptor)
-        return Staged(temporary: temporary, final: final, size: bytes.count)
+        return Staged(temporary: temporary, final: final, size: bytes.count, checksum: checksum, staleDelta: encoded.isDelta ? nil : delta)
     }
 
     /// Syncs a file staged without syncing to the disk: what staging with `syncing` does, left
@@ -327,12 +366,13 @@ public struct CheckpointStore: Sendable {
         guard fsync(descriptor) == 0 else { throw CheckpointError(path: staged.temporary, reason: "fsync failed: \(String(cString: strerror(errno)))") }
     }
 
-    /// Puts staged checkpoints in place (each renamed over the old one) and syncs the folder
-    /// once for all of them.
+    /// Puts staged checkpoints in place (each renamed over the old one; a full one removes the
+    /// delta over the one it replaced) and syncs the folder once for all of them.
     public func publish(_ staged: [Staged]) throws {
         guard !staged.isEmpty else { return }
         for file in staged {
             guard rename(file.temporary, file.final) == 0 else { throw CheckpointError(path: file.final, reason: "rename failed: \(String(cString: strerror(errno)))") }
+            if let stale = file.staleDelta { unlink(stale) }
         }
         let folder = open(directory, O_RDONLY)
         if folder >= 0 { fsync(folder); close(folder) }
@@ -344,9 +384,31 @@ public struct CheckpointStore: Sendable {
         for file in staged { unlink(file.temporary) }
     }
 
-    /// Reads a checkpoint; nil when there is none; throws when it is corrupt or incompatible.
-    public func read(topic: String, partition: Int32) throws(CheckpointError) -> PartitionCheckpoint? {
-        let file = path(topic: topic, partition: partition)
+    /// Reads a partition's checkpoint — the full one, with the delta over it applied when there
+    /// is one — ; nil when there is none; throws when the full one is corrupt or incompatible.
+    /// A delta that cannot be read is moved aside (`.corrupt`) and told to `deltaProblem`, and
+    /// the full checkpoint alone is read (consistent with its own offset: the records after it
+    /// are folded again); a delta over another full checkpoint (one replaced by a crash before
+    /// its delta was removed) is passed over.
+    public func read(topic: String, partition: Int32, deltaProblem: (CheckpointError) -> Void = { _ in }) throws(CheckpointError) -> PartitionCheckpoint? {
+        guard let (base, checksum) = try readFile(path(topic: topic, partition: partition), topic: topic, partition: partition) else { return nil }
+        guard !base.isDelta else { throw CheckpointError(path: path(topic: topic, partition: partition), reason: "holds a delta where a full checkpoint belongs") }
+        let deltaFile = deltaPath(topic: topic, partition: partition)
+        do throws(CheckpointError) {
+            guard let (delta, _) = try readFile(deltaFile, topic: topic, partition: partition) else { return base }
+            guard let reference = delta.base else { throw CheckpointError(path: deltaFile, reason: "holds a full checkpoint where a delta belongs") }
+            guard reference == PartitionCheckpoint.BaseReference(nextOffset: base.nextOffset, checksum: checksum) else { return base }
+            guard delta.nextOffset >= base.nextOffset else { throw CheckpointError(path: deltaFile, reason: "ends at offset \(delta.nextOffset), before its base's \(base.nextOffset)") }
+            return delta.applied(to: base)
+        } catch {
+            _ = rename(deltaFile, deltaFile + ".corrupt")
+            deltaProblem(CheckpointError(path: error.path, reason: error.reason, consequence: "the full checkpoint alone is restored, and the records after it folded again"))
+            return base
+        }
+    }
+
+    /// Reads one checkpoint file, with the checksum of its frame; nil when there is none.
+    private func readFile(_ file: String, topic: String, partition: Int32) throws(CheckpointError) -> (PartitionCheckpoint, UInt32)? {
         guard FileManager.default.fileExists(atPath: file) else { return nil }
         guard let data = FileManager.default.contents(atPath: file) else { throw CheckpointError(path: file, reason: "unreadable") }
         let bytes = [UInt8](data)
@@ -365,7 +427,7 @@ public struct CheckpointStore: Sendable {
             let checkpoint = try BinaryStateDecoder().decode(PartitionCheckpoint.self, from: state)
             guard checkpoint.topic == topic, checkpoint.partition == partition else { throw CheckpointError(path: file, reason: "belongs to \(checkpoint.topic)/\(checkpoint.partition)") }
             guard RecentIDs.fingerprints(decoding: checkpoint.recentIDs) != nil else { throw CheckpointError(path: file, reason: "recent id fingerprints of \(checkpoint.recentIDs.count) bytes, not a multiple of 16") }
-            return checkpoint
+            return (checkpoint, checksum)
         } catch let error as CheckpointError {
             throw error
         } catch {
@@ -373,10 +435,12 @@ public struct CheckpointStore: Sendable {
         }
     }
 
-    /// Moves a bad checkpoint aside (kept for inspection) so the partition is rebuilt.
+    /// Moves a bad checkpoint aside (kept for inspection), with the delta over it, so the
+    /// partition is rebuilt.
     public func quarantine(topic: String, partition: Int32) {
-        let file = path(topic: topic, partition: partition)
-        _ = rename(file, file + ".corrupt")
+        for file in [path(topic: topic, partition: partition), deltaPath(topic: topic, partition: partition)] where FileManager.default.fileExists(atPath: file) {
+            _ = rename(file, file + ".corrupt")
+        }
     }
 
     private func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {

@@ -152,6 +152,8 @@ public struct PartitionProjector: Sendable {
             statistics.late += 1
         }
         if watermark == nil || event.time > watermark! { watermark = event.time }
+        // The customers this record changes are told apart by its offset (incremental checkpoints).
+        projection.stampChanges(offset)
         var outputs = projection.apply(event)
         let configuration = projection.configuration
         if !configuration.counters.isEmpty {
@@ -341,6 +343,9 @@ public struct PartitionProjector: Sendable {
     /// Advances timers to `now` (never behind the watermark).
     public mutating func advance(to now: EventTime) -> [FlowOutput] {
         let target = max(now, watermark ?? now)
+        // Between records: what the timers change is stamped with the next record's offset,
+        // after every one folded (incremental checkpoints).
+        projection.stampChanges(nextOffset)
         var outputs = projection.advance(to: target)
         outputs += rules.advance(to: target, configuration: projection.configuration)
         if let watermark, !foldedCounters.isEmpty {
@@ -393,11 +398,35 @@ public struct PartitionProjector: Sendable {
 
     /// A checkpoint of the current state.
     public func checkpoint() -> PartitionCheckpoint {
+        checkpoint(customers: .map(projection.customers), recentIDs: recentIDs.encoded, base: nil)
+    }
+
+    /// The projector's checkpoint: a delta over `base` (see `PartitionCheckpoint+Delta.swift`)
+    /// when there is one, it is this partition's, and a delta is worth writing — fewer than half
+    /// the customers changed since it, and the deltas since it add up to less than its size
+    /// (``BaseCheckpoint/acceptsDelta``) — and otherwise a full one. Only input partitions
+    /// write deltas (a repartitioned one holds counters alone, which deltas do not divide).
+    public func checkpoint(over base: BaseCheckpoint?) -> PartitionCheckpoint {
+        guard let base, case .input = role, base.acceptsDelta, base.reference.nextOffset <= nextOffset,
+              base.recentIDsInserted <= recentIDs.inserted else { return checkpoint() }
+        let since = base.reference.nextOffset
+        guard projection.customersChanged(since: since) * 2 < projection.customerCount else { return checkpoint() }
+        let newIDs = recentIDs.inserted - base.recentIDsInserted
+        return checkpoint(customers: .changed(projection.customers, since: since), recentIDs: recentIDs.encoded(newest: Int(min(newIDs, Int64(recentIDs.count)))), base: base.reference)
+    }
+
+    /// What ``BaseCheckpoint`` a full checkpoint of the projector now, in a file of `bytes`
+    /// bytes whose frame has checksum `checksum`, is.
+    public func base(checksum: UInt32, bytes: Int) -> BaseCheckpoint {
+        BaseCheckpoint(reference: .init(nextOffset: nextOffset, checksum: checksum), recentIDsInserted: recentIDs.inserted, bytes: bytes)
+    }
+
+    private func checkpoint(customers: PartitionCheckpoint.Customers, recentIDs encodedIDs: [UInt8], base: PartitionCheckpoint.BaseReference?) -> PartitionCheckpoint {
         PartitionCheckpoint(topic: topic, partition: partition, nextOffset: nextOffset, watermark: watermark,
-                            customerStates: .map(projection.customers),
-                            recentIDs: recentIDs.encoded, statistics: statistics, counters: counters, rules: rules,
+                            customerStates: customers,
+                            recentIDs: encodedIDs, statistics: statistics, counters: counters, rules: rules,
                             inputOffsets: inputOffsets.isEmpty ? nil : inputOffsets.keys.sorted().map { PartitionCheckpoint.InputOffset(partition: $0, offset: inputOffsets[$0]!) },
                             counterRules: counterRules.evaluatedThrough == nil ? nil : counterRules, earliestCounterInput: earliestCounterInput,
-                            sourceProgress: sourceProgress.isEmpty ? nil : sourceProgress.keys.sorted().map { sourceProgress[$0]! })
+                            sourceProgress: sourceProgress.isEmpty ? nil : sourceProgress.keys.sorted().map { sourceProgress[$0]! }, base: base)
     }
 }

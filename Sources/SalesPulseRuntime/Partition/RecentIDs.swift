@@ -18,6 +18,11 @@ public struct RecentIDs: Sendable, Equatable {
     private var head = 0
     private var table = SlotTable(slotCount: 1024)
     public var count: Int { order.count }
+    /// How many ids were inserted since this set was created or restored (evicted ones
+    /// included): the ids inserted since an earlier moment are the newest `inserted − then`
+    /// (all, when that is more than ``count``), as an incremental checkpoint needs. Not part of
+    /// equality.
+    public private(set) var inserted: Int64 = 0
 
     /// Creates an empty set holding up to `capacity` ids (at most 2³² − 2).
     public init(capacity: Int = 1_000_000) {
@@ -43,6 +48,7 @@ public struct RecentIDs: Sendable, Equatable {
             head = (head + 1) % capacity
         }
         table.insert(tag: Self.tag(of: fingerprint), position: position)
+        inserted += 1
         return true
     }
 
@@ -83,11 +89,25 @@ extension RecentIDs {
     /// Written into one buffer: appending 8 bytes at a time to `Data` took a third of a
     /// checkpoint's time (BENCHMARKS.md, session 19); into memory not zeroed first, as the
     /// checkpoint splices it (``SplicedBytes``).
-    public var encoded: [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: order.count * 16) { buffer, initialized in
+    public var encoded: [UInt8] { encoded(newest: order.count) }
+
+    /// The newest `newest` fingerprints (at most ``count``), oldest first, as ``encoded``
+    /// writes them: the ids an incremental checkpoint adds to those of its base.
+    public func encoded(newest: Int) -> [UInt8] {
+        let newest = min(max(0, newest), order.count)
+        // The ring in arrival order is order[head...] then order[..<head]; the newest `newest`
+        // are its last ones.
+        let skip = order.count - newest
+        let ranges: [Range<Int>]
+        if skip < order.count - head {
+            ranges = [(head + skip)..<order.count, 0..<head]
+        } else {
+            ranges = [(skip - (order.count - head))..<head]
+        }
+        return [UInt8](unsafeUninitializedCapacity: newest * 16) { buffer, initialized in
             let raw = UnsafeMutableRawBufferPointer(buffer)
             var offset = 0
-            for range in [head..<order.count, 0..<head] {
+            for range in ranges {
                 for fingerprint in order[range] {
                     raw.storeBytes(of: fingerprint.high.littleEndian, toByteOffset: offset, as: UInt64.self)
                     raw.storeBytes(of: fingerprint.low.littleEndian, toByteOffset: offset + 8, as: UInt64.self)

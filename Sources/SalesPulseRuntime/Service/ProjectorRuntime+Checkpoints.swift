@@ -19,7 +19,7 @@ extension ProjectorRuntime {
             // reaches), a deep copy of the state per round, freed again after the write.
             // Encoded now, on the fold threads, the state is never copied; only the
             // compression and the file are left to the writer.
-            writes = encodeAll(workers: workers).map { encoded, mark in { [self] in write(encoded, mark: mark) } }
+            writes = encodeAll(workers: workers).map { encoded, taken in { [self] in write(encoded, taken: taken) } }
         } else {
             // Live: few customers change while a round is written, and a snapshot costs
             // no pause.
@@ -36,7 +36,7 @@ extension ProjectorRuntime {
     /// true (one folder sync for all); when it returns false, removes them.
     func checkpointAll(workers: FoldWorkers, publishingAfter ready: () -> Bool) {
         let snapshot = Snapshot(projectors: changedProjectors())
-        let staged = Mutex<[(file: CheckpointStore.Staged, mark: (KafkaTopicPartition, CheckpointMark))]>([])
+        let staged = Mutex<[(file: CheckpointStore.Staged, taken: Taken)]>([])
         // Each file is synced by a thread of its own while the fold threads encode the next
         // partitions: synced where it was written, each sync (a few milliseconds a file, mostly
         // waiting for the disk) kept its fold thread from encoding.
@@ -46,7 +46,7 @@ extension ProjectorRuntime {
                 let projector = snapshot.projectors[index]
                 if let file = stage(projector) {
                     syncs.sync(file)
-                    staged.withLock { $0.append((file, (Self.key(of: projector), projector.checkpointMark))) }
+                    staged.withLock { $0.append((file, Taken(projector))) }
                 }
             }
         }
@@ -61,7 +61,7 @@ extension ProjectorRuntime {
         }
         do {
             try store.publish(files.map(\.file))
-            checkpointed.withLock { marks in for (key, mark) in files.map(\.mark) { marks[key] = mark } }
+            for (file, taken) in files { noteInPlace(file, taken: taken) }
         } catch {
             logger.error("checkpoint failed: \(error)")
         }
@@ -87,15 +87,15 @@ extension ProjectorRuntime {
     /// The checkpoint of every owned partition whose state moved since its newest one, encoded,
     /// with what it holds; the partitions shared out among the fold threads, in partition order.
     /// A partition that cannot be encoded is logged and left out (its previous checkpoint stays).
-    private func encodeAll(workers: FoldWorkers) -> [(CheckpointStore.Encoded, CheckpointMark)] {
+    private func encodeAll(workers: FoldWorkers) -> [(CheckpointStore.Encoded, Taken)] {
         let snapshot = Snapshot(projectors: changedProjectors())
-        let encoded = Mutex<[Int: (CheckpointStore.Encoded, CheckpointMark)]>([:])
+        let encoded = Mutex<[Int: (CheckpointStore.Encoded, Taken)]>([:])
         workers.run(workers: min(workers.count, snapshot.projectors.count)) { worker, _ in
             for index in stride(from: worker, to: snapshot.projectors.count, by: workers.count) {
                 do {
                     let projector = snapshot.projectors[index]
                     let bytes = try store.encode(checkpoint(of: projector))
-                    encoded.withLock { $0[index] = (bytes, projector.checkpointMark) }
+                    encoded.withLock { $0[index] = (bytes, Taken(projector)) }
                 } catch {
                     logger.error("checkpoint failed: \(error)")
                 }
@@ -104,9 +104,12 @@ extension ProjectorRuntime {
         return encoded.withLock { encoded in encoded.keys.sorted().map { encoded[$0]! } }
     }
 
-    /// A projector's checkpoint, stamped with this runtime's ``CheckpointOrigin``.
+    /// A projector's checkpoint, stamped with this runtime's ``CheckpointOrigin``: a delta over
+    /// the partition's full checkpoint in place when this process wrote it and a delta is worth
+    /// writing (``PartitionProjector/checkpoint(over:)``), a full one otherwise.
     func checkpoint(of projector: PartitionProjector) -> PartitionCheckpoint {
-        var checkpoint = projector.checkpoint()
+        let base = bases.withLock { $0[Self.key(of: projector)] }
+        var checkpoint = projector.checkpoint(over: base)
         checkpoint.origin = origin.withLock { $0 }
         return checkpoint
     }
@@ -119,19 +122,19 @@ extension ProjectorRuntime {
     /// Writes a projector's checkpoint in place (a snapshot's, or a revoked partition's).
     func write(_ projector: PartitionProjector) {
         do {
-            write(try store.encode(checkpoint(of: projector)), mark: projector.checkpointMark)
+            write(try store.encode(checkpoint(of: projector)), taken: Taken(projector))
         } catch {
             logger.error("checkpoint failed: \(error)")
         }
     }
 
-    /// Compresses, writes and puts in place an encoded checkpoint holding `mark`.
-    private func write(_ encoded: CheckpointStore.Encoded, mark: CheckpointMark) {
+    /// Compresses, writes and puts in place an encoded checkpoint of the projector `taken` describes.
+    private func write(_ encoded: CheckpointStore.Encoded, taken: Taken) {
         let start = ContinuousClock.now
         do {
             let staged = try store.stage(encoded)
             try store.publish([staged])
-            checkpointed.withLock { $0[KafkaTopicPartition(topic: encoded.topic, partition: encoded.partition)] = mark }
+            noteInPlace(staged, taken: taken)
             recordCheckpoint(bytes: staged.size, since: start, plus: encoded.encodingTime)
         } catch {
             logger.error("checkpoint failed: \(error)")
@@ -150,6 +153,37 @@ extension ProjectorRuntime {
             logger.error("checkpoint failed: \(error)")
             return nil
         }
+    }
+
+    /// What a checkpoint put in place holds, taken from its projector when it was encoded (the
+    /// projector itself is not kept: a snapshot that lived on would make the fold copy what it
+    /// shares).
+    struct Taken: Sendable {
+        let key: KafkaTopicPartition
+        let mark: CheckpointMark
+        let nextOffset: Int64
+        let recentIDsInserted: Int64
+
+        init(_ projector: PartitionProjector) {
+            key = ProjectorRuntime.key(of: projector)
+            mark = projector.checkpointMark
+            nextOffset = projector.nextOffset
+            recentIDsInserted = projector.recentIDs.inserted
+        }
+    }
+
+    /// Notes a checkpoint put in place: the state it holds and, for a full one, the base of the
+    /// partition's next deltas; a delta adds its size to its base's.
+    func noteInPlace(_ staged: CheckpointStore.Staged, taken: Taken) {
+        checkpointed.withLock { $0[taken.key] = taken.mark }
+        bases.withLock { bases in
+            if staged.isDelta {
+                bases[taken.key]?.deltaBytes += staged.size
+            } else {
+                bases[taken.key] = BaseCheckpoint(reference: .init(nextOffset: taken.nextOffset, checksum: staged.checksum), recentIDsInserted: taken.recentIDsInserted, bytes: staged.size)
+            }
+        }
+        if staged.isDelta { deltaCheckpoints.add(1, ordering: .relaxed) }
     }
 
     /// Records a checkpoint written since `start`, after `encoding` spent on it before.

@@ -39,7 +39,9 @@ extension ProjectorRuntime {
         // Read (decompressed and decoded) on every core: one after the other, 300,000
         // customers' checkpoints took the consume thread about a second.
         let read = Self.onEveryCore(toRestore) { [store] partition in
-            Result { () throws(CheckpointError) in try store.read(topic: partition.topic, partition: partition.partition) }
+            Result { () throws(CheckpointError) in
+                try store.read(topic: partition.topic, partition: partition.partition) { [logger] problem in logger.warning("\(problem)") }
+            }
         }
         for (partition, result) in zip(toRestore, read) {
             switch result {
@@ -165,6 +167,8 @@ extension ProjectorRuntime {
             dropped.removeAll { keeping[Self.key(of: $0)] != nil }
         }
         checkpointed.withLock { marks in for partition in revoked { marks[partition] = nil } }
+        // Got again, a partition's first checkpoint is a full one.
+        bases.withLock { bases in for partition in revoked { bases[partition] = nil } }
         var keptBefore = kept.withLock { kept in defer { kept = keeping }; return kept }.map(\.value.projector)
         releaser.release(&keptBefore)
         releaser.release(&dropped)

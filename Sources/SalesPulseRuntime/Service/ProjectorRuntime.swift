@@ -105,6 +105,11 @@ public final class ProjectorRuntime: Sendable {
     /// Each owned partition's state as its newest checkpoint holds it (absent: none written or
     /// restored by this process): a partition whose state has not moved since is not written.
     let checkpointed = Mutex<[KafkaTopicPartition: CheckpointMark]>([:])
+    /// Each owned partition's full checkpoint in place, written by this process since it got the
+    /// partition: its next checkpoints may be deltas over it (absent: the next one is full).
+    let bases = Mutex<[KafkaTopicPartition: BaseCheckpoint]>([:])
+    /// Checkpoints put in place since start that were deltas.
+    let deltaCheckpoints = Atomic<Int>(0)
     let rules = Mutex(CounterRuleEvaluator())
     let sequences = Mutex(SequenceRuleEvaluator())
     /// Alerts fired and resolved by the rules evaluated across partitions (N-in-a-row rules;

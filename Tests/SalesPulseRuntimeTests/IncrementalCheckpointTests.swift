@@ -1,0 +1,230 @@
+import Foundation
+import Testing
+import SalesPulseModel
+import SalesPulseProjections
+@testable import SalesPulseRuntime
+
+/// Incremental checkpoints: a delta over a full checkpoint holds the customers changed and the
+/// ids seen since it; the two read together are the full checkpoint of the moment the delta was
+/// taken, and a delta that cannot be used leaves the full checkpoint alone, never half of one.
+@Suite struct IncrementalCheckpointTests {
+    typealias H = RuntimeHarness
+    static let configuration = SeedRuleCatalogueTests.configuration
+    static let t0: Int64 = 1_772_413_200_000
+    static let topic = "sales.events"
+
+    /// Event `index` of a partition: lead creations for `customers` customers, then objections
+    /// and step entries on the first `active` of them.
+    static func event(_ index: Int, customers: Int, active: Int) -> String {
+        let millis = t0 + Int64(index) * 60_000
+        if index < customers {
+            return #"{"specversion":"1.0","id":"e-\#(index)","source":"test","type":"sales.lead.created","time":"\#(H.stamp(millis))","subject":"c-\#(index)","repid":"rep-\#(index % 7)","region":"east","data":{"channel":"phone","contactMode":"call"}}"#
+        }
+        let customer = "c-\(index % active)"
+        return #"{"specversion":"1.0","id":"e-\#(index)","source":"test","type":"sales.objection.chosen","time":"\#(H.stamp(millis))","subject":"\#(customer)","repid":"rep-\#(index % 7)","region":"east","data":{"objection":"price_too_high"}}"#
+    }
+
+    /// Folds events `range` into `projector` (offsets = event indexes), then, `advancing`,
+    /// advances its timers 80 hours past the last.
+    static func fold(_ range: Range<Int>, into projector: inout PartitionProjector, customers: Int, active: Int, advancing: Bool = false) {
+        let decoder = EventDecoder(policy: { var policy = ValidationPolicy(); policy.maxFutureSkewMilliseconds = Int64.max / 4; return policy }())
+        for index in range {
+            _ = Array(event(index, customers: customers, active: active).utf8).withUnsafeBytes { value in
+                projector.process(value: value, key: nil, offset: Int64(index), recordTime: EventTime(epochMilliseconds: t0 + Int64(index) * 60_000), decoder: decoder)
+            }
+        }
+        if advancing { _ = projector.advance(to: EventTime(epochMilliseconds: t0 + Int64(range.upperBound) * 60_000 + 80 * 3_600_000)) }
+    }
+
+    static func projector() -> PartitionProjector {
+        PartitionProjector(topic: topic, partition: 2, configuration: configuration)
+    }
+
+    /// Writes `checkpoint` and returns the base a runtime would note for it.
+    static func putInPlace(_ checkpoint: PartitionCheckpoint, of projector: PartitionProjector, in store: CheckpointStore) throws -> BaseCheckpoint? {
+        let staged = try store.stage(checkpoint)
+        try store.publish([staged])
+        return staged.isDelta ? nil : projector.base(checksum: staged.checksum, bytes: staged.size)
+    }
+
+    @Test func aDeltaHoldsTheChangedCustomersAndReadsBackAsTheFullCheckpoint() throws {
+        let store = try CheckpointStore(directory: H.temporaryDirectory())
+        var projector = Self.projector()
+        Self.fold(0..<300, into: &projector, customers: 300, active: 20)
+        let base = try #require(try Self.putInPlace(projector.checkpoint(over: nil), of: projector, in: store))
+        #expect(!FileManager.default.fileExists(atPath: store.deltaPath(topic: Self.topic, partition: 2)))
+
+        Self.fold(300..<340, into: &projector, customers: 300, active: 20)
+        let delta = projector.checkpoint(over: base)
+        let isDelta = delta.isDelta, named = delta.base == base.reference
+        #expect(isDelta)
+        #expect(named)
+        #expect(delta.customerStates.count <= 20 + 300 / 2, "the customers changed since the base (20 objected; timers may touch others), not all 300")
+        #expect(delta.customerStates.count >= 20)
+        #expect(delta.recentIDs.count == 40 * 16, "the 40 ids seen since the base")
+        _ = try Self.putInPlace(delta, of: projector, in: store)
+        #expect(FileManager.default.fileExists(atPath: store.deltaPath(topic: Self.topic, partition: 2)))
+
+        let read = try #require(try store.read(topic: Self.topic, partition: 2))
+        #expect(!read.isDelta)
+        let same = read == projector.checkpoint()
+        #expect(same, "the base and the delta read together are the full checkpoint")
+        // Restored from it, a projector is the one that wrote it.
+        let restored = PartitionProjector(topic: Self.topic, partition: 2, configuration: Self.configuration, checkpoint: read)
+        let sameProjection = restored.projection == projector.projection, sameIDs = restored.recentIDs == projector.recentIDs
+        let sameCheckpoint = restored.checkpoint() == projector.checkpoint()
+        #expect(sameProjection)
+        #expect(sameIDs)
+        #expect(sameCheckpoint)
+    }
+
+    @Test func eachDeltaReplacesTheOneBeforeAndHoldsEveryChangeSinceTheBase() throws {
+        let store = try CheckpointStore(directory: H.temporaryDirectory())
+        var projector = Self.projector()
+        Self.fold(0..<300, into: &projector, customers: 300, active: 30)
+        var base = try #require(try Self.putInPlace(projector.checkpoint(), of: projector, in: store))
+        for round in 0..<3 {
+            Self.fold((300 + round * 20)..<(320 + round * 20), into: &projector, customers: 300, active: 30)
+            let delta = projector.checkpoint(over: base)
+            let isDelta = delta.isDelta
+            #expect(isDelta, "round \(round)")
+            #expect(delta.recentIDs.count == (round + 1) * 20 * 16, "every id since the base, round \(round)")
+            let staged = try store.stage(delta)
+            try store.publish([staged])
+            base.deltaBytes += staged.size
+            let same = try store.read(topic: Self.topic, partition: 2) == projector.checkpoint()
+            #expect(same, "round \(round)")
+        }
+    }
+
+    @Test func aFullCheckpointRemovesTheDeltaOverTheOneItReplaces() throws {
+        let store = try CheckpointStore(directory: H.temporaryDirectory())
+        var projector = Self.projector()
+        Self.fold(0..<200, into: &projector, customers: 200, active: 10)
+        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: projector, in: store))
+        Self.fold(200..<220, into: &projector, customers: 200, active: 10)
+        _ = try Self.putInPlace(projector.checkpoint(over: base), of: projector, in: store)
+        let deltaFile = store.deltaPath(topic: Self.topic, partition: 2)
+        let oldDelta = try #require(FileManager.default.contents(atPath: deltaFile))
+
+        Self.fold(220..<240, into: &projector, customers: 200, active: 10)
+        _ = try Self.putInPlace(projector.checkpoint(), of: projector, in: store)
+        #expect(!FileManager.default.fileExists(atPath: deltaFile), "the delta over the replaced base is gone")
+        let same = try store.read(topic: Self.topic, partition: 2) == projector.checkpoint()
+        #expect(same)
+
+        // A crash between the rename of the new base and the removal of the old delta leaves
+        // the delta over the replaced base: it names another base and is passed over.
+        #expect(FileManager.default.createFile(atPath: deltaFile, contents: oldDelta))
+        var problems: [CheckpointError] = []
+        let sameAfterCrash = try store.read(topic: Self.topic, partition: 2) { problems.append($0) } == projector.checkpoint()
+        #expect(sameAfterCrash)
+        #expect(problems.isEmpty, "a stale delta is no problem")
+    }
+
+    @Test func aCorruptDeltaIsSetAsideAndTheFullCheckpointReadAlone() throws {
+        let store = try CheckpointStore(directory: H.temporaryDirectory())
+        var projector = Self.projector()
+        Self.fold(0..<200, into: &projector, customers: 200, active: 10)
+        let full = projector.checkpoint()
+        let base = try #require(try Self.putInPlace(full, of: projector, in: store))
+        Self.fold(200..<230, into: &projector, customers: 200, active: 10)
+        _ = try Self.putInPlace(projector.checkpoint(over: base), of: projector, in: store)
+        let deltaFile = store.deltaPath(topic: Self.topic, partition: 2)
+        var bytes = try #require(FileManager.default.contents(atPath: deltaFile))
+        bytes[bytes.count - 3] ^= 0xFF
+        #expect(FileManager.default.createFile(atPath: deltaFile, contents: bytes))
+
+        var problems: [CheckpointError] = []
+        let read = try store.read(topic: Self.topic, partition: 2) { problems.append($0) }
+        let isFull = read == full
+        #expect(isFull, "the full checkpoint alone, at its own offset")
+        #expect(read?.nextOffset == 200)
+        #expect(problems.count == 1)
+        #expect(problems.first?.reason == "checksum mismatch")
+        #expect(problems.first?.description.contains("the full checkpoint alone is restored") == true)
+        #expect(FileManager.default.fileExists(atPath: deltaFile + ".corrupt"), "kept for inspection")
+        #expect(!FileManager.default.fileExists(atPath: deltaFile))
+    }
+
+    @Test func aCorruptFullCheckpointIsSetAsideWithItsDelta() throws {
+        let store = try CheckpointStore(directory: H.temporaryDirectory())
+        var projector = Self.projector()
+        Self.fold(0..<100, into: &projector, customers: 100, active: 10)
+        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: projector, in: store))
+        Self.fold(100..<110, into: &projector, customers: 100, active: 10)
+        _ = try Self.putInPlace(projector.checkpoint(over: base), of: projector, in: store)
+        let fullFile = store.path(topic: Self.topic, partition: 2)
+        var bytes = try #require(FileManager.default.contents(atPath: fullFile))
+        bytes[40] ^= 0xFF
+        #expect(FileManager.default.createFile(atPath: fullFile, contents: bytes))
+        #expect(throws: CheckpointError.self) { try store.read(topic: Self.topic, partition: 2) }
+        store.quarantine(topic: Self.topic, partition: 2)
+        let none = try store.read(topic: Self.topic, partition: 2) == nil
+        #expect(none, "rebuilt from the log")
+        #expect(FileManager.default.fileExists(atPath: fullFile + ".corrupt"))
+        #expect(FileManager.default.fileExists(atPath: store.deltaPath(topic: Self.topic, partition: 2) + ".corrupt"))
+    }
+
+    @Test func aFullCheckpointIsWrittenWhenADeltaIsNotWorthIt() throws {
+        var projector = Self.projector()
+        Self.fold(0..<100, into: &projector, customers: 100, active: 100)
+        var base = projector.base(checksum: 1, bytes: 10_000)
+        Self.fold(100..<110, into: &projector, customers: 100, active: 100)
+        let fewChanged = projector.checkpoint(over: base).isDelta, noBase = projector.checkpoint(over: nil).isDelta
+        #expect(fewChanged, "10 of 100 customers changed")
+        #expect(!noBase, "no base")
+        base.deltaBytes = 10_000
+        let deltasAddUp = projector.checkpoint(over: base).isDelta
+        #expect(!deltasAddUp, "the deltas since the base add up to its size")
+        base.deltaBytes = 0
+        Self.fold(110..<170, into: &projector, customers: 100, active: 100)
+        let mostChanged = projector.checkpoint(over: base).isDelta
+        #expect(!mostChanged, "70 of 100 customers changed: a delta would be most of a full checkpoint")
+
+        var repartitioned = PartitionProjector(topic: "salespulse.g.repartition.region", partition: 0, configuration: Self.configuration, role: .repartitioned(attribute: "region"))
+        let repartitionedBase = repartitioned.base(checksum: 1, bytes: 10_000)
+        _ = repartitioned.advance(to: EventTime(epochMilliseconds: Self.t0))
+        let repartitionedDelta = repartitioned.checkpoint(over: repartitionedBase).isDelta
+        #expect(!repartitionedDelta, "repartitioned partitions hold counters only: always full")
+    }
+
+    /// Timers change customers between records (an alert fires): the change is stamped with the
+    /// next record's offset, so the delta after it holds them.
+    @Test func changesByTimersBetweenRecordsCountAsChangesSinceTheBase() throws {
+        let store = try CheckpointStore(directory: H.temporaryDirectory())
+        var projector = Self.projector()
+        Self.fold(0..<100, into: &projector, customers: 100, active: 10)
+        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: projector, in: store))
+        #expect(projector.projection.customersChanged(since: base.reference.nextOffset) == 0)
+        Self.fold(100..<101, into: &projector, customers: 100, active: 10, advancing: true)
+        #expect(projector.projection.customersChanged(since: base.reference.nextOffset) == 100, "every lead's activation alert fired")
+        let same = try store.read(topic: Self.topic, partition: 2) != projector.checkpoint()
+        #expect(same, "the base does not hold the alerts")
+        _ = try Self.putInPlace(projector.checkpoint(), of: projector, in: store)
+        let inPlace = try store.read(topic: Self.topic, partition: 2) == projector.checkpoint()
+        #expect(inPlace)
+    }
+
+    @Test func theNewestIdsAreEncodedInArrivalOrderAcrossTheRing() {
+        var ids = RecentIDs(capacity: 5)
+        for index in 0..<8 { _ = ids.insert("id-\(index)") } // the ring wraps: ids 3 – 7 kept
+        #expect(ids.inserted == 8)
+        #expect(ids.count == 5)
+        let all = ids.encoded
+        for newest in 0...5 {
+            #expect(ids.encoded(newest: newest) == Array(all.suffix(newest * 16)), "newest \(newest)")
+        }
+        #expect(ids.encoded(newest: 9) == all, "no more than are kept")
+        let insertedAgain = ids.insert("id-7")
+        #expect(!insertedAgain, "a duplicate")
+        #expect(ids.inserted == 8, "a duplicate is not inserted")
+        // The ids of a base, then the newest since it, restore the set.
+        let base = RecentIDs(capacity: 5, oldestFirst: RecentIDs.fingerprints(decoding: ids.encoded)!)
+        var live = ids
+        for index in 8..<11 { _ = live.insert("id-\(index)") }
+        let since = Int(live.inserted - ids.inserted)
+        let restored = RecentIDs(capacity: 5, oldestFirst: RecentIDs.fingerprints(decoding: base.encoded + live.encoded(newest: since))!)
+        #expect(restored == live)
+    }
+}
