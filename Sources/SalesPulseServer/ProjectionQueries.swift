@@ -99,6 +99,7 @@ extension ProjectorRuntime: ProjectionQueries {
             ("salespulse_customers", "Customers in owned partitions", Double(status.customers)),
             ("salespulse_partitions_owned", "Partitions owned by this instance (input and repartition)", Double(status.partitions.count)),
             ("salespulse_checkpoints_written_total", "Partition checkpoints written", Double(status.checkpointsWritten)),
+            ("salespulse_checkpoint_deltas_written_total", "Partition checkpoints written as deltas over the partition's full checkpoint (of salespulse_checkpoints_written_total)", Double(status.checkpointDeltasWritten)),
         ]
         for (reason, count) in s.rejectedByReason.sorted(by: { $0.key < $1.key }) {
             result.append(("salespulse_events_rejected_total{reason=\"\(reason)\"}", "Events rejected, by reason", Double(count)))

@@ -40,10 +40,13 @@ import SalesPulseProjections
         PartitionProjector(topic: topic, partition: 2, configuration: configuration)
     }
 
-    /// Writes `checkpoint` and returns the base a runtime would note for it.
-    static func putInPlace(_ checkpoint: PartitionCheckpoint, of projector: PartitionProjector, in store: CheckpointStore) throws -> BaseCheckpoint? {
+    /// Writes `checkpoint`, taken from `projector` now, and returns the base a runtime would
+    /// note for it (nil for a delta); the projector then starts a new generation of changes,
+    /// as a runtime's does once a checkpoint is taken from it.
+    static func putInPlace(_ checkpoint: PartitionCheckpoint, of projector: inout PartitionProjector, in store: CheckpointStore) throws -> BaseCheckpoint? {
         let staged = try store.stage(checkpoint)
         try store.publish([staged])
+        defer { projector.startChangeGeneration() }
         return staged.isDelta ? nil : projector.base(checksum: staged.checksum, bytes: staged.size)
     }
 
@@ -51,7 +54,7 @@ import SalesPulseProjections
         let store = try CheckpointStore(directory: H.temporaryDirectory())
         var projector = Self.projector()
         Self.fold(0..<300, into: &projector, customers: 300, active: 20)
-        let base = try #require(try Self.putInPlace(projector.checkpoint(over: nil), of: projector, in: store))
+        let base = try #require(try Self.putInPlace(projector.checkpoint(over: nil), of: &projector, in: store))
         #expect(!FileManager.default.fileExists(atPath: store.deltaPath(topic: Self.topic, partition: 2)))
 
         Self.fold(300..<340, into: &projector, customers: 300, active: 20)
@@ -62,7 +65,7 @@ import SalesPulseProjections
         #expect(delta.customerStates.count <= 20 + 300 / 2, "the customers changed since the base (20 objected; timers may touch others), not all 300")
         #expect(delta.customerStates.count >= 20)
         #expect(delta.recentIDs.count == 40 * 16, "the 40 ids seen since the base")
-        _ = try Self.putInPlace(delta, of: projector, in: store)
+        _ = try Self.putInPlace(delta, of: &projector, in: store)
         #expect(FileManager.default.fileExists(atPath: store.deltaPath(topic: Self.topic, partition: 2)))
 
         let read = try #require(try store.read(topic: Self.topic, partition: 2))
@@ -82,7 +85,7 @@ import SalesPulseProjections
         let store = try CheckpointStore(directory: H.temporaryDirectory())
         var projector = Self.projector()
         Self.fold(0..<300, into: &projector, customers: 300, active: 30)
-        var base = try #require(try Self.putInPlace(projector.checkpoint(), of: projector, in: store))
+        var base = try #require(try Self.putInPlace(projector.checkpoint(), of: &projector, in: store))
         for round in 0..<3 {
             Self.fold((300 + round * 20)..<(320 + round * 20), into: &projector, customers: 300, active: 30)
             let delta = projector.checkpoint(over: base)
@@ -91,6 +94,7 @@ import SalesPulseProjections
             #expect(delta.recentIDs.count == (round + 1) * 20 * 16, "every id since the base, round \(round)")
             let staged = try store.stage(delta)
             try store.publish([staged])
+            projector.startChangeGeneration()
             base.deltaBytes += staged.size
             let same = try store.read(topic: Self.topic, partition: 2) == projector.checkpoint()
             #expect(same, "round \(round)")
@@ -101,14 +105,14 @@ import SalesPulseProjections
         let store = try CheckpointStore(directory: H.temporaryDirectory())
         var projector = Self.projector()
         Self.fold(0..<200, into: &projector, customers: 200, active: 10)
-        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: projector, in: store))
+        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: &projector, in: store))
         Self.fold(200..<220, into: &projector, customers: 200, active: 10)
-        _ = try Self.putInPlace(projector.checkpoint(over: base), of: projector, in: store)
+        _ = try Self.putInPlace(projector.checkpoint(over: base), of: &projector, in: store)
         let deltaFile = store.deltaPath(topic: Self.topic, partition: 2)
         let oldDelta = try #require(FileManager.default.contents(atPath: deltaFile))
 
         Self.fold(220..<240, into: &projector, customers: 200, active: 10)
-        _ = try Self.putInPlace(projector.checkpoint(), of: projector, in: store)
+        _ = try Self.putInPlace(projector.checkpoint(), of: &projector, in: store)
         #expect(!FileManager.default.fileExists(atPath: deltaFile), "the delta over the replaced base is gone")
         let same = try store.read(topic: Self.topic, partition: 2) == projector.checkpoint()
         #expect(same)
@@ -127,9 +131,9 @@ import SalesPulseProjections
         var projector = Self.projector()
         Self.fold(0..<200, into: &projector, customers: 200, active: 10)
         let full = projector.checkpoint()
-        let base = try #require(try Self.putInPlace(full, of: projector, in: store))
+        let base = try #require(try Self.putInPlace(full, of: &projector, in: store))
         Self.fold(200..<230, into: &projector, customers: 200, active: 10)
-        _ = try Self.putInPlace(projector.checkpoint(over: base), of: projector, in: store)
+        _ = try Self.putInPlace(projector.checkpoint(over: base), of: &projector, in: store)
         let deltaFile = store.deltaPath(topic: Self.topic, partition: 2)
         var bytes = try #require(FileManager.default.contents(atPath: deltaFile))
         bytes[bytes.count - 3] ^= 0xFF
@@ -151,9 +155,9 @@ import SalesPulseProjections
         let store = try CheckpointStore(directory: H.temporaryDirectory())
         var projector = Self.projector()
         Self.fold(0..<100, into: &projector, customers: 100, active: 10)
-        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: projector, in: store))
+        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: &projector, in: store))
         Self.fold(100..<110, into: &projector, customers: 100, active: 10)
-        _ = try Self.putInPlace(projector.checkpoint(over: base), of: projector, in: store)
+        _ = try Self.putInPlace(projector.checkpoint(over: base), of: &projector, in: store)
         let fullFile = store.path(topic: Self.topic, partition: 2)
         var bytes = try #require(FileManager.default.contents(atPath: fullFile))
         bytes[40] ^= 0xFF
@@ -170,6 +174,7 @@ import SalesPulseProjections
         var projector = Self.projector()
         Self.fold(0..<100, into: &projector, customers: 100, active: 100)
         var base = projector.base(checksum: 1, bytes: 10_000)
+        projector.startChangeGeneration()
         Self.fold(100..<110, into: &projector, customers: 100, active: 100)
         let fewChanged = projector.checkpoint(over: base).isDelta, noBase = projector.checkpoint(over: nil).isDelta
         #expect(fewChanged, "10 of 100 customers changed")
@@ -184,26 +189,94 @@ import SalesPulseProjections
 
         var repartitioned = PartitionProjector(topic: "salespulse.g.repartition.region", partition: 0, configuration: Self.configuration, role: .repartitioned(attribute: "region"))
         let repartitionedBase = repartitioned.base(checksum: 1, bytes: 10_000)
+        repartitioned.startChangeGeneration()
         _ = repartitioned.advance(to: EventTime(epochMilliseconds: Self.t0))
         let repartitionedDelta = repartitioned.checkpoint(over: repartitionedBase).isDelta
         #expect(!repartitionedDelta, "repartitioned partitions hold counters only: always full")
     }
 
-    /// Timers change customers between records (an alert fires): the change is stamped with the
-    /// next record's offset, so the delta after it holds them.
+    /// Timers change customers between records (an alert fires): the change belongs to the
+    /// generation after the base, so the delta after it holds them.
     @Test func changesByTimersBetweenRecordsCountAsChangesSinceTheBase() throws {
         let store = try CheckpointStore(directory: H.temporaryDirectory())
         var projector = Self.projector()
         Self.fold(0..<100, into: &projector, customers: 100, active: 10)
-        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: projector, in: store))
-        #expect(projector.projection.customersChanged(since: base.reference.nextOffset) == 0)
+        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: &projector, in: store))
+        #expect(projector.customersChanged(since: base) == 0)
         Self.fold(100..<101, into: &projector, customers: 100, active: 10, advancing: true)
-        #expect(projector.projection.customersChanged(since: base.reference.nextOffset) == 100, "every lead's activation alert fired")
+        #expect(projector.customersChanged(since: base) == 100, "every lead's activation alert fired")
         let same = try store.read(topic: Self.topic, partition: 2) != projector.checkpoint()
         #expect(same, "the base does not hold the alerts")
-        _ = try Self.putInPlace(projector.checkpoint(), of: projector, in: store)
+        _ = try Self.putInPlace(projector.checkpoint(), of: &projector, in: store)
         let inPlace = try store.read(topic: Self.topic, partition: 2) == projector.checkpoint()
         #expect(inPlace)
+    }
+
+    /// What timers changed before a full checkpoint was taken is in it: the delta after it holds
+    /// only what changed since, however few records came in between (none, here, before the
+    /// five objections).
+    @Test func changesBeforeTheBaseAreNotRepeatedInItsDeltas() throws {
+        let store = try CheckpointStore(directory: H.temporaryDirectory())
+        var projector = Self.projector()
+        Self.fold(0..<100, into: &projector, customers: 100, active: 5, advancing: true)
+        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: &projector, in: store))
+        #expect(projector.customersChanged(since: base) == 0, "the alerts fired before the base are in it")
+        Self.fold(100..<105, into: &projector, customers: 100, active: 5)
+        #expect(projector.customersChanged(since: base) == 5)
+        let delta = projector.checkpoint(over: base)
+        #expect(delta.customerStates.count == 5)
+    }
+
+    /// One event of `type` for customer `c-<customer>` at `minute`, folded at `offset`.
+    static func fold(_ type: String, customer: Int, minute: Int64, offset: Int64, data: String = "{}", into projector: inout PartitionProjector) {
+        let millis = t0 + minute * 60_000
+        let json = #"{"specversion":"1.0","id":"x-\#(offset)","source":"test","type":"\#(type)","time":"\#(H.stamp(millis))","subject":"c-\#(customer)","repid":"rep-1","region":"east","data":\#(data)}"#
+        let decoder = EventDecoder(policy: { var policy = ValidationPolicy(); policy.maxFutureSkewMilliseconds = Int64.max / 4; return policy }())
+        _ = Array(json.utf8).withUnsafeBytes { projector.process(value: $0, key: nil, offset: offset, recordTime: EventTime(epochMilliseconds: millis), decoder: decoder) }
+    }
+
+    /// The keyed rules' pending absences are kept per customer: a delta holds those of the
+    /// customers it holds — armed, answered (gone), fired by a timer — and reads back whole.
+    @Test func theRulesPendingAbsencesOfChangedCustomersTravelInTheDelta() throws {
+        let store = try CheckpointStore(directory: H.temporaryDirectory())
+        var projector = Self.projector()
+        var offset: Int64 = 0
+        // 40 won deals: each arms "no follow-up within 30 days".
+        for customer in 0..<40 {
+            Self.fold("sales.deal.won", customer: customer, minute: Int64(customer), offset: offset, data: #"{"amount":1000,"currency":"CNY"}"#, into: &projector)
+            offset += 1
+        }
+        #expect(projector.rules.pending["no_follow_up_30d_after_deal"]?.count == 40)
+        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: &projector, in: store))
+        // Customers 0 – 2 answered (their entries go; a 90-day one is armed), 5 newly won.
+        for customer in 0..<3 {
+            Self.fold("sales.message.sent", customer: customer, minute: 100, offset: offset, data: #"{"channel":"sms"}"#, into: &projector)
+            offset += 1
+        }
+        Self.fold("sales.deal.won", customer: 40, minute: 100, offset: offset, data: #"{"amount":5,"currency":"CNY"}"#, into: &projector)
+        offset += 1
+        var delta = projector.checkpoint(over: base)
+        let isDelta = delta.isDelta
+        #expect(isDelta)
+        #expect(delta.customerStates.count == 4)
+        #expect(delta.rules?.pending["no_follow_up_30d_after_deal"]?.count == 1, "customer 40's; 0 – 2 have none left")
+        #expect(delta.rules?.pending["no_interaction_90d"]?.count == 3)
+        _ = try Self.putInPlace(delta, of: &projector, in: store)
+        var read = try #require(try store.read(topic: Self.topic, partition: 2))
+        #expect(read.rules == projector.rules)
+        #expect(read.rules?.pending["no_follow_up_30d_after_deal"]?.count == 38)
+
+        // 31 days on, a tick fires the alerts of the 38 still waiting: each of them changed.
+        _ = projector.advance(to: EventTime(epochMilliseconds: Self.t0 + 31 * 86_400_000 + 200 * 60_000))
+        #expect(projector.rules.openAlerts.count == 38)
+        #expect(projector.customersChanged(since: base) == 41, "the four changed before and the 37 others whose alert fired")
+        delta = projector.checkpoint(over: base)
+        let stillDelta = delta.isDelta
+        #expect(!stillDelta, "41 of 41 customers changed: a full checkpoint")
+        _ = try Self.putInPlace(projector.checkpoint(), of: &projector, in: store)
+        read = try #require(try store.read(topic: Self.topic, partition: 2))
+        #expect(read.rules == projector.rules)
+        #expect(read.rules?.openAlerts.count == 38)
     }
 
     @Test func theNewestIdsAreEncodedInArrivalOrderAcrossTheRing() {

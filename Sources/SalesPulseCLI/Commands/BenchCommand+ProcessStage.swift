@@ -69,6 +69,16 @@ extension BenchCommand {
         } catch {
             Console.line("checkpoint failed: \(error)")
         }
+        // What a live instance writes at each interval once its partitions have full
+        // checkpoints: the last 1 % of the records came after them.
+        let tail = max(1, events / 100)
+        do {
+            let (delta, deltaBytes, full, fullBytes, changed, customers) = try ProcessStage.incrementalCheckpoint(records, tail: tail, partitions: partitions, configuration: configuration, directory: directory + "-incremental")
+            defer { try? FileManager.default.removeItem(atPath: directory + "-incremental") }
+            Console.line("incremental checkpoint (1 core): the last \(tail) records (1 %) changed \(changed) of \(customers) customers: deltas \(deltaBytes) bytes in \(Int(seconds(delta) * 1000)) ms, full checkpoints of the same state \(fullBytes) bytes in \(Int(seconds(full) * 1000)) ms (\(String(format: "%.1f", Double(fullBytes) / Double(max(1, deltaBytes))))× the bytes)")
+        } catch {
+            Console.line("incremental checkpoint failed: \(error)")
+        }
     }
 
     /// The events a stage folds: at most `count` lines of `--events-file`, or `count` generated

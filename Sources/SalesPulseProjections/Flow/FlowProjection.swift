@@ -41,6 +41,12 @@ public struct FlowProjection: Sendable, Hashable {
         customers.stamp = position
     }
 
+    /// Stamps `customer` as changed now (a change kept beside its state, such as a rule's
+    /// pending absence firing its alert), if present.
+    public mutating func markChanged(_ customer: String) {
+        _ = customers.modify(customer) { _ in }
+    }
+
     /// The number of customers inserted or changed with a stamp of `position` or later.
     public func customersChanged(since position: Int64) -> Int { customers.countChanged(since: position) }
 

@@ -39,6 +39,32 @@ extension KeyedRuleProjection {
     }
 }
 
+extension KeyedRuleProjection {
+    /// The state restricted to the pending absences of `customers` (every rule's), with every
+    /// rep's exits: what an incremental checkpoint holds of the rules for the customers it holds.
+    public func pending(of customers: [String]) -> KeyedRuleProjection {
+        var entries: [Pending] = []
+        for group in groups {
+            for customer in customers {
+                if let entry = group.customers[customer] { entries.append(entry) }
+            }
+        }
+        return KeyedRuleProjection(pending: entries, exits: exits)
+    }
+
+    /// This state with the pending absences of `customers` replaced by those `delta` holds
+    /// (``pending(of:)`` of them, taken later; a customer it has none of has none left), and
+    /// `delta`'s exits.
+    public func replacingPending(of customers: Set<String>, with delta: KeyedRuleProjection) -> KeyedRuleProjection {
+        var entries: [Pending] = []
+        for group in groups {
+            for (customer, entry) in group.customers where !customers.contains(customer) { entries.append(entry) }
+        }
+        for group in delta.groups { entries.append(contentsOf: group.customers.values) }
+        return KeyedRuleProjection(pending: entries, exits: delta.exits)
+    }
+}
+
 extension KeyedRuleProjection.Pending {
     /// Writes the entry without its rule id and customer (the keys it is written under).
     func write(to writer: inout StateWriter) {

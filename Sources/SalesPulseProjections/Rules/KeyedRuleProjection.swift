@@ -117,7 +117,7 @@ public struct KeyedRuleProjection: Sendable, Hashable, Codable {
     /// event. A group left empty stays (``pending`` leaves it out).
     ///
     /// Each group's heap of deadlines is derived from its entries (see ``AbsenceGroup``).
-    private var groups: [AbsenceGroup] = []
+    var groups: [AbsenceGroup] = []
     /// Exits by `rule|rep`, in event-time order: the latest one done right (which ended the
     /// previous run of misses) and every missed one after it — the current run (see
     /// ``record(_:configuration:)``).

@@ -1,8 +1,9 @@
 import SalesPulseProjections
 
 // Incremental checkpoints. A partition's checkpoint in place is a full one (the base) and, at
-// most, one delta over it: the customers changed since the base, the ids seen since, and the
-// rest of the state whole. Each delta replaces the one before (it holds every change since the
+// most, one delta over it: the customers changed since the base (their states and the keyed
+// rules' pending absences), the ids seen since, and the rest of the state whole (the counters,
+// the reps' exits, the statistics). Each delta replaces the one before (it holds every change since the
 // base, not since the last delta), so reading a checkpoint reads two files at most, and a new
 // base makes the delta in place stale. A live instance with a million customers, a few of them
 // active between two checkpoints, wrote every one of them each time (about 2.5 µs of CPU and
@@ -13,8 +14,7 @@ extension PartitionCheckpoint {
     /// Which full checkpoint a delta is over: its offset and the checksum of its file's frame
     /// (two full checkpoints at one offset, by two instances, differ in it).
     public struct BaseReference: Sendable, Codable, Equatable, Hashable {
-        /// The base's ``PartitionCheckpoint/nextOffset``: customers changed since are stamped
-        /// with this offset or a later one.
+        /// The base's ``PartitionCheckpoint/nextOffset``.
         public var nextOffset: Int64
         /// The CRC-32 of the base file's LZ4 frame (its header's checksum).
         public var checksum: UInt32
@@ -39,8 +39,13 @@ extension PartitionCheckpoint {
         // base's: it replaces the base's.
         var customers = ShardedMap<CustomerState>()
         for state in base.customerStates.sorted { customers[state.customer] = state }
-        for state in customerStates.sorted { customers[state.customer] = state }
+        let changed = customerStates.sorted
+        for state in changed { customers[state.customer] = state }
         full.customerStates = .map(customers)
+        // The rules' pending absences of the changed customers are the delta's (none: answered).
+        if let rules {
+            full.rules = (base.rules ?? KeyedRuleProjection()).replacingPending(of: Set(changed.map(\.customer)), with: rules)
+        }
         // Oldest first: the delta's are the newer ones. Restoring inserts them in this order,
         // evicting the oldest beyond the capacity, as the live set did.
         full.recentIDs = base.recentIDs + recentIDs
@@ -53,6 +58,9 @@ extension PartitionCheckpoint {
 public struct BaseCheckpoint: Sendable, Equatable {
     /// The base, as its deltas name it.
     public var reference: PartitionCheckpoint.BaseReference
+    /// The projector's ``PartitionProjector/changeGeneration`` when the base was taken: the
+    /// customers changed since are those of later generations.
+    public var generation: Int64
     /// The projector's ``RecentIDs/inserted`` when the base was taken.
     public var recentIDsInserted: Int64
     /// The base file's size in bytes.
@@ -60,8 +68,9 @@ public struct BaseCheckpoint: Sendable, Equatable {
     /// The sizes of the deltas written over it so far, added up.
     public var deltaBytes: Int = 0
 
-    public init(reference: PartitionCheckpoint.BaseReference, recentIDsInserted: Int64, bytes: Int) {
+    public init(reference: PartitionCheckpoint.BaseReference, generation: Int64, recentIDsInserted: Int64, bytes: Int) {
         self.reference = reference
+        self.generation = generation
         self.recentIDsInserted = recentIDsInserted
         self.bytes = bytes
     }

@@ -72,6 +72,9 @@ public struct PartitionProjector: Sendable {
     /// On a repartitioned partition, how far each input partition has got (from the
     /// ``Repartition/Progress`` records), by input partition.
     public private(set) var sourceProgress: [Int32: Repartition.Progress.Source]
+    /// The generation of changes the customers changed from now on belong to (see
+    /// ``startChangeGeneration()``): 1 after creation or a restore.
+    public private(set) var changeGeneration: Int64 = 1
 
     /// Creates an empty projector, or one restored from a checkpoint.
     public init(topic: String, partition: Int32, configuration: ProcessConfiguration, checkpoint: PartitionCheckpoint? = nil, recentIDCapacity: Int = 1_000_000, role: Role = .input(repartitioning: false)) {
@@ -110,6 +113,24 @@ public struct PartitionProjector: Sendable {
             counterRules = CounterRuleEvaluator()
             sourceProgress = [:]
         }
+        // What is restored is generation 0, what changes after it 1.
+        projection.stampChanges(changeGeneration)
+    }
+
+    /// Starts a new generation of changes: a checkpoint taken from a copy of the projector now
+    /// holds every change of the generations so far, and a delta over it those of this one and
+    /// later (``PartitionProjector/checkpoint(over:)``). Costs nothing per change: each customer
+    /// changed notes the generation of its last change (``ShardedMap/stamp``). Not a change of
+    /// state; a copy of the projector taken before keeps its generation and shares the
+    /// customers' storage still.
+    public mutating func startChangeGeneration() {
+        changeGeneration += 1
+        projection.stampChanges(changeGeneration)
+    }
+
+    /// The number of customers changed since `base` was taken.
+    public func customersChanged(since base: BaseCheckpoint) -> Int {
+        projection.customersChanged(since: base.generation + 1)
     }
 
     /// Processes one record: decode and validate, drop duplicates, fold.
@@ -152,8 +173,6 @@ public struct PartitionProjector: Sendable {
             statistics.late += 1
         }
         if watermark == nil || event.time > watermark! { watermark = event.time }
-        // The customers this record changes are told apart by its offset (incremental checkpoints).
-        projection.stampChanges(offset)
         var outputs = projection.apply(event)
         let configuration = projection.configuration
         if !configuration.counters.isEmpty {
@@ -343,11 +362,11 @@ public struct PartitionProjector: Sendable {
     /// Advances timers to `now` (never behind the watermark).
     public mutating func advance(to now: EventTime) -> [FlowOutput] {
         let target = max(now, watermark ?? now)
-        // Between records: what the timers change is stamped with the next record's offset,
-        // after every one folded (incremental checkpoints).
-        projection.stampChanges(nextOffset)
         var outputs = projection.advance(to: target)
-        outputs += rules.advance(to: target, configuration: projection.configuration)
+        let ruleChanges = rules.advance(to: target, configuration: projection.configuration)
+        // A rule's state is kept per customer: a delta holds that of the customers changed.
+        for case .alert(let alert) in ruleChanges { projection.markChanged(alert.customer) }
+        outputs += ruleChanges
         if let watermark, !foldedCounters.isEmpty {
             let lateness = projection.configuration.allowedLatenessMilliseconds, rules = projection.configuration.counterRules
             let held = foldedCounters.filter(isReadByRules)
@@ -409,16 +428,20 @@ public struct PartitionProjector: Sendable {
     public func checkpoint(over base: BaseCheckpoint?) -> PartitionCheckpoint {
         guard let base, case .input = role, base.acceptsDelta, base.reference.nextOffset <= nextOffset,
               base.recentIDsInserted <= recentIDs.inserted else { return checkpoint() }
-        let since = base.reference.nextOffset
-        guard projection.customersChanged(since: since) * 2 < projection.customerCount else { return checkpoint() }
+        guard customersChanged(since: base) * 2 < projection.customerCount else { return checkpoint() }
         let newIDs = recentIDs.inserted - base.recentIDsInserted
-        return checkpoint(customers: .changed(projection.customers, since: since), recentIDs: recentIDs.encoded(newest: Int(min(newIDs, Int64(recentIDs.count)))), base: base.reference)
+        var changed: [String] = []
+        projection.customers.forEachValueAddressSortedByKey(changedSince: base.generation + 1) { changed.append($0.pointee.customer) }
+        var delta = checkpoint(customers: .changed(projection.customers, since: base.generation + 1), recentIDs: recentIDs.encoded(newest: Int(min(newIDs, Int64(recentIDs.count)))), base: base.reference)
+        delta.rules = rules.pending(of: changed)
+        return delta
     }
 
     /// What ``BaseCheckpoint`` a full checkpoint of the projector now, in a file of `bytes`
-    /// bytes whose frame has checksum `checksum`, is.
+    /// bytes whose frame has checksum `checksum`, is (the projector, a copy, must not change
+    /// further in this generation: see ``startChangeGeneration()``).
     public func base(checksum: UInt32, bytes: Int) -> BaseCheckpoint {
-        BaseCheckpoint(reference: .init(nextOffset: nextOffset, checksum: checksum), recentIDsInserted: recentIDs.inserted, bytes: bytes)
+        BaseCheckpoint(reference: .init(nextOffset: nextOffset, checksum: checksum), generation: changeGeneration, recentIDsInserted: recentIDs.inserted, bytes: bytes)
     }
 
     private func checkpoint(customers: PartitionCheckpoint.Customers, recentIDs encodedIDs: [UInt8], base: PartitionCheckpoint.BaseReference?) -> PartitionCheckpoint {

@@ -68,13 +68,18 @@ extension ProjectorRuntime {
     }
 
     /// Copies of the owned partitions' projectors whose state moved since their newest
-    /// checkpoint (``CheckpointMark``), in partition order.
+    /// checkpoint (``CheckpointMark``), in partition order. Each one copied starts a new
+    /// generation of changes (``PartitionProjector/startChangeGeneration()``): its checkpoint
+    /// holds the changes so far, and the next, if a delta over it, those made after.
     private func changedProjectors() -> [PartitionProjector] {
         let marks = checkpointed.withLock { $0 }
         return partitions.withLock { owned in
             owned.keys.sorted().compactMap { key in
-                let projector = owned[key]!.projector
-                return marks[key] == projector.checkpointMark ? nil : projector
+                let slot = owned[key]!
+                guard marks[key] != slot.projector.checkpointMark else { return nil }
+                let copy = slot.projector
+                slot.projector.startChangeGeneration()
+                return copy
             }
         }
     }
@@ -162,12 +167,14 @@ extension ProjectorRuntime {
         let key: KafkaTopicPartition
         let mark: CheckpointMark
         let nextOffset: Int64
+        let generation: Int64
         let recentIDsInserted: Int64
 
         init(_ projector: PartitionProjector) {
             key = ProjectorRuntime.key(of: projector)
             mark = projector.checkpointMark
             nextOffset = projector.nextOffset
+            generation = projector.changeGeneration
             recentIDsInserted = projector.recentIDs.inserted
         }
     }
@@ -180,7 +187,7 @@ extension ProjectorRuntime {
             if staged.isDelta {
                 bases[taken.key]?.deltaBytes += staged.size
             } else {
-                bases[taken.key] = BaseCheckpoint(reference: .init(nextOffset: taken.nextOffset, checksum: staged.checksum), recentIDsInserted: taken.recentIDsInserted, bytes: staged.size)
+                bases[taken.key] = BaseCheckpoint(reference: .init(nextOffset: taken.nextOffset, checksum: staged.checksum), generation: taken.generation, recentIDsInserted: taken.recentIDsInserted, bytes: staged.size)
             }
         }
         if staged.isDelta { deltaCheckpoints.add(1, ordering: .relaxed) }

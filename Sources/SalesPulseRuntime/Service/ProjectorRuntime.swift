@@ -37,6 +37,9 @@ public final class ProjectorRuntime: Sendable {
         public var recordsConsumed: Int
         public var dlqPublished: Int
         public var checkpointsWritten: Int
+        /// Of ``checkpointsWritten``, the deltas over a partition's full checkpoint (see
+        /// `PartitionCheckpoint+Delta.swift`).
+        public var checkpointDeltasWritten: Int = 0
         public var lastCheckpointBytes: Int
         public var lastCheckpointMilliseconds: Double
         /// Time spent decoding and folding batches (excludes waiting for records), in seconds.
@@ -242,7 +245,7 @@ public final class ProjectorRuntime: Sendable {
         statistics.alertsFired += ruleAlerts.fired
         statistics.alertsResolved += ruleAlerts.resolved
         let c = counters.withLock { $0 }
-        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches, lastTickMilliseconds: c.tick, loopTime: loopTimes.withLock { $0 },
+        return Status(partitions: keys, customers: customers, statistics: statistics, watermark: watermark, recordsConsumed: c.consumed, dlqPublished: c.dlq, checkpointsWritten: c.checkpoints, checkpointDeltasWritten: deltaCheckpoints.load(ordering: .relaxed), lastCheckpointBytes: c.bytes, lastCheckpointMilliseconds: c.milliseconds, processingSeconds: c.busy, batches: c.batches, lastTickMilliseconds: c.tick, loopTime: loopTimes.withLock { $0 },
                       fetchWakeups: fetchWakeups.load(ordering: .relaxed), recordsMissing: missingRecords.load(ordering: .relaxed),
                       finalCheckpointMilliseconds: finalCheckpointMilliseconds.withLock { $0 })
     }
