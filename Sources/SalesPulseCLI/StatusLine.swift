@@ -6,7 +6,7 @@ enum StatusLine {
     /// reports (the whole run when nil).
     static func render(_ status: ProjectorRuntime.Status, loop: ConsumeLoopTime? = nil) -> String {
         let stats = status.statistics
-        return "partitions \(status.partitions.count) | consumed \(status.recordsConsumed) | applied \(stats.applied) | customers \(status.customers) | DLQ \(stats.rejected) | duplicates \(stats.duplicates) | \(status.recordsMissing > 0 ? "MISSING \(status.recordsMissing) (no longer on the broker) | " : "")late \(stats.late) | violations \(stats.violations) | alerts fired \(stats.alertsFired) resolved \(stats.alertsResolved) | watermark \(status.watermark.map(\.rfc3339UTC) ?? "-") | \(describe(loop ?? status.loopTime))"
+        return "partitions \(status.partitions.count) | consumed \(status.recordsConsumed) | applied \(stats.applied) | customers \(status.customers) | DLQ \(stats.rejected) | duplicates \(stats.duplicates) | \(status.recordsMissing > 0 ? "MISSING \(status.recordsMissing) (no longer on the broker) | " : "")late \(stats.late) | violations \(stats.violations) | alerts fired \(stats.alertsFired) resolved \(stats.alertsResolved) | checkpoints \(status.checkpointsWritten) (deltas \(status.checkpointDeltasWritten)) | watermark \(status.watermark.map(\.rfc3339UTC) ?? "-") | \(describe(loop ?? status.loopTime))"
     }
 
     /// The consume loop's phases as shares of its time, folding first: an instance folding most

@@ -31,6 +31,13 @@ import Testing
                                 fetchWakeups: 0, recordsMissing: missing, finalCheckpointMilliseconds: nil)
     }
 
+    @Test func checkpointsAreCountedWithTheDeltasAmongThem() {
+        var status = Self.status(missing: 0)
+        status.checkpointsWritten = 12
+        status.checkpointDeltasWritten = 9
+        #expect(StatusLine.render(status).contains("| checkpoints 12 (deltas 9) |"))
+    }
+
     @Test func recordsTheBrokerNoLongerHadAreShownWhenThereAreAny() {
         #expect(StatusLine.render(Self.status(missing: 5_184)).contains("| MISSING 5184 (no longer on the broker) |"))
         #expect(!StatusLine.render(Self.status(missing: 0)).contains("MISSING"))

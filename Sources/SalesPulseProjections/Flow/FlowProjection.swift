@@ -33,12 +33,12 @@ public struct FlowProjection: Sendable, Hashable {
     /// the generic count ran unspecialized, a retain and release of each shard's entries).
     public var customerCount: Int { customers.count }
 
-    /// Stamps the customers changed from now on with `position` (see ``ShardedMap/stamp``): an
-    /// owner that passes a rising position, such as the offset of the record it folds, finds
-    /// those changed since any position (``customersChanged(since:)``).
+    /// Stamps the customers changed from now on with `generation` (see ``ShardedMap/stamp``):
+    /// an owner that passes a rising generation finds those changed since any generation
+    /// (``customersChanged(since:)``).
     @inline(__always)
-    public mutating func stampChanges(_ position: Int64) {
-        customers.stamp = position
+    public mutating func stampChanges(_ generation: UInt32) {
+        customers.stamp = generation
     }
 
     /// Stamps `customer` as changed now (a change kept beside its state, such as a rule's
@@ -47,8 +47,8 @@ public struct FlowProjection: Sendable, Hashable {
         _ = customers.modify(customer) { _ in }
     }
 
-    /// The number of customers inserted or changed with a stamp of `position` or later.
-    public func customersChanged(since position: Int64) -> Int { customers.countChanged(since: position) }
+    /// The number of customers inserted or changed with a stamp of `generation` or later.
+    public func customersChanged(since generation: UInt32) -> Int { customers.countChanged(since: generation) }
 
     /// Timer entries queued (for statistics and tests).
     public var queuedTimers: Int { timers.count }

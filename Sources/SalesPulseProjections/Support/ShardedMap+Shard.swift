@@ -6,11 +6,12 @@ extension ShardedMap {
     /// into the hole.
     struct Shard {
         /// A key and its value, side by side, with the map's ``ShardedMap/stamp`` when the
-        /// entry was last inserted or lent for a change.
+        /// entry was last inserted or lent for a change (32 bits: for a customer state, in the
+        /// tail padding of the value, so an entry takes no more memory than without it).
         struct Entry {
             var key: String
             var value: Value
-            var stamp: Int64
+            var stamp: UInt32
         }
 
         var entries: [Entry] = []
@@ -50,14 +51,14 @@ extension ShardedMap {
 
         /// The entry index of `key`, inserting `makeValue()` first when absent.
         @inline(__always)
-        mutating func findOrInsert(_ key: String, hash: KeyHash, stamp: Int64, _ makeValue: () -> Value) -> Int {
+        mutating func findOrInsert(_ key: String, hash: KeyHash, stamp: UInt32, _ makeValue: () -> Value) -> Int {
             if let index = index(of: key, hash: hash) { return index }
             insert(key, makeValue(), hash: hash, stamp: stamp)
             return entries.count - 1
         }
 
         /// Appends an entry for `key`, which is absent.
-        mutating func insert(_ key: String, _ value: Value, hash: KeyHash, stamp: Int64) {
+        mutating func insert(_ key: String, _ value: Value, hash: KeyHash, stamp: UInt32) {
             if table.needsToGrow(toHold: entries.count + 1) { table.grow() }
             entries.append(Entry(key: key, value: value, stamp: stamp))
             table.insert(tag: hash.tag, position: entries.count - 1)

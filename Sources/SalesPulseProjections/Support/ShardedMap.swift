@@ -21,7 +21,7 @@
 ///
 /// Each entry notes the map's ``stamp`` as of its last insertion or change (any lending of
 /// its value for a change counts, whether or not the value changed): an owner that sets the
-/// stamp to a rising position (a partition's offset) finds the entries changed since any
+/// stamp to a rising number (a generation of changes) finds the entries changed since any
 /// position (``countChanged(since:)``, ``forEachValueAddressSortedByKey(changedSince:_:)``), as
 /// an incremental checkpoint needs. Stamps take no part in equality or hashing.
 public struct ShardedMap<Value>: Sequence {
@@ -32,7 +32,7 @@ public struct ShardedMap<Value>: Sequence {
 
     /// What an entry inserted or changed from now on notes (see the type's notes); 0 at first.
     /// Setting it never copies the entries of a map that shares them.
-    public var stamp: Int64 = 0
+    public var stamp: UInt32 = 0
 
     /// Creates an empty map.
     public init() {
@@ -116,7 +116,7 @@ public struct ShardedMap<Value>: Sequence {
 
     /// Stamps an entry and lends its value to `body` for a change, in one access.
     @inline(__always)
-    private static func modifyEntry<R>(_ entry: inout Shard.Entry, stamp: Int64, _ body: (inout Value) -> R) -> R {
+    private static func modifyEntry<R>(_ entry: inout Shard.Entry, stamp: UInt32, _ body: (inout Value) -> R) -> R {
         entry.stamp = stamp
         return body(&entry.value)
     }
@@ -212,7 +212,7 @@ public struct ShardedMap<Value>: Sequence {
     /// Every entry's key and position (of those stamped `since` or later, when given), sorted by
     /// key. The keys are read where they lie: `entries[index].key` on the array copied the whole
     /// entry (a customer state's every field retained and released) to read its key.
-    private func positionsSortedByKey(changedSince since: Int64? = nil) -> [(key: String, shard: Int32, index: Int32)] {
+    private func positionsSortedByKey(changedSince since: UInt32? = nil) -> [(key: String, shard: Int32, index: Int32)] {
         var positions: [(key: String, shard: Int32, index: Int32)] = []
         positions.reserveCapacity(since == nil ? count : 0)
         for shard in shards.indices {
@@ -227,7 +227,7 @@ public struct ShardedMap<Value>: Sequence {
     }
 
     /// The number of entries inserted or changed with a ``stamp`` of `since` or later.
-    public func countChanged(since: Int64) -> Int {
+    public func countChanged(since: UInt32) -> Int {
         shards.withUnsafeBufferPointer { shards in
             var count = 0
             for shard in shards.indices {
@@ -243,7 +243,7 @@ public struct ShardedMap<Value>: Sequence {
     /// ``stamp`` of `since` or later, when given) in the order of their keys (`String`'s `<`),
     /// valid during the call: for writing values in a deterministic order without copying any
     /// (``valuesSortedByKey()`` copies each into a new array).
-    public func forEachValueAddressSortedByKey(changedSince since: Int64? = nil, _ body: (UnsafePointer<Value>) -> Void) {
+    public func forEachValueAddressSortedByKey(changedSince since: UInt32? = nil, _ body: (UnsafePointer<Value>) -> Void) {
         let positions = positionsSortedByKey(changedSince: since)
         shards.withUnsafeBufferPointer { shards in
             for position in positions {

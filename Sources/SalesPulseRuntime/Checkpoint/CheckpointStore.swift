@@ -79,7 +79,7 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
         case map(ShardedMap<CustomerState>)
         /// The states of a projector's map stamped `since` or later (changed since a base
         /// checkpoint at that offset), written in id order without a copy of any state.
-        case changed(ShardedMap<CustomerState>, since: Int64)
+        case changed(ShardedMap<CustomerState>, since: UInt32)
 
         /// The states sorted by customer id.
         var sorted: [CustomerState] {

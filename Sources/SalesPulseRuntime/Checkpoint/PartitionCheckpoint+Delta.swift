@@ -60,7 +60,7 @@ public struct BaseCheckpoint: Sendable, Equatable {
     public var reference: PartitionCheckpoint.BaseReference
     /// The projector's ``PartitionProjector/changeGeneration`` when the base was taken: the
     /// customers changed since are those of later generations.
-    public var generation: Int64
+    public var generation: UInt32
     /// The projector's ``RecentIDs/inserted`` when the base was taken.
     public var recentIDsInserted: Int64
     /// The base file's size in bytes.
@@ -68,7 +68,7 @@ public struct BaseCheckpoint: Sendable, Equatable {
     /// The sizes of the deltas written over it so far, added up.
     public var deltaBytes: Int = 0
 
-    public init(reference: PartitionCheckpoint.BaseReference, generation: Int64, recentIDsInserted: Int64, bytes: Int) {
+    public init(reference: PartitionCheckpoint.BaseReference, generation: UInt32, recentIDsInserted: Int64, bytes: Int) {
         self.reference = reference
         self.generation = generation
         self.recentIDsInserted = recentIDsInserted

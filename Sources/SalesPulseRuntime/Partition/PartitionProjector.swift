@@ -74,7 +74,7 @@ public struct PartitionProjector: Sendable {
     public private(set) var sourceProgress: [Int32: Repartition.Progress.Source]
     /// The generation of changes the customers changed from now on belong to (see
     /// ``startChangeGeneration()``): 1 after creation or a restore.
-    public private(set) var changeGeneration: Int64 = 1
+    public private(set) var changeGeneration: UInt32 = 1
 
     /// Creates an empty projector, or one restored from a checkpoint.
     public init(topic: String, partition: Int32, configuration: ProcessConfiguration, checkpoint: PartitionCheckpoint? = nil, recentIDCapacity: Int = 1_000_000, role: Role = .input(repartitioning: false)) {
@@ -124,13 +124,17 @@ public struct PartitionProjector: Sendable {
     /// state; a copy of the projector taken before keeps its generation and shares the
     /// customers' storage still.
     public mutating func startChangeGeneration() {
+        // Saturated (after 4 billion checkpoints of the partition: 136 years at one a second),
+        // every checkpoint is full (``checkpoint(over:)``).
+        guard changeGeneration < .max else { return }
         changeGeneration += 1
         projection.stampChanges(changeGeneration)
     }
 
     /// The number of customers changed since `base` was taken.
     public func customersChanged(since base: BaseCheckpoint) -> Int {
-        projection.customersChanged(since: base.generation + 1)
+        guard base.generation < .max else { return projection.customerCount }
+        return projection.customersChanged(since: base.generation + 1)
     }
 
     /// Processes one record: decode and validate, drop duplicates, fold.
@@ -427,7 +431,7 @@ public struct PartitionProjector: Sendable {
     /// write deltas (a repartitioned one holds counters alone, which deltas do not divide).
     public func checkpoint(over base: BaseCheckpoint?) -> PartitionCheckpoint {
         guard let base, case .input = role, base.acceptsDelta, base.reference.nextOffset <= nextOffset,
-              base.recentIDsInserted <= recentIDs.inserted else { return checkpoint() }
+              base.recentIDsInserted <= recentIDs.inserted, base.generation < changeGeneration else { return checkpoint() }
         guard customersChanged(since: base) * 2 < projection.customerCount else { return checkpoint() }
         let newIDs = recentIDs.inserted - base.recentIDsInserted
         var changed: [String] = []

@@ -167,7 +167,7 @@ extension ProjectorRuntime {
         let key: KafkaTopicPartition
         let mark: CheckpointMark
         let nextOffset: Int64
-        let generation: Int64
+        let generation: UInt32
         let recentIDsInserted: Int64
 
         init(_ projector: PartitionProjector) {
