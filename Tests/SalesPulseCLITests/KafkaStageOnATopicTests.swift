@@ -45,6 +45,18 @@ import SalesPulseModel
         #expect(TopicRetention.read("salespulse.bench-runtime-\(pid)-1.dlq", with: admin)?.written == 3)
     }
 
+    /// `--kafka-property` reaches the stage's clients: TLS asked of the embedded broker, which
+    /// speaks plaintext, cannot reach it (without the properties, the stage measures the topic).
+    @Test func theKafkaPropertiesReachTheStagesClients() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        defer { cluster.shutdown() }
+        try cluster.createTopic("sales.events", partitions: 1)
+        let command = try BenchCommand.parse(["--stages", "kafka", "--bootstrap", cluster.bootstrapServers, "--kafka-property", "security.protocol=SSL",
+                                              "--kafka-property", "enable.ssl.certificate.verification=false"])
+        let configuration = try Console.loadConfiguration("deploy/config/salespulse.yaml")
+        await #expect(throws: KafkaError.self) { try await command.kafkaStage(configuration, measuring: "sales.events", on: cluster.bootstrapServers) }
+    }
+
     @Test func aMeasurementThatStopsMovingIsGivenUpAfterAMinuteWithWhatHappened() throws {
         var watch = StallWatch(what: "the raw consumer", of: 100, topic: "t")
         let start = ContinuousClock.now

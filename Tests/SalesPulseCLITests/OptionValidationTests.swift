@@ -127,6 +127,9 @@ import SalesPulseRuntime
         (["bench", "--latency-seconds", "0"], "--latency-seconds must be 1 or more"),
         (["bench", "--latency-checkpoint-milliseconds", "0"], "--latency-checkpoint-milliseconds must be 1 or more"),
         (["bench", "--events-file", "/nonexistent/events.jsonl"], "--events-file /nonexistent/events.jsonl: no readable file there"),
+        (["bench", "--kafka-property", "security.protocol=SSL"], "--kafka-config and --kafka-property set up the clients for --bootstrap's cluster"),
+        (["bench", "--bootstrap", "127.0.0.1:9092", "--kafka-property", "enable.auto.commit=true"], "--kafka-property enable.auto.commit=true: the Kafka client property enable.auto.commit cannot be set"),
+        (["bench", "--bootstrap", "127.0.0.1:9092", "--kafka-config", "/nonexistent/client.properties"], "--kafka-config /nonexistent/client.properties: cannot read it"),
     ])
     func benchRejectsABadOption(arguments: [String], message: String) {
         do {

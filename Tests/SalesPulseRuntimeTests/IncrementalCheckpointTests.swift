@@ -50,6 +50,20 @@ import SalesPulseProjections
         return staged.isDelta ? nil : projector.base(checksum: staged.checksum, bytes: staged.size)
     }
 
+    /// A store holding a partition's full checkpoint, taken after `customers` lead creations,
+    /// and the delta over it after `more` events on `active` of them; the projector, the base
+    /// and the full checkpoint.
+    static func deltaInPlace(customers: Int, more: Int, active: Int) throws -> (store: CheckpointStore, projector: PartitionProjector, base: BaseCheckpoint, full: PartitionCheckpoint) {
+        let store = try CheckpointStore(directory: H.temporaryDirectory())
+        var projector = Self.projector()
+        fold(0..<customers, into: &projector, customers: customers, active: active)
+        let full = projector.checkpoint()
+        let base = try #require(try putInPlace(full, of: &projector, in: store))
+        fold(customers..<(customers + more), into: &projector, customers: customers, active: active)
+        _ = try putInPlace(projector.checkpoint(over: base), of: &projector, in: store)
+        return (store, projector, base, full)
+    }
+
     @Test func aDeltaHoldsTheChangedCustomersAndReadsBackAsTheFullCheckpoint() throws {
         let store = try CheckpointStore(directory: H.temporaryDirectory())
         var projector = Self.projector()
@@ -102,12 +116,7 @@ import SalesPulseProjections
     }
 
     @Test func aFullCheckpointRemovesTheDeltaOverTheOneItReplaces() throws {
-        let store = try CheckpointStore(directory: H.temporaryDirectory())
-        var projector = Self.projector()
-        Self.fold(0..<200, into: &projector, customers: 200, active: 10)
-        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: &projector, in: store))
-        Self.fold(200..<220, into: &projector, customers: 200, active: 10)
-        _ = try Self.putInPlace(projector.checkpoint(over: base), of: &projector, in: store)
+        var (store, projector, _, _) = try Self.deltaInPlace(customers: 200, more: 20, active: 10)
         let deltaFile = store.deltaPath(topic: Self.topic, partition: 2)
         let oldDelta = try #require(FileManager.default.contents(atPath: deltaFile))
 
@@ -127,13 +136,7 @@ import SalesPulseProjections
     }
 
     @Test func aCorruptDeltaIsSetAsideAndTheFullCheckpointReadAlone() throws {
-        let store = try CheckpointStore(directory: H.temporaryDirectory())
-        var projector = Self.projector()
-        Self.fold(0..<200, into: &projector, customers: 200, active: 10)
-        let full = projector.checkpoint()
-        let base = try #require(try Self.putInPlace(full, of: &projector, in: store))
-        Self.fold(200..<230, into: &projector, customers: 200, active: 10)
-        _ = try Self.putInPlace(projector.checkpoint(over: base), of: &projector, in: store)
+        let (store, _, _, full) = try Self.deltaInPlace(customers: 200, more: 30, active: 10)
         let deltaFile = store.deltaPath(topic: Self.topic, partition: 2)
         var bytes = try #require(FileManager.default.contents(atPath: deltaFile))
         bytes[bytes.count - 3] ^= 0xFF
@@ -152,12 +155,7 @@ import SalesPulseProjections
     }
 
     @Test func aCorruptFullCheckpointIsSetAsideWithItsDelta() throws {
-        let store = try CheckpointStore(directory: H.temporaryDirectory())
-        var projector = Self.projector()
-        Self.fold(0..<100, into: &projector, customers: 100, active: 10)
-        let base = try #require(try Self.putInPlace(projector.checkpoint(), of: &projector, in: store))
-        Self.fold(100..<110, into: &projector, customers: 100, active: 10)
-        _ = try Self.putInPlace(projector.checkpoint(over: base), of: &projector, in: store)
+        let (store, _, _, _) = try Self.deltaInPlace(customers: 100, more: 10, active: 10)
         let fullFile = store.path(topic: Self.topic, partition: 2)
         var bytes = try #require(FileManager.default.contents(atPath: fullFile))
         bytes[40] ^= 0xFF

@@ -49,7 +49,12 @@ extension BenchCommand {
     /// each run in a consumer group of its own, named after this process.
     @discardableResult
     func kafkaStage(_ configuration: ProcessConfiguration, measuring topic: String, on bootstrap: String) async throws -> [KafkaRound] {
-        let admin = try KafkaAdmin(configuration: KafkaAdminConfiguration(bootstrapServers: bootstrap))
+        // The cluster's client settings (TLS, SASL: --kafka-config, --kafka-property), for every
+        // client of the stage, as `run` takes them.
+        let properties = try kafka.properties()
+        var adminConfiguration = KafkaAdminConfiguration(bootstrapServers: bootstrap)
+        properties.add(to: &adminConfiguration.properties)
+        let admin = try KafkaAdmin(configuration: adminConfiguration)
         // All topics' metadata, not the topic's: asking for an unknown topic by name makes a
         // cluster that creates topics automatically (the embedded broker does) create it.
         let topics = try await DedicatedThread.run(name: "bench.topic") { () throws -> [KafkaClusterMetadata.Topic] in try admin.metadata().topics }
@@ -66,21 +71,21 @@ extension BenchCommand {
         Console.line("kafka: measuring \(topic) on \(bootstrap): \(total) records in \(retention.partitions) partitions (generated and published nothing)")
         // Groups of their own on a cluster that outlives this process: a group used before would
         // resume from its committed offsets and read nothing.
-        return try await measureRounds(configuration, bootstrap: bootstrap, topic: topic, total: total) { round in "-\(ProcessInfo.processInfo.processIdentifier)-\(round)" }
+        return try await measureRounds(configuration, bootstrap: bootstrap, topic: topic, total: total, properties: properties) { round in "-\(ProcessInfo.processInfo.processIdentifier)-\(round)" }
     }
 
     /// Runs the stage's `--kafka-rounds` rounds over `total` records of `topic` (`prepare` first
     /// in each, with the runs asked for), each run's groups named with `groupSuffix(round)`, and
     /// prints the medians.
     @discardableResult
-    func measureRounds(_ configuration: ProcessConfiguration, bootstrap: String, topic: String, total: Int, groupSuffix: (Int) -> String,
+    func measureRounds(_ configuration: ProcessConfiguration, bootstrap: String, topic: String, total: Int, properties: KafkaClientProperties = KafkaClientProperties(), groupSuffix: (Int) -> String,
                        prepare: (Int, Set<String>) throws -> Void = { _, _ in }) async throws -> [KafkaRound] {
         let runs = Set(kafkaRuns.split(separator: ",").map(String.init))
         var rounds: [KafkaRound] = []
         for round in 1...kafkaRounds {
             let label = kafkaRounds > 1 ? "kafka round \(round)/\(kafkaRounds)" : "kafka"
             try prepare(round, runs)
-            rounds.append(try await kafkaRound(configuration, bootstrap: bootstrap, topic: topic, total: total, runs: runs, label: label, groupSuffix: groupSuffix(round)))
+            rounds.append(try await kafkaRound(configuration, bootstrap: bootstrap, topic: topic, total: total, runs: runs, label: label, groupSuffix: groupSuffix(round), properties: properties))
         }
         printMedians(of: rounds)
         return rounds
@@ -128,12 +133,15 @@ extension BenchCommand {
 
     /// One round of the kafka stage: the raw consume rate, then each requested end-to-end run,
     /// each in a fresh consumer group over the whole topic.
-    func kafkaRound(_ configuration: ProcessConfiguration, bootstrap: String, topic: String, total: Int, runs: Set<String>, label: String, groupSuffix: String) async throws -> KafkaRound {
+    func kafkaRound(_ configuration: ProcessConfiguration, bootstrap: String, topic: String, total: Int, runs: Set<String>, label: String, groupSuffix: String,
+                    properties: KafkaClientProperties = KafkaClientProperties()) async throws -> KafkaRound {
         // Raw ceiling: batch consume, each record's value length read and nothing else (as
         // librdkafka's rdkafka_performance and Kafka's consumer perf test count bytes): the
         // payload itself is never read, so the ceiling is the strictest one.
         let (raw, rawCPU, rawSplit) = try await DedicatedThread.run(name: "bench.raw") { () throws -> (Duration, Double, [ThreadCPU.Group: Double]?) in
-            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: "bench-raw" + groupSuffix), maxBatchSize: 4096)
+            var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: "bench-raw" + groupSuffix)
+            properties.add(to: &consumerConfiguration.properties)
+            let consumer = try KafkaConsumer(configuration: consumerConfiguration, maxBatchSize: 4096)
             try consumer.subscribe(to: [topic])
             var seen = 0
             var checksum = 0
@@ -166,7 +174,7 @@ extension BenchCommand {
         var described = "with \(configuration.counters.count) counters and \(configuration.counterRules.count + configuration.absenceRules.count + configuration.sequenceRules.count) rules"
         if runs.contains("full") {
             // End to end: the runtime on the same topic, replay mode, checkpoint at the end.
-            let run = try await endToEnd(configuration, bootstrap: bootstrap, topic: topic, group: Self.fullRunGroup(groupSuffix), total: total)
+            let run = try await endToEnd(configuration, bootstrap: bootstrap, topic: topic, group: Self.fullRunGroup(groupSuffix), total: total, properties: properties)
             let (processed, checkpointing, status, cpu, split) = (run.processed, run.stopping, run.status, run.cpuSeconds, run.threads)
             Console.line("\(label) end to end (decode, validate, dedupe, fold, timers): \(rate(total, processed)) events/s = \(String(format: "%.0f", 100 * seconds(raw) / seconds(processed)))% of raw; \(status.customers) customers, applied \(status.statistics.applied), rejected \(status.statistics.rejected)")
             Console.line("\(label) end to end: \(status.batches) batches, processing busy \(String(format: "%.2f", status.processingSeconds)) s of \(String(format: "%.2f", seconds(processed))) s wall = \(Int(Double(total) / status.processingSeconds)) events/s while busy; \(status.fetchWakeups) fetcher wake-ups (--prefetch \(prefetch))")
@@ -187,14 +195,14 @@ extension BenchCommand {
             bare.counterRules = []
             bare.absenceRules = []
             bare.sequenceRules = []
-            let bareRun = try await endToEnd(bare, bootstrap: bootstrap, topic: topic, group: "bench-runtime-bare" + groupSuffix, total: total)
+            let bareRun = try await endToEnd(bare, bootstrap: bootstrap, topic: topic, group: "bench-runtime-bare" + groupSuffix, total: total, properties: properties)
             let (bareProcessed, bareStatus, bareCPU) = (bareRun.processed, bareRun.status, bareRun.cpuSeconds)
             Console.line("\(label) end to end \(described); without counters and rules: \(rate(total, bareProcessed)) events/s (\(Int(Double(total) / bareStatus.processingSeconds))/s while busy; \(Self.cpuPerEvent(bareCPU, total)))")
             round.bare = .init(rate: Double(total) / seconds(bareProcessed), cpu: bareCPU * 1e6 / Double(total))
         }
         if runs.contains("local") {
             // Counters folded in the input partitions (one instance; no repartition topics).
-            let localRun = try await endToEnd(configuration, bootstrap: bootstrap, topic: topic, group: "bench-runtime-local" + groupSuffix, total: total, repartition: false)
+            let localRun = try await endToEnd(configuration, bootstrap: bootstrap, topic: topic, group: "bench-runtime-local" + groupSuffix, total: total, repartition: false, properties: properties)
             let (localProcessed, localCheckpointing, localStatus, localCPU) = (localRun.processed, localRun.stopping, localRun.status, localRun.cpuSeconds)
             Console.line("\(label) end to end without repartition topics (--no-repartition, one instance): \(rate(total, localProcessed)) events/s (\(Int(Double(total) / localStatus.processingSeconds))/s while busy); including the final checkpoint: \(rate(total, localProcessed + localCheckpointing)) events/s; \(Self.cpuPerEvent(localCPU, total))")
             round.local = .init(rate: Double(total) / seconds(localProcessed), cpu: localCPU * 1e6 / Double(total))
@@ -222,8 +230,9 @@ extension BenchCommand {
     /// (and every forwarded counter input) is folded, and stops it: the time to process every
     /// record, the time to stop (final checkpoint) and the final status (``EndToEndRun``).
     func endToEnd(_ configuration: ProcessConfiguration, bootstrap: String, topic: String, group: String, total: Int,
-                  repartition: Bool = true) async throws -> EndToEndRun {
+                  repartition: Bool = true, properties: KafkaClientProperties = KafkaClientProperties()) async throws -> EndToEndRun {
         var runtimeConfiguration = RuntimeConfiguration(bootstrapServers: bootstrap, process: configuration)
+        runtimeConfiguration.kafkaProperties = properties
         runtimeConfiguration.repartitionCounters = repartition
         runtimeConfiguration.prefetchRecords = try PrefetchOption.parse(prefetch)
         if let foldThreads { runtimeConfiguration.foldThreads = foldThreads }

@@ -97,6 +97,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "The topic --bootstrap measures.")
     var topic: String = "sales.events"
 
+    /// librdkafka settings for --bootstrap's cluster (a secured one), as `run` takes them.
+    @OptionGroup var kafka: KafkaPropertyOptions
+
     @Option(help: "Customers the sample events are spread over (decode, fold, process and kafka stages; 1–999999). With fewer customers more of the state stays in the CPU caches: comparing runs shows how much of the per-event cost is waiting for memory.")
     var customers: Int = 100_000
 
@@ -126,6 +129,10 @@ struct BenchCommand: AsyncParsableCommand {
             guard !topic.isEmpty else { throw ValidationError("--topic: expected the name of the topic --bootstrap measures") }
             if eventsFile != nil { throw ValidationError("--events-file: with --bootstrap the kafka stage reads the records --topic holds and publishes nothing; publish the file first (salespulse publish --bootstrap \(bootstrap) --topic \(topic) FILE)") }
             if repartitionPartitions != nil { throw ValidationError("--repartition-partitions: with --bootstrap the runtime finds or creates its repartition topics on that cluster itself, as `run` does") }
+            // Checked now, not after the stages before the kafka stage have run for minutes.
+            _ = try kafka.properties()
+        } else if kafka.file != nil || !kafka.assignments.isEmpty {
+            throw ValidationError("--kafka-config and --kafka-property set up the clients for --bootstrap's cluster; without --bootstrap the kafka stage runs on an embedded broker of its own, which needs none")
         }
         guard (1...999_999).contains(customers) else { throw ValidationError("--customers must be 1 to 999999 (sample customer ids have six digits)") }
         guard publishLingerMilliseconds >= 0 else { throw ValidationError("--publish-linger-ms must be 0 or more (milliseconds)") }
