@@ -25,6 +25,8 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
     /// each visit its re-entries and repeated valid executions (``StepVisit/reentries``,
     /// ``StepVisit/repeats``), and its quotes' timeline (``CustomerState/quotes``). Version 13:
     /// each customer keeps the actions no visit contained yet (``CustomerState/unplacedActions``).
+    /// Deltas (session 61) add an optional ``base`` under a version 13 header: a full checkpoint
+    /// is written as before, and a build that does not know deltas reads the full one alone.
     public static let formatVersion: UInt32 = 13
 
     public var topic: String
@@ -77,8 +79,9 @@ public struct PartitionCheckpoint: Sendable, Codable, Equatable {
         case sorted([CustomerState])
         /// A projector's map, written in id order without a copy of any state.
         case map(ShardedMap<CustomerState>)
-        /// The states of a projector's map stamped `since` or later (changed since a base
-        /// checkpoint at that offset), written in id order without a copy of any state.
+        /// The states of a projector's map stamped `since` or later (changed in the generations
+        /// after a full checkpoint's: ``PartitionProjector/startChangeGeneration()``), written in
+        /// id order without a copy of any state.
         case changed(ShardedMap<CustomerState>, since: UInt32)
 
         /// The states sorted by customer id.
