@@ -166,16 +166,13 @@ extension ProjectorRuntime {
     struct Taken: Sendable {
         let key: KafkaTopicPartition
         let mark: CheckpointMark
-        let nextOffset: Int64
-        let generation: UInt32
-        let recentIDsInserted: Int64
+        /// The base the checkpoint is if it is a full one, but for its file's checksum and size.
+        let base: BaseCheckpoint
 
         init(_ projector: PartitionProjector) {
             key = ProjectorRuntime.key(of: projector)
             mark = projector.checkpointMark
-            nextOffset = projector.nextOffset
-            generation = projector.changeGeneration
-            recentIDsInserted = projector.recentIDs.inserted
+            base = projector.base(checksum: 0, bytes: 0)
         }
     }
 
@@ -187,7 +184,10 @@ extension ProjectorRuntime {
             if staged.isDelta {
                 bases[taken.key]?.deltaBytes += staged.size
             } else {
-                bases[taken.key] = BaseCheckpoint(reference: .init(nextOffset: taken.nextOffset, checksum: staged.checksum), generation: taken.generation, recentIDsInserted: taken.recentIDsInserted, bytes: staged.size)
+                var base = taken.base
+                base.reference.checksum = staged.checksum
+                base.bytes = staged.size
+                bases[taken.key] = base
             }
         }
         if staged.isDelta { deltaCheckpoints.add(1, ordering: .relaxed) }
